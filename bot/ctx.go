@@ -1,0 +1,86 @@
+package bot
+
+import (
+	"context"
+	"errors"
+
+	"github.com/ocop-tayninh/ocopbot/domain"
+)
+
+// Sender delivers replies on one channel.
+type Sender interface {
+	// Send sends r to chatID (or edits r.Edit there) and returns the id of
+	// the message shown.
+	Send(ctx context.Context, chatID string, r Reply) (string, error)
+	// AnswerCallback answers a pressed button; text may be empty.
+	AnswerCallback(ctx context.Context, callbackID, text string, alert bool) error
+}
+
+// ErrBlocked is returned by a Sender when the user blocked the bot.
+var ErrBlocked = errors.New("bot blocked by the user")
+
+// Ctx is the state of one update as it goes through the engine.
+type Ctx struct {
+	Update  *Update
+	User    domain.User
+	Session *Session
+	Locale  string
+
+	engine   *Engine
+	sender   Sender
+	answered bool
+	sent     int
+	blocked  bool
+	// Flow and Step are filled for the log record.
+	Flow, Step string
+}
+
+// T renders a message id in the user's language.
+func (c *Ctx) T(id string, data ...map[string]any) string {
+	var d map[string]any
+	if len(data) > 0 {
+		d = data[0]
+	}
+	return c.engine.tr.T(c.Locale, id, d)
+}
+
+// Send sends a reply to the user's chat at once.
+func (c *Ctx) Send(ctx context.Context, r Reply) error {
+	if c.blocked {
+		return nil
+	}
+	_, err := c.sender.Send(ctx, c.Update.ChatID, r)
+	if errors.Is(err, ErrBlocked) {
+		c.blocked = true
+		return nil
+	}
+	if err != nil {
+		return domain.E("send", domain.KindUnavailable, err)
+	}
+	c.sent++
+	return nil
+}
+
+// Say sends one localized message.
+func (c *Ctx) Say(ctx context.Context, id string, data ...map[string]any) error {
+	return c.Send(ctx, Reply{Text: c.T(id, data...)})
+}
+
+// Answer answers the pressed button of this update (once); text shows as a
+// small notice, or as an alert box when alert is set.
+func (c *Ctx) Answer(ctx context.Context, text string, alert bool) error {
+	if c.Update.Callback == nil || c.answered {
+		return nil
+	}
+	c.answered = true
+	if err := c.sender.AnswerCallback(ctx, c.Update.Callback.ID, text, alert); err != nil {
+		return domain.E("answer_callback", domain.KindUnavailable, err)
+	}
+	return nil
+}
+
+// IsOfficer reports whether the user has an officer or admin role.
+func (c *Ctx) IsOfficer() bool { return c.User.Role.IsOfficer() }
+
+// Engine returns the engine, for handlers that start or resume flows.
+func (c *Ctx) Engine() *Engine { return c.engine }

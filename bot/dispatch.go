@@ -1,0 +1,197 @@
+package bot
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// Dispatcher runs updates one at a time per user and different users in
+// parallel, up to a limit.
+type Dispatcher struct {
+	handle func(ctx context.Context, u *Update) error
+	ctx    context.Context
+	log    *slog.Logger
+	sem    chan struct{}
+
+	mu     sync.Mutex
+	queues map[string][]job
+	wg     sync.WaitGroup
+}
+
+type job struct {
+	u    *Update
+	done func(error)
+}
+
+// NewDispatcher returns a dispatcher calling handle with ctx (which should
+// outlive the intake: in-flight updates finish after a stop is asked for),
+// at most workers users at a time.
+func NewDispatcher(ctx context.Context, handle func(context.Context, *Update) error, workers int, log *slog.Logger) *Dispatcher {
+	if workers < 1 {
+		workers = 1
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Dispatcher{handle: handle, ctx: ctx, log: log, sem: make(chan struct{}, workers), queues: map[string][]job{}}
+}
+
+// Dispatch queues u behind the user's earlier updates; done (may be nil) is
+// called with the handling's error once it is over.
+func (d *Dispatcher) Dispatch(u *Update, done func(error)) {
+	key := u.UserKey()
+	d.mu.Lock()
+	q, running := d.queues[key]
+	d.queues[key] = append(q, job{u: u, done: done})
+	if !running {
+		d.wg.Add(1)
+		go d.run(key)
+	}
+	d.mu.Unlock()
+}
+
+func (d *Dispatcher) run(key string) {
+	defer d.wg.Done()
+	for {
+		d.mu.Lock()
+		q := d.queues[key]
+		if len(q) == 0 {
+			delete(d.queues, key)
+			d.mu.Unlock()
+			return
+		}
+		j := q[0]
+		q[0] = job{}
+		d.queues[key] = q[1:]
+		d.mu.Unlock()
+
+		d.sem <- struct{}{}
+		err := d.handleRetry(j.u)
+		<-d.sem
+		if j.done != nil {
+			j.done(err)
+		}
+	}
+}
+
+// handleRetry retries an update whose store was unavailable a few times.
+func (d *Dispatcher) handleRetry(u *Update) error {
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		if err = d.handle(d.ctx, u); err == nil || d.ctx.Err() != nil {
+			return err
+		}
+		d.log.Warn("update not handled, retrying", "channel", u.Channel, "update", u.ID, "attempt", attempt+1, "err", err)
+		select {
+		case <-time.After(time.Duration(200<<attempt) * time.Millisecond):
+		case <-d.ctx.Done():
+			return d.ctx.Err()
+		}
+	}
+	return err
+}
+
+// Wait blocks until every queued update has been handled.
+func (d *Dispatcher) Wait() { d.wg.Wait() }
+
+// InboxItem is a recorded, raw update.
+type InboxItem struct {
+	Channel  string
+	UpdateID int64
+	UserKey  string
+	Payload  []byte
+}
+
+// Inbox is the durable record of incoming updates.
+type Inbox interface {
+	RecordBatch(ctx context.Context, channel string, items []InboxItem) ([]InboxItem, error)
+	MarkDone(ctx context.Context, channel string, updateID int64) error
+	Pending(ctx context.Context, channel string) ([]InboxItem, error)
+	NextOffset(ctx context.Context, channel string) (int64, error)
+}
+
+// Intake records raw updates of one channel before they are acknowledged,
+// then hands them to the dispatcher; an update is marked done in the inbox
+// once handled, so a crash in between hands it out again after a restart.
+type Intake struct {
+	Channel    string
+	Inbox      Inbox
+	Dedup      *Deduper
+	Dispatcher *Dispatcher
+	// Decode turns a payload into an update; nil means "nothing to handle".
+	Decode func(payload []byte) (*Update, error)
+	Log    *slog.Logger
+}
+
+// Accept records items in one transaction and dispatches the new ones. When
+// it returns nil, the items may be acknowledged to the channel.
+func (in *Intake) Accept(ctx context.Context, items []InboxItem) error {
+	fresh, err := in.Inbox.RecordBatch(ctx, in.Channel, items)
+	if err != nil {
+		return err
+	}
+	for _, it := range fresh {
+		in.dispatch(it)
+	}
+	return nil
+}
+
+// Recover hands out again the updates recorded but not handled before the
+// last stop.
+func (in *Intake) Recover(ctx context.Context) (int, error) {
+	items, err := in.Inbox.Pending(ctx, in.Channel)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, it := range items {
+		if in.Dedup != nil {
+			todo, err := in.Dedup.Release(ctx, in.Channel, it.UpdateID)
+			if err != nil {
+				return n, err
+			}
+			if !todo {
+				if err := in.Inbox.MarkDone(ctx, in.Channel, it.UpdateID); err != nil {
+					return n, err
+				}
+				continue
+			}
+		}
+		in.dispatch(it)
+		n++
+	}
+	return n, nil
+}
+
+func (in *Intake) dispatch(it InboxItem) {
+	markDone := func(herr error) {
+		// An update that got its answer (or an error reply) is not to be
+		// handled again; one that could not be handled at all stays pending
+		// for the next start.
+		if herr != nil {
+			in.logger().Error("update left pending", "channel", in.Channel, "update", it.UpdateID, "err", herr)
+			return
+		}
+		if err := in.Inbox.MarkDone(context.Background(), in.Channel, it.UpdateID); err != nil {
+			in.logger().Error("inbox mark done", "channel", in.Channel, "update", it.UpdateID, "err", err)
+		}
+	}
+	u, err := in.Decode(it.Payload)
+	if err != nil || u == nil {
+		if err != nil {
+			in.logger().Warn("undecodable update", "channel", in.Channel, "update", it.UpdateID, "err", err)
+		}
+		markDone(nil)
+		return
+	}
+	in.Dispatcher.Dispatch(u, markDone)
+}
+
+func (in *Intake) logger() *slog.Logger {
+	if in.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return in.Log
+}

@@ -1,0 +1,393 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ocop-tayninh/ocopbot/domain"
+)
+
+// Handler handles one update.
+type Handler interface {
+	Handle(ctx context.Context, c *Ctx) error
+}
+
+// HandlerFunc adapts a function to Handler.
+type HandlerFunc func(ctx context.Context, c *Ctx) error
+
+// Handle calls f.
+func (f HandlerFunc) Handle(ctx context.Context, c *Ctx) error { return f(ctx, c) }
+
+// Middleware wraps a Handler.
+type Middleware func(Handler) Handler
+
+// UserStore is what the engine needs of the users repository.
+type UserStore interface {
+	Touch(ctx context.Context, channel, channelID, username, name string) (domain.User, error)
+	SetBlocked(ctx context.Context, channel, channelID string, blocked bool) error
+	SetRole(ctx context.Context, id int64, role domain.Role) error
+}
+
+// Command is a slash command.
+type Command struct {
+	Name    string   // "/dangky"
+	Aliases []string // "/register"
+	// Menu is the message id of the command's description in the
+	// command menu (setMyCommands); empty keeps it out of the menu.
+	Menu string
+	// Officer restricts the command to officers and admins.
+	Officer bool
+	Handle  HandlerFunc
+}
+
+// Config wires an Engine.
+type Config struct {
+	Users      UserStore
+	Sessions   *SessionStore
+	Dedup      *Deduper // nil: no de-duplication (the console)
+	Translator *Translator
+	Logger     *slog.Logger
+	// Admins are channel user ids that are admins from the start.
+	Admins map[string]bool
+	Now    func() time.Time
+	// Timeout bounds the handling of one update.
+	Timeout time.Duration
+}
+
+// Engine routes updates to commands, callbacks and flows.
+type Engine struct {
+	cfg       Config
+	tr        *Translator
+	log       *slog.Logger
+	commands  map[string]*Command
+	order     []*Command
+	callbacks map[string]callbackRoute
+	flows     map[string]*Flow
+	fallback  HandlerFunc
+	handler   Handler
+
+	mu      sync.RWMutex
+	senders map[string]Sender
+}
+
+type callbackRoute struct {
+	officer bool
+	h       HandlerFunc
+}
+
+// New returns an engine; register commands, callbacks and flows before use.
+func New(cfg Config) *Engine {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = 60 * time.Second
+	}
+	e := &Engine{
+		cfg:       cfg,
+		tr:        cfg.Translator,
+		log:       cfg.Logger,
+		commands:  map[string]*Command{},
+		callbacks: map[string]callbackRoute{},
+		flows:     map[string]*Flow{},
+		senders:   map[string]Sender{},
+	}
+	e.handler = chain(HandlerFunc(e.route),
+		e.recoverer, e.logger, e.loadUser, e.privateOnly, e.loadSession)
+	return e
+}
+
+// chain applies middleware so that the first one runs first.
+func chain(h Handler, mw ...Middleware) Handler {
+	for i := len(mw) - 1; i >= 0; i-- {
+		h = mw[i](h)
+	}
+	return h
+}
+
+// Command registers a command and its aliases.
+func (e *Engine) Command(c Command) {
+	cc := c
+	e.order = append(e.order, &cc)
+	for _, n := range append([]string{c.Name}, c.Aliases...) {
+		e.commands[strings.ToLower(n)] = &cc
+	}
+}
+
+// Callback registers the handler of buttons whose data starts with prefix+"|".
+func (e *Engine) Callback(prefix string, officer bool, h HandlerFunc) {
+	e.callbacks[prefix] = callbackRoute{officer: officer, h: h}
+}
+
+// Fallback handles anything that is neither a command, a button nor an
+// answer to a form.
+func (e *Engine) Fallback(h HandlerFunc) { e.fallback = h }
+
+// SetSender sets the sender of a channel.
+func (e *Engine) SetSender(channel string, s Sender) {
+	e.mu.Lock()
+	e.senders[channel] = s
+	e.mu.Unlock()
+}
+
+// Translator returns the engine's translator.
+func (e *Engine) Translator() *Translator { return e.tr }
+
+// MenuCommand is a command as shown in a channel's command menu.
+type MenuCommand struct {
+	Name, Description string
+}
+
+// Menu lists the commands for the menu in lang; officer includes officer
+// commands.
+func (e *Engine) Menu(lang string, officer bool) []MenuCommand {
+	var out []MenuCommand
+	for _, c := range e.order {
+		if c.Menu == "" || (c.Officer && !officer) {
+			continue
+		}
+		out = append(out, MenuCommand{Name: strings.TrimPrefix(c.Name, "/"), Description: e.tr.T(lang, c.Menu, nil)})
+	}
+	return out
+}
+
+// Handle runs one update through de-duplication and the middleware chain.
+// It returns an error only when the update could not be handled and should
+// be tried again (a store was unavailable).
+func (e *Engine) Handle(ctx context.Context, u *Update) error {
+	if e.cfg.Dedup != nil && u.ID != 0 {
+		first, err := e.cfg.Dedup.Begin(ctx, u.Channel, u.ID)
+		if err != nil {
+			return fmt.Errorf("dedup: %w", err)
+		}
+		if !first {
+			e.log.Debug("duplicate update", "channel", u.Channel, "update", u.ID)
+			return nil
+		}
+	}
+	e.mu.RLock()
+	s := e.senders[u.Channel]
+	e.mu.RUnlock()
+	if s == nil {
+		return fmt.Errorf("no sender for channel %q", u.Channel)
+	}
+	ctx, cancel := context.WithTimeout(ctx, e.cfg.Timeout)
+	defer cancel()
+	c := &Ctx{Update: u, engine: e, sender: s, Locale: domain.LocaleVI}
+	err := e.handler.Handle(ctx, c)
+	if e.cfg.Dedup != nil && u.ID != 0 {
+		// Finish even after a failed update: it got an answer already.
+		if ferr := e.cfg.Dedup.Finish(context.WithoutCancel(ctx), u.Channel, u.ID); ferr != nil && err == nil {
+			err = ferr
+		}
+	}
+	return err
+}
+
+// recoverer turns a panic into an internal error answered to the user.
+func (e *Engine) recoverer(next Handler) Handler {
+	return HandlerFunc(func(ctx context.Context, c *Ctx) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				err = &domain.Error{Op: "panic", Kind: domain.KindInternal, Err: fmt.Errorf("%v\n%s", r, debug.Stack())}
+			}
+			if err != nil {
+				e.replyError(ctx, c, err)
+			}
+			if c.Update.Callback != nil {
+				_ = c.Answer(context.WithoutCancel(ctx), "", false)
+			}
+		}()
+		return next.Handle(ctx, c)
+	})
+}
+
+// replyError tells the user what went wrong, in their words.
+func (e *Engine) replyError(ctx context.Context, c *Ctx, err error) {
+	ctx = context.WithoutCancel(ctx)
+	kind := domain.ErrorKind(err)
+	id := domain.ErrorMsgID(err)
+	switch kind {
+	case domain.KindUnavailable:
+		id = "error.unavailable"
+	case domain.KindInternal, domain.KindOther:
+		id = "error.internal"
+	}
+	if id == "" || !e.tr.Has(id) {
+		id = "error.internal"
+	}
+	if c.Update.Callback != nil && kind == domain.KindForbidden {
+		_ = c.Answer(ctx, c.T(id), true)
+		return
+	}
+	_ = c.Say(ctx, id)
+}
+
+// logger writes one record per update, without message text or phones.
+func (e *Engine) logger(next Handler) Handler {
+	return HandlerFunc(func(ctx context.Context, c *Ctx) error {
+		start := time.Now()
+		err := next.Handle(ctx, c)
+		attrs := []any{
+			"channel", c.Update.Channel, "update", c.Update.ID, "user", c.Update.UserID,
+			"kind", c.Update.Kind.String(), "dur_ms", time.Since(start).Milliseconds(),
+		}
+		if c.Update.Command != "" {
+			attrs = append(attrs, "command", c.Update.Command)
+		}
+		if c.Flow != "" {
+			attrs = append(attrs, "flow", c.Flow, "step", c.Step)
+		}
+		if err != nil {
+			kind := domain.ErrorKind(err)
+			attrs = append(attrs, "err_kind", kind.String())
+			if kind == domain.KindInternal || kind == domain.KindOther || kind == domain.KindUnavailable {
+				e.log.Error("update", append(attrs, "err", err.Error())...)
+				return nil // answered already; handled
+			}
+		}
+		e.log.Info("update", attrs...)
+		return nil
+	})
+}
+
+// loadUser loads (or creates) the user, grants configured admins their
+// role, and applies block/unblock notices.
+func (e *Engine) loadUser(next Handler) Handler {
+	return HandlerFunc(func(ctx context.Context, c *Ctx) error {
+		u := c.Update
+		if u.Kind == KindMember {
+			return e.cfg.Users.SetBlocked(ctx, u.Channel, u.UserID, u.Blocked)
+		}
+		user, err := e.cfg.Users.Touch(ctx, u.Channel, u.UserID, u.Username, u.Name)
+		if err != nil {
+			return domain.E("user.load", domain.KindUnavailable, err)
+		}
+		if e.cfg.Admins[u.UserID] && user.Role != domain.RoleAdmin {
+			if err := e.cfg.Users.SetRole(ctx, user.ID, domain.RoleAdmin); err != nil {
+				return domain.E("user.admin", domain.KindUnavailable, err)
+			}
+			user.Role = domain.RoleAdmin
+		}
+		c.User = user
+		if user.Locale != "" {
+			c.Locale = user.Locale
+		}
+		return next.Handle(ctx, c)
+	})
+}
+
+// privateOnly answers anything in a group with a link to a private chat.
+func (e *Engine) privateOnly(next Handler) Handler {
+	return HandlerFunc(func(ctx context.Context, c *Ctx) error {
+		if c.Update.Private {
+			return next.Handle(ctx, c)
+		}
+		if c.Update.Callback != nil {
+			return c.Answer(ctx, c.T("group.private_only"), true)
+		}
+		if c.Update.Kind != KindCommand && !strings.Contains(c.Update.Text, "@") {
+			return nil // ordinary group chatter is none of our business
+		}
+		r := Reply{Text: c.T("group.private_only")}
+		if c.Update.GroupLink != "" {
+			r.Buttons = [][]Button{{{Label: c.T("group.open_private"), URL: c.Update.GroupLink}}}
+		}
+		return c.Send(ctx, r)
+	})
+}
+
+// loadSession loads the session before and saves it after a successful update.
+func (e *Engine) loadSession(next Handler) Handler {
+	return HandlerFunc(func(ctx context.Context, c *Ctx) error {
+		s, old, err := e.cfg.Sessions.Load(ctx, c.Update.Channel, c.Update.UserID)
+		if err != nil {
+			return err
+		}
+		c.Session = s
+		if err := next.Handle(ctx, c); err != nil {
+			return err // never save after a failed step
+		}
+		return e.cfg.Sessions.Save(ctx, c.Update.Channel, c.Update.UserID, s, old)
+	})
+}
+
+// route sends the update to its command, button handler, form or fallback.
+func (e *Engine) route(ctx context.Context, c *Ctx) error {
+	u := c.Update
+	switch {
+	case u.Callback != nil:
+		return e.routeCallback(ctx, c)
+	case u.Kind == KindCommand:
+		cmd := e.commands[u.Command]
+		if cmd == nil {
+			if err := c.Say(ctx, "common.unknown_command", map[string]any{"Command": u.Command}); err != nil {
+				return err
+			}
+			return e.remindForm(ctx, c)
+		}
+		if cmd.Officer && !c.IsOfficer() {
+			return c.Say(ctx, "common.officers_only")
+		}
+		active := c.Session.Active
+		if err := cmd.Handle(ctx, c); err != nil {
+			return err
+		}
+		// A command typed in the middle of a form leaves the form where it
+		// was; remind the user how to go on.
+		if active != "" && c.Session.Active == active {
+			if f := e.flows[active]; f != nil && f.Command != cmd.Name {
+				return e.remindForm(ctx, c)
+			}
+		}
+		return nil
+	case c.Session.Active != "":
+		return e.formInput(ctx, c)
+	case e.fallback != nil:
+		return e.fallback(ctx, c)
+	}
+	return nil
+}
+
+func (e *Engine) routeCallback(ctx context.Context, c *Ctx) error {
+	data := c.Update.Callback.Data
+	prefix, rest, _ := strings.Cut(data, "|")
+	if prefix == formPrefix {
+		return e.formCallback(ctx, c, rest)
+	}
+	r, ok := e.callbacks[prefix]
+	if !ok {
+		return e.staleButton(ctx, c)
+	}
+	if r.officer && !c.IsOfficer() {
+		return c.Answer(ctx, c.T("common.officers_only"), true)
+	}
+	return r.h(ctx, c)
+}
+
+// staleButton answers a button that no longer means anything.
+func (e *Engine) staleButton(ctx context.Context, c *Ctx) error {
+	if err := c.Answer(ctx, c.T("common.stale_button"), false); err != nil {
+		return err
+	}
+	return e.remindForm(ctx, c)
+}
+
+// Commands lists the registered command names, sorted (for tests and help).
+func (e *Engine) Commands() []string {
+	var out []string
+	for n := range e.commands {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,735 @@
+package bot
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"strconv"
+	"strings"
+
+	"github.com/ocop-tayninh/ocopbot/domain"
+)
+
+// formPrefix starts the callback data of every form button:
+// "f|<nonce>|<position>|<action>|<arg>", at most 64 bytes.
+const formPrefix = "f"
+
+// confirmPos is the position of the confirmation screen in callback data.
+const confirmPos = 99
+
+// Form button actions.
+const (
+	actChoose  = "c" // arg: index into the step's choices
+	actToggle  = "t" // arg: index into the step's choices (multi-choice)
+	actDone    = "d" // end a multi-choice
+	actOffer   = "o" // arg: index into the offers of a search step
+	actSkip    = "s"
+	actBack    = "b"
+	actCancel  = "x"
+	actConfirm = "k"
+	actEdit    = "e" // arg: step index
+)
+
+// Choice is an option of a choice step or a candidate of a search step.
+type Choice struct {
+	Value string `json:"v"`
+	Label string `json:"l"`
+}
+
+// Step is one question of a form. Exactly one of Parse, Choices or Search
+// says how an answer is read; Contact adds the share-contact button to Parse.
+type Step struct {
+	Key    string
+	Prompt string // message id of the question
+	Label  string // message id of the field's name on the confirmation screen
+	// Parse reads a typed answer (NFC-normalised and trimmed) and returns the
+	// value to keep, or a domain error whose message id says what is expected.
+	Parse func(c *Ctx, in string) (string, error)
+	// Choices lists the options, in order; typing the number or the name of
+	// an option selects it like its button.
+	Choices func(c *Ctx) []Choice
+	// Multi lets the user tick several choices and end with "Xong".
+	Multi bool
+	// Search finds candidates for a typed text: one is taken, several are
+	// offered as buttons, none is an error whose message id re-prompts.
+	Search func(c *Ctx, in string) ([]Choice, error)
+	// Contact offers the channel's "share my phone number" button.
+	Contact bool
+	// Optional steps can be skipped with "Bỏ qua"; the value is then "".
+	Optional bool
+	// Show renders a value for the confirmation screen (HTML-escaped by the
+	// caller's choice); by default the choice label or the value itself.
+	Show func(c *Ctx, f *Form, value string) string
+	// When, if set, says whether the step applies given earlier answers.
+	When func(f *Form) bool
+}
+
+// Flow is a form: a table of steps, a confirmation screen and what to do
+// with the answers.
+type Flow struct {
+	ID      string // short: it is part of every button of the form
+	Command string // the command that starts or resumes it
+	Title   string // message id of the form's name
+	Steps   []Step
+	// Begin runs before a new form starts. It may refuse (false) after
+	// answering the user itself, or prefill answers and set Confirming to
+	// open on the confirmation screen (editing an existing record).
+	Begin func(ctx context.Context, c *Ctx, f *Form) (bool, error)
+	// Done saves the confirmed answers. A KindInvalid error is shown and the
+	// confirmation screen stays.
+	Done func(ctx context.Context, c *Ctx, f *Form) error
+}
+
+// Flow registers a form and its command.
+func (e *Engine) Flow(f *Flow) {
+	e.flows[f.ID] = f
+	e.Command(Command{Name: f.Command, Menu: "menu." + strings.TrimPrefix(f.Command, "/"), Handle: func(ctx context.Context, c *Ctx) error {
+		return e.StartFlow(ctx, c, f.ID)
+	}})
+}
+
+// StartFlow starts the form, or resumes it where the user stopped.
+func (e *Engine) StartFlow(ctx context.Context, c *Ctx, id string) error {
+	flow := e.flows[id]
+	if flow == nil {
+		return domain.Errorf("form.start", "unknown flow %q", id)
+	}
+	if f := c.Session.Forms[id]; f != nil {
+		c.Session.Active = id
+		if err := c.Say(ctx, "form.resumed", map[string]any{"Title": c.T(flow.Title)}); err != nil {
+			return err
+		}
+		return e.prompt(ctx, c, flow, f, "")
+	}
+	f := &Form{Flow: id, Nonce: newNonce(), Answers: map[string]string{}, Started: e.cfg.Now()}
+	f.Step = e.nextStep(flow, f, -1)
+	if flow.Begin != nil {
+		ok, err := flow.Begin(ctx, c, f)
+		if err != nil || !ok {
+			return err
+		}
+	}
+	if c.Session.Forms == nil {
+		c.Session.Forms = map[string]*Form{}
+	}
+	c.Session.Forms[id] = f
+	c.Session.Active = id
+	return e.prompt(ctx, c, flow, f, "")
+}
+
+// CancelForm ends the active form without saving; it reports whether
+// there was one.
+func (e *Engine) CancelForm(ctx context.Context, c *Ctx) (bool, error) {
+	id := c.Session.Active
+	if id == "" {
+		return false, nil
+	}
+	delete(c.Session.Forms, id)
+	c.Session.Active = ""
+	title := id
+	if fl := e.flows[id]; fl != nil {
+		title = c.T(fl.Title)
+	}
+	return true, c.Send(ctx, Reply{Text: c.T("form.cancelled", map[string]any{"Title": title}), RemoveKeyboard: true})
+}
+
+// remindForm tells a user who strayed from a form how to go on with it.
+func (e *Engine) remindForm(ctx context.Context, c *Ctx) error {
+	id := c.Session.Active
+	if id == "" {
+		return nil
+	}
+	flow, f := e.flows[id], c.Session.Forms[id]
+	if flow == nil || f == nil {
+		c.Session.Active = ""
+		return nil
+	}
+	n, total := e.position(flow, f)
+	return c.Say(ctx, "form.resume_hint", map[string]any{"Title": c.T(flow.Title), "N": n, "Total": total, "Command": flow.Command})
+}
+
+// active returns the active form, repairing a session that lost it.
+func (e *Engine) active(c *Ctx) (*Flow, *Form) {
+	id := c.Session.Active
+	flow, f := e.flows[id], c.Session.Forms[id]
+	if flow == nil || f == nil || f.Step < 0 || f.Step >= len(flow.Steps) {
+		c.Session.Active = ""
+		if f != nil {
+			delete(c.Session.Forms, id)
+		}
+		return nil, nil
+	}
+	if f.Answers == nil {
+		f.Answers = map[string]string{}
+	}
+	return flow, f
+}
+
+// formInput handles a message typed (or sent) while a form is active.
+func (e *Engine) formInput(ctx context.Context, c *Ctx) error {
+	flow, f := e.active(c)
+	if flow == nil {
+		return e.fallbackOrNothing(ctx, c)
+	}
+	step := &flow.Steps[f.Step]
+	c.Flow, c.Step = flow.ID, step.Key
+	u := c.Update
+	if u.Kind == KindContact && u.Contact != nil && step.Contact && !f.Confirming {
+		return e.acceptContact(ctx, c, flow, f, step)
+	}
+	if u.Kind != KindText {
+		return e.prompt(ctx, c, flow, f, "form.text_expected")
+	}
+	in := domain.Clean(u.Text)
+	word := domain.Fold(in)
+	switch word {
+	case "huy", "cancel", "thoi", "dung lai":
+		_, err := e.CancelForm(ctx, c)
+		return err
+	case "quay lai", "back", "tro lai":
+		return e.back(ctx, c, flow, f)
+	}
+	if f.Confirming {
+		return e.confirmInput(ctx, c, flow, f, in, word)
+	}
+	if word == "" {
+		return e.prompt(ctx, c, flow, f, "form.empty")
+	}
+	if step.Optional && (word == "bo qua" || word == "skip" || word == "khong co") {
+		return e.accept(ctx, c, flow, f, "")
+	}
+	switch {
+	case step.Multi:
+		return e.multiInput(ctx, c, flow, f, step, in, word)
+	case step.Choices != nil:
+		i, ok := matchChoice(step.Choices(c), word)
+		if !ok {
+			return e.prompt(ctx, c, flow, f, "form.choose_listed")
+		}
+		return e.accept(ctx, c, flow, f, step.Choices(c)[i].Value)
+	case step.Search != nil:
+		if len(f.Offers) > 0 {
+			if i, ok := matchChoice(f.Offers, word); ok {
+				return e.accept(ctx, c, flow, f, f.Offers[i].Value)
+			}
+		}
+		found, err := step.Search(c, in)
+		if err != nil {
+			return e.rejected(ctx, c, flow, f, err)
+		}
+		switch len(found) {
+		case 0:
+			return e.prompt(ctx, c, flow, f, "form.not_found")
+		case 1:
+			return e.accept(ctx, c, flow, f, found[0].Value)
+		}
+		f.Offers = found
+		return e.prompt(ctx, c, flow, f, "")
+	case step.Parse != nil:
+		v, err := step.Parse(c, in)
+		if err != nil {
+			return e.rejected(ctx, c, flow, f, err)
+		}
+		if step.Contact {
+			delete(f.Answers, step.Key+".verified")
+		}
+		return e.accept(ctx, c, flow, f, v)
+	}
+	return domain.Errorf("form.input", "step %s of %s reads nothing", step.Key, flow.ID)
+}
+
+func (e *Engine) fallbackOrNothing(ctx context.Context, c *Ctx) error {
+	if e.fallback != nil {
+		return e.fallback(ctx, c)
+	}
+	return nil
+}
+
+// rejected re-asks the step after an invalid answer; other errors go up.
+func (e *Engine) rejected(ctx context.Context, c *Ctx, flow *Flow, f *Form, err error) error {
+	if domain.ErrorKind(err) != domain.KindInvalid {
+		return err
+	}
+	id := domain.ErrorMsgID(err)
+	if id == "" {
+		id = "form.invalid"
+	}
+	return e.prompt(ctx, c, flow, f, id)
+}
+
+func (e *Engine) acceptContact(ctx context.Context, c *Ctx, flow *Flow, f *Form, step *Step) error {
+	ct := c.Update.Contact
+	if !ct.Own {
+		return e.prompt(ctx, c, flow, f, "form.contact_not_own")
+	}
+	v, err := step.Parse(c, ct.Phone)
+	if err != nil {
+		return e.rejected(ctx, c, flow, f, err)
+	}
+	f.Answers[step.Key+".verified"] = "1"
+	return e.accept(ctx, c, flow, f, v)
+}
+
+func (e *Engine) multiInput(ctx context.Context, c *Ctx, flow *Flow, f *Form, step *Step, in, word string) error {
+	choices := step.Choices(c)
+	if word == "xong" || word == "done" || word == "ok" {
+		return e.finishMulti(ctx, c, flow, f, step)
+	}
+	// "1 3", "1,3", "sieu thi, cho": every part must name an option.
+	parts := strings.FieldsFunc(word, func(r rune) bool { return r == ',' || r == ';' || r == '+' })
+	if len(parts) == 1 {
+		parts = strings.Fields(word)
+		if _, ok := matchChoice(choices, word); ok || !allNumbers(parts) {
+			parts = []string{word}
+		}
+	}
+	var picked []int
+	for _, p := range parts {
+		i, ok := matchChoice(choices, strings.TrimSpace(p))
+		if !ok {
+			return e.prompt(ctx, c, flow, f, "form.choose_listed")
+		}
+		picked = append(picked, i)
+	}
+	for _, i := range picked {
+		f.Picks = toggle(f.Picks, choices[i].Value, true)
+	}
+	return e.prompt(ctx, c, flow, f, "")
+}
+
+func (e *Engine) finishMulti(ctx context.Context, c *Ctx, flow *Flow, f *Form, step *Step) error {
+	if len(f.Picks) == 0 && !step.Optional {
+		return e.prompt(ctx, c, flow, f, "form.pick_at_least_one")
+	}
+	// Keep the options' order, whatever order they were ticked in.
+	var vals []string
+	for _, ch := range step.Choices(c) {
+		if contains(f.Picks, ch.Value) {
+			vals = append(vals, ch.Value)
+		}
+	}
+	return e.accept(ctx, c, flow, f, strings.Join(vals, ","))
+}
+
+// accept keeps the value of the current step and moves on.
+func (e *Engine) accept(ctx context.Context, c *Ctx, flow *Flow, f *Form, value string) error {
+	step := &flow.Steps[f.Step]
+	f.Answers[step.Key] = value
+	f.Picks, f.Offers = nil, nil
+	if step.Contact {
+		// Take the share-contact keyboard away again.
+		if err := c.Send(ctx, Reply{Text: c.T("form.noted", map[string]any{"Label": c.T(step.Label), "Value": HTML(e.show(c, flow, f, step, value))}), RemoveKeyboard: true}); err != nil {
+			return err
+		}
+	}
+	if f.Editing {
+		f.Editing = false
+		f.Confirming = true
+		return e.prompt(ctx, c, flow, f, "")
+	}
+	next := e.nextStep(flow, f, f.Step)
+	if next < 0 {
+		f.Confirming = true
+	} else {
+		f.Step = next
+	}
+	return e.prompt(ctx, c, flow, f, "")
+}
+
+func (e *Engine) back(ctx context.Context, c *Ctx, flow *Flow, f *Form) error {
+	f.Picks, f.Offers = nil, nil
+	switch {
+	case f.Editing:
+		f.Editing, f.Confirming = false, true
+	case f.Confirming:
+		f.Confirming = false
+	default:
+		prev := -1
+		for i := f.Step - 1; i >= 0; i-- {
+			if applies(&flow.Steps[i], f) {
+				prev = i
+				break
+			}
+		}
+		if prev < 0 {
+			return e.prompt(ctx, c, flow, f, "form.first_step")
+		}
+		f.Step = prev
+	}
+	return e.prompt(ctx, c, flow, f, "")
+}
+
+// confirmInput reads text typed on the confirmation screen: "xác nhận", or
+// the name of a field to change.
+func (e *Engine) confirmInput(ctx context.Context, c *Ctx, flow *Flow, f *Form, in, word string) error {
+	switch word {
+	case "xac nhan", "dong y", "ok", "co", "confirm", "yes", "luu":
+		return e.confirm(ctx, c, flow, f)
+	}
+	var fields []Choice
+	for i := range flow.Steps {
+		if applies(&flow.Steps[i], f) {
+			fields = append(fields, Choice{Value: strconv.Itoa(i), Label: c.T(flow.Steps[i].Label)})
+		}
+	}
+	w := strings.TrimPrefix(strings.TrimPrefix(word, "sua "), "doi ")
+	if i, ok := matchChoice(fields, w); ok && !allNumbers([]string{w}) {
+		idx, _ := strconv.Atoi(fields[i].Value)
+		return e.edit(ctx, c, flow, f, idx)
+	}
+	return e.prompt(ctx, c, flow, f, "form.confirm_expected")
+}
+
+func (e *Engine) edit(ctx context.Context, c *Ctx, flow *Flow, f *Form, idx int) error {
+	if idx < 0 || idx >= len(flow.Steps) || !applies(&flow.Steps[idx], f) {
+		return e.prompt(ctx, c, flow, f, "")
+	}
+	f.Step, f.Editing, f.Confirming = idx, true, false
+	f.Picks, f.Offers = nil, nil
+	if flow.Steps[idx].Multi && f.Answers[flow.Steps[idx].Key] != "" {
+		f.Picks = strings.Split(f.Answers[flow.Steps[idx].Key], ",")
+	}
+	return e.prompt(ctx, c, flow, f, "")
+}
+
+func (e *Engine) confirm(ctx context.Context, c *Ctx, flow *Flow, f *Form) error {
+	// An answer to a step that no longer applies is dropped.
+	for i := range flow.Steps {
+		if !applies(&flow.Steps[i], f) {
+			delete(f.Answers, flow.Steps[i].Key)
+		}
+	}
+	if err := flow.Done(ctx, c, f); err != nil {
+		if domain.ErrorKind(err) == domain.KindInvalid {
+			return e.prompt(ctx, c, flow, f, domain.ErrorMsgID(err))
+		}
+		return err
+	}
+	delete(c.Session.Forms, flow.ID)
+	if c.Session.Active == flow.ID {
+		c.Session.Active = ""
+	}
+	return nil
+}
+
+// formCallback handles a form button: "<nonce>|<position>|<action>|<arg>".
+func (e *Engine) formCallback(ctx context.Context, c *Ctx, data string) error {
+	parts := strings.SplitN(data, "|", 4)
+	for len(parts) < 4 {
+		parts = append(parts, "")
+	}
+	nonce, posS, act, arg := parts[0], parts[1], parts[2], parts[3]
+	var flow *Flow
+	var f *Form
+	for id, ff := range c.Session.Forms {
+		if ff.Nonce == nonce {
+			flow, f = e.flows[id], ff
+			break
+		}
+	}
+	if flow == nil || f == nil {
+		return e.staleButton(ctx, c)
+	}
+	pos, err := strconv.Atoi(posS)
+	want := f.Step
+	if f.Confirming {
+		want = confirmPos
+	}
+	if err != nil || pos != want {
+		return e.staleButton(ctx, c)
+	}
+	c.Session.Active = flow.ID
+	if _, f = e.active(c); f == nil {
+		return e.staleButton(ctx, c)
+	}
+	step := &flow.Steps[f.Step]
+	c.Flow, c.Step = flow.ID, step.Key
+	if err := c.Answer(ctx, "", false); err != nil {
+		return err
+	}
+	n, _ := strconv.Atoi(arg)
+	switch act {
+	case actCancel:
+		_, err := e.CancelForm(ctx, c)
+		return err
+	case actBack:
+		return e.back(ctx, c, flow, f)
+	}
+	if f.Confirming {
+		switch act {
+		case actConfirm:
+			return e.confirm(ctx, c, flow, f)
+		case actEdit:
+			return e.edit(ctx, c, flow, f, n)
+		}
+		return e.prompt(ctx, c, flow, f, "")
+	}
+	switch act {
+	case actSkip:
+		if step.Optional {
+			return e.accept(ctx, c, flow, f, "")
+		}
+	case actChoose, actToggle:
+		if step.Choices == nil {
+			break
+		}
+		choices := step.Choices(c)
+		if n < 0 || n >= len(choices) {
+			break
+		}
+		if act == actToggle && step.Multi {
+			f.Picks = toggle(f.Picks, choices[n].Value, !contains(f.Picks, choices[n].Value))
+			return e.prompt(ctx, c, flow, f, "")
+		}
+		if !step.Multi {
+			return e.accept(ctx, c, flow, f, choices[n].Value)
+		}
+	case actDone:
+		if step.Multi {
+			return e.finishMulti(ctx, c, flow, f, step)
+		}
+	case actOffer:
+		if n >= 0 && n < len(f.Offers) {
+			return e.accept(ctx, c, flow, f, f.Offers[n].Value)
+		}
+	}
+	return e.staleButton(ctx, c)
+}
+
+// prompt shows the current step (or the confirmation screen), after a
+// notice (a message id) when notice is set.
+func (e *Engine) prompt(ctx context.Context, c *Ctx, flow *Flow, f *Form, notice string) error {
+	var b strings.Builder
+	if notice != "" {
+		b.WriteString(c.T("form.warning", map[string]any{"Text": HTML(c.T(notice))}))
+		b.WriteString("\n\n")
+	}
+	data := func(act string, arg int) string {
+		pos := f.Step
+		if f.Confirming {
+			pos = confirmPos
+		}
+		s := formPrefix + "|" + f.Nonce + "|" + strconv.Itoa(pos) + "|" + act
+		if arg >= 0 {
+			s += "|" + strconv.Itoa(arg)
+		}
+		return s
+	}
+	var r Reply
+	if f.Confirming {
+		c.Flow, c.Step = flow.ID, "confirm"
+		b.WriteString(c.T("form.confirm_title", map[string]any{"Title": c.T(flow.Title)}))
+		b.WriteString("\n")
+		var edits []Button
+		for i := range flow.Steps {
+			s := &flow.Steps[i]
+			if !applies(s, f) {
+				continue
+			}
+			b.WriteString("\n")
+			b.WriteString(c.T("form.field", map[string]any{"Label": c.T(s.Label), "Value": HTML(e.show(c, flow, f, s, f.Answers[s.Key]))}))
+			edits = append(edits, Button{Label: c.T("form.edit", map[string]any{"Label": c.T(s.Label)}), Data: data(actEdit, i)})
+		}
+		b.WriteString("\n\n")
+		b.WriteString(c.T("form.confirm_hint"))
+		r.Buttons = append(r.Buttons, []Button{{Label: c.T("common.confirm"), Data: data(actConfirm, -1)}})
+		r.Buttons = append(r.Buttons, rows(edits, 2)...)
+		r.Buttons = append(r.Buttons, []Button{{Label: c.T("common.back"), Data: data(actBack, -1)}, {Label: c.T("common.cancel"), Data: data(actCancel, -1)}})
+		r.Text = b.String()
+		return c.Send(ctx, r)
+	}
+	step := &flow.Steps[f.Step]
+	c.Flow, c.Step = flow.ID, step.Key
+	n, total := e.position(flow, f)
+	b.WriteString(c.T("form.header", map[string]any{"Title": c.T(flow.Title), "N": n, "Total": total}))
+	b.WriteString("\n")
+	b.WriteString(c.T(step.Prompt))
+	if old := f.Answers[step.Key]; f.Editing && old != "" && !step.Multi {
+		b.WriteString("\n")
+		b.WriteString(c.T("form.current_value", map[string]any{"Value": HTML(e.show(c, flow, f, step, old))}))
+	}
+	var opts []Button
+	switch {
+	case step.Multi:
+		for i, ch := range step.Choices(c) {
+			label := ch.Label
+			if contains(f.Picks, ch.Value) {
+				label = "✅ " + label
+			}
+			opts = append(opts, Button{Label: label, Data: data(actToggle, i)})
+		}
+		b.WriteString("\n")
+		b.WriteString(c.T("form.multi_hint"))
+	case step.Choices != nil:
+		for i, ch := range step.Choices(c) {
+			opts = append(opts, Button{Label: ch.Label, Data: data(actChoose, i)})
+		}
+	case len(f.Offers) > 0:
+		b.WriteString("\n\n")
+		b.WriteString(c.T("form.pick_offer"))
+		for i, ch := range f.Offers {
+			opts = append(opts, Button{Label: ch.Label, Data: data(actOffer, i)})
+		}
+	}
+	if step.Contact {
+		// A reply keyboard cannot sit beside inline buttons: back and cancel
+		// are typed (or tapped) as words here.
+		r.Contact = c.T("form.share_contact")
+		if n > 1 || f.Editing {
+			r.Keys = append(r.Keys, c.T("common.back"))
+		}
+		r.Keys = append(r.Keys, c.T("common.cancel"))
+		b.WriteString("\n")
+		b.WriteString(c.T("form.contact_hint"))
+		r.Text = b.String()
+		return c.Send(ctx, r)
+	}
+	cols := 1
+	if len(opts) > 6 {
+		cols = 2
+	}
+	r.Buttons = rows(opts, cols)
+	var nav []Button
+	if step.Multi {
+		nav = append(nav, Button{Label: c.T("common.done"), Data: data(actDone, -1)})
+	}
+	if step.Optional {
+		nav = append(nav, Button{Label: c.T("common.skip"), Data: data(actSkip, -1)})
+	}
+	if n > 1 || f.Editing {
+		nav = append(nav, Button{Label: c.T("common.back"), Data: data(actBack, -1)})
+	}
+	nav = append(nav, Button{Label: c.T("common.cancel"), Data: data(actCancel, -1)})
+	r.Buttons = append(r.Buttons, nav)
+	r.Text = b.String()
+	return c.Send(ctx, r)
+}
+
+// show renders a value for the user.
+func (e *Engine) show(c *Ctx, flow *Flow, f *Form, s *Step, v string) string {
+	if v == "" {
+		return c.T("form.empty_value")
+	}
+	if s.Show != nil {
+		return s.Show(c, f, v)
+	}
+	if s.Choices != nil {
+		var labels []string
+		for _, val := range strings.Split(v, ",") {
+			for _, ch := range s.Choices(c) {
+				if ch.Value == val {
+					labels = append(labels, ch.Label)
+				}
+			}
+		}
+		if len(labels) > 0 {
+			return escape(strings.Join(labels, ", "))
+		}
+	}
+	return escape(v)
+}
+
+// position returns the step's number among the steps that apply, and their count.
+func (e *Engine) position(flow *Flow, f *Form) (n, total int) {
+	for i := range flow.Steps {
+		if !applies(&flow.Steps[i], f) {
+			continue
+		}
+		total++
+		if i <= f.Step {
+			n = total
+		}
+	}
+	return n, total
+}
+
+func (e *Engine) nextStep(flow *Flow, f *Form, from int) int {
+	for i := from + 1; i < len(flow.Steps); i++ {
+		if applies(&flow.Steps[i], f) {
+			return i
+		}
+	}
+	return -1
+}
+
+func applies(s *Step, f *Form) bool { return s.When == nil || s.When(f) }
+
+// matchChoice finds the option a folded text names: its number (1-based),
+// its folded label or value, or the one label it is a prefix of.
+func matchChoice(choices []Choice, word string) (int, bool) {
+	word = strings.TrimSpace(strings.TrimSuffix(word, "."))
+	if word == "" {
+		return 0, false
+	}
+	if n, err := strconv.Atoi(word); err == nil {
+		if n >= 1 && n <= len(choices) {
+			return n - 1, true
+		}
+		return 0, false
+	}
+	prefix := -1
+	for i, ch := range choices {
+		label := domain.Fold(ch.Label)
+		if label == word || domain.Fold(ch.Value) == word {
+			return i, true
+		}
+		if len(word) >= 3 && strings.HasPrefix(label, word) {
+			if prefix >= 0 {
+				prefix = -2 // ambiguous
+			} else if prefix == -1 {
+				prefix = i
+			}
+		}
+	}
+	if prefix >= 0 {
+		return prefix, true
+	}
+	return 0, false
+}
+
+func rows(bs []Button, cols int) [][]Button {
+	var out [][]Button
+	for len(bs) > 0 {
+		n := min(cols, len(bs))
+		out = append(out, bs[:n:n])
+		bs = bs[n:]
+	}
+	return out
+}
+
+func toggle(list []string, v string, on bool) []string {
+	out := list[:0:0]
+	for _, x := range list {
+		if x != v {
+			out = append(out, x)
+		}
+	}
+	if on {
+		out = append(out, v)
+	}
+	return out
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func allNumbers(parts []string) bool {
+	for _, p := range parts {
+		if _, err := strconv.Atoi(strings.TrimSpace(p)); err != nil {
+			return false
+		}
+	}
+	return len(parts) > 0
+}
+
+func newNonce() string {
+	var b [5]byte
+	_, _ = rand.Read(b[:])
+	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]))
+}

@@ -1,0 +1,111 @@
+package bot
+
+import (
+	"fmt"
+	"html"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/language"
+)
+
+// HTML marks a template value that is already safe HTML and must not be
+// escaped again (a list of lines built from escaped parts, say).
+type HTML string
+
+// Translator renders message ids in a user's language. Vietnamese is the
+// default and the fallback; template data is HTML-escaped unless it is HTML.
+type Translator struct {
+	bundle     *i18n.Bundle
+	localizers map[string]*i18n.Localizer
+	ids        map[string]map[string]bool // lang -> message ids
+}
+
+// NewTranslator loads every <lang>.toml file of fsys.
+func NewTranslator(fsys fs.FS) (*Translator, error) {
+	b := i18n.NewBundle(language.Vietnamese)
+	b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
+	t := &Translator{bundle: b, localizers: map[string]*i18n.Localizer{}, ids: map[string]map[string]bool{}}
+	files, err := fs.Glob(fsys, "*.toml")
+	if err != nil {
+		return nil, err
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("locales: no message files")
+	}
+	for _, f := range files {
+		buf, err := fs.ReadFile(fsys, f)
+		if err != nil {
+			return nil, err
+		}
+		mf, err := b.ParseMessageFileBytes(buf, f)
+		if err != nil {
+			return nil, fmt.Errorf("locales: %s: %w", f, err)
+		}
+		lang := strings.TrimSuffix(path.Base(f), ".toml")
+		set := map[string]bool{}
+		for _, m := range mf.Messages {
+			set[m.ID] = true
+		}
+		t.ids[lang] = set
+		t.localizers[lang] = i18n.NewLocalizer(b, lang, "vi")
+	}
+	if t.localizers["vi"] == nil {
+		return nil, fmt.Errorf("locales: vi.toml is missing")
+	}
+	return t, nil
+}
+
+// Languages lists the loaded language codes, sorted.
+func (t *Translator) Languages() []string {
+	out := make([]string, 0, len(t.ids))
+	for l := range t.ids {
+		out = append(out, l)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// IDs returns the message ids of one language.
+func (t *Translator) IDs(lang string) map[string]bool { return t.ids[lang] }
+
+// Has reports whether the message id exists in Vietnamese.
+func (t *Translator) Has(id string) bool { return t.ids["vi"][id] }
+
+// T renders id in lang with data. A missing id renders as the id itself, so
+// a mistake shows up in tests rather than as an empty message.
+func (t *Translator) T(lang, id string, data map[string]any) string {
+	l := t.localizers[lang]
+	if l == nil {
+		l = t.localizers["vi"]
+	}
+	var td map[string]any
+	if len(data) > 0 {
+		td = make(map[string]any, len(data))
+		for k, v := range data {
+			td[k] = escapeValue(v)
+		}
+	}
+	s, err := l.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: td})
+	if err != nil {
+		return id
+	}
+	return s
+}
+
+func escapeValue(v any) any {
+	switch x := v.(type) {
+	case HTML:
+		return string(x)
+	case string:
+		return html.EscapeString(x)
+	case fmt.Stringer:
+		return html.EscapeString(x.String())
+	default:
+		return v
+	}
+}

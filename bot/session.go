@@ -1,0 +1,187 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/ocop-tayninh/ocopbot/domain"
+)
+
+// KV is the key-value store the engine keeps sessions and de-duplication
+// marks in: Redis when configured, the embedded SQLite table otherwise.
+type KV interface {
+	Get(ctx context.Context, key string) ([]byte, bool, error)
+	Set(ctx context.Context, key string, val []byte, ttl time.Duration) error
+	SetNX(ctx context.Context, key string, val []byte, ttl time.Duration) (bool, error)
+	Del(ctx context.Context, key string) error
+}
+
+// SessionVersion is the schema version of Session. A stored session of
+// another version is migrated by decodeSession or dropped.
+const SessionVersion = 1
+
+// SessionTTL is how long an untouched session (an unfinished form) is kept.
+const SessionTTL = 30 * 24 * time.Hour
+
+// Session is the conversation state of one user.
+type Session struct {
+	V int `json:"v"`
+	// Active is the flow id of the form the user is answering, "" when none.
+	Active string `json:"active,omitempty"`
+	// Forms holds unfinished forms by flow id; a command typed in the middle
+	// of a form leaves its form here, and the form's command resumes it.
+	Forms map[string]*Form `json:"forms,omitempty"`
+	// After is what to do once consent is given ("register").
+	After string `json:"after,omitempty"`
+}
+
+// Form is the state of one unfinished form.
+type Form struct {
+	Flow    string            `json:"flow"`
+	Nonce   string            `json:"nonce"` // ties buttons to this form instance
+	Step    int               `json:"step"`  // index into Flow.Steps
+	Answers map[string]string `json:"answers,omitempty"`
+	// Picks are the choices ticked so far on a multi-choice step.
+	Picks []string `json:"picks,omitempty"`
+	// Offers are the candidates offered by a search step, to pick from.
+	Offers []Choice `json:"offers,omitempty"`
+	// Confirming is true on the confirmation screen.
+	Confirming bool `json:"confirming,omitempty"`
+	// Editing is true when one field is being changed from the
+	// confirmation screen: after it, the screen comes back.
+	Editing bool `json:"editing,omitempty"`
+	// Editing an existing record (the subject id when re-registering).
+	RecordID int64     `json:"record_id,omitempty"`
+	Started  time.Time `json:"started"`
+}
+
+// SessionStore keeps sessions as versioned JSON in a KV.
+type SessionStore struct {
+	kv KV
+}
+
+// NewSessionStore returns a store over kv.
+func NewSessionStore(kv KV) *SessionStore { return &SessionStore{kv: kv} }
+
+func sessionKey(channel, user string) string { return "sess:" + channel + ":" + user }
+
+// Load returns the user's session and its stored bytes (to tell later
+// whether it changed). A missing or unreadable session is a fresh one.
+func (s *SessionStore) Load(ctx context.Context, channel, user string) (*Session, []byte, error) {
+	raw, ok, err := s.kv.Get(ctx, sessionKey(channel, user))
+	if err != nil {
+		return nil, nil, domain.E("session.load", domain.KindUnavailable, err)
+	}
+	if !ok {
+		return newSession(), nil, nil
+	}
+	sess, err := decodeSession(raw)
+	if err != nil {
+		// A session we cannot read must not lock the user out.
+		return newSession(), raw, nil
+	}
+	return sess, raw, nil
+}
+
+// Save stores sess when its encoding differs from old.
+func (s *SessionStore) Save(ctx context.Context, channel, user string, sess *Session, old []byte) error {
+	raw, err := encodeSession(sess)
+	if err != nil {
+		return domain.E("session.save", domain.KindInternal, err)
+	}
+	if old != nil && string(raw) == string(old) {
+		return nil
+	}
+	key := sessionKey(channel, user)
+	if sess.empty() {
+		if old == nil {
+			return nil
+		}
+		err = s.kv.Del(ctx, key)
+	} else {
+		err = s.kv.Set(ctx, key, raw, SessionTTL)
+	}
+	if err != nil {
+		return domain.E("session.save", domain.KindUnavailable, err)
+	}
+	return nil
+}
+
+func newSession() *Session { return &Session{V: SessionVersion} }
+
+func (s *Session) empty() bool { return s.Active == "" && len(s.Forms) == 0 && s.After == "" }
+
+func encodeSession(s *Session) ([]byte, error) {
+	s.V = SessionVersion
+	return json.Marshal(s)
+}
+
+func decodeSession(raw []byte) (*Session, error) {
+	var probe struct {
+		V int `json:"v"`
+	}
+	if err := json.Unmarshal(raw, &probe); err != nil {
+		return nil, err
+	}
+	if probe.V != SessionVersion {
+		return nil, fmt.Errorf("session version %d, want %d", probe.V, SessionVersion)
+	}
+	var s Session
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return nil, err
+	}
+	return &s, nil
+}
+
+// Deduper makes sure one update is handled once, even when the channel
+// delivers it twice. A mark is "run" while the update is handled and "done"
+// after; a crash leaves "run", which Release clears when the process that
+// owns the inbox hands the update out again after a restart.
+type Deduper struct {
+	kv      KV
+	lease   time.Duration
+	keepFor time.Duration
+}
+
+// NewDeduper returns a Deduper over kv.
+func NewDeduper(kv KV) *Deduper {
+	return &Deduper{kv: kv, lease: 10 * time.Minute, keepFor: 72 * time.Hour}
+}
+
+func dedupKey(channel string, id int64) string { return fmt.Sprintf("upd:%s:%d", channel, id) }
+
+// Begin claims the update. It returns false when the update was handled
+// already or is being handled.
+func (d *Deduper) Begin(ctx context.Context, channel string, id int64) (bool, error) {
+	return d.kv.SetNX(ctx, dedupKey(channel, id), []byte("run"), d.lease)
+}
+
+// Finish marks the update handled.
+func (d *Deduper) Finish(ctx context.Context, channel string, id int64) error {
+	return d.kv.Set(ctx, dedupKey(channel, id), []byte("done"), d.keepFor)
+}
+
+// Release clears an unfinished claim so that the update can be handled
+// again; a finished one is kept. It reports whether the update is still to
+// be handled.
+func (d *Deduper) Release(ctx context.Context, channel string, id int64) (bool, error) {
+	key := dedupKey(channel, id)
+	v, ok, err := d.kv.Get(ctx, key)
+	if err != nil {
+		return false, err
+	}
+	if ok && string(v) == "done" {
+		return false, nil
+	}
+	if ok {
+		if err := d.kv.Del(ctx, key); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+var errDuplicate = errors.New("duplicate update")

@@ -1,0 +1,187 @@
+package telegram
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	tgbot "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+
+	"github.com/ocop-tayninh/ocopbot/bot"
+)
+
+// MaxText is Telegram's limit on a message's length, in characters.
+const MaxText = 4096
+
+// BlockMarker records that a user blocked the bot.
+type BlockMarker interface {
+	SetBlocked(ctx context.Context, channel, channelID string, blocked bool) error
+}
+
+// Sender sends every outgoing message of the Telegram channel. On 429 it
+// waits the retry_after Telegram asks for and tries again; on 403 it marks
+// the user blocked and returns bot.ErrBlocked.
+type Sender struct {
+	api        *tgbot.Bot
+	users      BlockMarker
+	log        *slog.Logger
+	maxRetries int
+}
+
+// NewSender returns a sender over a go-telegram/bot client.
+func NewSender(api *tgbot.Bot, users BlockMarker, log *slog.Logger) *Sender {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Sender{api: api, users: users, log: log, maxRetries: 5}
+}
+
+var _ bot.Sender = (*Sender)(nil)
+
+// Send sends r to chatID, or edits r.Edit; a text too long for one message
+// is split at paragraph boundaries and the buttons go with the last part.
+func (s *Sender) Send(ctx context.Context, chatID string, r bot.Reply) (string, error) {
+	id, err := strconv.ParseInt(chatID, 10, 64)
+	if err != nil {
+		return "", fmt.Errorf("telegram: chat id %q: %w", chatID, err)
+	}
+	markup := replyMarkup(r)
+	if r.Edit != "" {
+		mid, _ := strconv.Atoi(r.Edit)
+		var inline models.ReplyMarkup
+		if len(r.Buttons) > 0 {
+			inline = markup
+		}
+		err := s.call(ctx, id, func() error {
+			_, err := s.api.EditMessageText(ctx, &tgbot.EditMessageTextParams{ChatID: id, MessageID: mid, Text: r.Text, ParseMode: models.ParseModeHTML, ReplyMarkup: inline})
+			return err
+		})
+		if err == nil || strings.Contains(err.Error(), "message is not modified") {
+			return r.Edit, nil
+		}
+		if errors.Is(err, bot.ErrBlocked) || !errors.Is(err, tgbot.ErrorBadRequest) {
+			return "", err
+		}
+		// The message is gone or too old to edit: send a new one.
+	}
+	parts := SplitText(r.Text, MaxText)
+	var last string
+	for i, p := range parts {
+		params := &tgbot.SendMessageParams{ChatID: id, Text: p, ParseMode: models.ParseModeHTML,
+			LinkPreviewOptions: &models.LinkPreviewOptions{IsDisabled: tgbot.True()}}
+		if i == len(parts)-1 {
+			params.ReplyMarkup = markup
+		}
+		var m *models.Message
+		err := s.call(ctx, id, func() error {
+			var err error
+			m, err = s.api.SendMessage(ctx, params)
+			return err
+		})
+		if err != nil {
+			return "", err
+		}
+		last = strconv.Itoa(m.ID)
+	}
+	return last, nil
+}
+
+// AnswerCallback answers a pressed button.
+func (s *Sender) AnswerCallback(ctx context.Context, callbackID, text string, alert bool) error {
+	return s.call(ctx, 0, func() error {
+		_, err := s.api.AnswerCallbackQuery(ctx, &tgbot.AnswerCallbackQueryParams{CallbackQueryID: callbackID, Text: text, ShowAlert: alert})
+		return err
+	})
+}
+
+// call runs one API call with the 429 and 403 rules.
+func (s *Sender) call(ctx context.Context, chatID int64, do func() error) error {
+	for attempt := 0; ; attempt++ {
+		err := do()
+		if err == nil {
+			return nil
+		}
+		var tooMany *tgbot.TooManyRequestsError
+		switch {
+		case errors.As(err, &tooMany) && attempt < s.maxRetries:
+			wait := time.Duration(max(tooMany.RetryAfter, 1)) * time.Second
+			s.log.Warn("telegram 429, waiting", "retry_after_s", tooMany.RetryAfter)
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return ctx.Err()
+			}
+			continue
+		case errors.Is(err, tgbot.ErrorForbidden) && chatID != 0:
+			if s.users != nil {
+				if merr := s.users.SetBlocked(context.WithoutCancel(ctx), ChannelName, strconv.FormatInt(chatID, 10), true); merr != nil {
+					s.log.Error("mark user blocked", "user", chatID, "err", merr)
+				}
+			}
+			return fmt.Errorf("%w: %v", bot.ErrBlocked, err)
+		}
+		return err
+	}
+}
+
+func replyMarkup(r bot.Reply) models.ReplyMarkup {
+	switch {
+	case r.Contact != "":
+		kb := [][]models.KeyboardButton{{{Text: r.Contact, RequestContact: true}}}
+		var row []models.KeyboardButton
+		for _, k := range r.Keys {
+			row = append(row, models.KeyboardButton{Text: k})
+		}
+		if len(row) > 0 {
+			kb = append(kb, row)
+		}
+		return &models.ReplyKeyboardMarkup{Keyboard: kb, ResizeKeyboard: true, OneTimeKeyboard: true}
+	case len(r.Buttons) > 0:
+		rows := make([][]models.InlineKeyboardButton, 0, len(r.Buttons))
+		for _, br := range r.Buttons {
+			row := make([]models.InlineKeyboardButton, 0, len(br))
+			for _, b := range br {
+				if b.URL != "" {
+					row = append(row, models.InlineKeyboardButton{Text: b.Label, URL: b.URL})
+				} else {
+					row = append(row, models.InlineKeyboardButton{Text: b.Label, CallbackData: b.Data})
+				}
+			}
+			rows = append(rows, row)
+		}
+		return &models.InlineKeyboardMarkup{InlineKeyboard: rows}
+	case r.RemoveKeyboard:
+		return &models.ReplyKeyboardRemove{RemoveKeyboard: true}
+	}
+	return nil
+}
+
+// SplitText cuts text into parts of at most limit characters, at paragraph
+// boundaries when it can, then at line ends, then at spaces.
+func SplitText(text string, limit int) []string {
+	var parts []string
+	for len([]rune(text)) > limit {
+		r := []rune(text)
+		head := string(r[:limit])
+		cut := strings.LastIndex(head, "\n\n")
+		if cut <= 0 {
+			cut = strings.LastIndex(head, "\n")
+		}
+		if cut <= 0 {
+			cut = strings.LastIndex(head, " ")
+		}
+		if cut <= 0 {
+			cut = len(head)
+		}
+		parts = append(parts, strings.TrimRight(text[:cut], "\n "))
+		text = strings.TrimLeft(text[cut:], "\n ")
+	}
+	return append(parts, text)
+}

@@ -1,0 +1,125 @@
+// Package bot is the channel-neutral conversation engine: updates come in from
+// a channel adapter (Telegram, console, later Zalo), run through middleware
+// (recovery, logging, user, locale, private-chat guard, roles, session), reach
+// a command, a callback handler or the forms engine, and leave as replies sent
+// through the channel's Sender.
+package bot
+
+import (
+	"strings"
+	"time"
+)
+
+// Kind is what an update carries.
+type Kind uint8
+
+const (
+	KindText Kind = iota + 1
+	KindCommand
+	KindCallback
+	KindContact
+	KindPhoto
+	KindDocument
+	KindSticker
+	KindVoice
+	KindVideo
+	KindLocation
+	KindMember // the user blocked or unblocked the bot
+	KindOther
+)
+
+var kindNames = [...]string{"", "text", "command", "callback", "contact", "photo", "document", "sticker", "voice", "video", "location", "member", "other"}
+
+func (k Kind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return "unknown"
+}
+
+// Update is one thing a user did, whatever the channel.
+type Update struct {
+	Channel   string // "telegram", "console", ...
+	ID        int64  // the channel's update id (de-duplication key with Channel)
+	UserID    string // the channel's user id
+	ChatID    string // where replies go
+	Private   bool   // a one-to-one chat with the bot
+	Username  string // without "@"
+	Name      string // display name
+	Kind      Kind
+	Text      string // message text or caption, as typed
+	Command   string // "/dangky": lower case, without "@botname"
+	Args      string // text after the command
+	Callback  *Callback
+	Contact   *Contact
+	File      *File
+	Blocked   bool   // for KindMember: true when the user blocked the bot
+	GroupLink string // for group chats: a link to a private chat with the bot
+	At        time.Time
+}
+
+// Callback is a pressed inline button.
+type Callback struct {
+	ID        string // to answer it
+	Data      string // ≤ 64 bytes
+	MessageID string // the bot's message that carried the button
+}
+
+// Contact is a shared phone contact.
+type Contact struct {
+	Phone string
+	Own   bool // the contact is the sender's own (Telegram's "share my contact")
+}
+
+// File is a photo or document sent by the user.
+type File struct {
+	ID   string
+	Name string
+	MIME string
+	Size int64
+}
+
+// UserKey identifies the user across the engine: "channel:id".
+func (u *Update) UserKey() string { return u.Channel + ":" + u.UserID }
+
+// ParseCommand splits "/cmd@bot args" into "/cmd" and "args". It returns
+// "" for text that is not a command.
+func ParseCommand(text string) (cmd, args string) {
+	text = strings.TrimSpace(text)
+	if !strings.HasPrefix(text, "/") || len(text) < 2 {
+		return "", ""
+	}
+	cmd, args, _ = strings.Cut(text, " ")
+	if i := strings.IndexByte(cmd, '\n'); i >= 0 {
+		args = cmd[i+1:] + " " + args
+		cmd = cmd[:i]
+	}
+	if at := strings.IndexByte(cmd, '@'); at >= 0 {
+		cmd = cmd[:at]
+	}
+	return strings.ToLower(cmd), strings.TrimSpace(args)
+}
+
+// Reply is one outgoing message, already localized (HTML).
+type Reply struct {
+	Text    string
+	Buttons [][]Button // inline keyboard
+	// Contact, when set, shows a reply keyboard with one "share my phone
+	// number" button carrying this label.
+	Contact string
+	// Keys are text buttons shown under the contact button; pressing one
+	// sends its label as typed text.
+	Keys []string
+	// RemoveKeyboard removes a reply keyboard shown earlier.
+	RemoveKeyboard bool
+	// Edit, when set, replaces the text and buttons of that earlier message
+	// of the bot (the one a pressed button came from) instead of sending.
+	Edit string
+}
+
+// Button is an inline button: Data for a callback, or URL for a link.
+type Button struct {
+	Label string
+	Data  string
+	URL   string
+}

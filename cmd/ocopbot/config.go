@@ -1,0 +1,182 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Secret is a configuration value that never shows in logs.
+type Secret string
+
+// LogValue implements slog.LogValuer.
+func (Secret) LogValue() slog.Value { return slog.StringValue("REDACTED") }
+
+// String hides the value from fmt.
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return "REDACTED"
+}
+
+// Config is the bot's configuration, from environment variables and flags
+// (a flag wins over its variable).
+type Config struct {
+	TelegramToken  Secret
+	TelegramAPIURL string
+	WebhookURL     string
+	WebhookSecret  Secret
+	WebhookPath    string
+	DBPath         string
+	RedisURL       Secret // may carry a password
+	AdminIDs       []string
+	HTTPAddr       string
+	PlacesFile     string
+	TZ             string
+	Location       *time.Location
+	LogLevel       slog.Level
+	// Console: chat in the terminal instead of Telegram; ConsoleUser is the
+	// user id to chat as.
+	Console     bool
+	ConsoleUser int64
+}
+
+// setting is one variable and its flag.
+type setting struct {
+	env, flag, def, usage string
+	dst               *string
+}
+
+// parseConfig reads the configuration of the "serve" or "console" command.
+func parseConfig(name string, args []string, getenv func(string) string, stderr io.Writer) (*Config, error) {
+	var raw struct {
+		token, api, hook, secret, path, db, redis, admins, addr, places, tz, level string
+	}
+	settings := []setting{
+		{"TELEGRAM_BOT_TOKEN", "telegram-token", "", "token from BotFather; empty: console", &raw.token},
+		{"TELEGRAM_API_URL", "telegram-api-url", "https://api.telegram.org", "Bot API server", &raw.api},
+		{"TELEGRAM_WEBHOOK_URL", "webhook-url", "", "public webhook URL; empty: long polling", &raw.hook},
+		{"TELEGRAM_WEBHOOK_SECRET", "webhook-secret", "", "secret token Telegram sends with each webhook call", &raw.secret},
+		{"TELEGRAM_WEBHOOK_PATH", "webhook-path", "", "path served on HTTP_ADDR for the webhook (default: the URL's path)", &raw.path},
+		{"DB_PATH", "db", "data/ocop.db", "SQLite database file", &raw.db},
+		{"REDIS_URL", "redis-url", "", "Redis URL; empty: embedded store in the SQLite file", &raw.redis},
+		{"ADMIN_IDS", "admin-ids", "", "comma-separated Telegram user ids that are admins", &raw.admins},
+		{"HTTP_ADDR", "http-addr", ":8080", "address for /healthz and the webhook", &raw.addr},
+		{"PLACES_FILE", "places-file", "", "CSV of communes and wards (default: embedded Tây Ninh 2025)", &raw.places},
+		{"TZ", "tz", "Asia/Ho_Chi_Minh", "time zone of deadlines and reminders", &raw.tz},
+		{"LOG_LEVEL", "log-level", "info", "debug, info, warn or error", &raw.level},
+	}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	for _, s := range settings {
+		def := s.def
+		if v, ok := lookup(getenv, s.env); ok {
+			def = v
+		}
+		fs.StringVar(s.dst, s.flag, def, s.usage+" (env "+s.env+")")
+	}
+	cfg := &Config{}
+	console := name == "console"
+	fs.Int64Var(&cfg.ConsoleUser, "user", 1, "console: the user id to chat as")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	cfg.TelegramToken = Secret(strings.TrimSpace(raw.token))
+	cfg.TelegramAPIURL = strings.TrimRight(strings.TrimSpace(raw.api), "/")
+	cfg.WebhookURL = strings.TrimSpace(raw.hook)
+	cfg.WebhookSecret = Secret(raw.secret)
+	cfg.WebhookPath = strings.TrimSpace(raw.path)
+	cfg.DBPath = strings.TrimSpace(raw.db)
+	cfg.RedisURL = Secret(strings.TrimSpace(raw.redis))
+	cfg.HTTPAddr = strings.TrimSpace(raw.addr)
+	cfg.PlacesFile = strings.TrimSpace(raw.places)
+	cfg.TZ = strings.TrimSpace(raw.tz)
+	cfg.Console = console || cfg.TelegramToken == ""
+
+	var errs []error
+	bad := func(env, format string, a ...any) {
+		errs = append(errs, fmt.Errorf("%s: "+format, append([]any{env}, a...)...))
+	}
+	if cfg.TelegramToken != "" && !tokenRE.MatchString(string(cfg.TelegramToken)) {
+		bad("TELEGRAM_BOT_TOKEN", "does not look like a BotFather token (digits:letters)")
+	}
+	if u, err := url.Parse(cfg.TelegramAPIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		bad("TELEGRAM_API_URL", "%q is not an http(s) URL", cfg.TelegramAPIURL)
+	}
+	if cfg.WebhookURL != "" {
+		u, err := url.Parse(cfg.WebhookURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("TELEGRAM_WEBHOOK_URL", "%q is not an http(s) URL", cfg.WebhookURL)
+		} else if cfg.WebhookPath == "" {
+			cfg.WebhookPath = u.EscapedPath()
+		}
+		if cfg.WebhookPath == "" {
+			cfg.WebhookPath = "/"
+		}
+		if !secretRE.MatchString(string(cfg.WebhookSecret)) {
+			bad("TELEGRAM_WEBHOOK_SECRET", "is required with a webhook: 1 to 256 characters A-Z, a-z, 0-9, _ or -")
+		}
+	}
+	if cfg.WebhookPath != "" && !strings.HasPrefix(cfg.WebhookPath, "/") {
+		bad("TELEGRAM_WEBHOOK_PATH", "%q must start with /", cfg.WebhookPath)
+	}
+	if cfg.DBPath == "" {
+		bad("DB_PATH", "must not be empty")
+	}
+	if r := string(cfg.RedisURL); r != "" {
+		if u, err := url.Parse(r); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss" && u.Scheme != "unix") {
+			bad("REDIS_URL", "must be a redis://, rediss:// or unix:// URL")
+		}
+	}
+	for _, id := range strings.Split(raw.admins, ",") {
+		id = strings.TrimSpace(id)
+		if id == "" {
+			continue
+		}
+		if n, err := strconv.ParseInt(id, 10, 64); err != nil || n <= 0 {
+			bad("ADMIN_IDS", "%q is not a numeric Telegram user id", id)
+			continue
+		}
+		cfg.AdminIDs = append(cfg.AdminIDs, id)
+	}
+	if _, _, err := net.SplitHostPort(cfg.HTTPAddr); err != nil {
+		bad("HTTP_ADDR", "%q is not host:port (e.g. :8080)", cfg.HTTPAddr)
+	}
+	loc, err := time.LoadLocation(cfg.TZ)
+	if err != nil || cfg.TZ == "" {
+		bad("TZ", "unknown time zone %q (e.g. Asia/Ho_Chi_Minh)", cfg.TZ)
+	}
+	cfg.Location = loc
+	if err := cfg.LogLevel.UnmarshalText([]byte(raw.level)); err != nil {
+		bad("LOG_LEVEL", "%q is not debug, info, warn or error", raw.level)
+	}
+	if console && cfg.ConsoleUser <= 0 {
+		errs = append(errs, errors.New("--user: must be a positive id"))
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("configuration: %w", errors.Join(errs...))
+	}
+	return cfg, nil
+}
+
+var (
+	tokenRE  = regexp.MustCompile(`^\d+:[A-Za-z0-9_-]+$`)
+	secretRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+)
+
+func lookup(getenv func(string) string, key string) (string, bool) {
+	v := getenv(key)
+	return v, v != ""
+}

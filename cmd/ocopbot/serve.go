@@ -1,0 +1,278 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/ocop-tayninh/ocopbot/bot"
+	"github.com/ocop-tayninh/ocopbot/bot/console"
+	"github.com/ocop-tayninh/ocopbot/bot/telegram"
+	"github.com/ocop-tayninh/ocopbot/domain"
+	"github.com/ocop-tayninh/ocopbot/handlers"
+	"github.com/ocop-tayninh/ocopbot/locales"
+	"github.com/ocop-tayninh/ocopbot/storage/redis"
+	"github.com/ocop-tayninh/ocopbot/storage/sqlite"
+)
+
+// app is everything wired together.
+type app struct {
+	cfg    *Config
+	log    *slog.Logger
+	db     *sqlite.DB
+	redis  *redis.Store
+	kv     bot.KV
+	users  *sqlite.UserStore
+	inbox  *sqlite.Inbox
+	engine *bot.Engine
+}
+
+// serve wires the bot and runs the console or the Telegram channel until
+// ctx ends.
+func serve(ctx context.Context, cfg *Config, stdin io.Reader, stdout, stderr io.Writer) error {
+	level := cfg.LogLevel
+	if cfg.Console && level < slog.LevelWarn {
+		level = slog.LevelWarn // keep the terminal for the conversation
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
+	a, err := build(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	if cfg.Console {
+		if cfg.TelegramToken == "" {
+			fmt.Fprintln(stdout, a.engine.Translator().T("vi", "console.banner", nil))
+		}
+		con := console.New(stdin, stdout, strconv.FormatInt(cfg.ConsoleUser, 10), "", func(id string) string {
+			return a.engine.Translator().T("vi", id, nil)
+		})
+		a.engine.SetSender(console.ChannelName, con)
+		return con.Run(ctx, a.engine.Handle)
+	}
+	return a.telegram(ctx)
+}
+
+// build opens the stores and wires the engine and handlers.
+func build(ctx context.Context, cfg *Config, log *slog.Logger) (*app, error) {
+	places, err := loadPlaces(cfg.PlacesFile)
+	if err != nil {
+		return nil, err
+	}
+	tr, err := bot.NewTranslator(locales.FS)
+	if err != nil {
+		return nil, err
+	}
+	db, err := sqlite.Open(ctx, cfg.DBPath, time.Now)
+	if err != nil {
+		return nil, fmt.Errorf("database %s: %w", cfg.DBPath, err)
+	}
+	a := &app{cfg: cfg, log: log, db: db, users: sqlite.NewUserStore(db), inbox: sqlite.NewInbox(db)}
+	if cfg.RedisURL != "" {
+		rs, err := redis.Open(ctx, string(cfg.RedisURL))
+		if err != nil {
+			db.Close()
+			return nil, fmt.Errorf("redis: %w", err)
+		}
+		a.redis, a.kv = rs, rs
+	} else {
+		a.kv = sqlite.NewKV(db)
+	}
+	admins := map[string]bool{}
+	for _, id := range cfg.AdminIDs {
+		admins[id] = true
+	}
+	a.engine = bot.New(bot.Config{
+		Users: a.users, Sessions: bot.NewSessionStore(a.kv), Dedup: bot.NewDeduper(a.kv),
+		Translator: tr, Logger: log, Admins: admins, Now: time.Now,
+	})
+	handlers.Register(a.engine, handlers.Deps{Users: a.users, Subjects: sqlite.NewSubjectStore(db), Places: places})
+	return a, nil
+}
+
+func loadPlaces(path string) (*domain.Places, error) {
+	if path == "" {
+		return domain.DefaultPlaces()
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("PLACES_FILE: %w", err)
+	}
+	defer f.Close()
+	p, err := domain.LoadPlaces(f)
+	if err != nil {
+		return nil, fmt.Errorf("PLACES_FILE %s: %w", path, err)
+	}
+	return p, nil
+}
+
+func (a *app) close() {
+	if a.redis != nil {
+		a.redis.Close()
+	}
+	a.db.Close()
+}
+
+// telegram runs the Telegram channel: intake (polling or webhook), the
+// dispatcher and the HTTP server, and drains in-flight updates on stop.
+func (a *app) telegram(ctx context.Context) error {
+	cfg := a.cfg
+	ch, err := telegram.Dial(ctx, telegram.Config{
+		Token: string(cfg.TelegramToken), APIURL: cfg.TelegramAPIURL,
+		WebhookURL: cfg.WebhookURL, WebhookSecret: string(cfg.WebhookSecret), Log: a.log,
+	}, a.users)
+	if err != nil {
+		return err
+	}
+	a.engine.SetSender(telegram.ChannelName, ch.Sender)
+
+	// Handling outlives the intake: after a stop is asked for, updates
+	// already recorded are finished before the process exits.
+	handleCtx, hardStop := context.WithCancel(context.WithoutCancel(ctx))
+	defer hardStop()
+	disp := bot.NewDispatcher(handleCtx, a.engine.Handle, 64, a.log)
+	ch.Attach(&bot.Intake{Inbox: inboxAdapter{a.inbox}, Dedup: bot.NewDeduper(a.kv), Dispatcher: disp, Log: a.log})
+
+	if err := ch.SetCommands(ctx, a.engine.Menu(domain.LocaleVI, false)); err != nil {
+		a.log.Warn("setMyCommands failed", "err", err)
+	}
+	if err := ch.Start(ctx); err != nil {
+		return err
+	}
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", a.healthz)
+	if cfg.WebhookURL != "" {
+		mux.Handle(cfg.WebhookPath, ch.WebhookHandler())
+	}
+	srv := &http.Server{Addr: cfg.HTTPAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("HTTP_ADDR: %w", err)
+	}
+	a.log.Info("ocopbot started", "bot", ch.Username, "mode", mode(cfg), "http", ln.Addr().String(), "store", a.storeName())
+
+	var wg sync.WaitGroup
+	errc := make(chan error, 2)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errc <- err
+		}
+	}()
+	if cfg.WebhookURL == "" {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := ch.Poll(ctx); err != nil {
+				errc <- err
+			}
+		}()
+	}
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case runErr = <-errc:
+	}
+	// Stop intake first, then let in-flight updates finish.
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(shutdownCtx)
+	drained := make(chan struct{})
+	go func() { disp.Wait(); close(drained) }()
+	select {
+	case <-drained:
+	case <-shutdownCtx.Done():
+		a.log.Warn("stop: updates still in flight were left pending for the next start")
+		hardStop()
+	}
+	if runErr == nil {
+		// Poll returns once ctx is done; wait for it.
+		waitOrTimeout(&wg, 5*time.Second)
+	}
+	a.log.Info("ocopbot stopped")
+	return runErr
+}
+
+func waitOrTimeout(wg *sync.WaitGroup, d time.Duration) {
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(d):
+	}
+}
+
+func mode(cfg *Config) string {
+	if cfg.WebhookURL != "" {
+		return "webhook"
+	}
+	return "polling"
+}
+
+func (a *app) storeName() string {
+	if a.redis != nil {
+		return "redis"
+	}
+	return "embedded"
+}
+
+// healthz answers 200 when SQLite and (if configured) Redis answer.
+func (a *app) healthz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := a.db.Ping(ctx); err != nil {
+		http.Error(w, "sqlite: unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	if a.redis != nil {
+		if err := a.redis.Ping(ctx); err != nil {
+			http.Error(w, "redis: unavailable", http.StatusServiceUnavailable)
+			return
+		}
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	io.WriteString(w, "ok\n")
+}
+
+// inboxAdapter presents the SQLite inbox to the engine.
+type inboxAdapter struct{ in *sqlite.Inbox }
+
+func (i inboxAdapter) RecordBatch(ctx context.Context, channel string, items []bot.InboxItem) ([]bot.InboxItem, error) {
+	rows := make([]sqlite.InboxItem, len(items))
+	for k, it := range items {
+		rows[k] = sqlite.InboxItem{Channel: it.Channel, UpdateID: it.UpdateID, UserKey: it.UserKey, Payload: it.Payload}
+	}
+	fresh, err := i.in.RecordBatch(ctx, channel, rows)
+	return fromRows(fresh), err
+}
+
+func (i inboxAdapter) MarkDone(ctx context.Context, channel string, id int64) error {
+	return i.in.MarkDone(ctx, channel, id)
+}
+
+func (i inboxAdapter) Pending(ctx context.Context, channel string) ([]bot.InboxItem, error) {
+	rows, err := i.in.Pending(ctx, channel)
+	return fromRows(rows), err
+}
+
+func (i inboxAdapter) NextOffset(ctx context.Context, channel string) (int64, error) {
+	return i.in.NextOffset(ctx, channel)
+}
+
+func fromRows(rows []sqlite.InboxItem) []bot.InboxItem {
+	out := make([]bot.InboxItem, len(rows))
+	for k, r := range rows {
+		out[k] = bot.InboxItem{Channel: r.Channel, UpdateID: r.UpdateID, UserKey: r.UserKey, Payload: r.Payload}
+	}
+	return out
+}

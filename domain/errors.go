@@ -1,0 +1,115 @@
+// Package domain holds the entities and rules of the OCOP programme: subjects,
+// users, places, phone numbers and Vietnamese text folding. It imports only the
+// standard library and golang.org/x/text.
+package domain
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Kind is the stable class of an error, used to choose the reply and whether to log.
+type Kind uint8
+
+const (
+	KindOther       Kind = iota // unclassified: treated as internal
+	KindInvalid                 // the user's input is not acceptable
+	KindNotFound                // the thing asked for does not exist
+	KindConflict                // it exists already or changed meanwhile
+	KindForbidden               // the user may not do this
+	KindUnavailable             // a dependency is down; try again later
+	KindInternal                // a bug or an unexpected failure
+)
+
+func (k Kind) String() string {
+	switch k {
+	case KindInvalid:
+		return "invalid"
+	case KindNotFound:
+		return "not_found"
+	case KindConflict:
+		return "conflict"
+	case KindForbidden:
+		return "forbidden"
+	case KindUnavailable:
+		return "unavailable"
+	case KindInternal:
+		return "internal"
+	}
+	return "other"
+}
+
+// Error is the one error type of the project. Op names the operation
+// ("register.phone", "sqlite.SaveSubject"), Kind classifies it, MsgID is the
+// locale message shown to the user (for KindInvalid: the re-prompt that says
+// what is expected), Data fills the message template, Err is the cause.
+type Error struct {
+	Op    string
+	Kind  Kind
+	MsgID string
+	Data  map[string]any
+	Err   error
+}
+
+func (e *Error) Error() string {
+	s := e.Op
+	if e.Kind != KindOther {
+		if s != "" {
+			s += ": "
+		}
+		s += e.Kind.String()
+	}
+	if e.MsgID != "" {
+		s += " (" + e.MsgID + ")"
+	}
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Invalid returns a KindInvalid error whose message id is the re-prompt.
+func Invalid(op, msgID string) *Error { return &Error{Op: op, Kind: KindInvalid, MsgID: msgID} }
+
+// E wraps err with an operation and kind.
+func E(op string, kind Kind, err error) *Error { return &Error{Op: op, Kind: kind, Err: err} }
+
+// Errorf builds an internal error with a formatted cause.
+func Errorf(op string, format string, args ...any) *Error {
+	return &Error{Op: op, Kind: KindInternal, Err: fmt.Errorf(format, args...)}
+}
+
+// ErrorKind reports the kind of the outermost *Error in err's chain that has one.
+func ErrorKind(err error) Kind {
+	var e *Error
+	for err != nil {
+		if !errors.As(err, &e) {
+			return KindOther
+		}
+		if e.Kind != KindOther {
+			return e.Kind
+		}
+		err = e.Err
+	}
+	return KindOther
+}
+
+// ErrorMsgID returns the first message id found in err's chain, or "".
+func ErrorMsgID(err error) string {
+	var e *Error
+	for err != nil {
+		if !errors.As(err, &e) {
+			return ""
+		}
+		if e.MsgID != "" {
+			return e.MsgID
+		}
+		err = e.Err
+	}
+	return ""
+}
+
+// ErrNotFound is returned (wrapped) by stores when a row does not exist.
+var ErrNotFound = &Error{Kind: KindNotFound, MsgID: "error.not_found"}

@@ -1,0 +1,73 @@
+package domain
+
+import "time"
+
+// SubjectKind is the legal form of an OCOP subject (OCOP-RULES §2).
+type SubjectKind string
+
+const (
+	KindCooperative   SubjectKind = "htx"        // Hợp tác xã
+	KindCoopGroup     SubjectKind = "tht"        // Tổ hợp tác
+	KindSME           SubjectKind = "dn"         // Doanh nghiệp nhỏ và vừa
+	KindFarm          SubjectKind = "trang_trai" // Trang trại
+	KindHousehold     SubjectKind = "ho"         // Hộ sản xuất có đăng ký kinh doanh
+	KindTourismAssoc  SubjectKind = "hoi"        // Hội, hiệp hội (du lịch)
+	KindTourismCentre SubjectKind = "trung_tam"  // Trung tâm điều hành du lịch
+)
+
+// SubjectKinds lists the kinds in the order they are offered.
+var SubjectKinds = []SubjectKind{KindCooperative, KindCoopGroup, KindSME, KindFarm, KindHousehold, KindTourismAssoc, KindTourismCentre}
+
+// Valid reports whether k is one of SubjectKinds.
+func (k SubjectKind) Valid() bool {
+	for _, x := range SubjectKinds {
+		if x == k {
+			return true
+		}
+	}
+	return false
+}
+
+// SalesChannel is a way a subject sells (DESIGN §2).
+type SalesChannel string
+
+const (
+	ChannelSupermarket SalesChannel = "sieu_thi"
+	ChannelConvenience SalesChannel = "tien_loi"
+	ChannelEcommerce   SalesChannel = "tmdt"
+	ChannelOwnShop     SalesChannel = "cua_hang"
+	ChannelMarket      SalesChannel = "cho"
+)
+
+// SalesChannels lists the channels in the order they are offered.
+var SalesChannels = []SalesChannel{ChannelSupermarket, ChannelConvenience, ChannelEcommerce, ChannelOwnShop, ChannelMarket}
+
+// Modern reports whether the channel is one of the plan's "modern channels".
+func (c SalesChannel) Modern() bool {
+	return c == ChannelSupermarket || c == ChannelConvenience || c == ChannelEcommerce
+}
+
+// Valid reports whether c is one of SalesChannels.
+func (c SalesChannel) Valid() bool {
+	for _, x := range SalesChannels {
+		if x == c {
+			return true
+		}
+	}
+	return false
+}
+
+// Subject is an OCOP producer (chủ thể OCOP).
+type Subject struct {
+	ID             int64
+	Kind           SubjectKind
+	Name           string // organisation name
+	Representative string
+	Phone          string // E.164, e.g. +84912345678
+	PhoneVerified  bool   // shared through the channel's contact button
+	CommuneCode    string // official code from the places file
+	BusinessRegNo  string // optional
+	SalesChannels  []SalesChannel
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}

@@ -1,0 +1,51 @@
+package domain
+
+import "time"
+
+// Role is what a user may do. Later issues add officer scopes.
+type Role string
+
+const (
+	RoleProducer        Role = "producer"
+	RoleCommuneOfficer  Role = "commune_officer"
+	RoleProvinceOfficer Role = "province_officer"
+	RoleAdmin           Role = "admin"
+)
+
+// IsOfficer reports whether the role may use officer commands.
+func (r Role) IsOfficer() bool {
+	return r == RoleCommuneOfficer || r == RoleProvinceOfficer || r == RoleAdmin
+}
+
+// Locale codes the bot speaks.
+const (
+	LocaleVI = "vi"
+	LocaleEN = "en"
+)
+
+// Consent is the user's answer to keeping personal data (Decree 13/2023).
+type Consent string
+
+const (
+	ConsentUnknown  Consent = ""
+	ConsentGiven    Consent = "given"
+	ConsentDeclined Consent = "declined"
+)
+
+// User is a person on one channel (Telegram, console, later Zalo).
+type User struct {
+	ID           int64  // our id
+	Channel      string // "telegram", "console", "zalo"
+	ChannelID    string // the channel's user id, as text
+	Username     string // @username without @, may be empty
+	Name         string // display name from the channel
+	Role         Role
+	Locale       string // LocaleVI unless the user chose otherwise
+	Consent      Consent
+	ConsentAt    time.Time
+	Blocked      bool   // the user blocked the bot (403); cleared when they write again
+	SubjectID    int64  // the subject this user represents, 0 when not registered
+	StartPayload string // deep-link payload of the first /start, kept for later use
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}

@@ -1,0 +1,286 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/ocop-tayninh/ocopbot/bot"
+	"github.com/ocop-tayninh/ocopbot/domain"
+)
+
+const flowRegister = "reg"
+
+// Field keys of the registration form.
+const (
+	fKind     = "kind"
+	fName     = "name"
+	fRep      = "rep"
+	fPhone    = "phone"
+	fCommune  = "commune"
+	fRegNo    = "regno"
+	fChannels = "channels"
+)
+
+// registerFlow is the producer's registration (DESIGN §2).
+func (a *app) registerFlow() *bot.Flow {
+	return &bot.Flow{
+		ID: flowRegister, Command: "/dangky", Title: "register.title",
+		Steps: []bot.Step{
+			{Key: fKind, Prompt: "register.ask_kind", Label: "register.label_kind", Choices: subjectKindChoices},
+			{Key: fName, Prompt: "register.ask_name", Label: "register.label_name", Parse: parseOrgName},
+			{Key: fRep, Prompt: "register.ask_rep", Label: "register.label_rep", Parse: parsePersonName},
+			{Key: fPhone, Prompt: "register.ask_phone", Label: "register.label_phone", Parse: parsePhone, Contact: true, Show: showPhone},
+			{Key: fCommune, Prompt: "register.ask_commune", Label: "register.label_commune", Search: a.searchCommune, Show: a.showCommune},
+			{Key: fRegNo, Prompt: "register.ask_regno", Label: "register.label_regno", Parse: parseRegNo, Optional: true},
+			{Key: fChannels, Prompt: "register.ask_channels", Label: "register.label_channels", Choices: salesChannelChoices, Multi: true, Optional: true},
+		},
+		Begin: a.beginRegister,
+		Done:  a.saveRegistration,
+	}
+}
+
+func subjectKindChoices(c *bot.Ctx) []bot.Choice {
+	out := make([]bot.Choice, len(domain.SubjectKinds))
+	for i, k := range domain.SubjectKinds {
+		out[i] = bot.Choice{Value: string(k), Label: c.T("subject_kind." + string(k))}
+	}
+	return out
+}
+
+func salesChannelChoices(c *bot.Ctx) []bot.Choice {
+	out := make([]bot.Choice, len(domain.SalesChannels))
+	for i, ch := range domain.SalesChannels {
+		out[i] = bot.Choice{Value: string(ch), Label: c.T("sales_channel." + string(ch))}
+	}
+	return out
+}
+
+// Limits of typed names, in characters.
+const (
+	maxOrgName    = 200
+	maxPersonName = 100
+)
+
+func parseOrgName(_ *bot.Ctx, in string) (string, error) {
+	switch n := utf8.RuneCountInString(in); {
+	case !domain.HasLetterOrDigit(in):
+		return "", domain.Invalid("register.name", "register.name_invalid")
+	case n < 2:
+		return "", domain.Invalid("register.name", "register.name_too_short")
+	case n > maxOrgName:
+		return "", domain.Invalid("register.name", "register.name_too_long")
+	}
+	return in, nil
+}
+
+func parsePersonName(_ *bot.Ctx, in string) (string, error) {
+	n := utf8.RuneCountInString(in)
+	if n > maxPersonName {
+		return "", domain.Invalid("register.rep", "register.rep_too_long")
+	}
+	letters := 0
+	for _, r := range in {
+		switch {
+		case unicode.IsLetter(r) || unicode.Is(unicode.Mn, r):
+			letters++
+		case r == ' ' || r == '.' || r == '-' || r == '\'':
+		default:
+			return "", domain.Invalid("register.rep", "register.rep_invalid")
+		}
+	}
+	if letters < 2 {
+		return "", domain.Invalid("register.rep", "register.rep_invalid")
+	}
+	return in, nil
+}
+
+func parsePhone(_ *bot.Ctx, in string) (string, error) { return domain.ParsePhone(in) }
+
+func showPhone(c *bot.Ctx, f *bot.Form, v string) string {
+	s := bot.Escape(domain.FormatPhone(v))
+	if f != nil && f.Answers[fPhone+".verified"] == "1" {
+		s += " " + c.T("register.phone_verified")
+	}
+	return s
+}
+
+// parseRegNo reads a business registration number: digits, letters and dashes.
+func parseRegNo(_ *bot.Ctx, in string) (string, error) {
+	s := strings.ToUpper(strings.Join(strings.Fields(in), ""))
+	digits := 0
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case (r >= 'A' && r <= 'Z') || r == '-' || r == '/' || r == '.':
+		default:
+			return "", domain.Invalid("register.regno", "register.regno_invalid")
+		}
+	}
+	if digits < 5 || len(s) > 20 {
+		return "", domain.Invalid("register.regno", "register.regno_invalid")
+	}
+	return s, nil
+}
+
+// searchCommune finds communes and wards by name, old district name or a near miss.
+func (a *app) searchCommune(c *bot.Ctx, in string) ([]bot.Choice, error) {
+	matches := a.Places.Search(in, 10)
+	if len(matches) == 0 {
+		return nil, domain.Invalid("register.commune", "register.commune_not_found")
+	}
+	// An exact name is taken at once, unless another place shares it.
+	if len(matches) > 1 && matches[0].Via == "commune" && matches[1].Via == "fuzzy" && domain.Fold(matches[0].Commune.Name) != "" &&
+		strings.HasSuffix(domain.Fold(matches[0].Commune.Name), domain.Fold(in)) {
+		matches = matches[:1]
+	}
+	out := make([]bot.Choice, 0, len(matches))
+	for _, m := range matches {
+		out = append(out, bot.Choice{Value: m.Commune.Code, Label: communeLabel(c, m)})
+	}
+	return out, nil
+}
+
+// communeLabel names a match so that two places with one name can be told
+// apart: "Xã Châu Thành (Tây Ninh cũ)", "Xã An Tịnh — từ TX Trảng Bàng".
+func communeLabel(c *bot.Ctx, m domain.PlaceMatch) string {
+	switch m.Via {
+	case "district":
+		return c.T("place.via_district", map[string]any{"Commune": m.Commune.Name, "District": m.District.Name, "Province": m.District.ProvinceShort()})
+	default:
+		return c.T("place.commune", map[string]any{"Commune": m.Commune.Name, "Province": shortProvince(m.Commune.FormerProvince)})
+	}
+}
+
+func shortProvince(p string) string {
+	return strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(p, "Tỉnh "), "Thành phố "))
+}
+
+func (a *app) showCommune(_ *bot.Ctx, _ *bot.Form, code string) string {
+	if cm, ok := a.Places.Get(code); ok {
+		return bot.Escape(cm.Name)
+	}
+	return bot.Escape(code)
+}
+
+// beginRegister asks for consent first; a registered user edits the profile.
+func (a *app) beginRegister(ctx context.Context, c *bot.Ctx, f *bot.Form) (bool, error) {
+	if c.User.Consent != domain.ConsentGiven {
+		return false, a.askConsent(ctx, c, flowRegister)
+	}
+	if c.User.SubjectID == 0 {
+		return true, nil
+	}
+	s, err := a.Subjects.Get(ctx, c.User.SubjectID)
+	if errors.Is(err, domain.ErrNotFound) {
+		return true, nil
+	}
+	if err != nil {
+		return false, domain.E("register.begin", domain.KindUnavailable, err)
+	}
+	f.RecordID = s.ID
+	f.Answers = subjectAnswers(s)
+	f.Confirming = true
+	return true, c.Say(ctx, "register.already")
+}
+
+func subjectAnswers(s domain.Subject) map[string]string {
+	chans := make([]string, len(s.SalesChannels))
+	for i, ch := range s.SalesChannels {
+		chans[i] = string(ch)
+	}
+	ans := map[string]string{
+		fKind: string(s.Kind), fName: s.Name, fRep: s.Representative, fPhone: s.Phone,
+		fCommune: s.CommuneCode, fRegNo: s.BusinessRegNo, fChannels: strings.Join(chans, ","),
+	}
+	if s.PhoneVerified {
+		ans[fPhone+".verified"] = "1"
+	}
+	return ans
+}
+
+// saveRegistration creates the subject, or links the user to the subject
+// officers imported with the same (verified) phone, or updates the profile.
+func (a *app) saveRegistration(ctx context.Context, c *bot.Ctx, f *bot.Form) error {
+	s := domain.Subject{
+		Kind: domain.SubjectKind(f.Answers[fKind]), Name: f.Answers[fName], Representative: f.Answers[fRep],
+		Phone: f.Answers[fPhone], PhoneVerified: f.Answers[fPhone+".verified"] == "1",
+		CommuneCode: f.Answers[fCommune], BusinessRegNo: f.Answers[fRegNo],
+	}
+	for _, ch := range strings.Split(f.Answers[fChannels], ",") {
+		if ch != "" {
+			s.SalesChannels = append(s.SalesChannels, domain.SalesChannel(ch))
+		}
+	}
+	if !s.Kind.Valid() || s.Name == "" || s.Phone == "" || s.CommuneCode == "" {
+		return domain.Invalid("register.save", "register.incomplete")
+	}
+	msg := "register.done"
+	switch {
+	case f.RecordID != 0:
+		s.ID = f.RecordID
+		if err := a.Subjects.Update(ctx, &s); err != nil {
+			return domain.E("register.update", domain.KindUnavailable, err)
+		}
+		msg = "register.updated"
+	case s.PhoneVerified:
+		old, err := a.Subjects.FindByPhone(ctx, s.Phone)
+		switch {
+		case err == nil:
+			s.ID = old.ID
+			if err := a.Subjects.Update(ctx, &s); err != nil {
+				return domain.E("register.link", domain.KindUnavailable, err)
+			}
+			msg = "register.linked"
+		case errors.Is(err, domain.ErrNotFound):
+			if err := a.Subjects.Create(ctx, &s); err != nil {
+				return domain.E("register.create", domain.KindUnavailable, err)
+			}
+		default:
+			return domain.E("register.find", domain.KindUnavailable, err)
+		}
+	default:
+		if err := a.Subjects.Create(ctx, &s); err != nil {
+			return domain.E("register.create", domain.KindUnavailable, err)
+		}
+	}
+	if c.User.SubjectID != s.ID {
+		if err := a.Users.LinkSubject(ctx, c.User.ID, s.ID); err != nil {
+			return domain.E("register.link_user", domain.KindUnavailable, err)
+		}
+		c.User.SubjectID = s.ID
+	}
+	return a.sayMenu(ctx, c, msg, map[string]any{"Profile": bot.HTML(a.profile(c, s)), "Code": strconv.FormatInt(s.ID, 10)})
+}
+
+// profile renders a subject as "Label: value" lines.
+func (a *app) profile(c *bot.Ctx, s domain.Subject) string {
+	ans := subjectAnswers(s)
+	f := &bot.Form{Answers: ans}
+	lines := []string{
+		c.T("form.field", map[string]any{"Label": c.T("register.label_kind"), "Value": c.T("subject_kind." + string(s.Kind))}),
+		c.T("form.field", map[string]any{"Label": c.T("register.label_name"), "Value": s.Name}),
+		c.T("form.field", map[string]any{"Label": c.T("register.label_rep"), "Value": s.Representative}),
+		c.T("form.field", map[string]any{"Label": c.T("register.label_phone"), "Value": bot.HTML(showPhone(c, f, s.Phone))}),
+		c.T("form.field", map[string]any{"Label": c.T("register.label_commune"), "Value": bot.HTML(a.showCommune(c, f, s.CommuneCode))}),
+	}
+	regno := s.BusinessRegNo
+	if regno == "" {
+		regno = c.T("form.empty_value")
+	}
+	lines = append(lines, c.T("form.field", map[string]any{"Label": c.T("register.label_regno"), "Value": regno}))
+	var chans []string
+	for _, ch := range s.SalesChannels {
+		chans = append(chans, c.T("sales_channel."+string(ch)))
+	}
+	cv := strings.Join(chans, ", ")
+	if cv == "" {
+		cv = c.T("form.empty_value")
+	}
+	lines = append(lines, c.T("form.field", map[string]any{"Label": c.T("register.label_channels"), "Value": cv}))
+	return strings.Join(lines, "\n")
+}

@@ -1,0 +1,78 @@
+package handlers
+
+import (
+	"context"
+
+	"github.com/ocop-tayninh/ocopbot/bot"
+	"github.com/ocop-tayninh/ocopbot/domain"
+)
+
+// start welcomes the user, keeps a deep-link payload, and asks for consent
+// to keep personal data (Decree 13/2023) when it was never given.
+func (a *app) start(ctx context.Context, c *bot.Ctx) error {
+	if p := domain.Clean(c.Update.Args); p != "" && len(p) <= 64 {
+		if err := a.Users.SetStartPayload(ctx, c.User.ID, p); err != nil {
+			return domain.E("start.payload", domain.KindUnavailable, err)
+		}
+	}
+	name := c.Update.Name
+	if name == "" {
+		name = c.T("start.friend")
+	}
+	if c.User.Consent == domain.ConsentGiven {
+		return a.sayMenu(ctx, c, "start.welcome_back", map[string]any{"Name": name})
+	}
+	if err := c.Say(ctx, "start.welcome", map[string]any{"Name": name}); err != nil {
+		return err
+	}
+	if c.User.Consent == domain.ConsentDeclined {
+		return a.sayMenu(ctx, c, "consent.declined_menu")
+	}
+	return a.askConsent(ctx, c, "")
+}
+
+// askConsent asks to keep personal data; then is what follows a yes.
+func (a *app) askConsent(ctx context.Context, c *bot.Ctx, then string) error {
+	yes := cbConsent + "|y"
+	if then != "" {
+		yes += "|" + then
+	}
+	return c.Send(ctx, bot.Reply{Text: c.T("consent.ask"), Buttons: [][]bot.Button{
+		{{Label: c.T("consent.yes"), Data: yes}},
+		{{Label: c.T("consent.no"), Data: cbConsent + "|n"}},
+	}})
+}
+
+func (a *app) consentButton(ctx context.Context, c *bot.Ctx) error {
+	_, ans, then := cut(c.Update.Callback.Data)
+	switch ans {
+	case "y":
+		if err := a.Users.SetConsent(ctx, c.User.ID, domain.ConsentGiven); err != nil {
+			return domain.E("consent", domain.KindUnavailable, err)
+		}
+		c.User.Consent = domain.ConsentGiven
+		if err := c.Answer(ctx, c.T("consent.thanks_short"), false); err != nil {
+			return err
+		}
+		if err := c.Send(ctx, bot.Reply{Edit: c.Update.Callback.MessageID, Text: c.T("consent.given")}); err != nil {
+			return err
+		}
+		if then == flowRegister {
+			return a.e.StartFlow(ctx, c, flowRegister)
+		}
+		return a.sayMenu(ctx, c, "consent.next")
+	case "n":
+		if err := a.Users.SetConsent(ctx, c.User.ID, domain.ConsentDeclined); err != nil {
+			return domain.E("consent", domain.KindUnavailable, err)
+		}
+		c.User.Consent = domain.ConsentDeclined
+		if err := c.Answer(ctx, "", false); err != nil {
+			return err
+		}
+		if err := c.Send(ctx, bot.Reply{Edit: c.Update.Callback.MessageID, Text: c.T("consent.declined")}); err != nil {
+			return err
+		}
+		return a.sayMenu(ctx, c, "consent.declined_menu")
+	}
+	return c.Answer(ctx, c.T("common.stale_button"), false)
+}
