@@ -70,6 +70,7 @@ type Flow struct {
 	ID      string // short: it is part of every button of the form
 	Command string // the command that starts or resumes it
 	Title   string // message id of the form's name
+	Menu    string // message id of the command's description in the menu
 	Steps   []Step
 	// Begin runs before a new form starts. It may refuse (false) after
 	// answering the user itself, or prefill answers and set Confirming to
@@ -83,7 +84,7 @@ type Flow struct {
 // Flow registers a form and its command.
 func (e *Engine) Flow(f *Flow) {
 	e.flows[f.ID] = f
-	e.Command(Command{Name: f.Command, Menu: "menu." + strings.TrimPrefix(f.Command, "/"), Handle: func(ctx context.Context, c *Ctx) error {
+	e.Command(Command{Name: f.Command, Menu: f.Menu, Handle: func(ctx context.Context, c *Ctx) error {
 		return e.StartFlow(ctx, c, f.ID)
 	}})
 }

@@ -53,7 +53,7 @@ type Config struct {
 // setting is one variable and its flag.
 type setting struct {
 	env, flag, def, usage string
-	dst               *string
+	dst                   *string
 }
 
 // parseConfig reads the configuration of the "serve" or "console" command.
