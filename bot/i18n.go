@@ -22,14 +22,15 @@ type HTML string
 type Translator struct {
 	bundle     *i18n.Bundle
 	localizers map[string]*i18n.Localizer
-	ids        map[string]map[string]bool // lang -> message ids
+	ids        map[string]map[string]bool   // lang -> message ids
+	templates  map[string]map[string]string // lang -> id -> raw template
 }
 
 // NewTranslator loads every <lang>.toml file of fsys.
 func NewTranslator(fsys fs.FS) (*Translator, error) {
 	b := i18n.NewBundle(language.Vietnamese)
 	b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
-	t := &Translator{bundle: b, localizers: map[string]*i18n.Localizer{}, ids: map[string]map[string]bool{}}
+	t := &Translator{bundle: b, localizers: map[string]*i18n.Localizer{}, ids: map[string]map[string]bool{}, templates: map[string]map[string]string{}}
 	files, err := fs.Glob(fsys, "*.toml")
 	if err != nil {
 		return nil, err
@@ -47,11 +48,12 @@ func NewTranslator(fsys fs.FS) (*Translator, error) {
 			return nil, fmt.Errorf("locales: %s: %w", f, err)
 		}
 		lang := strings.TrimSuffix(path.Base(f), ".toml")
-		set := map[string]bool{}
+		set, raw := map[string]bool{}, map[string]string{}
 		for _, m := range mf.Messages {
 			set[m.ID] = true
+			raw[m.ID] = m.Other
 		}
-		t.ids[lang] = set
+		t.ids[lang], t.templates[lang] = set, raw
 		t.localizers[lang] = i18n.NewLocalizer(b, lang, "vi")
 	}
 	if t.localizers["vi"] == nil {
@@ -72,6 +74,13 @@ func (t *Translator) Languages() []string {
 
 // IDs returns the message ids of one language.
 func (t *Translator) IDs(lang string) map[string]bool { return t.ids[lang] }
+
+// Template returns the raw template of a message (tests match replies
+// against its literal parts).
+func (t *Translator) Template(lang, id string) (string, bool) {
+	s, ok := t.templates[lang][id]
+	return s, ok
+}
 
 // Has reports whether the message id exists in Vietnamese.
 func (t *Translator) Has(id string) bool { return t.ids["vi"][id] }

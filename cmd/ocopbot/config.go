@@ -38,6 +38,7 @@ type Config struct {
 	WebhookPath    string
 	DBPath         string
 	RedisURL       Secret // may carry a password
+	RedisPrefix    string
 	AdminIDs       []string
 	HTTPAddr       string
 	PlacesFile     string
@@ -59,7 +60,7 @@ type setting struct {
 // parseConfig reads the configuration of the "serve" or "console" command.
 func parseConfig(name string, args []string, getenv func(string) string, stderr io.Writer) (*Config, error) {
 	var raw struct {
-		token, api, hook, secret, path, db, redis, admins, addr, places, tz, level string
+		token, api, hook, secret, path, db, redis, prefix, admins, addr, places, tz, level string
 	}
 	settings := []setting{
 		{"TELEGRAM_BOT_TOKEN", "telegram-token", "", "token from BotFather; empty: console", &raw.token},
@@ -69,6 +70,7 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 		{"TELEGRAM_WEBHOOK_PATH", "webhook-path", "", "path served on HTTP_ADDR for the webhook (default: the URL's path)", &raw.path},
 		{"DB_PATH", "db", "data/ocop.db", "SQLite database file", &raw.db},
 		{"REDIS_URL", "redis-url", "", "Redis URL; empty: embedded store in the SQLite file", &raw.redis},
+		{"REDIS_PREFIX", "redis-prefix", "ocop:", "prefix of every Redis key (several bots can share a server)", &raw.prefix},
 		{"ADMIN_IDS", "admin-ids", "", "comma-separated Telegram user ids that are admins", &raw.admins},
 		{"HTTP_ADDR", "http-addr", ":8080", "address for /healthz and the webhook", &raw.addr},
 		{"PLACES_FILE", "places-file", "", "CSV of communes and wards (default: embedded Tây Ninh 2025)", &raw.places},
@@ -100,6 +102,7 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	cfg.WebhookPath = strings.TrimSpace(raw.path)
 	cfg.DBPath = strings.TrimSpace(raw.db)
 	cfg.RedisURL = Secret(strings.TrimSpace(raw.redis))
+	cfg.RedisPrefix = raw.prefix
 	cfg.HTTPAddr = strings.TrimSpace(raw.addr)
 	cfg.PlacesFile = strings.TrimSpace(raw.places)
 	cfg.TZ = strings.TrimSpace(raw.tz)

@@ -82,6 +82,7 @@ func build(ctx context.Context, cfg *Config, log *slog.Logger) (*app, error) {
 			db.Close()
 			return nil, fmt.Errorf("redis: %w", err)
 		}
+		rs = rs.WithPrefix(cfg.RedisPrefix)
 		a.redis, a.kv = rs, rs
 	} else {
 		a.kv = sqlite.NewKV(db)

@@ -1,0 +1,136 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestDispatcherKeepsOneUsersOrderAndRunsUsersInParallel(t *testing.T) {
+	var mu sync.Mutex
+	got := map[string][]int64{}
+	var running, peak atomic.Int32
+	release := make(chan struct{})
+	handle := func(ctx context.Context, u *Update) error {
+		n := running.Add(1)
+		for {
+			p := peak.Load()
+			if n <= p || peak.CompareAndSwap(p, n) {
+				break
+			}
+		}
+		if u.ID == 0 {
+			<-release // the first update of every user waits until all have started
+		}
+		mu.Lock()
+		got[u.UserID] = append(got[u.UserID], u.ID)
+		mu.Unlock()
+		running.Add(-1)
+		return nil
+	}
+	d := NewDispatcher(context.Background(), handle, 8, nil)
+	const users, each = 4, 50
+	for i := int64(0); i < each; i++ {
+		for u := 0; u < users; u++ {
+			d.Dispatch(&Update{Channel: "t", UserID: fmt.Sprint(u), ID: i}, nil)
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for peak.Load() < users && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	close(release)
+	d.Wait()
+	if peak.Load() < users {
+		t.Errorf("only %d users ran at once, want %d in parallel", peak.Load(), users)
+	}
+	for u := 0; u < users; u++ {
+		ids := got[fmt.Sprint(u)]
+		if len(ids) != each {
+			t.Fatalf("user %d: %d updates handled, want %d", u, len(ids), each)
+		}
+		for i, id := range ids {
+			if id != int64(i) {
+				t.Fatalf("user %d: update %d handled at position %d: %v", u, id, i, ids)
+			}
+		}
+	}
+}
+
+func TestDispatcherNeverRunsOneUserTwiceAtOnce(t *testing.T) {
+	var inFlight atomic.Int32
+	var overlap atomic.Bool
+	handle := func(ctx context.Context, u *Update) error {
+		if inFlight.Add(1) > 1 {
+			overlap.Store(true)
+		}
+		time.Sleep(100 * time.Microsecond)
+		inFlight.Add(-1)
+		return nil
+	}
+	d := NewDispatcher(context.Background(), handle, 16, nil)
+	for i := 0; i < 200; i++ {
+		d.Dispatch(&Update{Channel: "t", UserID: "same", ID: int64(i)}, nil)
+	}
+	d.Wait()
+	if overlap.Load() {
+		t.Fatal("two updates of one user ran at the same time")
+	}
+}
+
+func TestParseCommand(t *testing.T) {
+	for _, tc := range []struct{ in, cmd, args string }{
+		{"/start", "/start", ""},
+		{"/start abc", "/start", "abc"},
+		{"/DangKy@ocop_bot", "/dangky", ""},
+		{"  /trogiup@ocop_bot  now ", "/trogiup", "now"},
+		{"/start\npayload", "/start", "payload"},
+		{"hello", "", ""},
+		{"/", "", ""},
+		{"", "", ""},
+	} {
+		cmd, args := ParseCommand(tc.in)
+		if cmd != tc.cmd || args != tc.args {
+			t.Errorf("ParseCommand(%q) = %q, %q; want %q, %q", tc.in, cmd, args, tc.cmd, tc.args)
+		}
+	}
+}
+
+func TestMatchChoice(t *testing.T) {
+	choices := []Choice{{"htx", "Hợp tác xã"}, {"tht", "Tổ hợp tác"}, {"dn", "Doanh nghiệp nhỏ và vừa"}, {"tt", "Trang trại"}}
+	for _, tc := range []struct {
+		in   string
+		want int
+		ok   bool
+	}{
+		{"1", 0, true}, {"4", 3, true}, {"5", 0, false}, {"0", 0, false},
+		{"hop tac xa", 0, true}, {"to hop tac", 1, true}, {"doanh nghiep", 2, true},
+		{"trang", 3, true}, {"tt", 3, true}, {"ho", 0, false}, {"", 0, false}, {"xyz", 0, false},
+	} {
+		i, ok := matchChoice(choices, tc.in)
+		if ok != tc.ok || (ok && i != tc.want) {
+			t.Errorf("matchChoice(%q) = %d, %v; want %d, %v", tc.in, i, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+func TestSessionRoundTripAndVersion(t *testing.T) {
+	s := &Session{Active: "reg", Forms: map[string]*Form{"reg": {Flow: "reg", Nonce: "abcd", Step: 3, Answers: map[string]string{"name": "HTX <b>"}}}}
+	raw, err := encodeSession(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := decodeSession(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Forms["reg"].Step != 3 || back.Forms["reg"].Answers["name"] != "HTX <b>" || back.Active != "reg" {
+		t.Fatalf("round trip lost data: %+v", back)
+	}
+	if _, err := decodeSession([]byte(`{"v":99,"active":"reg"}`)); err == nil {
+		t.Fatal("a session of an unknown version was accepted")
+	}
+}

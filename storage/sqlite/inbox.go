@@ -1,0 +1,150 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/ocop-tayninh/ocopbot/domain"
+)
+
+// InboxItem is one incoming update as received from a channel.
+type InboxItem struct {
+	Channel    string
+	UpdateID   int64
+	UserKey    string // the sender, for handling one user's updates in order
+	Payload    []byte // the update as the channel sent it
+	ReceivedAt time.Time
+}
+
+// Inbox records incoming updates before they are acknowledged, so that none
+// is lost in a crash and none is handled twice (at-least-once intake).
+type Inbox struct{ db *DB }
+
+// NewInbox returns the inbox of db.
+func NewInbox(db *DB) *Inbox { return &Inbox{db: db} }
+
+// Record stores an update as pending. isNew is false when the update was
+// recorded before; then nothing changes.
+func (in *Inbox) Record(ctx context.Context, channel string, updateID int64, userKey string, payload []byte) (isNew bool, err error) {
+	newOnes, err := in.RecordBatch(ctx, channel, []InboxItem{{UpdateID: updateID, UserKey: userKey, Payload: payload}})
+	return len(newOnes) == 1, err
+}
+
+// RecordBatch stores updates of one channel as pending in one transaction and
+// returns those not recorded before, with Channel and ReceivedAt set. Items
+// may leave Channel empty; a different one is an error.
+func (in *Inbox) RecordBatch(ctx context.Context, channel string, items []InboxItem) (newOnes []InboxItem, err error) {
+	const op = "sqlite.Inbox.RecordBatch"
+	if channel == "" {
+		return nil, domain.E(op, domain.KindInvalid, errors.New("empty channel"))
+	}
+	for _, it := range items {
+		if it.Channel != "" && it.Channel != channel {
+			return nil, domain.E(op, domain.KindInvalid, fmt.Errorf("item of channel %q in a batch of %q", it.Channel, channel))
+		}
+	}
+	if len(items) == 0 {
+		return nil, nil
+	}
+	now := millis(in.db.now())
+	err = in.db.inTx(ctx, func(tx *sql.Tx) error {
+		var maxID int64
+		for _, it := range items {
+			res, err := tx.ExecContext(ctx, `INSERT INTO inbox (channel, update_id, user_key, payload, received_at)
+VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel, update_id) DO NOTHING`,
+				channel, it.UpdateID, it.UserKey, blob(it.Payload), now)
+			if err != nil {
+				return err
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return err
+			}
+			if n == 0 {
+				continue // recorded before
+			}
+			it.Channel, it.ReceivedAt = channel, fromMillis(now)
+			if len(newOnes) == 0 || it.UpdateID > maxID {
+				maxID = it.UpdateID
+			}
+			newOnes = append(newOnes, it)
+		}
+		if len(newOnes) == 0 {
+			return nil
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO channel_offsets (channel, max_update_id) VALUES (?, ?)
+ON CONFLICT (channel) DO UPDATE SET max_update_id = max(max_update_id, excluded.max_update_id)`, channel, maxID)
+		return err
+	})
+	if err != nil {
+		return nil, dbError(op, err)
+	}
+	return newOnes, nil
+}
+
+// MarkDone records that the update was handled. Marking it again is harmless.
+func (in *Inbox) MarkDone(ctx context.Context, channel string, updateID int64) error {
+	err := affected(in.db.db.ExecContext(ctx, `UPDATE inbox SET state = 'done', done_at = coalesce(done_at, ?)
+WHERE channel = ? AND update_id = ?`, millis(in.db.now()), channel, updateID))
+	if err != nil {
+		return dbError("sqlite.Inbox.MarkDone", err)
+	}
+	return nil
+}
+
+// Pending returns the channel's updates not yet marked done, oldest first.
+func (in *Inbox) Pending(ctx context.Context, channel string) ([]InboxItem, error) {
+	const op = "sqlite.Inbox.Pending"
+	rows, err := in.db.db.QueryContext(ctx, `SELECT update_id, user_key, payload, received_at FROM inbox
+WHERE channel = ? AND state = 'pending' ORDER BY update_id`, channel)
+	if err != nil {
+		return nil, dbError(op, err)
+	}
+	defer rows.Close()
+	var items []InboxItem
+	for rows.Next() {
+		it := InboxItem{Channel: channel}
+		var received int64
+		if err := rows.Scan(&it.UpdateID, &it.UserKey, &it.Payload, &received); err != nil {
+			return nil, dbError(op, err)
+		}
+		it.ReceivedAt = fromMillis(received)
+		items = append(items, it)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, dbError(op, err)
+	}
+	return items, nil
+}
+
+// NextOffset returns one more than the highest update id ever recorded for the
+// channel, or 0 when none was. Pruning does not lower it.
+func (in *Inbox) NextOffset(ctx context.Context, channel string) (int64, error) {
+	var maxID int64
+	err := in.db.db.QueryRowContext(ctx, `SELECT max_update_id FROM channel_offsets WHERE channel = ?`, channel).Scan(&maxID)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return 0, nil
+	case err != nil:
+		return 0, dbError("sqlite.Inbox.NextOffset", err)
+	}
+	return maxID + 1, nil
+}
+
+// Prune deletes the done updates received before the time and returns how
+// many it deleted. Pending ones are kept whatever their age.
+func (in *Inbox) Prune(ctx context.Context, before time.Time) (int64, error) {
+	const op = "sqlite.Inbox.Prune"
+	res, err := in.db.db.ExecContext(ctx, `DELETE FROM inbox WHERE state = 'done' AND received_at < ?`, millis(before))
+	if err != nil {
+		return 0, dbError(op, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, dbError(op, err)
+	}
+	return n, nil
+}

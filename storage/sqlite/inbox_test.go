@@ -1,0 +1,173 @@
+package sqlite_test
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ocop-tayninh/ocopbot/domain"
+	"github.com/ocop-tayninh/ocopbot/storage/sqlite"
+)
+
+func updateIDs(items []sqlite.InboxItem) []int64 {
+	ids := make([]int64, 0, len(items))
+	for _, it := range items {
+		ids = append(ids, it.UpdateID)
+	}
+	return ids
+}
+
+func TestInbox(t *testing.T) {
+	ctx := t.Context()
+	c := newClock()
+	db, path := open(t, c)
+	in := sqlite.NewInbox(db)
+
+	if off, err := in.NextOffset(ctx, "telegram"); err != nil || off != 0 {
+		t.Fatalf("NextOffset of an empty inbox = %d, %v; want 0", off, err)
+	}
+
+	isNew, err := in.Record(ctx, "telegram", 10, "u1", []byte(`{"update_id":10}`))
+	if err != nil || !isNew {
+		t.Fatalf("Record = %v, %v; want true", isNew, err)
+	}
+	isNew, err = in.Record(ctx, "telegram", 10, "u1", []byte(`changed`))
+	if err != nil || isNew {
+		t.Fatalf("Record of a duplicate = %v, %v; want false", isNew, err)
+	}
+
+	// A batch with old, new and repeated ids, out of order.
+	c.Advance(time.Second)
+	batchAt := c.Now()
+	newOnes, err := in.RecordBatch(ctx, "telegram", []sqlite.InboxItem{
+		{UpdateID: 12, UserKey: "u2", Payload: []byte{0, 1, 2}},
+		{UpdateID: 10, UserKey: "u1", Payload: []byte("dup")},
+		{UpdateID: 11, UserKey: "u1"},
+		{UpdateID: 12, UserKey: "u2", Payload: []byte("dup in batch")},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []sqlite.InboxItem{
+		{Channel: "telegram", UpdateID: 12, UserKey: "u2", Payload: []byte{0, 1, 2}, ReceivedAt: batchAt},
+		{Channel: "telegram", UpdateID: 11, UserKey: "u1", ReceivedAt: batchAt},
+	}
+	if !reflect.DeepEqual(newOnes, want) {
+		t.Fatalf("RecordBatch new ones = %+v\nwant %+v", newOnes, want)
+	}
+	if _, err := in.RecordBatch(ctx, "telegram", []sqlite.InboxItem{{Channel: "zalo", UpdateID: 1}}); domain.ErrorKind(err) != domain.KindInvalid {
+		t.Errorf("RecordBatch with a foreign item: %v, want KindInvalid", err)
+	}
+	if newOnes, err := in.RecordBatch(ctx, "telegram", nil); err != nil || len(newOnes) != 0 {
+		t.Errorf("RecordBatch(nil) = %v, %v", newOnes, err)
+	}
+
+	// Another channel has its own ids and offset.
+	if _, err := in.Record(ctx, "zalo", 10, "z1", []byte("z")); err != nil {
+		t.Fatal(err)
+	}
+
+	pending, err := in.Pending(ctx, "telegram")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := updateIDs(pending); !reflect.DeepEqual(got, []int64{10, 11, 12}) {
+		t.Fatalf("Pending = %v, want [10 11 12]", got)
+	}
+	if string(pending[0].Payload) != `{"update_id":10}` || pending[0].UserKey != "u1" {
+		t.Errorf("first pending = %+v: the duplicate changed it", pending[0])
+	}
+	if off, _ := in.NextOffset(ctx, "telegram"); off != 13 {
+		t.Errorf("NextOffset = %d, want 13", off)
+	}
+	if off, _ := in.NextOffset(ctx, "zalo"); off != 11 {
+		t.Errorf("NextOffset(zalo) = %d, want 11", off)
+	}
+
+	// Done ones leave Pending; marking twice is fine; a missing one is not found.
+	for _, id := range []int64{10, 12, 12} {
+		if err := in.MarkDone(ctx, "telegram", id); err != nil {
+			t.Fatalf("MarkDone(%d): %v", id, err)
+		}
+	}
+	if err := in.MarkDone(ctx, "telegram", 99); !errors.Is(err, domain.ErrNotFound) {
+		t.Errorf("MarkDone of a missing update: %v, want ErrNotFound", err)
+	}
+	if pending, _ := in.Pending(ctx, "telegram"); !reflect.DeepEqual(updateIDs(pending), []int64{11}) {
+		t.Fatalf("Pending after MarkDone = %v, want [11]", updateIDs(pending))
+	}
+
+	// Prune deletes done rows older than the time, never pending ones, and the
+	// offset survives it and a reopen.
+	if n, err := in.Prune(ctx, batchAt); err != nil || n != 1 {
+		t.Fatalf("Prune(batch time) = %d, %v; want 1 (update 10)", n, err)
+	}
+	c.Advance(time.Hour)
+	if n, err := in.Prune(ctx, c.Now()); err != nil || n != 1 {
+		t.Fatalf("Prune(now) = %d, %v; want 1 (update 12)", n, err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	in = sqlite.NewInbox(reopen(t, path, c))
+	if off, err := in.NextOffset(ctx, "telegram"); err != nil || off != 13 {
+		t.Fatalf("NextOffset after prune and reopen = %d, %v; want 13", off, err)
+	}
+	if pending, _ := in.Pending(ctx, "telegram"); !reflect.DeepEqual(updateIDs(pending), []int64{11}) {
+		t.Fatalf("Pending after prune and reopen = %v, want [11]", updateIDs(pending))
+	}
+	// A pruned id delivered again is new again: the offset keeps the channel
+	// from sending it, the inbox need not remember it.
+	if isNew, err := in.Record(ctx, "telegram", 10, "u1", nil); err != nil || !isNew {
+		t.Fatalf("Record of an old id = %v, %v", isNew, err)
+	}
+	if off, _ := in.NextOffset(ctx, "telegram"); off != 13 {
+		t.Errorf("NextOffset went back to %d after an old id", off)
+	}
+}
+
+// TestInboxConcurrentWriters records from several goroutines at once, as the
+// poller, the webhook and the workers marking updates done would.
+func TestInboxConcurrentWriters(t *testing.T) {
+	ctx := t.Context()
+	db, _ := open(t, newClock())
+	in := sqlite.NewInbox(db)
+	const writers, perWriter = 8, 40
+
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for i := range perWriter {
+				id := int64(w*perWriter + i)
+				var err error
+				if i%2 == 0 {
+					_, err = in.Record(ctx, "telegram", id, fmt.Sprint("u", w), []byte("p"))
+				} else {
+					_, err = in.RecordBatch(ctx, "telegram", []sqlite.InboxItem{{UpdateID: id, UserKey: fmt.Sprint("u", w)}})
+				}
+				if err == nil && i%4 == 0 {
+					err = in.MarkDone(ctx, "telegram", id)
+				}
+				if err != nil {
+					t.Errorf("writer %d, update %d: %v", w, id, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+
+	pending, err := in.Pending(ctx, "telegram")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := writers * perWriter * 3 / 4; len(pending) != want {
+		t.Errorf("%d pending, want %d", len(pending), want)
+	}
+	if off, err := in.NextOffset(ctx, "telegram"); err != nil || off != writers*perWriter {
+		t.Errorf("NextOffset = %d, %v; want %d", off, err, writers*perWriter)
+	}
+}

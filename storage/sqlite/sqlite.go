@@ -1,0 +1,238 @@
+// Package sqlite keeps the bot's data in one SQLite file through the pure-Go
+// driver modernc.org/sqlite: users, subjects, the inbox of incoming updates and
+// an embedded key-value store with expiry.
+//
+// Times are stored as unix milliseconds in UTC and read back as UTC, so a time
+// written and read again is truncated to the millisecond.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ocop-tayninh/ocopbot/domain"
+	sqlitedrv "modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// pragmas are set on every pooled connection. _txlock=immediate makes write
+// transactions take the write lock at BEGIN, where busy_timeout waits for it,
+// instead of failing with SQLITE_BUSY when a read is upgraded to a write.
+const pragmas = "_pragma=foreign_keys(1)&_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// DB is an open database. Repositories are built on it with NewUserStore,
+// NewSubjectStore, NewInbox and NewKV.
+type DB struct {
+	db  *sql.DB
+	now func() time.Time
+}
+
+// Open opens (creating when missing) the database file at path and brings its
+// schema up to date. now is the clock used for every stored time; nil means
+// time.Now. The path may not contain "?". Open refuses a database whose
+// schema is newer than this binary.
+func Open(ctx context.Context, path string, now func() time.Time) (*DB, error) {
+	const op = "sqlite.Open"
+	if path == "" || strings.Contains(path, "?") {
+		return nil, domain.E(op, domain.KindInvalid, fmt.Errorf("unusable database path %q", path))
+	}
+	if now == nil {
+		now = time.Now
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return nil, domain.E(op, domain.KindInternal, err)
+	}
+	sqldb, err := sql.Open("sqlite", path+"?"+pragmas)
+	if err != nil {
+		return nil, domain.E(op, domain.KindInternal, err)
+	}
+	db := &DB{db: sqldb, now: now}
+	if err := sqldb.PingContext(ctx); err != nil {
+		sqldb.Close()
+		return nil, domain.E(op, domain.KindUnavailable, fmt.Errorf("open %s: %w", path, err))
+	}
+	if err := db.migrate(ctx); err != nil {
+		sqldb.Close()
+		return nil, domain.E(op, domain.KindInternal, fmt.Errorf("%s: %w", path, err))
+	}
+	return db, nil
+}
+
+// Close closes the database.
+func (db *DB) Close() error { return db.db.Close() }
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.db.PingContext(ctx); err != nil {
+		return dbError("sqlite.Ping", err)
+	}
+	return nil
+}
+
+// SQL returns the underlying handle, for repositories added later.
+func (db *DB) SQL() *sql.DB { return db.db }
+
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+// migrations returns the embedded migrations ordered by version. A file is
+// named NNNN_what.sql; NNNN is its version.
+func migrations() ([]migration, error) {
+	entries, err := fs.ReadDir(migrationFiles, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	var ms []migration
+	for _, e := range entries {
+		prefix, _, ok := strings.Cut(e.Name(), "_")
+		v, err := strconv.Atoi(prefix)
+		if !ok || err != nil || v <= 0 {
+			return nil, fmt.Errorf("migration file %q is not named NNNN_name.sql", e.Name())
+		}
+		b, err := migrationFiles.ReadFile("migrations/" + e.Name())
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, migration{version: v, name: e.Name(), sql: string(b)})
+	}
+	slices.SortFunc(ms, func(a, b migration) int { return a.version - b.version })
+	for i := 1; i < len(ms); i++ {
+		if ms[i].version == ms[i-1].version {
+			return nil, fmt.Errorf("migrations %s and %s share a version", ms[i-1].name, ms[i].name)
+		}
+	}
+	return ms, nil
+}
+
+// migrate applies the migrations not yet recorded in schema_migrations, in
+// order, each in its own transaction.
+func (db *DB) migrate(ctx context.Context) error {
+	ms, err := migrations()
+	if err != nil {
+		return err
+	}
+	if _, err := db.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+	version    INTEGER PRIMARY KEY,
+	name       TEXT    NOT NULL,
+	applied_at INTEGER NOT NULL
+)`); err != nil {
+		return fmt.Errorf("create schema_migrations: %w", err)
+	}
+	var current int
+	if err := db.db.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	known := 0
+	if len(ms) > 0 {
+		known = ms[len(ms)-1].version
+	}
+	if current > known {
+		return fmt.Errorf("database schema version %d is newer than this binary knows (%d): run a newer release", current, known)
+	}
+	for _, m := range ms {
+		if m.version <= current {
+			continue
+		}
+		if err := db.apply(ctx, m); err != nil {
+			return fmt.Errorf("migration %s: %w", m.name, err)
+		}
+	}
+	return nil
+}
+
+func (db *DB) apply(ctx context.Context, m migration) error {
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		// Another process may have applied it since we looked.
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, m.version).Scan(&n); err != nil || n > 0 {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
+			m.version, m.name, millis(db.now()))
+		return err
+	})
+}
+
+// inTx runs fn in a write transaction, committing when it returns nil.
+func (db *DB) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// dbError wraps an error from database/sql with op and a kind chosen by the
+// SQLite result code. Errors that are already *domain.Error pass unchanged.
+func dbError(op string, err error) error {
+	var de *domain.Error
+	if errors.As(err, &de) {
+		return err
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return domain.E(op, domain.KindNotFound, domain.ErrNotFound)
+	}
+	var se *sqlitedrv.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff { // the primary code of an extended one
+		case sqlite3.SQLITE_CONSTRAINT:
+			return domain.E(op, domain.KindConflict, err)
+		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+			return domain.E(op, domain.KindUnavailable, err)
+		}
+	}
+	return domain.E(op, domain.KindInternal, err)
+}
+
+// notFound is returned when an UPDATE or DELETE by key touched no row.
+func notFound(op string) error { return domain.E(op, domain.KindNotFound, domain.ErrNotFound) }
+
+// affected returns sql.ErrNoRows when res reports no changed row.
+func affected(res sql.Result, err error) error {
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return sql.ErrNoRows
+	}
+	return nil
+}
+
+func millis(t time.Time) int64 { return t.UnixMilli() }
+
+func fromMillis(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
+
+// fromNullMillis returns the zero time for NULL.
+func fromNullMillis(ms sql.NullInt64) time.Time {
+	if !ms.Valid {
+		return time.Time{}
+	}
+	return fromMillis(ms.Int64)
+}

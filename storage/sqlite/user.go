@@ -1,0 +1,152 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+
+	"github.com/ocop-tayninh/ocopbot/domain"
+)
+
+// UserStore keeps users: one row per person per channel.
+type UserStore struct{ db *DB }
+
+// NewUserStore returns the user repository of db.
+func NewUserStore(db *DB) *UserStore { return &UserStore{db: db} }
+
+const userColumns = `id, channel, channel_id, username, name, role, locale, consent, consent_at,
+	blocked, subject_id, start_payload, created_at, updated_at`
+
+func scanUser(row interface{ Scan(...any) error }) (domain.User, error) {
+	var (
+		u                    domain.User
+		consentAt, subjectID sql.NullInt64
+		created, updated     int64
+	)
+	err := row.Scan(&u.ID, &u.Channel, &u.ChannelID, &u.Username, &u.Name, &u.Role, &u.Locale, &u.Consent, &consentAt,
+		&u.Blocked, &subjectID, &u.StartPayload, &created, &updated)
+	if err != nil {
+		return domain.User{}, err
+	}
+	u.ConsentAt = fromNullMillis(consentAt)
+	u.SubjectID = subjectID.Int64
+	u.CreatedAt, u.UpdatedAt = fromMillis(created), fromMillis(updated)
+	return u, nil
+}
+
+// Touch returns the user of (channel, channelID), creating it on first
+// contact. It records a changed username or name and clears Blocked: a user
+// who writes again has unblocked the bot.
+func (s *UserStore) Touch(ctx context.Context, channel, channelID, username, name string) (domain.User, error) {
+	const op = "sqlite.UserStore.Touch"
+	if channel == "" || channelID == "" {
+		return domain.User{}, domain.E(op, domain.KindInvalid, errors.New("empty channel or channel id"))
+	}
+	u, err := s.Get(ctx, channel, channelID)
+	switch {
+	case err == nil && u.Username == username && u.Name == name && !u.Blocked:
+		return u, nil // the common case needs no write
+	case err != nil && !errors.Is(err, domain.ErrNotFound):
+		return domain.User{}, err
+	}
+	now := millis(s.db.now())
+	u, err = scanUser(s.db.db.QueryRowContext(ctx, `INSERT INTO users (channel, channel_id, username, name, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?)
+ON CONFLICT (channel, channel_id) DO UPDATE SET
+	username = excluded.username, name = excluded.name, blocked = 0, updated_at = excluded.updated_at
+RETURNING `+userColumns,
+		channel, channelID, username, name, now, now))
+	if err != nil {
+		return domain.User{}, dbError(op, err)
+	}
+	return u, nil
+}
+
+// Get returns the user of (channel, channelID) or an error wrapping
+// domain.ErrNotFound.
+func (s *UserStore) Get(ctx context.Context, channel, channelID string) (domain.User, error) {
+	u, err := scanUser(s.db.db.QueryRowContext(ctx,
+		`SELECT `+userColumns+` FROM users WHERE channel = ? AND channel_id = ?`, channel, channelID))
+	if err != nil {
+		return domain.User{}, dbError("sqlite.UserStore.Get", err)
+	}
+	return u, nil
+}
+
+// GetByID returns the user with our id.
+func (s *UserStore) GetByID(ctx context.Context, id int64) (domain.User, error) {
+	u, err := scanUser(s.db.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
+	if err != nil {
+		return domain.User{}, dbError("sqlite.UserStore.GetByID", err)
+	}
+	return u, nil
+}
+
+// FindByUsername returns the user whose username matches, ignoring case and a
+// leading "@". When several channels' users share it, the one seen last wins.
+func (s *UserStore) FindByUsername(ctx context.Context, username string) (domain.User, error) {
+	const op = "sqlite.UserStore.FindByUsername"
+	username = strings.TrimPrefix(username, "@")
+	if username == "" {
+		return domain.User{}, notFound(op)
+	}
+	u, err := scanUser(s.db.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users
+WHERE lower(username) = lower(?) ORDER BY updated_at DESC, id DESC LIMIT 1`, username))
+	if err != nil {
+		return domain.User{}, dbError(op, err)
+	}
+	return u, nil
+}
+
+// SetLocale records the language the user chose.
+func (s *UserStore) SetLocale(ctx context.Context, id int64, locale string) error {
+	return s.update(ctx, "sqlite.UserStore.SetLocale",
+		`UPDATE users SET locale = ?, updated_at = ? WHERE id = ?`, locale, millis(s.db.now()), id)
+}
+
+// SetConsent records the user's answer and when it was given; ConsentUnknown
+// clears both.
+func (s *UserStore) SetConsent(ctx context.Context, id int64, c domain.Consent) error {
+	now := millis(s.db.now())
+	at := sql.NullInt64{Int64: now, Valid: c != domain.ConsentUnknown}
+	return s.update(ctx, "sqlite.UserStore.SetConsent",
+		`UPDATE users SET consent = ?, consent_at = ?, updated_at = ? WHERE id = ?`, c, at, now, id)
+}
+
+// SetBlocked marks whether the user of (channel, channelID) blocked the bot.
+func (s *UserStore) SetBlocked(ctx context.Context, channel, channelID string, blocked bool) error {
+	return s.update(ctx, "sqlite.UserStore.SetBlocked",
+		`UPDATE users SET blocked = ?, updated_at = ? WHERE channel = ? AND channel_id = ?`,
+		blocked, millis(s.db.now()), channel, channelID)
+}
+
+// SetRole changes what the user may do.
+func (s *UserStore) SetRole(ctx context.Context, id int64, role domain.Role) error {
+	return s.update(ctx, "sqlite.UserStore.SetRole",
+		`UPDATE users SET role = ?, updated_at = ? WHERE id = ?`, role, millis(s.db.now()), id)
+}
+
+// LinkSubject records that the user represents the subject. A subject that
+// does not exist is a KindConflict error (foreign key).
+func (s *UserStore) LinkSubject(ctx context.Context, userID, subjectID int64) error {
+	return s.update(ctx, "sqlite.UserStore.LinkSubject",
+		`UPDATE users SET subject_id = ?, updated_at = ? WHERE id = ?`, subjectID, millis(s.db.now()), userID)
+}
+
+// SetStartPayload records the deep-link payload of the user's first /start;
+// later payloads are ignored.
+func (s *UserStore) SetStartPayload(ctx context.Context, id int64, payload string) error {
+	return s.update(ctx, "sqlite.UserStore.SetStartPayload", `UPDATE users SET
+	start_payload = coalesce(nullif(start_payload, ''), ?),
+	updated_at = CASE WHEN start_payload = '' AND ? <> '' THEN ? ELSE updated_at END
+WHERE id = ?`, payload, payload, millis(s.db.now()), id)
+}
+
+// update runs one UPDATE by key; no matching row is domain.ErrNotFound.
+func (s *UserStore) update(ctx context.Context, op, query string, args ...any) error {
+	if err := affected(s.db.db.ExecContext(ctx, query, args...)); err != nil {
+		return dbError(op, err)
+	}
+	return nil
+}

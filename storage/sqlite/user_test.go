@@ -1,0 +1,153 @@
+package sqlite_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/ocop-tayninh/ocopbot/domain"
+	"github.com/ocop-tayninh/ocopbot/storage/sqlite"
+)
+
+func TestUserTouch(t *testing.T) {
+	ctx := t.Context()
+	c := newClock()
+	db, _ := open(t, c)
+	users := sqlite.NewUserStore(db)
+
+	if _, err := users.Get(ctx, "telegram", "100"); !errors.Is(err, domain.ErrNotFound) {
+		t.Fatalf("Get before Touch: %v, want ErrNotFound", err)
+	}
+
+	created := c.Now()
+	u, err := users.Touch(ctx, "telegram", "100", "nguyenvana", "Nguyễn Văn A")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := domain.User{
+		ID: u.ID, Channel: "telegram", ChannelID: "100", Username: "nguyenvana", Name: "Nguyễn Văn A",
+		Role: domain.RoleProducer, Locale: domain.LocaleVI, CreatedAt: created, UpdatedAt: created,
+	}
+	if u.ID == 0 || u != want {
+		t.Fatalf("Touch created %+v, want %+v", u, want)
+	}
+
+	// Unchanged: the same row, nothing written.
+	c.Advance(time.Minute)
+	again, err := users.Touch(ctx, "telegram", "100", "nguyenvana", "Nguyễn Văn A")
+	if err != nil || again != u {
+		t.Fatalf("second Touch = %+v, %v; want %+v", again, err, u)
+	}
+
+	// The same id on another channel is another user.
+	other, err := users.Touch(ctx, "zalo", "100", "", "A")
+	if err != nil || other.ID == u.ID {
+		t.Fatalf("Touch on zalo = %+v, %v; want a new user", other, err)
+	}
+
+	// A changed name is recorded.
+	c.Advance(time.Minute)
+	renamed, err := users.Touch(ctx, "telegram", "100", "vana", "Văn A")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if renamed.ID != u.ID || renamed.Username != "vana" || renamed.Name != "Văn A" ||
+		!renamed.CreatedAt.Equal(created) || !renamed.UpdatedAt.Equal(c.Now()) {
+		t.Fatalf("Touch after rename = %+v", renamed)
+	}
+
+	// A blocked user who writes again is unblocked.
+	if err := users.SetBlocked(ctx, "telegram", "100", true); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := users.Get(ctx, "telegram", "100"); !b.Blocked {
+		t.Fatal("SetBlocked(true) did not block")
+	}
+	back, err := users.Touch(ctx, "telegram", "100", "vana", "Văn A")
+	if err != nil || back.Blocked {
+		t.Fatalf("Touch of a blocked user = %+v, %v; want unblocked", back, err)
+	}
+	if got, _ := users.Get(ctx, "telegram", "100"); got.Blocked {
+		t.Fatal("unblocking not stored")
+	}
+
+	wantKind(t, users.SetBlocked(ctx, "telegram", "nobody", true), domain.KindNotFound)
+	if _, err := users.Touch(ctx, "", "1", "", ""); domain.ErrorKind(err) != domain.KindInvalid {
+		t.Errorf("Touch without channel: %v, want KindInvalid", err)
+	}
+}
+
+func TestUserSetters(t *testing.T) {
+	ctx := t.Context()
+	c := newClock()
+	db, _ := open(t, c)
+	users := sqlite.NewUserStore(db)
+	subjects := sqlite.NewSubjectStore(db)
+
+	u, err := users.Touch(ctx, "telegram", "7", "Tran_B", "Trần B")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := domain.Subject{Kind: domain.KindCooperative, Name: "HTX Bánh tráng Trảng Bàng", Phone: "+84912345678"}
+	if err := subjects.Create(ctx, &sub); err != nil {
+		t.Fatal(err)
+	}
+
+	c.Advance(time.Hour)
+	consentAt := c.Now()
+	for _, err := range []error{
+		users.SetLocale(ctx, u.ID, domain.LocaleEN),
+		users.SetConsent(ctx, u.ID, domain.ConsentGiven),
+		users.SetRole(ctx, u.ID, domain.RoleCommuneOfficer),
+		users.LinkSubject(ctx, u.ID, sub.ID),
+		users.SetStartPayload(ctx, u.ID, "ref-hoi-cho"),
+		users.SetStartPayload(ctx, u.ID, "second"), // ignored: the first is kept
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := users.GetByID(ctx, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Locale != domain.LocaleEN || got.Consent != domain.ConsentGiven || !got.ConsentAt.Equal(consentAt) ||
+		got.Role != domain.RoleCommuneOfficer || got.SubjectID != sub.ID || got.StartPayload != "ref-hoi-cho" {
+		t.Fatalf("after setters: %+v", got)
+	}
+
+	if err := users.SetConsent(ctx, u.ID, domain.ConsentUnknown); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := users.GetByID(ctx, u.ID); got.Consent != domain.ConsentUnknown || !got.ConsentAt.IsZero() {
+		t.Fatalf("after clearing consent: %+v", got)
+	}
+
+	for _, name := range []string{"tran_b", "@TRAN_B", "Tran_B"} {
+		found, err := users.FindByUsername(ctx, name)
+		if err != nil || found.ID != u.ID {
+			t.Errorf("FindByUsername(%q) = %d, %v; want %d", name, found.ID, err, u.ID)
+		}
+	}
+	for _, name := range []string{"", "@", "tran"} {
+		if _, err := users.FindByUsername(ctx, name); !errors.Is(err, domain.ErrNotFound) {
+			t.Errorf("FindByUsername(%q): %v, want ErrNotFound", name, err)
+		}
+	}
+
+	const missing = 999
+	for name, err := range map[string]error{
+		"SetLocale":       users.SetLocale(ctx, missing, domain.LocaleVI),
+		"SetConsent":      users.SetConsent(ctx, missing, domain.ConsentGiven),
+		"SetRole":         users.SetRole(ctx, missing, domain.RoleAdmin),
+		"LinkSubject":     users.LinkSubject(ctx, missing, sub.ID),
+		"SetStartPayload": users.SetStartPayload(ctx, missing, "x"),
+	} {
+		if !errors.Is(err, domain.ErrNotFound) {
+			t.Errorf("%s of a missing user: %v, want ErrNotFound", name, err)
+		}
+	}
+	if _, err := users.GetByID(ctx, missing); !errors.Is(err, domain.ErrNotFound) {
+		t.Errorf("GetByID of a missing user: %v, want ErrNotFound", err)
+	}
+}
