@@ -80,8 +80,11 @@ func (a *app) sayMenu(ctx context.Context, c *bot.Ctx, id string, data ...map[st
 
 func (a *app) menuButton(ctx context.Context, c *bot.Ctx) error {
 	_, cmd, _ := cut(c.Update.Callback.Data)
-	if err := c.Answer(ctx, "", false); err != nil {
-		return err
+	switch cmd {
+	case "dangky", "trangthai", "trogiup", "ngonngu":
+		if err := c.Answer(ctx, "", false); err != nil {
+			return err
+		}
 	}
 	switch cmd {
 	case "dangky":

@@ -129,7 +129,7 @@ func parseRegNo(_ *bot.Ctx, in string) (string, error) {
 
 // searchCommune finds communes and wards by name, old district name or a near miss.
 func (a *app) searchCommune(c *bot.Ctx, in string) ([]bot.Choice, error) {
-	matches := a.Places.Search(in, 10)
+	matches := a.Places.Search(in, 20)
 	if len(matches) == 0 {
 		return nil, domain.Invalid("register.commune", "register.commune_not_found")
 	}
@@ -148,8 +148,8 @@ func (a *app) searchCommune(c *bot.Ctx, in string) ([]bot.Choice, error) {
 // communeLabel names a match so that two places with one name can be told
 // apart: "Xã Châu Thành (Tây Ninh cũ)", "Xã An Tịnh — từ TX Trảng Bàng".
 func communeLabel(c *bot.Ctx, m domain.PlaceMatch) string {
-	switch m.Via {
-	case "district":
+	switch {
+	case m.District.Name != "":
 		return c.T("place.via_district", map[string]any{"Commune": m.Commune.Name, "District": m.District.Name, "Province": m.District.ProvinceShort()})
 	default:
 		return c.T("place.commune", map[string]any{"Commune": m.Commune.Name, "Province": shortProvince(m.Commune.FormerProvince)})

@@ -33,6 +33,12 @@ var htmlTags = map[string]models.MessageEntityType{
 
 type openTag struct {
 	name   string
+	order  int // opening order, to sort nested entities with equal ranges
+	entity models.MessageEntity
+}
+
+type orderedEntity struct {
+	order  int
 	entity models.MessageEntity
 }
 
@@ -57,7 +63,8 @@ func parseHTML(text string) (string, []models.MessageEntity, error) {
 		out      strings.Builder
 		utf16Off int
 		stack    []openTag
-		entities []models.MessageEntity
+		entities []orderedEntity
+		opened   int
 	)
 	out.Grow(len(text))
 
@@ -90,7 +97,7 @@ func parseHTML(text string) (string, []models.MessageEntity, error) {
 				stack = stack[:len(stack)-1]
 				if top.entity.Type != "" && utf16Off > top.entity.Offset {
 					top.entity.Length = utf16Off - top.entity.Offset
-					entities = append(entities, top.entity)
+					entities = append(entities, orderedEntity{order: top.order, entity: top.entity})
 				}
 				i += end + 1
 				continue
@@ -139,11 +146,14 @@ func parseHTML(text string) (string, []models.MessageEntity, error) {
 				// <pre><code class="language-go"> sets the language of the pre block.
 				if lang, ok := strings.CutPrefix(attrs["class"], "language-"); ok && len(stack) > 0 {
 					if parent := &stack[len(stack)-1]; parent.name == "pre" && parent.entity.Offset == utf16Off {
+						// Telegram folds the code entity into the pre entity.
 						parent.entity.Language = lang
+						ent.Type = ""
 					}
 				}
 			}
-			stack = append(stack, openTag{name: name, entity: ent})
+			stack = append(stack, openTag{name: name, order: opened, entity: ent})
+			opened++
 
 		default:
 			j := i
@@ -159,13 +169,23 @@ func parseHTML(text string) (string, []models.MessageEntity, error) {
 	if len(stack) > 0 {
 		return "", nil, fmt.Errorf("can't find end tag corresponding to start tag \"%s\"", stack[len(stack)-1].name)
 	}
-	slices.SortStableFunc(entities, func(a, b models.MessageEntity) int {
-		if a.Offset != b.Offset {
-			return a.Offset - b.Offset
+	if len(entities) == 0 {
+		return out.String(), nil, nil
+	}
+	slices.SortFunc(entities, func(a, b orderedEntity) int {
+		if a.entity.Offset != b.entity.Offset {
+			return a.entity.Offset - b.entity.Offset
 		}
-		return b.Length - a.Length
+		if a.entity.Length != b.entity.Length {
+			return b.entity.Length - a.entity.Length
+		}
+		return a.order - b.order
 	})
-	return out.String(), entities, nil
+	result := make([]models.MessageEntity, len(entities))
+	for i, e := range entities {
+		result[i] = e.entity
+	}
+	return out.String(), result, nil
 }
 
 // parseHTMLAttributes parses the attributes of a start tag beginning at

@@ -15,7 +15,11 @@
 //
 // The fake validates requests like Telegram where that is cheap, most
 // importantly parse_mode=HTML text, so that unescaped user input in the
-// bot's replies fails tests the way it would fail in production.
+// bot's replies fails tests the way it would fail in production (it is even
+// stricter than Telegram about a bare '&'). Markdown and MarkdownV2 texts are
+// accepted without validation. Methods the fake does not implement answer
+// 404 "Not Found: method not found" unless a test installs a handler for
+// them with Handle.
 //
 // All methods are safe for concurrent use.
 package telegramtest
@@ -167,13 +171,11 @@ func NewServer(opts ...Option) *Server {
 	s := &Server{
 		cfg: cfg,
 		botUser: models.User{
-			ID:                      botID,
-			IsBot:                   true,
-			FirstName:               cfg.name,
-			Username:                cfg.username,
-			CanJoinGroups:           true,
-			CanReadAllGroupMessages: false,
-			SupportInlineQueries:    false,
+			ID:            botID,
+			IsBot:         true,
+			FirstName:     cfg.name,
+			Username:      cfg.username,
+			CanJoinGroups: true,
 		},
 		closed:       make(chan struct{}),
 		nextUpdateID: cfg.firstUpdateID,

@@ -1,0 +1,303 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ocop-tayninh/ocopbot/bot"
+	"github.com/ocop-tayninh/ocopbot/bot/telegram/telegramtest"
+	"github.com/ocop-tayninh/ocopbot/locales"
+)
+
+// wait is how long a scripted user waits for the bot's answer.
+const wait = 10 * time.Second
+
+// harness runs the real binary's run() against the fake Bot API, with a
+// real SQLite file and, for "redis", a real Redis server.
+type harness struct {
+	t     *testing.T
+	api   *telegramtest.Server
+	env   map[string]string
+	tr    *bot.Translator
+	mu    sync.Mutex
+	stopF func()
+	log   *syncBuffer
+}
+
+// store is "embedded" or "redis".
+func newHarness(t *testing.T, store string) *harness {
+	t.Helper()
+	h := &harness{t: t, api: telegramtest.New(t), log: &syncBuffer{}}
+	tr, err := bot.NewTranslator(locales.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.tr = tr
+	dir := t.TempDir()
+	h.env = map[string]string{
+		"TELEGRAM_BOT_TOKEN": h.api.Token(),
+		"TELEGRAM_API_URL":   h.api.URL(),
+		"DB_PATH":            filepath.Join(dir, "db", "ocop.db"),
+		"HTTP_ADDR":          freeAddr(t),
+		"LOG_LEVEL":          "debug",
+	}
+	if store == "redis" {
+		url := os.Getenv("TEST_REDIS_URL")
+		if url == "" {
+			t.Skip("TEST_REDIS_URL is not set (make test sets it)")
+		}
+		h.env["REDIS_URL"] = url
+		h.env["REDIS_PREFIX"] = "ocoptest:" + randomHex(6) + ":"
+	}
+	t.Cleanup(h.stop)
+	return h
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// start runs the bot until stop; it waits until the bot polls (or serves
+// the webhook).
+func (h *harness) start() {
+	h.t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	getenv := func(k string) string { return h.env[k] }
+	before := h.api.CallCount("getUpdates") + h.api.CallCount("setWebhook")
+	go func() { done <- run(ctx, []string{"ocopbot"}, getenv, strings.NewReader(""), io.Discard, h.log) }()
+	h.mu.Lock()
+	h.stopF = func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				h.t.Errorf("run: %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			h.t.Error("run did not stop within 30 s")
+		}
+	}
+	h.mu.Unlock()
+	ok := h.api.WaitFor(wait, func() bool {
+		return h.api.CallCount("getUpdates")+h.api.CallCount("setWebhook") > before
+	})
+	if !ok {
+		select {
+		case err := <-done:
+			h.t.Fatalf("the bot stopped at start: %v\n%s", err, h.log.String())
+		default:
+			h.t.Fatalf("the bot did not start polling\n%s", h.log.String())
+		}
+	}
+	if h.env["TELEGRAM_WEBHOOK_URL"] != "" {
+		waitHTTP(h.t, h.env["HTTP_ADDR"])
+	}
+}
+
+func waitHTTP(t *testing.T, addr string) {
+	t.Helper()
+	deadline := time.Now().Add(wait)
+	for time.Now().Before(deadline) {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("nothing listens on %s", addr)
+}
+
+// stop stops the bot gracefully (as on SIGTERM).
+func (h *harness) stop() {
+	h.mu.Lock()
+	f := h.stopF
+	h.stopF = nil
+	h.mu.Unlock()
+	if f != nil {
+		f()
+	}
+}
+
+// restart stops and starts the bot on the same database and Redis.
+func (h *harness) restart() {
+	h.t.Helper()
+	h.stop()
+	h.start()
+}
+
+// person is a scripted Telegram user.
+type person struct {
+	h    *harness
+	u    telegramtest.User
+	seen int // messages of the bot already read
+}
+
+func (h *harness) user(id int64, first string) *person {
+	return &person{h: h, u: telegramtest.User{ID: id, FirstName: first, LanguageCode: "en"}}
+}
+
+func (p *person) Send(text string) *person {
+	p.h.api.SendText(p.u, text)
+	return p
+}
+
+// Press presses the button whose label contains label, on the bot's latest
+// message that has one, and waits until the press is answered.
+func (p *person) Press(label string) *person {
+	p.h.t.Helper()
+	msgs := p.h.api.Messages(p.u.ID)
+	for i := len(msgs) - 1; i >= 0; i-- {
+		for _, b := range msgs[i].Buttons() {
+			if strings.Contains(b.Text, label) && b.Data != "" {
+				_, cb := p.h.api.PressButton(p.u, msgs[i].ID, b.Data)
+				if _, err := p.h.api.WaitCallbackAnswer(wait, cb); err != nil {
+					p.h.t.Fatalf("button %q was not answered: %v", label, err)
+				}
+				return p
+			}
+		}
+	}
+	p.h.t.Fatalf("no button %q in the chat; last message:\n%s", label, p.last().Text)
+	return p
+}
+
+// PressData presses a button with the given data on message msgID and
+// returns the callback answer.
+func (p *person) PressData(msgID int, data string) telegramtest.CallbackAnswer {
+	p.h.t.Helper()
+	_, cb := p.h.api.PressButton(p.u, msgID, data)
+	a, err := p.h.api.WaitCallbackAnswer(wait, cb)
+	if err != nil {
+		p.h.t.Fatalf("button %q was not answered: %v", data, err)
+	}
+	return a
+}
+
+func (p *person) Share(phone string, own bool) *person {
+	p.h.api.ShareContact(p.u, phone, own)
+	return p
+}
+
+func (p *person) last() telegramtest.Message {
+	m, _ := p.h.api.LastMessage(p.u.ID)
+	return m
+}
+
+// Next waits for the bot's next message to this user.
+func (p *person) Next() telegramtest.Message {
+	p.h.t.Helper()
+	msgs, err := p.h.api.WaitMessages(wait, p.u.ID, p.seen+1)
+	if err != nil {
+		p.h.t.Fatalf("user %d: no message #%d from the bot: %v\nlast: %q\nlog:\n%s", p.u.ID, p.seen+1, err, p.last().Text, p.h.log.tail(40))
+	}
+	p.seen++
+	return msgs[p.seen-1]
+}
+
+// Expect waits for the next message and checks that it was made of the
+// given message ids (Vietnamese), in any order.
+func (p *person) Expect(ids ...string) telegramtest.Message {
+	p.h.t.Helper()
+	m := p.Next()
+	for _, id := range ids {
+		if !p.h.matches(m.Text, "vi", id) {
+			p.h.t.Fatalf("user %d: message #%d is not %q:\n%s", p.u.ID, p.seen, id, m.Text)
+		}
+	}
+	return m
+}
+
+// ExpectLang is Expect in another language.
+func (p *person) ExpectLang(lang string, ids ...string) telegramtest.Message {
+	p.h.t.Helper()
+	m := p.Next()
+	for _, id := range ids {
+		if !p.h.matches(m.Text, lang, id) {
+			p.h.t.Fatalf("user %d: message #%d is not %s %q:\n%s", p.u.ID, p.seen, lang, id, m.Text)
+		}
+	}
+	return m
+}
+
+// Quiet checks that the bot sent nothing more (after the given marker has
+// been answered, so that anything earlier would have arrived first).
+func (p *person) Quiet() {
+	p.h.t.Helper()
+	if n := len(p.h.api.Messages(p.u.ID)); n != p.seen {
+		p.h.t.Fatalf("user %d: %d unexpected messages; last: %q", p.u.ID, n-p.seen, p.last().Text)
+	}
+}
+
+var placeholderRE = regexp.MustCompile(`\{\{[^}]*\}\}`)
+
+// matches reports whether text contains every literal part of the message
+// template (the parts between placeholders).
+func (h *harness) matches(text, lang, id string) bool {
+	tmpl, ok := h.tr.Template(lang, id)
+	if !ok {
+		h.t.Fatalf("no message %q in %s", id, lang)
+	}
+	for _, part := range placeholderRE.Split(tmpl, -1) {
+		for _, line := range strings.Split(part, "\n") {
+			line = strings.TrimSpace(line)
+			if line != "" && !strings.Contains(text, line) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// syncBuffer collects the bot's log for failure messages.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func (s *syncBuffer) tail(n int) string {
+	lines := strings.Split(s.String(), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+var _ = fmt.Sprint
+
+func waitTimer() <-chan time.Time { return time.After(wait) }
