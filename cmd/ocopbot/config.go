@@ -28,6 +28,9 @@ func (s Secret) String() string {
 	return "REDACTED"
 }
 
+// MarshalJSON hides the value from encoders (a Config logged whole).
+func (s Secret) MarshalJSON() ([]byte, error) { return []byte(`"` + s.String() + `"`), nil }
+
 // Config is the bot's configuration, from environment variables and flags
 // (a flag wins over its variable).
 type Config struct {

@@ -156,6 +156,16 @@ func TestRegistrationEndToEnd(t *testing.T) {
 	if s.Representative != "Trần Thị Bình" {
 		t.Fatalf("profile not updated: %+v", s)
 	}
+	// One log record per update, never a phone number, a token or a name.
+	logs := h.log.String()
+	for _, secret := range []string{"912345678", "987654321", "765-4321", h.api.Token(), "Nguyễn Văn An", "DROP TABLE"} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("the log contains %q", secret)
+		}
+	}
+	if !strings.Contains(logs, `"msg":"update"`) {
+		t.Error("no log record per update")
+	}
 }
 
 func TestCommandsAreRegisteredInVietnamese(t *testing.T) {

@@ -1,0 +1,113 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestConfigDefaultsAndFlagsOverEnv(t *testing.T) {
+	cfg, err := parseConfig("serve", []string{"-db", "/tmp/x.db"}, env(map[string]string{"DB_PATH": "/tmp/env.db", "ADMIN_IDS": " 12, 34 "}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.DBPath != "/tmp/x.db" {
+		t.Errorf("flag did not win over env: %q", cfg.DBPath)
+	}
+	if !cfg.Console {
+		t.Error("no token should mean the console")
+	}
+	if len(cfg.AdminIDs) != 2 || cfg.AdminIDs[0] != "12" || cfg.AdminIDs[1] != "34" {
+		t.Errorf("admins: %v", cfg.AdminIDs)
+	}
+	if cfg.HTTPAddr != ":8080" || cfg.TelegramAPIURL != "https://api.telegram.org" || cfg.TZ != "Asia/Ho_Chi_Minh" || cfg.RedisPrefix != "ocop:" {
+		t.Errorf("defaults: %+v", cfg)
+	}
+}
+
+func TestConfigRejectsBadValuesClearly(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"TELEGRAM_BOT_TOKEN": "nope"}, "TELEGRAM_BOT_TOKEN"},
+		{map[string]string{"TELEGRAM_API_URL": "ftp://x"}, "TELEGRAM_API_URL"},
+		{map[string]string{"TELEGRAM_BOT_TOKEN": "1:a", "TELEGRAM_WEBHOOK_URL": "https://bot.example/hook"}, "TELEGRAM_WEBHOOK_SECRET"},
+		{map[string]string{"TELEGRAM_WEBHOOK_URL": "not a url"}, "TELEGRAM_WEBHOOK_URL"},
+		{map[string]string{"ADMIN_IDS": "12,abc"}, `ADMIN_IDS: "abc"`},
+		{map[string]string{"HTTP_ADDR": "8080"}, "HTTP_ADDR"},
+		{map[string]string{"TZ": "Mars/Olympus"}, "TZ"},
+		{map[string]string{"REDIS_URL": "http://x"}, "REDIS_URL"},
+		{map[string]string{"LOG_LEVEL": "loud"}, "LOG_LEVEL"},
+	} {
+		_, err := parseConfig("serve", nil, env(tc.env), io.Discard)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: error %v, want one naming %s", tc.env, err, tc.want)
+		}
+	}
+	if _, err := parseConfig("serve", []string{"extra"}, env(nil), io.Discard); err == nil {
+		t.Error("a stray argument was accepted")
+	}
+}
+
+func TestSecretsNeverShowInLogs(t *testing.T) {
+	cfg, err := parseConfig("serve", nil, env(map[string]string{"TELEGRAM_BOT_TOKEN": "123:SECRETTOKEN", "REDIS_URL": "redis://:pw@127.0.0.1:6379/0"}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	slog.New(slog.NewJSONHandler(&b, nil)).Info("cfg", "token", cfg.TelegramToken, "redis", cfg.RedisURL, "all", cfg)
+	if strings.Contains(b.String(), "SECRETTOKEN") || strings.Contains(b.String(), "pw@") {
+		t.Fatalf("a secret leaked into the log: %s", b.String())
+	}
+}
+
+func TestRunRejectsUnknownCommand(t *testing.T) {
+	err := run(context.Background(), []string{"ocopbot", "frobnicate"}, env(nil), strings.NewReader(""), io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "frobnicate") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestConsoleRegistration is `make run` without a token: the registration
+// can be completed in the terminal, buttons typed as numbers.
+func TestConsoleRegistration(t *testing.T) {
+	dir := t.TempDir()
+	in := strings.Join([]string{
+		"1", // consent: Đồng ý
+		"1", // menu: Đăng ký
+		"1", // Hợp tác xã
+		"HTX Bánh tráng phơi sương",
+		"Võ Thị Hạnh",
+		"1",            // share contact
+		"0912 345 678", // the console asks for the number
+		"go dau",       // several matches
+		"1",            // Phường Gò Dầu
+		"bo qua",       // no registration number
+		"1 3",          // supermarket and e-commerce
+		"xong",
+		"1", // Xác nhận
+		"/trangthai",
+	}, "\n") + "\n"
+	var out syncBuffer
+	getenv := env(map[string]string{"DB_PATH": dir + "/ocop.db"})
+	if err := run(context.Background(), []string{"ocopbot", "console", "--user", "77"}, getenv, strings.NewReader(in), &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	text := out.String()
+	for _, want := range []string{
+		"[1] Đồng ý", "Bước 1/7", "[1] Phường Gò Dầu", "Đăng ký xong", "Điện thoại: +84 912 345 678 (đã xác thực)",
+		"Kênh bán hàng: Siêu thị, Sàn thương mại điện tử", "Hồ sơ chủ thể",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("console output lacks %q", want)
+		}
+	}
+	if t.Failed() {
+		t.Log(text)
+	}
+}
