@@ -6,7 +6,7 @@ set -euo pipefail
 
 answers() { # host port -> 0 when a Redis server answers PING
 	local reply
-	exec 3<>"/dev/tcp/$1/$2" 2>/dev/null || return 1
+	{ exec 3<>"/dev/tcp/$1/$2"; } 2>/dev/null || return 1
 	printf 'PING\r\n' >&3
 	IFS= read -r -t 2 reply <&3 || true
 	exec 3>&- 3<&-
@@ -35,7 +35,7 @@ fi
 
 port=""
 for p in $(seq 16379 16479); do
-	if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then port=$p; break; fi
+	if ! { (exec 3<>"/dev/tcp/127.0.0.1/$p"); } 2>/dev/null; then port=$p; break; fi
 done
 [[ -n "$port" ]] || { echo "with-redis: no free port for a throwaway redis-server" >&2; exit 1; }
 dir=$(mktemp -d)
