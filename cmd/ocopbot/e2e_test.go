@@ -2,10 +2,14 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/go-telegram/bot/models"
 
 	"github.com/ocop-tayninh/ocopbot/domain"
 	"github.com/ocop-tayninh/ocopbot/storage/sqlite"
@@ -527,4 +531,42 @@ func TestSharedContactLinksAnImportedSubject(t *testing.T) {
 	if u.SubjectID != imported.ID {
 		t.Fatalf("user linked to %d, want the imported subject %d", u.SubjectID, imported.ID)
 	}
+}
+
+func TestMyChatMemberFlipsBlockedAndStartKeepsPayload(t *testing.T) {
+	h := newHarness(t, "embedded")
+	h.start()
+	p := h.user(514, "Hải")
+	p.Send("/start poster_TN01")
+	p.Expect("start.welcome")
+	p.Expect("consent.ask")
+	users := sqlite.NewUserStore(h.openDB())
+	u, err := users.Get(context.Background(), "telegram", "514")
+	if err != nil || u.StartPayload != "poster_TN01" {
+		t.Fatalf("deep-link payload not kept: %+v %v", u, err)
+	}
+	member := func(status string) models.Update {
+		raw := fmt.Sprintf(`{"my_chat_member":{"chat":{"id":514,"type":"private"},"from":{"id":514,"is_bot":false,"first_name":"Hải"},"date":1,
+			"old_chat_member":{"status":"member","user":{"id":1,"is_bot":true,"first_name":"b"}},
+			"new_chat_member":{"status":%q,"user":{"id":1,"is_bot":true,"first_name":"b"}}}}`, status)
+		var up models.Update
+		if err := json.Unmarshal([]byte(raw), &up); err != nil {
+			t.Fatal(err)
+		}
+		return up
+	}
+	blocked := func(want bool) {
+		t.Helper()
+		if !h.api.WaitFor(wait, func() bool {
+			u, err := users.Get(context.Background(), "telegram", "514")
+			return err == nil && u.Blocked == want
+		}) {
+			t.Fatalf("blocked flag did not become %v", want)
+		}
+	}
+	h.api.Push(member("kicked"))
+	blocked(true)
+	h.api.Push(member("member"))
+	blocked(false)
+	p.Quiet()
 }
