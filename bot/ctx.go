@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"io"
 
 	"github.com/ocop-tayninh/ocopbot/domain"
 )
@@ -15,6 +16,15 @@ type Sender interface {
 	// AnswerCallback answers a pressed button; text may be empty.
 	AnswerCallback(ctx context.Context, callbackID, text string, alert bool) error
 }
+
+// Downloader is a Sender that can fetch a file the user sent.
+type Downloader interface {
+	// Download opens the file; it refuses files over max bytes.
+	Download(ctx context.Context, fileID string, max int64) (io.ReadCloser, error)
+}
+
+// ErrTooLarge is returned by a Downloader for a file over the limit.
+var ErrTooLarge = errors.New("file too large")
 
 // ErrBlocked is returned by a Sender when the user blocked the bot.
 var ErrBlocked = errors.New("bot blocked by the user")
@@ -77,6 +87,15 @@ func (c *Ctx) Answer(ctx context.Context, text string, alert bool) error {
 		return domain.E("answer_callback", domain.KindUnavailable, err)
 	}
 	return nil
+}
+
+// Download fetches a file the user sent, when the channel can.
+func (c *Ctx) Download(ctx context.Context, fileID string, max int64) (io.ReadCloser, error) {
+	d, ok := c.sender.(Downloader)
+	if !ok {
+		return nil, domain.Invalid("download", "dossier.files_not_supported")
+	}
+	return d.Download(ctx, fileID, max)
 }
 
 // IsOfficer reports whether the user has an officer or admin role.

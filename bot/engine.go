@@ -70,6 +70,7 @@ type Engine struct {
 	callbacks map[string]callbackRoute
 	flows     map[string]*Flow
 	fallback  HandlerFunc
+	files     HandlerFunc
 	handler   Handler
 
 	mu      sync.RWMutex
@@ -131,6 +132,9 @@ func (e *Engine) Callback(prefix string, officer bool, h HandlerFunc) {
 // Fallback handles anything that is neither a command, a button nor an
 // answer to a form.
 func (e *Engine) Fallback(h HandlerFunc) { e.fallback = h }
+
+// Files handles photos and documents sent outside a form.
+func (e *Engine) Files(h HandlerFunc) { e.files = h }
 
 // SetSender sets the sender of a channel.
 func (e *Engine) SetSender(channel string, s Sender) {
@@ -352,6 +356,8 @@ func (e *Engine) route(ctx context.Context, c *Ctx) error {
 		return nil
 	case c.Session.Active != "":
 		return e.formInput(ctx, c)
+	case (u.Kind == KindPhoto || u.Kind == KindDocument) && e.files != nil:
+		return e.files(ctx, c)
 	case e.fallback != nil:
 		return e.fallback(ctx, c)
 	}
@@ -381,6 +387,22 @@ func (e *Engine) staleButton(ctx context.Context, c *Ctx) error {
 	}
 	return e.remindForm(ctx, c)
 }
+
+// SendTo sends a reply outside an update (a notice, a reminder); it
+// returns ErrBlocked when the user blocked the bot.
+func (e *Engine) SendTo(ctx context.Context, channel, chatID string, r Reply) error {
+	e.mu.RLock()
+	s := e.senders[channel]
+	e.mu.RUnlock()
+	if s == nil {
+		return fmt.Errorf("no sender for channel %q", channel)
+	}
+	_, err := s.Send(ctx, chatID, r)
+	return err
+}
+
+// T renders a message id in lang (for messages sent outside an update).
+func (e *Engine) T(lang, id string, data map[string]any) string { return e.tr.T(lang, id, data) }
 
 // Commands lists the registered command names, sorted (for tests and help).
 func (e *Engine) Commands() []string {

@@ -47,7 +47,7 @@ type Step struct {
 	Parse func(c *Ctx, in string) (string, error)
 	// Choices lists the options, in order; typing the number or the name of
 	// an option selects it like its button.
-	Choices func(c *Ctx) []Choice
+	Choices func(c *Ctx, f *Form) []Choice
 	// Multi lets the user tick several choices and end with "Xong".
 	Multi bool
 	// Search finds candidates for a typed text: one is taken, several are
@@ -109,6 +109,27 @@ func (e *Engine) StartFlow(ctx context.Context, c *Ctx, id string) error {
 		if err != nil || !ok {
 			return err
 		}
+	}
+	if c.Session.Forms == nil {
+		c.Session.Forms = map[string]*Form{}
+	}
+	c.Session.Forms[id] = f
+	c.Session.Active = id
+	return e.prompt(ctx, c, flow, f, "")
+}
+
+// StartFlowWith starts a fresh form of the flow (dropping an unfinished one)
+// after init has prefilled it: an edit of an existing record opens on the
+// confirmation screen when init sets Confirming.
+func (e *Engine) StartFlowWith(ctx context.Context, c *Ctx, id string, init func(f *Form) error) error {
+	flow := e.flows[id]
+	if flow == nil {
+		return domain.Errorf("form.start", "unknown flow %q", id)
+	}
+	f := &Form{Flow: id, Nonce: newNonce(), Answers: map[string]string{}, Started: e.cfg.Now()}
+	f.Step = e.nextStep(flow, f, -1)
+	if err := init(f); err != nil {
+		return err
 	}
 	if c.Session.Forms == nil {
 		c.Session.Forms = map[string]*Form{}
@@ -202,12 +223,15 @@ func (e *Engine) formInput(ctx context.Context, c *Ctx) error {
 	switch {
 	case step.Multi:
 		return e.multiInput(ctx, c, flow, f, step, in, word)
-	case step.Choices != nil:
-		i, ok := matchChoice(step.Choices(c), word)
-		if !ok {
+	case step.Choices != nil && (step.Search == nil || len(f.Offers) == 0):
+		choices := step.Choices(c, f)
+		if i, ok := matchChoice(choices, word); ok {
+			return e.accept(ctx, c, flow, f, choices[i].Value)
+		}
+		if step.Search == nil || allNumbers([]string{word}) {
 			return e.prompt(ctx, c, flow, f, "form.choose_listed")
 		}
-		return e.accept(ctx, c, flow, f, step.Choices(c)[i].Value)
+		fallthrough
 	case step.Search != nil:
 		if len(f.Offers) > 0 {
 			if i, ok := matchChoice(f.Offers, word); ok {
@@ -272,7 +296,7 @@ func (e *Engine) acceptContact(ctx context.Context, c *Ctx, flow *Flow, f *Form,
 }
 
 func (e *Engine) multiInput(ctx context.Context, c *Ctx, flow *Flow, f *Form, step *Step, in, word string) error {
-	choices := step.Choices(c)
+	choices := step.Choices(c, f)
 	if word == "xong" || word == "done" || word == "ok" {
 		return e.finishMulti(ctx, c, flow, f, step)
 	}
@@ -304,7 +328,7 @@ func (e *Engine) finishMulti(ctx context.Context, c *Ctx, flow *Flow, f *Form, s
 	}
 	// Keep the options' order, whatever order they were ticked in.
 	var vals []string
-	for _, ch := range step.Choices(c) {
+	for _, ch := range step.Choices(c, f) {
 		if contains(f.Picks, ch.Value) {
 			vals = append(vals, ch.Value)
 		}
@@ -474,7 +498,7 @@ func (e *Engine) formCallback(ctx context.Context, c *Ctx, data string) error {
 		if step.Choices == nil {
 			break
 		}
-		choices := step.Choices(c)
+		choices := step.Choices(c, f)
 		if n < 0 || n >= len(choices) {
 			break
 		}
@@ -552,7 +576,7 @@ func (e *Engine) prompt(ctx context.Context, c *Ctx, flow *Flow, f *Form, notice
 	var opts []Button
 	switch {
 	case step.Multi:
-		for i, ch := range step.Choices(c) {
+		for i, ch := range step.Choices(c, f) {
 			label := ch.Label
 			if contains(f.Picks, ch.Value) {
 				label = "✅ " + label
@@ -561,15 +585,15 @@ func (e *Engine) prompt(ctx context.Context, c *Ctx, flow *Flow, f *Form, notice
 		}
 		b.WriteString("\n")
 		b.WriteString(c.T("form.multi_hint"))
-	case step.Choices != nil:
-		for i, ch := range step.Choices(c) {
-			opts = append(opts, Button{Label: ch.Label, Data: data(actChoose, i)})
-		}
 	case len(f.Offers) > 0:
 		b.WriteString("\n\n")
 		b.WriteString(c.T("form.pick_offer"))
 		for i, ch := range f.Offers {
 			opts = append(opts, Button{Label: ch.Label, Data: data(actOffer, i)})
+		}
+	case step.Choices != nil:
+		for i, ch := range step.Choices(c, f) {
+			opts = append(opts, Button{Label: ch.Label, Data: data(actChoose, i)})
 		}
 	}
 	if step.Contact {
@@ -617,7 +641,7 @@ func (e *Engine) show(c *Ctx, flow *Flow, f *Form, s *Step, v string) string {
 	if s.Choices != nil {
 		var labels []string
 		for _, val := range strings.Split(v, ",") {
-			for _, ch := range s.Choices(c) {
+			for _, ch := range s.Choices(c, f) {
 				if ch.Value == val {
 					labels = append(labels, ch.Label)
 				}

@@ -36,6 +36,24 @@ type Session struct {
 	Forms map[string]*Form `json:"forms,omitempty"`
 	// After is what to do once consent is given ("register").
 	After string `json:"after,omitempty"`
+	// Data holds small values of the handlers between updates (the dossier
+	// item a file is for, say).
+	Data map[string]string `json:"data,omitempty"`
+}
+
+// Get returns a handler value of the session.
+func (s *Session) Get(key string) string { return s.Data[key] }
+
+// Put sets (or, with "", removes) a handler value of the session.
+func (s *Session) Put(key, value string) {
+	if value == "" {
+		delete(s.Data, key)
+		return
+	}
+	if s.Data == nil {
+		s.Data = map[string]string{}
+	}
+	s.Data[key] = value
 }
 
 // Form is the state of one unfinished form.
@@ -112,7 +130,9 @@ func (s *SessionStore) Save(ctx context.Context, channel, user string, sess *Ses
 
 func newSession() *Session { return &Session{V: SessionVersion} }
 
-func (s *Session) empty() bool { return s.Active == "" && len(s.Forms) == 0 && s.After == "" }
+func (s *Session) empty() bool {
+	return s.Active == "" && len(s.Forms) == 0 && s.After == "" && len(s.Data) == 0
+}
 
 func encodeSession(s *Session) ([]byte, error) {
 	s.V = SessionVersion

@@ -5,6 +5,8 @@ package handlers
 
 import (
 	"context"
+	"io"
+	"time"
 
 	"github.com/ocop-tayninh/ocopbot/bot"
 	"github.com/ocop-tayninh/ocopbot/domain"
@@ -26,11 +28,81 @@ type Subjects interface {
 	FindByPhone(ctx context.Context, e164 string) (domain.Subject, error)
 }
 
+// Products is what the handlers need of the products repository.
+type Products interface {
+	Create(ctx context.Context, p *domain.Product, communeCode, provinceCode string) error
+	Update(ctx context.Context, p *domain.Product) error
+	Get(ctx context.Context, id int64) (domain.Product, error)
+	ListBySubject(ctx context.Context, subjectID int64) ([]domain.Product, error)
+	Delete(ctx context.Context, id int64) error
+	// MoveStage moves a product between stages in one transaction, failing
+	// with KindConflict when it is no longer in stage from; apply sets the
+	// fields that go with the move.
+	MoveStage(ctx context.Context, id int64, from, to domain.Stage, by int64, reason string, apply func(p *domain.Product, m Move) error) (domain.Product, error)
+}
+
+// Move is what a stage move offers its apply function: numbers taken in
+// the move's transaction, so that a failed move takes none.
+type Move interface {
+	CommuneCode() string
+	NextReceiptSerial(year int) (int, error)
+}
+
+// Dossiers is what the handlers need of the dossier repository.
+type Dossiers interface {
+	Items(ctx context.Context, productID int64) (map[string]domain.DossierItem, error)
+	SetState(ctx context.Context, productID int64, itemID string, state domain.ItemState, reason string) error
+	AddFile(ctx context.Context, f *domain.ItemFile) error
+	Files(ctx context.Context, productID int64, itemID string) ([]domain.ItemFile, error)
+	FileCounts(ctx context.Context, productID int64) (map[string]int, error)
+	DeleteFile(ctx context.Context, productID, fileID int64) (int, error)
+}
+
+// Blobs keeps copies of the files users send.
+type Blobs interface {
+	Put(r io.Reader, max int64) (sum string, size int64, err error)
+}
+
 // Deps are the handlers' dependencies.
 type Deps struct {
 	Users    Users
 	Subjects Subjects
+	Products Products
+	Dossiers Dossiers
+	Blobs    Blobs
+	// Sniff tells an accepted file type by its first bytes.
+	Sniff    func(head []byte, name string) (mime string, ok bool)
 	Places   *domain.Places
+	Rules    *domain.Rulebooks
+	Calendar *domain.Calendar
+	// PinnedRules, when set, is the rulebook of every new dossier (RULES).
+	PinnedRules  string
+	ProvinceCode string
+	Location     *time.Location
+	Now          func() time.Time
+}
+
+func (a *app) now() time.Time {
+	now := time.Now
+	if a.Now != nil {
+		now = a.Now
+	}
+	loc := a.Location
+	if loc == nil {
+		loc = time.Local
+	}
+	return now().In(loc)
+}
+
+// date renders a day the Vietnamese way: 09/04/2027.
+func (a *app) date(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	if a.Location != nil {
+		t = t.In(a.Location)
+	}
+	return t.Format("02/01/2006")
 }
 
 type app struct {
@@ -43,6 +115,9 @@ func Register(e *bot.Engine, d Deps) {
 	a := &app{Deps: d, e: e}
 	e.Command(bot.Command{Name: "/start", Menu: "menu.start", Handle: a.start})
 	e.Flow(a.registerFlow())
+	e.Command(bot.Command{Name: "/sanpham", Aliases: []string{"/products"}, Menu: "menu.sanpham", Handle: a.products})
+	e.Flow(a.productFlow())
+	e.Command(bot.Command{Name: "/hoso", Aliases: []string{"/dossier"}, Menu: "menu.hoso", Handle: a.dossier})
 	e.Command(bot.Command{Name: "/trangthai", Aliases: []string{"/status"}, Menu: "menu.trangthai", Handle: a.status})
 	e.Command(bot.Command{Name: "/trogiup", Aliases: []string{"/help"}, Menu: "menu.trogiup", Handle: a.help})
 	e.Command(bot.Command{Name: "/ngonngu", Aliases: []string{"/language"}, Menu: "menu.ngonngu", Handle: a.language})
@@ -50,7 +125,10 @@ func Register(e *bot.Engine, d Deps) {
 	e.Callback(cbConsent, false, a.consentButton)
 	e.Callback(cbMenu, false, a.menuButton)
 	e.Callback(cbLanguage, false, a.languageButton)
+	e.Callback(cbProduct, false, a.productButton)
+	e.Callback(cbDossier, false, a.dossierButton)
 	e.Fallback(a.fallback)
+	e.Files(a.upload)
 }
 
 // Button data prefixes.
@@ -66,11 +144,14 @@ func (a *app) menu(c *bot.Ctx) [][]bot.Button {
 	if c.User.SubjectID != 0 {
 		first = bot.Button{Label: c.T("menu.button.profile"), Data: cbMenu + "|trangthai"}
 	}
-	return [][]bot.Button{
-		{first},
-		{{Label: c.T("menu.button.status"), Data: cbMenu + "|trangthai"}, {Label: c.T("menu.button.help"), Data: cbMenu + "|trogiup"}},
-		{{Label: c.T("menu.button.language"), Data: cbMenu + "|ngonngu"}},
+	rows := [][]bot.Button{{first}}
+	if c.User.SubjectID != 0 {
+		rows = append(rows, []bot.Button{{Label: c.T("menu.button.products"), Data: cbMenu + "|sanpham"}, {Label: c.T("menu.button.dossier"), Data: cbMenu + "|hoso"}})
 	}
+	return append(rows,
+		[]bot.Button{{Label: c.T("menu.button.status"), Data: cbMenu + "|trangthai"}, {Label: c.T("menu.button.help"), Data: cbMenu + "|trogiup"}},
+		[]bot.Button{{Label: c.T("menu.button.language"), Data: cbMenu + "|ngonngu"}},
+	)
 }
 
 // sayMenu sends a message with the main menu under it.
@@ -81,7 +162,7 @@ func (a *app) sayMenu(ctx context.Context, c *bot.Ctx, id string, data ...map[st
 func (a *app) menuButton(ctx context.Context, c *bot.Ctx) error {
 	_, cmd, _ := cut(c.Update.Callback.Data)
 	switch cmd {
-	case "dangky", "trangthai", "trogiup", "ngonngu":
+	case "dangky", "trangthai", "trogiup", "ngonngu", "sanpham", "hoso":
 		if err := c.Answer(ctx, "", false); err != nil {
 			return err
 		}
@@ -95,6 +176,10 @@ func (a *app) menuButton(ctx context.Context, c *bot.Ctx) error {
 		return a.help(ctx, c)
 	case "ngonngu":
 		return a.language(ctx, c)
+	case "sanpham":
+		return a.products(ctx, c)
+	case "hoso":
+		return a.dossier(ctx, c)
 	}
 	return c.Answer(ctx, c.T("common.stale_button"), false)
 }

@@ -43,7 +43,7 @@ func (a *app) registerFlow() *bot.Flow {
 	}
 }
 
-func subjectKindChoices(c *bot.Ctx) []bot.Choice {
+func subjectKindChoices(c *bot.Ctx, _ *bot.Form) []bot.Choice {
 	out := make([]bot.Choice, len(domain.SubjectKinds))
 	for i, k := range domain.SubjectKinds {
 		out[i] = bot.Choice{Value: string(k), Label: c.T("subject_kind." + string(k))}
@@ -51,7 +51,7 @@ func subjectKindChoices(c *bot.Ctx) []bot.Choice {
 	return out
 }
 
-func salesChannelChoices(c *bot.Ctx) []bot.Choice {
+func salesChannelChoices(c *bot.Ctx, _ *bot.Form) []bot.Choice {
 	out := make([]bot.Choice, len(domain.SalesChannels))
 	for i, ch := range domain.SalesChannels {
 		out[i] = bot.Choice{Value: string(ch), Label: c.T("sales_channel." + string(ch))}

@@ -3,12 +3,15 @@ package handlers
 import (
 	"context"
 	"errors"
+	"strconv"
+	"strings"
 
 	"github.com/ocop-tayninh/ocopbot/bot"
 	"github.com/ocop-tayninh/ocopbot/domain"
 )
 
-// status shows the registered profile (products come with a later flow).
+// status shows the profile and, for each product, its stage in plain
+// words, stars, score, certificate, the next deadline and what to do next.
 func (a *app) status(ctx context.Context, c *bot.Ctx) error {
 	if c.User.SubjectID == 0 {
 		return c.Send(ctx, bot.Reply{Text: c.T("status.not_registered"), Buttons: [][]bot.Button{{{Label: c.T("menu.button.register"), Data: cbMenu + "|dangky"}}}})
@@ -20,7 +23,54 @@ func (a *app) status(ctx context.Context, c *bot.Ctx) error {
 	if err != nil {
 		return domain.E("status", domain.KindUnavailable, err)
 	}
-	return a.sayMenu(ctx, c, "status.profile", map[string]any{"Profile": bot.HTML(a.profile(c, s))})
+	list, err := a.Products.ListBySubject(ctx, s.ID)
+	if err != nil {
+		return domain.E("status.products", domain.KindUnavailable, err)
+	}
+	var b strings.Builder
+	b.WriteString(c.T("status.profile", map[string]any{"Profile": bot.HTML(a.profile(c, s))}))
+	if len(list) == 0 {
+		b.WriteString("\n\n")
+		b.WriteString(c.T("status.no_products"))
+		return c.Send(ctx, bot.Reply{Text: b.String(), Buttons: [][]bot.Button{{{Label: c.T("product.add"), Data: cbProduct + "|n"}}}})
+	}
+	for _, p := range list {
+		b.WriteString("\n\n")
+		b.WriteString(a.productStatus(c, p))
+	}
+	return c.Send(ctx, bot.Reply{Text: b.String(), Buttons: a.menu(c)})
+}
+
+// productStatus is the status block of one product.
+func (a *app) productStatus(c *bot.Ctx, p domain.Product) string {
+	lines := []string{c.T("status.product", map[string]any{"Name": p.Name, "Code": p.Code, "Stage": c.T("stage." + string(p.Stage))})}
+	if p.Stars > 0 || p.Score > 0 {
+		lines = append(lines, c.T("status.stars", map[string]any{"Stars": p.Stars, "Score": formatScore(p.Score)}))
+	}
+	if p.CertNo != "" {
+		lines = append(lines, c.T("status.certificate", map[string]any{"No": p.CertNo, "Until": a.date(p.CertExpires)}))
+	}
+	now := a.now()
+	r, _ := a.Rules.Get(p.Rulebook)
+	switch {
+	case r == nil:
+	case !p.Stage.Submitted():
+		dl := r.NextDeadline(a.Calendar, now)
+		lines = append(lines, c.T("status.file_by", map[string]any{"FileBy": a.date(dl.FileBy), "ForwardBy": a.date(dl.ForwardBy)}))
+	case (p.Stage == domain.StageFiled || p.Stage == domain.StageCommuneCheck) && !p.SubmittedAt.IsZero():
+		lines = append(lines, c.T("status.commune_check", map[string]any{"CheckBy": a.date(a.Calendar.AddWorkingDays(p.SubmittedAt, r.CommuneCheckDays()))}))
+	case p.Stage == domain.StageRecognised && !p.CertExpires.IsZero():
+		open, closeAt := domain.ReevaluationWindow(p.CertExpires)
+		lines = append(lines, c.T("status.reevaluation", map[string]any{"Open": a.date(open), "Close": a.date(closeAt)}))
+	}
+	lines = append(lines, c.T("status.next", map[string]any{"Next": c.T("next." + string(p.Stage))}))
+	return strings.Join(lines, "\n")
+}
+
+// formatScore writes a score the Vietnamese way: 72,5.
+func formatScore(v float64) string {
+	s := strconv.FormatFloat(v, 'f', -1, 64)
+	return strings.Replace(s, ".", ",", 1)
 }
 
 // help lists what the bot can do.
@@ -60,23 +110,56 @@ func (a *app) languageButton(ctx context.Context, c *bot.Ctx) error {
 	return a.sayMenu(ctx, c, "language.changed")
 }
 
-// fallback answers free text and anything else outside a form: a few
-// keywords lead to the right command, the rest gets the menu.
+// faqTopics maps folded keywords to FAQ answers, in the order tried.
+var faqTopics = []struct {
+	id    string
+	words []string
+}{
+	{"faq.mau01", []string{"mau 01", "mau 1", "mau so 01", "phieu dang ky"}},
+	{"faq.mau02", []string{"mau 02", "mau 2", "mau so 02", "tu danh gia", "bao cao tu danh gia"}},
+	{"faq.stars", []string{"hang sao", "cach tinh sao", "thang diem", "bao nhieu diem", "may sao la", "tinh diem", "xep hang"}},
+	{"faq.groups", []string{"nhom san pham", "nganh hang", "6 nhom", "sau nhom", "bo san pham", "nhom nao"}},
+	{"faq.where", []string{"nop o dau", "nop ho so o dau", "o dau nop", "nop giay", "ban giay", "mang den dau", "nop mau"}},
+	{"faq.rounds", []string{"dot danh gia", "khi nao danh gia", "han nop", "khi nao nop", "bao gio nop", "thoi han"}},
+	{"faq.support", []string{"ho tro", "duoc gi", "loi ich", "kinh phi"}},
+	{"faq.ocop", []string{"ocop la gi", "ocop la", "chuong trinh ocop", "mot xa mot san pham", "mo xa mot san pham"}},
+}
+
+// statusWords are questions about one's own dossier.
+var statusWords = []string{"ho so cua toi", "ho so toi", "sao roi", "toi dau roi", "den dau", "bao nhieu sao", "may sao", "het han",
+	"trang thai", "status", "ket qua", "giay chung nhan"}
+
+// fallback answers free text and anything else outside a form: questions
+// about one's dossier reach the status, FAQ keywords their answer, the rest
+// gets the menu and how to reach an officer.
 func (a *app) fallback(ctx context.Context, c *bot.Ctx) error {
 	if c.Update.Kind != bot.KindText {
 		return a.sayMenu(ctx, c, "fallback.text_only")
 	}
 	w := domain.Fold(c.Update.Text)
-	switch {
-	case w == "":
+	if w == "" {
 		return a.sayMenu(ctx, c, "fallback.not_understood")
-	case containsAny(w, "ho so", "trang thai", "sao roi", "the nao", "status"):
+	}
+	if containsAny(w, statusWords...) {
 		return a.status(ctx, c)
+	}
+	for _, t := range faqTopics {
+		if containsAny(w, t.words...) {
+			return a.sayMenu(ctx, c, t.id)
+		}
+	}
+	switch {
+	case containsAny(w, "ho so", "giay to", "con thieu", "thieu gi"):
+		return a.dossier(ctx, c)
+	case containsAny(w, "san pham", "them san pham"):
+		return a.products(ctx, c)
 	case containsAny(w, "dang ky", "dang ki", "register"):
 		return a.e.StartFlow(ctx, c, flowRegister)
-	case containsAny(w, "giup", "huong dan", "help"):
+	case containsAny(w, "giup", "huong dan", "help", "hoi dap", "faq"):
 		return a.help(ctx, c)
-	case containsAny(w, "chao", "hello", "hi", "alo", "menu"):
+	case containsAny(w, "ocop"):
+		return a.sayMenu(ctx, c, "faq.ocop")
+	case containsAny(w, "chao", "xin chao", "hello", "hi", "alo", "menu"):
 		return a.sayMenu(ctx, c, "fallback.hello")
 	}
 	return a.sayMenu(ctx, c, "fallback.not_understood")

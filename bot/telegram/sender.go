@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -28,6 +30,7 @@ type BlockMarker interface {
 // the user blocked and returns bot.ErrBlocked.
 type Sender struct {
 	api        *tgbot.Bot
+	http       *http.Client
 	users      BlockMarker
 	log        *slog.Logger
 	maxRetries int
@@ -38,7 +41,7 @@ func NewSender(api *tgbot.Bot, users BlockMarker, log *slog.Logger) *Sender {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Sender{api: api, users: users, log: log, maxRetries: 5}
+	return &Sender{api: api, users: users, log: log, maxRetries: 5, http: &http.Client{Timeout: 5 * time.Minute}}
 }
 
 var _ bot.Sender = (*Sender)(nil)
@@ -185,3 +188,62 @@ func SplitText(text string, limit int) []string {
 	}
 	return append(parts, text)
 }
+
+// Download fetches a file a user sent: getFile, then the file URL. Files
+// over max bytes (Telegram serves at most 20 MB to bots) are refused
+// before and while downloading.
+func (s *Sender) Download(ctx context.Context, fileID string, max int64) (io.ReadCloser, error) {
+	var f *models.File
+	err := s.call(ctx, 0, func() error {
+		var err error
+		f, err = s.api.GetFile(ctx, &tgbot.GetFileParams{FileID: fileID})
+		return err
+	})
+	if err != nil {
+		if strings.Contains(err.Error(), "too big") {
+			return nil, bot.ErrTooLarge
+		}
+		return nil, fmt.Errorf("telegram: getFile: %w", err)
+	}
+	if f.FileSize > max {
+		return nil, bot.ErrTooLarge
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.api.FileDownloadLink(f), nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := s.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("telegram: download: %s", redact(err.Error(), s.api.Token()))
+	}
+	if resp.StatusCode != http.StatusOK {
+		resp.Body.Close()
+		return nil, fmt.Errorf("telegram: download: status %d", resp.StatusCode)
+	}
+	if resp.ContentLength > max {
+		resp.Body.Close()
+		return nil, bot.ErrTooLarge
+	}
+	return &limitedBody{r: io.LimitReader(resp.Body, max+1), c: resp.Body, max: max}, nil
+}
+
+// limitedBody fails with bot.ErrTooLarge past max bytes.
+type limitedBody struct {
+	r   io.Reader
+	c   io.Closer
+	n   int64
+	max int64
+}
+
+func (l *limitedBody) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	l.n += int64(n)
+	if l.n > l.max {
+		return n, bot.ErrTooLarge
+	}
+	return n, err
+}
+
+func (l *limitedBody) Close() error { return l.c.Close() }
+
+var _ bot.Downloader = (*Sender)(nil)

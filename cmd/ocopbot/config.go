@@ -45,6 +45,8 @@ type Config struct {
 	AdminIDs       []string
 	HTTPAddr       string
 	PlacesFile     string
+	Rules          string // pinned rulebook of new dossiers, "" = by date
+	ProvinceCode   string
 	TZ             string
 	Location       *time.Location
 	LogLevel       slog.Level
@@ -52,6 +54,8 @@ type Config struct {
 	// user id to chat as.
 	Console     bool
 	ConsoleUser int64
+	// now replaces the clock in tests.
+	now func() time.Time
 }
 
 // setting is one variable and its flag.
@@ -63,7 +67,7 @@ type setting struct {
 // parseConfig reads the configuration of the "serve" or "console" command.
 func parseConfig(name string, args []string, getenv func(string) string, stderr io.Writer) (*Config, error) {
 	var raw struct {
-		token, api, hook, secret, path, db, redis, prefix, admins, addr, places, tz, level string
+		token, api, hook, secret, path, db, redis, prefix, admins, addr, places, rules, province, tz, level string
 	}
 	settings := []setting{
 		{"TELEGRAM_BOT_TOKEN", "telegram-token", "", "token from BotFather; empty: console", &raw.token},
@@ -77,6 +81,8 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 		{"ADMIN_IDS", "admin-ids", "", "comma-separated Telegram user ids that are admins", &raw.admins},
 		{"HTTP_ADDR", "http-addr", ":8080", "address for /healthz and the webhook", &raw.addr},
 		{"PLACES_FILE", "places-file", "", "CSV of communes and wards (default: embedded Tây Ninh 2025)", &raw.places},
+		{"RULES", "rules", "", "pin the rulebook of new dossiers (e.g. qd148-2023); default: the one in force that day", &raw.rules},
+		{"PROVINCE_CODE", "province-code", "80", "province code in product codes and receipt numbers (Tây Ninh since 1/7/2025: 80)", &raw.province},
 		{"TZ", "tz", "Asia/Ho_Chi_Minh", "time zone of deadlines and reminders", &raw.tz},
 		{"LOG_LEVEL", "log-level", "info", "debug, info, warn or error", &raw.level},
 	}
@@ -109,6 +115,8 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	cfg.HTTPAddr = strings.TrimSpace(raw.addr)
 	cfg.PlacesFile = strings.TrimSpace(raw.places)
 	cfg.TZ = strings.TrimSpace(raw.tz)
+	cfg.Rules = strings.TrimSpace(raw.rules)
+	cfg.ProvinceCode = strings.TrimSpace(raw.province)
 	cfg.Console = console || cfg.TelegramToken == ""
 
 	var errs []error
@@ -160,6 +168,9 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	if _, _, err := net.SplitHostPort(cfg.HTTPAddr); err != nil {
 		bad("HTTP_ADDR", "%q is not host:port (e.g. :8080)", cfg.HTTPAddr)
 	}
+	if !provinceRE.MatchString(cfg.ProvinceCode) {
+		bad("PROVINCE_CODE", "%q is not a 2-digit province code", cfg.ProvinceCode)
+	}
 	loc, err := time.LoadLocation(cfg.TZ)
 	if err != nil || cfg.TZ == "" {
 		bad("TZ", "unknown time zone %q (e.g. Asia/Ho_Chi_Minh)", cfg.TZ)
@@ -178,8 +189,9 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 }
 
 var (
-	tokenRE  = regexp.MustCompile(`^\d+:[A-Za-z0-9_-]+$`)
-	secretRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+	tokenRE    = regexp.MustCompile(`^\d+:[A-Za-z0-9_-]+$`)
+	secretRE   = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+	provinceRE = regexp.MustCompile(`^\d{2}$`)
 )
 
 func lookup(getenv func(string) string, key string) (string, bool) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"time"
@@ -19,20 +21,26 @@ import (
 	"github.com/ocop-tayninh/ocopbot/domain"
 	"github.com/ocop-tayninh/ocopbot/handlers"
 	"github.com/ocop-tayninh/ocopbot/locales"
+	"github.com/ocop-tayninh/ocopbot/storage/blob"
 	"github.com/ocop-tayninh/ocopbot/storage/redis"
 	"github.com/ocop-tayninh/ocopbot/storage/sqlite"
 )
 
 // app is everything wired together.
 type app struct {
-	cfg    *Config
-	log    *slog.Logger
-	db     *sqlite.DB
-	redis  *redis.Store
-	kv     bot.KV
-	users  *sqlite.UserStore
-	inbox  *sqlite.Inbox
-	engine *bot.Engine
+	cfg       *Config
+	log       *slog.Logger
+	now       func() time.Time
+	db        *sqlite.DB
+	redis     *redis.Store
+	kv        bot.KV
+	users     *sqlite.UserStore
+	products  *sqlite.ProductStore
+	inbox     *sqlite.Inbox
+	outbox    *sqlite.Outbox
+	lease     bot.Lease
+	engine    *bot.Engine
+	reminders *handlers.Reminders
 }
 
 // serve wires the bot and runs the console or the Telegram channel until
@@ -63,19 +71,42 @@ func serve(ctx context.Context, cfg *Config, stdin io.Reader, stdout, stderr io.
 
 // build opens the stores and wires the engine and handlers.
 func build(ctx context.Context, cfg *Config, log *slog.Logger) (*app, error) {
+	now := cfg.now
+	if now == nil {
+		now = time.Now
+	}
 	places, err := loadPlaces(cfg.PlacesFile)
 	if err != nil {
 		return nil, err
+	}
+	rules, err := domain.DefaultRulebooks()
+	if err != nil {
+		return nil, fmt.Errorf("rulebooks: %w", err)
+	}
+	if cfg.Rules != "" {
+		if _, err := rules.ForNewDossier(now(), cfg.Rules); err != nil {
+			return nil, fmt.Errorf("RULES: %w", err)
+		}
+	}
+	calendar, err := domain.DefaultCalendar()
+	if err != nil {
+		return nil, fmt.Errorf("holidays: %w", err)
 	}
 	tr, err := bot.NewTranslator(locales.FS)
 	if err != nil {
 		return nil, err
 	}
-	db, err := sqlite.Open(ctx, cfg.DBPath, time.Now)
+	db, err := sqlite.Open(ctx, cfg.DBPath, now)
 	if err != nil {
 		return nil, fmt.Errorf("database %s: %w", cfg.DBPath, err)
 	}
-	a := &app{cfg: cfg, log: log, db: db, users: sqlite.NewUserStore(db), inbox: sqlite.NewInbox(db)}
+	blobs, err := blob.Open(filepath.Join(filepath.Dir(cfg.DBPath), "files"))
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("file store: %w", err)
+	}
+	a := &app{cfg: cfg, log: log, now: now, db: db, users: sqlite.NewUserStore(db), inbox: sqlite.NewInbox(db),
+		products: sqlite.NewProductStore(db), outbox: sqlite.NewOutbox(db), lease: sqlite.NewLeases(db)}
 	if cfg.RedisURL != "" {
 		rs, err := redis.Open(ctx, string(cfg.RedisURL))
 		if err != nil {
@@ -83,7 +114,7 @@ func build(ctx context.Context, cfg *Config, log *slog.Logger) (*app, error) {
 			return nil, fmt.Errorf("redis: %w", err)
 		}
 		rs = rs.WithPrefix(cfg.RedisPrefix)
-		a.redis, a.kv = rs, rs
+		a.redis, a.kv, a.lease = rs, rs, rs
 	} else {
 		a.kv = sqlite.NewKV(db)
 	}
@@ -93,9 +124,16 @@ func build(ctx context.Context, cfg *Config, log *slog.Logger) (*app, error) {
 	}
 	a.engine = bot.New(bot.Config{
 		Users: a.users, Sessions: bot.NewSessionStore(a.kv), Dedup: bot.NewDeduper(a.kv),
-		Translator: tr, Logger: log, Admins: admins, Now: time.Now,
+		Translator: tr, Logger: log, Admins: admins, Now: now,
 	})
-	handlers.Register(a.engine, handlers.Deps{Users: a.users, Subjects: sqlite.NewSubjectStore(db), Places: places})
+	handlers.Register(a.engine, handlers.Deps{
+		Users: a.users, Subjects: sqlite.NewSubjectStore(db), Products: productStore{a.products},
+		Dossiers: sqlite.NewDossierStore(db), Blobs: blobs, Sniff: blob.Sniff, Places: places,
+		Rules: rules, Calendar: calendar, PinnedRules: cfg.Rules, ProvinceCode: cfg.ProvinceCode,
+		Location: cfg.Location, Now: now,
+	})
+	a.reminders = &handlers.Reminders{Products: a.products, Users: a.users, Enqueue: a.enqueue,
+		Rules: rules, Calendar: calendar, Location: cfg.Location}
 	return a, nil
 }
 
@@ -148,6 +186,7 @@ func (a *app) telegram(ctx context.Context) error {
 	if err := ch.Start(ctx); err != nil {
 		return err
 	}
+	worker := a.outboxWorker()
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", a.healthz)
@@ -169,6 +208,11 @@ func (a *app) telegram(ctx context.Context) error {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			errc <- err
 		}
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		_ = worker.Run(ctx)
 	}()
 	if cfg.WebhookURL == "" {
 		wg.Add(1)
@@ -243,6 +287,59 @@ func (a *app) healthz(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	io.WriteString(w, "ok\n")
+}
+
+// outboxWorker sends reminders and notices while this process holds the lease.
+func (a *app) outboxWorker() *bot.OutboxWorker {
+	host, _ := os.Hostname()
+	return &bot.OutboxWorker{
+		Outbox: outboxStore{a.outbox}, Lease: a.lease, Engine: a.engine,
+		Holder: fmt.Sprintf("%s-%d-%d", host, os.Getpid(), a.now().UnixNano()),
+		Now:    a.now, Interval: 2 * time.Second, Schedule: a.reminders.Due, Log: a.log,
+	}
+}
+
+// enqueue queues a notice for one chat under a unique key.
+func (a *app) enqueue(ctx context.Context, key, channel, chatID string, n bot.Notice) error {
+	payload, err := json.Marshal(n)
+	if err != nil {
+		return err
+	}
+	_, err = a.outbox.Enqueue(ctx, sqlite.OutboxMessage{Key: key, Kind: "notice", Channel: channel, ChatID: chatID, Payload: payload})
+	return err
+}
+
+// outboxStore presents the SQLite outbox to the engine.
+type outboxStore struct{ o *sqlite.Outbox }
+
+func (s outboxStore) Claim(ctx context.Context, now time.Time, limit int) ([]bot.Outgoing, error) {
+	rows, err := s.o.Claim(ctx, now, limit)
+	out := make([]bot.Outgoing, len(rows))
+	for i, m := range rows {
+		out[i] = bot.Outgoing{ID: m.ID, Key: m.Key, Channel: m.Channel, ChatID: m.ChatID, Payload: m.Payload, Attempts: m.Attempts}
+	}
+	return out, err
+}
+
+func (s outboxStore) MarkSent(ctx context.Context, id int64) error { return s.o.MarkSent(ctx, id) }
+func (s outboxStore) MarkBlocked(ctx context.Context, id int64) error {
+	return s.o.MarkBlocked(ctx, id)
+}
+func (s outboxStore) Recover(ctx context.Context) (int64, error) { return s.o.Recover(ctx) }
+func (s outboxStore) MarkFailed(ctx context.Context, id int64, errText string, retryAt time.Time, final bool) error {
+	return s.o.MarkFailed(ctx, id, errText, retryAt, final)
+}
+
+// productStore presents the SQLite products to the handlers.
+type productStore struct{ *sqlite.ProductStore }
+
+func (s productStore) MoveStage(ctx context.Context, id int64, from, to domain.Stage, by int64, reason string,
+	apply func(*domain.Product, handlers.Move) error) (domain.Product, error) {
+	var fn func(*domain.Product, *sqlite.Move) error
+	if apply != nil {
+		fn = func(p *domain.Product, m *sqlite.Move) error { return apply(p, m) }
+	}
+	return s.ProductStore.MoveStage(ctx, id, from, to, by, reason, fn)
 }
 
 // inboxAdapter presents the SQLite inbox to the engine.

@@ -1,6 +1,7 @@
 package sqlite_test
 
 import (
+	"context"
 	"errors"
 	"testing"
 	"time"
@@ -149,5 +150,30 @@ func TestUserSetters(t *testing.T) {
 	}
 	if _, err := users.GetByID(ctx, missing); !errors.Is(err, domain.ErrNotFound) {
 		t.Errorf("GetByID of a missing user: %v, want ErrNotFound", err)
+	}
+}
+
+func TestListBySubject(t *testing.T) {
+	ctx := context.Background()
+	db, _ := open(t, newClock())
+	users, subjects := sqlite.NewUserStore(db), sqlite.NewSubjectStore(db)
+	s := domain.Subject{Kind: domain.KindFarm, Name: "Trang trại A", Phone: "+84912345678", CommuneCode: "25480"}
+	if err := subjects.Create(ctx, &s); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := users.Touch(ctx, "telegram", "1", "", "A")
+	b, _ := users.Touch(ctx, "telegram", "2", "", "B")
+	_, _ = users.Touch(ctx, "telegram", "3", "", "C")
+	for _, u := range []domain.User{a, b} {
+		if err := users.LinkSubject(ctx, u.ID, s.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := users.ListBySubject(ctx, s.ID)
+	if err != nil || len(got) != 2 || got[0].ID != a.ID || got[1].ID != b.ID {
+		t.Fatalf("ListBySubject = %+v, %v", got, err)
+	}
+	if none, err := users.ListBySubject(ctx, 999); err != nil || len(none) != 0 {
+		t.Fatalf("unknown subject: %+v %v", none, err)
 	}
 }

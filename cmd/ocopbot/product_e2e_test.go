@@ -1,0 +1,284 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ocop-tayninh/ocopbot/bot/telegram/telegramtest"
+	"github.com/ocop-tayninh/ocopbot/domain"
+	"github.com/ocop-tayninh/ocopbot/storage/sqlite"
+)
+
+// register takes a new user through consent and the whole registration.
+func (p *person) register(name, commune string) *person {
+	p.h.t.Helper()
+	p.consent()
+	p.Send("/dangky")
+	p.Expect("register.ask_kind")
+	p.Send("1")
+	p.Expect("register.ask_name")
+	p.Send(name)
+	p.Expect("register.ask_rep")
+	p.Send("Nguyễn Văn Bình")
+	p.Expect("register.ask_phone")
+	p.Send(fmt.Sprintf("09%08d", p.u.ID))
+	p.Expect("form.noted")
+	p.Expect("register.ask_commune")
+	p.Send(commune)
+	p.Expect("register.ask_regno")
+	p.Press("Bỏ qua")
+	p.Expect("register.ask_channels")
+	p.Press("Bỏ qua")
+	p.Expect("form.confirm_title")
+	p.Press("Xác nhận")
+	p.Expect("register.done")
+	return p
+}
+
+// addProduct adds a product through the form; group and set are labels.
+func (p *person) addProduct(name, group, set string) telegramtest.Message {
+	p.h.t.Helper()
+	p.Send("/themsanpham")
+	p.Expect("product.ask_name")
+	p.Send(name)
+	p.Expect("product.ask_group")
+	p.Press(group)
+	if set != "" {
+		p.Expect("product.ask_set")
+		p.Press(set)
+	}
+	p.Expect("product.ask_existing")
+	p.Press("Sản phẩm đã có")
+	p.Expect("product.ask_craft")
+	p.Press("Bỏ qua")
+	p.Expect("product.ask_raw")
+	p.Press("Có")
+	p.Expect("product.ask_raw_where")
+	p.Send("ấp Bình Nguyên, 5 ha")
+	p.Expect("product.ask_circular")
+	p.Press("Không")
+	p.Expect("form.confirm_title")
+	p.Press("Xác nhận")
+	return p.Expect("product.created")
+}
+
+// required counts the mandatory and knock-out items of a product set.
+func required(t *testing.T, set int) (n int, items []domain.Item) {
+	t.Helper()
+	rs, err := domain.DefaultRulebooks()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := rs.ForNewDossier(time.Now(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range r.Checklist(set) {
+		if it.Kind != domain.ItemEvidence {
+			n++
+		}
+	}
+	return n, r.Checklist(set)
+}
+
+var (
+	pdfBytes  = []byte("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+	jpegBytes = append([]byte{0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 'J', 'F', 'I', 'F', 0x00}, make([]byte, 200)...)
+)
+
+func TestProductDossierSubmitAndStatus(t *testing.T) {
+	h := newHarness(t, "embedded")
+	h.start()
+	p := h.user(701, "Hạnh").register("HTX Bánh tráng Trảng Bàng", "binh minh")
+
+	p.Send("/sanpham")
+	p.Expect("product.none")
+	p.Press("Thêm sản phẩm")
+	p.Expect("product.ask_name")
+	p.Send("B")
+	p.Expect("product.name_too_short", "product.ask_name")
+	p.Send(strings.Repeat("bánh ", 100))
+	p.Expect("product.name_too_long", "product.ask_name")
+	p.Send("Bánh tráng phơi sương")
+	p.Expect("product.ask_group")
+	p.Send("7") // a group that does not exist
+	p.Expect("form.choose_listed", "product.ask_group")
+	p.Send("thuc pham")
+	p.Expect("product.ask_set")
+	p.Send("che bien tu gao") // typed, without diacritics
+	p.Expect("product.ask_existing")
+	p.Press("Sản phẩm đã có")
+	p.Expect("product.ask_craft")
+	p.Send("Làng nghề bánh tráng phơi sương Trảng Bàng")
+	p.Expect("product.ask_raw")
+	p.Press("Không")
+	p.Expect("product.ask_circular")
+	p.Press("Có")
+	m := p.Expect("form.confirm_title")
+	if !strings.Contains(m.Text, "Chế biến từ gạo, ngũ cốc") {
+		t.Fatalf("set not shown on the confirmation:\n%s", m.Text)
+	}
+	p.Press("Xác nhận")
+	m = p.Expect("product.created")
+	year := strconv.Itoa(time.Now().Year())
+	if !strings.Contains(m.Text, "Mã sản phẩm: 80-") || !strings.Contains(m.Text, "-001-"+year) {
+		t.Fatalf("no product code (province-commune-serial-year):\n%s", m.Text)
+	}
+
+	total, items := required(t, 6)
+	p.Send("/hoso") // one product: the checklist at once
+	m = p.Expect("dossier.header")
+	if !strings.Contains(m.Text, fmt.Sprintf("Tiến độ: 0/%d", total)) || !strings.Contains(m.Text, "Mẫu 01") || !strings.Contains(m.Text, "Mẫu 02") {
+		t.Fatalf("checklist:\n%s", m.Text)
+	}
+
+	// A file with no item selected is not taken.
+	h.api.SendDocumentWithContent(p.u, "ho-so.pdf", "application/pdf", pdfBytes)
+	p.Expect("dossier.pick_item_first")
+
+	p.Press("Mẫu 01")
+	p.Expect("dossier.item_header", "dossier.send_file_hint")
+	h.api.SendDocumentWithContent(p.u, "virus.pdf", "application/pdf", []byte("MZ\x90\x00 this is a program"))
+	p.Expect("dossier.file_type")
+	h.api.SendDocument(p.u, "scan.pdf", "application/pdf", 25<<20)
+	p.Expect("dossier.file_too_large")
+	h.api.SendDocumentWithContent(p.u, "mau01.pdf", "application/pdf", pdfBytes)
+	m = p.Expect("dossier.file_saved")
+	if !strings.Contains(m.Text, "mau01.pdf") {
+		t.Fatalf("the file is not listed:\n%s", m.Text)
+	}
+	p.Press("Về danh sách")
+	m = p.Expect("dossier.header")
+	if !strings.Contains(m.Text, fmt.Sprintf("Tiến độ: 1/%d", total)) {
+		t.Fatalf("progress after one file:\n%s", m.Text)
+	}
+	p.Press("Mẫu 02")
+	p.Expect("dossier.item_header")
+	h.api.SendPhoto(p.u, "", telegramtest.WithContent(jpegBytes))
+	p.Expect("dossier.file_saved")
+	h.api.SendPhoto(p.u, "", telegramtest.WithContent(jpegBytes)) // page 2
+	p.Expect("dossier.file_saved")
+	p.Press("Về danh sách")
+	m = p.Expect("dossier.header")
+	if !strings.Contains(m.Text, fmt.Sprintf("Tiến độ: 2/%d", total)) || !strings.Contains(m.Text, "(2 tệp)") {
+		t.Fatalf("progress after a photo:\n%s", m.Text)
+	}
+	// The rest goes on paper (samples in person).
+	for _, it := range items {
+		if it.Kind == domain.ItemEvidence || it.ID == "mau01" || it.ID == "mau02" {
+			continue
+		}
+		p.Press(it.Short)
+		p.Expect("dossier.item_header")
+		if it.InPerson {
+			p.Press("Sẽ nộp trực tiếp")
+		} else {
+			p.Press("Nộp bản giấy")
+		}
+		p.Expect("dossier.marked_paper")
+	}
+	m = p.last()
+	if !strings.Contains(m.Text, fmt.Sprintf("Tiến độ: %d/%d", total, total)) {
+		t.Fatalf("progress when complete:\n%s", m.Text)
+	}
+	p.Press("Nộp hồ sơ")
+	m = p.Expect("dossier.submitted")
+	if !strings.Contains(m.Text, "/PĐK-80-") || !strings.Contains(m.Text, "-"+year) {
+		t.Fatalf("no receipt number:\n%s", m.Text)
+	}
+	p.Send("/trangthai")
+	m = p.Expect("status.profile")
+	if !h.matches(m.Text, "vi", "stage.da_nop_xa") || !strings.Contains(m.Text, "Xã thẩm định xong chậm nhất ngày") {
+		t.Fatalf("status lacks the stage or the commune's deadline:\n%s", m.Text)
+	}
+	p.Send("ho so cua toi sao roi")
+	p.Expect("status.profile")
+
+	db := h.openDB()
+	u, _ := sqlite.NewUserStore(db).Get(context.Background(), "telegram", "701")
+	list, _ := sqlite.NewProductStore(db).ListBySubject(context.Background(), u.SubjectID)
+	if len(list) != 1 || list[0].Stage != domain.StageFiled {
+		t.Fatalf("stored: %+v", list)
+	}
+	hist, _ := sqlite.NewProductStore(db).History(context.Background(), list[0].ID)
+	if len(hist) < 2 || hist[len(hist)-1].To != domain.StageFiled {
+		t.Fatalf("history: %+v", hist)
+	}
+
+	// Withdraw before the commune starts checking.
+	p.Send("/hoso")
+	p.Expect("dossier.header", "dossier.filed_hint")
+	p.Press("Rút hồ sơ")
+	p.Expect("dossier.withdrawn")
+}
+
+func TestTourismHasNoSamplesAndProducersStayApart(t *testing.T) {
+	h := newHarness(t, "embedded")
+	h.start()
+	a := h.user(702, "An").register("Khu du lịch sinh thái Hồ Dầu Tiếng", "cau khoi")
+	b := h.user(703, "Bé").register("HTX Mật ong Bảo An", "tra vong")
+
+	m := a.addProduct("Tour trải nghiệm Hồ Dầu Tiếng", "Dịch vụ du lịch", "")
+	_ = m
+	a.Send("/hoso")
+	m = a.Expect("dossier.header")
+	_, items := required(t, 26)
+	for _, it := range items {
+		if it.InPerson {
+			t.Fatalf("tourism checklist has the samples item %q", it.Short)
+		}
+	}
+	if strings.Contains(m.Text, "5 mẫu") {
+		t.Fatalf("tourism checklist shows samples:\n%s", m.Text)
+	}
+	a.Press("Mẫu 01")
+	a.Expect("dossier.item_header")
+	h.api.SendDocumentWithContent(a.u, "mau01.pdf", "application/pdf", pdfBytes)
+	a.Expect("dossier.file_saved")
+
+	// B forges buttons with A's product and file ids.
+	db := h.openDB()
+	ua, _ := sqlite.NewUserStore(db).Get(context.Background(), "telegram", "702")
+	prods, _ := sqlite.NewProductStore(db).ListBySubject(context.Background(), ua.SubjectID)
+	pid := strconv.FormatInt(prods[0].ID, 10)
+	files, _ := sqlite.NewDossierStore(db).Files(context.Background(), prods[0].ID, "mau01")
+	if len(files) != 1 {
+		t.Fatalf("files: %+v", files)
+	}
+	b.addProduct("Mật ong Bảo An", "Thực phẩm", "Mật ong")
+	last := b.last()
+	for _, data := range []string{"d|c|" + pid, "d|i|" + pid + "|mau01", "d|f|" + pid + "|" + strconv.FormatInt(files[0].ID, 10),
+		"d|g|" + pid + "|mau02", "d|s|" + pid, "p|v|" + pid, "p|e|" + pid, "p|X|" + pid} {
+		ans := b.PressData(last.ID, data)
+		if !strings.Contains(ans.Text, "Không tìm thấy sản phẩm") {
+			t.Errorf("forged %q answered %q", data, ans.Text)
+		}
+	}
+	b.Quiet()
+	if files, _ := sqlite.NewDossierStore(db).Files(context.Background(), prods[0].ID, "mau01"); len(files) != 1 {
+		t.Fatal("a forged button deleted another producer's file")
+	}
+	if p, err := sqlite.NewProductStore(db).Get(context.Background(), prods[0].ID); err != nil || p.Stage.Submitted() {
+		t.Fatalf("a forged button changed another producer's product: %+v %v", p, err)
+	}
+
+	// A deleted product's buttons are stale.
+	a.Send("/sanpham")
+	a.Expect("product.list")
+	a.Press("Tour trải nghiệm")
+	a.Expect("product.card")
+	a.Press("Xóa sản phẩm")
+	a.Expect("product.confirm_delete")
+	stale := a.last()
+	a.Press("Xóa hẳn")
+	a.Expect("product.deleted")
+	a.Expect("product.none")
+	ans := a.PressData(stale.ID, "d|c|"+pid)
+	if !strings.Contains(ans.Text, "Không tìm thấy sản phẩm") {
+		t.Fatalf("stale button after delete: %q", ans.Text)
+	}
+}

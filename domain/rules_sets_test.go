@@ -1,0 +1,191 @@
+package domain
+
+import (
+	"slices"
+	"testing"
+)
+
+func setIDs(sets []ProductSet) []int {
+	out := make([]int, len(sets))
+	for i, s := range sets {
+		out[i] = s.ID
+	}
+	return out
+}
+
+func TestSearchSets(t *testing.T) {
+	r := rulebook(t, "qd26-2026")
+	for _, tc := range []struct {
+		query string
+		first []int // the first results, in order
+		none  bool  // no result at all
+	}{
+		{query: "6", first: []int{6}},
+		{query: "26", first: []int{26}},
+		{query: "Rau, củ, quả, hạt tươi", first: []int{1, 7}},
+		{query: "rau cu qua hat tuoi", first: []int{1}},
+		{query: "RAU CỦ", first: []int{1}},
+		{query: "rau c", first: []int{1}},
+		{query: "banh trang", first: []int{6}},
+		{query: "Bánh tráng phơi sương Trảng Bàng", first: []int{6}},
+		{query: "banh trang sieu mong tan nhien", first: []int{6}},
+		{query: "nuoc mam", first: []int{9}},
+		{query: "nước mắm cá cơm", first: []int{9}},
+		{query: "muoi tom", first: []int{10}},
+		{query: "muối tôm Tây Ninh", first: []int{10}},
+		{query: "mat ong", first: []int{4, 8}},
+		{query: "mật ong Bảo An", first: []int{4}},
+		{query: "dưa lưới Hoàng Xuân", first: []int{1}},
+		{query: "sau rieng", first: []int{1}},
+		{query: "mãng cầu Bà Đen", first: []int{1}},
+		{query: "thit", first: []int{2, 8}},
+		{query: "ruou", first: []int{14}},
+		{query: "rượu vang", first: []int{15}},
+		{query: "ca phe", first: []int{13}},
+		{query: "ca\u0300 phe\u0302", first: []int{13}}, // decomposed
+		{query: "cacao", first: []int{13}},
+		{query: "tra", first: []int{12}},
+		{query: "trà", first: []int{12}},
+		{query: "trà xanh", first: []int{11}},
+		{query: "cay kieng", first: []int{24}},
+		{query: "cá kiểng", first: []int{25}},
+		{query: "hoa lan", first: []int{23}},
+		{query: "du lich", first: []int{26}},
+		{query: "homestay", first: []int{26}},
+		{query: "my pham", first: []int{19}},
+		{query: "tinh dầu", first: []int{20}},
+		{query: "thủ công", first: []int{21}},
+		{query: "che bien gao", first: []int{6}},
+		{query: "", none: true},
+		{query: "   ", none: true},
+		{query: "!!!", none: true},
+		{query: "🍚", none: true},
+		{query: "xyzzy", none: true},
+		{query: "27", none: true},
+	} {
+		got := setIDs(r.SearchSets(tc.query))
+		if tc.none {
+			if len(got) > 0 {
+				t.Errorf("SearchSets(%q) = %v, want nothing", tc.query, got)
+			}
+			continue
+		}
+		if len(got) < len(tc.first) || !slices.Equal(got[:len(tc.first)], tc.first) {
+			t.Errorf("SearchSets(%q) = %v, want %v first", tc.query, got, tc.first)
+		}
+	}
+	// A group's name finds its sets.
+	got := setIDs(r.SearchSets("đồ uống"))
+	if len(got) < 4 || !slices.Equal(slices.Sorted(slices.Values(got[:4])), []int{14, 15, 16, 17}) {
+		t.Errorf("SearchSets(đồ uống) = %v, want 14–17 first", got)
+	}
+	// A rulebook without sets finds none.
+	if got := rulebook(t, "qd148-2023").SearchSets("thực phẩm"); got != nil {
+		t.Errorf("qd148-2023 SearchSets = %v", got)
+	}
+}
+
+func FuzzSearchSets(f *testing.F) {
+	r := rulebook(f, "qd26-2026")
+	for _, s := range []string{"banh trang", "Bánh tráng", "6", "", "đồ uống", "ca\u0300 phe\u0302", "\xff", "a b c d e f"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, query string) {
+		seen := map[int]bool{}
+		for _, s := range r.SearchSets(query) {
+			if seen[s.ID] {
+				t.Fatalf("SearchSets(%q) gives set %d twice", query, s.ID)
+			}
+			seen[s.ID] = true
+			if _, ok := r.Set(s.ID); !ok {
+				t.Fatalf("SearchSets(%q) gives unknown set %d", query, s.ID)
+			}
+		}
+	})
+}
+
+func TestSets(t *testing.T) {
+	r := rulebook(t, "qd26-2026")
+	sets := r.Sets()
+	for i, s := range sets {
+		if s.ID != i+1 || s.Group < 1 || s.Group > 6 || s.SubGroup == "" {
+			t.Errorf("Sets()[%d] = %+v", i, s)
+		}
+	}
+	sets[0].Name = "changed"
+	if s, _ := r.Set(1); s.Name == "changed" {
+		t.Error("Sets returns the rulebook's own slice")
+	}
+	for _, id := range []int{0, -1, 27} {
+		if _, ok := r.Set(id); ok {
+			t.Errorf("Set(%d) found", id)
+		}
+	}
+	if g, ok := r.Group(6); !ok || len(g.SubGroups) != 1 {
+		t.Errorf("Group(6) = %+v, %v", g, ok)
+	}
+	if _, ok := r.Group(7); ok {
+		t.Error("Group(7) found")
+	}
+}
+
+func TestChecklist(t *testing.T) {
+	r := rulebook(t, "qd26-2026")
+	ids := func(items []Item) []string {
+		var out []string
+		for _, it := range items {
+			out = append(out, it.ID)
+		}
+		return out
+	}
+	evidence := []string{"dkkd", "nguyen_lieu", "moi_truong", "lao_dong", "tai_chinh", "shtt", "phan_phoi",
+		"quang_ba", "cau_chuyen", "cong_bo_cl", "kiem_nghiem", "ma_vach", "qlcl", "giai_thuong"}
+	for _, tc := range []struct {
+		set  int
+		want []string
+	}{
+		{6, slices.Concat([]string{"mau01", "mau02", "mau_sp", "attp"}, evidence)},
+		{15, slices.Concat([]string{"mau01", "mau02", "mau_sp", "attp", "giay_phep_sx"}, evidence)},
+		{18, slices.Concat([]string{"mau01", "mau02", "mau_sp", "gmp", "cong_bo"},
+			slices.DeleteFunc(slices.Clone(evidence), func(id string) bool { return id == "cong_bo_cl" }))},
+		{22, slices.Concat([]string{"mau01", "mau02", "mau_sp"}, evidence)},
+		{26, []string{"mau01", "mau02", "dkkd", "moi_truong", "lao_dong", "tai_chinh", "shtt", "phan_phoi",
+			"quang_ba", "cau_chuyen", "qlcl", "giai_thuong"}},
+		{0, nil},
+		{27, nil},
+	} {
+		got := r.Checklist(tc.set)
+		if !slices.Equal(ids(got), tc.want) {
+			t.Errorf("Checklist(%d) = %v, want %v", tc.set, ids(got), tc.want)
+		}
+		// Design order: mandatory, then knock-out, then evidence.
+		if !slices.IsSortedFunc(got, func(a, b Item) int { return a.Kind.order() - b.Kind.order() }) {
+			t.Errorf("Checklist(%d) is not in the order mandatory, knock-out, evidence", tc.set)
+		}
+	}
+	if it, ok := r.Item("kiem_nghiem"); !ok || it.Kind != ItemEvidence {
+		t.Errorf("Item(kiem_nghiem) = %+v, %v", it, ok)
+	}
+	if _, ok := r.Item("mau03"); ok {
+		t.Error("Item(mau03) found")
+	}
+	// qd148-2023 has no sets: its legacy forms whatever the set.
+	if got := rulebook(t, "qd148-2023").Checklist(99); len(got) != 3 {
+		t.Errorf("qd148-2023 checklist = %v", ids(got))
+	}
+}
+
+func TestItemKind(t *testing.T) {
+	for k, want := range map[ItemKind][2]bool{
+		ItemMandatory: {true, true}, ItemKnockout: {true, true}, ItemEvidence: {true, false},
+		"": {false, false}, "optional": {false, false},
+	} {
+		if k.Valid() != want[0] || k.Required() != want[1] {
+			t.Errorf("%q: Valid %v Required %v", k, k.Valid(), k.Required())
+		}
+	}
+	f := SetFilter{Except: []int{26}}
+	if !f.Has(1) || f.Has(26) || (SetFilter{}).Has(1) || !(SetFilter{All: true}).Has(99) || (SetFilter{Only: []int{2}}).Has(1) {
+		t.Error("SetFilter.Has")
+	}
+}

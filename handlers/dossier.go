@@ -1,0 +1,435 @@
+package handlers
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/ocop-tayninh/ocopbot/bot"
+	"github.com/ocop-tayninh/ocopbot/domain"
+)
+
+// Button data of the dossier: "d|<action>|<product id>[|<item or file id>]".
+const cbDossier = "d"
+
+// keyUpload is the session value naming the item the next file is for:
+// "<product id>|<item id>".
+const keyUpload = "upload"
+
+// MaxFileSize is the largest file a bot may download from Telegram.
+const MaxFileSize = 20 << 20
+
+// dossier shows the checklist (/hoso): directly for one product, else asks
+// which.
+func (a *app) dossier(ctx context.Context, c *bot.Ctx) error {
+	if c.User.SubjectID == 0 {
+		return c.Send(ctx, bot.Reply{Text: c.T("product.register_first"), Buttons: [][]bot.Button{{{Label: c.T("menu.button.register"), Data: cbMenu + "|dangky"}}}})
+	}
+	list, err := a.Products.ListBySubject(ctx, c.User.SubjectID)
+	if err != nil {
+		return domain.E("dossier.list", domain.KindUnavailable, err)
+	}
+	switch len(list) {
+	case 0:
+		return c.Send(ctx, bot.Reply{Text: c.T("dossier.no_products"), Buttons: [][]bot.Button{{{Label: c.T("product.add"), Data: cbProduct + "|n"}}}})
+	case 1:
+		return a.checklist(ctx, c, list[0], "")
+	}
+	var rows [][]bot.Button
+	for _, p := range list {
+		rows = append(rows, []bot.Button{{Label: p.Name, Data: cbDossier + "|c|" + strconv.FormatInt(p.ID, 10)}})
+	}
+	return c.Send(ctx, bot.Reply{Text: c.T("dossier.pick_product"), Buttons: rows})
+}
+
+// progress counts the mandatory and knock-out items that are sent, on
+// paper or accepted, over all of them.
+func progress(items []domain.Item, states map[string]domain.DossierItem) (done, total int) {
+	for _, it := range items {
+		if it.Kind == domain.ItemEvidence {
+			continue
+		}
+		total++
+		if states[it.ID].State.Counts() {
+			done++
+		}
+	}
+	return done, total
+}
+
+func stateOf(states map[string]domain.DossierItem, id string) domain.ItemState {
+	if s := states[id].State; s != "" {
+		return s
+	}
+	return domain.ItemMissing
+}
+
+var stateIcons = map[domain.ItemState]string{
+	domain.ItemMissing: "⏳", domain.ItemSent: "📎", domain.ItemPaper: "📄", domain.ItemAccepted: "✅", domain.ItemReturned: "❌",
+}
+
+// checklist shows a product's dossier: each item with its state, the
+// progress, and what can be done.
+func (a *app) checklist(ctx context.Context, c *bot.Ctx, p domain.Product, notice string) error {
+	r, ok := a.Rules.Get(p.Rulebook)
+	if !ok {
+		return domain.Errorf("dossier.rules", "unknown rulebook %q", p.Rulebook)
+	}
+	items := r.Checklist(p.Set)
+	states, err := a.Dossiers.Items(ctx, p.ID)
+	if err != nil {
+		return domain.E("dossier.items", domain.KindUnavailable, err)
+	}
+	counts, err := a.Dossiers.FileCounts(ctx, p.ID)
+	if err != nil {
+		return domain.E("dossier.files", domain.KindUnavailable, err)
+	}
+	done, total := progress(items, states)
+	var b strings.Builder
+	if notice != "" {
+		b.WriteString(notice)
+		b.WriteString("\n\n")
+	}
+	b.WriteString(c.T("dossier.header", map[string]any{"Name": p.Name, "Code": p.Code, "Rules": r.Instrument, "Stage": c.T("stage." + string(p.Stage))}))
+	b.WriteString("\n")
+	b.WriteString(c.T("dossier.progress", map[string]any{"Done": done, "Total": total}))
+	section := ""
+	pid := strconv.FormatInt(p.ID, 10)
+	var buttons []bot.Button
+	for _, it := range items {
+		sec := "dossier.section_required"
+		if it.Kind == domain.ItemEvidence {
+			sec = "dossier.section_evidence"
+		}
+		if sec != section {
+			section = sec
+			b.WriteString("\n\n")
+			b.WriteString(c.T(sec))
+		}
+		st := stateOf(states, it.ID)
+		line := stateIcons[st] + " " + c.T("dossier.item_line", map[string]any{"Short": it.Short, "Name": it.Name})
+		if n := counts[it.ID]; n > 0 {
+			line += " " + c.T("dossier.file_count", map[string]any{"Count": n})
+		}
+		if st == domain.ItemReturned && states[it.ID].Reason != "" {
+			line += "\n   " + c.T("dossier.returned_reason", map[string]any{"Reason": states[it.ID].Reason})
+		}
+		if it.Kind == domain.ItemEvidence && it.Proves != "" {
+			line += "\n   " + c.T("dossier.proves", map[string]any{"Proves": it.Proves})
+		}
+		b.WriteString("\n")
+		b.WriteString(line)
+		buttons = append(buttons, bot.Button{Label: stateIcons[st] + " " + it.Short, Data: cbDossier + "|i|" + pid + "|" + it.ID})
+	}
+	rows := rows2(buttons)
+	b.WriteString("\n\n")
+	switch {
+	case p.Stage == domain.StageFiled:
+		b.WriteString(c.T("dossier.filed_hint", map[string]any{"Receipt": p.ReceiptNo}))
+		rows = append(rows, []bot.Button{{Label: c.T("dossier.button.withdraw"), Data: cbDossier + "|w|" + pid}})
+	case p.Stage.Submitted():
+		b.WriteString(c.T("dossier.with_officers"))
+	case done == total:
+		b.WriteString(c.T("dossier.ready_hint"))
+		rows = append(rows, []bot.Button{{Label: c.T("dossier.button.submit"), Data: cbDossier + "|s|" + pid}})
+	default:
+		b.WriteString(c.T("dossier.pick_item_hint"))
+	}
+	rows = append(rows, []bot.Button{{Label: c.T("product.button.list"), Data: cbProduct + "|l"}})
+	return c.Send(ctx, bot.Reply{Text: b.String(), Buttons: rows})
+}
+
+func rows2(bs []bot.Button) [][]bot.Button {
+	var out [][]bot.Button
+	for i := 0; i < len(bs); i += 2 {
+		end := min(i+2, len(bs))
+		out = append(out, bs[i:end:end])
+	}
+	return out
+}
+
+// item shows one dossier item: what it is, its state, its files, and
+// makes it the target of the next file the user sends.
+func (a *app) item(ctx context.Context, c *bot.Ctx, p domain.Product, it domain.Item, notice string) error {
+	states, err := a.Dossiers.Items(ctx, p.ID)
+	if err != nil {
+		return domain.E("dossier.items", domain.KindUnavailable, err)
+	}
+	files, err := a.Dossiers.Files(ctx, p.ID, it.ID)
+	if err != nil {
+		return domain.E("dossier.files", domain.KindUnavailable, err)
+	}
+	st := stateOf(states, it.ID)
+	pid := strconv.FormatInt(p.ID, 10)
+	var b strings.Builder
+	if notice != "" {
+		b.WriteString(notice)
+		b.WriteString("\n\n")
+	}
+	b.WriteString(c.T("dossier.item_header", map[string]any{"Short": it.Short, "Name": it.Name, "Product": p.Name}))
+	b.WriteString("\n")
+	b.WriteString(bot.Escape(it.Help))
+	if it.Proves != "" {
+		b.WriteString("\n")
+		b.WriteString(c.T("dossier.proves", map[string]any{"Proves": it.Proves}))
+	}
+	b.WriteString("\n\n")
+	b.WriteString(c.T("dossier.item_state", map[string]any{"Icon": stateIcons[st], "State": c.T("item_state." + string(st))}))
+	if st == domain.ItemReturned && states[it.ID].Reason != "" {
+		b.WriteString("\n")
+		b.WriteString(c.T("dossier.returned_reason", map[string]any{"Reason": states[it.ID].Reason}))
+	}
+	var rows [][]bot.Button
+	for i, f := range files {
+		name := f.Name
+		if name == "" {
+			name = c.T("dossier.photo")
+		}
+		b.WriteString("\n")
+		b.WriteString(c.T("dossier.file_line", map[string]any{"N": i + 1, "Name": name, "KB": (f.Size + 1023) / 1024}))
+		if !p.Stage.Submitted() {
+			rows = append(rows, []bot.Button{{Label: c.T("dossier.button.delete_file", map[string]any{"N": i + 1}), Data: cbDossier + "|f|" + pid + "|" + strconv.FormatInt(f.ID, 10)}})
+		}
+	}
+	b.WriteString("\n\n")
+	switch {
+	case p.Stage.Submitted():
+		c.Session.Put(keyUpload, "")
+		b.WriteString(c.T("dossier.with_officers"))
+	case it.InPerson:
+		c.Session.Put(keyUpload, "")
+		b.WriteString(c.T("dossier.in_person_hint"))
+	default:
+		c.Session.Put(keyUpload, pid+"|"+it.ID)
+		b.WriteString(c.T("dossier.send_file_hint"))
+	}
+	if !p.Stage.Submitted() {
+		label := "dossier.button.paper"
+		if it.InPerson {
+			label = "dossier.button.in_person"
+		}
+		if st == domain.ItemPaper {
+			label = "dossier.button.not_paper"
+		}
+		rows = append([][]bot.Button{{{Label: c.T(label), Data: cbDossier + "|g|" + pid + "|" + it.ID}}}, rows...)
+	}
+	rows = append(rows, []bot.Button{{Label: c.T("dossier.button.back"), Data: cbDossier + "|c|" + pid}})
+	return c.Send(ctx, bot.Reply{Text: b.String(), Buttons: rows})
+}
+
+// dossierButton handles "d|<action>|<product>[|<arg>]".
+func (a *app) dossierButton(ctx context.Context, c *bot.Ctx) error {
+	parts := strings.SplitN(c.Update.Callback.Data, "|", 4)
+	for len(parts) < 4 {
+		parts = append(parts, "")
+	}
+	act, arg := parts[1], parts[3]
+	id, _ := strconv.ParseInt(parts[2], 10, 64)
+	p, err := a.ownProduct(ctx, c, id)
+	if err != nil {
+		// A deleted product, or another producer's id in forged data.
+		return c.Answer(ctx, c.T("product.not_found"), true)
+	}
+	r, ok := a.Rules.Get(p.Rulebook)
+	if !ok {
+		return domain.Errorf("dossier.rules", "unknown rulebook %q", p.Rulebook)
+	}
+	findItem := func() (domain.Item, bool) {
+		for _, it := range r.Checklist(p.Set) {
+			if it.ID == arg {
+				return it, true
+			}
+		}
+		return domain.Item{}, false
+	}
+	switch act {
+	case "c":
+		if err := c.Answer(ctx, "", false); err != nil {
+			return err
+		}
+		c.Session.Put(keyUpload, "")
+		return a.checklist(ctx, c, p, "")
+	case "i":
+		it, ok := findItem()
+		if !ok {
+			return c.Answer(ctx, c.T("common.stale_button"), true)
+		}
+		if err := c.Answer(ctx, "", false); err != nil {
+			return err
+		}
+		return a.item(ctx, c, p, it, "")
+	case "g":
+		it, ok := findItem()
+		if !ok {
+			return c.Answer(ctx, c.T("common.stale_button"), true)
+		}
+		if p.Stage.Submitted() {
+			return c.Answer(ctx, c.T("dossier.locked"), true)
+		}
+		states, err := a.Dossiers.Items(ctx, p.ID)
+		if err != nil {
+			return domain.E("dossier.items", domain.KindUnavailable, err)
+		}
+		next, notice := domain.ItemPaper, "dossier.marked_paper"
+		if stateOf(states, it.ID) == domain.ItemPaper {
+			next, notice = domain.ItemMissing, "dossier.unmarked_paper"
+			if n, _ := a.Dossiers.FileCounts(ctx, p.ID); n[it.ID] > 0 {
+				next = domain.ItemSent
+			}
+		}
+		if err := a.Dossiers.SetState(ctx, p.ID, it.ID, next, ""); err != nil {
+			return domain.E("dossier.paper", domain.KindUnavailable, err)
+		}
+		if err := c.Answer(ctx, c.T(notice), false); err != nil {
+			return err
+		}
+		return a.checklist(ctx, c, p, c.T(notice))
+	case "f":
+		if p.Stage.Submitted() {
+			return c.Answer(ctx, c.T("dossier.locked"), true)
+		}
+		fid, _ := strconv.ParseInt(arg, 10, 64)
+		if _, err := a.Dossiers.DeleteFile(ctx, p.ID, fid); err != nil {
+			if errors.Is(err, domain.ErrNotFound) || domain.ErrorKind(err) == domain.KindNotFound {
+				return c.Answer(ctx, c.T("dossier.file_gone"), true)
+			}
+			return domain.E("dossier.delete_file", domain.KindUnavailable, err)
+		}
+		if err := c.Answer(ctx, c.T("dossier.file_deleted"), false); err != nil {
+			return err
+		}
+		return a.checklist(ctx, c, p, c.T("dossier.file_deleted"))
+	case "s":
+		if err := c.Answer(ctx, "", false); err != nil {
+			return err
+		}
+		return a.submit(ctx, c, p, r)
+	case "w":
+		if err := c.Answer(ctx, "", false); err != nil {
+			return err
+		}
+		return a.withdraw(ctx, c, p)
+	}
+	return c.Answer(ctx, c.T("common.stale_button"), false)
+}
+
+// submit files the dossier at the commune when every mandatory and
+// knock-out item is sent, on paper or accepted.
+func (a *app) submit(ctx context.Context, c *bot.Ctx, p domain.Product, r *domain.Rulebook) error {
+	switch p.Stage {
+	case domain.StageIdea, domain.StagePreparing, domain.StageReturned:
+	default:
+		return a.checklist(ctx, c, p, c.T("dossier.already_submitted"))
+	}
+	states, err := a.Dossiers.Items(ctx, p.ID)
+	if err != nil {
+		return domain.E("dossier.items", domain.KindUnavailable, err)
+	}
+	if done, total := progress(r.Checklist(p.Set), states); done < total {
+		return a.checklist(ctx, c, p, c.T("dossier.incomplete", map[string]any{"Done": done, "Total": total}))
+	}
+	now := a.now()
+	moved, err := a.Products.MoveStage(ctx, p.ID, p.Stage, domain.StageFiled, c.User.ID, "", func(q *domain.Product, m Move) error {
+		serial, err := m.NextReceiptSerial(now.Year())
+		if err != nil {
+			return err
+		}
+		q.ReceiptNo = fmt.Sprintf("%d/PĐK-%s-%s-%d", serial, a.ProvinceCode, m.CommuneCode(), now.Year())
+		q.SubmittedAt = now
+		return nil
+	})
+	if domain.ErrorKind(err) == domain.KindConflict {
+		return a.checklist(ctx, c, p, c.T("dossier.already_submitted"))
+	}
+	if err != nil {
+		return domain.E("dossier.submit", domain.KindUnavailable, err)
+	}
+	c.Session.Put(keyUpload, "")
+	checkBy := a.Calendar.AddWorkingDays(now, r.CommuneCheckDays())
+	dl := r.NextDeadline(a.Calendar, now)
+	return a.sayMenu(ctx, c, "dossier.submitted", map[string]any{
+		"Name": moved.Name, "Receipt": moved.ReceiptNo, "CheckBy": a.date(checkBy),
+		"ForwardBy": a.date(dl.ForwardBy), "DecidedBy": a.date(dl.DecidedBy),
+	})
+}
+
+// withdraw takes back a dossier the commune has not started checking.
+func (a *app) withdraw(ctx context.Context, c *bot.Ctx, p domain.Product) error {
+	if p.Stage != domain.StageFiled {
+		return a.checklist(ctx, c, p, c.T("dossier.cannot_withdraw"))
+	}
+	moved, err := a.Products.MoveStage(ctx, p.ID, domain.StageFiled, domain.StagePreparing, c.User.ID, "withdrawn", nil)
+	if domain.ErrorKind(err) == domain.KindConflict {
+		return a.checklist(ctx, c, p, c.T("dossier.cannot_withdraw"))
+	}
+	if err != nil {
+		return domain.E("dossier.withdraw", domain.KindUnavailable, err)
+	}
+	return a.checklist(ctx, c, moved, c.T("dossier.withdrawn"))
+}
+
+// upload takes a photo or a file sent for the selected dossier item.
+func (a *app) upload(ctx context.Context, c *bot.Ctx) error {
+	f := c.Update.File
+	target := c.Session.Get(keyUpload)
+	if target == "" || f == nil {
+		return a.sayMenu(ctx, c, "dossier.pick_item_first")
+	}
+	pidS, itemID, _ := strings.Cut(target, "|")
+	pid, _ := strconv.ParseInt(pidS, 10, 64)
+	p, err := a.ownProduct(ctx, c, pid)
+	if err != nil {
+		c.Session.Put(keyUpload, "")
+		return a.sayMenu(ctx, c, "dossier.pick_item_first")
+	}
+	if p.Stage.Submitted() {
+		return a.checklist(ctx, c, p, c.T("dossier.locked"))
+	}
+	r, _ := a.Rules.Get(p.Rulebook)
+	var it domain.Item
+	found := false
+	for _, x := range r.Checklist(p.Set) {
+		if x.ID == itemID {
+			it, found = x, true
+		}
+	}
+	if !found || it.InPerson {
+		c.Session.Put(keyUpload, "")
+		return a.sayMenu(ctx, c, "dossier.pick_item_first")
+	}
+	if f.Size > MaxFileSize {
+		return a.item(ctx, c, p, it, c.T("dossier.file_too_large"))
+	}
+	rc, err := c.Download(ctx, f.ID, MaxFileSize)
+	if errors.Is(err, bot.ErrTooLarge) {
+		return a.item(ctx, c, p, it, c.T("dossier.file_too_large"))
+	}
+	if err != nil {
+		if domain.ErrorKind(err) == domain.KindInvalid {
+			return err
+		}
+		return domain.E("dossier.download", domain.KindUnavailable, err)
+	}
+	defer rc.Close()
+	br := bufio.NewReaderSize(rc, 4096)
+	head, _ := br.Peek(512)
+	mime, ok := a.Sniff(head, f.Name)
+	if !ok {
+		return a.item(ctx, c, p, it, c.T("dossier.file_type"))
+	}
+	sum, size, err := a.Blobs.Put(br, MaxFileSize)
+	switch {
+	case errors.Is(err, bot.ErrTooLarge), domain.ErrorKind(err) == domain.KindInvalid:
+		return a.item(ctx, c, p, it, c.T("dossier.file_too_large"))
+	case err != nil:
+		return domain.E("dossier.store_file", domain.KindUnavailable, err)
+	}
+	file := domain.ItemFile{ProductID: p.ID, ItemID: it.ID, FileID: f.ID, Blob: sum, Name: domain.Clean(f.Name), MIME: mime, Size: size}
+	if err := a.Dossiers.AddFile(ctx, &file); err != nil {
+		return domain.E("dossier.add_file", domain.KindUnavailable, err)
+	}
+	return a.item(ctx, c, p, it, c.T("dossier.file_saved"))
+}

@@ -1,0 +1,456 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/ocop-tayninh/ocopbot/bot"
+	"github.com/ocop-tayninh/ocopbot/domain"
+)
+
+const flowProduct = "prd"
+
+// Field keys of the product form.
+const (
+	pName     = "name"
+	pGroup    = "group"
+	pSet      = "set"
+	pExisting = "existing"
+	pCraft    = "craft"
+	pRaw      = "raw"
+	pRawWhere = "raw_where"
+	pCircular = "circular"
+)
+
+// Button data of products: "p|<action>|<product id>".
+const cbProduct = "p"
+
+const (
+	maxProductName = 150
+	maxShortText   = 200
+)
+
+// productFlow adds or edits a product.
+func (a *app) productFlow() *bot.Flow {
+	yesNo := func(c *bot.Ctx, _ *bot.Form) []bot.Choice {
+		return []bot.Choice{{Value: "1", Label: c.T("common.yes")}, {Value: "0", Label: c.T("common.no")}}
+	}
+	return &bot.Flow{
+		ID: flowProduct, Command: "/themsanpham", Title: "product.title", Menu: "menu.themsanpham",
+		Steps: []bot.Step{
+			{Key: pName, Prompt: "product.ask_name", Label: "product.label_name", Parse: parseProductName},
+			{Key: pGroup, Prompt: "product.ask_group", Label: "product.label_group", Choices: a.groupChoices, Search: a.searchSetsFromGroup, Show: a.showGroup},
+			{Key: pSet, Prompt: "product.ask_set", Label: "product.label_set", Choices: a.setChoices, Search: a.searchSets, Show: a.showSet,
+				When: a.needsSet},
+			{Key: pExisting, Prompt: "product.ask_existing", Label: "product.label_existing", Choices: func(c *bot.Ctx, _ *bot.Form) []bot.Choice {
+				return []bot.Choice{{Value: "1", Label: c.T("product.existing_yes")}, {Value: "0", Label: c.T("product.existing_no")}}
+			}},
+			{Key: pCraft, Prompt: "product.ask_craft", Label: "product.label_craft", Parse: parseShortText, Optional: true},
+			{Key: pRaw, Prompt: "product.ask_raw", Label: "product.label_raw", Choices: yesNo},
+			{Key: pRawWhere, Prompt: "product.ask_raw_where", Label: "product.label_raw_where", Parse: parseShortText,
+				When: func(f *bot.Form) bool { return f.Answers[pRaw] == "1" }},
+			{Key: pCircular, Prompt: "product.ask_circular", Label: "product.label_circular", Choices: yesNo},
+		},
+		Begin: a.beginProduct,
+		Done:  a.saveProduct,
+	}
+}
+
+func parseProductName(_ *bot.Ctx, in string) (string, error) {
+	switch n := utf8.RuneCountInString(in); {
+	case !domain.HasLetterOrDigit(in):
+		return "", domain.Invalid("product.name", "product.name_invalid")
+	case n < 2:
+		return "", domain.Invalid("product.name", "product.name_too_short")
+	case n > maxProductName:
+		return "", domain.Invalid("product.name", "product.name_too_long")
+	}
+	return in, nil
+}
+
+func parseShortText(_ *bot.Ctx, in string) (string, error) {
+	switch n := utf8.RuneCountInString(in); {
+	case !domain.HasLetterOrDigit(in) || n < 2:
+		return "", domain.Invalid("product.text", "product.text_invalid")
+	case n > maxShortText:
+		return "", domain.Invalid("product.text", "product.text_too_long")
+	}
+	return in, nil
+}
+
+// rulesFor returns the rulebook a new dossier takes today.
+func (a *app) rulesNow() (*domain.Rulebook, error) {
+	return a.Rules.ForNewDossier(a.now(), a.PinnedRules)
+}
+
+// rulesOf returns the rulebook of a form being edited (its product's) or
+// of a new dossier.
+func (a *app) rulesOf(f *bot.Form) *domain.Rulebook {
+	if f != nil {
+		if id := f.Answers["rulebook"]; id != "" {
+			if r, ok := a.Rules.Get(id); ok {
+				return r
+			}
+		}
+	}
+	r, err := a.rulesNow()
+	if err != nil {
+		r, _ = a.Rules.Get("qd26-2026")
+	}
+	return r
+}
+
+func (a *app) groupChoices(c *bot.Ctx, f *bot.Form) []bot.Choice {
+	r := a.rulesOf(f)
+	out := make([]bot.Choice, 0, len(r.Groups))
+	for _, g := range r.Groups {
+		out = append(out, bot.Choice{Value: strconv.Itoa(g.ID), Label: g.Name})
+	}
+	return out
+}
+
+func (a *app) setChoices(c *bot.Ctx, f *bot.Form) []bot.Choice {
+	var out []bot.Choice
+	for _, s := range a.setsOfGroup(f, f.Answers[pGroup]) {
+		out = append(out, bot.Choice{Value: strconv.Itoa(s.ID), Label: s.Name})
+	}
+	return out
+}
+
+// searchSets finds product sets by typed name, with or without diacritics.
+func (a *app) searchSets(c *bot.Ctx, in string) ([]bot.Choice, error) {
+	return a.findSets(c, in, "")
+}
+
+// searchSetsFromGroup lets the group step take a product set's name; its
+// value "s<set>" skips the set step.
+func (a *app) searchSetsFromGroup(c *bot.Ctx, in string) ([]bot.Choice, error) {
+	return a.findSets(c, in, "s")
+}
+
+func (a *app) findSets(c *bot.Ctx, in, prefix string) ([]bot.Choice, error) {
+	r := a.rulesOf(c.Session.Forms[flowProduct])
+	found := r.SearchSets(in)
+	if len(found) == 0 {
+		return nil, domain.Invalid("product.set", "product.set_not_found")
+	}
+	if len(found) > 8 {
+		found = found[:8]
+	}
+	out := make([]bot.Choice, 0, len(found))
+	for _, s := range found {
+		out = append(out, bot.Choice{Value: prefix + strconv.Itoa(s.ID), Label: s.Name})
+	}
+	return out, nil
+}
+
+func (a *app) showGroup(c *bot.Ctx, f *bot.Form, v string) string {
+	r := a.rulesOf(f)
+	gid, _ := strconv.Atoi(v)
+	setName := ""
+	if strings.HasPrefix(v, "s") {
+		n, _ := strconv.Atoi(v[1:])
+		s, _ := r.Set(n)
+		gid, setName = s.Group, " › "+s.Name
+	}
+	for _, g := range r.Groups {
+		if g.ID == gid {
+			return bot.Escape(g.Name + setName)
+		}
+	}
+	return bot.Escape(v)
+}
+
+func (a *app) showSet(c *bot.Ctx, f *bot.Form, v string) string {
+	n, _ := strconv.Atoi(v)
+	if s, ok := a.rulesOf(f).Set(n); ok {
+		return bot.Escape(s.Name)
+	}
+	return bot.Escape(v)
+}
+
+// needsSet says whether the set step applies: not when a set was typed on
+// the group step, nor for a group of one set (tourism).
+func (a *app) needsSet(f *bot.Form) bool {
+	g := f.Answers[pGroup]
+	return !strings.HasPrefix(g, "s") && len(a.setsOfGroup(f, g)) != 1
+}
+
+func (a *app) setsOfGroup(f *bot.Form, group string) []domain.ProductSet {
+	gid, _ := strconv.Atoi(group)
+	var out []domain.ProductSet
+	for _, s := range a.rulesOf(f).Sets() {
+		if s.Group == gid {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// productSet returns the set chosen in the form, from either step.
+func (a *app) productSet(f *bot.Form) int {
+	g := f.Answers[pGroup]
+	if strings.HasPrefix(g, "s") {
+		n, _ := strconv.Atoi(g[1:])
+		return n
+	}
+	if sets := a.setsOfGroup(f, g); len(sets) == 1 {
+		return sets[0].ID
+	}
+	n, _ := strconv.Atoi(f.Answers[pSet])
+	return n
+}
+
+func (a *app) beginProduct(ctx context.Context, c *bot.Ctx, f *bot.Form) (bool, error) {
+	if c.User.SubjectID == 0 {
+		return false, c.Send(ctx, bot.Reply{Text: c.T("product.register_first"), Buttons: [][]bot.Button{{{Label: c.T("menu.button.register"), Data: cbMenu + "|dangky"}}}})
+	}
+	r, err := a.rulesNow()
+	if err != nil {
+		return false, domain.E("product.rules", domain.KindInternal, err)
+	}
+	f.Answers["rulebook"] = r.ID
+	return true, nil
+}
+
+// editProduct opens the product form on the confirmation screen.
+func (a *app) editProduct(ctx context.Context, c *bot.Ctx, p domain.Product) error {
+	r, ok := a.Rules.Get(p.Rulebook)
+	if !ok {
+		return domain.Errorf("product.edit", "unknown rulebook %q", p.Rulebook)
+	}
+	set, _ := r.Set(p.Set)
+	return a.e.StartFlowWith(ctx, c, flowProduct, func(f *bot.Form) error {
+		f.RecordID = p.ID
+		f.Answers = map[string]string{
+			"rulebook": p.Rulebook, pName: p.Name, pGroup: strconv.Itoa(set.Group), pSet: strconv.Itoa(p.Set),
+			pExisting: boolValue(p.Existing), pCraft: p.Craft, pRaw: boolValue(p.RawArea), pRawWhere: p.RawAreaWhere,
+			pCircular: boolValue(p.Circular),
+		}
+		f.Confirming = true
+		return nil
+	})
+}
+
+func boolValue(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
+}
+
+func (a *app) saveProduct(ctx context.Context, c *bot.Ctx, f *bot.Form) error {
+	if c.User.SubjectID == 0 {
+		return domain.Invalid("product.save", "product.register_first")
+	}
+	r := a.rulesOf(f)
+	set := a.productSet(f)
+	ps, ok := r.Set(set)
+	if !ok {
+		return domain.Invalid("product.save", "product.set_not_found")
+	}
+	if g := f.Answers[pGroup]; !strings.HasPrefix(g, "s") && g != strconv.Itoa(ps.Group) {
+		return domain.Invalid("product.save", "product.set_mismatch")
+	}
+	p := domain.Product{
+		SubjectID: c.User.SubjectID, Name: f.Answers[pName], Set: set, Existing: f.Answers[pExisting] == "1",
+		Craft: f.Answers[pCraft], RawArea: f.Answers[pRaw] == "1", RawAreaWhere: f.Answers[pRawWhere],
+		Circular: f.Answers[pCircular] == "1", Rulebook: r.ID,
+	}
+	if f.RecordID != 0 {
+		old, err := a.ownProduct(ctx, c, f.RecordID)
+		if err != nil {
+			return err
+		}
+		if old.Stage.Submitted() {
+			return domain.Invalid("product.save", "product.locked")
+		}
+		p.ID, p.Code, p.Stage, p.Rulebook = old.ID, old.Code, old.Stage, old.Rulebook
+		if err := a.Products.Update(ctx, &p); err != nil {
+			return domain.E("product.update", domain.KindUnavailable, err)
+		}
+		return a.showProduct(ctx, c, p.ID, "product.updated")
+	}
+	s, err := a.Subjects.Get(ctx, c.User.SubjectID)
+	if err != nil {
+		return domain.E("product.subject", domain.KindUnavailable, err)
+	}
+	p.Stage = domain.StageIdea
+	if p.Existing {
+		p.Stage = domain.StagePreparing
+	}
+	p.Year = a.now().Year()
+	if err := a.Products.Create(ctx, &p, s.CommuneCode, a.ProvinceCode); err != nil {
+		return domain.E("product.create", domain.KindUnavailable, err)
+	}
+	return a.showProduct(ctx, c, p.ID, "product.created")
+}
+
+// ownProduct loads a product of the user's subject; anything else is
+// refused as if it did not exist.
+func (a *app) ownProduct(ctx context.Context, c *bot.Ctx, id int64) (domain.Product, error) {
+	if c.User.SubjectID == 0 || id <= 0 {
+		return domain.Product{}, domain.Invalid("product.own", "product.not_found")
+	}
+	p, err := a.Products.Get(ctx, id)
+	if errors.Is(err, domain.ErrNotFound) || (err == nil && p.SubjectID != c.User.SubjectID) {
+		return domain.Product{}, domain.Invalid("product.own", "product.not_found")
+	}
+	if err != nil {
+		return domain.Product{}, domain.E("product.own", domain.KindUnavailable, err)
+	}
+	return p, nil
+}
+
+// products lists the subject's products (/sanpham).
+func (a *app) products(ctx context.Context, c *bot.Ctx) error {
+	if c.User.SubjectID == 0 {
+		return c.Send(ctx, bot.Reply{Text: c.T("product.register_first"), Buttons: [][]bot.Button{{{Label: c.T("menu.button.register"), Data: cbMenu + "|dangky"}}}})
+	}
+	list, err := a.Products.ListBySubject(ctx, c.User.SubjectID)
+	if err != nil {
+		return domain.E("product.list", domain.KindUnavailable, err)
+	}
+	var rows [][]bot.Button
+	for _, p := range list {
+		rows = append(rows, []bot.Button{{Label: c.T("product.list_item", map[string]any{"Name": p.Name, "Stage": c.T("stage_short." + string(p.Stage))}), Data: cbProduct + "|v|" + strconv.FormatInt(p.ID, 10)}})
+	}
+	rows = append(rows, []bot.Button{{Label: c.T("product.add"), Data: cbProduct + "|n"}})
+	id := "product.list"
+	if len(list) == 0 {
+		id = "product.none"
+	}
+	return c.Send(ctx, bot.Reply{Text: c.T(id, map[string]any{"Count": len(list)}), Buttons: rows})
+}
+
+// showProduct shows one product with its actions, after a notice.
+func (a *app) showProduct(ctx context.Context, c *bot.Ctx, id int64, notice string) error {
+	p, err := a.ownProduct(ctx, c, id)
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	if notice != "" {
+		b.WriteString(c.T(notice))
+		b.WriteString("\n\n")
+	}
+	b.WriteString(a.productCard(c, p))
+	pid := strconv.FormatInt(p.ID, 10)
+	rows := [][]bot.Button{{{Label: c.T("product.button.dossier"), Data: cbDossier + "|c|" + pid}}}
+	if !p.Stage.Submitted() {
+		rows = append(rows, []bot.Button{{Label: c.T("product.button.edit"), Data: cbProduct + "|e|" + pid}})
+	}
+	if p.SubmittedAt.IsZero() && !p.Stage.Submitted() {
+		rows = append(rows, []bot.Button{{Label: c.T("product.button.delete"), Data: cbProduct + "|x|" + pid}})
+	}
+	rows = append(rows, []bot.Button{{Label: c.T("product.button.list"), Data: cbProduct + "|l"}})
+	return c.Send(ctx, bot.Reply{Text: b.String(), Buttons: rows})
+}
+
+// productCard renders a product's facts.
+func (a *app) productCard(c *bot.Ctx, p domain.Product) string {
+	r, _ := a.Rules.Get(p.Rulebook)
+	setName, groupName := strconv.Itoa(p.Set), ""
+	if r != nil {
+		if s, ok := r.Set(p.Set); ok {
+			setName = s.Name
+			for _, g := range r.Groups {
+				if g.ID == s.Group {
+					groupName = g.Name
+				}
+			}
+		}
+	}
+	yn := func(b bool) string {
+		if b {
+			return c.T("common.yes")
+		}
+		return c.T("common.no")
+	}
+	craft := p.Craft
+	if craft == "" {
+		craft = c.T("form.empty_value")
+	}
+	raw := yn(p.RawArea)
+	if p.RawArea && p.RawAreaWhere != "" {
+		raw += " (" + p.RawAreaWhere + ")"
+	}
+	existing := c.T("product.existing_no")
+	if p.Existing {
+		existing = c.T("product.existing_yes")
+	}
+	return c.T("product.card", map[string]any{
+		"Name": p.Name, "Code": p.Code, "Group": groupName, "Set": setName, "Existing": existing,
+		"Craft": craft, "Raw": raw, "Circular": yn(p.Circular), "Stage": c.T("stage." + string(p.Stage)),
+	})
+}
+
+// productButton handles "p|<action>|<id>".
+func (a *app) productButton(ctx context.Context, c *bot.Ctx) error {
+	parts := strings.Split(c.Update.Callback.Data, "|")
+	act := ""
+	if len(parts) > 1 {
+		act = parts[1]
+	}
+	var id int64
+	if len(parts) > 2 {
+		id, _ = strconv.ParseInt(parts[2], 10, 64)
+	}
+	switch act {
+	case "l":
+		if err := c.Answer(ctx, "", false); err != nil {
+			return err
+		}
+		return a.products(ctx, c)
+	case "n":
+		if err := c.Answer(ctx, "", false); err != nil {
+			return err
+		}
+		return a.e.StartFlow(ctx, c, flowProduct)
+	case "v", "e", "x", "X":
+	default:
+		return c.Answer(ctx, c.T("common.stale_button"), false)
+	}
+	p, err := a.ownProduct(ctx, c, id)
+	if err != nil {
+		return c.Answer(ctx, c.T("product.not_found"), true)
+	}
+	if err := c.Answer(ctx, "", false); err != nil {
+		return err
+	}
+	switch act {
+	case "v":
+		return a.showProduct(ctx, c, p.ID, "")
+	case "e":
+		if p.Stage.Submitted() {
+			return a.showProduct(ctx, c, p.ID, "product.locked")
+		}
+		return a.editProduct(ctx, c, p)
+	case "x":
+		if !p.SubmittedAt.IsZero() || p.Stage.Submitted() {
+			return a.showProduct(ctx, c, p.ID, "product.cannot_delete")
+		}
+		pid := strconv.FormatInt(p.ID, 10)
+		return c.Send(ctx, bot.Reply{Text: c.T("product.confirm_delete", map[string]any{"Name": p.Name}), Buttons: [][]bot.Button{
+			{{Label: c.T("product.button.delete_yes"), Data: cbProduct + "|X|" + pid}},
+			{{Label: c.T("common.back"), Data: cbProduct + "|v|" + pid}},
+		}})
+	default: // "X"
+		if !p.SubmittedAt.IsZero() || p.Stage.Submitted() {
+			return a.showProduct(ctx, c, p.ID, "product.cannot_delete")
+		}
+		if err := a.Products.Delete(ctx, p.ID); err != nil {
+			return domain.E("product.delete", domain.KindUnavailable, err)
+		}
+		if c.Session.Get(keyUpload) != "" && strings.HasPrefix(c.Session.Get(keyUpload), strconv.FormatInt(p.ID, 10)+"|") {
+			c.Session.Put(keyUpload, "")
+		}
+		if err := c.Say(ctx, "product.deleted", map[string]any{"Name": p.Name}); err != nil {
+			return err
+		}
+		return a.products(ctx, c)
+	}
+}

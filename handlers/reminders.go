@@ -1,0 +1,122 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/ocop-tayninh/ocopbot/bot"
+	"github.com/ocop-tayninh/ocopbot/domain"
+)
+
+// Reminders decides which reminders are due and queues them, each under a
+// unique key so that it is sent once whatever the restarts.
+type Reminders struct {
+	Products interface {
+		ListForReminders(ctx context.Context) ([]domain.Product, error)
+	}
+	Users interface {
+		ListBySubject(ctx context.Context, subjectID int64) ([]domain.User, error)
+	}
+	// Enqueue queues a notice for a chat under a unique key; a key queued
+	// before is ignored.
+	Enqueue  func(ctx context.Context, key, channel, chatID string, n bot.Notice) error
+	Rules    *domain.Rulebooks
+	Calendar *domain.Calendar
+	Location *time.Location
+}
+
+// reminderHour is when reminders go out, local time.
+const reminderHour = 8
+
+// Filing reminders: this many days before the producer's filing day.
+var filingReminders = []int{14, 3}
+
+// lateWindow is how long after its moment a reminder may still go out
+// (after a stop, say); later it would say something no longer true.
+const lateWindow = 48 * time.Hour
+
+// Due queues every reminder whose moment has come.
+func (r *Reminders) Due(ctx context.Context, now time.Time) error {
+	products, err := r.Products.ListForReminders(ctx)
+	if err != nil {
+		return err
+	}
+	now = now.In(r.Location)
+	for _, p := range products {
+		rb, ok := r.Rules.Get(p.Rulebook)
+		if !ok {
+			continue
+		}
+		switch {
+		case !p.Stage.Submitted():
+			dl := rb.NextDeadline(r.Calendar, now)
+			for _, days := range filingReminders {
+				at := r.at(dl.FileBy.AddDate(0, 0, -days))
+				if now.Before(at) || !now.Before(at.Add(lateWindow)) || !now.Before(r.at(dl.FileBy).Add(24*time.Hour)) {
+					continue
+				}
+				left := int(r.day(dl.FileBy).Sub(r.day(now)).Hours() / 24)
+				key := fmt.Sprintf("remind:file:%d:%s:%d", p.ID, dl.FileBy.Format("20060102"), days)
+				n := bot.Notice{Msg: "reminder.file_by", Data: map[string]string{
+					"Name": p.Name, "FileBy": dl.FileBy.Format("02/01/2006"), "ForwardBy": dl.ForwardBy.Format("02/01/2006"), "Days": strconv.Itoa(left),
+				}}
+				if err := r.notify(ctx, p.SubjectID, key, n); err != nil {
+					return err
+				}
+			}
+		case p.Stage == domain.StageRecognised && !p.CertExpires.IsZero():
+			open, closeAt := domain.ReevaluationWindow(p.CertExpires)
+			exp := p.CertExpires.In(r.Location).Format("20060102")
+			data := map[string]string{"Name": p.Name, "Open": open.In(r.Location).Format("02/01/2006"),
+				"Close": closeAt.In(r.Location).Format("02/01/2006"), "Expires": p.CertExpires.In(r.Location).Format("02/01/2006")}
+			for _, rm := range []struct {
+				kind string
+				at   time.Time
+				msg  string
+			}{
+				{"open", r.at(open), "reminder.reeval_open"},
+				{"closing", r.at(closeAt.AddDate(0, 0, -30)), "reminder.reeval_closing"},
+			} {
+				if now.Before(rm.at) || !now.Before(rm.at.Add(lateWindow)) || !now.Before(r.at(closeAt).Add(24*time.Hour)) {
+					continue
+				}
+				key := fmt.Sprintf("remind:reeval-%s:%d:%s", rm.kind, p.ID, exp)
+				if err := r.notify(ctx, p.SubjectID, key, bot.Notice{Msg: rm.msg, Data: data}); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// at is 08:00 on the day of t.
+func (r *Reminders) at(t time.Time) time.Time {
+	d := r.day(t)
+	return d.Add(reminderHour * time.Hour)
+}
+
+func (r *Reminders) day(t time.Time) time.Time {
+	t = t.In(r.Location)
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, r.Location)
+}
+
+// notify queues a notice for every user of the subject.
+func (r *Reminders) notify(ctx context.Context, subjectID int64, key string, n bot.Notice) error {
+	users, err := r.Users.ListBySubject(ctx, subjectID)
+	if err != nil {
+		return err
+	}
+	for _, u := range users {
+		if u.Blocked {
+			continue
+		}
+		n.Lang = u.Locale
+		if err := r.Enqueue(ctx, key+":"+strconv.FormatInt(u.ID, 10), u.Channel, u.ChannelID, n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
