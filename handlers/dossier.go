@@ -348,8 +348,15 @@ func (a *app) submit(ctx context.Context, c *bot.Ctx, p domain.Product, r *domai
 		return domain.E("dossier.submit", domain.KindUnavailable, err)
 	}
 	c.Session.Put(keyUpload, "")
-	checkBy := a.Calendar.AddWorkingDays(now, r.CommuneCheckDays())
 	dl := r.NextDeadline(a.Calendar, now)
+	if r.CommuneCheckDays() == 0 || dl.ForwardBy.IsZero() {
+		return a.sayMenu(ctx, c, "dossier.submitted_short", map[string]any{"Name": moved.Name, "Receipt": moved.ReceiptNo})
+	}
+	checkBy := a.Calendar.AddWorkingDays(now, r.CommuneCheckDays())
+	// Filed after this round's filing day, the dossier goes with the next one.
+	for !dl.ForwardBy.IsZero() && checkBy.After(dl.ForwardBy) {
+		dl = r.NextDeadline(a.Calendar, dl.ForwardBy.AddDate(0, 0, 1))
+	}
 	return a.sayMenu(ctx, c, "dossier.submitted", map[string]any{
 		"Name": moved.Name, "Receipt": moved.ReceiptNo, "CheckBy": a.date(checkBy),
 		"ForwardBy": a.date(dl.ForwardBy), "DecidedBy": a.date(dl.DecidedBy),

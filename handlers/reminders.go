@@ -52,6 +52,9 @@ func (r *Reminders) Due(ctx context.Context, now time.Time) error {
 		switch {
 		case !p.Stage.Submitted():
 			dl := rb.NextDeadline(r.Calendar, now)
+			if dl.FileBy.IsZero() {
+				continue // the rulebook has no known rounds
+			}
 			for _, days := range filingReminders {
 				at := r.at(dl.FileBy.AddDate(0, 0, -days))
 				if now.Before(at) || !now.Before(at.Add(lateWindow)) || !now.Before(r.at(dl.FileBy).Add(24*time.Hour)) {
@@ -67,7 +70,9 @@ func (r *Reminders) Due(ctx context.Context, now time.Time) error {
 				}
 			}
 		case p.Stage == domain.StageRecognised && !p.CertExpires.IsZero():
-			open, closeAt := domain.ReevaluationWindow(p.CertExpires)
+			// Civil dates are those of the province's time zone, whatever
+			// zone the store returned.
+			open, closeAt := domain.ReevaluationWindow(p.CertExpires.In(r.Location))
 			exp := p.CertExpires.In(r.Location).Format("20060102")
 			data := map[string]string{"Name": p.Name, "Open": open.In(r.Location).Format("02/01/2006"),
 				"Close": closeAt.In(r.Location).Format("02/01/2006"), "Expires": p.CertExpires.In(r.Location).Format("02/01/2006")}

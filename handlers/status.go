@@ -55,12 +55,13 @@ func (a *app) productStatus(c *bot.Ctx, p domain.Product) string {
 	switch {
 	case r == nil:
 	case !p.Stage.Submitted():
-		dl := r.NextDeadline(a.Calendar, now)
-		lines = append(lines, c.T("status.file_by", map[string]any{"FileBy": a.date(dl.FileBy), "ForwardBy": a.date(dl.ForwardBy)}))
-	case (p.Stage == domain.StageFiled || p.Stage == domain.StageCommuneCheck) && !p.SubmittedAt.IsZero():
+		if dl := r.NextDeadline(a.Calendar, now); !dl.FileBy.IsZero() {
+			lines = append(lines, c.T("status.file_by", map[string]any{"FileBy": a.date(dl.FileBy), "ForwardBy": a.date(dl.ForwardBy)}))
+		}
+	case (p.Stage == domain.StageFiled || p.Stage == domain.StageCommuneCheck) && !p.SubmittedAt.IsZero() && r.CommuneCheckDays() > 0:
 		lines = append(lines, c.T("status.commune_check", map[string]any{"CheckBy": a.date(a.Calendar.AddWorkingDays(p.SubmittedAt, r.CommuneCheckDays()))}))
 	case p.Stage == domain.StageRecognised && !p.CertExpires.IsZero():
-		open, closeAt := domain.ReevaluationWindow(p.CertExpires)
+		open, closeAt := domain.ReevaluationWindow(p.CertExpires.In(now.Location()))
 		lines = append(lines, c.T("status.reevaluation", map[string]any{"Open": a.date(open), "Close": a.date(closeAt)}))
 	}
 	lines = append(lines, c.T("status.next", map[string]any{"Next": c.T("next." + string(p.Stage))}))

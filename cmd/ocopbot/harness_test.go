@@ -257,9 +257,15 @@ var placeholderRE = regexp.MustCompile(`\{\{[^}]*\}\}`)
 // matches reports whether text contains every literal part of the message
 // template (the parts between placeholders).
 func (h *harness) matches(text, lang, id string) bool {
-	tmpl, ok := h.tr.Template(lang, id)
+	h.t.Helper()
+	return matchesTemplate(h.t, h.tr, text, lang, id)
+}
+
+func matchesTemplate(t *testing.T, tr *bot.Translator, text, lang, id string) bool {
+	t.Helper()
+	tmpl, ok := tr.Template(lang, id)
 	if !ok {
-		h.t.Fatalf("no message %q in %s", id, lang)
+		t.Fatalf("no message %q in %s", id, lang)
 	}
 	for _, part := range placeholderRE.Split(tmpl, -1) {
 		for _, line := range strings.Split(part, "\n") {
