@@ -282,3 +282,41 @@ func TestTourismHasNoSamplesAndProducersStayApart(t *testing.T) {
 		t.Fatalf("stale button after delete: %q", ans.Text)
 	}
 }
+
+func TestStatusOfACertifiedProductAndFAQ(t *testing.T) {
+	h := newHarness(t, "embedded")
+	h.start()
+	p := h.user(704, "Lộc").register("HTX Dưa lưới Hoàng Xuân", "binh minh")
+	db := h.openDB()
+	u, _ := sqlite.NewUserStore(db).Get(context.Background(), "telegram", "704")
+	loc, _ := time.LoadLocation("Asia/Ho_Chi_Minh")
+	issued := time.Date(2025, 3, 10, 0, 0, 0, 0, loc)
+	prod := domain.Product{SubjectID: u.SubjectID, Name: "Dưa lưới Hoàng Xuân", Set: 1, Stage: domain.StageRecognised, Rulebook: "qd148-2023",
+		Year: 2025, Score: 72.5, Stars: 4, CertNo: "456/QĐ-UBND", CertIssued: issued, CertExpires: issued.AddDate(3, 0, 0), CertRules: "qd148-2023"}
+	if err := sqlite.NewProductStore(db).Create(context.Background(), &prod, "25480", "80"); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"bao nhieu sao", "khi nao het han", "Hồ sơ của tôi sao rồi?"} {
+		p.Send(q)
+		m := p.Expect("status.profile", "status.stars", "status.certificate", "status.reevaluation")
+		for _, want := range []string{"4 sao · 72,5 điểm", "456/QĐ-UBND", "10/03/2028", "12/09/2027", "11/11/2027"} {
+			if !strings.Contains(m.Text, want) {
+				t.Fatalf("%q: status lacks %q:\n%s", q, want, m.Text)
+			}
+		}
+	}
+	for q, id := range map[string]string{
+		"OCOP là gì":               "faq.ocop",
+		"mau 01 la gi":             "faq.mau01",
+		"Mẫu 02 là gì vậy":         "faq.mau02",
+		"nop ho so o dau":          "faq.where",
+		"cach tinh sao the nao":    "faq.stars",
+		"co may nhom san pham":     "faq.groups",
+		"khi nao danh gia":         "faq.rounds",
+		"được hỗ trợ gì":           "faq.support",
+		"xyz không hiểu gì cả abc": "fallback.not_understood",
+	} {
+		p.Send(q)
+		p.Expect(id)
+	}
+}
