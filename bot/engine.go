@@ -282,6 +282,15 @@ func (e *Engine) loadUser(next Handler) Handler {
 			}
 			user.Role = domain.RoleAdmin
 		}
+		if user.Role == domain.RoleCommuneOfficer {
+			if sc, ok := e.cfg.Users.(interface {
+				Communes(ctx context.Context, userID int64) ([]string, error)
+			}); ok {
+				if user.Communes, err = sc.Communes(ctx, user.ID); err != nil {
+					return domain.E("user.scope", domain.KindUnavailable, err)
+				}
+			}
+		}
 		c.User = user
 		if user.Locale != "" {
 			c.Locale = user.Locale

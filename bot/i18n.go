@@ -47,13 +47,19 @@ func NewTranslator(fsys fs.FS) (*Translator, error) {
 		if err != nil {
 			return nil, fmt.Errorf("locales: %s: %w", f, err)
 		}
-		lang := strings.TrimSuffix(path.Base(f), ".toml")
-		set, raw := map[string]bool{}, map[string]string{}
-		for _, m := range mf.Messages {
-			set[m.ID] = true
-			raw[m.ID] = m.Other
+		// "vi.toml" or "<area>.vi.toml": the language is the last part.
+		name := strings.TrimSuffix(path.Base(f), ".toml")
+		lang := name[strings.LastIndexByte(name, '.')+1:]
+		if t.ids[lang] == nil {
+			t.ids[lang], t.templates[lang] = map[string]bool{}, map[string]string{}
 		}
-		t.ids[lang], t.templates[lang] = set, raw
+		for _, m := range mf.Messages {
+			if t.ids[lang][m.ID] {
+				return nil, fmt.Errorf("locales: %s: message %q is defined twice", f, m.ID)
+			}
+			t.ids[lang][m.ID] = true
+			t.templates[lang][m.ID] = m.Other
+		}
 		t.localizers[lang] = i18n.NewLocalizer(b, lang, "vi")
 	}
 	if t.localizers["vi"] == nil {

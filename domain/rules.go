@@ -33,6 +33,9 @@ type Rulebooks struct {
 //
 // Dates (Signed, From, Until) are calendar days at midnight in Vietnam's time
 // (UTC+7, the offset of Asia/Ho_Chi_Minh since 1975); compare them as days.
+//
+// Rulebooks come from LoadRulebooks (or DefaultRulebooks), which validates
+// them and builds the index behind Set, Sets, SearchSets and Checklist.
 type Rulebook struct {
 	ID         string    // stable id: "qd26-2026"
 	Instrument string    // the legal instrument, to cite: "Quyết định 26/2026/QĐ-TTg"

@@ -161,7 +161,7 @@ func (r *Rulebook) checkScoring() error {
 		return fmt.Errorf("bands start at %v, not 0", r.Bands[0].Min)
 	}
 	for i, b := range r.Bands {
-		if !finite(b.Min) || !finite(b.Max) || b.Min >= b.Max {
+		if b.Min >= b.Max {
 			return fmt.Errorf("band %d★: from %v to %v", b.Stars, b.Min, b.Max)
 		}
 		if b.Stars < 1 || b.Stars > maxStars || i > 0 && b.Stars <= r.Bands[i-1].Stars {

@@ -1,7 +1,6 @@
 package domain
 
 import (
-	"math"
 	"slices"
 	"time"
 )
@@ -94,6 +93,3 @@ func (r *Rulebook) ToCentral(score float64) bool {
 func (r *Rulebook) CertificateExpiry(issued time.Time) time.Time {
 	return civilDateOf(issued).in(issued.Location()).AddDate(0, r.ValidityMonths, 0)
 }
-
-// finite reports whether v is neither NaN nor infinite.
-func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }

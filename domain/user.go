@@ -34,18 +34,49 @@ const (
 
 // User is a person on one channel (Telegram, console, later Zalo).
 type User struct {
-	ID           int64  // our id
-	Channel      string // "telegram", "console", "zalo"
-	ChannelID    string // the channel's user id, as text
-	Username     string // @username without @, may be empty
-	Name         string // display name from the channel
-	Role         Role
-	Locale       string // LocaleVI unless the user chose otherwise
-	Consent      Consent
-	ConsentAt    time.Time
-	Blocked      bool   // the user blocked the bot (403); cleared when they write again
-	SubjectID    int64  // the subject this user represents, 0 when not registered
+	ID        int64  // our id
+	Channel   string // "telegram", "console", "zalo"
+	ChannelID string // the channel's user id, as text
+	Username  string // @username without @, may be empty
+	Name      string // display name from the channel
+	Role      Role
+	Locale    string // LocaleVI unless the user chose otherwise
+	Consent   Consent
+	ConsentAt time.Time
+	Blocked   bool  // the user blocked the bot (403); cleared when they write again
+	SubjectID int64 // the subject this user represents, 0 when not registered
+	// Communes scopes a commune officer (official commune codes).
+	Communes     []string
 	StartPayload string // deep-link payload of the first /start, kept for later use
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+}
+
+// IsProvince reports whether the role sees and acts on the whole province.
+func (r Role) IsProvince() bool { return r == RoleProvinceOfficer || r == RoleAdmin }
+
+// Sees reports whether the user may see and act on a commune's subjects
+// and dossiers: province officers and admins everywhere, commune officers
+// in their communes, producers nowhere (they see only their own subject).
+func (u User) Sees(commune string) bool {
+	if u.Role.IsProvince() {
+		return true
+	}
+	if u.Role != RoleCommuneOfficer {
+		return false
+	}
+	for _, c := range u.Communes {
+		if c == commune {
+			return true
+		}
+	}
+	return false
+}
+
+// RoleChange is one line of the audit of role grants.
+type RoleChange struct {
+	ActorID, TargetID int64
+	OldRole, NewRole  Role
+	Communes          []string
+	At                time.Time
 }

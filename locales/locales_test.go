@@ -38,18 +38,37 @@ func flatten(prefix string, m map[string]any, out map[string]string) {
 	}
 }
 
+// load merges every message file of a language: "vi.toml" and
+// "<area>.vi.toml"; an id defined twice fails.
 func load(t *testing.T, name string) map[string]string {
 	t.Helper()
-	buf, err := fs.ReadFile(locales.FS, name)
+	lang := strings.TrimSuffix(name, ".toml")
+	files, err := fs.Glob(locales.FS, "*.toml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var raw map[string]any
-	if err := toml.Unmarshal(buf, &raw); err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
 	out := map[string]string{}
-	flatten("", raw, out)
+	for _, f := range files {
+		if f != lang+".toml" && !strings.HasSuffix(f, "."+lang+".toml") {
+			continue
+		}
+		buf, err := fs.ReadFile(locales.FS, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var raw map[string]any
+		if err := toml.Unmarshal(buf, &raw); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		part := map[string]string{}
+		flatten("", raw, part)
+		for id, v := range part {
+			if _, dup := out[id]; dup {
+				t.Errorf("%s: message %q is defined twice", f, id)
+			}
+			out[id] = v
+		}
+	}
 	return out
 }
 

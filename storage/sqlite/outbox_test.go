@@ -253,7 +253,7 @@ func TestOutboxConcurrentClaim(t *testing.T) {
 	)
 	for range 6 {
 		wg.Go(func() {
-			for {
+			for range n { // bounded, should claims repeat
 				ms, err := o.Claim(ctx, c.Now(), 7)
 				if err != nil {
 					t.Errorf("Claim: %v", err)

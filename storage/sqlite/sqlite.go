@@ -188,6 +188,9 @@ func (db *DB) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 // dbError wraps an error from database/sql with op and a kind chosen by the
 // SQLite result code. Errors that are already *domain.Error pass unchanged.
 func dbError(op string, err error) error {
+	if err == nil {
+		return nil
+	}
 	var de *domain.Error
 	if errors.As(err, &de) {
 		return err

@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"context"
 	"errors"
+	"reflect"
 	"testing"
 	"time"
 
@@ -29,14 +30,14 @@ func TestUserTouch(t *testing.T) {
 		ID: u.ID, Channel: "telegram", ChannelID: "100", Username: "nguyenvana", Name: "Nguyễn Văn A",
 		Role: domain.RoleProducer, Locale: domain.LocaleVI, CreatedAt: created, UpdatedAt: created,
 	}
-	if u.ID == 0 || u != want {
+	if u.ID == 0 || !reflect.DeepEqual(u, want) {
 		t.Fatalf("Touch created %+v, want %+v", u, want)
 	}
 
 	// Unchanged: the same row, nothing written.
 	c.Advance(time.Minute)
 	again, err := users.Touch(ctx, "telegram", "100", "nguyenvana", "Nguyễn Văn A")
-	if err != nil || again != u {
+	if err != nil || !reflect.DeepEqual(again, u) {
 		t.Fatalf("second Touch = %+v, %v; want %+v", again, err, u)
 	}
 
@@ -175,5 +176,45 @@ func TestListBySubject(t *testing.T) {
 	}
 	if none, err := users.ListBySubject(ctx, 999); err != nil || len(none) != 0 {
 		t.Fatalf("unknown subject: %+v %v", none, err)
+	}
+}
+
+func TestGrantScopesAndAudit(t *testing.T) {
+	ctx := context.Background()
+	db, _ := open(t, newClock())
+	users := sqlite.NewUserStore(db)
+	admin, _ := users.Touch(ctx, "telegram", "1", "boss", "Admin")
+	officer, _ := users.Touch(ctx, "telegram", "2", "can_bo", "Cán bộ")
+	if err := users.Grant(ctx, admin.ID, officer.ID, domain.RoleCommuneOfficer, []string{"25480", "25459"}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := users.Communes(ctx, officer.ID)
+	if len(got) != 2 || got[0] != "25459" || got[1] != "25480" {
+		t.Fatalf("communes = %v", got)
+	}
+	of, _ := users.OfficersOf(ctx, "25480")
+	if len(of) != 1 || of[0].ID != officer.ID {
+		t.Fatalf("officers of 25480 = %+v", of)
+	}
+	if none, _ := users.OfficersOf(ctx, "99999"); len(none) != 0 {
+		t.Fatalf("officers of another commune = %+v", none)
+	}
+	if err := users.Grant(ctx, admin.ID, officer.ID, domain.RoleProducer, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := users.Communes(ctx, officer.ID); len(got) != 0 {
+		t.Fatalf("communes kept after the role was removed: %v", got)
+	}
+	changes, err := users.RoleChanges(ctx, 10)
+	if err != nil || len(changes) != 2 || changes[0].NewRole != domain.RoleProducer || changes[1].NewRole != domain.RoleCommuneOfficer ||
+		changes[1].ActorID != admin.ID || len(changes[1].Communes) != 2 {
+		t.Fatalf("audit = %+v, %v", changes, err)
+	}
+	if err := users.Grant(ctx, admin.ID, 999, domain.RoleAdmin, nil); domain.ErrorKind(err) != domain.KindNotFound {
+		t.Fatalf("grant to an unknown user: %v", err)
+	}
+	offs, _ := users.Officers(ctx)
+	if len(offs) != 0 {
+		t.Fatalf("officers = %+v", offs)
 	}
 }
