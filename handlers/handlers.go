@@ -6,6 +6,7 @@ package handlers
 import (
 	"context"
 	"io"
+	"strconv"
 	"time"
 
 	"github.com/ocop-tayninh/ocopbot/bot"
@@ -18,6 +19,7 @@ type Users interface {
 	SetLocale(ctx context.Context, id int64, locale string) error
 	LinkSubject(ctx context.Context, userID, subjectID int64) error
 	SetStartPayload(ctx context.Context, id int64, payload string) error
+	ListBySubject(ctx context.Context, subjectID int64) ([]domain.User, error)
 }
 
 // Subjects is what the handlers need of the subjects repository.
@@ -80,6 +82,28 @@ type Deps struct {
 	ProvinceCode string
 	Location     *time.Location
 	Now          func() time.Time
+	// Enqueue queues a notice for a chat in the durable outbox under a
+	// unique key (a key queued before is ignored).
+	Enqueue func(ctx context.Context, key, channel, chatID string, n bot.Notice) error
+}
+
+// notifySubject queues a notice for every user who acts for a subject:
+// stage changes, returned items, scores and certificates are told at once.
+func (a *app) notifySubject(ctx context.Context, subjectID int64, key string, n bot.Notice) error {
+	if a.Enqueue == nil {
+		return nil
+	}
+	users, err := a.Users.ListBySubject(ctx, subjectID)
+	if err != nil {
+		return domain.E("notify", domain.KindUnavailable, err)
+	}
+	for _, u := range users {
+		n.Lang = u.Locale
+		if err := a.Enqueue(ctx, key+":"+strconv.FormatInt(u.ID, 10), u.Channel, u.ChannelID, n); err != nil {
+			return domain.E("notify", domain.KindUnavailable, err)
+		}
+	}
+	return nil
 }
 
 func (a *app) now() time.Time {

@@ -130,7 +130,7 @@ func build(ctx context.Context, cfg *Config, log *slog.Logger) (*app, error) {
 		Users: a.users, Subjects: sqlite.NewSubjectStore(db), Products: productStore{a.products},
 		Dossiers: sqlite.NewDossierStore(db), Blobs: blobs, Sniff: blob.Sniff, Places: places,
 		Rules: rules, Calendar: calendar, PinnedRules: cfg.Rules, ProvinceCode: cfg.ProvinceCode,
-		Location: cfg.Location, Now: now,
+		Location: cfg.Location, Now: now, Enqueue: a.enqueue,
 	})
 	a.reminders = &handlers.Reminders{Products: a.products, Users: a.users, Enqueue: a.enqueue,
 		Rules: rules, Calendar: calendar, Location: cfg.Location}
