@@ -23,5 +23,8 @@ lint: ## gofmt and go vet
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
 
+bench: ## speed and memory figures into BENCHMARKS.md (smaller: make bench BENCH_FLAGS="-users 100 -open-duration 5s")
+	$(GO) run ./bench/cmd/ocopbench -go "$(GO)" $(BENCH_FLAGS)
+
 fmt: ## format the code
 	gofmt -w $$(git ls-files '*.go')

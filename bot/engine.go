@@ -71,6 +71,7 @@ type Engine struct {
 	flows     map[string]*Flow
 	fallback  HandlerFunc
 	files     HandlerFunc
+	extra     []Middleware
 	handler   Handler
 
 	mu      sync.RWMutex
@@ -102,9 +103,20 @@ func New(cfg Config) *Engine {
 		flows:     map[string]*Flow{},
 		senders:   map[string]Sender{},
 	}
-	e.handler = chain(HandlerFunc(e.route),
-		e.recoverer, e.logger, e.loadUser, e.privateOnly, e.loadSession)
+	e.build()
 	return e
+}
+
+func (e *Engine) build() {
+	mw := append([]Middleware{e.recoverer, e.logger, e.loadUser, e.privateOnly, e.loadSession}, e.extra...)
+	e.handler = chain(HandlerFunc(e.route), mw...)
+}
+
+// Use adds middleware that runs after the user and session are loaded,
+// before routing (register it before updates flow).
+func (e *Engine) Use(mw Middleware) {
+	e.extra = append(e.extra, mw)
+	e.build()
 }
 
 // chain applies middleware so that the first one runs first.
@@ -410,8 +422,42 @@ func (e *Engine) SendTo(ctx context.Context, channel, chatID string, r Reply) er
 	return err
 }
 
+// ChatMenus is a Sender that can give one chat its own command menu.
+type ChatMenus interface {
+	SetChatCommands(ctx context.Context, chatID string, cmds []MenuCommand) error
+}
+
+// SetChatMenu gives an officer's chat the officers' command menu, or gives
+// a chat back the producers' menu (officer false).
+func (e *Engine) SetChatMenu(ctx context.Context, channel, chatID, lang string, officer bool) error {
+	e.mu.RLock()
+	s := e.senders[channel]
+	e.mu.RUnlock()
+	cm, ok := s.(ChatMenus)
+	if !ok {
+		return nil
+	}
+	var cmds []MenuCommand
+	if officer {
+		cmds = e.Menu(lang, true)
+	}
+	return cm.SetChatCommands(ctx, chatID, cmds)
+}
+
 // T renders a message id in lang (for messages sent outside an update).
 func (e *Engine) T(lang, id string, data map[string]any) string { return e.tr.T(lang, id, data) }
+
+// OfficerCommands lists the commands only officers may use, sorted.
+func (e *Engine) OfficerCommands() []string {
+	var out []string
+	for _, c := range e.order {
+		if c.Officer {
+			out = append(out, c.Name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
 
 // Commands lists the registered command names, sorted (for tests and help).
 func (e *Engine) Commands() []string {

@@ -55,6 +55,9 @@ type Step struct {
 	Search func(c *Ctx, in string) ([]Choice, error)
 	// Contact offers the channel's "share my phone number" button.
 	Contact bool
+	// PickUser offers the channel's "choose a person" button; the picked
+	// person's channel id goes through Parse.
+	PickUser bool
 	// Optional steps can be skipped with "Bỏ qua"; the value is then "".
 	Optional bool
 	// Show renders a value for the confirmation screen (HTML-escaped by the
@@ -62,15 +65,19 @@ type Step struct {
 	Show func(c *Ctx, f *Form, value string) string
 	// When, if set, says whether the step applies given earlier answers.
 	When func(f *Form) bool
+	// Check, if set, checks a value against earlier answers (stars against
+	// a score, say); an invalid one re-asks the step with its message.
+	Check func(c *Ctx, f *Form, value string) error
 }
 
 // Flow is a form: a table of steps, a confirmation screen and what to do
 // with the answers.
 type Flow struct {
 	ID      string // short: it is part of every button of the form
-	Command string // the command that starts or resumes it
+	Command string // the command that starts or resumes it; "" for a form started by a button
 	Title   string // message id of the form's name
 	Menu    string // message id of the command's description in the menu
+	Officer bool   // only officers may start it
 	Steps   []Step
 	// Begin runs before a new form starts. It may refuse (false) after
 	// answering the user itself, or prefill answers and set Confirming to
@@ -84,7 +91,10 @@ type Flow struct {
 // Flow registers a form and its command.
 func (e *Engine) Flow(f *Flow) {
 	e.flows[f.ID] = f
-	e.Command(Command{Name: f.Command, Menu: f.Menu, Handle: func(ctx context.Context, c *Ctx) error {
+	if f.Command == "" {
+		return // started from buttons only (StartFlowWith)
+	}
+	e.Command(Command{Name: f.Command, Menu: f.Menu, Officer: f.Officer, Handle: func(ctx context.Context, c *Ctx) error {
 		return e.StartFlow(ctx, c, f.ID)
 	}})
 }
@@ -167,6 +177,9 @@ func (e *Engine) remindForm(ctx context.Context, c *Ctx) error {
 		return nil
 	}
 	n, total := e.position(flow, f)
+	if flow.Command == "" {
+		return c.Say(ctx, "form.resume_hint_reply", map[string]any{"Title": c.T(flow.Title), "N": n, "Total": total})
+	}
 	return c.Say(ctx, "form.resume_hint", map[string]any{"Title": c.T(flow.Title), "N": n, "Total": total, "Command": flow.Command})
 }
 
@@ -198,6 +211,13 @@ func (e *Engine) formInput(ctx context.Context, c *Ctx) error {
 	u := c.Update
 	if u.Kind == KindContact && u.Contact != nil && step.Contact && !f.Confirming {
 		return e.acceptContact(ctx, c, flow, f, step)
+	}
+	if u.Kind == KindUserShared && u.Shared != nil && step.PickUser && !f.Confirming {
+		v, err := step.Parse(c, u.Shared.ID)
+		if err != nil {
+			return e.rejected(ctx, c, flow, f, err)
+		}
+		return e.accept(ctx, c, flow, f, v)
 	}
 	if u.Kind != KindText {
 		return e.prompt(ctx, c, flow, f, "form.text_expected")
@@ -339,10 +359,16 @@ func (e *Engine) finishMulti(ctx context.Context, c *Ctx, flow *Flow, f *Form, s
 // accept keeps the value of the current step and moves on.
 func (e *Engine) accept(ctx context.Context, c *Ctx, flow *Flow, f *Form, value string) error {
 	step := &flow.Steps[f.Step]
+	if step.Check != nil {
+		if err := step.Check(c, f, value); err != nil {
+			f.Picks, f.Offers = nil, nil
+			return e.rejected(ctx, c, flow, f, err)
+		}
+	}
 	f.Answers[step.Key] = value
 	f.Picks, f.Offers = nil, nil
-	if step.Contact {
-		// Take the share-contact keyboard away again.
+	if step.Contact || step.PickUser {
+		// Take the reply keyboard away again.
 		if err := c.Send(ctx, Reply{Text: c.T("form.noted", map[string]any{"Label": c.T(step.Label), "Value": HTML(e.show(c, flow, f, step, value))}), RemoveKeyboard: true}); err != nil {
 			return err
 		}
@@ -596,16 +622,20 @@ func (e *Engine) prompt(ctx context.Context, c *Ctx, flow *Flow, f *Form, notice
 			opts = append(opts, Button{Label: ch.Label, Data: data(actChoose, i)})
 		}
 	}
-	if step.Contact {
+	if step.Contact || step.PickUser {
 		// A reply keyboard cannot sit beside inline buttons: back and cancel
 		// are typed (or tapped) as words here.
-		r.Contact = c.T("form.share_contact")
+		if step.PickUser {
+			r.PickUser = c.T("form.pick_user")
+		} else {
+			r.Contact = c.T("form.share_contact")
+			b.WriteString("\n")
+			b.WriteString(c.T("form.contact_hint"))
+		}
 		if n > 1 || f.Editing {
 			r.Keys = append(r.Keys, c.T("common.back"))
 		}
 		r.Keys = append(r.Keys, c.T("common.cancel"))
-		b.WriteString("\n")
-		b.WriteString(c.T("form.contact_hint"))
 		r.Text = b.String()
 		return c.Send(ctx, r)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 )
 
@@ -58,6 +59,18 @@ type OutboxWorker struct {
 	Schedule    func(ctx context.Context, now time.Time) error
 	MaxAttempts int
 	Log         *slog.Logger
+
+	wakeOnce sync.Once
+	wake     chan struct{}
+}
+
+// Wake asks for a round now (something was just queued).
+func (w *OutboxWorker) Wake() {
+	w.wakeOnce.Do(func() { w.wake = make(chan struct{}, 1) })
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
 }
 
 // LeaseName is the lease of the notice sender.
@@ -77,6 +90,7 @@ func (w *OutboxWorker) Run(ctx context.Context) error {
 	if w.Log == nil {
 		w.Log = slog.New(slog.DiscardHandler)
 	}
+	w.wakeOnce.Do(func() { w.wake = make(chan struct{}, 1) })
 	recovered := false
 	t := time.NewTicker(w.Interval)
 	defer t.Stop()
@@ -105,6 +119,7 @@ func (w *OutboxWorker) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
+		case <-w.wake:
 		}
 	}
 }

@@ -24,11 +24,12 @@ const (
 	KindVoice
 	KindVideo
 	KindLocation
-	KindMember // the user blocked or unblocked the bot
+	KindMember     // the user blocked or unblocked the bot
+	KindUserShared // a user picked with the "choose a person" button
 	KindOther
 )
 
-var kindNames = [...]string{"", "text", "command", "callback", "contact", "photo", "document", "sticker", "voice", "video", "location", "member", "other"}
+var kindNames = [...]string{"", "text", "command", "callback", "contact", "photo", "document", "sticker", "voice", "video", "location", "member", "user_shared", "other"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {
@@ -39,20 +40,22 @@ func (k Kind) String() string {
 
 // Update is one thing a user did, whatever the channel.
 type Update struct {
-	Channel   string // "telegram", "console", ...
-	ID        int64  // the channel's update id (de-duplication key with Channel)
-	UserID    string // the channel's user id
-	ChatID    string // where replies go
-	Private   bool   // a one-to-one chat with the bot
-	Username  string // without "@"
-	Name      string // display name
-	Kind      Kind
-	Text      string // message text or caption, as typed
-	Command   string // "/dangky": lower case, without "@botname"
-	Args      string // text after the command
-	Callback  *Callback
-	Contact   *Contact
-	File      *File
+	Channel  string // "telegram", "console", ...
+	ID       int64  // the channel's update id (de-duplication key with Channel)
+	UserID   string // the channel's user id
+	ChatID   string // where replies go
+	Private  bool   // a one-to-one chat with the bot
+	Username string // without "@"
+	Name     string // display name
+	Kind     Kind
+	Text     string // message text or caption, as typed
+	Command  string // "/dangky": lower case, without "@botname"
+	Args     string // text after the command
+	Callback *Callback
+	Contact  *Contact
+	File     *File
+	// Shared is the person picked for KindUserShared.
+	Shared    *SharedUser
 	Blocked   bool   // for KindMember: true when the user blocked the bot
 	GroupLink string // for group chats: a link to a private chat with the bot
 	At        time.Time
@@ -69,6 +72,13 @@ type Callback struct {
 type Contact struct {
 	Phone string
 	Own   bool // the contact is the sender's own (Telegram's "share my contact")
+}
+
+// SharedUser is a person picked with the channel's user picker.
+type SharedUser struct {
+	ID       string
+	Username string
+	Name     string
 }
 
 // File is a photo or document sent by the user.
@@ -107,11 +117,18 @@ type Reply struct {
 	// Contact, when set, shows a reply keyboard with one "share my phone
 	// number" button carrying this label.
 	Contact string
-	// Keys are text buttons shown under the contact button; pressing one
-	// sends its label as typed text.
+	// PickUser, when set, shows a reply keyboard with one "choose a
+	// person" button carrying this label (officer tools).
+	PickUser string
+	// Keys are text buttons shown under the contact or person button;
+	// pressing one sends its label as typed text.
 	Keys []string
 	// RemoveKeyboard removes a reply keyboard shown earlier.
 	RemoveKeyboard bool
+	// Photo or Document, when set, is sent as a photo or a file, with Text
+	// as its caption (a caption too long for the channel goes after it).
+	Photo    *Attachment
+	Document *Attachment
 	// Edit, when set, replaces the text and buttons of that earlier message
 	// of the bot (the one a pressed button came from) instead of sending.
 	Edit string
@@ -122,4 +139,13 @@ type Button struct {
 	Label string
 	Data  string
 	URL   string
+}
+
+// Attachment is a photo or file sent by the bot: a file the channel already
+// has (FileID), else the bytes (Data) under Name. With both, the id is tried
+// first and the bytes when it no longer works.
+type Attachment struct {
+	Name   string
+	Data   []byte
+	FileID string
 }

@@ -48,14 +48,15 @@ func (s ItemState) Counts() bool { return s == ItemSent || s == ItemPaper || s =
 
 // Product is a product of a subject, with its dossier's place in the evaluation.
 type Product struct {
-	ID        int64
-	SubjectID int64
-	Code      string // (province)-(commune)-(serial)-(year)
-	Serial    int    // kept per commune and year
-	Year      int
-	Name      string
-	Set       int  // product set 1..26 of the rulebook
-	Existing  bool // an existing product rather than an idea
+	ID          int64
+	SubjectID   int64
+	CommuneCode string // the commune the dossier is filed in (copied at creation)
+	Code        string // (province)-(commune)-(serial)-(year)
+	Serial      int    // kept per commune and year
+	Year        int
+	Name        string
+	Set         int  // product set 1..26 of the rulebook
+	Existing    bool // an existing product rather than an idea
 	// Craft names the traditional craft or craft village, "" when none.
 	Craft string
 	// RawArea is a stable raw-material area; RawAreaWhere says where.

@@ -348,6 +348,10 @@ func (a *app) submit(ctx context.Context, c *bot.Ctx, p domain.Product, r *domai
 		return domain.E("dossier.submit", domain.KindUnavailable, err)
 	}
 	c.Session.Put(keyUpload, "")
+	if err := a.notifyOfficers(ctx, moved.CommuneCode, a.noticeKey("submitted", moved.ID), bot.Notice{Msg: "notice.officer_submitted",
+		Data: map[string]string{"Name": moved.Name, "Code": moved.Code, "Receipt": moved.ReceiptNo}}); err != nil {
+		return err
+	}
 	dl := r.NextDeadline(a.Calendar, now)
 	if r.CommuneCheckDays() == 0 || dl.ForwardBy.IsZero() {
 		return a.sayMenu(ctx, c, "dossier.submitted_short", map[string]any{"Name": moved.Name, "Receipt": moved.ReceiptNo})
@@ -434,9 +438,20 @@ func (a *app) upload(ctx context.Context, c *bot.Ctx) error {
 	case err != nil:
 		return domain.E("dossier.store_file", domain.KindUnavailable, err)
 	}
+	states, err := a.Dossiers.Items(ctx, p.ID)
+	if err != nil {
+		return domain.E("dossier.items", domain.KindUnavailable, err)
+	}
 	file := domain.ItemFile{ProductID: p.ID, ItemID: it.ID, FileID: f.ID, Blob: sum, Name: domain.Clean(f.Name), MIME: mime, Size: size}
 	if err := a.Dossiers.AddFile(ctx, &file); err != nil {
 		return domain.E("dossier.add_file", domain.KindUnavailable, err)
+	}
+	if states[it.ID].State == domain.ItemReturned {
+		// A returned paper was sent again: the officers hear of it.
+		if err := a.notifyOfficers(ctx, p.CommuneCode, a.noticeKey("resent", p.ID), bot.Notice{Msg: "notice.officer_resent",
+			Data: map[string]string{"Name": p.Name, "Code": p.Code, "Item": it.Short}}); err != nil {
+			return err
+		}
 	}
 	return a.item(ctx, c, p, it, c.T("dossier.file_saved"))
 }

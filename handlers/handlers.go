@@ -11,6 +11,7 @@ import (
 
 	"github.com/ocop-tayninh/ocopbot/bot"
 	"github.com/ocop-tayninh/ocopbot/domain"
+	"github.com/ocop-tayninh/ocopbot/report"
 )
 
 // Users is what the handlers need of the users repository.
@@ -63,6 +64,7 @@ type Dossiers interface {
 // Blobs keeps copies of the files users send.
 type Blobs interface {
 	Put(r io.Reader, max int64) (sum string, size int64, err error)
+	Open(sum string) (io.ReadCloser, error)
 }
 
 // Deps are the handlers' dependencies.
@@ -85,6 +87,36 @@ type Deps struct {
 	// Enqueue queues a notice for a chat in the durable outbox under a
 	// unique key (a key queued before is ignored).
 	Enqueue func(ctx context.Context, key, channel, chatID string, n bot.Notice) error
+	// Search finds subjects and products for officers (/timkiem).
+	Search Searcher
+	// Staff is the users repository seen by officer tools.
+	Staff Staff
+	// Queue lists dossiers for the review.
+	Queue Queue
+	// Events, Jobs, Kick and DeepLink serve events, announcements and
+	// settings (events.go, broadcast.go, settings.go).
+	Events   Events
+	Jobs     Jobs
+	Kick     func()                      // start the bulk sender's next round now
+	DeepLink func(payload string) string // the channel's /start link, "" when unknown
+	// The plan's figures, budget, showrooms and report (figures.go).
+	Plan       *domain.Plan
+	Figures    report.Figures
+	Budget     BudgetBook
+	Showrooms  Showrooms
+	ReportData report.Data
+	// Attendance gives the "trained" figure once events record it; nil
+	// shows "no data". ReportEvents fills the workbook's events sheet; nil
+	// leaves its headers only.
+	Attendance   report.Attendance
+	ReportEvents report.Events
+}
+
+func (a *app) loc() *time.Location {
+	if a.Location == nil {
+		return time.Local
+	}
+	return a.Location
 }
 
 // notifySubject queues a notice for every user who acts for a subject:
@@ -151,8 +183,14 @@ func Register(e *bot.Engine, d Deps) {
 	e.Callback(cbLanguage, false, a.languageButton)
 	e.Callback(cbProduct, false, a.productButton)
 	e.Callback(cbDossier, false, a.dossierButton)
+	a.registerOfficers(e)
+	a.registerReview(e)
+	a.registerBehalf(e)
+	a.registerSearch(e)
+	a.registerFigures(e)
 	e.Fallback(a.fallback)
 	e.Files(a.upload)
+	a.registerEvents(e) // after Fallback and Files: it wraps them
 }
 
 // Button data prefixes.
@@ -174,6 +212,7 @@ func (a *app) menu(c *bot.Ctx) [][]bot.Button {
 	}
 	return append(rows,
 		[]bot.Button{{Label: c.T("menu.button.status"), Data: cbMenu + "|trangthai"}, {Label: c.T("menu.button.help"), Data: cbMenu + "|trogiup"}},
+		[]bot.Button{{Label: c.T("ev.menu_button"), Data: cbEvent + "|l"}, {Label: c.T("settings.menu_button"), Data: cbSettings + "|s"}},
 		[]bot.Button{{Label: c.T("menu.button.language"), Data: cbMenu + "|ngonngu"}},
 	)
 }

@@ -248,6 +248,12 @@ func (a *app) saveRegistration(ctx context.Context, c *bot.Ctx, f *bot.Form) err
 			return domain.E("register.create", domain.KindUnavailable, err)
 		}
 	}
+	if f.Answers["behalf"] == "1" {
+		// An officer registered a producer who has no smartphone: the
+		// officer is not linked, but goes on acting for the new subject.
+		c.Session.Put(keyBehalf, strconv.FormatInt(s.ID, 10))
+		return c.Say(ctx, "behalf.registered", map[string]any{"Profile": bot.HTML(a.profile(c, s)), "Code": strconv.FormatInt(s.ID, 10)})
+	}
 	if c.User.SubjectID != s.ID {
 		if err := a.Users.LinkSubject(ctx, c.User.ID, s.ID); err != nil {
 			return domain.E("register.link_user", domain.KindUnavailable, err)

@@ -76,6 +76,9 @@ func formatScore(v float64) string {
 
 // help lists what the bot can do.
 func (a *app) help(ctx context.Context, c *bot.Ctx) error {
+	if c.IsOfficer() {
+		return c.Send(ctx, bot.Reply{Text: c.T("help.text") + "\n\n" + c.T("help.officer"), Buttons: a.menu(c)})
+	}
 	return a.sayMenu(ctx, c, "help.text")
 }
 

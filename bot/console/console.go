@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -63,6 +65,10 @@ func (c *Console) Send(_ context.Context, _ string, r bot.Reply) (string, error)
 	id := strconv.Itoa(c.msgID)
 	var b strings.Builder
 	b.WriteString("\n")
+	if att := firstAttachment(r); att != nil {
+		b.WriteString(c.saveAttachment(att))
+		b.WriteString("\n")
+	}
 	b.WriteString(plain(r.Text))
 	b.WriteString("\n")
 	var opts []option
@@ -71,8 +77,10 @@ func (c *Console) Send(_ context.Context, _ string, r bot.Reply) (string, error)
 			opts = append(opts, option{label: btn.Label, data: btn.Data, url: btn.URL, msgID: id})
 		}
 	}
-	if r.Contact != "" {
-		opts = append(opts, option{label: r.Contact, contact: true})
+	if r.Contact != "" || r.PickUser != "" {
+		if r.Contact != "" {
+			opts = append(opts, option{label: r.Contact, contact: true})
+		}
 		for _, k := range r.Keys {
 			opts = append(opts, option{label: k, key: true})
 		}
@@ -202,4 +210,32 @@ func (c *Console) update(text string) *bot.Update {
 		u.Kind = bot.KindText
 	}
 	return u
+}
+
+func firstAttachment(r bot.Reply) *bot.Attachment {
+	if r.Photo != nil {
+		return r.Photo
+	}
+	return r.Document
+}
+
+// saveAttachment writes a file the bot sends into a temporary folder and
+// says where it is (a terminal cannot show it).
+func (c *Console) saveAttachment(att *bot.Attachment) string {
+	if len(att.Data) == 0 {
+		return "[" + att.Name + "]"
+	}
+	dir, err := os.MkdirTemp("", "ocopbot-")
+	if err != nil {
+		return "[" + att.Name + "]"
+	}
+	name := filepath.Base(att.Name)
+	if name == "." || name == "/" || name == "" {
+		name = "file"
+	}
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, att.Data, 0o600); err != nil {
+		return "[" + att.Name + "]"
+	}
+	return "📎 " + p
 }

@@ -52,7 +52,12 @@ func Dial(ctx context.Context, cfg Config, users BlockMarker) (*Channel, error) 
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	hc := &http.Client{Timeout: cfg.PollTimeout + 15*time.Second}
+	// http.DefaultTransport keeps 2 idle connections per host: with more
+	// replies sent at once, every further call dialled a new connection
+	// (see BENCHMARKS.md). Keep one per concurrent call.
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConns, tr.MaxIdleConnsPerHost = 128, 128
+	hc := &http.Client{Timeout: cfg.PollTimeout + 15*time.Second, Transport: tr}
 	api, err := tgbot.New(cfg.Token, tgbot.WithServerURL(strings.TrimRight(cfg.APIURL, "/")),
 		tgbot.WithHTTPClient(cfg.PollTimeout, hc), tgbot.WithSkipGetMe(),
 		tgbot.WithErrorsHandler(func(err error) { cfg.Log.Warn("telegram client", "err", redact(err.Error(), cfg.Token)) }))

@@ -119,6 +119,11 @@ func (d *Decoder) message(out *bot.Update, m *models.Message) {
 		} else {
 			out.Kind = bot.KindText
 		}
+	case m.UsersShared != nil && len(m.UsersShared.Users) > 0:
+		su := m.UsersShared.Users[0]
+		out.Kind = bot.KindUserShared
+		out.Shared = &bot.SharedUser{ID: strconv.FormatInt(su.UserID, 10), Username: su.Username,
+			Name: strings.TrimSpace(su.FirstName + " " + su.LastName)}
 	case m.Contact != nil:
 		out.Kind = bot.KindContact
 		out.Contact = &bot.Contact{Phone: m.Contact.PhoneNumber, Own: m.Contact.UserID != 0 && m.Contact.UserID == m.From.ID}

@@ -1,6 +1,7 @@
 package telegram
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -34,7 +35,18 @@ type Sender struct {
 	users      BlockMarker
 	log        *slog.Logger
 	maxRetries int
+	pacer      Pacer // nil: no pacing
 }
+
+// Pacer holds sends to the messenger's budget (see bot.Pacer): Wait before
+// every call, Pause for the whole sender after a 429.
+type Pacer interface {
+	Wait(ctx context.Context, chatID string) error
+	Pause(d time.Duration)
+}
+
+// SetPacer makes every call of the sender wait for p; call it before use.
+func (s *Sender) SetPacer(p Pacer) { s.pacer = p }
 
 // NewSender returns a sender over a go-telegram/bot client.
 func NewSender(api *tgbot.Bot, users BlockMarker, log *slog.Logger) *Sender {
@@ -72,6 +84,9 @@ func (s *Sender) Send(ctx context.Context, chatID string, r bot.Reply) (string, 
 		}
 		// The message is gone or too old to edit: send a new one.
 	}
+	if r.Photo != nil || r.Document != nil {
+		return s.sendMedia(ctx, id, r, markup)
+	}
 	parts := SplitText(r.Text, MaxText)
 	var last string
 	for i, p := range parts {
@@ -105,6 +120,15 @@ func (s *Sender) AnswerCallback(ctx context.Context, callbackID, text string, al
 // call runs one API call with the 429 and 403 rules.
 func (s *Sender) call(ctx context.Context, chatID int64, do func() error) error {
 	for attempt := 0; ; attempt++ {
+		if s.pacer != nil {
+			key := ""
+			if chatID != 0 {
+				key = strconv.FormatInt(chatID, 10)
+			}
+			if err := s.pacer.Wait(ctx, key); err != nil {
+				return err
+			}
+		}
 		err := do()
 		if err == nil {
 			return nil
@@ -114,6 +138,11 @@ func (s *Sender) call(ctx context.Context, chatID int64, do func() error) error 
 		case errors.As(err, &tooMany) && attempt < s.maxRetries:
 			wait := time.Duration(max(tooMany.RetryAfter, 1)) * time.Second
 			s.log.Warn("telegram 429, waiting", "retry_after_s", tooMany.RetryAfter)
+			if s.pacer != nil {
+				// The whole sender pauses, as Telegram asks.
+				s.pacer.Pause(wait)
+				continue
+			}
 			t := time.NewTimer(wait)
 			select {
 			case <-t.C:
@@ -136,8 +165,12 @@ func (s *Sender) call(ctx context.Context, chatID int64, do func() error) error 
 
 func replyMarkup(r bot.Reply) models.ReplyMarkup {
 	switch {
-	case r.Contact != "":
+	case r.Contact != "" || r.PickUser != "":
 		kb := [][]models.KeyboardButton{{{Text: r.Contact, RequestContact: true}}}
+		if r.PickUser != "" {
+			kb = [][]models.KeyboardButton{{{Text: r.PickUser, RequestUsers: &models.KeyboardButtonRequestUsers{
+				RequestID: 1, MaxQuantity: 1, RequestName: true, RequestUsername: true}}}}
+		}
 		var row []models.KeyboardButton
 		for _, k := range r.Keys {
 			row = append(row, models.KeyboardButton{Text: k})
@@ -247,3 +280,73 @@ func (l *limitedBody) Read(p []byte) (int, error) {
 func (l *limitedBody) Close() error { return l.c.Close() }
 
 var _ bot.Downloader = (*Sender)(nil)
+
+// SetChatCommands shows cmds as the command menu of one private chat (the
+// officers' menu), or removes that chat's own menu when cmds is empty.
+func (s *Sender) SetChatCommands(ctx context.Context, chatID string, cmds []bot.MenuCommand) error {
+	id, err := strconv.ParseInt(chatID, 10, 64)
+	if err != nil {
+		return fmt.Errorf("telegram: chat id %q: %w", chatID, err)
+	}
+	scope := &models.BotCommandScopeChat{ChatID: id}
+	if len(cmds) == 0 {
+		_, err = s.api.DeleteMyCommands(ctx, &tgbot.DeleteMyCommandsParams{Scope: scope})
+		return err
+	}
+	list := make([]models.BotCommand, 0, len(cmds))
+	for _, c := range cmds {
+		list = append(list, models.BotCommand{Command: c.Name, Description: c.Description})
+	}
+	_, err = s.api.SetMyCommands(ctx, &tgbot.SetMyCommandsParams{Commands: list, Scope: scope})
+	return err
+}
+
+// MaxCaption is Telegram's limit on a caption, in characters.
+const MaxCaption = 1024
+
+// sendMedia sends a photo or document; a text too long for a caption is
+// sent as a message after it.
+func (s *Sender) sendMedia(ctx context.Context, chatID int64, r bot.Reply, markup models.ReplyMarkup) (string, error) {
+	att := r.Photo
+	if att == nil {
+		att = r.Document
+	}
+	caption, rest := r.Text, ""
+	if len([]rune(caption)) > MaxCaption {
+		caption, rest = "", r.Text
+	}
+	var capMarkup models.ReplyMarkup
+	if rest == "" {
+		capMarkup = markup
+	}
+	send := func(file models.InputFile) (*models.Message, error) {
+		var m *models.Message
+		err := s.call(ctx, chatID, func() error {
+			var err error
+			if r.Photo != nil {
+				m, err = s.api.SendPhoto(ctx, &tgbot.SendPhotoParams{ChatID: chatID, Photo: file, Caption: caption, ParseMode: models.ParseModeHTML, ReplyMarkup: capMarkup})
+			} else {
+				m, err = s.api.SendDocument(ctx, &tgbot.SendDocumentParams{ChatID: chatID, Document: file, Caption: caption, ParseMode: models.ParseModeHTML, ReplyMarkup: capMarkup})
+			}
+			return err
+		})
+		return m, err
+	}
+	var (
+		m   *models.Message
+		err = errors.New("telegram: attachment without a file")
+	)
+	if att.FileID != "" {
+		m, err = send(&models.InputFileString{Data: att.FileID})
+	}
+	if (att.FileID == "" || errors.Is(err, tgbot.ErrorBadRequest)) && len(att.Data) > 0 {
+		m, err = send(&models.InputFileUpload{Filename: att.Name, Data: bytes.NewReader(att.Data)})
+	}
+	if err != nil {
+		return "", err
+	}
+	if rest != "" {
+		return s.Send(ctx, strconv.FormatInt(chatID, 10), bot.Reply{Text: rest, Buttons: r.Buttons})
+	}
+	return strconv.Itoa(m.ID), nil
+}

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ocop-tayninh/ocopbot/domain"
 )
 
 // Secret is a configuration value that never shows in logs.
@@ -45,11 +47,16 @@ type Config struct {
 	AdminIDs       []string
 	HTTPAddr       string
 	PlacesFile     string
-	Rules          string // pinned rulebook of new dossiers, "" = by date
+	PlanFile       string       // PLAN_FILE: "" is the embedded Tây Ninh plan
+	Plan           *domain.Plan // the plan read from PlanFile, nil for the default
+	Rules          string       // pinned rulebook of new dossiers, "" = by date
 	ProvinceCode   string
 	TZ             string
 	Location       *time.Location
 	LogLevel       slog.Level
+	// BroadcastRate is the most bulk messages a second (announcements,
+	// invitations, reminders).
+	BroadcastRate float64
 	// Console: chat in the terminal instead of Telegram; ConsoleUser is the
 	// user id to chat as.
 	Console     bool
@@ -67,7 +74,7 @@ type setting struct {
 // parseConfig reads the configuration of the "serve" or "console" command.
 func parseConfig(name string, args []string, getenv func(string) string, stderr io.Writer) (*Config, error) {
 	var raw struct {
-		token, api, hook, secret, path, db, redis, prefix, admins, addr, places, rules, province, tz, level string
+		token, api, hook, secret, path, db, redis, prefix, admins, addr, places, plan, rules, province, tz, level, broadcast string
 	}
 	settings := []setting{
 		{"TELEGRAM_BOT_TOKEN", "telegram-token", "", "token from BotFather; empty: console", &raw.token},
@@ -81,10 +88,12 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 		{"ADMIN_IDS", "admin-ids", "", "comma-separated Telegram user ids that are admins", &raw.admins},
 		{"HTTP_ADDR", "http-addr", ":8080", "address for /healthz and the webhook", &raw.addr},
 		{"PLACES_FILE", "places-file", "", "CSV of communes and wards (default: embedded Tây Ninh 2025)", &raw.places},
+		{"PLAN_FILE", "plan-file", "", "JSON plan: targets, budget, crafts (default: embedded Tây Ninh plan 2023–2025)", &raw.plan},
 		{"RULES", "rules", "", "pin the rulebook of new dossiers (e.g. qd148-2023); default: the one in force that day", &raw.rules},
 		{"PROVINCE_CODE", "province-code", "80", "province code in product codes and receipt numbers (Tây Ninh since 1/7/2025: 80)", &raw.province},
 		{"TZ", "tz", "Asia/Ho_Chi_Minh", "time zone of deadlines and reminders", &raw.tz},
 		{"LOG_LEVEL", "log-level", "info", "debug, info, warn or error", &raw.level},
+		{"BROADCAST_RATE", "broadcast-rate", "25", "bulk messages a second (announcements, invitations, reminders)", &raw.broadcast},
 	}
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -114,6 +123,7 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	cfg.RedisPrefix = raw.prefix
 	cfg.HTTPAddr = strings.TrimSpace(raw.addr)
 	cfg.PlacesFile = strings.TrimSpace(raw.places)
+	cfg.PlanFile = strings.TrimSpace(raw.plan)
 	cfg.TZ = strings.TrimSpace(raw.tz)
 	cfg.Rules = strings.TrimSpace(raw.rules)
 	cfg.ProvinceCode = strings.TrimSpace(raw.province)
@@ -176,11 +186,21 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 		bad("TZ", "unknown time zone %q (e.g. Asia/Ho_Chi_Minh)", cfg.TZ)
 	}
 	cfg.Location = loc
+	if r, err := strconv.ParseFloat(strings.TrimSpace(raw.broadcast), 64); err != nil || r < 1 || r > 1000 {
+		bad("BROADCAST_RATE", "%q is not a number of messages a second from 1 to 1000", raw.broadcast)
+	} else {
+		cfg.BroadcastRate = r
+	}
 	if err := cfg.LogLevel.UnmarshalText([]byte(raw.level)); err != nil {
 		bad("LOG_LEVEL", "%q is not debug, info, warn or error", raw.level)
 	}
 	if console && cfg.ConsoleUser <= 0 {
 		errs = append(errs, errors.New("--user: must be a positive id"))
+	}
+	if cfg.PlanFile != "" {
+		if cfg.Plan, err = readPlan(cfg.PlanFile); err != nil {
+			bad("PLAN_FILE", "%v", err)
+		}
 	}
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("configuration: %w", errors.Join(errs...))

@@ -3,6 +3,9 @@
 //
 //	ocopbot [flags]            serve Telegram (console when no token is set)
 //	ocopbot console [--user N] chat with the bot in the terminal
+//	ocopbot import FILE        load already-rated products (.xlsx or .csv)
+//	ocopbot export FILE.xlsx   write the report workbook
+//	ocopbot backup DIR         online copy of the database and uploaded files
 package main
 
 import (
@@ -30,6 +33,11 @@ const usage = `Trợ lý OCOP — the OCOP programme's chatbot.
 Usage:
   ocopbot [flags]              serve Telegram (the console when TELEGRAM_BOT_TOKEN is empty)
   ocopbot console [--user ID]  chat with the bot in this terminal as user ID
+  ocopbot import [-dry-run] FILE.xlsx|FILE.csv
+                               load already-rated products and their subjects
+  ocopbot export FILE.xlsx     write the report workbook
+  ocopbot backup DIR           copy the database and uploaded files into
+                               DIR/ocop-YYYYMMDD-HHMMSS while the bot runs
   ocopbot help                 this text
 
 Every flag also reads an environment variable; "ocopbot -h" lists them.
@@ -51,6 +59,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			return err
 		}
 		return serve(ctx, cfg, stdin, stdout, stderr)
+	case "import":
+		return runImport(ctx, rest, getenv, stdout, stderr)
+	case "export":
+		return runExport(ctx, rest, getenv, stdout, stderr)
+	case "backup":
+		return runBackup(ctx, rest, getenv, stdout, stderr)
 	}
 	return fmt.Errorf("unknown command %q (try: ocopbot help)", cmd)
 }

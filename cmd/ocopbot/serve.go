@@ -13,14 +13,17 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ocop-tayninh/ocopbot/bot"
+	"github.com/ocop-tayninh/ocopbot/bot/bulk"
 	"github.com/ocop-tayninh/ocopbot/bot/console"
 	"github.com/ocop-tayninh/ocopbot/bot/telegram"
 	"github.com/ocop-tayninh/ocopbot/domain"
 	"github.com/ocop-tayninh/ocopbot/handlers"
 	"github.com/ocop-tayninh/ocopbot/locales"
+	"github.com/ocop-tayninh/ocopbot/report"
 	"github.com/ocop-tayninh/ocopbot/storage/blob"
 	"github.com/ocop-tayninh/ocopbot/storage/redis"
 	"github.com/ocop-tayninh/ocopbot/storage/sqlite"
@@ -41,6 +44,12 @@ type app struct {
 	lease     bot.Lease
 	engine    *bot.Engine
 	reminders *handlers.Reminders
+	worker    atomic.Pointer[bot.OutboxWorker]
+	bulk      *bulk.Worker           // events.go: announcements, invitations
+	events    *sqlite.EventStore     // events.go
+	jobs      *sqlite.JobStore       // events.go
+	botName   atomic.Pointer[string] // the Telegram bot's username, for deep links
+	report    report.Source          // figures.go: what the workbook reads (/baocao, export)
 }
 
 // serve wires the bot and runs the console or the Telegram channel until
@@ -76,6 +85,10 @@ func build(ctx context.Context, cfg *Config, log *slog.Logger) (*app, error) {
 		now = time.Now
 	}
 	places, err := loadPlaces(cfg.PlacesFile)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := planOf(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -126,12 +139,17 @@ func build(ctx context.Context, cfg *Config, log *slog.Logger) (*app, error) {
 		Users: a.users, Sessions: bot.NewSessionStore(a.kv), Dedup: bot.NewDeduper(a.kv),
 		Translator: tr, Logger: log, Admins: admins, Now: now,
 	})
+	a.wireEvents()
 	handlers.Register(a.engine, handlers.Deps{
 		Users: a.users, Subjects: sqlite.NewSubjectStore(db), Products: productStore{a.products},
 		Dossiers: sqlite.NewDossierStore(db), Blobs: blobs, Sniff: blob.Sniff, Places: places,
 		Rules: rules, Calendar: calendar, PinnedRules: cfg.Rules, ProvinceCode: cfg.ProvinceCode,
-		Location: cfg.Location, Now: now, Enqueue: a.enqueue,
+		Location: cfg.Location, Now: now, Enqueue: a.enqueue, Search: sqlite.NewSearchStore(db), Staff: a.users, Queue: a.products,
+		Events: a.events, Jobs: a.jobs, Kick: a.bulk.Kick, DeepLink: a.deepLink,
+		Plan: plan, Figures: sqlite.NewFigureStore(db), Budget: sqlite.NewBudgetStore(db),
+		Showrooms: sqlite.NewShowroomStore(db), ReportData: sqlite.NewReportStore(db), Attendance: attendanceOf(a.events),
 	})
+	a.report = reportSource(db, plan, places, rules, attendanceOf(a.events))
 	a.reminders = &handlers.Reminders{Products: a.products, Users: a.users, Enqueue: a.enqueue,
 		Rules: rules, Calendar: calendar, Location: cfg.Location}
 	return a, nil
@@ -172,6 +190,7 @@ func (a *app) telegram(ctx context.Context) error {
 		return err
 	}
 	a.engine.SetSender(telegram.ChannelName, ch.Sender)
+	a.paceTelegram(ch)
 
 	// Handling outlives the intake: after a stop is asked for, updates
 	// already recorded are finished before the process exits.
@@ -183,10 +202,12 @@ func (a *app) telegram(ctx context.Context) error {
 	if err := ch.SetCommands(ctx, a.engine.Menu(domain.LocaleVI, false)); err != nil {
 		a.log.Warn("setMyCommands failed", "err", err)
 	}
+	a.officerMenus(ctx)
 	if err := ch.Start(ctx); err != nil {
 		return err
 	}
 	worker := a.outboxWorker()
+	a.worker.Store(worker)
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", a.healthz)
@@ -214,6 +235,7 @@ func (a *app) telegram(ctx context.Context) error {
 		defer wg.Done()
 		_ = worker.Run(ctx)
 	}()
+	a.runBulk(ctx, &wg)
 	if cfg.WebhookURL == "" {
 		wg.Add(1)
 		go func() {
@@ -289,6 +311,31 @@ func (a *app) healthz(w http.ResponseWriter, r *http.Request) {
 	io.WriteString(w, "ok\n")
 }
 
+// officerMenus gives every officer's chat (and the configured admins') the
+// officers' command menu; the others keep the producers' menu.
+func (a *app) officerMenus(ctx context.Context) {
+	done := map[string]bool{}
+	officers, err := a.users.Officers(ctx)
+	if err != nil {
+		a.log.Warn("officer menus", "err", err)
+	}
+	for _, u := range officers {
+		if u.Channel != telegram.ChannelName {
+			continue
+		}
+		done[u.ChannelID] = true
+		if err := a.engine.SetChatMenu(ctx, u.Channel, u.ChannelID, u.Locale, true); err != nil {
+			a.log.Warn("officer menu", "user", u.ChannelID, "err", err)
+		}
+	}
+	for _, id := range a.cfg.AdminIDs {
+		if !done[id] {
+			// An admin who never wrote to the bot has no chat yet: ignore.
+			_ = a.engine.SetChatMenu(ctx, telegram.ChannelName, id, domain.LocaleVI, true)
+		}
+	}
+}
+
 // outboxWorker sends reminders and notices while this process holds the lease.
 func (a *app) outboxWorker() *bot.OutboxWorker {
 	host, _ := os.Hostname()
@@ -306,6 +353,9 @@ func (a *app) enqueue(ctx context.Context, key, channel, chatID string, n bot.No
 		return err
 	}
 	_, err = a.outbox.Enqueue(ctx, sqlite.OutboxMessage{Key: key, Kind: "notice", Channel: channel, ChatID: chatID, Payload: payload})
+	if w := a.worker.Load(); err == nil && w != nil {
+		w.Wake()
+	}
 	return err
 }
 

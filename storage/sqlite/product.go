@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ocop-tayninh/ocopbot/domain"
@@ -21,7 +22,7 @@ type ProductStore struct{ db *DB }
 // NewProductStore returns the product repository of db.
 func NewProductStore(db *DB) *ProductStore { return &ProductStore{db: db} }
 
-const productColumns = `id, subject_id, code, serial, year, name, set_id, existing, craft, raw_area, raw_area_where,
+const productColumns = `id, subject_id, commune_code, code, serial, year, name, set_id, existing, craft, raw_area, raw_area_where,
 	circular, stage, rulebook, score, stars, cert_no, cert_issued, cert_expires, cert_rules, receipt_no, submitted_at,
 	created_at, updated_at`
 
@@ -34,7 +35,7 @@ func scanProduct(row interface{ Scan(...any) error }, extra ...any) (domain.Prod
 		receipt                            sql.NullString
 		created, updated                   int64
 	)
-	dest := []any{&p.ID, &p.SubjectID, &p.Code, &p.Serial, &p.Year, &p.Name, &p.Set, &p.Existing, &p.Craft,
+	dest := []any{&p.ID, &p.SubjectID, &p.CommuneCode, &p.Code, &p.Serial, &p.Year, &p.Name, &p.Set, &p.Existing, &p.Craft,
 		&p.RawArea, &p.RawAreaWhere, &p.Circular, &p.Stage, &p.Rulebook, &score, &p.Stars, &p.CertNo,
 		&certIssued, &certExpires, &p.CertRules, &receipt, &submitted, &created, &updated}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
@@ -91,6 +92,7 @@ func (s *ProductStore) Create(ctx context.Context, p *domain.Product, communeCod
 			return err
 		}
 		q.Code = fmt.Sprintf("%s-%s-%03d-%d", provinceCode, commune, q.Serial, q.Year)
+		q.CommuneCode = commune
 		err = tx.QueryRowContext(ctx, `INSERT INTO products (subject_id, code, serial, year, commune_code, name, set_id,
 	existing, craft, raw_area, raw_area_where, circular, stage, rulebook, score, stars, cert_no, cert_issued,
 	cert_expires, cert_rules, receipt_no, submitted_at, created_at, updated_at)
@@ -345,3 +347,24 @@ func nullText(s string) sql.NullString { return sql.NullString{String: s, Valid:
 
 // nullScore stores the score 0 (none) as NULL.
 func nullScore(f float64) sql.NullFloat64 { return sql.NullFloat64{Float64: f, Valid: f != 0} }
+
+// Queue returns the products in one of the stages, in the communes given
+// (nil: every commune), oldest submission first: an officer's review queue.
+func (s *ProductStore) Queue(ctx context.Context, stages []domain.Stage, communes []string) ([]domain.Product, error) {
+	if len(stages) == 0 || (communes != nil && len(communes) == 0) {
+		return nil, nil
+	}
+	q := `SELECT ` + productColumns + ` FROM products WHERE stage IN (?` + strings.Repeat(", ?", len(stages)-1) + `)`
+	args := make([]any, 0, len(stages)+len(communes))
+	for _, st := range stages {
+		args = append(args, st)
+	}
+	if communes != nil {
+		q += ` AND commune_code IN (?` + strings.Repeat(", ?", len(communes)-1) + `)`
+		for _, c := range communes {
+			args = append(args, c)
+		}
+	}
+	q += ` ORDER BY coalesce(submitted_at, updated_at), id`
+	return s.list(ctx, "sqlite.ProductStore.Queue", q, args...)
+}

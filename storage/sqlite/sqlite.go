@@ -30,6 +30,10 @@ import (
 // instead of failing with SQLITE_BUSY when a read is upgraded to a write.
 const pragmas = "_pragma=foreign_keys(1)&_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 
+// maxIdleConns is how many connections stay open between uses: as many as
+// updates are handled at once (the dispatcher's workers).
+const maxIdleConns = 64
+
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
@@ -59,6 +63,11 @@ func Open(ctx context.Context, path string, now func() time.Time) (*DB, error) {
 	if err != nil {
 		return nil, domain.E(op, domain.KindInternal, err)
 	}
+	// database/sql keeps only 2 idle connections by default: with more
+	// updates handled at once, every further connection was closed when
+	// released and opened again moments later (file, pragmas, schema parse:
+	// a tenth of the bot's CPU under load, see BENCHMARKS.md).
+	sqldb.SetMaxIdleConns(maxIdleConns)
 	db := &DB{db: sqldb, now: now}
 	if err := sqldb.PingContext(ctx); err != nil {
 		sqldb.Close()

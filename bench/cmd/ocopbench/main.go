@@ -1,0 +1,189 @@
+// Command ocopbench measures the bot against the limits of the performance
+// issue: it builds the bot and a bare go-telegram/bot echo bot, runs each as
+// its own process against a fake Bot API in this process (loopback only),
+// plays simulated users through /start and the registration, and prints one
+// line per figure, "name value unit", on stdout. It also runs the Go
+// benchmarks of the hot paths and writes the figures of the run into
+// BENCHMARKS.md, between its markers. `make bench` runs it.
+//
+// Scenarios, in order (select some with -only):
+//
+//	go           Go benchmarks (go test -bench) of the hot paths
+//	polling      the bot by long polling: closed loop, open loop, memory; echo bot
+//	webhook      the same workload posted to the webhook; echo bot by webhook
+//	announce     announcement pacing (skipped until announcements land)
+//	figures      /thongke and /baocao on a large data set (skipped until they land)
+//	memory       RSS with many half-finished registrations
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "ocopbench:", err)
+		os.Exit(1)
+	}
+}
+
+// options are the command-line flags.
+type options struct {
+	users         int
+	openRate      float64
+	openDuration  time.Duration
+	echoOpen      bool
+	hookConc      int
+	conversations int
+	convConc      int
+	timeout       time.Duration
+	redisURL      string
+	only          string
+	benchtime     string
+	benchPkgs     string
+	goTool        string
+	md            string
+	logLevel      string
+	maxTime       time.Duration
+	keep          bool
+	profile       string
+	rounds        int
+}
+
+func parseOptions(args []string, stderr io.Writer) (*options, error) {
+	o := &options{}
+	fs := flag.NewFlagSet("ocopbench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.IntVar(&o.users, "users", 1000, "simulated users of the closed loops (each does /start and the full registration)")
+	fs.IntVar(&o.rounds, "rounds", 4, "the closed loops alternate between the bot and the echo bot in this many rounds of -users/rounds users")
+	fs.Float64Var(&o.openRate, "open-rate", 300, "updates offered per second in the open loops")
+	fs.DurationVar(&o.openDuration, "open-duration", 30*time.Second, "how long the open loops offer updates")
+	fs.BoolVar(&o.echoOpen, "echo-open", true, "also run the open loop against the echo bot (the latency floor)")
+	fs.IntVar(&o.hookConc, "webhook-concurrency", 40, "webhook calls in flight at most (Telegram's max_connections)")
+	fs.IntVar(&o.conversations, "open-conversations", 10000, "half-finished registrations kept open for the memory figure")
+	fs.IntVar(&o.convConc, "open-conversations-concurrency", 0, "users in flight while opening them (0: -users)")
+	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "how long a user waits for the answer to one update")
+	fs.StringVar(&o.redisURL, "redis", "redis://127.0.0.1:6379/0", `Redis on this machine for the bot's sessions when it answers; "" for the embedded store`)
+	fs.StringVar(&o.only, "only", "", "comma-separated scenarios to run (go, polling, webhook, announce, figures, memory); empty: all")
+	fs.StringVar(&o.benchtime, "benchtime", "100ms", "go test -benchtime of the Go benchmarks")
+	fs.StringVar(&o.benchPkgs, "bench-pkgs", "./domain/... ./bot/... ./bench/...", "packages of the Go benchmarks")
+	fs.StringVar(&o.goTool, "go", "go", "the go command")
+	fs.StringVar(&o.md, "md", "BENCHMARKS.md", `file whose "last run" section gets the figures; "" to leave it`)
+	fs.StringVar(&o.logLevel, "bot-log-level", "info", "LOG_LEVEL of the bot (info writes one record per update, as in production)")
+	fs.DurationVar(&o.maxTime, "max-time", 15*time.Minute, "stop everything after this long")
+	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory (binaries, databases, logs)")
+	fs.StringVar(&o.profile, "profile", "", "write CPU profiles of the bot's loops and a heap profile of the memory scenario into this directory (builds the bot with a profiler added by go build -overlay)")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	switch {
+	case fs.NArg() > 0:
+		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	case o.users < 1, o.rounds < 1, o.openRate <= 0, o.openDuration <= 0, o.hookConc < 1, o.conversations < 1, o.timeout <= 0, o.maxTime <= 0:
+		return nil, errors.New("sizes, rates and durations must be positive")
+	}
+	if o.profile != "" {
+		abs, err := filepath.Abs(o.profile)
+		if err != nil {
+			return nil, err
+		}
+		if err := os.MkdirAll(abs, 0o755); err != nil {
+			return nil, err
+		}
+		o.profile = abs
+	}
+	if o.convConc <= 0 {
+		o.convConc = o.users
+	}
+	for _, name := range o.selected() {
+		if scenarioByName(name) == nil {
+			return nil, fmt.Errorf("-only: unknown scenario %q", name)
+		}
+	}
+	return o, nil
+}
+
+func (o *options) selected() []string {
+	if strings.TrimSpace(o.only) == "" {
+		return nil
+	}
+	var out []string
+	for _, s := range strings.Split(o.only, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func (o *options) wants(name string) bool {
+	sel := o.selected()
+	if sel == nil {
+		return true
+	}
+	for _, s := range sel {
+		if s == name {
+			return true
+		}
+	}
+	return false
+}
+
+// run is the whole program.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	o, err := parseOptions(args, stderr)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, o.maxTime)
+	defer cancel()
+	env, err := newEnv(ctx, o, stdout, stderr)
+	if err != nil {
+		return err
+	}
+	defer env.close()
+	started := time.Now()
+	var failed []string
+	for _, sc := range scenarios {
+		if !o.wants(sc.name) {
+			continue
+		}
+		if sc.skip != "" {
+			fmt.Fprintf(stdout, "skip %s %s\n", sc.name, sc.skip)
+			env.report.skip(sc.name, sc.skip)
+			continue
+		}
+		env.logf("== %s", sc.name)
+		if err := sc.run(ctx, env); err != nil {
+			env.logf("%s: FAILED: %v", sc.name, err)
+			env.report.fail(sc.name, err)
+			failed = append(failed, sc.name)
+			if ctx.Err() != nil {
+				break
+			}
+		}
+	}
+	env.report.elapsed = time.Since(started)
+	if o.md != "" {
+		if err := env.report.writeMarkdown(o.md); err != nil {
+			return err
+		}
+		env.logf("figures written to %s", o.md)
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("failed: %s", strings.Join(failed, ", "))
+	}
+	return ctx.Err()
+}

@@ -1,0 +1,249 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/ocop-tayninh/ocopbot/bench/internal/load"
+	"github.com/ocop-tayninh/ocopbot/bench/internal/script"
+	"github.com/ocop-tayninh/ocopbot/storage/sqlite"
+)
+
+// scenario is one part of the issue's list. A scenario whose feature has
+// not landed has a skip reason instead of run; to add it, write its run
+// function (start a bot with env.startBot against a load.NewFake, drive
+// it, report with env.figure) and drop the reason.
+type scenario struct {
+	name string
+	skip string
+	run  func(ctx context.Context, e *env) error
+}
+
+var scenarios = []scenario{
+	{name: "go", run: runGoBenchmarks},
+	{name: "polling", run: func(ctx context.Context, e *env) error { return runConversations(ctx, e, load.Polling) }},
+	{name: "webhook", run: func(ctx context.Context, e *env) error { return runConversations(ctx, e, load.Webhook) }},
+	{name: "announce", skip: "announcements (/thongbao, issue 5) have not landed"},
+	{name: "figures", skip: "/thongke and /baocao (officer tools, issue 4) have not landed"},
+	{name: "memory", run: runMemory},
+}
+
+func scenarioByName(name string) *scenario {
+	for i := range scenarios {
+		if scenarios[i].name == name {
+			return &scenarios[i]
+		}
+	}
+	return nil
+}
+
+const mb = 1 << 20
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// runConversations measures the bot and the echo bot with the same users,
+// delivered in one mode. Both run at once, each against its own fake, and
+// the closed loop alternates between them in rounds, so that a change of
+// the machine's load during the run weighs on both alike. Then each gets
+// the open loop alone.
+func runConversations(ctx context.Context, e *env, mode load.Mode) error {
+	p := "poll"
+	if mode == load.Webhook {
+		p = "webhook"
+		e.figure("webhook_concurrency", float64(e.o.hookConc), "calls")
+	}
+	full, err := e.newSubject(ctx, mode, load.Full, p+"_full")
+	if err != nil {
+		return err
+	}
+	defer full.close()
+	echo, err := e.newSubject(ctx, mode, load.Echo, p+"_echo")
+	if err != nil {
+		return err
+	}
+	defer echo.close()
+
+	rounds := max(1, min(e.o.rounds, e.o.users))
+	e.logf("%s: closed loops, %d users × %d updates on each bot, in %d alternating rounds", p, e.o.users, len(script.Registration()), rounds)
+	for r := 0; r < rounds; r++ {
+		n := e.o.users/rounds + btoi(r < e.o.users%rounds)
+		for _, s := range []*subject{full, echo} {
+			if err := s.closed(ctx, n); err != nil {
+				return err
+			}
+		}
+	}
+	fullRate, echoRate := full.report(), echo.report()
+	if echoRate > 0 {
+		e.figure(p+"_ratio_full_over_echo", fullRate/echoRate, "ratio")
+	}
+	if err := full.open(ctx); err != nil {
+		return err
+	}
+	if e.o.echoOpen {
+		if err := echo.open(ctx); err != nil {
+			return err
+		}
+	}
+	for _, s := range []*subject{full, echo} {
+		m, err := s.b.Memory()
+		if err != nil {
+			return s.b.failure(err)
+		}
+		e.figure(s.name+"_peak_rss", float64(m.Peak)/mb, "MB")
+	}
+	return nil
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// subject is a bot under test with its own fake, and its closed-loop sums.
+type subject struct {
+	e      *env
+	name   string
+	kind   load.Bot
+	fake   *load.Fake
+	b      *botProc
+	steps  []script.Step
+	cpu    time.Duration
+	answer int
+	took   time.Duration
+}
+
+func (e *env) newSubject(ctx context.Context, mode load.Mode, kind load.Bot, name string) (*subject, error) {
+	fake := load.NewFake(mode, e.o.hookConc)
+	b, err := e.startBot(ctx, kind, fake)
+	if err != nil {
+		fake.Close()
+		return nil, err
+	}
+	return &subject{e: e, name: name, kind: kind, fake: fake, b: b, steps: script.Registration()}, nil
+}
+
+func (s *subject) close() {
+	s.b.stop()
+	s.fake.Close()
+}
+
+func (s *subject) run(users int) *load.Run {
+	return &load.Run{Fake: s.fake, Bot: s.kind, Steps: s.steps, Matcher: s.e.matcher, FirstUser: s.e.users(users), Timeout: s.e.o.timeout}
+}
+
+// closed runs n new users at once through the script, adding to the sums.
+func (s *subject) closed(ctx context.Context, n int) error {
+	cpu0, _ := s.b.CPU()
+	if s.answer == 0 { // profile the first round
+		s.b.startCPU(s.name + "_closed")
+		defer s.b.stopCPU()
+	}
+	res, err := load.Closed(ctx, s.run(n), n, 0)
+	if err != nil {
+		return s.b.failure(err)
+	}
+	cpu1, _ := s.b.CPU()
+	s.cpu += cpu1 - cpu0
+	s.answer += res.Answered
+	s.took += res.Elapsed
+	return nil
+}
+
+// report prints the closed-loop figures and returns the updates per second.
+func (s *subject) report() float64 {
+	rate := float64(s.answer) / max(s.took.Seconds(), 1e-9)
+	s.e.figure(s.name+"_updates_per_s", rate, "updates/s")
+	s.e.figure(s.name+"_cpu_per_update", ms(s.cpu)/float64(max(s.answer, 1)), "ms")
+	return rate
+}
+
+// open offers updates at the -open-rate for -open-duration.
+func (s *subject) open(ctx context.Context) error {
+	o := s.e.o
+	s.e.logf("%s: open loop, %.0f updates/s for %v", s.name, o.openRate, o.openDuration)
+	s.b.startCPU(s.name + "_open")
+	res, err := load.Open(ctx, s.run(int(o.openRate*o.openDuration.Seconds())+1), o.openRate, o.openDuration)
+	s.b.stopCPU()
+	if err != nil {
+		return s.b.failure(err)
+	}
+	s.e.figure(s.name+"_open_offered_rate", res.OfferedRate(), "updates/s")
+	s.e.figure(s.name+"_open_p50", ms(res.Latency.Percentile(50)), "ms")
+	s.e.figure(s.name+"_open_p95", ms(res.Latency.Percentile(95)), "ms")
+	s.e.figure(s.name+"_open_p99", ms(res.Latency.Percentile(99)), "ms")
+	s.e.figure(s.name+"_open_max", ms(res.Latency.Percentile(100)), "ms")
+	s.e.figure(s.name+"_open_lost", float64(res.Lost), "updates")
+	return nil
+}
+
+// runMemory opens many registrations and leaves them half-finished (half
+// at form step 3, half at step 4), then reads the bot's memory.
+func runMemory(ctx context.Context, e *env) error {
+	fake := load.NewFake(load.Polling, 1)
+	defer fake.Close()
+	b, err := e.startBot(ctx, load.Full, fake)
+	if err != nil {
+		return err
+	}
+	defer b.stop()
+	n := e.o.conversations
+	half := n / 2
+	e.logf("memory: opening %d registrations, %d users in flight", n, e.o.convConc)
+	start := time.Now()
+	updates := 0
+	for _, part := range []struct{ users, step int }{{half, 3}, {n - half, 4}} {
+		if part.users == 0 {
+			continue
+		}
+		steps := script.OpenAt(part.step)
+		r := &load.Run{Fake: fake, Bot: load.Full, Steps: steps, Matcher: e.matcher, FirstUser: e.users(part.users), Timeout: e.o.timeout}
+		res, err := load.Closed(ctx, r, part.users, e.o.convConc)
+		if err != nil {
+			return b.failure(err)
+		}
+		updates += res.Answered
+	}
+	elapsed := time.Since(start)
+	select { // let the last replies' garbage be collected
+	case <-time.After(2 * time.Second):
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	m, err := b.Memory()
+	if err != nil {
+		return b.failure(err)
+	}
+	b.heap("mem_open") // after reading the RSS: it collects garbage first
+	sessions, err := b.sessions(ctx)
+	if err != nil {
+		return b.failure(err)
+	}
+	e.figure("mem_open_conversations", float64(n), "conversations")
+	e.figure("mem_open_sessions_stored", float64(sessions), "sessions")
+	e.figure("mem_open_updates_per_s", float64(updates)/elapsed.Seconds(), "updates/s")
+	e.figure("mem_open_rss", float64(m.RSS)/mb, "MB")
+	e.figure("mem_open_peak_rss", float64(m.Peak)/mb, "MB")
+	if sessions != n {
+		return fmt.Errorf("%d sessions stored for %d open conversations", sessions, n)
+	}
+	return nil
+}
+
+// sessions counts the sessions the bot keeps.
+func (b *botProc) sessions(ctx context.Context) (int, error) {
+	if b.prefix != "" {
+		return countKeys(ctx, b.e.redis, b.prefix+"sess:")
+	}
+	db, err := sqlite.Open(ctx, b.db, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close()
+	var n int
+	err = db.SQL().QueryRowContext(ctx, `SELECT count(*) FROM kv WHERE key LIKE 'sess:%'`).Scan(&n)
+	return n, err
+}

@@ -1,0 +1,31 @@
+package pipeline_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/ocop-tayninh/ocopbot/bench/internal/script"
+	"github.com/ocop-tayninh/ocopbot/bench/pipeline"
+)
+
+// BenchmarkPipeline: one op is one update of a full registration, handled
+// by the engine over a real SQLite file.
+func BenchmarkPipeline(b *testing.B) { pipeline.Benchmark(b) }
+
+// TestPipelineRegisters plays two full registrations, so that a change of
+// the flow shows up here before it breaks make bench.
+func TestPipelineRegisters(t *testing.T) {
+	ctx := context.Background()
+	p, err := pipeline.New(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	steps := script.Registration()
+	d := p.NewDriver(steps, 100)
+	for i := 0; i < 2*len(steps); i++ {
+		if err := d.Next(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,259 @@
+package main
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ocop-tayninh/ocopbot/domain"
+	"github.com/ocop-tayninh/ocopbot/storage/sqlite"
+)
+
+// officerHarness starts the bot with user 900 as a configured admin.
+func officerHarness(t *testing.T) *harness {
+	h := newHarness(t, "embedded")
+	h.env["ADMIN_IDS"] = "900"
+	h.start()
+	return h
+}
+
+// grant makes a user an officer through /capquyen, typed on one line.
+func grant(admin, target *person, args string) {
+	admin.h.t.Helper()
+	admin.Send("/capquyen " + strconv.FormatInt(target.u.ID, 10) + " " + args)
+	admin.Expect("form.confirm_title")
+	admin.Press("Xác nhận")
+	admin.Expect("officer.granted")
+}
+
+// submitted registers a producer in Bình Minh with one food product whose
+// dossier is submitted: Mẫu 01 as a PDF, the rest on paper.
+func submitted(t *testing.T, p *person) {
+	t.Helper()
+	p.register("HTX Bánh tráng Bình Minh", "binh minh")
+	p.addProduct("Bánh tráng phơi sương", "Thực phẩm", "Chế biến từ gạo, ngũ cốc")
+	_, items := required(t, 6)
+	p.Send("/hoso")
+	p.Expect("dossier.header")
+	p.Press("Mẫu 01")
+	p.Expect("dossier.item_header")
+	p.h.api.SendDocumentWithContent(p.u, "mau01.pdf", "application/pdf", pdfBytes)
+	p.Expect("dossier.file_saved")
+	for _, it := range items {
+		if it.Kind == domain.ItemEvidence || it.ID == "mau01" {
+			continue
+		}
+		p.Press(it.Short)
+		p.Expect("dossier.item_header")
+		if it.InPerson {
+			p.Press("Sẽ nộp trực tiếp")
+		} else {
+			p.Press("Nộp bản giấy")
+		}
+		p.Expect("dossier.marked_paper")
+	}
+	p.Press("Nộp hồ sơ")
+	p.Expect("dossier.submitted")
+}
+
+// expectNotice waits for a notice (sent by the outbox worker) among the
+// user's next messages.
+func (p *person) ExpectNotice(id string) {
+	p.h.t.Helper()
+	p.Expect(id)
+}
+
+func TestReviewEndToEnd(t *testing.T) {
+	h := officerHarness(t)
+	admin := h.user(900, "Quản trị")
+	admin.Send("/start")
+	admin.Expect("start.welcome")
+	admin.Expect("consent.ask")
+	commune := h.user(901, "Cán bộ xã")
+	commune.Send("/start")
+	commune.Expect("start.welcome")
+	commune.Expect("consent.ask")
+	province := h.user(902, "Cán bộ tỉnh")
+	province.u.Username = "canbo_tinh"
+	province.Send("/start")
+	province.Expect("start.welcome")
+	province.Expect("consent.ask")
+
+	grant(admin, commune, "xa 25480")
+	commune.ExpectNotice("officer.granted_you")
+	admin.Send("/capquyen @canbo_tinh tinh")
+	admin.Expect("form.confirm_title")
+	admin.Press("Xác nhận")
+	admin.Expect("officer.granted")
+	province.ExpectNotice("officer.granted_you")
+	// The officers' chats got the officers' command menu.
+	if !h.api.WaitFor(wait, func() bool {
+		for _, call := range h.api.Calls("setMyCommands") {
+			if strings.Contains(call.Params["scope"], "901") && strings.Contains(call.Params["commands"], "duyet") {
+				return true
+			}
+		}
+		return false
+	}) {
+		t.Fatal("the commune officer's chat did not get the officers' menu")
+	}
+
+	p := h.user(903, "Hạnh")
+	submitted(t, p)
+	commune.ExpectNotice("notice.officer_submitted")
+
+	// The commune officer returns Mẫu 01 with a reason.
+	commune.Send("/duyet")
+	commune.Expect("review.queue")
+	commune.Press("Bánh tráng phơi sương")
+	commune.Expect("review.subject")
+	commune.Press("Mẫu 01")
+	m := commune.Next() // the file, sent again
+	if m.Kind != "document" {
+		t.Fatalf("the PDF was not sent to the officer: %+v", m)
+	}
+	commune.Expect("review.item")
+	commune.Press("Trả lại")
+	commune.Expect("review.ask_reason")
+	commune.Send("Thiếu chữ ký và con dấu")
+	commune.Expect("form.confirm_title")
+	commune.Press("Xác nhận")
+	commune.Expect("review.returned")
+	p.ExpectNotice("notice.item_returned")
+	p.ExpectNotice("notice.stage.tra_lai_bo_sung")
+
+	// The producer sends it again and re-submits.
+	p.Send("/hoso")
+	m = p.Expect("dossier.header")
+	if !strings.Contains(m.Text, "Thiếu chữ ký và con dấu") {
+		t.Fatalf("the checklist lacks the officer's reason:\n%s", m.Text)
+	}
+	p.Press("Mẫu 01")
+	p.Expect("dossier.item_header")
+	p.h.api.SendDocumentWithContent(p.u, "mau01-ky.pdf", "application/pdf", append(pdfBytes, []byte("% signed\n")...))
+	p.Expect("dossier.file_saved")
+	commune.ExpectNotice("notice.officer_resent")
+	p.Press("Về danh sách")
+	p.Expect("dossier.header")
+	p.Press("Nộp hồ sơ")
+	p.Expect("dossier.submitted")
+	commune.ExpectNotice("notice.officer_submitted")
+
+	// The commune checks, accepts and forwards.
+	commune.Send("/duyet")
+	commune.Expect("review.queue")
+	commune.Press("Bánh tráng phơi sương")
+	commune.Expect("review.subject")
+	commune.Press("Bắt đầu thẩm định")
+	commune.Expect("review.moved")
+	p.ExpectNotice("notice.stage.xa_tham_dinh")
+	commune.Press("Chuyển lên tỉnh")
+	commune.Expect("review.forward_incomplete")
+	commune.Press("Mẫu 01")
+	commune.Next() // file 1
+	commune.Next() // file 2
+	commune.Expect("review.item")
+	commune.Press("Chấp nhận")
+	commune.Expect("review.accepted")
+	p.ExpectNotice("notice.item_accepted")
+	commune.Press("Chuyển lên tỉnh")
+	commune.Expect("review.moved")
+	p.ExpectNotice("notice.stage.tinh_danh_gia")
+
+	// The province records the council's result: 5★ is above 72,5's band.
+	province.Send("/duyet")
+	province.Expect("review.queue")
+	province.Press("Bánh tráng phơi sương")
+	province.Expect("review.subject")
+	province.Press("Ghi kết quả hội đồng")
+	province.Expect("review.ask_score")
+	province.Send("101")
+	province.Expect("review.score_invalid")
+	province.Send("72,5")
+	province.Expect("review.ask_stars")
+	province.Press("5 sao")
+	province.Expect("review.stars_above_band", "review.ask_stars")
+	province.Press("4 sao")
+	province.Expect("review.ask_cert")
+	province.Send("1234/QĐ-UBND")
+	province.Expect("review.ask_issued")
+	future := time.Now().AddDate(0, 0, 3).Format("02/01/2006")
+	province.Send(future)
+	province.Expect("review.date_future")
+	issued := time.Now().AddDate(0, 0, -1)
+	province.Send(issued.Format("2/1/2006"))
+	province.Expect("form.confirm_title")
+	province.Press("Xác nhận")
+	m = province.Expect("review.certified")
+	until := issued.AddDate(3, 0, 0).Format("02/01/2006")
+	if !strings.Contains(m.Text, until) {
+		t.Fatalf("certificate expiry is not 36 months after %s:\n%s", issued.Format("02/01/2006"), m.Text)
+	}
+	p.ExpectNotice("notice.stage.cong_nhan")
+	p.Send("/trangthai")
+	m = p.Expect("status.profile")
+	for _, want := range []string{"4 sao · 72,5 điểm", "1234/QĐ-UBND", until} {
+		if !strings.Contains(m.Text, want) {
+			t.Fatalf("status lacks %q:\n%s", want, m.Text)
+		}
+	}
+	db := h.openDB()
+	u, _ := sqlite.NewUserStore(db).Get(context.Background(), "telegram", "903")
+	list, _ := sqlite.NewProductStore(db).ListBySubject(context.Background(), u.SubjectID)
+	hist, _ := sqlite.NewProductStore(db).History(context.Background(), list[0].ID)
+	var path []string
+	for _, hc := range hist {
+		path = append(path, string(hc.To))
+	}
+	want := "chuan_bi_ho_so da_nop_xa tra_lai_bo_sung da_nop_xa xa_tham_dinh tinh_danh_gia cong_nhan"
+	if strings.Join(path, " ") != want {
+		t.Fatalf("history = %v, want %s", path, want)
+	}
+}
+
+func TestScoreOf90GoesToTheCentralLevel(t *testing.T) {
+	h := officerHarness(t)
+	admin := h.user(900, "Quản trị")
+	p := h.user(904, "Tân")
+	submitted(t, p)
+	db := h.openDB()
+	u, _ := sqlite.NewUserStore(db).Get(context.Background(), "telegram", "904")
+	products := sqlite.NewProductStore(db)
+	list, _ := products.ListBySubject(context.Background(), u.SubjectID)
+	// The commune's part, done directly.
+	for _, st := range [][2]domain.Stage{{domain.StageFiled, domain.StageCommuneCheck}, {domain.StageCommuneCheck, domain.StageProvince}} {
+		if _, err := products.MoveStage(context.Background(), list[0].ID, st[0], st[1], 0, "", nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	admin.Send("/duyet")
+	admin.Expect("review.queue")
+	admin.Press("Bánh tráng phơi sương")
+	admin.Expect("review.subject")
+	admin.Press("Ghi kết quả hội đồng")
+	admin.Expect("review.ask_score")
+	admin.Send("91")
+	admin.Expect("form.confirm_title") // no stars: ≥ 90 goes up
+	admin.Press("Xác nhận")
+	admin.Expect("review.sent_central")
+	got, _ := products.Get(context.Background(), list[0].ID)
+	if got.Stage != domain.StageCentral || got.Stars != 0 || got.Score != 91 {
+		t.Fatalf("after 91: %+v", got)
+	}
+	admin.Press("Ghi kết quả Trung ương")
+	admin.Expect("review.ask_central_stars")
+	admin.Press("5 sao")
+	admin.Expect("review.ask_cert")
+	admin.Send("99/QĐ-BNNMT")
+	admin.Expect("review.ask_issued")
+	admin.Send(time.Now().Format("02/01/2006"))
+	admin.Expect("form.confirm_title")
+	admin.Press("Xác nhận")
+	admin.Expect("review.certified")
+	got, _ = products.Get(context.Background(), list[0].ID)
+	if got.Stage != domain.StageRecognised || got.Stars != 5 {
+		t.Fatalf("after the central decision: %+v", got)
+	}
+}

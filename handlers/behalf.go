@@ -1,0 +1,132 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/ocop-tayninh/ocopbot/bot"
+	"github.com/ocop-tayninh/ocopbot/domain"
+)
+
+// keyBehalf is the session value of an officer acting for a subject.
+const keyBehalf = "behalf"
+
+// registerBehalf adds /thaymat, /thoat and /lienket: officers acting for a
+// producer who has no smartphone, and linking people to subjects.
+func (a *app) registerBehalf(e *bot.Engine) {
+	e.Command(bot.Command{Name: "/thaymat", Menu: "menu.thaymat", Officer: true, Handle: a.behalf})
+	e.Command(bot.Command{Name: "/thoat", Menu: "menu.thoat", Officer: true, Handle: a.stopBehalf})
+	e.Command(bot.Command{Name: "/lienket", Menu: "menu.lienket", Officer: true, Handle: a.link})
+	e.Use(a.actAsSubject)
+}
+
+// actAsSubject makes an officer acting for a subject use that subject in
+// the producer's flows; what they do is recorded under their own user id.
+func (a *app) actAsSubject(next bot.Handler) bot.Handler {
+	return bot.HandlerFunc(func(ctx context.Context, c *bot.Ctx) error {
+		if v := c.Session.Get(keyBehalf); v != "" {
+			id, _ := strconv.ParseInt(v, 10, 64)
+			s, err := a.Subjects.Get(ctx, id)
+			if c.IsOfficer() && err == nil && c.User.Sees(s.CommuneCode) {
+				c.User.SubjectID = s.ID
+			} else {
+				c.Session.Put(keyBehalf, "")
+			}
+		}
+		return next.Handle(ctx, c)
+	})
+}
+
+// findSubject finds a subject by phone (any format), product code or id.
+func (a *app) findSubject(ctx context.Context, in string) (domain.Subject, error) {
+	in = strings.TrimSpace(in)
+	if phone, err := domain.ParsePhone(in); err == nil {
+		s, err := a.Subjects.FindByPhone(ctx, phone)
+		if err == nil {
+			return s, nil
+		}
+		if !errors.Is(err, domain.ErrNotFound) && domain.ErrorKind(err) != domain.KindNotFound {
+			return domain.Subject{}, domain.E("behalf.find", domain.KindUnavailable, err)
+		}
+	}
+	if isDigits(in) {
+		id, _ := strconv.ParseInt(in, 10, 64)
+		if s, err := a.Subjects.Get(ctx, id); err == nil {
+			return s, nil
+		}
+	}
+	return domain.Subject{}, domain.Invalid("behalf.find", "behalf.subject_unknown")
+}
+
+// behalf (/thaymat <phone or subject code>, or /thaymat moi to register a
+// new one) lets an officer act for a producer.
+func (a *app) behalf(ctx context.Context, c *bot.Ctx) error {
+	arg := strings.TrimSpace(c.Update.Args)
+	switch domain.Fold(arg) {
+	case "":
+		return c.Say(ctx, "behalf.usage")
+	case "moi", "new":
+		c.Session.Put(keyBehalf, "")
+		if err := c.Say(ctx, "behalf.register_new"); err != nil {
+			return err
+		}
+		return a.e.StartFlowWith(ctx, c, flowRegister, func(f *bot.Form) error {
+			f.Answers["behalf"] = "1"
+			return nil
+		})
+	}
+	s, err := a.findSubject(ctx, arg)
+	if err != nil {
+		return sayError(ctx, c, err)
+	}
+	if !c.User.Sees(s.CommuneCode) {
+		return c.Say(ctx, "review.out_of_scope")
+	}
+	c.Session.Put(keyBehalf, strconv.FormatInt(s.ID, 10))
+	return c.Say(ctx, "behalf.started", map[string]any{"Name": s.Name, "Code": strconv.FormatInt(s.ID, 10)})
+}
+
+// sayError answers an invalid-input error with its message; others go up.
+func sayError(ctx context.Context, c *bot.Ctx, err error) error {
+	if id := domain.ErrorMsgID(err); id != "" && domain.ErrorKind(err) == domain.KindInvalid {
+		return c.Say(ctx, id)
+	}
+	return err
+}
+
+func (a *app) stopBehalf(ctx context.Context, c *bot.Ctx) error {
+	if c.Session.Get(keyBehalf) == "" {
+		return c.Say(ctx, "behalf.not_acting")
+	}
+	c.Session.Put(keyBehalf, "")
+	return c.Say(ctx, "behalf.stopped")
+}
+
+// link (/lienket <person> <phone or subject code>) links a person the bot
+// has seen to a subject of the officer's area; the person is told.
+func (a *app) link(ctx context.Context, c *bot.Ctx) error {
+	args := strings.Fields(c.Update.Args)
+	if len(args) < 2 {
+		return c.Say(ctx, "behalf.link_usage")
+	}
+	u, err := a.findUser(ctx, c.Update.Channel, args[0])
+	if err != nil {
+		return sayError(ctx, c, err)
+	}
+	s, err := a.findSubject(ctx, strings.Join(args[1:], " "))
+	if err != nil {
+		return sayError(ctx, c, err)
+	}
+	if !c.User.Sees(s.CommuneCode) {
+		return c.Say(ctx, "review.out_of_scope")
+	}
+	if err := a.Users.LinkSubject(ctx, u.ID, s.ID); err != nil {
+		return domain.E("behalf.link", domain.KindUnavailable, err)
+	}
+	if err := a.notifyUser(ctx, u, "linked", bot.Notice{Msg: "behalf.linked_you", Data: map[string]string{"Name": s.Name}}); err != nil {
+		return err
+	}
+	return c.Say(ctx, "behalf.linked", map[string]any{"Who": personName(u), "Name": s.Name})
+}

@@ -1,0 +1,168 @@
+package handlers
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/ocop-tayninh/ocopbot/bot"
+	"github.com/ocop-tayninh/ocopbot/domain"
+)
+
+// Searcher finds subjects and products for officers.
+type Searcher interface {
+	Search(ctx context.Context, q domain.SearchQuery) ([]domain.SearchHit, error)
+}
+
+// Button data of search pages: "tk|<nonce>|<page>". The nonce ties the
+// buttons to the latest search of the officer, kept in the session.
+const cbSearch = "tk"
+
+// Session keys of the latest search.
+const (
+	sessSearchQuery = "tk_q"
+	sessSearchNonce = "tk_n"
+)
+
+const (
+	searchPageSize = 5
+	maxSearchText  = 100 // characters
+)
+
+// registerSearch adds /timkiem and its page buttons (officers only).
+func (a *app) registerSearch(e *bot.Engine) {
+	e.Command(bot.Command{Name: "/timkiem", Aliases: []string{"/search"}, Menu: "search.menu", Officer: true, Handle: a.search})
+	e.Callback(cbSearch, true, a.searchButton)
+}
+
+// search answers "/timkiem <text>" with the first page of results.
+func (a *app) search(ctx context.Context, c *bot.Ctx) error {
+	text := domain.Clean(c.Update.Args)
+	switch {
+	case !domain.HasLetterOrDigit(text):
+		return c.Say(ctx, "search.usage")
+	case utf8.RuneCountInString(text) > maxSearchText:
+		return c.Say(ctx, "search.too_long", map[string]any{"Max": maxSearchText})
+	}
+	if a.Search == nil {
+		return domain.Errorf("handlers.search", "no search store")
+	}
+	hits, err := a.Search.Search(ctx, a.searchQuery(c, text))
+	if err != nil {
+		return domain.E("handlers.search", domain.KindUnavailable, err)
+	}
+	nonce := strconv.FormatInt(a.now().UnixNano()%(36*36*36*36), 36)
+	c.Session.Put(sessSearchQuery, text)
+	c.Session.Put(sessSearchNonce, nonce)
+	return c.Send(ctx, a.searchPage(c, text, nonce, hits, 0))
+}
+
+// searchButton shows another page of the latest search, in place.
+func (a *app) searchButton(ctx context.Context, c *bot.Ctx) error {
+	_, nonce, rest := cut(c.Update.Callback.Data)
+	page, err := strconv.Atoi(rest)
+	text := c.Session.Get(sessSearchQuery)
+	if err != nil || page < 0 || nonce == "" || nonce != c.Session.Get(sessSearchNonce) || text == "" {
+		return c.Answer(ctx, c.T("search.stale"), false)
+	}
+	hits, err := a.Search.Search(ctx, a.searchQuery(c, text))
+	if err != nil {
+		return domain.E("handlers.search", domain.KindUnavailable, err)
+	}
+	r := a.searchPage(c, text, nonce, hits, page)
+	r.Edit = c.Update.Callback.MessageID
+	if err := c.Send(ctx, r); err != nil {
+		return err
+	}
+	return c.Answer(ctx, "", false)
+}
+
+// searchQuery prepares the search of text within the officer's scope: a
+// phone number in any format, a commune by code or name, names and codes.
+func (a *app) searchQuery(c *bot.Ctx, text string) domain.SearchQuery {
+	q := domain.SearchQuery{Text: text, All: c.User.Role.IsProvince(), Scope: c.User.Communes}
+	if !q.All && c.User.Role != domain.RoleCommuneOfficer {
+		q.Scope = nil // a producer reaching here by mistake sees nothing
+	}
+	if phone, err := domain.ParsePhone(text); err == nil {
+		q.Phone = phone
+	}
+	if a.Places == nil {
+		return q
+	}
+	q.Communes = map[string]int{}
+	if _, ok := a.Places.Get(text); ok {
+		q.Communes[text] = domain.ScoreCommune
+		return q
+	}
+	for _, m := range a.Places.Search(text, len(a.Places.All())) {
+		switch m.Via {
+		case domain.ViaCommune:
+			q.Communes[m.Commune.Code] = domain.ScoreCommune
+		case domain.ViaDistrict:
+			q.Communes[m.Commune.Code] = max(q.Communes[m.Commune.Code], domain.ScoreDistrict)
+		}
+	}
+	return q
+}
+
+// searchPage renders one page of hits with the buttons to the others.
+func (a *app) searchPage(c *bot.Ctx, text, nonce string, hits []domain.SearchHit, page int) bot.Reply {
+	if len(hits) == 0 {
+		return bot.Reply{Text: c.T("search.none", map[string]any{"Query": text})}
+	}
+	pages := (len(hits) + searchPageSize - 1) / searchPageSize
+	page = min(page, pages-1)
+	lines := []string{c.T("search.header", map[string]any{"Query": text, "Total": len(hits), "Page": page + 1, "Pages": pages})}
+	from := page * searchPageSize
+	for i, h := range hits[from:min(from+searchPageSize, len(hits))] {
+		lines = append(lines, a.searchLine(c, from+i+1, h))
+	}
+	r := bot.Reply{Text: strings.Join(lines, "\n\n")}
+	var row []bot.Button
+	if page > 0 {
+		row = append(row, bot.Button{Label: c.T("search.prev"), Data: cbSearch + "|" + nonce + "|" + strconv.Itoa(page-1)})
+	}
+	if page < pages-1 {
+		row = append(row, bot.Button{Label: c.T("search.next"), Data: cbSearch + "|" + nonce + "|" + strconv.Itoa(page+1)})
+	}
+	if len(row) > 0 {
+		r.Buttons = [][]bot.Button{row}
+	}
+	return r
+}
+
+// searchLine renders one hit.
+func (a *app) searchLine(c *bot.Ctx, n int, h domain.SearchHit) string {
+	s := h.Subject
+	if h.Product == nil {
+		phone := c.T("search.no_phone")
+		if s.Phone != "" {
+			phone = domain.FormatPhone(s.Phone)
+		}
+		return c.T("search.subject", map[string]any{
+			"N": n, "Name": s.Name, "Kind": c.T("subject_kind." + string(s.Kind)),
+			"Commune": a.searchCommuneName(s.CommuneCode), "Phone": phone, "Products": h.Products,
+		})
+	}
+	p := h.Product
+	stage := c.T("stage_short." + string(p.Stage))
+	if p.Stars > 0 {
+		stage = c.T("search.stars", map[string]any{"Stage": stage, "Stars": p.Stars})
+	}
+	return c.T("search.product", map[string]any{
+		"N": n, "Name": p.Name, "Code": p.Code, "Subject": s.Name,
+		"Commune": a.searchCommuneName(p.CommuneCode), "Stage": bot.HTML(stage),
+	})
+}
+
+// searchCommuneName returns the commune's name, or its code when unknown.
+func (a *app) searchCommuneName(code string) string {
+	if a.Places != nil {
+		if cm, ok := a.Places.Get(code); ok {
+			return cm.Name
+		}
+	}
+	return code
+}

@@ -1,0 +1,79 @@
+package handlers
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/ocop-tayninh/ocopbot/bot"
+	"github.com/ocop-tayninh/ocopbot/domain"
+)
+
+// cbSettings: "cd|t|<topic>" turns a kind of announcements on or off.
+const cbSettings = "cd"
+
+// settings is /caidat: which kinds of announcements the user receives.
+// Every bulk job leaves out those who turned its kind off.
+func (a *app) settings(ctx context.Context, c *bot.Ctx) error {
+	r, err := a.settingsReply(ctx, c)
+	if err != nil {
+		return err
+	}
+	return c.Send(ctx, r)
+}
+
+func (a *app) settingsReply(ctx context.Context, c *bot.Ctx) (bot.Reply, error) {
+	off, err := a.Jobs.Optouts(ctx, c.User.ID)
+	if err != nil {
+		return bot.Reply{}, domain.E("settings", domain.KindUnavailable, err)
+	}
+	var b strings.Builder
+	b.WriteString(c.T("settings.title"))
+	var rows [][]bot.Button
+	for _, t := range domain.Topics {
+		state := "settings.on"
+		if slices.Contains(off, t) {
+			state = "settings.off"
+		}
+		line := c.T(state, map[string]any{"Topic": c.T("settings.topic." + string(t))})
+		b.WriteString("\n" + line)
+		rows = append(rows, []bot.Button{{Label: line, Data: cbSettings + "|t|" + string(t)}})
+	}
+	b.WriteString("\n\n" + c.T("settings.hint"))
+	return bot.Reply{Text: b.String(), Buttons: rows}, nil
+}
+
+func (a *app) settingsButton(ctx context.Context, c *bot.Ctx) error {
+	_, act, arg := cut(c.Update.Callback.Data)
+	if act == "s" {
+		if err := c.Answer(ctx, "", false); err != nil {
+			return err
+		}
+		return a.settings(ctx, c)
+	}
+	topic := domain.Topic(arg)
+	if act != "t" || !topic.Valid() {
+		return c.Answer(ctx, c.T("common.stale_button"), false)
+	}
+	off, err := a.Jobs.Optouts(ctx, c.User.ID)
+	if err != nil {
+		return domain.E("settings", domain.KindUnavailable, err)
+	}
+	turnOff := !slices.Contains(off, topic)
+	if err := a.Jobs.SetOptout(ctx, c.User.ID, topic, turnOff); err != nil {
+		return domain.E("settings", domain.KindUnavailable, err)
+	}
+	note := "settings.turned_on"
+	if turnOff {
+		note = "settings.turned_off"
+	}
+	if err := c.Answer(ctx, c.T(note), false); err != nil {
+		return err
+	}
+	r, err := a.settingsReply(ctx, c)
+	if err != nil {
+		return err
+	}
+	r.Edit = c.Update.Callback.MessageID
+	return c.Send(ctx, r)
+}

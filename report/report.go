@@ -1,0 +1,162 @@
+// Package report makes what officers hand their leadership: the workbook of
+// subjects, products, history, events, figures and budget (/baocao and
+// `ocopbot export`), and the chart of the figures (/thongke).
+//
+// The workbook is a Vietnamese administrative document: its sheet names and
+// column headers are fixed Vietnamese (headers.go), whatever language the
+// officer chats in; the names of stages, kinds and channels come from the
+// locale files through Source.T.
+package report
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"time"
+
+	"github.com/ocop-tayninh/ocopbot/bot"
+	"github.com/ocop-tayninh/ocopbot/domain"
+	"github.com/ocop-tayninh/ocopbot/locales"
+)
+
+// Data lists the rows of the workbook over an area.
+type Data interface {
+	Subjects(ctx context.Context, area domain.Area) ([]domain.Subject, error)
+	Products(ctx context.Context, area domain.Area) ([]domain.Product, error)
+	DossierItems(ctx context.Context, area domain.Area) (map[int64]map[string]domain.DossierItem, error)
+	History(ctx context.Context, area domain.Area) ([]domain.StageChange, map[int64]string, error)
+}
+
+// Figures computes the counts behind the plan's figures over an area.
+type Figures interface {
+	Counts(ctx context.Context, area domain.Area, now time.Time) (domain.FigureCounts, error)
+}
+
+// Budget lists the disbursements recorded against the plan's budget.
+type Budget interface {
+	Disbursements(ctx context.Context) ([]domain.Disbursement, error)
+}
+
+// Attendance counts who attended a training event, for the "trained"
+// figure. communes limits the count (nil or empty: the whole province).
+type Attendance interface {
+	TrainedSubjects(ctx context.Context, communes []string) (int, error)
+	TrainedOfficers(ctx context.Context, communes []string) (int, error)
+}
+
+// Events lists the events and their attendance for the workbook's events
+// sheet, over an area.
+type Events interface {
+	EventAttendance(ctx context.Context, area domain.Area) ([]EventRow, error)
+}
+
+// EventRow is one person invited to or attending an event.
+type EventRow struct {
+	Event    string
+	Kind     string // in words
+	Starts   time.Time
+	Place    string
+	Person   string
+	Subject  string
+	Commune  string // code
+	RSVP     string // in words
+	Attended bool
+}
+
+// Source is everything the workbook and the figures read. Attendance and
+// Events are optional: nil until events exist, the "trained" figure shows
+// "no data" and the events sheet has its headers only.
+type Source struct {
+	Data       Data
+	Figures    Figures
+	Budget     Budget
+	Attendance Attendance // optional
+	Events     Events     // optional
+	Plan       *domain.Plan
+	Places     *domain.Places
+	Rules      *domain.Rulebooks
+	// T renders a message id in Vietnamese (stage, kind and channel names);
+	// nil loads the embedded locale files.
+	T func(id string) string
+}
+
+// Scope says what the workbook covers.
+type Scope struct {
+	// Communes limits it to these communes (a commune officer's); nil is the
+	// whole province, with the plan's area beside it in the figures.
+	Communes []string
+	// Now is the moment of the figures, in the province's time zone (the
+	// calendar day decides certificates and showrooms); zero is time.Now.
+	Now time.Time
+}
+
+// ColumnKind names a column of figures.
+type ColumnKind int
+
+const (
+	ColumnPlanArea ColumnKind = iota // the plan's area (communes of the former province)
+	ColumnProvince                   // the whole province
+	ColumnScope                      // a commune officer's communes
+)
+
+// Column is one area the figures are computed over.
+type Column struct {
+	Kind ColumnKind
+	Area domain.Area
+}
+
+// Columns returns the areas of the figures for a scope: the plan's area and
+// the province for the whole province, the communes themselves otherwise.
+func Columns(src Source, communes []string) []Column {
+	if communes != nil {
+		return []Column{{Kind: ColumnScope, Area: domain.Area{Communes: communes}}}
+	}
+	return []Column{
+		{Kind: ColumnPlanArea, Area: domain.Area{Communes: src.Plan.AreaCommunes(src.Places)}},
+		{Kind: ColumnProvince, Area: domain.Area{All: true}},
+	}
+}
+
+// Counts computes the figures' counts over an area, with the "trained"
+// ratio when attendance is known: subjects and officers who attended a
+// training over all subjects and officers of the area.
+func Counts(ctx context.Context, src Source, area domain.Area, now time.Time) (domain.FigureCounts, error) {
+	c, err := src.Figures.Counts(ctx, area, now)
+	if err != nil {
+		return c, err
+	}
+	if src.Attendance == nil {
+		return c, nil
+	}
+	var communes []string
+	if !area.All {
+		communes = area.Communes
+		if len(communes) == 0 {
+			c.Trained = &domain.Ratio{Den: c.Subjects + c.Officers}
+			return c, nil
+		}
+	}
+	subjects, err := src.Attendance.TrainedSubjects(ctx, communes)
+	if err != nil {
+		return c, err
+	}
+	officers, err := src.Attendance.TrainedOfficers(ctx, communes)
+	if err != nil {
+		return c, err
+	}
+	c.Trained = &domain.Ratio{Num: subjects + officers, Den: c.Subjects + c.Officers}
+	return c, nil
+}
+
+// VietnameseT returns a translator of message ids into Vietnamese from the
+// embedded locale files, for Source.T outside a conversation (ocopbot
+// export).
+func VietnameseT() (func(id string) string, error) { return translatorFrom(locales.FS) }
+
+func translatorFrom(fsys fs.FS) (func(id string) string, error) {
+	tr, err := bot.NewTranslator(fsys)
+	if err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	return func(id string) string { return tr.T(domain.LocaleVI, id, nil) }, nil
+}

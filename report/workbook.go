@@ -1,0 +1,610 @@
+package report
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/ocop-tayninh/ocopbot/domain"
+)
+
+// The sheets of the workbook, in order. The names are part of the format:
+// leadership templates refer to them.
+const (
+	SheetSubjects = "Chủ thể"
+	SheetProducts = "Sản phẩm"
+	SheetHistory  = "Lịch sử"
+	SheetEvents   = "Sự kiện & điểm danh"
+	SheetFigures  = "Chỉ tiêu"
+	SheetBudget   = "Ngân sách"
+)
+
+// Sheets lists the sheet names in order.
+var Sheets = []string{SheetSubjects, SheetProducts, SheetHistory, SheetEvents, SheetFigures, SheetBudget}
+
+// The fixed columns of each sheet; the products sheet adds one column per
+// dossier item of the rulebook in force.
+var (
+	subjectHeaders = []string{"STT", "Mã chủ thể", "Tên chủ thể", "Loại hình", "Người đại diện", "Điện thoại",
+		"Mã xã", "Xã, phường", "Tỉnh (trước 1/7/2025)", "Thuộc vùng kế hoạch", "Số ĐKKD", "Kênh bán hàng",
+		"Có kênh hiện đại", "Ngày đăng ký"}
+	productHeaders = []string{"STT", "Mã sản phẩm", "Tên sản phẩm", "Chủ thể", "Mã xã", "Xã, phường", "Ngành",
+		"Bộ sản phẩm", "Giai đoạn", "Số sao", "Điểm", "Số giấy chứng nhận", "Ngày cấp", "Ngày hết hạn",
+		"Bộ tiêu chí", "Nghề truyền thống", "Vùng nguyên liệu ổn định", "Kinh tế tuần hoàn, xanh", "Hồ sơ bắt buộc đã nộp"}
+	historyHeaders = []string{"STT", "Mã sản phẩm", "Tên sản phẩm", "Từ giai đoạn", "Đến giai đoạn", "Người thực hiện",
+		"Lý do", "Thời điểm"}
+	eventHeaders = []string{"STT", "Sự kiện", "Loại", "Bắt đầu", "Địa điểm", "Người", "Chủ thể", "Mã xã",
+		"Trả lời", "Có mặt"}
+	budgetHeaders = []string{"Hoạt động", "Nội dung", "Nguồn vốn", "Năm", "Kế hoạch (triệu đồng)",
+		"Đã chi (triệu đồng)", "Tỷ lệ đã chi (%)"}
+	disbursementHeaders = []string{"STT", "Hoạt động", "Năm", "Số tiền (triệu đồng)", "Ghi chú", "Người ghi",
+		"Thời điểm ghi"}
+)
+
+// Words the workbook writes in its cells.
+const (
+	yes          = "Có"
+	no           = "Không"
+	noData       = "Chưa có dữ liệu"
+	notApplied   = "—"
+	system       = "Hệ thống"
+	wholePeriod  = "Cả giai đoạn"
+	totalLabel   = "Tổng cộng"
+	yearTotal    = "Tổng năm %d"
+	activityAll  = "Cộng hoạt động %d"
+	byGroup      = "Sản phẩm theo ngành"
+	byStage      = "Sản phẩm theo giai đoạn"
+	byStars      = "Sản phẩm OCOP còn hiệu lực theo hạng sao"
+	byCommune    = "Sản phẩm theo xã, phường"
+	spentTitle   = "Các khoản đã chi"
+	unknownGroup = "Chưa rõ ngành"
+)
+
+// ColumnName is the Vietnamese name of a column of figures.
+func ColumnName(k ColumnKind) string {
+	switch k {
+	case ColumnPlanArea:
+		return "Vùng kế hoạch"
+	case ColumnProvince:
+		return "Toàn tỉnh"
+	}
+	return "Phạm vi được giao"
+}
+
+// Build makes the report workbook over a scope: subjects, products (one
+// column per dossier item of the rulebook in force), stage history, events
+// and attendance, the plan's figures against its targets, and the budget
+// beside what was spent.
+func Build(ctx context.Context, src Source, scope Scope) (*excelize.File, error) {
+	b, err := newBuilder(ctx, src, scope)
+	if err != nil {
+		return nil, err
+	}
+	f := excelize.NewFile()
+	b.f = f
+	ok := false
+	defer func() {
+		if !ok {
+			f.Close()
+		}
+	}()
+	for i, name := range Sheets {
+		if i == 0 {
+			if err := f.SetSheetName("Sheet1", name); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if _, err := f.NewSheet(name); err != nil {
+			return nil, err
+		}
+	}
+	steps := []func(context.Context) error{b.subjects, b.products, b.history, b.events, b.figures, b.budget}
+	for _, step := range steps {
+		if err := step(ctx); err != nil {
+			return nil, err
+		}
+	}
+	f.SetActiveSheet(0)
+	ok = true
+	return f, nil
+}
+
+type builder struct {
+	src     Source
+	scope   Scope
+	area    domain.Area
+	now     time.Time
+	t       func(string) string
+	current *domain.Rulebook
+	f       *excelize.File
+	bold    int
+}
+
+func newBuilder(ctx context.Context, src Source, scope Scope) (*builder, error) {
+	if src.Data == nil || src.Figures == nil || src.Budget == nil || src.Plan == nil || src.Places == nil || src.Rules == nil {
+		return nil, domain.Errorf("report.build", "incomplete source")
+	}
+	b := &builder{src: src, scope: scope, now: scope.Now, t: src.T}
+	if b.now.IsZero() {
+		b.now = time.Now()
+	}
+	if b.t == nil {
+		t, err := VietnameseT()
+		if err != nil {
+			return nil, err
+		}
+		b.t = t
+	}
+	b.area = domain.Area{All: true}
+	if scope.Communes != nil {
+		b.area = domain.Area{Communes: scope.Communes}
+	}
+	b.current = src.Rules.InForce(b.now)
+	if b.current == nil {
+		all := src.Rules.All()
+		b.current = all[len(all)-1]
+	}
+	return b, ctx.Err()
+}
+
+// row writes values from column A of a row (1-based).
+func (b *builder) row(sheet string, n int, values ...any) error {
+	cell, err := excelize.CoordinatesToCellName(1, n)
+	if err != nil {
+		return err
+	}
+	return b.f.SetSheetRow(sheet, cell, &values)
+}
+
+// header writes a bold header row and freezes the rows above the data.
+func (b *builder) header(sheet string, n int, headers []string, freeze bool) error {
+	vals := make([]any, len(headers))
+	for i, h := range headers {
+		vals[i] = h
+	}
+	if err := b.row(sheet, n, vals...); err != nil {
+		return err
+	}
+	if b.bold == 0 {
+		id, err := b.f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
+		if err != nil {
+			return err
+		}
+		b.bold = id
+	}
+	first, _ := excelize.CoordinatesToCellName(1, n)
+	last, _ := excelize.CoordinatesToCellName(max(len(headers), 1), n)
+	if err := b.f.SetCellStyle(sheet, first, last, b.bold); err != nil {
+		return err
+	}
+	if freeze {
+		lastCol, _ := excelize.ColumnNumberToName(max(len(headers), 1))
+		if err := b.f.SetColWidth(sheet, "A", lastCol, 18); err != nil {
+			return err
+		}
+		return b.f.SetPanes(sheet, &excelize.Panes{Freeze: true, YSplit: n, TopLeftCell: fmt.Sprintf("A%d", n+1), ActivePane: "bottomLeft"})
+	}
+	return nil
+}
+
+func (b *builder) date(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(b.now.Location()).Format("02/01/2006")
+}
+
+func (b *builder) moment(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(b.now.Location()).Format("02/01/2006 15:04")
+}
+
+func yesNo(v bool) string {
+	if v {
+		return yes
+	}
+	return no
+}
+
+func (b *builder) commune(code string) (name, province string, inPlan bool) {
+	c, ok := b.src.Places.Get(code)
+	if !ok {
+		return "", "", false
+	}
+	return c.Name, c.FormerProvince, b.src.Plan.InArea(c)
+}
+
+func (b *builder) subjects(ctx context.Context) error {
+	list, err := b.src.Data.Subjects(ctx, b.area)
+	if err != nil {
+		return err
+	}
+	if err := b.header(SheetSubjects, 1, subjectHeaders, true); err != nil {
+		return err
+	}
+	for i, s := range list {
+		name, prov, inPlan := b.commune(s.CommuneCode)
+		var channels []string
+		modern := false
+		for _, ch := range s.SalesChannels {
+			channels = append(channels, b.t("sales_channel."+string(ch)))
+			modern = modern || ch.Modern()
+		}
+		if err := b.row(SheetSubjects, i+2, i+1, s.ID, s.Name, b.t("subject_kind."+string(s.Kind)), s.Representative,
+			domain.FormatPhone(s.Phone), s.CommuneCode, name, prov, yesNo(inPlan), s.BusinessRegNo,
+			strings.Join(channels, "; "), yesNo(modern), b.date(s.CreatedAt)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (b *builder) products(ctx context.Context) error {
+	list, err := b.src.Data.Products(ctx, b.area)
+	if err != nil {
+		return err
+	}
+	items, err := b.src.Data.DossierItems(ctx, b.area)
+	if err != nil {
+		return err
+	}
+	subjects, err := b.src.Data.Subjects(ctx, domain.Area{All: true})
+	if err != nil {
+		return err
+	}
+	subjectName := map[int64]string{}
+	for _, s := range subjects {
+		subjectName[s.ID] = s.Name
+	}
+	headers := append([]string(nil), productHeaders...)
+	for _, it := range b.current.Items {
+		headers = append(headers, it.Short)
+	}
+	if err := b.header(SheetProducts, 1, headers, true); err != nil {
+		return err
+	}
+	for i, p := range list {
+		rules, ok := b.src.Rules.Get(p.Rulebook)
+		if !ok {
+			rules = b.current
+		}
+		group, set := "", ""
+		for _, r := range []*domain.Rulebook{rules, b.current} {
+			if ps, ok := r.Set(p.Set); ok {
+				set = ps.Name
+				if g, ok := r.Group(ps.Group); ok {
+					group = g.Name
+				}
+				break
+			}
+		}
+		name, _, _ := b.commune(p.CommuneCode)
+		var stars, score any = "", ""
+		if p.Stars > 0 {
+			stars = p.Stars
+		}
+		if p.Score > 0 {
+			score = p.Score
+		}
+		state := items[p.ID]
+		done, required := 0, 0
+		for _, it := range rules.Checklist(p.Set) {
+			if it.Kind.Required() {
+				required++
+				if state[it.ID].State.Counts() {
+					done++
+				}
+			}
+		}
+		vals := []any{i + 1, p.Code, p.Name, subjectName[p.SubjectID], p.CommuneCode, name, group, set,
+			b.t("stage_short." + string(p.Stage)), stars, score, p.CertNo, b.date(p.CertIssued), b.date(p.CertExpires),
+			p.Rulebook, p.Craft, yesNo(p.RawArea), yesNo(p.Circular), fmt.Sprintf("%d/%d", done, required)}
+		for _, it := range b.current.Items {
+			applies := it.AppliesTo(p.Set)
+			if own, ok := rules.Item(it.ID); ok {
+				applies = own.AppliesTo(p.Set)
+			}
+			switch st, ok := state[it.ID]; {
+			case !applies:
+				vals = append(vals, notApplied)
+			case ok:
+				vals = append(vals, b.t("item_state."+string(st.State)))
+			default:
+				vals = append(vals, b.t("item_state."+string(domain.ItemMissing)))
+			}
+		}
+		if err := b.row(SheetProducts, i+2, vals...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (b *builder) history(ctx context.Context) error {
+	changes, names, err := b.src.Data.History(ctx, b.area)
+	if err != nil {
+		return err
+	}
+	products, err := b.src.Data.Products(ctx, b.area)
+	if err != nil {
+		return err
+	}
+	byID := map[int64]domain.Product{}
+	for _, p := range products {
+		byID[p.ID] = p
+	}
+	if err := b.header(SheetHistory, 1, historyHeaders, true); err != nil {
+		return err
+	}
+	for i, h := range changes {
+		from := ""
+		if h.From != "" {
+			from = b.t("stage_short." + string(h.From))
+		}
+		who := system
+		if h.By != 0 {
+			who = names[h.By]
+			if who == "" {
+				who = fmt.Sprintf("#%d", h.By)
+			}
+		}
+		p := byID[h.ProductID]
+		if err := b.row(SheetHistory, i+2, i+1, p.Code, p.Name, from, b.t("stage_short."+string(h.To)), who, h.Reason, b.moment(h.At)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (b *builder) events(ctx context.Context) error {
+	if err := b.header(SheetEvents, 1, eventHeaders, true); err != nil {
+		return err
+	}
+	if b.src.Events == nil {
+		return nil
+	}
+	rows, err := b.src.Events.EventAttendance(ctx, b.area)
+	if err != nil {
+		return err
+	}
+	for i, r := range rows {
+		if err := b.row(SheetEvents, i+2, i+1, r.Event, r.Kind, b.moment(r.Starts), r.Place, r.Person, r.Subject,
+			r.Commune, r.RSVP, yesNo(r.Attended)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// TargetText writes a target the Vietnamese way: "100–120", "≥ 50%".
+func TargetText(t domain.Target) string {
+	unit := ""
+	if t.Unit == domain.UnitPercent {
+		unit = "%"
+	}
+	if t.Max > 0 && t.Max != t.Min {
+		return domain.FormatNumber(t.Min, 1) + "–" + domain.FormatNumber(t.Max, 1) + unit
+	}
+	return "≥ " + domain.FormatNumber(t.Min, 1) + unit
+}
+
+func (b *builder) figures(ctx context.Context) error {
+	cols := Columns(b.src, b.scope.Communes)
+	counts := make([]domain.FigureCounts, len(cols))
+	values := make([][]domain.FigureValue, len(cols))
+	for i, col := range cols {
+		c, err := Counts(ctx, b.src, col.Area, b.now)
+		if err != nil {
+			return err
+		}
+		counts[i], values[i] = c, b.src.Plan.Evaluate(c)
+	}
+	headers := []string{"STT", "Chỉ tiêu", "Mục tiêu"}
+	for _, col := range cols {
+		n := ColumnName(col.Kind)
+		headers = append(headers, n+": giá trị", n+": tử số", n+": mẫu số")
+	}
+	headers = append(headers, "Đạt mục tiêu ("+ColumnName(cols[0].Kind)+")", "Định nghĩa")
+	if err := b.header(SheetFigures, 1, headers, true); err != nil {
+		return err
+	}
+	r := 2
+	for i, t := range b.src.Plan.Targets {
+		vals := []any{i + 1, t.Label, TargetText(t)}
+		for c := range cols {
+			v := values[c][i]
+			switch {
+			case !v.Known:
+				vals = append(vals, noData, "", "")
+			case t.Unit == domain.UnitPercent:
+				vals = append(vals, math.Round(v.Value*10)/10, v.Num, v.Den)
+			default:
+				vals = append(vals, v.Value, "", "")
+			}
+		}
+		met := noData
+		if values[0][i].Known {
+			met = yesNo(values[0][i].Met)
+		}
+		vals = append(vals, met, t.Definition)
+		if err := b.row(SheetFigures, r, vals...); err != nil {
+			return err
+		}
+		r++
+	}
+
+	// Breakdowns, one table each, a column per area.
+	table := func(title string, rows [][]any) error {
+		r++
+		head := []string{title}
+		for _, col := range cols {
+			head = append(head, ColumnName(col.Kind))
+		}
+		if err := b.header(SheetFigures, r, head, false); err != nil {
+			return err
+		}
+		r++
+		for _, vals := range rows {
+			if err := b.row(SheetFigures, r, vals...); err != nil {
+				return err
+			}
+			r++
+		}
+		return nil
+	}
+	groups := make([][]domain.GroupCount, len(cols))
+	for c := range cols {
+		groups[c] = b.src.Rules.ByGroup(counts[c].BySet, b.now)
+	}
+	var rows [][]any
+	for _, g := range groups[len(cols)-1] {
+		name := g.Name
+		if g.Group == 0 {
+			name = unknownGroup
+		}
+		vals := []any{name}
+		for c := range cols {
+			n := 0
+			for _, x := range groups[c] {
+				if x.Group == g.Group {
+					n = x.N
+				}
+			}
+			vals = append(vals, n)
+		}
+		rows = append(rows, vals)
+	}
+	if err := table(byGroup, rows); err != nil {
+		return err
+	}
+	rows = nil
+	for _, st := range b.current.Stages {
+		vals := []any{b.t("stage_short." + string(st))}
+		for c := range cols {
+			vals = append(vals, counts[c].ByStage[st])
+		}
+		rows = append(rows, vals)
+	}
+	if err := table(byStage, rows); err != nil {
+		return err
+	}
+	rows = nil
+	for _, stars := range []int{3, 4, 5} {
+		vals := []any{fmt.Sprintf("%d sao", stars)}
+		for c := range cols {
+			vals = append(vals, counts[c].ByStars[stars])
+		}
+		rows = append(rows, vals)
+	}
+	if err := table(byStars, rows); err != nil {
+		return err
+	}
+	rows = nil
+	wide := counts[len(cols)-1].ByCommune
+	codes := make([]string, 0, len(wide))
+	for code := range wide {
+		codes = append(codes, code)
+	}
+	sort.Slice(codes, func(i, j int) bool {
+		if wide[codes[i]] != wide[codes[j]] {
+			return wide[codes[i]] > wide[codes[j]]
+		}
+		return codes[i] < codes[j]
+	})
+	for _, code := range codes {
+		name, _, _ := b.commune(code)
+		if name == "" {
+			name = code
+		}
+		vals := []any{name}
+		for c := range cols {
+			vals = append(vals, counts[c].ByCommune[code])
+		}
+		rows = append(rows, vals)
+	}
+	return table(byCommune, rows)
+}
+
+func (b *builder) budget(ctx context.Context) error {
+	spent, err := b.src.Budget.Disbursements(ctx)
+	if err != nil {
+		return err
+	}
+	plan := b.src.Plan.Budget
+	use := plan.Use(spent)
+	if err := b.header(SheetBudget, 1, budgetHeaders, true); err != nil {
+		return err
+	}
+	r := 2
+	line := func(activity any, name, source string, year any, l domain.BudgetLine) error {
+		var share any = ""
+		if s, ok := l.Share(); ok {
+			share = math.Round(s*1000) / 10
+		}
+		err := b.row(SheetBudget, r, activity, name, source, year, l.Planned.Millions(), l.Spent.Millions(), share)
+		r++
+		return err
+	}
+	for _, a := range plan.Activities {
+		for _, y := range plan.Years() {
+			l := use.Cells[[2]int{a.ID, y}]
+			if l.Planned == 0 && l.Spent == 0 {
+				continue
+			}
+			if err := line(a.ID, a.Name, a.Source, y, l); err != nil {
+				return err
+			}
+		}
+		if err := line(fmt.Sprintf(activityAll, a.ID), a.Name, a.Source, wholePeriod, use.ByActivity[a.ID]); err != nil {
+			return err
+		}
+	}
+	for _, y := range plan.Years() {
+		if err := line(fmt.Sprintf(yearTotal, y), "", "", y, use.ByYear[y]); err != nil {
+			return err
+		}
+	}
+	if err := line(totalLabel, "", "", wholePeriod, use.Total); err != nil {
+		return err
+	}
+
+	r++
+	if err := b.row(SheetBudget, r, spentTitle); err != nil {
+		return err
+	}
+	r++
+	if err := b.header(SheetBudget, r, disbursementHeaders, false); err != nil {
+		return err
+	}
+	var ids []int64
+	for _, d := range spent {
+		ids = append(ids, d.By)
+	}
+	names := map[int64]string{}
+	if un, ok := b.src.Data.(interface {
+		UserNames(ctx context.Context, ids []int64) (map[int64]string, error)
+	}); ok {
+		if names, err = un.UserNames(ctx, ids); err != nil {
+			return err
+		}
+	}
+	for i, d := range spent {
+		r++
+		who := names[d.By]
+		if who == "" {
+			who = fmt.Sprintf("#%d", d.By)
+		}
+		if err := b.row(SheetBudget, r, i+1, d.Activity, d.Year, d.Amount.Millions(), d.Note, who, b.moment(d.At)); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,190 @@
+package report_test
+
+import (
+	"bytes"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/ocop-tayninh/ocopbot/domain"
+	"github.com/ocop-tayninh/ocopbot/report"
+	"github.com/ocop-tayninh/ocopbot/storage/sqlite"
+)
+
+// fixture is a database with two subjects and three products, one subject
+// in the plan's area (old Tây Ninh) and one outside it (old Long An).
+func fixture(t *testing.T) (report.Source, time.Time, string) {
+	t.Helper()
+	ctx := t.Context()
+	loc := time.FixedZone("ICT", 7*3600)
+	now := time.Date(2026, 6, 15, 9, 0, 0, 0, loc)
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "ocop.db"), func() time.Time { return now })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	places, err := domain.DefaultPlaces()
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := domain.DefaultPlan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules, err := domain.DefaultRulebooks()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inside, outside string
+	for _, c := range places.All() {
+		if plan.InArea(c) && inside == "" {
+			inside = c.Code
+		}
+		if !plan.InArea(c) && outside == "" {
+			outside = c.Code
+		}
+	}
+	subjects, products := sqlite.NewSubjectStore(db), sqlite.NewProductStore(db)
+	s1 := domain.Subject{Kind: domain.KindCooperative, Name: "HTX Bánh tráng Trảng Bàng", Phone: "+84912345678",
+		CommuneCode: inside, SalesChannels: []domain.SalesChannel{domain.ChannelSupermarket}}
+	s2 := domain.Subject{Kind: domain.KindSME, Name: "Công ty Mật ong Bảo An", CommuneCode: outside}
+	for _, s := range []*domain.Subject{&s1, &s2} {
+		if err := subjects.Create(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, p := range []domain.Product{
+		{SubjectID: s1.ID, Name: "Bánh tráng phơi sương", Set: 6, Rulebook: "qd26-2026", Stage: domain.StageRecognised, Stars: 4,
+			Score: 72.5, CertNo: "12/QĐ-UBND", CertIssued: now.AddDate(-1, 0, 0), CertExpires: now.AddDate(2, 0, 0), Craft: "bánh tráng"},
+		{SubjectID: s1.ID, Name: "Muối tôm", Set: 10, Rulebook: "qd26-2026", Stage: domain.StagePreparing},
+		{SubjectID: s2.ID, Name: "Mật ong", Set: 4, Rulebook: "qd26-2026", Stage: domain.StageIdea},
+	} {
+		if err := products.Create(ctx, &p, "", "80"); err != nil {
+			t.Fatal(err)
+		}
+		if p.Stage == domain.StagePreparing {
+			if err := sqlite.NewDossierStore(db).SetState(ctx, p.ID, "mau01", domain.ItemSent, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	budget := sqlite.NewBudgetStore(db)
+	if err := budget.AddDisbursement(ctx, &domain.Disbursement{Activity: 2, Year: 2024, Amount: domain.MillionsOf(927), Note: "Điểm bán", By: 1}); err != nil {
+		t.Fatal(err)
+	}
+	src := report.Source{Data: sqlite.NewReportStore(db), Figures: sqlite.NewFigureStore(db), Budget: budget,
+		Plan: plan, Places: places, Rules: rules}
+	return src, now, inside
+}
+
+func rows(t *testing.T, f *excelize.File, sheet string) [][]string {
+	t.Helper()
+	r, err := f.GetRows(sheet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func TestBuildWorkbook(t *testing.T) {
+	src, now, inside := fixture(t)
+	f, err := report.Build(t.Context(), src, report.Scope{Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Round-trip through bytes: what officers receive opens with excelize.
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	f, err = excelize.OpenReader(&buf)
+	if err != nil {
+		t.Fatalf("the workbook does not open: %v", err)
+	}
+	defer f.Close()
+	if got := f.GetSheetList(); len(got) != len(report.Sheets) {
+		t.Fatalf("sheets %v, want %v", got, report.Sheets)
+	} else {
+		for i := range got {
+			if got[i] != report.Sheets[i] {
+				t.Errorf("sheet %d = %q, want %q", i, got[i], report.Sheets[i])
+			}
+		}
+	}
+	subjects := rows(t, f, report.SheetSubjects)
+	if len(subjects) != 3 || subjects[0][2] != "Tên chủ thể" || subjects[1][3] != "Hợp tác xã" || subjects[1][9] != "Có" {
+		t.Errorf("subjects sheet: %q", subjects)
+	}
+	products := rows(t, f, report.SheetProducts)
+	rules, _ := src.Rules.Get("qd26-2026")
+	if len(products) != 4 {
+		t.Fatalf("products sheet has %d rows, want 1 header + 3", len(products))
+	}
+	if want := 19 + len(rules.Items); len(products[0]) != want {
+		t.Errorf("products header has %d columns, want %d (one per dossier item)", len(products[0]), want)
+	}
+	if products[1][2] != "Bánh tráng phơi sương" || products[1][9] != "4" || products[1][10] != "72.5" {
+		t.Errorf("product row: %q", products[1])
+	}
+	// Mẫu 01 of the second product was sent.
+	col := -1
+	for i, h := range products[0] {
+		if h == "Mẫu 01" {
+			col = i
+		}
+	}
+	if col < 0 || products[2][col] != "đã gửi tệp" || products[3][col] != "còn thiếu" {
+		t.Errorf("Mẫu 01 column %d: %q / %q", col, products[2], products[3])
+	}
+	if h := rows(t, f, report.SheetHistory); len(h) != 4 {
+		t.Errorf("history has %d rows, want 1 + 3 creations", len(h))
+	}
+	if e := rows(t, f, report.SheetEvents); len(e) != 1 || e[0][1] != "Sự kiện" {
+		t.Errorf("events sheet (no events yet): %q", e)
+	}
+	fig := rows(t, f, report.SheetFigures)
+	if len(fig) < 1+len(src.Plan.Targets) || fig[1][1] != "Sản phẩm OCOP từ 3 sao còn hiệu lực" ||
+		fig[1][3] != "1" || fig[1][6] != "1" {
+		t.Errorf("figures sheet: %q", fig[:3])
+	}
+	for _, r := range fig[1 : 1+len(src.Plan.Targets)] {
+		if r[1] == "Chủ thể và cán bộ được tập huấn" && r[3] != "Chưa có dữ liệu" {
+			t.Errorf("trained without events: %q", r)
+		}
+	}
+	budget := rows(t, f, report.SheetBudget)
+	var total, spent []string
+	for _, r := range budget {
+		if len(r) > 0 && r[0] == "Tổng cộng" {
+			total = r
+		}
+		if len(r) > 4 && r[0] == "1" && r[4] == "Điểm bán" {
+			spent = r
+		}
+	}
+	if total == nil || total[4] != "41692" || total[5] != "927" {
+		t.Errorf("budget total row: %q", total)
+	}
+	if spent == nil || spent[3] != "927" {
+		t.Errorf("disbursement row missing: %q", budget)
+	}
+
+	// A commune officer's workbook holds their commune only.
+	f2, err := report.Build(t.Context(), src, report.Scope{Communes: []string{inside}, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f2.Close()
+	if n := len(rows(t, f2, report.SheetProducts)); n != 3 {
+		t.Errorf("scoped products sheet has %d rows, want 1 + 2", n)
+	}
+	if n := len(rows(t, f2, report.SheetSubjects)); n != 2 {
+		t.Errorf("scoped subjects sheet has %d rows, want 1 + 1", n)
+	}
+	if fig := rows(t, f2, report.SheetFigures); fig[0][3] != "Phạm vi được giao: giá trị" {
+		t.Errorf("scoped figures header: %q", fig[0])
+	}
+}

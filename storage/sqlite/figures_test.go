@@ -1,0 +1,256 @@
+package sqlite_test
+
+import (
+	"reflect"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/ocop-tayninh/ocopbot/domain"
+	"github.com/ocop-tayninh/ocopbot/storage/sqlite"
+)
+
+// figureData builds a small synthetic province: communes A1 and A2 are in
+// the plan's area, L1 is outside it. The expected figures are counted by
+// hand in TestFigureCounts from the comments here.
+func figureData(t *testing.T, db *sqlite.DB, now time.Time) {
+	t.Helper()
+	ctx := t.Context()
+	subjects := sqlite.NewSubjectStore(db)
+	products := sqlite.NewProductStore(db)
+	subject := func(kind domain.SubjectKind, commune string, channels ...domain.SalesChannel) int64 {
+		s := domain.Subject{Kind: kind, Name: string(kind) + " " + commune, CommuneCode: commune, SalesChannels: channels}
+		if err := subjects.Create(ctx, &s); err != nil {
+			t.Fatal(err)
+		}
+		return s.ID
+	}
+	valid, expired := now.AddDate(1, 0, 0), now.AddDate(0, 0, -1)
+	product := func(p domain.Product, commune string, moves ...domain.Stage) {
+		t.Helper()
+		p.Name, p.Rulebook = "SP", "qd26-2026"
+		if err := products.Create(ctx, &p, commune, "80"); err != nil {
+			t.Fatal(err)
+		}
+		from := p.Stage
+		for _, to := range moves {
+			if _, err := products.MoveStage(ctx, p.ID, from, to, 0, "", nil); err != nil {
+				t.Fatal(err)
+			}
+			from = to
+		}
+	}
+	s1 := subject(domain.KindCooperative, "A1", domain.ChannelSupermarket, domain.ChannelMarket) // modern
+	s2 := subject(domain.KindSME, "A1", domain.ChannelOwnShop)                                   // not modern
+	s3 := subject(domain.KindHousehold, "A2", domain.ChannelEcommerce)                           // modern
+	s4 := subject(domain.KindCooperative, "L1")                                                  // no channel
+	s5 := subject(domain.KindFarm, "L1", domain.ChannelConvenience)                              // modern
+
+	// p1: 4★ valid, re-evaluated and recognised again: recognised, rated,
+	// upgraded; circular on a raw-material area (s1 counts as circular).
+	product(domain.Product{SubjectID: s1, Set: 6, Stage: domain.StageRecognised, Stars: 4, Score: 75, CertNo: "1",
+		CertExpires: valid, Craft: "Làng nghề bánh tráng Trảng Bàng", Circular: true, RawArea: true},
+		"A1", domain.StageReevaluation, domain.StageRecognised)
+	// p2: 3★ whose certificate expired yesterday: rated, not recognised.
+	product(domain.Product{SubjectID: s1, Set: 10, Stage: domain.StageRecognised, Stars: 3, CertNo: "2",
+		CertExpires: expired, Craft: "muối tôm"}, "A1")
+	// p3: 4★ valid, upgrade sent to the central level: recognised, central,
+	// rated, not upgraded (not recognised again yet).
+	product(domain.Product{SubjectID: s2, Set: 6, Stage: domain.StageRecognised, Stars: 4, Score: 92, CertNo: "3",
+		CertExpires: valid}, "A1", domain.StageUpgrade, domain.StageCentral)
+	// p4: an idea; circular but no raw-material area (s3 is not circular).
+	product(domain.Product{SubjectID: s3, Set: 1, Stage: domain.StageIdea, Circular: true}, "A2")
+	// p5: 5★ valid (outside the plan's area): recognised, central, rated;
+	// circular on a raw-material area.
+	product(domain.Product{SubjectID: s4, Set: 14, Stage: domain.StageRecognised, Stars: 5, Score: 93, CertNo: "5",
+		CertExpires: valid, Craft: "Lò rèn Long Khánh", Circular: true, RawArea: true}, "L1")
+	// p6: 3★ revoked (outside the area): rated only.
+	product(domain.Product{SubjectID: s5, Set: 21, Stage: domain.StageRecognised, Stars: 3, CertNo: "6",
+		CertExpires: valid}, "L1", domain.StageRevoked)
+
+	// Officers: one scoped to A2, one for the province; a producer.
+	users := sqlite.NewUserStore(db)
+	for i, role := range []domain.Role{domain.RoleCommuneOfficer, domain.RoleProvinceOfficer, domain.RoleProducer} {
+		u, err := users.Touch(ctx, "telegram", string(rune('a'+i)), "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := users.Grant(ctx, 0, u.ID, role, []string{"A2"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	showrooms := sqlite.NewShowroomStore(db)
+	for _, day := range []time.Time{now.AddDate(0, -7, 0), now.AddDate(0, 1, 0)} { // one open, one to open next month
+		if err := showrooms.AddShowroom(ctx, &domain.Showroom{Name: "Điểm OCOP", Address: "Tây Ninh", Opened: day, By: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestFigureCounts(t *testing.T) {
+	c := newClock()
+	db, _ := open(t, c)
+	now := c.Now()
+	figureData(t, db, now)
+	figures := sqlite.NewFigureStore(db)
+
+	count := func(a domain.Area) domain.FigureCounts {
+		t.Helper()
+		got, err := figures.Counts(t.Context(), a, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sort.Strings(got.CraftTexts)
+		return got
+	}
+	setCounts := func(sets ...int) []domain.SetCount { // set, n, set, n...
+		var out []domain.SetCount
+		for i := 0; i < len(sets); i += 2 {
+			out = append(out, domain.SetCount{Rulebook: "qd26-2026", Set: sets[i], N: sets[i+1]})
+		}
+		return out
+	}
+
+	plan := count(domain.Area{Communes: []string{"A1", "A2"}})
+	want := domain.FigureCounts{
+		Products: 4, Recognised: 2, Central: 1, Rated: 3, Upgraded: 1,
+		Subjects: 3, Cooperatives: 1, SMEs: 1, Circular: 1, Modern: 2, Officers: 1,
+		CraftTexts: []string{"Làng nghề bánh tráng Trảng Bàng"}, Showrooms: 1,
+		ByCommune: map[string]int{"A1": 3, "A2": 1},
+		BySet:     setCounts(1, 1, 6, 2, 10, 1),
+		ByStage:   map[domain.Stage]int{domain.StageRecognised: 2, domain.StageCentral: 1, domain.StageIdea: 1},
+		ByStars:   map[int]int{4: 2},
+	}
+	if !reflect.DeepEqual(plan, want) {
+		t.Errorf("plan area:\n got %+v\nwant %+v", plan, want)
+	}
+
+	all := count(domain.Area{All: true})
+	want = domain.FigureCounts{
+		Products: 6, Recognised: 3, Central: 2, Rated: 5, Upgraded: 1,
+		Subjects: 5, Cooperatives: 2, SMEs: 1, Circular: 2, Modern: 3, Officers: 2,
+		CraftTexts: []string{"Làng nghề bánh tráng Trảng Bàng", "Lò rèn Long Khánh"}, Showrooms: 1,
+		ByCommune: map[string]int{"A1": 3, "A2": 1, "L1": 2},
+		BySet:     setCounts(1, 1, 6, 2, 10, 1, 14, 1, 21, 1),
+		ByStage: map[domain.Stage]int{domain.StageRecognised: 3, domain.StageCentral: 1, domain.StageIdea: 1,
+			domain.StageRevoked: 1},
+		ByStars: map[int]int{4: 2, 5: 1},
+	}
+	if !reflect.DeepEqual(all, want) {
+		t.Errorf("province:\n got %+v\nwant %+v", all, want)
+	}
+
+	// A commune officer of A2 sees A2 only.
+	scoped := count(domain.Area{Communes: []string{"A1", "A2"}}.Intersect(domain.Area{Communes: []string{"A2", "L9"}}))
+	if scoped.Products != 1 || scoped.Subjects != 1 || scoped.Modern != 1 || scoped.Cooperatives != 0 ||
+		scoped.Recognised != 0 || scoped.Rated != 0 || scoped.ByCommune["A2"] != 1 || len(scoped.ByCommune) != 1 {
+		t.Errorf("scoped to A2: %+v", scoped)
+	}
+
+	// An area without communes has nothing: shares are "no data", not 0%.
+	empty := count(domain.Area{Communes: []string{}})
+	if empty.Products != 0 || empty.Subjects != 0 || empty.Rated != 0 || empty.Officers != 0 || empty.Showrooms != 1 {
+		t.Errorf("empty area: %+v", empty)
+	}
+	p, err := domain.DefaultPlan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range p.Evaluate(empty) {
+		switch v.Target.Key {
+		case domain.TargetRecognised, domain.TargetCentral, domain.TargetShowrooms:
+			if !v.Known {
+				t.Errorf("%s: a count is always known", v.Target.Key)
+			}
+		case domain.TargetCrafts:
+			if !v.Known || v.Value != 0 {
+				t.Errorf("crafts over the plan's list: %+v", v)
+			}
+		default:
+			if v.Known {
+				t.Errorf("%s over nothing = %v, want no data", v.Target.Key, v.Value)
+			}
+		}
+	}
+
+	// The plan area's figures against the plan, by hand: upgraded 1/3,
+	// HTX 1/3, SMEs 1/3, circular 1/3, modern 2/3, crafts 1 of 6.
+	shares := map[string][2]int{}
+	for _, v := range p.Evaluate(plan) {
+		shares[v.Target.Key] = [2]int{v.Num, v.Den}
+		if v.Target.Key == domain.TargetTrained && v.Known {
+			t.Error("trained must be no data without attendance")
+		}
+	}
+	for key, w := range map[string][2]int{domain.TargetUpgraded: {1, 3}, domain.TargetCooperatives: {1, 3},
+		domain.TargetSMEs: {1, 3}, domain.TargetCircular: {1, 3}, domain.TargetModernChannels: {2, 3},
+		domain.TargetCrafts: {1, 6}} {
+		if shares[key] != w {
+			t.Errorf("%s = %v, want %v", key, shares[key], w)
+		}
+	}
+}
+
+func TestBudgetAndShowrooms(t *testing.T) {
+	c := newClock()
+	db, _ := open(t, c)
+	ctx := t.Context()
+	budget := sqlite.NewBudgetStore(db)
+	d := domain.Disbursement{Activity: 2, Year: 2024, Amount: domain.MillionsOf(1500.5), Note: "Dự án điểm bán'); DROP TABLE disbursements;--", By: 7}
+	if err := budget.AddDisbursement(ctx, &d); err != nil {
+		t.Fatal(err)
+	}
+	if d.ID == 0 || !d.At.Equal(c.Now()) {
+		t.Errorf("AddDisbursement set %+v", d)
+	}
+	wantKind(t, budget.AddDisbursement(ctx, &domain.Disbursement{Activity: 1, Year: 2024, Amount: -1}), domain.KindInvalid)
+	list, err := budget.Disbursements(ctx)
+	if err != nil || len(list) != 1 || list[0] != d {
+		t.Fatalf("Disbursements = %+v, %v; want %+v", list, err, d)
+	}
+
+	rooms := sqlite.NewShowroomStore(db)
+	opened := time.Date(2025, 3, 8, 0, 0, 0, 0, time.FixedZone("ICT", 7*3600))
+	r := domain.Showroom{Name: "Điểm giới thiệu sản phẩm OCOP", Address: "Phường Tân Ninh", Opened: opened, By: 7}
+	if err := rooms.AddShowroom(ctx, &r); err != nil {
+		t.Fatal(err)
+	}
+	wantKind(t, rooms.AddShowroom(ctx, &domain.Showroom{Name: "x"}), domain.KindInvalid)
+	got, err := rooms.Showrooms(ctx)
+	if err != nil || len(got) != 1 || got[0].Opened.Format("02/01/2006") != "08/03/2025" || got[0].Name != r.Name {
+		t.Fatalf("Showrooms = %+v, %v", got, err)
+	}
+}
+
+func TestReportRows(t *testing.T) {
+	c := newClock()
+	db, _ := open(t, c)
+	figureData(t, db, c.Now())
+	rep := sqlite.NewReportStore(db)
+	ctx := t.Context()
+	area := domain.Area{Communes: []string{"A1", "A2"}}
+	subs, err := rep.Subjects(ctx, area)
+	if err != nil || len(subs) != 3 || len(subs[0].SalesChannels) != 2 {
+		t.Fatalf("Subjects = %+v, %v", subs, err)
+	}
+	prods, err := rep.Products(ctx, area)
+	if err != nil || len(prods) != 4 {
+		t.Fatalf("Products = %d, %v", len(prods), err)
+	}
+	hist, _, err := rep.History(ctx, domain.Area{All: true})
+	// 6 creations, p1 two moves, p3 two moves, p6 one move.
+	if err != nil || len(hist) != 11 {
+		t.Fatalf("History = %d, %v", len(hist), err)
+	}
+	if err := sqlite.NewDossierStore(db).SetState(ctx, prods[0].ID, "mau01", domain.ItemSent, ""); err != nil {
+		t.Fatal(err)
+	}
+	items, err := rep.DossierItems(ctx, area)
+	if err != nil || items[prods[0].ID]["mau01"].State != domain.ItemSent {
+		t.Fatalf("DossierItems = %+v, %v", items, err)
+	}
+	if items, _ := rep.DossierItems(ctx, domain.Area{Communes: []string{"L1"}}); len(items) != 0 {
+		t.Errorf("items outside the area: %+v", items)
+	}
+}
