@@ -235,6 +235,11 @@ func (a *app) telegram(ctx context.Context) error {
 		defer wg.Done()
 		_ = worker.Run(ctx)
 	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		a.housekeeping(ctx, time.Hour)
+	}()
 	a.runBulk(ctx, &wg)
 	if cfg.WebhookURL == "" {
 		wg.Add(1)
@@ -309,6 +314,34 @@ func (a *app) healthz(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	io.WriteString(w, "ok\n")
+}
+
+// inboxKeep is how long handled updates stay in the inbox (de-duplication
+// of late re-deliveries is kept by the offset and the dedup marks).
+const inboxKeep = 7 * 24 * time.Hour
+
+// housekeeping prunes handled updates and, for the embedded store,
+// expired keys, every interval until ctx ends.
+func (a *app) housekeeping(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if n, err := a.inbox.Prune(ctx, a.now().Add(-inboxKeep)); err != nil && ctx.Err() == nil {
+			a.log.Warn("housekeeping: inbox", "err", err)
+		} else if n > 0 {
+			a.log.Info("housekeeping: inbox pruned", "rows", n)
+		}
+		if kv, ok := a.kv.(*sqlite.KV); ok {
+			if _, err := kv.PurgeExpired(ctx); err != nil && ctx.Err() == nil {
+				a.log.Warn("housekeeping: kv", "err", err)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // officerMenus gives every officer's chat (and the configured admins') the
