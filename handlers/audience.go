@@ -163,6 +163,20 @@ func (a *app) audienceOf(f *bot.Form) domain.Audience {
 	return au
 }
 
+// checkAudience refuses an audience left incomplete (a kind changed on
+// the confirmation screen without its details).
+func checkAudience(au domain.Audience) error {
+	switch {
+	case au.Kind == domain.AudienceCommunes && len(au.Communes) == 0:
+		return domain.Invalid("aud.check", "aud.communes_invalid")
+	case au.Kind == domain.AudienceGroups && len(au.Sets) == 0:
+		return domain.Invalid("aud.check", "form.pick_at_least_one")
+	case au.Kind == domain.AudienceStage && au.Stage == "":
+		return domain.Invalid("aud.check", "form.choose_listed")
+	}
+	return nil
+}
+
 // setsOfGroups returns the product sets of groups under every rulebook, so
 // that products filed under an older rulebook are found too.
 func (a *app) setsOfGroups(groups []int) []int {

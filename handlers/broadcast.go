@@ -97,7 +97,7 @@ func (a *app) draftText(next bot.HandlerFunc) bot.HandlerFunc {
 		if c.Update.Kind != bot.KindText {
 			return c.Send(ctx, bot.Reply{Text: c.T("ann.content_expected"), Buttons: draftButtons(c)})
 		}
-		in := domain.Clean(c.Update.Text)
+		in := cleanParagraphs(c.Update.Text)
 		switch domain.Fold(in) {
 		case "xong", "done":
 			return a.finishDraft(ctx, c)
@@ -148,12 +148,33 @@ func (a *app) draftFile(next bot.HandlerFunc) bot.HandlerFunc {
 			}
 			d.Document, d.Photo = f.ID, ""
 		}
-		if caption := domain.Clean(c.Update.Text); caption != "" {
+		if caption := cleanParagraphs(c.Update.Text); caption != "" {
 			return a.addText(ctx, c, d, caption)
 		}
 		a.saveDraft(c, d)
 		return c.Send(ctx, bot.Reply{Text: c.T("ann.added_file"), Buttons: draftButtons(c)})
 	}
+}
+
+// cleanParagraphs cleans each line of an officer's text (see
+// domain.Clean) but keeps its line breaks, and at most one blank line
+// between paragraphs: long announcements are split there.
+func cleanParagraphs(s string) string {
+	var out []string
+	blank := false
+	for _, line := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n") {
+		line = domain.Clean(line)
+		if line == "" {
+			blank = len(out) > 0
+			continue
+		}
+		if blank {
+			out = append(out, "")
+			blank = false
+		}
+		out = append(out, line)
+	}
+	return strings.Join(out, "\n")
 }
 
 // announceButton handles the draft's "Xong" and "Hủy".
@@ -207,6 +228,9 @@ func (a *app) saveAnnouncement(ctx context.Context, c *bot.Ctx, f *bot.Form) err
 		return domain.Invalid("ann.save", "ann.empty")
 	}
 	aud := a.audienceOf(f)
+	if err := checkAudience(aud); err != nil {
+		return err
+	}
 	n, err := a.Jobs.CountAudience(ctx, aud, domain.TopicGeneral, c.User.ID)
 	if err != nil {
 		return domain.E("ann.save", domain.KindUnavailable, err)

@@ -85,6 +85,14 @@ func (a *app) registerEvents(e *bot.Engine) {
 	e.Command(bot.Command{Name: "/caidat", Aliases: []string{"/settings"}, Menu: "menu.caidat", Handle: a.settings})
 	// /start with a check-in or event payload; anything else as before.
 	e.Command(bot.Command{Name: "/start", Handle: a.startWithPayload})
+	// /huy also drops an announcement being written.
+	e.Command(bot.Command{Name: "/huy", Aliases: []string{"/cancel"}, Handle: func(ctx context.Context, c *bot.Ctx) error {
+		if c.Session.Get(keyDraft) != "" && c.Session.Active == "" {
+			c.Session.Put(keyDraft, "")
+			return c.Say(ctx, "ann.dropped")
+		}
+		return a.cancel(ctx, c)
+	}})
 	e.Callback(cbEvent, false, a.eventButton)
 	e.Callback(cbEventOfficer, true, a.eventOfficerButton)
 	e.Callback(bulk.CancelPrefix, true, a.cancelJobButton)
@@ -354,6 +362,9 @@ func (a *app) saveEvent(ctx context.Context, c *bot.Ctx, f *bot.Form) error {
 		return domain.Invalid("ev.save", "ev.when_past")
 	}
 	aud := a.audienceOf(f)
+	if err := checkAudience(aud); err != nil {
+		return err
+	}
 	n, err := a.Jobs.CountAudience(ctx, aud, kind.Topic(), c.User.ID)
 	if err != nil {
 		return domain.E("ev.save", domain.KindUnavailable, err)

@@ -119,15 +119,33 @@ func (a *app) figures(ctx context.Context, c *bot.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// Draw the chart while the text goes out.
+	type drawn struct {
+		png []byte
+		err error
+	}
+	chart := make(chan drawn, 1)
+	spec := a.figuresChart(c, fs, now)
+	go func() {
+		png, err := spec.PNG()
+		chart <- drawn{png, err}
+	}()
 	text := a.figuresText(c, fs, now)
 	buttons := [][]bot.Button{{{Label: c.T("figures.button_definitions"), Data: cbFigures + "|def"}}}
 	if err := c.Send(ctx, bot.Reply{Text: text, Buttons: buttons}); err != nil {
+		<-chart
 		return err
 	}
-	png, err := a.figuresChart(c, fs, now).PNG()
-	if err != nil {
-		return domain.E("figures.chart", domain.KindInternal, err)
+	var d drawn
+	select {
+	case d = <-chart:
+	case <-ctx.Done():
+		return domain.E("figures.chart", domain.KindUnavailable, ctx.Err())
 	}
+	if d.err != nil {
+		return domain.E("figures.chart", domain.KindInternal, d.err)
+	}
+	png := d.png
 	return c.Send(ctx, bot.Reply{
 		Photo: &bot.Attachment{Name: "thong-ke-ocop-" + now.Format("2006-01-02") + ".png", Data: png},
 		Text:  c.T("figures.chart_caption", map[string]any{"Date": a.date(now)}),

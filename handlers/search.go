@@ -52,7 +52,9 @@ func (a *app) search(ctx context.Context, c *bot.Ctx) error {
 	if err != nil {
 		return domain.E("handlers.search", domain.KindUnavailable, err)
 	}
-	nonce := strconv.FormatInt(a.now().UnixNano()%(36*36*36*36), 36)
+	// A new nonce for every search, so that older page buttons go stale.
+	prev, _ := strconv.ParseInt(c.Session.Get(sessSearchNonce), 36, 64)
+	nonce := strconv.FormatInt((prev+1)%(36*36*36*36), 36)
 	c.Session.Put(sessSearchQuery, text)
 	c.Session.Put(sessSearchNonce, nonce)
 	return c.Send(ctx, a.searchPage(c, text, nonce, hits, 0))

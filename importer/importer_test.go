@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
@@ -8,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/xuri/excelize/v2"
 
 	"github.com/ocop-tayninh/ocopbot/domain"
 )
@@ -324,4 +327,35 @@ func FuzzRead(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Row numbers in a workbook are the sheet's, blank rows included.
+func TestXLSXRowNumbers(t *testing.T) {
+	f := excelize.NewFile()
+	defer f.Close()
+	head := strings.Split(strings.TrimSpace(goodHeader), ",")
+	row := strings.Split(strings.TrimSpace(goodRow), ",")
+	for i, v := range head {
+		cell, _ := excelize.CoordinatesToCellName(i+1, 1)
+		f.SetCellValue("Sheet1", cell, v)
+	}
+	for i, v := range row {
+		cell, _ := excelize.CoordinatesToCellName(i+1, 4)
+		f.SetCellValue("Sheet1", cell, v)
+	}
+	f.SetCellValue("Sheet1", "B6", "tổ hợp tác") // row 6 lacks everything else
+	var buf bytes.Buffer
+	if _, err := f.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Read(&buf, "x.xlsx", testEnv(t))
+	var re *RejectedError
+	if !errors.As(err, &re) {
+		t.Fatalf("err = %v", err)
+	}
+	for _, p := range re.Problems {
+		if p.Line != 6 {
+			t.Errorf("problem on row %d, want 6: %+v", p.Line, p)
+		}
+	}
 }

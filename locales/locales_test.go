@@ -15,6 +15,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/ocop-tayninh/ocopbot/bot/telegram/telegramtest"
 	"github.com/ocop-tayninh/ocopbot/locales"
 )
 
@@ -216,5 +217,19 @@ func TestVietnameseHasDiacritics(t *testing.T) {
 	}
 	if _, err := os.Stat("vi.toml"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestEveryMessageIsValidTelegramHTML renders each message with sample
+// data and checks it the way Telegram parses HTML: a stray "<" or "&" in
+// a translation would make the message fail to send.
+func TestEveryMessageIsValidTelegramHTML(t *testing.T) {
+	for _, lang := range []string{"vi", "en"} {
+		for id, tmpl := range load(t, lang+".toml") {
+			text := regexp.MustCompile(`\{\{[^}]*\}\}`).ReplaceAllString(tmpl, "x")
+			if err := telegramtest.CheckHTML(text); err != nil {
+				t.Errorf("%s %s: %v", lang, id, err)
+			}
+		}
 	}
 }

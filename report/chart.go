@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"image/color"
+	"image/png"
 	"math"
 
 	"gonum.org/v1/plot"
@@ -28,7 +29,7 @@ type Chart struct {
 	Series        []string // legend names, one per series
 	Targets       []ChartTarget
 	Groups        []ChartGroup
-	Width, Height vg.Length // 0: 1200 × 1400 pixels at 96 dpi
+	Width, Height vg.Length // 0: 900 × 1000 pixels at 96 dpi
 }
 
 // ChartTarget is a target and, per series, today's value in percent of
@@ -59,10 +60,10 @@ var seriesColors = []color.Color{
 func (c Chart) PNG() ([]byte, error) {
 	w, h := c.Width, c.Height
 	if w == 0 {
-		w = 1200 * vg.Inch / 96
+		w = 900 * vg.Inch / 96
 	}
 	if h == 0 {
-		h = 1400 * vg.Inch / 96
+		h = 1000 * vg.Inch / 96
 	}
 	fonts := font.NewCache(liberation.Collection())
 	face := font.Font{Typeface: "Liberation", Variant: "Sans"}
@@ -76,16 +77,16 @@ func (c Chart) PNG() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	img := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(96))
+	img := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(96), vgimg.UseBackgroundColor(color.White))
 	dc := draw.New(img)
-	dc.SetColor(color.White)
-	dc.Fill(dc.Rectangle.Path())
 	// The progress panel has more bars: give it 60% of the height.
 	pad := vg.Points(12)
 	progress.Draw(draw.Crop(dc, pad, -pad-vg.Points(8), h*0.4+pad, -pad))
 	groups.Draw(draw.Crop(dc, pad, -pad-vg.Points(8), pad, -h*0.6-pad))
+	// Fast compression: the chart is sent at once, and a few more
+	// kilobytes do not matter.
 	var buf bytes.Buffer
-	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(&buf); err != nil {
+	if err := (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&buf, img.Image()); err != nil {
 		return nil, fmt.Errorf("chart: %w", err)
 	}
 	return buf.Bytes(), nil

@@ -259,11 +259,17 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return fmt.Errorf("backup of %s: %w", c.cfg.DBPath, err)
 	}
+	if err := os.Chmod(dbFile, 0o640); err != nil { // personal data
+		return err
+	}
 	blobs, err := blob.Open(filepath.Join(filepath.Dir(c.cfg.DBPath), "files"))
 	if err != nil {
 		return err
 	}
 	filesDir := filepath.Join(partial, "files")
+	if err := os.Mkdir(filesDir, 0o750); err != nil {
+		return err
+	}
 	files, _, err := blobs.CopyTo(filesDir)
 	if err != nil {
 		return err
@@ -347,9 +353,6 @@ func runExport(ctx context.Context, args []string, getenv func(string) string, s
 	}
 	defer a.close()
 	wb, err := exportWorkbook(ctx, a)
-	if errors.Is(err, errNoReport) {
-		return errors.New(c.t("export.not_available", nil))
-	}
 	if err != nil {
 		return err
 	}

@@ -391,16 +391,12 @@ func (s *JobStore) Release(ctx context.Context, jobID, userID int64) error {
 WHERE job_id = ? AND user_id = ? AND state = ?`, RecipientPending, jobID, userID, RecipientSending)
 }
 
+// markRecipient runs an UPDATE of one claimed recipient. A row no longer
+// in the expected state (skipped by a cancel, marked already) is left as it
+// is: that is not an error.
 func (s *JobStore) markRecipient(ctx context.Context, op, query string, args ...any) error {
-	res, err := s.db.db.ExecContext(ctx, query, args...)
-	if err != nil {
+	if _, err := s.db.db.ExecContext(ctx, query, args...); err != nil {
 		return dbError(op, err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return dbError(op, err)
-	} else if n == 0 {
-		// Cancelled meanwhile (skipped) or marked already: nothing to do.
-		return nil
 	}
 	return nil
 }

@@ -30,9 +30,10 @@ import (
 // instead of failing with SQLITE_BUSY when a read is upgraded to a write.
 const pragmas = "_pragma=foreign_keys(1)&_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 
-// maxIdleConns is how many connections stay open between uses: as many as
-// updates are handled at once (the dispatcher's workers).
-const maxIdleConns = 64
+// maxIdleConns is how many connections stay open between uses: more than
+// the statements that run at once on two cores, few enough that their page
+// caches (2 MB each at most) stay small.
+const maxIdleConns = 16
 
 //go:embed migrations/*.sql
 var migrationFiles embed.FS

@@ -75,9 +75,9 @@ func (e *env) close() {
 	}
 }
 
-// logf writes progress to stderr.
+// logf writes progress to stderr, with the time since the start.
 func (e *env) logf(format string, a ...any) {
-	fmt.Fprintf(e.stderr, "ocopbench: "+format+"\n", a...)
+	fmt.Fprintf(e.stderr, "ocopbench: %6s "+format+"\n", append([]any{time.Since(e.report.date).Round(time.Second)}, a...)...)
 }
 
 // figure prints one figure and keeps it for the report.

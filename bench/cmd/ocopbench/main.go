@@ -44,7 +44,7 @@ type options struct {
 	users         int
 	openRate      float64
 	openDuration  time.Duration
-	echoOpen      bool
+	echoOpen      time.Duration
 	hookConc      int
 	conversations int
 	convConc      int
@@ -70,7 +70,7 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.rounds, "rounds", 4, "the closed loops alternate between the bot and the echo bot in this many rounds of -users/rounds users")
 	fs.Float64Var(&o.openRate, "open-rate", 300, "updates offered per second in the open loops")
 	fs.DurationVar(&o.openDuration, "open-duration", 30*time.Second, "how long the open loops offer updates")
-	fs.BoolVar(&o.echoOpen, "echo-open", true, "also run the open loop against the echo bot (the latency floor)")
+	fs.DurationVar(&o.echoOpen, "echo-open-duration", 10*time.Second, "open loop against the echo bot, the latency floor (at most -open-duration; 0: none)")
 	fs.IntVar(&o.hookConc, "webhook-concurrency", 40, "webhook calls in flight at most (Telegram's max_connections)")
 	fs.IntVar(&o.conversations, "open-conversations", 10000, "half-finished registrations kept open for the memory figure")
 	fs.IntVar(&o.convConc, "open-conversations-concurrency", 0, "users in flight while opening them (0: -users)")

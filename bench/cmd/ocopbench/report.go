@@ -32,9 +32,26 @@ type report struct {
 	fails   [][2]string
 	gobench string
 	elapsed time.Duration
+	// loadStart is the load average when the run started.
+	loadStart string
 }
 
-func newReport(o *options) *report { return &report{o: o, date: time.Now().UTC()} }
+func newReport(o *options) *report {
+	return &report{o: o, date: time.Now().UTC(), loadStart: loadAverage()}
+}
+
+// loadAverage returns the 1-minute load average of the machine.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return "?"
+	}
+	return f[0]
+}
 
 func (r *report) add(name string, v float64, unit string) {
 	r.figures = append(r.figures, figure{name, v, unit})
@@ -95,7 +112,11 @@ func latencyTarget(p string) func(r *report) ([]string, string) {
 			return shown, fmt.Sprintf("not judged: measured at %.0f updates/s (-open-rate 300 for the target)", r.o.openRate)
 		}
 		lost, _ := r.get(p + "_full_open_lost")
-		return shown, verdict(f.value <= 50 && lost.value == 0)
+		v := verdict(f.value <= 50 && lost.value == 0)
+		if floor, ok := r.get(p + "_echo_open_p99"); ok && floor.value > 25 {
+			v += fmt.Sprintf(" (the machine was busy: the bare echo bot's own p99 was %s ms; run again on a quiet machine)", formatValue(floor.value))
+		}
+		return shown, v
 	}
 }
 
@@ -147,6 +168,7 @@ func (r *report) markdown() string {
 	w("%s\n\n## Last run\n\n", mdBegin)
 	w("- Date: %s\n", r.date.Format("2006-01-02 15:04 MST"))
 	w("- Machine: %s (`uname -m`), %d CPUs (nproc), %s, %s/%s\n", machine(), runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	w("- Load average (1 min) of the machine at the start and at the end: %s and %s (other work on the machine slows both bots and skews latencies)\n", r.loadStart, loadAverage())
 	w("- Session store of the bot: %s\n", r.store)
 	w("- Sizes: `-users %d -rounds %d -open-rate %g -open-duration %v -webhook-concurrency %d -open-conversations %d -benchtime %s`\n",
 		r.o.users, r.o.rounds, r.o.openRate, r.o.openDuration, r.o.hookConc, r.o.conversations, r.o.benchtime)

@@ -78,11 +78,11 @@ func runConversations(ctx context.Context, e *env, mode load.Mode) error {
 	if echoRate > 0 {
 		e.figure(p+"_ratio_full_over_echo", fullRate/echoRate, "ratio")
 	}
-	if err := full.open(ctx); err != nil {
+	if err := full.open(ctx, e.o.openDuration); err != nil {
 		return err
 	}
-	if e.o.echoOpen {
-		if err := echo.open(ctx); err != nil {
+	if d := min(e.o.echoOpen, e.o.openDuration); d > 0 {
+		if err := echo.open(ctx, d); err != nil {
 			return err
 		}
 	}
@@ -161,12 +161,12 @@ func (s *subject) report() float64 {
 	return rate
 }
 
-// open offers updates at the -open-rate for -open-duration.
-func (s *subject) open(ctx context.Context) error {
-	o := s.e.o
-	s.e.logf("%s: open loop, %.0f updates/s for %v", s.name, o.openRate, o.openDuration)
+// open offers updates at the -open-rate for d.
+func (s *subject) open(ctx context.Context, d time.Duration) error {
+	rate := s.e.o.openRate
+	s.e.logf("%s: open loop, %.0f updates/s for %v", s.name, rate, d)
 	s.b.startCPU(s.name + "_open")
-	res, err := load.Open(ctx, s.run(int(o.openRate*o.openDuration.Seconds())+1), o.openRate, o.openDuration)
+	res, err := load.Open(ctx, s.run(int(rate*d.Seconds())+1), rate, d)
 	s.b.stopCPU()
 	if err != nil {
 		return s.b.failure(err)

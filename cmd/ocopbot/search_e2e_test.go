@@ -1,0 +1,151 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/ocop-tayninh/ocopbot/bot/telegram/telegramtest"
+	"github.com/ocop-tayninh/ocopbot/domain"
+	"github.com/ocop-tayninh/ocopbot/storage/sqlite"
+)
+
+// message returns the current state of one of the bot's messages to a user.
+func (p *person) message(id int) telegramtest.Message {
+	p.h.t.Helper()
+	for _, m := range p.h.api.Messages(p.u.ID) {
+		if m.ID == id {
+			return m
+		}
+	}
+	p.h.t.Fatalf("no message %d to user %d", id, p.u.ID)
+	return telegramtest.Message{}
+}
+
+// searchResults sends "/timkiem text" and returns the answer.
+func (p *person) search(text string) telegramtest.Message {
+	p.h.t.Helper()
+	p.Send("/timkiem " + text)
+	return p.Next()
+}
+
+func TestSearchEndToEnd(t *testing.T) {
+	h := newHarness(t, "embedded")
+	h.env["ADMIN_IDS"] = "900"
+	// The officers' list of rated products, imported before the bot starts.
+	a := &admin{t: t, env: h.env}
+	a.ok("import", example("import-example.csv"))
+	h.start()
+
+	admin, officer, producer := h.user(900, "Quản trị"), h.user(901, "Cán bộ Trảng Bàng"), h.user(902, "Hạnh")
+	for _, p := range []*person{admin, officer, producer} {
+		p.Send("/start")
+		p.Expect("start.welcome")
+		p.Expect("consent.ask")
+	}
+	db := h.openDB()
+	users := sqlite.NewUserStore(db)
+	u, err := users.Get(context.Background(), "telegram", "901")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := users.Grant(context.Background(), 0, u.ID, domain.RoleCommuneOfficer, []string{"25708"}); err != nil {
+		t.Fatal(err)
+	}
+
+	// A producer is refused, and so is a forged page button.
+	producer.Send("/timkiem banh trang")
+	producer.Expect("common.officers_only")
+	if ans := producer.PressData(producer.last().ID, "tk|abcd|1"); !h.matches(ans.Text, "vi", "common.officers_only") {
+		t.Errorf("a producer's forged button: %q", ans.Text)
+	}
+	producer.Quiet()
+
+	// Without text: how to search.
+	admin.Send("/timkiem")
+	admin.Expect("search.usage")
+
+	// Diacritics optional: "banh trang" finds "Bánh tráng ...".
+	m := admin.search("banh trang")
+	if !h.matches(m.Text, "vi", "search.header") || !strings.Contains(m.Text, "Bánh tráng phơi sương Trảng Bàng") ||
+		!strings.Contains(m.Text, "Bánh tráng siêu mỏng Tân Nhiên") {
+		t.Errorf("banh trang:\n%s", m.Text)
+	}
+	if first := strings.Index(m.PlainText, "1. "); first < 0 || !strings.HasPrefix(m.PlainText[first:], "1. 📦 Bánh tráng") {
+		t.Errorf("the best match is not first:\n%s", m.Text)
+	}
+
+	// A phone in any format finds its subject, then its products.
+	for _, phone := range []string{"0912.345.678", "+84 912 345 678", "84912345678", "0912 345 678"} {
+		m := admin.search(phone)
+		if !strings.Contains(m.PlainText, "1. 👤 HTX Bánh tráng Trảng Bàng") || !strings.Contains(m.PlainText, "+84 912 345 678") ||
+			!strings.Contains(m.PlainText, "2. 📦 Bánh tráng phơi sương Trảng Bàng") || strings.Contains(m.PlainText, "3. ") {
+			t.Errorf("phone %q:\n%s", phone, m.PlainText)
+		}
+	}
+
+	// A product code finds its product only.
+	m = admin.search("80-25480-001-2024")
+	if !strings.Contains(m.PlainText, ": 1 mục") || !strings.Contains(m.Text, "Muối tôm Tây Ninh") {
+		t.Errorf("product code:\n%s", m.PlainText)
+	}
+	// A commune by code or by name.
+	for _, q := range []string{"25480", "Phường Bình Minh", "binh minh"} {
+		if m := admin.search(q); !strings.Contains(m.Text, "Cơ sở Muối tôm Tây Ninh") {
+			t.Errorf("commune %q:\n%s", q, m.PlainText)
+		}
+	}
+	// Nothing found.
+	admin.search("sầu riêng bà rịa")
+	if !h.matches(admin.last().Text, "vi", "search.none") {
+		t.Errorf("no match: %q", admin.last().Text)
+	}
+	if m := admin.search(strings.Repeat("bánh ", 30)); !h.matches(m.Text, "vi", "search.too_long") {
+		t.Errorf("too long: %q", m.Text)
+	}
+
+	// Pages: 6 hits for "HTX", 5 on a page; the buttons turn the page in
+	// place.
+	m = admin.search("HTX")
+	if !strings.Contains(m.PlainText, "6 mục · trang 1/2") || strings.Contains(m.Text, "6. ") {
+		t.Fatalf("page 1:\n%s", m.PlainText)
+	}
+	if _, ok := m.FindButton("◀ Trang trước"); ok {
+		t.Error("page 1 has a previous button")
+	}
+	admin.Press("Trang sau")
+	page := admin.message(m.ID)
+	if !strings.Contains(page.PlainText, "trang 2/2") || !strings.Contains(page.Text, "6. ") || page.Edits != 1 {
+		t.Errorf("page 2 (%d edits):\n%s", page.Edits, page.PlainText)
+	}
+	if _, ok := page.FindButton("Trang sau ▶"); ok {
+		t.Error("the last page has a next button")
+	}
+	admin.Press("Trang trước")
+	if page := admin.message(m.ID); !strings.Contains(page.PlainText, "trang 1/2") {
+		t.Errorf("back to page 1:\n%s", page.PlainText)
+	}
+	// A new search makes the old buttons stale.
+	admin.search("banh trang")
+	if ans := admin.PressData(m.ID, page.Buttons()[0].Data); !h.matches(ans.Text, "vi", "search.stale") {
+		t.Errorf("a stale page button: %q", ans.Text)
+	}
+	admin.Quiet()
+
+	// A commune officer sees only the communes in scope: Trảng Bàng's
+	// products, not Bình Minh's.
+	m = officer.search("banh trang")
+	if !strings.Contains(m.Text, "Bánh tráng phơi sương Trảng Bàng") || !strings.Contains(m.Text, "Bánh tráng siêu mỏng Tân Nhiên") {
+		t.Errorf("officer, in scope:\n%s", m.PlainText)
+	}
+	for _, outside := range []string{"Muối tôm", "Phường Bình Minh", "Mãng cầu"} {
+		if strings.Contains(m.Text, outside) {
+			t.Errorf("officer sees %q outside the scope:\n%s", outside, m.PlainText)
+		}
+	}
+	officer.search("0913 111 222") // Muối tôm's subject, in Bình Minh
+	if !h.matches(officer.last().Text, "vi", "search.none") {
+		t.Errorf("officer, out of scope: %q", officer.last().Text)
+	}
+	officer.Quiet()
+}
