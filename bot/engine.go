@@ -459,6 +459,18 @@ func (e *Engine) OfficerCommands() []string {
 	return out
 }
 
+// OfficerCallbacks lists the button data prefixes only officers may press.
+func (e *Engine) OfficerCallbacks() []string {
+	var out []string
+	for p, r := range e.callbacks {
+		if r.officer {
+			out = append(out, p)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
 // Commands lists the registered command names, sorted (for tests and help).
 func (e *Engine) Commands() []string {
 	var out []string

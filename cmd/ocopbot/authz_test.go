@@ -28,8 +28,9 @@ func (p *person) run(cmd string) []telegramtest.Message {
 	}
 }
 
-// officerCommands lists the engine's officer-only commands.
-func officerCommands(t *testing.T) []string {
+// officerCommands lists the engine's officer-only commands and button
+// prefixes.
+func officerCommands(t *testing.T) (cmds, buttons []string) {
 	t.Helper()
 	cfg, err := parseConfig("serve", nil, env(map[string]string{"DB_PATH": t.TempDir() + "/x.db"}), io.Discard)
 	if err != nil {
@@ -40,14 +41,14 @@ func officerCommands(t *testing.T) []string {
 		t.Fatal(err)
 	}
 	defer a.close()
-	return a.engine.OfficerCommands()
+	return a.engine.OfficerCommands(), a.engine.OfficerCallbacks()
 }
 
 // TestAuthorizationMatrix runs every officer command and officer button as
 // a producer, a commune officer outside and inside the dossier's commune, a
 // province officer and an admin.
 func TestAuthorizationMatrix(t *testing.T) {
-	cmds := officerCommands(t)
+	cmds, prefixes := officerCommands(t)
 	if len(cmds) < 4 {
 		t.Fatalf("officer commands: %v", cmds)
 	}
@@ -149,6 +150,20 @@ func TestAuthorizationMatrix(t *testing.T) {
 			}
 		}
 	}
+	// Every officer button, whatever its data, is refused to a producer.
+	producer := roles["producer"]
+	for _, prefix := range prefixes {
+		for _, data := range []string{prefix + "|" + pid, prefix + "|x|" + pid, prefix + "|c|" + uid + "|1"} {
+			if ans := producer.PressData(1, data); !h.matches(ans.Text, "vi", "common.officers_only") {
+				t.Errorf("producer pressing %q: %q", data, ans.Text)
+			}
+		}
+	}
+	producer.seen = len(h.api.Messages(producer.u.ID))
+	producer.Send("/huy")
+	producer.Expect("cancel.nothing")
+	producer.Quiet()
+
 	// Nothing changed: the dossier is still filed, and 952 still an officer.
 	got, _ := sqlite.NewProductStore(db).Get(context.Background(), list[0].ID)
 	if got.Stage != "da_nop_xa" {
