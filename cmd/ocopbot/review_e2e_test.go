@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/go-telegram/bot/models"
 
 	"github.com/ocop-tayninh/ocopbot/domain"
 	"github.com/ocop-tayninh/ocopbot/storage/sqlite"
@@ -256,4 +259,44 @@ func TestScoreOf90GoesToTheCentralLevel(t *testing.T) {
 	if got.Stage != domain.StageRecognised || got.Stars != 5 {
 		t.Fatalf("after the central decision: %+v", got)
 	}
+}
+
+func TestGrantWithTheUserPicker(t *testing.T) {
+	h := officerHarness(t)
+	admin := h.user(900, "Quản trị")
+	target := h.user(905, "Người được chọn")
+	target.Send("/start")
+	target.Expect("start.welcome")
+	target.Expect("consent.ask")
+
+	admin.Send("/capquyen")
+	admin.Expect("officer.ask_who")
+	kb, ok := h.api.CurrentReplyKeyboard(admin.u.ID)
+	if !ok || len(kb.Rows) == 0 || !strings.Contains(kb.Rows[0][0].Text, "Chọn người") {
+		t.Fatalf("no person-picker button: %+v", kb)
+	}
+	var picked models.Update
+	raw := `{"message":{"message_id":77,"date":1,"chat":{"id":900,"type":"private"},"from":{"id":900,"is_bot":false,"first_name":"Quản trị"},
+		"users_shared":{"request_id":1,"users":[{"user_id":905,"first_name":"Người được chọn"}]}}}`
+	if err := json.Unmarshal([]byte(raw), &picked); err != nil {
+		t.Fatal(err)
+	}
+	h.api.Push(picked)
+	admin.Expect("form.noted")
+	admin.Expect("officer.ask_role")
+	admin.Press("Cán bộ tỉnh")
+	m := admin.Expect("form.confirm_title")
+	if !strings.Contains(m.Text, "Người được chọn (905)") {
+		t.Fatalf("the picked person is not on the confirmation:\n%s", m.Text)
+	}
+	admin.Press("Xác nhận")
+	admin.Expect("officer.granted")
+	target.ExpectNotice("officer.granted_you")
+	// An unknown person picked is refused, and the step asked again.
+	admin.Send("/capquyen")
+	admin.Expect("officer.ask_who")
+	raw = strings.Replace(raw, `"user_id":905`, `"user_id":123456`, 1)
+	_ = json.Unmarshal([]byte(raw), &picked)
+	h.api.Push(picked)
+	admin.Expect("officer.who_unknown", "officer.ask_who")
 }
