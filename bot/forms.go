@@ -112,19 +112,27 @@ func (e *Engine) StartFlow(ctx context.Context, c *Ctx, id string) error {
 		}
 		return e.prompt(ctx, c, flow, f, "")
 	}
-	f := &Form{Flow: id, Nonce: newNonce(), Answers: map[string]string{}, Started: e.cfg.Now()}
-	f.Step = e.nextStep(flow, f, -1)
-	if flow.Begin != nil {
-		ok, err := flow.Begin(ctx, c, f)
-		if err != nil || !ok {
-			return err
+	return e.begin(ctx, c, flow, func(f *Form) (bool, error) {
+		if flow.Begin == nil {
+			return true, nil
 		}
+		return flow.Begin(ctx, c, f)
+	})
+}
+
+// begin creates a fresh form of flow, lets init prefill (or refuse) it,
+// makes it the active form and asks its first question.
+func (e *Engine) begin(ctx context.Context, c *Ctx, flow *Flow, init func(f *Form) (bool, error)) error {
+	f := &Form{Flow: flow.ID, Nonce: newNonce(), Answers: map[string]string{}, Started: e.cfg.Now()}
+	f.Step = e.nextStep(flow, f, -1)
+	if ok, err := init(f); err != nil || !ok {
+		return err
 	}
 	if c.Session.Forms == nil {
 		c.Session.Forms = map[string]*Form{}
 	}
-	c.Session.Forms[id] = f
-	c.Session.Active = id
+	c.Session.Forms[flow.ID] = f
+	c.Session.Active = flow.ID
 	return e.prompt(ctx, c, flow, f, "")
 }
 
@@ -136,17 +144,7 @@ func (e *Engine) StartFlowWith(ctx context.Context, c *Ctx, id string, init func
 	if flow == nil {
 		return domain.Errorf("form.start", "unknown flow %q", id)
 	}
-	f := &Form{Flow: id, Nonce: newNonce(), Answers: map[string]string{}, Started: e.cfg.Now()}
-	f.Step = e.nextStep(flow, f, -1)
-	if err := init(f); err != nil {
-		return err
-	}
-	if c.Session.Forms == nil {
-		c.Session.Forms = map[string]*Form{}
-	}
-	c.Session.Forms[id] = f
-	c.Session.Active = id
-	return e.prompt(ctx, c, flow, f, "")
+	return e.begin(ctx, c, flow, func(f *Form) (bool, error) { return true, init(f) })
 }
 
 // CancelForm ends the active form without saving; it reports whether

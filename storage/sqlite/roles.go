@@ -68,22 +68,9 @@ func (s *UserStore) Grant(ctx context.Context, actorID, targetID int64, role dom
 // Officers lists the users with an officer or admin role, with their communes.
 func (s *UserStore) Officers(ctx context.Context) ([]domain.User, error) {
 	const op = "sqlite.UserStore.Officers"
-	rows, err := s.db.db.QueryContext(ctx, `SELECT `+userColumns+` FROM users WHERE role <> ? ORDER BY role, id`, domain.RoleProducer)
+	out, err := s.queryUsers(ctx, op, `SELECT `+userColumns+` FROM users WHERE role <> ? ORDER BY role, id`, domain.RoleProducer)
 	if err != nil {
-		return nil, dbError(op, err)
-	}
-	var out []domain.User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			rows.Close()
-			return nil, dbError(op, err)
-		}
-		out = append(out, u)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, dbError(op, err)
+		return nil, err
 	}
 	for i := range out {
 		if out[i].Communes, err = s.Communes(ctx, out[i].ID); err != nil {
@@ -123,22 +110,8 @@ func (s *UserStore) RoleChanges(ctx context.Context, limit int) ([]domain.RoleCh
 // OfficersOf returns the officers who see a commune: its commune officers,
 // then province officers and admins.
 func (s *UserStore) OfficersOf(ctx context.Context, commune string) ([]domain.User, error) {
-	const op = "sqlite.UserStore.OfficersOf"
-	rows, err := s.db.db.QueryContext(ctx, `SELECT `+userColumns+` FROM users
+	return s.queryUsers(ctx, "sqlite.UserStore.OfficersOf", `SELECT `+userColumns+` FROM users
 WHERE role IN (?, ?) OR (role = ? AND id IN (SELECT user_id FROM user_communes WHERE commune_code = ?))
 ORDER BY CASE role WHEN ? THEN 0 ELSE 1 END, id`,
 		domain.RoleProvinceOfficer, domain.RoleAdmin, domain.RoleCommuneOfficer, commune, domain.RoleCommuneOfficer)
-	if err != nil {
-		return nil, dbError(op, err)
-	}
-	defer rows.Close()
-	var out []domain.User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, dbError(op, err)
-		}
-		out = append(out, u)
-	}
-	return out, dbError(op, rows.Err())
 }

@@ -9,8 +9,12 @@ import (
 // ListBySubject returns the users who represent a subject (one per
 // channel, usually one), oldest first.
 func (s *UserStore) ListBySubject(ctx context.Context, subjectID int64) ([]domain.User, error) {
-	const op = "sqlite.UserStore.ListBySubject"
-	rows, err := s.db.db.QueryContext(ctx, `SELECT `+userColumns+` FROM users WHERE subject_id = ? ORDER BY id`, subjectID)
+	return s.queryUsers(ctx, "sqlite.UserStore.ListBySubject", `SELECT `+userColumns+` FROM users WHERE subject_id = ? ORDER BY id`, subjectID)
+}
+
+// queryUsers runs a query of userColumns and scans every row.
+func (s *UserStore) queryUsers(ctx context.Context, op, query string, args ...any) ([]domain.User, error) {
+	rows, err := s.db.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, dbError(op, err)
 	}
