@@ -108,7 +108,7 @@ func New(cfg Config) *Engine {
 }
 
 func (e *Engine) build() {
-	mw := append([]Middleware{e.recoverer, e.logger, e.loadUser, e.privateOnly, e.loadSession}, e.extra...)
+	mw := append([]Middleware{e.recoverer, e.logger, e.panics, e.loadUser, e.privateOnly, e.loadSession}, e.extra...)
 	e.handler = chain(HandlerFunc(e.route), mw...)
 }
 
@@ -209,18 +209,30 @@ func (e *Engine) Handle(ctx context.Context, u *Update) error {
 	return err
 }
 
-// recoverer turns a panic into an internal error answered to the user.
+// recoverer answers the user when handling failed (an error or a panic)
+// and ends the update there: it got its answer and is not tried again.
 func (e *Engine) recoverer(next Handler) Handler {
+	return HandlerFunc(func(ctx context.Context, c *Ctx) (err error) {
+		defer func() {
+			if err != nil {
+				e.replyError(ctx, c, err)
+				err = nil
+			}
+			if c.Update.Callback != nil {
+				_ = c.Answer(context.WithoutCancel(ctx), "", false)
+			}
+		}()
+		return next.Handle(ctx, c)
+	})
+}
+
+// panics turns a panic into an internal error (inside the logger, so that
+// it is logged with its stack).
+func (e *Engine) panics(next Handler) Handler {
 	return HandlerFunc(func(ctx context.Context, c *Ctx) (err error) {
 		defer func() {
 			if r := recover(); r != nil {
 				err = &domain.Error{Op: "panic", Kind: domain.KindInternal, Err: fmt.Errorf("%v\n%s", r, debug.Stack())}
-			}
-			if err != nil {
-				e.replyError(ctx, c, err)
-			}
-			if c.Update.Callback != nil {
-				_ = c.Answer(context.WithoutCancel(ctx), "", false)
 			}
 		}()
 		return next.Handle(ctx, c)
@@ -268,11 +280,11 @@ func (e *Engine) logger(next Handler) Handler {
 			attrs = append(attrs, "err_kind", kind.String())
 			if kind == domain.KindInternal || kind == domain.KindOther || kind == domain.KindUnavailable {
 				e.log.Error("update", append(attrs, "err", err.Error())...)
-				return nil // answered already; handled
+				return err // the recoverer answers it
 			}
 		}
 		e.log.Info("update", attrs...)
-		return nil
+		return err
 	})
 }
 

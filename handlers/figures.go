@@ -409,14 +409,23 @@ func (a *app) definitions(ctx context.Context, c *bot.Ctx) error {
 
 // report builds the workbook and sends it as a document, with a progress
 // message first that is edited when the workbook is done.
+// reportTimeout bounds the building of a workbook.
+const reportTimeout = 5 * time.Minute
+
 func (a *app) report(ctx context.Context, c *bot.Ctx) error {
 	now := a.now()
 	progress, err := c.SendID(ctx, bot.Reply{Text: c.T("baocao.progress")})
 	if err != nil {
 		return err
 	}
-	f, err := report.Build(ctx, a.source(), report.Scope{Communes: scopeOf(c.User), Now: now})
+	// A province-wide workbook may take longer than an ordinary update may.
+	buildCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), reportTimeout)
+	defer cancel()
+	f, err := report.Build(buildCtx, a.source(), report.Scope{Communes: scopeOf(c.User), Now: now})
 	if err != nil {
+		if progress != "" {
+			_ = c.Send(buildCtx, bot.Reply{Edit: progress, Text: c.T("baocao.failed")})
+		}
 		return domain.E("report.build", domain.KindInternal, err)
 	}
 	var buf bytes.Buffer
@@ -429,7 +438,7 @@ func (a *app) report(ctx context.Context, c *bot.Ctx) error {
 	if communes := scopeOf(c.User); communes != nil {
 		scope = a.communeNames(communes)
 	}
-	if err := c.Send(ctx, bot.Reply{
+	if err := c.Send(buildCtx, bot.Reply{
 		Document: &bot.Attachment{Name: "bao-cao-ocop-" + now.Format("2006-01-02") + ".xlsx", Data: buf.Bytes()},
 		Text:     c.T("baocao.caption", map[string]any{"Date": a.date(now), "Scope": scope}),
 	}); err != nil {
@@ -438,7 +447,7 @@ func (a *app) report(ctx context.Context, c *bot.Ctx) error {
 	if progress == "" {
 		return nil
 	}
-	return c.Send(ctx, bot.Reply{Edit: progress, Text: c.T("baocao.done")})
+	return c.Send(buildCtx, bot.Reply{Edit: progress, Text: c.T("baocao.done")})
 }
 
 // budget shows the plan's budget lines beside what was spent, or records a
