@@ -30,10 +30,14 @@ import (
 // instead of failing with SQLITE_BUSY when a read is upgraded to a write.
 const pragmas = "_pragma=foreign_keys(1)&_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 
-// maxIdleConns is how many connections stay open between uses: more than
-// the statements that run at once on two cores, few enough that their page
-// caches (2 MB each at most) stay small.
-const maxIdleConns = 16
+// maxConns bounds the pool, and that many stay open between uses: more
+// than the statements that can run at once on a few cores, few enough that
+// their page caches (2 MB each at most) stay small. Without the bound, the
+// webhook's and the dispatcher's goroutines opened a connection each and
+// closed it again, the file opened and the whole schema parsed each time
+// (see BENCHMARKS.md). So that the bound cannot deadlock, no code may
+// hold a connection (a transaction, unread rows) while it asks for another.
+const maxConns = 16
 
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
@@ -64,11 +68,8 @@ func Open(ctx context.Context, path string, now func() time.Time) (*DB, error) {
 	if err != nil {
 		return nil, domain.E(op, domain.KindInternal, err)
 	}
-	// database/sql keeps only 2 idle connections by default: with more
-	// updates handled at once, every further connection was closed when
-	// released and opened again moments later (file, pragmas, schema parse:
-	// a tenth of the bot's CPU under load, see BENCHMARKS.md).
-	sqldb.SetMaxIdleConns(maxIdleConns)
+	sqldb.SetMaxOpenConns(maxConns)
+	sqldb.SetMaxIdleConns(maxConns) // database/sql keeps only 2 by default
 	db := &DB{db: sqldb, now: now}
 	if err := sqldb.PingContext(ctx); err != nil {
 		sqldb.Close()

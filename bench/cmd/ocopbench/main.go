@@ -47,6 +47,8 @@ type options struct {
 	echoOpen      time.Duration
 	hookConc      int
 	conversations int
+	recipients    int
+	products      int
 	convConc      int
 	timeout       time.Duration
 	redisURL      string
@@ -72,6 +74,8 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	fs.DurationVar(&o.openDuration, "open-duration", 30*time.Second, "how long the open loops offer updates")
 	fs.DurationVar(&o.echoOpen, "echo-open-duration", 10*time.Second, "open loop against the echo bot, the latency floor (at most -open-duration; 0: none)")
 	fs.IntVar(&o.hookConc, "webhook-concurrency", 40, "webhook calls in flight at most (Telegram's max_connections)")
+	fs.IntVar(&o.recipients, "announce-recipients", 10000, "recipients of the announcement (part 3)")
+	fs.IntVar(&o.products, "figures-products", 100000, "products of the generated data set for /thongke and /baocao (part 4; half as many subjects)")
 	fs.IntVar(&o.conversations, "open-conversations", 10000, "half-finished registrations kept open for the memory figure")
 	fs.IntVar(&o.convConc, "open-conversations-concurrency", 0, "users in flight while opening them (0: -users)")
 	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "how long a user waits for the answer to one update")
@@ -91,7 +95,7 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	switch {
 	case fs.NArg() > 0:
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	case o.users < 1, o.rounds < 1, o.openRate <= 0, o.openDuration <= 0, o.hookConc < 1, o.conversations < 1, o.timeout <= 0, o.maxTime <= 0:
+	case o.users < 1, o.rounds < 1, o.openRate <= 0, o.openDuration <= 0, o.hookConc < 1, o.conversations < 1, o.recipients < 1, o.products < 2, o.timeout <= 0, o.maxTime <= 0:
 		return nil, errors.New("sizes, rates and durations must be positive")
 	}
 	if o.profile != "" {

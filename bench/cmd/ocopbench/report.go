@@ -86,8 +86,8 @@ var targets = []target{
 	{"Full conversation throughput ≥ 50% of the bare echo bot's (webhook)", ratioTarget("webhook")},
 	{"p99 reply latency ≤ 50 ms at 300 updates a second (polling)", latencyTarget("poll")},
 	{"p99 reply latency ≤ 50 ms at 300 updates a second (webhook)", latencyTarget("webhook")},
-	{"Announcement to 10,000 within 5% of N / BROADCAST_RATE, no 429 of our own, interactive p99 ≤ 1 s", skippedTarget("announce")},
-	{"/thongke ≤ 200 ms and /baocao ≤ 5 s on 100,000 products", skippedTarget("figures")},
+	{"Announcement to 10,000 within 5% of N / BROADCAST_RATE, no 429 of our own, interactive p99 ≤ 1 s", announceTarget},
+	{"/thongke ≤ 200 ms and /baocao ≤ 5 s on 100,000 products", figuresTarget},
 	{"RSS ≤ 150 MB with 10,000 open conversations", memoryTarget},
 }
 
@@ -107,7 +107,9 @@ func latencyTarget(p string) func(r *report) ([]string, string) {
 		if !ok {
 			return nil, "not measured in this run"
 		}
-		shown := r.show(p+"_full_open_offered_rate", p+"_full_open_p50", p+"_full_open_p95", f.name, p+"_full_open_lost", p+"_echo_open_p99")
+		// The closed loop's rate is the bot's capacity in this run: the
+		// nearer the offered rate comes to it, the longer the queues.
+		shown := r.show(p+"_full_open_offered_rate", p+"_full_updates_per_s", p+"_full_open_p50", p+"_full_open_p95", f.name, p+"_full_open_lost", p+"_echo_open_p99")
 		if r.o.openRate != 300 {
 			return shown, fmt.Sprintf("not judged: measured at %.0f updates/s (-open-rate 300 for the target)", r.o.openRate)
 		}
@@ -184,6 +186,9 @@ func (r *report) markdown() string {
 			w(": %s", strings.Join(shown, ", "))
 		}
 		w(".\n")
+		if strings.HasPrefix(v, verdict(false)) {
+			w("What limits it is written after this run's figures.\n")
+		}
 	}
 	w("\n### Figures\n\n| name | value | unit |\n|---|---:|---|\n")
 	for _, f := range r.figures {

@@ -24,8 +24,8 @@ var scenarios = []scenario{
 	{name: "go", run: runGoBenchmarks},
 	{name: "polling", run: func(ctx context.Context, e *env) error { return runConversations(ctx, e, load.Polling) }},
 	{name: "webhook", run: func(ctx context.Context, e *env) error { return runConversations(ctx, e, load.Webhook) }},
-	{name: "announce", skip: "announcements (/thongbao, issue 5) have not landed"},
-	{name: "figures", skip: "/thongke and /baocao (officer tools, issue 4) have not landed"},
+	{name: "announce", run: runAnnounce},
+	{name: "figures", run: runFigures},
 	{name: "memory", run: runMemory},
 }
 
