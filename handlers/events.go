@@ -151,25 +151,10 @@ func eventKindChoices(c *bot.Ctx, _ *bot.Form) []bot.Choice {
 	return out
 }
 
-func parseEventTitle(_ *bot.Ctx, in string) (string, error) {
-	switch n := utf8.RuneCountInString(in); {
-	case !domain.HasLetterOrDigit(in) || n < 3:
-		return "", domain.Invalid("ev.title", "ev.title_invalid")
-	case n > maxEventTitle:
-		return "", domain.Invalid("ev.title", "ev.title_too_long")
-	}
-	return in, nil
-}
-
-func parseEventPlace(_ *bot.Ctx, in string) (string, error) {
-	switch n := utf8.RuneCountInString(in); {
-	case !domain.HasLetterOrDigit(in) || n < 2:
-		return "", domain.Invalid("ev.place", "ev.place_invalid")
-	case n > maxEventPlace:
-		return "", domain.Invalid("ev.place", "ev.place_too_long")
-	}
-	return in, nil
-}
+var (
+	parseEventTitle = textField("ev.title", 3, maxEventTitle, "ev.title_invalid", "ev.title_invalid", "ev.title_too_long")
+	parseEventPlace = textField("ev.place", 2, maxEventPlace, "ev.place_invalid", "ev.place_invalid", "ev.place_too_long")
+)
 
 func parseEventDesc(_ *bot.Ctx, in string) (string, error) {
 	if utf8.RuneCountInString(in) > maxEventDesc {

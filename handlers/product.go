@@ -5,7 +5,6 @@ import (
 	"errors"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/ocop-tayninh/ocopbot/bot"
 	"github.com/ocop-tayninh/ocopbot/domain"
@@ -59,27 +58,10 @@ func (a *app) productFlow() *bot.Flow {
 	}
 }
 
-func parseProductName(_ *bot.Ctx, in string) (string, error) {
-	switch n := utf8.RuneCountInString(in); {
-	case !domain.HasLetterOrDigit(in):
-		return "", domain.Invalid("product.name", "product.name_invalid")
-	case n < 2:
-		return "", domain.Invalid("product.name", "product.name_too_short")
-	case n > maxProductName:
-		return "", domain.Invalid("product.name", "product.name_too_long")
-	}
-	return in, nil
-}
-
-func parseShortText(_ *bot.Ctx, in string) (string, error) {
-	switch n := utf8.RuneCountInString(in); {
-	case !domain.HasLetterOrDigit(in) || n < 2:
-		return "", domain.Invalid("product.text", "product.text_invalid")
-	case n > maxShortText:
-		return "", domain.Invalid("product.text", "product.text_too_long")
-	}
-	return in, nil
-}
+var (
+	parseProductName = textField("product.name", 2, maxProductName, "product.name_invalid", "product.name_too_short", "product.name_too_long")
+	parseShortText   = textField("product.text", 2, maxShortText, "product.text_invalid", "product.text_invalid", "product.text_too_long")
+)
 
 // rulesFor returns the rulebook a new dossier takes today.
 func (a *app) rulesNow() (*domain.Rulebook, error) {

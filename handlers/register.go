@@ -65,17 +65,7 @@ const (
 	maxPersonName = 100
 )
 
-func parseOrgName(_ *bot.Ctx, in string) (string, error) {
-	switch n := utf8.RuneCountInString(in); {
-	case !domain.HasLetterOrDigit(in):
-		return "", domain.Invalid("register.name", "register.name_invalid")
-	case n < 2:
-		return "", domain.Invalid("register.name", "register.name_too_short")
-	case n > maxOrgName:
-		return "", domain.Invalid("register.name", "register.name_too_long")
-	}
-	return in, nil
-}
+var parseOrgName = textField("register.name", 2, maxOrgName, "register.name_invalid", "register.name_too_short", "register.name_too_long")
 
 func parsePersonName(_ *bot.Ctx, in string) (string, error) {
 	n := utf8.RuneCountInString(in)

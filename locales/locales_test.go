@@ -104,9 +104,16 @@ func literals(t *testing.T) map[string][]string {
 		ast.Inspect(f, func(n ast.Node) bool {
 			switch x := n.(type) {
 			case *ast.CallExpr:
-				if sel, ok := x.Fun.(*ast.SelectorExpr); ok && len(x.Args) > 0 {
-					switch sel.Sel.Name {
-					case "Invalid", "E", "Errorf":
+				name := ""
+				switch f := x.Fun.(type) {
+				case *ast.SelectorExpr:
+					name = f.Sel.Name
+				case *ast.Ident:
+					name = f.Name
+				}
+				switch name {
+				case "Invalid", "E", "Errorf", "textField":
+					if len(x.Args) > 0 {
 						if lit, ok := x.Args[0].(*ast.BasicLit); ok {
 							skip[lit] = true
 						}
