@@ -100,12 +100,12 @@ type figureSet struct {
 func (a *app) computeFigures(ctx context.Context, c *bot.Ctx, now time.Time) (figureSet, error) {
 	src := a.source()
 	fs := figureSet{cols: report.Columns(src, scopeOf(c.User))}
-	for _, col := range fs.cols {
-		n, err := report.Counts(ctx, src, col.Area, now)
-		if err != nil {
-			return fs, domain.E("figures", domain.KindUnavailable, err)
-		}
-		fs.counts = append(fs.counts, n)
+	counts, err := report.Counts(ctx, src, fs.cols, now)
+	if err != nil {
+		return fs, domain.E("figures", domain.KindUnavailable, err)
+	}
+	fs.counts = counts
+	for _, n := range counts {
 		fs.values = append(fs.values, a.Plan.Evaluate(n))
 	}
 	return fs, nil

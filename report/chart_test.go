@@ -53,3 +53,13 @@ func TestChartIsAValidPNG(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkChartPNG is the drawing of /thongke's chart.
+func BenchmarkChartPNG(b *testing.B) {
+	c := testChart()
+	for b.Loop() {
+		if _, err := c.PNG(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

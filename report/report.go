@@ -25,11 +25,15 @@ type Data interface {
 	Products(ctx context.Context, area domain.Area) ([]domain.Product, error)
 	DossierItems(ctx context.Context, area domain.Area) (map[int64]map[string]domain.DossierItem, error)
 	History(ctx context.Context, area domain.Area) ([]domain.StageChange, map[int64]string, error)
+	// SubjectNames returns the names of subjects by id (a product's
+	// subject may have moved out of the area).
+	SubjectNames(ctx context.Context, ids []int64) (map[int64]string, error)
 }
 
-// Figures computes the counts behind the plan's figures over an area.
+// Figures computes the counts behind the plan's figures over each of
+// several areas at once (one pass over the data for all of them).
 type Figures interface {
-	Counts(ctx context.Context, area domain.Area, now time.Time) (domain.FigureCounts, error)
+	Counts(ctx context.Context, areas []domain.Area, now time.Time) ([]domain.FigureCounts, error)
 }
 
 // Budget lists the disbursements recorded against the plan's budget.
@@ -117,35 +121,42 @@ func Columns(src Source, communes []string) []Column {
 	}
 }
 
-// Counts computes the figures' counts over an area, with the "trained"
-// ratio when attendance is known: subjects and officers who attended a
-// training over all subjects and officers of the area.
-func Counts(ctx context.Context, src Source, area domain.Area, now time.Time) (domain.FigureCounts, error) {
-	c, err := src.Figures.Counts(ctx, area, now)
+// Counts computes the figures' counts over each column's area, with the
+// "trained" ratio when attendance is known: subjects and officers who
+// attended a training over all subjects and officers of the area.
+func Counts(ctx context.Context, src Source, cols []Column, now time.Time) ([]domain.FigureCounts, error) {
+	areas := make([]domain.Area, len(cols))
+	for i, col := range cols {
+		areas[i] = col.Area
+	}
+	out, err := src.Figures.Counts(ctx, areas, now)
 	if err != nil {
-		return c, err
+		return nil, err
 	}
 	if src.Attendance == nil {
-		return c, nil
+		return out, nil
 	}
-	var communes []string
-	if !area.All {
-		communes = area.Communes
-		if len(communes) == 0 {
-			c.Trained = &domain.Ratio{Den: c.Subjects + c.Officers}
-			return c, nil
+	for i, area := range areas {
+		c := &out[i]
+		var communes []string
+		if !area.All {
+			communes = area.Communes
+			if len(communes) == 0 {
+				c.Trained = &domain.Ratio{Den: c.Subjects + c.Officers}
+				continue
+			}
 		}
+		subjects, err := src.Attendance.TrainedSubjects(ctx, communes)
+		if err != nil {
+			return nil, err
+		}
+		officers, err := src.Attendance.TrainedOfficers(ctx, communes)
+		if err != nil {
+			return nil, err
+		}
+		c.Trained = &domain.Ratio{Num: subjects + officers, Den: c.Subjects + c.Officers}
 	}
-	subjects, err := src.Attendance.TrainedSubjects(ctx, communes)
-	if err != nil {
-		return c, err
-	}
-	officers, err := src.Attendance.TrainedOfficers(ctx, communes)
-	if err != nil {
-		return c, err
-	}
-	c.Trained = &domain.Ratio{Num: subjects + officers, Den: c.Subjects + c.Officers}
-	return c, nil
+	return out, nil
 }
 
 // VietnameseT returns a translator of message ids into Vietnamese from the

@@ -1,11 +1,16 @@
 package report
 
 import (
+	"archive/zip"
+	"compress/flate"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"math"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/xuri/excelize/v2"
@@ -86,6 +91,16 @@ func Build(ctx context.Context, src Source, scope Scope) (*excelize.File, error)
 		return nil, err
 	}
 	f := excelize.NewFile()
+	// The fastest deflate: a province's workbook is tens of megabytes of
+	// XML, and the default level spent longer compressing it than building
+	// it, for a file only a little smaller.
+	f.SetZipWriter(func(w io.Writer) excelize.ZipWriter {
+		zw := zip.NewWriter(w)
+		zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
+			return flate.NewWriter(out, flate.BestSpeed)
+		})
+		return zw
+	})
 	b.f = f
 	ok := false
 	defer func() {
@@ -104,9 +119,36 @@ func Build(ctx context.Context, src Source, scope Scope) (*excelize.File, error)
 			return nil, err
 		}
 	}
-	steps := []func(context.Context) error{b.subjects, b.products, b.history, b.events, b.figures, b.budget}
-	for _, step := range steps {
-		if err := step(ctx); err != nil {
+	// Each sheet is streamed: its rows go out as XML as they are written,
+	// instead of building excelize's model of every cell (a province's
+	// workbook has millions of cells). The rows are read from the database
+	// one sheet ahead of the writing, and the two big sheets (products,
+	// history) are written at the same time, each by its own writer.
+	b.sws = map[string]*excelize.StreamWriter{}
+	for _, name := range Sheets {
+		sw, err := f.NewStreamWriter(name)
+		if err != nil {
+			return nil, err
+		}
+		b.sws[name] = sw
+	}
+	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
+	if err != nil {
+		return nil, err
+	}
+	b.bold = bold
+	loadCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	b.data = b.load(loadCtx)
+	for _, steps := range [][]func(context.Context) error{
+		{b.subjects}, {b.products, b.history}, {b.events}, {b.figures}, {b.budget},
+	} {
+		if err := together(loadCtx, cancel, steps); err != nil {
+			return nil, err
+		}
+	}
+	for _, name := range Sheets {
+		if err := b.sws[name].Flush(); err != nil {
 			return nil, err
 		}
 	}
@@ -124,6 +166,38 @@ type builder struct {
 	current *domain.Rulebook
 	f       *excelize.File
 	bold    int
+	// data is filled by load while the sheets are written.
+	data *rows
+	// subjectNames are the names of the subjects sheet's rows, for the
+	// products sheet.
+	subjectNames map[int64]string
+	// sws write the rows of each sheet.
+	sws map[string]*excelize.StreamWriter
+}
+
+// together runs steps at the same time and returns the first error, after
+// which the others are cancelled.
+func together(ctx context.Context, cancel func(), steps []func(context.Context) error) error {
+	if len(steps) == 1 {
+		return steps[0](ctx)
+	}
+	errs := make(chan error, len(steps))
+	for _, step := range steps {
+		go func() {
+			err := step(ctx)
+			if err != nil {
+				cancel()
+			}
+			errs <- err
+		}()
+	}
+	var first error
+	for range steps {
+		if err := <-errs; err != nil && (first == nil || errors.Is(first, context.Canceled)) {
+			first = err
+		}
+	}
+	return first
 }
 
 func newBuilder(ctx context.Context, src Source, scope Scope) (*builder, error) {
@@ -141,6 +215,17 @@ func newBuilder(ctx context.Context, src Source, scope Scope) (*builder, error) 
 		}
 		b.t = t
 	}
+	// The same few names (stages, kinds, states) are asked for on every
+	// row: remember them.
+	t, seen := b.t, sync.Map{}
+	b.t = func(id string) string {
+		if v, ok := seen.Load(id); ok {
+			return v.(string)
+		}
+		v := t(id)
+		seen.Store(id, v)
+		return v
+	}
 	b.area = domain.Area{All: true}
 	if scope.Communes != nil {
 		b.area = domain.Area{Communes: scope.Communes}
@@ -153,44 +238,86 @@ func newBuilder(ctx context.Context, src Source, scope Scope) (*builder, error) 
 	return b, ctx.Err()
 }
 
-// row writes values from column A of a row (1-based).
+// rows are the workbook's data, each part ready when its channel is
+// closed (after which its fields may be read).
+type rows struct {
+	subjectsReady, productsReady, historyReady chan struct{}
+
+	subjects    []domain.Subject
+	subjectsErr error
+	products    []domain.Product
+	items       map[int64]map[string]domain.DossierItem
+	refs        map[int64][2]string // product id -> code, name (for the history)
+	productsErr error
+	history     []domain.StageChange
+	names       map[int64]string
+	historyErr  error
+}
+
+// load reads the workbook's rows in the order of the sheets, in a
+// goroutine of its own.
+func (b *builder) load(ctx context.Context) *rows {
+	d := &rows{subjectsReady: make(chan struct{}), productsReady: make(chan struct{}), historyReady: make(chan struct{})}
+	go func() {
+		d.subjects, d.subjectsErr = b.src.Data.Subjects(ctx, b.area)
+		close(d.subjectsReady)
+		d.products, d.productsErr = b.src.Data.Products(ctx, b.area)
+		if d.productsErr == nil {
+			d.items, d.productsErr = b.src.Data.DossierItems(ctx, b.area)
+		}
+		d.refs = make(map[int64][2]string, len(d.products))
+		for _, p := range d.products {
+			d.refs[p.ID] = [2]string{p.Code, p.Name}
+		}
+		close(d.productsReady)
+		d.history, d.names, d.historyErr = b.src.Data.History(ctx, b.area)
+		close(d.historyReady)
+	}()
+	return d
+}
+
+// wait waits for a part of the rows.
+func wait(ctx context.Context, ready chan struct{}) error {
+	select {
+	case <-ready:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// row writes values from column A of a row (1-based) of the sheet being
+// built; rows go in increasing order.
 func (b *builder) row(sheet string, n int, values ...any) error {
 	cell, err := excelize.CoordinatesToCellName(1, n)
 	if err != nil {
 		return err
 	}
-	return b.f.SetSheetRow(sheet, cell, &values)
+	for i, v := range values {
+		if v == "" { // no cell at all rather than an empty one
+			values[i] = nil
+		}
+	}
+	return b.sws[sheet].SetRow(cell, values)
 }
 
-// header writes a bold header row and freezes the rows above the data.
+// header writes a bold header row; freeze (for a header in row 1 only)
+// also widens the columns and freezes the rows above the data.
 func (b *builder) header(sheet string, n int, headers []string, freeze bool) error {
+	if freeze {
+		sw := b.sws[sheet]
+		if err := sw.SetColWidth(1, max(len(headers), 1), 18); err != nil {
+			return err
+		}
+		if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: n, TopLeftCell: fmt.Sprintf("A%d", n+1), ActivePane: "bottomLeft"}); err != nil {
+			return err
+		}
+	}
 	vals := make([]any, len(headers))
 	for i, h := range headers {
-		vals[i] = h
+		vals[i] = excelize.Cell{StyleID: b.bold, Value: h}
 	}
-	if err := b.row(sheet, n, vals...); err != nil {
-		return err
-	}
-	if b.bold == 0 {
-		id, err := b.f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
-		if err != nil {
-			return err
-		}
-		b.bold = id
-	}
-	first, _ := excelize.CoordinatesToCellName(1, n)
-	last, _ := excelize.CoordinatesToCellName(max(len(headers), 1), n)
-	if err := b.f.SetCellStyle(sheet, first, last, b.bold); err != nil {
-		return err
-	}
-	if freeze {
-		lastCol, _ := excelize.ColumnNumberToName(max(len(headers), 1))
-		if err := b.f.SetColWidth(sheet, "A", lastCol, 18); err != nil {
-			return err
-		}
-		return b.f.SetPanes(sheet, &excelize.Panes{Freeze: true, YSplit: n, TopLeftCell: fmt.Sprintf("A%d", n+1), ActivePane: "bottomLeft"})
-	}
-	return nil
+	return b.row(sheet, n, vals...)
 }
 
 func (b *builder) date(t time.Time) string {
@@ -223,14 +350,19 @@ func (b *builder) commune(code string) (name, province string, inPlan bool) {
 }
 
 func (b *builder) subjects(ctx context.Context) error {
-	list, err := b.src.Data.Subjects(ctx, b.area)
+	if err := wait(ctx, b.data.subjectsReady); err != nil {
+		return err
+	}
+	list, err := b.data.subjects, b.data.subjectsErr
 	if err != nil {
 		return err
 	}
 	if err := b.header(SheetSubjects, 1, subjectHeaders, true); err != nil {
 		return err
 	}
+	b.subjectNames = make(map[int64]string, len(list))
 	for i, s := range list {
+		b.subjectNames[s.ID] = s.Name
 		name, prov, inPlan := b.commune(s.CommuneCode)
 		var channels []string
 		modern := false
@@ -248,21 +380,29 @@ func (b *builder) subjects(ctx context.Context) error {
 }
 
 func (b *builder) products(ctx context.Context) error {
-	list, err := b.src.Data.Products(ctx, b.area)
+	if err := wait(ctx, b.data.productsReady); err != nil {
+		return err
+	}
+	list, items, err := b.data.products, b.data.items, b.data.productsErr
 	if err != nil {
 		return err
 	}
-	items, err := b.src.Data.DossierItems(ctx, b.area)
-	if err != nil {
-		return err
+	b.data.products, b.data.items = nil, nil // free them as the sheet is written
+	subjectName := b.subjectNames
+	var others []int64
+	for _, p := range list {
+		if _, ok := subjectName[p.SubjectID]; !ok {
+			others = append(others, p.SubjectID)
+		}
 	}
-	subjects, err := b.src.Data.Subjects(ctx, domain.Area{All: true})
-	if err != nil {
-		return err
-	}
-	subjectName := map[int64]string{}
-	for _, s := range subjects {
-		subjectName[s.ID] = s.Name
+	if len(others) > 0 {
+		names, err := b.src.Data.SubjectNames(ctx, others)
+		if err != nil {
+			return err
+		}
+		for id, name := range names {
+			subjectName[id] = name
+		}
 	}
 	headers := append([]string(nil), productHeaders...)
 	for _, it := range b.current.Items {
@@ -329,18 +469,18 @@ func (b *builder) products(ctx context.Context) error {
 }
 
 func (b *builder) history(ctx context.Context) error {
-	changes, names, err := b.src.Data.History(ctx, b.area)
+	if err := wait(ctx, b.data.historyReady); err != nil {
+		return err
+	}
+	changes, names, err := b.data.history, b.data.names, b.data.historyErr
 	if err != nil {
 		return err
 	}
-	products, err := b.src.Data.Products(ctx, b.area)
-	if err != nil {
+	if err := wait(ctx, b.data.productsReady); err != nil {
 		return err
 	}
-	byID := map[int64]domain.Product{}
-	for _, p := range products {
-		byID[p.ID] = p
-	}
+	refs := b.data.refs
+	b.data.history = nil
 	if err := b.header(SheetHistory, 1, historyHeaders, true); err != nil {
 		return err
 	}
@@ -356,8 +496,8 @@ func (b *builder) history(ctx context.Context) error {
 				who = fmt.Sprintf("#%d", h.By)
 			}
 		}
-		p := byID[h.ProductID]
-		if err := b.row(SheetHistory, i+2, i+1, p.Code, p.Name, from, b.t("stage_short."+string(h.To)), who, h.Reason, b.moment(h.At)); err != nil {
+		p := refs[h.ProductID]
+		if err := b.row(SheetHistory, i+2, i+1, p[0], p[1], from, b.t("stage_short."+string(h.To)), who, h.Reason, b.moment(h.At)); err != nil {
 			return err
 		}
 	}
@@ -398,14 +538,13 @@ func TargetText(t domain.Target) string {
 
 func (b *builder) figures(ctx context.Context) error {
 	cols := Columns(b.src, b.scope.Communes)
-	counts := make([]domain.FigureCounts, len(cols))
+	counts, err := Counts(ctx, b.src, cols, b.now)
+	if err != nil {
+		return err
+	}
 	values := make([][]domain.FigureValue, len(cols))
-	for i, col := range cols {
-		c, err := Counts(ctx, b.src, col.Area, b.now)
-		if err != nil {
-			return err
-		}
-		counts[i], values[i] = c, b.src.Plan.Evaluate(c)
+	for i, c := range counts {
+		values[i] = b.src.Plan.Evaluate(c)
 	}
 	headers := []string{"STT", "Chỉ tiêu", "Mục tiêu"}
 	for _, col := range cols {

@@ -3,6 +3,7 @@ package report_test
 import (
 	"bytes"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,6 +26,7 @@ func fixture(t *testing.T) (report.Source, time.Time, string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
+	fixtureDBs.Store(t, db)
 	places, err := domain.DefaultPlaces()
 	if err != nil {
 		t.Fatal(err)
@@ -79,6 +81,14 @@ func fixture(t *testing.T) (report.Source, time.Time, string) {
 	return src, now, inside
 }
 
+// fixtureDBs holds each test's fixture database.
+var fixtureDBs sync.Map
+
+func subjectStore(t *testing.T) *sqlite.SubjectStore {
+	db, _ := fixtureDBs.Load(t)
+	return sqlite.NewSubjectStore(db.(*sqlite.DB))
+}
+
 func rows(t *testing.T, f *excelize.File, sheet string) [][]string {
 	t.Helper()
 	r, err := f.GetRows(sheet)
@@ -126,7 +136,7 @@ func TestBuildWorkbook(t *testing.T) {
 	if want := 19 + len(rules.Items); len(products[0]) != want {
 		t.Errorf("products header has %d columns, want %d (one per dossier item)", len(products[0]), want)
 	}
-	if products[1][2] != "Bánh tráng phơi sương" || products[1][9] != "4" || products[1][10] != "72.5" {
+	if products[1][2] != "Bánh tráng phơi sương" || products[1][3] != "HTX Bánh tráng Trảng Bàng" || products[1][9] != "4" || products[1][10] != "72.5" {
 		t.Errorf("product row: %q", products[1])
 	}
 	// Mẫu 01 of the second product was sent.
@@ -139,8 +149,14 @@ func TestBuildWorkbook(t *testing.T) {
 	if col < 0 || products[2][col] != "đã gửi tệp" || products[3][col] != "còn thiếu" {
 		t.Errorf("Mẫu 01 column %d: %q / %q", col, products[2], products[3])
 	}
-	if h := rows(t, f, report.SheetHistory); len(h) != 4 {
-		t.Errorf("history has %d rows, want 1 + 3 creations", len(h))
+	if h := rows(t, f, report.SheetHistory); len(h) != 4 || h[1][1] != products[1][1] || h[1][2] != "Bánh tráng phơi sương" {
+		t.Errorf("history: %q, want 1 + 3 creations with the products' codes and names", h)
+	}
+	// The header rows stay in view.
+	for _, sheet := range []string{report.SheetSubjects, report.SheetProducts, report.SheetHistory, report.SheetFigures} {
+		if p, err := f.GetPanes(sheet); err != nil || !p.Freeze || p.YSplit != 1 {
+			t.Errorf("%s panes: %+v, %v", sheet, p, err)
+		}
 	}
 	if e := rows(t, f, report.SheetEvents); len(e) != 1 || e[0][1] != "Sự kiện" {
 		t.Errorf("events sheet (no events yet): %q", e)
@@ -186,5 +202,41 @@ func TestBuildWorkbook(t *testing.T) {
 	}
 	if fig := rows(t, f2, report.SheetFigures); fig[0][3] != "Phạm vi được giao: giá trị" {
 		t.Errorf("scoped figures header: %q", fig[0])
+	}
+}
+
+// A product keeps the commune it was filed in when its subject moves: the
+// commune's workbook still names the subject on the product's row.
+func TestWorkbookSubjectMovedAway(t *testing.T) {
+	src, now, inside := fixture(t)
+	ctx := t.Context()
+	list, err := src.Data.Subjects(ctx, domain.Area{Communes: []string{inside}})
+	if err != nil || len(list) != 1 {
+		t.Fatalf("subjects inside: %v, %v", list, err)
+	}
+	moved := list[0]
+	all, err := src.Data.Subjects(ctx, domain.Area{All: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range all {
+		if s.CommuneCode != inside {
+			moved.CommuneCode = s.CommuneCode
+		}
+	}
+	if err := subjectStore(t).Update(ctx, &moved); err != nil {
+		t.Fatal(err)
+	}
+	f, err := report.Build(ctx, src, report.Scope{Communes: []string{inside}, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if n := len(rows(t, f, report.SheetSubjects)); n != 1 {
+		t.Errorf("subjects sheet has %d rows, want the header only", n)
+	}
+	products := rows(t, f, report.SheetProducts)
+	if len(products) != 3 || products[1][3] != moved.Name || products[2][3] != moved.Name {
+		t.Errorf("products of the moved subject: %q", products)
 	}
 }

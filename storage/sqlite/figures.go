@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"sort"
 	"time"
 
 	"github.com/ocop-tayninh/ocopbot/domain"
@@ -30,127 +31,210 @@ func areaFilter(column string, a domain.Area) (string, []any) {
 	return column + " IN (SELECT value FROM json_each(?))", []any{string(b)}
 }
 
-// recognisedSQL keeps the products of alias p that are recognised today:
-// ≥3★ with a certificate that has not expired and was not revoked. The
-// query passes now (unix ms) as its parameter.
-const recognisedSQL = `p.stars >= 3 AND p.cert_expires IS NOT NULL AND p.cert_expires > ? AND p.stage NOT IN ('het_han', 'thu_hoi')`
-
-// centralSQL keeps the 5★ candidates: sent to the central level, or 5★ (not
-// revoked).
-const centralSQL = `(p.stage = 'trung_uong_danh_gia' OR (p.stars = 5 AND p.stage <> 'thu_hoi'))`
-
-// ratedSQL keeps the products ever recognised: a move into cong_nhan.
-const ratedSQL = `EXISTS (SELECT 1 FROM stage_changes r WHERE r.product_id = p.id AND r.to_stage = 'cong_nhan')`
-
-// upgradedSQL keeps the products re-evaluated or upgraded since a rating:
-// a move into danh_gia_lai or nang_hang followed by one into cong_nhan.
-const upgradedSQL = `EXISTS (SELECT 1 FROM stage_changes a JOIN stage_changes b ON b.product_id = a.product_id AND b.id > a.id
-	WHERE a.product_id = p.id AND a.to_stage IN ('danh_gia_lai', 'nang_hang') AND b.to_stage = 'cong_nhan')`
-
-// Counts computes the counts behind the plan's figures over an area at now
-// (whose calendar day decides which showrooms are open). Trained is left
-// nil: attendance is not the figures' data.
-func (s *FigureStore) Counts(ctx context.Context, area domain.Area, now time.Time) (domain.FigureCounts, error) {
+// Counts computes the counts behind the plan's figures over each of areas
+// at now (whose calendar day decides which certificates are valid and
+// which showrooms are open), in one pass over the products and one over the
+// subjects for all the areas together: the rows are read per commune (from
+// the covering indexes of migration 0007) and added up into every area that
+// holds the commune. Trained is left nil: attendance is not the figures'
+// data.
+func (s *FigureStore) Counts(ctx context.Context, areas []domain.Area, now time.Time) ([]domain.FigureCounts, error) {
 	const op = "sqlite.FigureStore.Counts"
-	c := domain.FigureCounts{ByCommune: map[string]int{}, ByStage: map[domain.Stage]int{}, ByStars: map[int]int{}}
 	q := s.db.db
-	nowMS := millis(now)
-	prod, prodArgs := areaFilter("p.commune_code", area)
-	args := func(front ...any) []any { return append(front, prodArgs...) }
-
-	err := q.QueryRowContext(ctx, `SELECT count(*),
-	coalesce(sum(`+recognisedSQL+`), 0),
-	coalesce(sum(`+centralSQL+`), 0),
-	coalesce(sum(`+ratedSQL+`), 0),
-	coalesce(sum(`+ratedSQL+` AND `+upgradedSQL+`), 0)
-FROM products p WHERE `+prod, args(nowMS)...).Scan(&c.Products, &c.Recognised, &c.Central, &c.Rated, &c.Upgraded)
-	if err != nil {
-		return c, dbError(op, err)
-	}
-
-	subj, subjArgs := areaFilter("s.commune_code", area)
-	modern, _ := json.Marshal(modernChannels())
-	err = q.QueryRowContext(ctx, `SELECT count(*),
-	coalesce(sum(s.kind = ?), 0),
-	coalesce(sum(s.kind = ?), 0),
-	coalesce(sum(EXISTS (SELECT 1 FROM products p WHERE p.subject_id = s.id AND p.circular = 1 AND p.raw_area = 1)), 0),
-	coalesce(sum(EXISTS (SELECT 1 FROM subject_sales_channels ch WHERE ch.subject_id = s.id
-		AND ch.channel IN (SELECT value FROM json_each(?)))), 0)
-FROM subjects s WHERE `+subj, append([]any{domain.KindCooperative, domain.KindSME, string(modern)}, subjArgs...)...).
-		Scan(&c.Subjects, &c.Cooperatives, &c.SMEs, &c.Circular, &c.Modern)
-	if err != nil {
-		return c, dbError(op, err)
-	}
-
-	if err := eachRow(ctx, q, `SELECT DISTINCT p.craft FROM products p WHERE p.craft <> '' AND `+recognisedSQL+` AND `+prod+` ORDER BY p.craft`,
-		args(nowMS), func(r *sql.Rows) error {
-			var craft string
-			err := r.Scan(&craft)
-			c.CraftTexts = append(c.CraftTexts, craft)
-			return err
-		}); err != nil {
-		return c, dbError(op, err)
-	}
-	officers := `SELECT count(*) FROM users WHERE role IN (?, ?, ?)`
-	officerArgs := []any{domain.RoleCommuneOfficer, domain.RoleProvinceOfficer, domain.RoleAdmin}
-	if !area.All {
-		where, a := areaFilter("uc.commune_code", area)
-		officers = `SELECT count(DISTINCT u.id) FROM users u JOIN user_communes uc ON uc.user_id = u.id WHERE u.role = ? AND ` + where
-		officerArgs = append([]any{domain.RoleCommuneOfficer}, a...)
-	}
-	if err := q.QueryRowContext(ctx, officers, officerArgs...).Scan(&c.Officers); err != nil {
-		return c, dbError(op, err)
-	}
-	if err := q.QueryRowContext(ctx, `SELECT count(*) FROM showrooms WHERE opened <= ?`, now.Format(time.DateOnly)).Scan(&c.Showrooms); err != nil {
-		return c, dbError(op, err)
-	}
-
-	if err := eachRow(ctx, q, `SELECT p.commune_code, count(*) FROM products p WHERE `+prod+` GROUP BY p.commune_code`, args(), func(r *sql.Rows) error {
-		var code string
-		var n int
-		err := r.Scan(&code, &n)
-		c.ByCommune[code] = n
-		return err
-	}); err != nil {
-		return c, dbError(op, err)
-	}
-	if err := eachRow(ctx, q, `SELECT p.rulebook, p.set_id, count(*) FROM products p WHERE `+prod+` GROUP BY p.rulebook, p.set_id ORDER BY p.rulebook, p.set_id`, args(), func(r *sql.Rows) error {
-		var sc domain.SetCount
-		err := r.Scan(&sc.Rulebook, &sc.Set, &sc.N)
-		c.BySet = append(c.BySet, sc)
-		return err
-	}); err != nil {
-		return c, dbError(op, err)
-	}
-	if err := eachRow(ctx, q, `SELECT p.stage, count(*) FROM products p WHERE `+prod+` GROUP BY p.stage`, args(), func(r *sql.Rows) error {
-		var st domain.Stage
-		var n int
-		err := r.Scan(&st, &n)
-		c.ByStage[st] = n
-		return err
-	}); err != nil {
-		return c, dbError(op, err)
-	}
-	if err := eachRow(ctx, q, `SELECT p.stars, count(*) FROM products p WHERE `+recognisedSQL+` AND `+prod+` GROUP BY p.stars`, args(nowMS), func(r *sql.Rows) error {
-		var stars, n int
-		err := r.Scan(&stars, &n)
-		c.ByStars[stars] = n
-		return err
-	}); err != nil {
-		return c, dbError(op, err)
-	}
-	return c, nil
-}
-
-// modernChannels lists the plan's modern sales channels.
-func modernChannels() []string {
-	var out []string
-	for _, ch := range domain.SalesChannels {
-		if ch.Modern() {
-			out = append(out, string(ch))
+	out := make([]domain.FigureCounts, len(areas))
+	members := make([]map[string]bool, len(areas)) // nil: every commune
+	union := domain.Area{Communes: []string{}}
+	seen := map[string]bool{}
+	for i, a := range areas {
+		out[i] = domain.FigureCounts{ByCommune: map[string]int{}, ByStage: map[domain.Stage]int{}, ByStars: map[int]int{}}
+		if a.All {
+			union.All = true
+			continue
+		}
+		members[i] = map[string]bool{}
+		for _, c := range a.Communes {
+			members[i][c] = true
+			if !seen[c] {
+				seen[c] = true
+				union.Communes = append(union.Communes, c)
+			}
 		}
 	}
-	return out
+	if len(areas) == 0 {
+		return out, nil
+	}
+	// each calls fn with the counts of every area that holds commune.
+	each := func(commune string, fn func(c *domain.FigureCounts)) {
+		for i := range out {
+			if members[i] == nil || members[i][commune] {
+				fn(&out[i])
+			}
+		}
+	}
+	nowMS := millis(now)
+
+	// Products, by commune and by everything a breakdown needs.
+	prod, prodArgs := areaFilter("commune_code", union)
+	type setKey struct {
+		rulebook string
+		set      int
+	}
+	bySet := make([]map[setKey]int, len(areas))
+	for i := range bySet {
+		bySet[i] = map[setKey]int{}
+	}
+	err := eachRow(ctx, q, `SELECT commune_code, stage, stars, rulebook, set_id, count(*),
+	sum(coalesce(cert_expires, 0) > ?), sum(rated), sum(rated AND upgraded)
+FROM products WHERE `+prod+` GROUP BY commune_code, stage, stars, rulebook, set_id`, append([]any{nowMS}, prodArgs...), func(r *sql.Rows) error {
+		var (
+			commune, rulebook       string
+			stage                   domain.Stage
+			stars, set, n, valid    int
+			rated, ratedAndUpgraded int
+		)
+		if err := r.Scan(&commune, &stage, &stars, &rulebook, &set, &n, &valid, &rated, &ratedAndUpgraded); err != nil {
+			return err
+		}
+		recognised := 0
+		if stars >= 3 && stage != domain.StageExpired && stage != domain.StageRevoked {
+			recognised = valid
+		}
+		central := stage == domain.StageCentral || (stars == 5 && stage != domain.StageRevoked)
+		for i := range out {
+			if members[i] != nil && !members[i][commune] {
+				continue
+			}
+			c := &out[i]
+			c.Products += n
+			c.ByCommune[commune] += n
+			c.ByStage[stage] += n
+			bySet[i][setKey{rulebook, set}] += n
+			c.Recognised += recognised
+			if recognised > 0 {
+				c.ByStars[stars] += recognised
+			}
+			if central {
+				c.Central += n
+			}
+			c.Rated += rated
+			c.Upgraded += ratedAndUpgraded
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, dbError(op, err)
+	}
+	for i, m := range bySet {
+		for k, n := range m {
+			out[i].BySet = append(out[i].BySet, domain.SetCount{Rulebook: k.rulebook, Set: k.set, N: n})
+		}
+		sort.Slice(out[i].BySet, func(a, b int) bool {
+			x, y := out[i].BySet[a], out[i].BySet[b]
+			if x.Rulebook != y.Rulebook {
+				return x.Rulebook < y.Rulebook
+			}
+			return x.Set < y.Set
+		})
+	}
+
+	// The traditional crafts written on recognised products.
+	crafts := make([]map[string]bool, len(areas))
+	for i := range crafts {
+		crafts[i] = map[string]bool{}
+	}
+	err = eachRow(ctx, q, `SELECT DISTINCT commune_code, craft FROM products INDEXED BY products_craft
+WHERE craft <> '' AND stars >= 3 AND coalesce(cert_expires, 0) > ? AND stage NOT IN (?, ?) AND `+prod,
+		append([]any{nowMS, domain.StageExpired, domain.StageRevoked}, prodArgs...), func(r *sql.Rows) error {
+			var commune, craft string
+			if err := r.Scan(&commune, &craft); err != nil {
+				return err
+			}
+			for i := range out {
+				if members[i] == nil || members[i][commune] {
+					crafts[i][craft] = true
+				}
+			}
+			return nil
+		})
+	if err != nil {
+		return nil, dbError(op, err)
+	}
+	for i, m := range crafts {
+		for craft := range m {
+			out[i].CraftTexts = append(out[i].CraftTexts, craft)
+		}
+		sort.Strings(out[i].CraftTexts)
+	}
+
+	// Subjects, by commune, kind and whether they sell through a modern
+	// channel.
+	subj, subjArgs := areaFilter("commune_code", union)
+	err = eachRow(ctx, q, `SELECT commune_code, kind, modern, count(*) FROM subjects WHERE `+subj+` GROUP BY commune_code, kind, modern`, subjArgs,
+		func(r *sql.Rows) error {
+			var commune string
+			var kind domain.SubjectKind
+			var modern bool
+			var n int
+			if err := r.Scan(&commune, &kind, &modern, &n); err != nil {
+				return err
+			}
+			each(commune, func(c *domain.FigureCounts) {
+				c.Subjects += n
+				switch kind {
+				case domain.KindCooperative:
+					c.Cooperatives += n
+				case domain.KindSME:
+					c.SMEs += n
+				}
+				if modern {
+					c.Modern += n
+				}
+			})
+			return nil
+		})
+	if err != nil {
+		return nil, dbError(op, err)
+	}
+	// Subjects with a product that is circular on a raw-material area, by
+	// the subject's commune.
+	subj, subjArgs = areaFilter("s.commune_code", union)
+	err = eachRow(ctx, q, `SELECT s.commune_code, count(DISTINCT p.subject_id) FROM products p INDEXED BY products_circular
+JOIN subjects s ON s.id = p.subject_id WHERE p.circular = 1 AND p.raw_area = 1 AND `+subj+` GROUP BY s.commune_code`, subjArgs,
+		func(r *sql.Rows) error {
+			var commune string
+			var n int
+			if err := r.Scan(&commune, &n); err != nil {
+				return err
+			}
+			each(commune, func(c *domain.FigureCounts) { c.Circular += n })
+			return nil
+		})
+	if err != nil {
+		return nil, dbError(op, err)
+	}
+
+	// Officers: a commune officer may hold several communes, so they are
+	// counted per area (the table is small).
+	for i, a := range areas {
+		officers := `SELECT count(*) FROM users WHERE role IN (?, ?, ?)`
+		officerArgs := []any{domain.RoleCommuneOfficer, domain.RoleProvinceOfficer, domain.RoleAdmin}
+		if !a.All {
+			where, args := areaFilter("uc.commune_code", a)
+			officers = `SELECT count(DISTINCT u.id) FROM users u JOIN user_communes uc ON uc.user_id = u.id WHERE u.role = ? AND ` + where
+			officerArgs = append([]any{domain.RoleCommuneOfficer}, args...)
+		}
+		if err := q.QueryRowContext(ctx, officers, officerArgs...).Scan(&out[i].Officers); err != nil {
+			return nil, dbError(op, err)
+		}
+	}
+	var showrooms int
+	if err := q.QueryRowContext(ctx, `SELECT count(*) FROM showrooms WHERE opened <= ?`, now.Format(time.DateOnly)).Scan(&showrooms); err != nil {
+		return nil, dbError(op, err)
+	}
+	for i := range out {
+		out[i].Showrooms = showrooms
+	}
+	return out, nil
 }
 
 // eachRow runs a query and calls fn on each row.

@@ -1,6 +1,7 @@
 package sqlite_test
 
 import (
+	"path/filepath"
 	"reflect"
 	"sort"
 	"testing"
@@ -97,12 +98,12 @@ func TestFigureCounts(t *testing.T) {
 
 	count := func(a domain.Area) domain.FigureCounts {
 		t.Helper()
-		got, err := figures.Counts(t.Context(), a, now)
+		got, err := figures.Counts(t.Context(), []domain.Area{a}, now)
 		if err != nil {
 			t.Fatal(err)
 		}
-		sort.Strings(got.CraftTexts)
-		return got
+		sort.Strings(got[0].CraftTexts)
+		return got[0]
 	}
 	setCounts := func(sets ...int) []domain.SetCount { // set, n, set, n...
 		var out []domain.SetCount
@@ -150,6 +151,18 @@ func TestFigureCounts(t *testing.T) {
 
 	// An area without communes has nothing: shares are "no data", not 0%.
 	empty := count(domain.Area{Communes: []string{}})
+
+	// Several areas in one call give what each gives alone.
+	areas := []domain.Area{{Communes: []string{"A1", "A2"}}, {All: true}, {Communes: []string{"A2"}}, {Communes: []string{}}, {Communes: []string{"L1", "A2"}}}
+	together, err := figures.Counts(t.Context(), areas, now)
+	if err != nil || len(together) != len(areas) {
+		t.Fatalf("Counts of %d areas = %d, %v", len(areas), len(together), err)
+	}
+	for i, a := range areas {
+		if alone := count(a); !reflect.DeepEqual(together[i], alone) {
+			t.Errorf("area %v with the others:\n got %+v\nalone %+v", a, together[i], alone)
+		}
+	}
 	if empty.Products != 0 || empty.Subjects != 0 || empty.Rated != 0 || empty.Officers != 0 || empty.Showrooms != 1 {
 		t.Errorf("empty area: %+v", empty)
 	}
@@ -252,5 +265,82 @@ func TestReportRows(t *testing.T) {
 	}
 	if items, _ := rep.DossierItems(ctx, domain.Area{Communes: []string{"L1"}}); len(items) != 0 {
 		t.Errorf("items outside the area: %+v", items)
+	}
+}
+
+// TestFigureCountsAfterMigration checks that migration 0007, which keeps
+// rated, upgraded and modern on the rows, fills them for the data written
+// before it (the same figures as TestFigureCounts).
+func TestFigureCountsAfterMigration(t *testing.T) {
+	c := newClock()
+	now := c.Now()
+	path := filepath.Join(t.TempDir(), "old.db")
+	old, err := sqlite.OpenAtVersion(t.Context(), path, c.Now, 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	figureData(t, old, now)
+	if err := old.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db := reopen(t, path, c)
+	got, err := sqlite.NewFigureStore(db).Counts(t.Context(), []domain.Area{{All: true}}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := got[0]
+	if all.Rated != 5 || all.Upgraded != 1 || all.Modern != 3 || all.Circular != 2 || all.Recognised != 3 || all.Central != 2 {
+		t.Errorf("after migration: %+v", all)
+	}
+}
+
+// TestModernChannelsKept checks that the subjects' "modern" flag, kept by
+// triggers whose channel list is written in SQL, agrees with
+// domain.SalesChannel.Modern for every channel, as channels are added and
+// removed.
+func TestModernChannelsKept(t *testing.T) {
+	c := newClock()
+	db, _ := open(t, c)
+	ctx := t.Context()
+	subjects := sqlite.NewSubjectStore(db)
+	figures := sqlite.NewFigureStore(db)
+	modern := func() int {
+		t.Helper()
+		got, err := figures.Counts(ctx, []domain.Area{{All: true}}, c.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got[0].Modern
+	}
+	s := domain.Subject{Kind: domain.KindHousehold, Name: "Hộ kinh doanh", CommuneCode: "A1"}
+	if err := subjects.Create(ctx, &s); err != nil {
+		t.Fatal(err)
+	}
+	for _, ch := range domain.SalesChannels {
+		want := 0
+		if ch.Modern() {
+			want = 1
+		}
+		s.SalesChannels = []domain.SalesChannel{ch}
+		if err := subjects.Update(ctx, &s); err != nil {
+			t.Fatal(err)
+		}
+		if got := modern(); got != want {
+			t.Errorf("only %s: modern = %d, want %d", ch, got, want)
+		}
+	}
+	s.SalesChannels = append([]domain.SalesChannel(nil), domain.SalesChannels...)
+	if err := subjects.Update(ctx, &s); err != nil {
+		t.Fatal(err)
+	}
+	if got := modern(); got != 1 {
+		t.Errorf("every channel: modern = %d, want 1", got)
+	}
+	s.SalesChannels = nil
+	if err := subjects.Update(ctx, &s); err != nil {
+		t.Fatal(err)
+	}
+	if got := modern(); got != 0 {
+		t.Errorf("no channel: modern = %d, want 0", got)
 	}
 }

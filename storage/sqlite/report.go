@@ -142,3 +142,22 @@ func (s *ReportStore) UserNames(ctx context.Context, ids []int64) (map[int64]str
 		})
 	return out, dbError(op, err)
 }
+
+// SubjectNames returns the names of subjects by id.
+func (s *ReportStore) SubjectNames(ctx context.Context, ids []int64) (map[int64]string, error) {
+	const op = "sqlite.ReportStore.SubjectNames"
+	out := map[int64]string{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	b, _ := json.Marshal(ids)
+	err := eachRow(ctx, s.db.db, `SELECT id, name FROM subjects WHERE id IN (SELECT value FROM json_each(?))`, []any{string(b)},
+		func(r *sql.Rows) error {
+			var id int64
+			var name string
+			err := r.Scan(&id, &name)
+			out[id] = name
+			return err
+		})
+	return out, dbError(op, err)
+}

@@ -54,6 +54,12 @@ type DB struct {
 // time.Now. The path may not contain "?". Open refuses a database whose
 // schema is newer than this binary.
 func Open(ctx context.Context, path string, now func() time.Time) (*DB, error) {
+	return open(ctx, path, now, 0)
+}
+
+// open is Open applying the migrations up to version upTo only (0: all),
+// which tests use to make the database an older binary left.
+func open(ctx context.Context, path string, now func() time.Time, upTo int) (*DB, error) {
 	const op = "sqlite.Open"
 	if path == "" || strings.Contains(path, "?") {
 		return nil, domain.E(op, domain.KindInvalid, fmt.Errorf("unusable database path %q", path))
@@ -75,7 +81,7 @@ func Open(ctx context.Context, path string, now func() time.Time) (*DB, error) {
 		sqldb.Close()
 		return nil, domain.E(op, domain.KindUnavailable, fmt.Errorf("open %s: %w", path, err))
 	}
-	if err := db.migrate(ctx); err != nil {
+	if err := db.migrate(ctx, upTo); err != nil {
 		sqldb.Close()
 		return nil, domain.E(op, domain.KindInternal, fmt.Errorf("%s: %w", path, err))
 	}
@@ -132,8 +138,9 @@ func migrations() ([]migration, error) {
 }
 
 // migrate applies the migrations not yet recorded in schema_migrations, in
-// order, each in its own transaction.
-func (db *DB) migrate(ctx context.Context) error {
+// order, each in its own transaction; those after version upTo are left
+// when upTo is not 0.
+func (db *DB) migrate(ctx context.Context, upTo int) error {
 	ms, err := migrations()
 	if err != nil {
 		return err
@@ -157,7 +164,7 @@ func (db *DB) migrate(ctx context.Context) error {
 		return fmt.Errorf("database schema version %d is newer than this binary knows (%d): run a newer release", current, known)
 	}
 	for _, m := range ms {
-		if m.version <= current {
+		if m.version <= current || (upTo > 0 && m.version > upTo) {
 			continue
 		}
 		if err := db.apply(ctx, m); err != nil {
