@@ -167,7 +167,10 @@ func Announce(ctx context.Context, cfg AnnounceConfig) ([]Figure, error) {
 	fake.Observe("sendMessage", w.observe)
 	fake.Observe("sendPhoto", w.observe)
 	if err := r.startBot(ctx, fake, "ADMIN_IDS="+strconv.FormatInt(announceAdmin, 10),
-		"BROADCAST_RATE="+strconv.FormatFloat(cfg.BroadcastRate, 'f', -1, 64)); err != nil {
+		"BROADCAST_RATE="+strconv.FormatFloat(cfg.BroadcastRate, 'f', -1, 64),
+		// The fake's limit is the bot's overall budget, as 30 a second is
+		// Telegram's: the room above BROADCAST_RATE is the replies'.
+		"TELEGRAM_RATE="+strconv.Itoa(cfg.FakeRate)); err != nil {
 		return nil, err
 	}
 

@@ -57,6 +57,10 @@ type Config struct {
 	// BroadcastRate is the most bulk messages a second (announcements,
 	// invitations, reminders).
 	BroadcastRate float64
+	// TelegramRate is the most messages a second the messenger allows
+	// overall, replies and bulk together (TELEGRAM_RATE; 0: 30, or
+	// BroadcastRate+5 when that is higher).
+	TelegramRate float64
 	// Console: chat in the terminal instead of Telegram; ConsoleUser is the
 	// user id to chat as.
 	Console     bool
@@ -74,7 +78,7 @@ type setting struct {
 // parseConfig reads the configuration of the "serve" or "console" command.
 func parseConfig(name string, args []string, getenv func(string) string, stderr io.Writer) (*Config, error) {
 	var raw struct {
-		token, api, hook, secret, path, db, redis, prefix, admins, addr, places, plan, rules, province, tz, level, broadcast string
+		token, api, hook, secret, path, db, redis, prefix, admins, addr, places, plan, rules, province, tz, level, broadcast, telegramRate string
 	}
 	settings := []setting{
 		{"TELEGRAM_BOT_TOKEN", "telegram-token", "", "token from BotFather; empty: console", &raw.token},
@@ -94,6 +98,7 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 		{"TZ", "tz", "Asia/Ho_Chi_Minh", "time zone of deadlines and reminders", &raw.tz},
 		{"LOG_LEVEL", "log-level", "info", "debug, info, warn or error", &raw.level},
 		{"BROADCAST_RATE", "broadcast-rate", "25", "bulk messages a second (announcements, invitations, reminders)", &raw.broadcast},
+		{"TELEGRAM_RATE", "telegram-rate", "", "messages a second the Bot API allows overall, replies and bulk together; empty: 30 (raise it for paid broadcasts or a local Bot API server)", &raw.telegramRate},
 	}
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -190,6 +195,17 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 		bad("BROADCAST_RATE", "%q is not a number of messages a second from 1 to 1000", raw.broadcast)
 	} else {
 		cfg.BroadcastRate = r
+	}
+	if v := strings.TrimSpace(raw.telegramRate); v != "" {
+		r, err := strconv.ParseFloat(v, 64)
+		switch {
+		case err != nil || r < 1 || r > 10000:
+			bad("TELEGRAM_RATE", "%q is not a number of messages a second from 1 to 10000", raw.telegramRate)
+		case cfg.BroadcastRate > 0 && r < cfg.BroadcastRate:
+			bad("TELEGRAM_RATE", "%g is below BROADCAST_RATE (%g): bulk messages alone would exceed it", r, cfg.BroadcastRate)
+		default:
+			cfg.TelegramRate = r
+		}
 	}
 	if err := cfg.LogLevel.UnmarshalText([]byte(raw.level)); err != nil {
 		bad("LOG_LEVEL", "%q is not debug, info, warn or error", raw.level)

@@ -24,8 +24,13 @@ func TestConfigDefaultsAndFlagsOverEnv(t *testing.T) {
 	if len(cfg.AdminIDs) != 2 || cfg.AdminIDs[0] != "12" || cfg.AdminIDs[1] != "34" {
 		t.Errorf("admins: %v", cfg.AdminIDs)
 	}
-	if cfg.HTTPAddr != ":8080" || cfg.TelegramAPIURL != "https://api.telegram.org" || cfg.TZ != "Asia/Ho_Chi_Minh" || cfg.RedisPrefix != "ocop:" {
+	if cfg.HTTPAddr != ":8080" || cfg.TelegramAPIURL != "https://api.telegram.org" || cfg.TZ != "Asia/Ho_Chi_Minh" || cfg.RedisPrefix != "ocop:" ||
+		cfg.BroadcastRate != 25 || cfg.TelegramRate != 0 {
 		t.Errorf("defaults: %+v", cfg)
+	}
+	cfg, err = parseConfig("serve", []string{"-telegram-rate", "300"}, env(map[string]string{"BROADCAST_RATE": "250"}), io.Discard)
+	if err != nil || cfg.TelegramRate != 300 || cfg.BroadcastRate != 250 {
+		t.Errorf("rates: %v, %+v", err, cfg)
 	}
 }
 
@@ -43,6 +48,8 @@ func TestConfigRejectsBadValuesClearly(t *testing.T) {
 		{map[string]string{"TZ": "Mars/Olympus"}, "TZ"},
 		{map[string]string{"REDIS_URL": "http://x"}, "REDIS_URL"},
 		{map[string]string{"LOG_LEVEL": "loud"}, "LOG_LEVEL"},
+		{map[string]string{"TELEGRAM_RATE": "fast"}, "TELEGRAM_RATE"},
+		{map[string]string{"BROADCAST_RATE": "250", "TELEGRAM_RATE": "200"}, "below BROADCAST_RATE"},
 	} {
 		_, err := parseConfig("serve", nil, env(tc.env), io.Discard)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

@@ -35,7 +35,11 @@ func (a *app) paceTelegram(ch *telegram.Channel) {
 	if rate <= 0 {
 		rate = 25
 	}
-	ch.Sender.SetPacer(bot.NewPacer(rate, bot.GlobalRateFor(rate)))
+	global := a.cfg.TelegramRate
+	if global <= 0 {
+		global = bot.GlobalRateFor(rate)
+	}
+	ch.Sender.SetPacer(bot.NewPacer(rate, global))
 	name := ch.Username
 	a.botName.Store(&name)
 }
