@@ -2,7 +2,9 @@ package report_test
 
 import (
 	"bytes"
+	"context"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -238,5 +240,90 @@ func TestWorkbookSubjectMovedAway(t *testing.T) {
 	products := rows(t, f, report.SheetProducts)
 	if len(products) != 3 || products[1][3] != moved.Name || products[2][3] != moved.Name {
 		t.Errorf("products of the moved subject: %q", products)
+	}
+}
+
+// sqliteEvents puts the event store's lists on the events sheet with the
+// kind and the answer in words, as cmd/ocopbot does.
+type sqliteEvents struct {
+	store *sqlite.EventStore
+	t     func(id string) string
+}
+
+func (e sqliteEvents) EventAttendance(ctx context.Context, area domain.Area) ([]report.EventRow, error) {
+	rows, err := e.store.EventAttendance(ctx, area)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]report.EventRow, len(rows))
+	for i, r := range rows {
+		rsvp := map[string]string{"yes": e.t("ev.xlsx_yes"), "no": e.t("ev.xlsx_no")}[r.RSVP]
+		out[i] = report.EventRow{Event: r.Event, Kind: e.t("ev_kind." + string(r.Kind)), Starts: r.Starts, Place: r.Place,
+			Person: r.Person, Subject: r.Subject, Commune: r.Commune, RSVP: rsvp, Attended: r.Attended}
+	}
+	return out, nil
+}
+
+// A producer who said yes to a training and attended it is a row of the
+// events sheet, in their subject's commune's workbook and not another's.
+func TestWorkbookEventsSheet(t *testing.T) {
+	src, now, inside := fixture(t)
+	ctx := t.Context()
+	v, _ := fixtureDBs.Load(t)
+	db := v.(*sqlite.DB)
+	list, err := src.Data.Subjects(ctx, domain.Area{Communes: []string{inside}})
+	if err != nil || len(list) != 1 {
+		t.Fatalf("subjects inside: %v, %v", list, err)
+	}
+	users := sqlite.NewUserStore(db)
+	u, err := users.Touch(ctx, "telegram", "42", "", "Chị Lan")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := users.LinkSubject(ctx, u.ID, list[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	events := sqlite.NewEventStore(db)
+	starts := time.Date(2026, 6, 20, 8, 0, 0, 0, now.Location())
+	ev := domain.Event{Kind: domain.EventTraining, Title: "Tập huấn xây dựng hồ sơ OCOP", Place: "Hội trường UBND",
+		StartsAt: starts, EndsAt: starts.Add(8 * time.Hour), Audience: domain.Audience{Kind: domain.AudienceAll}, CheckinCode: "abc"}
+	if _, err := events.CreateEvent(ctx, &ev, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := events.RSVP(ctx, ev.ID, u.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := events.MarkAttended(ctx, ev.ID, u.ID, "qr", 0); err != nil {
+		t.Fatal(err)
+	}
+	tr, err := report.VietnameseT()
+	if err != nil {
+		t.Fatal(err)
+	}
+	src.Events = sqliteEvents{store: events, t: tr}
+
+	want := []string{"1", ev.Title, "Tập huấn", "20/06/2026 08:00", ev.Place, "Chị Lan", list[0].Name, inside, "Có", "Có"}
+	for _, tc := range []struct {
+		name     string
+		communes []string
+		rows     int
+	}{
+		{"province", nil, 2},
+		{"inside", []string{inside}, 2},
+		{"another commune", []string{"00000"}, 1},
+	} {
+		f, err := report.Build(ctx, src, report.Scope{Communes: tc.communes, Now: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := rows(t, f, report.SheetEvents)
+		f.Close()
+		if len(got) != tc.rows || got[0][1] != "Sự kiện" {
+			t.Errorf("%s: events sheet %q, want the header and %d row(s)", tc.name, got, tc.rows-1)
+			continue
+		}
+		if tc.rows == 2 && !slices.Equal(got[1], want) {
+			t.Errorf("%s: events row\n got %q\nwant %q", tc.name, got[1], want)
+		}
 	}
 }

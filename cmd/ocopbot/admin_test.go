@@ -353,3 +353,50 @@ func TestRunUnknownCommand(t *testing.T) {
 		}
 	}
 }
+
+// The exported workbook lists who answered and attended an event, with its
+// kind and the answer in words.
+func TestExportEventsSheet(t *testing.T) {
+	a := newAdmin(t)
+	a.ok("import", example("import-example.csv"))
+	ctx := t.Context()
+	db := a.db()
+	subjects, err := sqlite.NewReportStore(db).Subjects(ctx, domain.Area{All: true})
+	if err != nil || len(subjects) == 0 {
+		t.Fatalf("imported subjects: %v, %v", subjects, err)
+	}
+	users := sqlite.NewUserStore(db)
+	u, err := users.Touch(ctx, "telegram", "42", "", "Chị Lan")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := users.LinkSubject(ctx, u.ID, subjects[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	events := sqlite.NewEventStore(db)
+	starts := time.Date(2030, 1, 2, 8, 0, 0, 0, time.FixedZone("ICT", 7*3600))
+	ev := domain.Event{Kind: domain.EventFair, Title: "Hội chợ OCOP", Place: "Nhà văn hóa", StartsAt: starts,
+		EndsAt: starts.Add(8 * time.Hour), Audience: domain.Audience{Kind: domain.AudienceAll}, CheckinCode: "abc"}
+	if _, err := events.CreateEvent(ctx, &ev, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := events.RSVP(ctx, ev.ID, u.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "report.xlsx")
+	a.ok("export", file)
+	wb, err := excelize.OpenFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wb.Close()
+	rows, err := wb.GetRows(report.SheetEvents)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"1", "Hội chợ OCOP", "Hội chợ", "02/01/2030 08:00", "Nhà văn hóa", "Chị Lan", subjects[0].Name,
+		subjects[0].CommuneCode, "Không", "Không"}
+	if len(rows) != 2 || !slices.Equal(rows[1], want) {
+		t.Errorf("events sheet %q, want a row %q", rows, want)
+	}
+}

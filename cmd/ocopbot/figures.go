@@ -1,9 +1,11 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 
+	"github.com/ocop-tayninh/ocopbot/bot"
 	"github.com/ocop-tayninh/ocopbot/domain"
 	"github.com/ocop-tayninh/ocopbot/report"
 	"github.com/ocop-tayninh/ocopbot/storage/sqlite"
@@ -39,12 +41,14 @@ func planOf(cfg *Config) (*domain.Plan, error) {
 // /baocao (through the handlers' Deps) and for `ocopbot export`, which
 // writes the workbook of the whole province:
 //
-//	f, err := report.Build(ctx, reportSource(db, plan, places, rules), report.Scope{Now: now})
+//	f, err := report.Build(ctx, reportSource(db, plan, places, rules, attendance, events), report.Scope{Now: now})
 //
-// Attendance may be nil (the "trained" figure then shows no data).
-func reportSource(db *sqlite.DB, plan *domain.Plan, places *domain.Places, rules *domain.Rulebooks, attendance report.Attendance) report.Source {
+// Attendance and events may be nil (the "trained" figure then shows no
+// data, the events sheet its headers only).
+func reportSource(db *sqlite.DB, plan *domain.Plan, places *domain.Places, rules *domain.Rulebooks, attendance report.Attendance,
+	events report.Events) report.Source {
 	return report.Source{Data: sqlite.NewReportStore(db), Figures: sqlite.NewFigureStore(db), Budget: sqlite.NewBudgetStore(db),
-		Attendance: attendance, Plan: plan, Places: places, Rules: rules}
+		Attendance: attendance, Events: events, Plan: plan, Places: places, Rules: rules}
 }
 
 // attendanceOf gives the events' attendance to the figures, or nil (no
@@ -54,4 +58,41 @@ func attendanceOf(e *sqlite.EventStore) report.Attendance {
 		return nil
 	}
 	return e
+}
+
+// eventsOf gives the events' lists to the workbook's events sheet, or nil
+// (headers only) when events are not wired.
+func eventsOf(e *sqlite.EventStore, tr *bot.Translator) report.Events {
+	if e == nil {
+		return nil
+	}
+	return reportEvents{store: e, t: func(id string) string { return tr.T(domain.LocaleVI, id, nil) }}
+}
+
+// reportEvents puts the kind of an event and the answer to its invitation
+// in Vietnamese words, as in an event's own list (ev.xlsx_*); the store
+// keeps storage free of the report and the locales.
+type reportEvents struct {
+	store *sqlite.EventStore
+	t     func(id string) string
+}
+
+func (r reportEvents) EventAttendance(ctx context.Context, area domain.Area) ([]report.EventRow, error) {
+	rows, err := r.store.EventAttendance(ctx, area)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]report.EventRow, len(rows))
+	for i, row := range rows {
+		var rsvp string
+		switch row.RSVP {
+		case "yes":
+			rsvp = r.t("ev.xlsx_yes")
+		case "no":
+			rsvp = r.t("ev.xlsx_no")
+		}
+		out[i] = report.EventRow{Event: row.Event, Kind: r.t("ev_kind." + string(row.Kind)), Starts: row.Starts, Place: row.Place,
+			Person: row.Person, Subject: row.Subject, Commune: row.Commune, RSVP: rsvp, Attended: row.Attended}
+	}
+	return out, nil
 }

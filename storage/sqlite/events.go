@@ -332,3 +332,77 @@ JOIN users u ON u.id = a.user_id AND u.role IN (?, ?, ?)`
 	err := s.db.db.QueryRowContext(ctx, query, args...).Scan(&n)
 	return n, dbError("sqlite.EventStore.TrainedOfficers", err)
 }
+
+// EventAttendanceRow is one person on an event's list: invited, answering
+// or attending. Kind and RSVP are codes; the workbook puts them in words.
+type EventAttendanceRow struct {
+	EventID  int64
+	Event    string // the event's title
+	Kind     domain.EventKind
+	Starts   time.Time
+	Place    string
+	UserID   int64
+	Person   string // the channel's display name
+	Subject  string // the subject's name; "" without one
+	Commune  string // the subject's commune code; "" without a subject
+	RSVP     string // "yes", "no" or ""
+	Attended bool
+}
+
+// EventAttendance lists, for the report workbook's events sheet, everyone
+// on the list of an event that was not cancelled (a cancelled event did not
+// take place, as for the "trained" figures): those invited (recipients of
+// its invitation not skipped, blocked or failed, as AudienceInvited),
+// those who answered and those who attended, one row each, by the event's
+// start, the event and the person's name.
+//
+// A person's subject is the one they represented when attending, else the
+// one they represent now (as People), and the row belongs to that
+// subject's commune. A person without a subject (an officer, a user not
+// registered) has no commune: the row is in a commune area only for a
+// commune officer scoped to one of its communes, as TrainedOfficers counts
+// them, and otherwise only in the whole province's.
+func (s *EventStore) EventAttendance(ctx context.Context, area domain.Area) ([]EventAttendanceRow, error) {
+	const op = "sqlite.EventStore.EventAttendance"
+	args := []any{domain.JobInvitation, RecipientPending, RecipientSending, RecipientSent}
+	where := "1"
+	if !area.All {
+		subject, sargs := areaFilter("sj.commune_code", area)
+		officer, oargs := areaFilter("commune_code", area)
+		where = `(` + subject + ` OR (sj.id IS NULL AND u.role = ? AND u.id IN (SELECT user_id FROM user_communes WHERE ` + officer + `)))`
+		args = append(append(append(args, sargs...), domain.RoleCommuneOfficer), oargs...)
+	}
+	var out []EventAttendanceRow
+	err := eachRow(ctx, s.db.db, `WITH listed (event_id, user_id) AS (
+	SELECT j.event_id, r.user_id FROM job_recipients r JOIN jobs j ON j.id = r.job_id
+	WHERE j.event_id IS NOT NULL AND j.kind = ? AND r.state IN (?, ?, ?)
+	UNION SELECT event_id, user_id FROM event_rsvps
+	UNION SELECT event_id, user_id FROM event_attendance
+)
+SELECT e.id, e.title, e.kind, e.starts_at, e.place, u.id, u.name, coalesce(sj.name, ''), coalesce(sj.commune_code, ''),
+	coalesce(r.answer, ''), a.user_id IS NOT NULL
+FROM listed l
+JOIN events e ON e.id = l.event_id AND e.cancelled = 0
+JOIN users u ON u.id = l.user_id
+LEFT JOIN event_rsvps r ON r.event_id = l.event_id AND r.user_id = l.user_id
+LEFT JOIN event_attendance a ON a.event_id = l.event_id AND a.user_id = l.user_id
+LEFT JOIN subjects sj ON sj.id = coalesce(a.subject_id, u.subject_id)
+WHERE `+where+`
+ORDER BY e.starts_at, e.id, u.name, u.id`, args, func(rows *sql.Rows) error {
+		var (
+			r      EventAttendanceRow
+			starts int64
+		)
+		if err := rows.Scan(&r.EventID, &r.Event, &r.Kind, &starts, &r.Place, &r.UserID, &r.Person, &r.Subject, &r.Commune,
+			&r.RSVP, &r.Attended); err != nil {
+			return err
+		}
+		r.Starts = fromMillis(starts)
+		out = append(out, r)
+		return nil
+	})
+	if err != nil {
+		return nil, dbError(op, err)
+	}
+	return out, nil
+}
