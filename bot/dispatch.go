@@ -107,7 +107,8 @@ type InboxItem struct {
 // Inbox is the durable record of incoming updates.
 type Inbox interface {
 	RecordBatch(ctx context.Context, channel string, items []InboxItem) ([]InboxItem, error)
-	MarkDone(ctx context.Context, channel string, updateID int64) error
+	// MarkDone marks updates handled, several in one write.
+	MarkDone(ctx context.Context, channel string, updateIDs ...int64) error
 	Pending(ctx context.Context, channel string) ([]InboxItem, error)
 	NextOffset(ctx context.Context, channel string) (int64, error)
 }
@@ -123,6 +124,14 @@ type Intake struct {
 	// Decode turns a payload into an update; nil means "nothing to handle".
 	Decode func(payload []byte) (*Update, error)
 	Log    *slog.Logger
+
+	// done holds the ids of handled updates waiting to be marked; the
+	// first handler to find no one writing them writes them all, and goes
+	// on while more arrive (a group commit: one write for many updates at
+	// a peak, one for each when quiet).
+	doneMu      sync.Mutex
+	done        []int64
+	doneWriting bool
 }
 
 // Accept records items in one transaction and dispatches the new ones. When
@@ -174,9 +183,7 @@ func (in *Intake) dispatch(it InboxItem) {
 			in.logger().Error("update left pending", "channel", in.Channel, "update", it.UpdateID, "err", herr)
 			return
 		}
-		if err := in.Inbox.MarkDone(context.Background(), in.Channel, it.UpdateID); err != nil {
-			in.logger().Error("inbox mark done", "channel", in.Channel, "update", it.UpdateID, "err", err)
-		}
+		in.markDone(it.UpdateID)
 	}
 	u, err := in.Decode(it.Payload)
 	if err != nil || u == nil {
@@ -187,6 +194,35 @@ func (in *Intake) dispatch(it InboxItem) {
 		return
 	}
 	in.Dispatcher.Dispatch(u, markDone)
+}
+
+// markDone marks an update handled in the inbox, together with those
+// handled meanwhile. It returns once they are written, or, when another
+// handler is writing, at once: that handler writes this one too before it
+// returns. An update not marked because of a crash is handed out again at
+// the next start, and the de-duplication marks say it was handled.
+func (in *Intake) markDone(id int64) {
+	in.doneMu.Lock()
+	in.done = append(in.done, id)
+	if in.doneWriting {
+		in.doneMu.Unlock()
+		return
+	}
+	in.doneWriting = true
+	for {
+		ids := in.done
+		in.done = nil
+		if len(ids) == 0 {
+			in.doneWriting = false
+			in.doneMu.Unlock()
+			return
+		}
+		in.doneMu.Unlock()
+		if err := in.Inbox.MarkDone(context.Background(), in.Channel, ids...); err != nil {
+			in.logger().Error("inbox mark done", "channel", in.Channel, "updates", len(ids), "err", err)
+		}
+		in.doneMu.Lock()
+	}
 }
 
 func (in *Intake) logger() *slog.Logger {

@@ -134,3 +134,67 @@ func TestSessionRoundTripAndVersion(t *testing.T) {
 		t.Fatal("a session of an unknown version was accepted")
 	}
 }
+
+// markInbox is an Inbox that records MarkDone calls; the first one blocks
+// until release is closed.
+type markInbox struct {
+	Inbox
+	mu      sync.Mutex
+	calls   [][]int64
+	first   chan struct{} // closed when the first call starts
+	release chan struct{}
+}
+
+func (m *markInbox) MarkDone(ctx context.Context, channel string, ids ...int64) error {
+	m.mu.Lock()
+	m.calls = append(m.calls, append([]int64(nil), ids...))
+	n := len(m.calls)
+	m.mu.Unlock()
+	if n == 1 {
+		close(m.first)
+		<-m.release
+	}
+	return nil
+}
+
+// While one handled update is being marked done, the others handled
+// meanwhile wait for no write of their own: they are marked together in the
+// next one, and every update is marked once Wait returns.
+func TestIntakeMarksHandledUpdatesTogether(t *testing.T) {
+	inbox := &markInbox{first: make(chan struct{}), release: make(chan struct{})}
+	d := NewDispatcher(context.Background(), func(context.Context, *Update) error { return nil }, 8, nil)
+	in := &Intake{Channel: "t", Inbox: inbox, Dispatcher: d,
+		Decode: func(p []byte) (*Update, error) { return &Update{Channel: "t", UserID: string(p), ID: int64(p[0])}, nil }}
+	in.dispatch(InboxItem{Channel: "t", UpdateID: 1, Payload: []byte{1}})
+	<-inbox.first
+	for id := int64(2); id <= 20; id++ {
+		in.dispatch(InboxItem{Channel: "t", UpdateID: id, Payload: []byte{byte(id)}})
+	}
+	// Let the 19 others be handled while the first write is held.
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		in.doneMu.Lock()
+		n := len(in.done)
+		in.doneMu.Unlock()
+		if n == 19 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	close(inbox.release)
+	d.Wait()
+	inbox.mu.Lock()
+	defer inbox.mu.Unlock()
+	marked := map[int64]bool{}
+	for _, c := range inbox.calls {
+		for _, id := range c {
+			marked[id] = true
+		}
+	}
+	if len(marked) != 20 {
+		t.Fatalf("%d updates marked done, want 20: %v", len(marked), inbox.calls)
+	}
+	if len(inbox.calls) != 2 {
+		t.Errorf("%d writes for 20 updates, want 2 (the first, then the 19 others together): %v", len(inbox.calls), inbox.calls)
+	}
+}

@@ -438,8 +438,8 @@ func (i inboxAdapter) RecordBatch(ctx context.Context, channel string, items []b
 	return fromRows(fresh), err
 }
 
-func (i inboxAdapter) MarkDone(ctx context.Context, channel string, id int64) error {
-	return i.in.MarkDone(ctx, channel, id)
+func (i inboxAdapter) MarkDone(ctx context.Context, channel string, ids ...int64) error {
+	return i.in.MarkDone(ctx, channel, ids...)
 }
 
 func (i inboxAdapter) Pending(ctx context.Context, channel string) ([]bot.InboxItem, error) {

@@ -238,7 +238,7 @@ JOIN subjects s ON s.id = p.subject_id WHERE p.circular = 1 AND p.raw_area = 1 A
 }
 
 // eachRow runs a query and calls fn on each row.
-func eachRow(ctx context.Context, q *sql.DB, query string, args []any, fn func(*sql.Rows) error) error {
+func eachRow(ctx context.Context, q *pool, query string, args []any, fn func(*sql.Rows) error) error {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return err

@@ -3,8 +3,10 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/ocop-tayninh/ocopbot/domain"
@@ -85,12 +87,32 @@ ON CONFLICT (channel) DO UPDATE SET max_update_id = max(max_update_id, excluded.
 	return newOnes, nil
 }
 
-// MarkDone records that the update was handled. Marking it again is harmless.
-func (in *Inbox) MarkDone(ctx context.Context, channel string, updateID int64) error {
-	err := affected(in.db.db.ExecContext(ctx, `UPDATE inbox SET state = 'done', done_at = coalesce(done_at, ?)
-WHERE channel = ? AND update_id = ?`, millis(in.db.now()), channel, updateID))
+// MarkDone records that the updates were handled, in one statement.
+// Marking one again is harmless; an id never recorded is an error wrapping
+// domain.ErrNotFound (the others are marked all the same).
+func (in *Inbox) MarkDone(ctx context.Context, channel string, updateIDs ...int64) error {
+	const op = "sqlite.Inbox.MarkDone"
+	if len(updateIDs) == 0 {
+		return nil
+	}
+	ids := slices.Clone(updateIDs)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	list, err := json.Marshal(ids)
 	if err != nil {
-		return dbError("sqlite.Inbox.MarkDone", err)
+		return domain.E(op, domain.KindInternal, err)
+	}
+	res, err := in.db.db.ExecContext(ctx, `UPDATE inbox SET state = 'done', done_at = coalesce(done_at, ?)
+WHERE channel = ? AND update_id IN (SELECT value FROM json_each(?))`, millis(in.db.now()), channel, string(list))
+	if err != nil {
+		return dbError(op, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return dbError(op, err)
+	}
+	if n < int64(len(ids)) {
+		return notFound(op)
 	}
 	return nil
 }

@@ -88,13 +88,21 @@ func TestInbox(t *testing.T) {
 	}
 
 	// Done ones leave Pending; marking twice is fine; a missing one is not found.
-	for _, id := range []int64{10, 12, 12} {
-		if err := in.MarkDone(ctx, "telegram", id); err != nil {
-			t.Fatalf("MarkDone(%d): %v", id, err)
-		}
+	// Several are marked at once, repeated ids and all.
+	if err := in.MarkDone(ctx, "telegram", 12, 10, 12); err != nil {
+		t.Fatalf("MarkDone(12, 10, 12): %v", err)
+	}
+	if err := in.MarkDone(ctx, "telegram", 12); err != nil {
+		t.Fatalf("MarkDone(12) again: %v", err)
 	}
 	if err := in.MarkDone(ctx, "telegram", 99); !errors.Is(err, domain.ErrNotFound) {
 		t.Errorf("MarkDone of a missing update: %v, want ErrNotFound", err)
+	}
+	if err := in.MarkDone(ctx, "telegram"); err != nil {
+		t.Errorf("MarkDone of nothing: %v", err)
+	}
+	if pending, _ := in.Pending(ctx, "zalo"); !reflect.DeepEqual(updateIDs(pending), []int64{10}) {
+		t.Errorf("zalo's update 10 was marked with telegram's: pending %v", updateIDs(pending))
 	}
 	if pending, _ := in.Pending(ctx, "telegram"); !reflect.DeepEqual(updateIDs(pending), []int64{11}) {
 		t.Fatalf("Pending after MarkDone = %v, want [11]", updateIDs(pending))

@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ocop-tayninh/ocopbot/domain"
@@ -45,8 +46,81 @@ var migrationFiles embed.FS
 // DB is an open database. Repositories are built on it with NewUserStore,
 // NewSubjectStore, NewInbox and NewKV.
 type DB struct {
-	db  *sql.DB
+	db  *pool
 	now func() time.Time
+}
+
+// pool is the connection pool, whose ExecContext, QueryContext and
+// QueryRowContext run statements it prepared once and kept: preparing a
+// statement again for every call was the largest part of the cost of the
+// small queries of each update (see BENCHMARKS.md). database/sql prepares
+// a kept statement again only on a connection that has not seen it.
+type pool struct {
+	*sql.DB
+	mu    sync.Mutex
+	stmts map[string]*sql.Stmt
+}
+
+// maxStmts bounds the kept statements (queries built with a variable
+// number of "?" are different texts); beyond it statements are prepared
+// for each call, as before.
+const maxStmts = 256
+
+// stmt returns the kept statement of query, preparing it the first time,
+// or nil when it is not to be kept (several statements in one text, the
+// bound reached, or an error, which the direct call then reports).
+func (p *pool) stmt(ctx context.Context, query string) *sql.Stmt {
+	p.mu.Lock()
+	st, ok := p.stmts[query]
+	full := len(p.stmts) >= maxStmts
+	p.mu.Unlock()
+	if ok || full || strings.Contains(query, ";") {
+		return st
+	}
+	st, err := p.DB.PrepareContext(ctx, query)
+	if err != nil {
+		return nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if kept, ok := p.stmts[query]; ok {
+		st.Close()
+		return kept
+	}
+	p.stmts[query] = st
+	return st
+}
+
+func (p *pool) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := p.stmt(ctx, query); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return p.DB.ExecContext(ctx, query, args...)
+}
+
+func (p *pool) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := p.stmt(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return p.DB.QueryContext(ctx, query, args...)
+}
+
+func (p *pool) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := p.stmt(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return p.DB.QueryRowContext(ctx, query, args...)
+}
+
+// Close closes the kept statements and the pool.
+func (p *pool) Close() error {
+	p.mu.Lock()
+	for q, st := range p.stmts {
+		st.Close()
+		delete(p.stmts, q)
+	}
+	p.mu.Unlock()
+	return p.DB.Close()
 }
 
 // Open opens (creating when missing) the database file at path and brings its
@@ -76,7 +150,7 @@ func open(ctx context.Context, path string, now func() time.Time, upTo int) (*DB
 	}
 	sqldb.SetMaxOpenConns(maxConns)
 	sqldb.SetMaxIdleConns(maxConns) // database/sql keeps only 2 by default
-	db := &DB{db: sqldb, now: now}
+	db := &DB{db: &pool{DB: sqldb, stmts: map[string]*sql.Stmt{}}, now: now}
 	if err := sqldb.PingContext(ctx); err != nil {
 		sqldb.Close()
 		return nil, domain.E(op, domain.KindUnavailable, fmt.Errorf("open %s: %w", path, err))
@@ -100,7 +174,7 @@ func (db *DB) Ping(ctx context.Context) error {
 }
 
 // SQL returns the underlying handle, for repositories added later.
-func (db *DB) SQL() *sql.DB { return db.db }
+func (db *DB) SQL() *sql.DB { return db.db.DB }
 
 type migration struct {
 	version int

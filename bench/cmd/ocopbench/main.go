@@ -25,6 +25,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -153,6 +154,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, o.maxTime)
 	defer cancel()
+	if o.profile != "" {
+		// The bench's own side (the fake Bot API, the simulated users)
+		// shares the machine with the bots: its profile shows what it costs.
+		f, err := os.Create(filepath.Join(o.profile, "ocopbench.cpu.pprof"))
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	env, err := newEnv(ctx, o, stdout, stderr)
 	if err != nil {
 		return err
