@@ -102,6 +102,10 @@ type InboxItem struct {
 	UpdateID int64
 	UserKey  string
 	Payload  []byte
+	// Decoded is true when the channel has already decoded Payload into
+	// Update (nil: nothing to handle), so that it is not decoded twice.
+	Decoded bool
+	Update  *Update
 }
 
 // Inbox is the durable record of incoming updates.
@@ -185,7 +189,10 @@ func (in *Intake) dispatch(it InboxItem) {
 		}
 		in.markDone(it.UpdateID)
 	}
-	u, err := in.Decode(it.Payload)
+	u, err := it.Update, error(nil)
+	if !it.Decoded {
+		u, err = in.Decode(it.Payload)
+	}
 	if err != nil || u == nil {
 		if err != nil {
 			in.logger().Warn("undecodable update", "channel", in.Channel, "update", it.UpdateID, "err", err)

@@ -198,3 +198,32 @@ func TestIntakeMarksHandledUpdatesTogether(t *testing.T) {
 		t.Errorf("%d writes for 20 updates, want 2 (the first, then the 19 others together): %v", len(inbox.calls), inbox.calls)
 	}
 }
+
+// An update the channel decoded already is handled as given; the others are
+// decoded from their payload.
+func TestIntakeDecodesOnlyWhatTheChannelDidNot(t *testing.T) {
+	var decoded atomic.Int32
+	var mu sync.Mutex
+	var handled []string
+	d := NewDispatcher(context.Background(), func(_ context.Context, u *Update) error {
+		mu.Lock()
+		handled = append(handled, u.Text)
+		mu.Unlock()
+		return nil
+	}, 1, nil)
+	inbox := &markInbox{first: make(chan struct{}), release: make(chan struct{})}
+	close(inbox.release)
+	in := &Intake{Channel: "t", Inbox: inbox, Dispatcher: d, Decode: func(p []byte) (*Update, error) {
+		decoded.Add(1)
+		return &Update{Channel: "t", UserID: "u", Text: string(p)}, nil
+	}}
+	in.dispatch(InboxItem{Channel: "t", UpdateID: 1, Payload: []byte("raw"), Decoded: true, Update: &Update{Channel: "t", UserID: "u", Text: "given"}})
+	in.dispatch(InboxItem{Channel: "t", UpdateID: 2, Payload: []byte("ignored"), Decoded: true}) // nothing to handle
+	in.dispatch(InboxItem{Channel: "t", UpdateID: 3, Payload: []byte("payload")})
+	d.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	if decoded.Load() != 1 || len(handled) != 2 || handled[0] != "given" || handled[1] != "payload" {
+		t.Errorf("decoded %d times, handled %q; want 1 and [given payload]", decoded.Load(), handled)
+	}
+}

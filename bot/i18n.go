@@ -7,6 +7,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/BurntSushi/toml"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
@@ -24,6 +25,9 @@ type Translator struct {
 	localizers map[string]*i18n.Localizer
 	ids        map[string]map[string]bool   // lang -> message ids
 	templates  map[string]map[string]string // lang -> id -> raw template
+	// plain remembers the messages rendered without data (lang + "\x00" +
+	// id -> text): most buttons and prompts, asked for on every update.
+	plain sync.Map
 }
 
 // NewTranslator loads every <lang>.toml file of fsys.
@@ -97,6 +101,18 @@ func (t *Translator) T(lang, id string, data map[string]any) string {
 	l := t.localizers[lang]
 	if l == nil {
 		l = t.localizers["vi"]
+	}
+	if len(data) == 0 {
+		key := lang + "\x00" + id
+		if v, ok := t.plain.Load(key); ok {
+			return v.(string)
+		}
+		s, err := l.Localize(&i18n.LocalizeConfig{MessageID: id})
+		if err != nil {
+			return id
+		}
+		t.plain.Store(key, s)
+		return s
 	}
 	var td map[string]any
 	if len(data) > 0 {

@@ -126,7 +126,7 @@ func (ch *Channel) Poll(ctx context.Context) error {
 		raws, err := ch.getUpdates(ctx, offset)
 		if err == nil {
 			var items []bot.InboxItem
-			items, err = toItems(raws)
+			items, err = ch.toItems(raws)
 			if err == nil && len(items) > 0 {
 				if err = ch.intake.Accept(ctx, items); err == nil {
 					offset = items[len(items)-1].UpdateID + 1
@@ -188,11 +188,15 @@ func (ch *Channel) getUpdates(ctx context.Context, offset int64) ([]json.RawMess
 	return r.Result, nil
 }
 
-func toItems(raws []json.RawMessage) ([]bot.InboxItem, error) {
+// toItems reads the id and sender of each raw update, and converts it once
+// for the handling (Decoded).
+func (ch *Channel) toItems(raws []json.RawMessage) ([]bot.InboxItem, error) {
 	items := make([]bot.InboxItem, 0, len(raws))
 	for _, raw := range raws {
 		var u models.Update
+		decoded := true
 		if err := json.Unmarshal(raw, &u); err != nil {
+			decoded = false
 			// Keep it anyway: its id must be acknowledged, and the decoder
 			// will log and drop it.
 			var id struct {
@@ -203,7 +207,11 @@ func toItems(raws []json.RawMessage) ([]bot.InboxItem, error) {
 			}
 			u.ID = id.UpdateID
 		}
-		items = append(items, bot.InboxItem{Channel: ChannelName, UpdateID: u.ID, UserKey: userKeyOf(&u), Payload: raw})
+		it := bot.InboxItem{Channel: ChannelName, UpdateID: u.ID, UserKey: userKeyOf(&u), Payload: raw, Decoded: decoded}
+		if decoded {
+			it.Update = ch.Decoder.Convert(&u)
+		}
+		items = append(items, it)
 	}
 	return items, nil
 }
@@ -228,7 +236,7 @@ func (ch *Channel) WebhookHandler() http.Handler {
 			http.Error(w, "bad request", http.StatusBadRequest)
 			return
 		}
-		items, err := toItems([]json.RawMessage{raw})
+		items, err := ch.toItems([]json.RawMessage{raw})
 		if err != nil {
 			http.Error(w, "bad request", http.StatusBadRequest)
 			return

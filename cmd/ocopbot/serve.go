@@ -435,7 +435,22 @@ func (i inboxAdapter) RecordBatch(ctx context.Context, channel string, items []b
 		rows[k] = sqlite.InboxItem{Channel: it.Channel, UpdateID: it.UpdateID, UserKey: it.UserKey, Payload: it.Payload}
 	}
 	fresh, err := i.in.RecordBatch(ctx, channel, rows)
-	return fromRows(fresh), err
+	if err != nil {
+		return nil, err
+	}
+	// The new ones as given, with the update the channel decoded.
+	given := make(map[int64]bot.InboxItem, len(items))
+	for _, it := range items {
+		if _, ok := given[it.UpdateID]; !ok {
+			given[it.UpdateID] = it
+		}
+	}
+	out := make([]bot.InboxItem, len(fresh))
+	for k, r := range fresh {
+		out[k] = given[r.UpdateID]
+		out[k].Channel = r.Channel
+	}
+	return out, nil
 }
 
 func (i inboxAdapter) MarkDone(ctx context.Context, channel string, ids ...int64) error {
