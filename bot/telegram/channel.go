@@ -57,7 +57,7 @@ func Dial(ctx context.Context, cfg Config, users BlockMarker) (*Channel, error) 
 	// (see BENCHMARKS.md). Keep one per concurrent call.
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConns, tr.MaxIdleConnsPerHost = 128, 128
-	hc := &http.Client{Timeout: cfg.PollTimeout + 15*time.Second, Transport: tr}
+	hc := &http.Client{Timeout: cfg.PollTimeout + 15*time.Second, Transport: wholeBodies{next: tr}}
 	api, err := tgbot.New(cfg.Token, tgbot.WithServerURL(strings.TrimRight(cfg.APIURL, "/")),
 		tgbot.WithHTTPClient(cfg.PollTimeout, hc), tgbot.WithSkipGetMe(),
 		tgbot.WithErrorsHandler(func(err error) { cfg.Log.Warn("telegram client", "err", redact(err.Error(), cfg.Token)) }))
@@ -256,4 +256,40 @@ func redact(s, token string) string {
 		return s
 	}
 	return strings.ReplaceAll(s, token, "***")
+}
+
+// wholeBodies sends a request body of unknown length (go-telegram/bot
+// streams its multipart form through a pipe, so every call went out
+// chunked, in many small writes: 17% of the bot's CPU under load, see
+// BENCHMARKS.md) with its length, in one piece, when it is small; a large
+// one (a workbook, a photo) still streams after its first part.
+type wholeBodies struct{ next http.RoundTripper }
+
+// wholeBodyMax is the largest body read before sending.
+const wholeBodyMax = 256 << 10
+
+func (t wholeBodies) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Body == nil || r.Body == http.NoBody || r.ContentLength > 0 {
+		return t.next.RoundTrip(r)
+	}
+	head, err := io.ReadAll(io.LimitReader(r.Body, wholeBodyMax+1))
+	if err != nil {
+		r.Body.Close()
+		return nil, err
+	}
+	out := r.Clone(r.Context())
+	if len(head) <= wholeBodyMax {
+		r.Body.Close()
+		out.Body, out.ContentLength = io.NopCloser(bytes.NewReader(head)), int64(len(head))
+		if len(head) == 0 {
+			out.Body = http.NoBody // a length of 0 with a body means "unknown"
+		}
+		out.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(head)), nil }
+	} else {
+		out.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.MultiReader(bytes.NewReader(head), r.Body), r.Body}
+	}
+	return t.next.RoundTrip(out)
 }
