@@ -43,6 +43,11 @@ type Ctx struct {
 	blocked  bool
 	// Flow and Step are filled for the log record.
 	Flow, Step string
+	// preloaded: Session and sessionRaw were read with the update's claim.
+	preloaded  bool
+	sessionRaw []byte
+	// finished: the update was marked done with the session's save.
+	finished bool
 }
 
 // T renders a message id in the user's language.

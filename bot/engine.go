@@ -180,33 +180,52 @@ func (e *Engine) Menu(lang string, officer bool) []MenuCommand {
 // It returns an error only when the update could not be handled and should
 // be tried again (a store was unavailable).
 func (e *Engine) Handle(ctx context.Context, u *Update) error {
-	if e.cfg.Dedup != nil && u.ID != 0 {
-		first, err := e.cfg.Dedup.Begin(ctx, u.Channel, u.ID)
-		if err != nil {
-			return fmt.Errorf("dedup: %w", err)
-		}
-		if !first {
-			e.log.Debug("duplicate update", "channel", u.Channel, "update", u.ID)
-			return nil
-		}
-	}
 	e.mu.RLock()
 	s := e.senders[u.Channel]
 	e.mu.RUnlock()
 	if s == nil {
 		return fmt.Errorf("no sender for channel %q", u.Channel)
 	}
+	c := &Ctx{Update: u, engine: e, sender: s, Locale: domain.LocaleVI}
+	dedup := e.cfg.Dedup != nil && u.ID != 0
+	if dedup {
+		// Claim the update; when the marks and the sessions share a store,
+		// read the session in the same round trip.
+		claim := e.cfg.Dedup.beginOp(u.Channel, u.ID)
+		ops := []*domain.KVOp{claim}
+		var read *domain.KVOp
+		if e.sharedKV() && u.UserID != "" {
+			read = e.cfg.Sessions.loadOp(u.Channel, u.UserID)
+			ops = append(ops, read)
+		}
+		if err := kvBatch(ctx, e.cfg.Dedup.kv, ops); err != nil {
+			return fmt.Errorf("dedup: %w", err)
+		}
+		if !claim.OK {
+			e.log.Debug("duplicate update", "channel", u.Channel, "update", u.ID)
+			return nil
+		}
+		if read != nil {
+			c.preloaded = true
+			c.Session, c.sessionRaw = loaded(read.Val, read.OK)
+		}
+	}
 	ctx, cancel := context.WithTimeout(ctx, e.cfg.Timeout)
 	defer cancel()
-	c := &Ctx{Update: u, engine: e, sender: s, Locale: domain.LocaleVI}
 	err := e.handler.Handle(ctx, c)
-	if e.cfg.Dedup != nil && u.ID != 0 {
+	if dedup && !c.finished {
 		// Finish even after a failed update: it got an answer already.
 		if ferr := e.cfg.Dedup.Finish(context.WithoutCancel(ctx), u.Channel, u.ID); ferr != nil && err == nil {
 			err = ferr
 		}
 	}
 	return err
+}
+
+// sharedKV reports whether the de-duplication marks and the sessions are
+// in one store, so that their reads and writes can go together.
+func (e *Engine) sharedKV() bool {
+	return e.cfg.Dedup != nil && e.cfg.Sessions != nil && e.cfg.Dedup.kv == e.cfg.Sessions.kv
 }
 
 // recoverer answers the user when handling failed (an error or a panic)
@@ -346,15 +365,40 @@ func (e *Engine) privateOnly(next Handler) Handler {
 // loadSession loads the session before and saves it after a successful update.
 func (e *Engine) loadSession(next Handler) Handler {
 	return HandlerFunc(func(ctx context.Context, c *Ctx) error {
-		s, old, err := e.cfg.Sessions.Load(ctx, c.Update.Channel, c.Update.UserID)
-		if err != nil {
-			return err
+		u := c.Update
+		s, old := c.Session, c.sessionRaw
+		if !c.preloaded {
+			var err error
+			if s, old, err = e.cfg.Sessions.Load(ctx, u.Channel, u.UserID); err != nil {
+				return err
+			}
+			c.Session = s
 		}
-		c.Session = s
 		if err := next.Handle(ctx, c); err != nil {
 			return err // never save after a failed step
 		}
-		return e.cfg.Sessions.Save(ctx, c.Update.Channel, c.Update.UserID, s, old)
+		save, err := e.cfg.Sessions.saveOp(u.Channel, u.UserID, s, old)
+		if err != nil {
+			return err
+		}
+		var ops []*domain.KVOp
+		if save != nil {
+			ops = append(ops, save)
+		}
+		// The update got its answer: mark it done with the save, in one
+		// round trip, when they share a store.
+		finish := save != nil && e.sharedKV() && u.ID != 0
+		if finish {
+			ops = append(ops, e.cfg.Dedup.finishOp(u.Channel, u.ID))
+		}
+		if len(ops) == 0 {
+			return nil
+		}
+		if err := e.cfg.Sessions.run(ctx, ops...); err != nil {
+			return err
+		}
+		c.finished = finish
+		return nil
 	})
 }
 

@@ -77,3 +77,86 @@ func TestFailuresAreAnsweredOnce(t *testing.T) {
 		t.Fatalf("%d answers for 3 failures: %q", len(rec.texts), rec.texts)
 	}
 }
+
+// countingKV counts the round trips to a batching store.
+type countingKV struct {
+	*sqlite.KV
+	mu    sync.Mutex
+	trips int
+}
+
+func (k *countingKV) trip() { k.mu.Lock(); k.trips++; k.mu.Unlock() }
+
+func (k *countingKV) Get(ctx context.Context, key string) ([]byte, bool, error) {
+	k.trip()
+	return k.KV.Get(ctx, key)
+}
+
+func (k *countingKV) Set(ctx context.Context, key string, v []byte, ttl time.Duration) error {
+	k.trip()
+	return k.KV.Set(ctx, key, v, ttl)
+}
+
+func (k *countingKV) SetNX(ctx context.Context, key string, v []byte, ttl time.Duration) (bool, error) {
+	k.trip()
+	return k.KV.SetNX(ctx, key, v, ttl)
+}
+
+func (k *countingKV) Del(ctx context.Context, key string) error {
+	k.trip()
+	return k.KV.Del(ctx, key)
+}
+
+func (k *countingKV) Batch(ctx context.Context, ops []*domain.KVOp) error {
+	k.trip()
+	return k.KV.Batch(ctx, ops)
+}
+
+// With the marks and the sessions in one batching store, an update that
+// changes the session costs two round trips: the claim with the session's
+// read, then the save with the "done" mark. A second copy of the update is
+// not handled, and the session holds what the handler put in it.
+func TestUpdateTakesTwoRoundTrips(t *testing.T) {
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "e.db"), time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	tr, err := bot.NewTranslator(locales.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kv := &countingKV{KV: sqlite.NewKV(db)}
+	sessions := bot.NewSessionStore(kv)
+	e := bot.New(bot.Config{Users: sqlite.NewUserStore(db), Sessions: sessions, Dedup: bot.NewDeduper(kv), Translator: tr})
+	var handled int
+	e.Command(bot.Command{Name: "/dem", Handle: func(ctx context.Context, c *bot.Ctx) error {
+		handled++
+		c.Session.Put("n", strings.Repeat("i", handled))
+		return c.Send(ctx, bot.Reply{Text: "ok"})
+	}})
+	e.SetSender("t", &recorder{})
+	for _, id := range []int64{1, 2} {
+		u := &bot.Update{Channel: "t", ID: id, UserID: "7", ChatID: "7", Private: true, Kind: bot.KindCommand, Command: "/dem"}
+		kv.mu.Lock()
+		kv.trips = 0
+		kv.mu.Unlock()
+		if err := e.Handle(context.Background(), u); err != nil {
+			t.Fatal(err)
+		}
+		if kv.trips != 2 {
+			t.Errorf("update %d: %d round trips to the store, want 2", id, kv.trips)
+		}
+	}
+	dup := &bot.Update{Channel: "t", ID: 2, UserID: "7", ChatID: "7", Private: true, Kind: bot.KindCommand, Command: "/dem"}
+	if err := e.Handle(context.Background(), dup); err != nil || handled != 2 {
+		t.Fatalf("a second copy of update 2: %v, handled %d times in all, want 2", err, handled)
+	}
+	s, _, err := sessions.Load(context.Background(), "t", "7")
+	if err != nil || s.Get("n") != "ii" {
+		t.Errorf("session after two updates: %q, %v", s.Get("n"), err)
+	}
+	if v, ok, _ := kv.KV.Get(context.Background(), "upd:t:2"); !ok || string(v) != "done" {
+		t.Errorf("update 2's mark = %q, %v; want done", v, ok)
+	}
+}

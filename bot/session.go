@@ -93,37 +93,88 @@ func (s *SessionStore) Load(ctx context.Context, channel, user string) (*Session
 	if err != nil {
 		return nil, nil, domain.E("session.load", domain.KindUnavailable, err)
 	}
+	sess, old := loaded(raw, ok)
+	return sess, old, nil
+}
+
+// loadOp is the read of Load, for a batch; loaded turns its result into
+// the session.
+func (s *SessionStore) loadOp(channel, user string) *domain.KVOp {
+	return &domain.KVOp{Kind: domain.KVGet, Key: sessionKey(channel, user)}
+}
+
+// loaded is the session stored as raw (ok: found), and the bytes to
+// compare with when saving.
+func loaded(raw []byte, ok bool) (*Session, []byte) {
 	if !ok {
-		return newSession(), nil, nil
+		return newSession(), nil
 	}
 	sess, err := decodeSession(raw)
 	if err != nil {
 		// A session we cannot read must not lock the user out.
-		return newSession(), raw, nil
+		return newSession(), raw
 	}
-	return sess, raw, nil
+	return sess, raw
 }
 
 // Save stores sess when its encoding differs from old.
 func (s *SessionStore) Save(ctx context.Context, channel, user string, sess *Session, old []byte) error {
+	o, err := s.saveOp(channel, user, sess, old)
+	if err != nil || o == nil {
+		return err
+	}
+	return s.run(ctx, o)
+}
+
+// saveOp is the write of Save, for a batch; nil when nothing is to be
+// written.
+func (s *SessionStore) saveOp(channel, user string, sess *Session, old []byte) (*domain.KVOp, error) {
 	raw, err := encodeSession(sess)
 	if err != nil {
-		return domain.E("session.save", domain.KindInternal, err)
+		return nil, domain.E("session.save", domain.KindInternal, err)
 	}
 	if old != nil && string(raw) == string(old) {
-		return nil
+		return nil, nil
 	}
 	key := sessionKey(channel, user)
 	if sess.empty() {
 		if old == nil {
-			return nil
+			return nil, nil
 		}
-		err = s.kv.Del(ctx, key)
-	} else {
-		err = s.kv.Set(ctx, key, raw, SessionTTL)
+		return &domain.KVOp{Kind: domain.KVDel, Key: key}, nil
 	}
-	if err != nil {
+	return &domain.KVOp{Kind: domain.KVSet, Key: key, Val: raw, TTL: SessionTTL}, nil
+}
+
+// run runs a save (and whatever goes with it) in one round trip.
+func (s *SessionStore) run(ctx context.Context, ops ...*domain.KVOp) error {
+	if err := kvBatch(ctx, s.kv, ops); err != nil {
 		return domain.E("session.save", domain.KindUnavailable, err)
+	}
+	return nil
+}
+
+// kvBatch runs ops on kv in one round trip when kv can (domain.KVBatcher),
+// one after another otherwise.
+func kvBatch(ctx context.Context, kv KV, ops []*domain.KVOp) error {
+	if b, ok := kv.(domain.KVBatcher); ok && len(ops) > 1 {
+		return b.Batch(ctx, ops)
+	}
+	for _, o := range ops {
+		var err error
+		switch o.Kind {
+		case domain.KVGet:
+			o.Val, o.OK, err = kv.Get(ctx, o.Key)
+		case domain.KVSet:
+			err = kv.Set(ctx, o.Key, o.Val, o.TTL)
+		case domain.KVSetNX:
+			o.OK, err = kv.SetNX(ctx, o.Key, o.Val, o.TTL)
+		case domain.KVDel:
+			err = kv.Del(ctx, o.Key)
+		}
+		if err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -177,6 +228,16 @@ func dedupKey(channel string, id int64) string { return fmt.Sprintf("upd:%s:%d",
 // already or is being handled.
 func (d *Deduper) Begin(ctx context.Context, channel string, id int64) (bool, error) {
 	return d.kv.SetNX(ctx, dedupKey(channel, id), []byte("run"), d.lease)
+}
+
+// beginOp is Begin for a batch: OK reports the claim.
+func (d *Deduper) beginOp(channel string, id int64) *domain.KVOp {
+	return &domain.KVOp{Kind: domain.KVSetNX, Key: dedupKey(channel, id), Val: []byte("run"), TTL: d.lease}
+}
+
+// finishOp is Finish for a batch.
+func (d *Deduper) finishOp(channel string, id int64) *domain.KVOp {
+	return &domain.KVOp{Kind: domain.KVSet, Key: dedupKey(channel, id), Val: []byte("done"), TTL: d.keepFor}
 }
 
 // Finish marks the update handled.

@@ -143,3 +143,68 @@ func redisError(op string, err error) error {
 	}
 	return domain.E(op, domain.KindUnavailable, err)
 }
+
+// Batch runs ops in order in one pipeline: one round trip for all of them
+// (not a transaction: each command is atomic on its own).
+func (s *Store) Batch(ctx context.Context, ops []*domain.KVOp) error {
+	const op = "redis.Batch"
+	cmds := make([]*goredis.Cmd, len(ops))
+	_, err := s.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		for i, o := range ops {
+			var args []any
+			switch o.Kind {
+			case domain.KVGet:
+				args = []any{"get", s.prefix + o.Key}
+			case domain.KVSet, domain.KVSetNX:
+				a, err := s.setArgs(op, o.Key, o.Val, o.TTL)
+				if err != nil {
+					return err
+				}
+				if o.Kind == domain.KVSetNX {
+					a = append(a, "nx")
+				}
+				args = a
+			case domain.KVDel:
+				args = []any{"del", s.prefix + o.Key}
+			default:
+				return domain.Errorf(op, "unknown operation %d", o.Kind)
+			}
+			cmds[i] = p.Do(ctx, args...)
+		}
+		return nil
+	})
+	var de *domain.Error
+	if errors.As(err, &de) {
+		return err
+	}
+	for i, o := range ops {
+		c := cmds[i]
+		if c == nil {
+			continue
+		}
+		cerr := c.Err()
+		switch {
+		case errors.Is(cerr, goredis.Nil): // GET of an absent key, SET NX not done
+			o.Val, o.OK = nil, false
+			continue
+		case cerr != nil:
+			return redisError(op, cerr)
+		}
+		switch o.Kind {
+		case domain.KVGet:
+			v, err := c.Text()
+			if err != nil {
+				return redisError(op, err)
+			}
+			o.Val, o.OK = []byte(v), true
+		case domain.KVSetNX:
+			o.OK = true
+		}
+	}
+	if err != nil && !errors.Is(err, goredis.Nil) {
+		return redisError(op, err)
+	}
+	return nil
+}
+
+var _ domain.KVBatcher = (*Store)(nil)

@@ -169,6 +169,44 @@ func TestKV(t *testing.T, newKV func(t *testing.T) KV, advance func(d time.Durat
 		mustSet(t, kv, "big", big, 0)
 		wantValue(t, kv, "big", big)
 	})
+
+	t.Run("Batch", func(t *testing.T) {
+		ctx, kv := t.Context(), newKV(t)
+		b, ok := kv.(domain.KVBatcher)
+		if !ok {
+			t.Skip("not a KVBatcher")
+		}
+		mustSet(t, kv, "sess", []byte("old"), 0)
+		mustSet(t, kv, "gone", []byte("x"), 0)
+		claim := &domain.KVOp{Kind: domain.KVSetNX, Key: "upd:1", Val: []byte("run"), TTL: time.Hour}
+		read := &domain.KVOp{Kind: domain.KVGet, Key: "sess"}
+		absent := &domain.KVOp{Kind: domain.KVGet, Key: "nothing", Val: []byte("stale")}
+		if err := b.Batch(ctx, []*domain.KVOp{claim, read, absent}); err != nil {
+			t.Fatal(err)
+		}
+		if !claim.OK || !read.OK || string(read.Val) != "old" || absent.OK || absent.Val != nil {
+			t.Fatalf("claim %+v, read %+v, absent %+v", claim, read, absent)
+		}
+		again := &domain.KVOp{Kind: domain.KVSetNX, Key: "upd:1", Val: []byte("run"), TTL: time.Hour}
+		save := &domain.KVOp{Kind: domain.KVSet, Key: "sess", Val: []byte("new"), TTL: time.Hour}
+		done := &domain.KVOp{Kind: domain.KVSet, Key: "upd:1", Val: []byte("done")}
+		del := &domain.KVOp{Kind: domain.KVDel, Key: "gone"}
+		if err := b.Batch(ctx, []*domain.KVOp{again, save, done, del}); err != nil {
+			t.Fatal(err)
+		}
+		if again.OK {
+			t.Error("a second claim of the same key succeeded")
+		}
+		wantValue(t, kv, "sess", []byte("new"))
+		wantValue(t, kv, "upd:1", []byte("done"))
+		wantAbsent(t, kv, "gone")
+		// Expiry applies to what a batch stores.
+		if err := b.Batch(ctx, []*domain.KVOp{{Kind: domain.KVSet, Key: "short", Val: []byte("v"), TTL: ttl}}); err != nil {
+			t.Fatal(err)
+		}
+		advance(past)
+		wantAbsent(t, kv, "short")
+	})
 }
 
 func mustSet(t *testing.T, kv KV, key string, val []byte, ttl time.Duration) {
