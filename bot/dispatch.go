@@ -136,19 +136,74 @@ type Intake struct {
 	doneMu      sync.Mutex
 	done        []int64
 	doneWriting bool
+
+	// Accept's group commit: calls that arrive while one records join the
+	// next transaction (webhook calls come many at once).
+	acceptMu  sync.Mutex
+	accepts   []*acceptWait
+	accepting bool
+}
+
+// acceptWait is one Accept call waiting for its items to be recorded.
+type acceptWait struct {
+	items []InboxItem
+	done  chan struct{} // closed when recorded, or when it is to lead
+	lead  bool
+	err   error
 }
 
 // Accept records items in one transaction and dispatches the new ones. When
-// it returns nil, the items may be acknowledged to the channel.
+// it returns nil, the items may be acknowledged to the channel. Calls made
+// at the same time share a transaction: one call records what all the
+// others waiting have brought, then hands the next batch to one of the
+// calls that came meanwhile, so that no caller waits for more than its own
+// batch and the one before.
 func (in *Intake) Accept(ctx context.Context, items []InboxItem) error {
-	fresh, err := in.Inbox.RecordBatch(ctx, in.Channel, items)
-	if err != nil {
-		return err
+	w := &acceptWait{items: items, done: make(chan struct{})}
+	in.acceptMu.Lock()
+	in.accepts = append(in.accepts, w)
+	lead := !in.accepting
+	in.accepting = true
+	in.acceptMu.Unlock()
+	if !lead {
+		<-w.done
+		if !w.lead {
+			return w.err
+		}
 	}
-	for _, it := range fresh {
-		in.dispatch(it)
+	in.acceptMu.Lock()
+	batch := in.accepts
+	in.accepts = nil
+	in.acceptMu.Unlock()
+
+	var all []InboxItem
+	for _, b := range batch {
+		all = append(all, b.items...)
 	}
-	return nil
+	// The others' calls depend on this write too: it is not cut short when
+	// this caller goes away.
+	fresh, err := in.Inbox.RecordBatch(context.WithoutCancel(ctx), in.Channel, all)
+	if err == nil {
+		for _, it := range fresh {
+			in.dispatch(it)
+		}
+	}
+	in.acceptMu.Lock()
+	if len(in.accepts) > 0 {
+		next := in.accepts[0]
+		next.lead = true
+		close(next.done)
+	} else {
+		in.accepting = false
+	}
+	in.acceptMu.Unlock()
+	for _, b := range batch {
+		b.err = err
+		if b != w {
+			close(b.done)
+		}
+	}
+	return err
 }
 
 // Recover hands out again the updates recorded but not handled before the

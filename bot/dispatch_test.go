@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -225,5 +226,91 @@ func TestIntakeDecodesOnlyWhatTheChannelDidNot(t *testing.T) {
 	defer mu.Unlock()
 	if decoded.Load() != 1 || len(handled) != 2 || handled[0] != "given" || handled[1] != "payload" {
 		t.Errorf("decoded %d times, handled %q; want 1 and [given payload]", decoded.Load(), handled)
+	}
+}
+
+// recordInbox records batches; the first RecordBatch blocks until release
+// is closed, and fail makes the later ones fail.
+type recordInbox struct {
+	markInbox
+	mu      sync.Mutex
+	batches [][]int64
+	started chan struct{}
+	hold    chan struct{}
+	fail    error
+}
+
+func (r *recordInbox) RecordBatch(_ context.Context, _ string, items []InboxItem) ([]InboxItem, error) {
+	r.mu.Lock()
+	var ids []int64
+	for _, it := range items {
+		ids = append(ids, it.UpdateID)
+	}
+	r.batches = append(r.batches, ids)
+	n, fail := len(r.batches), r.fail
+	r.mu.Unlock()
+	if n == 1 {
+		close(r.started)
+		<-r.hold
+		return items, nil
+	}
+	if fail != nil {
+		return nil, fail
+	}
+	return items, nil
+}
+
+// Webhook calls that arrive while one is being recorded are recorded
+// together in the next transaction, each returns once its own items are
+// recorded, and each update is handled once.
+func TestIntakeRecordsConcurrentCallsTogether(t *testing.T) {
+	for _, fail := range []error{nil, errors.New("disk full")} {
+		inbox := &recordInbox{markInbox: markInbox{first: make(chan struct{}), release: make(chan struct{})},
+			started: make(chan struct{}), hold: make(chan struct{}), fail: fail}
+		close(inbox.markInbox.release)
+		var handled atomic.Int32
+		d := NewDispatcher(context.Background(), func(context.Context, *Update) error { handled.Add(1); return nil }, 4, nil)
+		in := &Intake{Channel: "t", Inbox: inbox, Dispatcher: d, Decode: func(p []byte) (*Update, error) {
+			return &Update{Channel: "t", UserID: string(p), ID: int64(p[0])}, nil
+		}}
+		item := func(id int) []InboxItem {
+			return []InboxItem{{Channel: "t", UpdateID: int64(id), Payload: []byte{byte(id)}}}
+		}
+		errs := make(chan error, 11)
+		go func() { errs <- in.Accept(context.Background(), item(1)) }()
+		<-inbox.started
+		for id := 2; id <= 11; id++ {
+			go func() { errs <- in.Accept(context.Background(), item(id)) }()
+		}
+		// Wait for the ten to queue behind the first.
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+			in.acceptMu.Lock()
+			n := len(in.accepts)
+			in.acceptMu.Unlock()
+			if n == 10 {
+				break
+			}
+		}
+		close(inbox.hold)
+		failed := 0
+		for range 11 {
+			if err := <-errs; err != nil {
+				failed++
+			}
+		}
+		d.Wait()
+		inbox.mu.Lock()
+		batches := inbox.batches
+		inbox.mu.Unlock()
+		if len(batches) != 2 || len(batches[1]) != 10 {
+			t.Errorf("fail=%v: batches %v, want [1] then the ten others together", fail, batches)
+		}
+		wantFailed, wantHandled := 0, int32(11)
+		if fail != nil {
+			wantFailed, wantHandled = 10, 1
+		}
+		if failed != wantFailed || handled.Load() != wantHandled {
+			t.Errorf("fail=%v: %d calls failed, %d updates handled; want %d and %d", fail, failed, handled.Load(), wantFailed, wantHandled)
+		}
 	}
 }
