@@ -129,13 +129,12 @@ type Intake struct {
 	Decode func(payload []byte) (*Update, error)
 	Log    *slog.Logger
 
-	// done holds the ids of handled updates waiting to be marked; the
-	// first handler to find no one writing them writes them all, and goes
-	// on while more arrive (a group commit: one write for many updates at
-	// a peak, one for each when quiet).
-	doneMu      sync.Mutex
-	done        []int64
-	doneWriting bool
+	// done holds the ids of handled updates waiting to be marked: they are
+	// written together at most markDelay after the first of them.
+	doneMu    sync.Mutex
+	done      []int64
+	doneTimer *time.Timer
+	writeMu   sync.Mutex // one write of marks at a time
 
 	// Accept's group commit: calls that arrive while one records join the
 	// next transaction (webhook calls come many at once).
@@ -258,32 +257,41 @@ func (in *Intake) dispatch(it InboxItem) {
 	in.Dispatcher.Dispatch(u, markDone)
 }
 
-// markDone marks an update handled in the inbox, together with those
-// handled meanwhile. It returns once they are written, or, when another
-// handler is writing, at once: that handler writes this one too before it
-// returns. An update not marked because of a crash is handed out again at
-// the next start, and the de-duplication marks say it was handled.
+// markDelay is how long a handled update may wait to be marked done in
+// the inbox, so that the marks of a busy moment are one write. An update
+// handled but not yet marked when the process dies is handed out again at
+// the next start, where its de-duplication mark ("done") says it was
+// handled: it is marked then and not handled twice.
+const markDelay = 50 * time.Millisecond
+
+// markDone queues an update to be marked handled in the inbox.
 func (in *Intake) markDone(id int64) {
 	in.doneMu.Lock()
 	in.done = append(in.done, id)
-	if in.doneWriting {
-		in.doneMu.Unlock()
+	if in.doneTimer == nil {
+		in.doneTimer = time.AfterFunc(markDelay, in.Flush)
+	}
+	in.doneMu.Unlock()
+}
+
+// Flush marks the queued updates done in the inbox now. The process calls
+// it when it stops, after the dispatcher's Wait.
+func (in *Intake) Flush() {
+	in.writeMu.Lock()
+	defer in.writeMu.Unlock()
+	in.doneMu.Lock()
+	ids := in.done
+	in.done = nil
+	if in.doneTimer != nil {
+		in.doneTimer.Stop()
+		in.doneTimer = nil
+	}
+	in.doneMu.Unlock()
+	if len(ids) == 0 {
 		return
 	}
-	in.doneWriting = true
-	for {
-		ids := in.done
-		in.done = nil
-		if len(ids) == 0 {
-			in.doneWriting = false
-			in.doneMu.Unlock()
-			return
-		}
-		in.doneMu.Unlock()
-		if err := in.Inbox.MarkDone(context.Background(), in.Channel, ids...); err != nil {
-			in.logger().Error("inbox mark done", "channel", in.Channel, "updates", len(ids), "err", err)
-		}
-		in.doneMu.Lock()
+	if err := in.Inbox.MarkDone(context.Background(), in.Channel, ids...); err != nil {
+		in.logger().Error("inbox mark done", "channel", in.Channel, "updates", len(ids), "err", err)
 	}
 }
 

@@ -158,32 +158,23 @@ func (m *markInbox) MarkDone(ctx context.Context, channel string, ids ...int64) 
 	return nil
 }
 
-// While one handled update is being marked done, the others handled
-// meanwhile wait for no write of their own: they are marked together in the
-// next one, and every update is marked once Wait returns.
+// Handled updates are marked done in the inbox together, a little later:
+// twenty handled at once cost one write (two at most, should the delay fall
+// between them), and Flush writes what is still queued.
 func TestIntakeMarksHandledUpdatesTogether(t *testing.T) {
 	inbox := &markInbox{first: make(chan struct{}), release: make(chan struct{})}
+	close(inbox.release)
 	d := NewDispatcher(context.Background(), func(context.Context, *Update) error { return nil }, 8, nil)
 	in := &Intake{Channel: "t", Inbox: inbox, Dispatcher: d,
 		Decode: func(p []byte) (*Update, error) { return &Update{Channel: "t", UserID: string(p), ID: int64(p[0])}, nil }}
-	in.dispatch(InboxItem{Channel: "t", UpdateID: 1, Payload: []byte{1}})
-	<-inbox.first
-	for id := int64(2); id <= 20; id++ {
+	for id := int64(1); id <= 20; id++ {
 		in.dispatch(InboxItem{Channel: "t", UpdateID: id, Payload: []byte{byte(id)}})
 	}
-	// Let the 19 others be handled while the first write is held.
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		in.doneMu.Lock()
-		n := len(in.done)
-		in.doneMu.Unlock()
-		if n == 19 {
-			break
-		}
-		time.Sleep(time.Millisecond)
-	}
-	close(inbox.release)
 	d.Wait()
+	time.Sleep(2 * markDelay)
+	in.dispatch(InboxItem{Channel: "t", UpdateID: 21, Payload: []byte{21}})
+	d.Wait()
+	in.Flush() // as at a stop: update 21 is written now, not after the delay
 	inbox.mu.Lock()
 	defer inbox.mu.Unlock()
 	marked := map[int64]bool{}
@@ -192,11 +183,11 @@ func TestIntakeMarksHandledUpdatesTogether(t *testing.T) {
 			marked[id] = true
 		}
 	}
-	if len(marked) != 20 {
-		t.Fatalf("%d updates marked done, want 20: %v", len(marked), inbox.calls)
+	if len(marked) != 21 {
+		t.Fatalf("%d updates marked done, want 21: %v", len(marked), inbox.calls)
 	}
-	if len(inbox.calls) != 2 {
-		t.Errorf("%d writes for 20 updates, want 2 (the first, then the 19 others together): %v", len(inbox.calls), inbox.calls)
+	if len(inbox.calls) > 3 {
+		t.Errorf("%d writes for 21 updates, want the 20 together (at most 2 writes) and then 21: %v", len(inbox.calls), inbox.calls)
 	}
 }
 

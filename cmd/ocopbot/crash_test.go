@@ -9,7 +9,10 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/ocop-tayninh/ocopbot/bot"
 	"github.com/ocop-tayninh/ocopbot/bot/telegram/telegramtest"
+	redisstore "github.com/ocop-tayninh/ocopbot/storage/redis"
+	"github.com/ocop-tayninh/ocopbot/storage/sqlite"
 )
 
 // TestHelperProcess is the bot run as a child process by the crash test;
@@ -81,4 +84,79 @@ func TestUpdateCutShortByACrashIsHandledAfterRestartOnce(t *testing.T) {
 			p.Quiet()
 		})
 	}
+}
+
+// Handled updates are marked done in the inbox a little later, together
+// (bot.Intake.markDone). A process killed once an update is handled (its
+// de-duplication mark says "done") but before that inbox mark hands the
+// update out again at the next start, and the de-duplication mark keeps it
+// from being answered twice.
+func TestUpdateAnsweredJustBeforeACrashIsNotAnsweredAgain(t *testing.T) {
+	for _, store := range []string{"embedded", "redis"} {
+		t.Run(store, func(t *testing.T) {
+			h := newHarness(t, store)
+			p := h.user(602, "Cúc")
+			answered := make(chan struct{})
+			var once sync.Once
+			h.api.Observe("sendMessage", func(o telegramtest.Observed) {
+				if o.Err == nil {
+					once.Do(func() { close(answered) })
+				}
+			})
+			cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$")
+			cmd.Env = append(os.Environ(), "OCOPBOT_HELPER_PROCESS=1")
+			for k, v := range h.env {
+				cmd.Env = append(cmd.Env, k+"="+v)
+			}
+			var out syncBuffer
+			cmd.Stdout, cmd.Stderr = &out, &out
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			id := h.api.SendText(p.u, "/trogiup")
+			select {
+			case <-answered:
+			case <-waitTimer():
+				cmd.Process.Kill()
+				cmd.Wait()
+				t.Fatalf("the child never answered:\n%s", out.String())
+			}
+			kv := h.kv()
+			key := fmt.Sprintf("upd:telegram:%d", id)
+			if !h.api.WaitFor(wait, func() bool { v, ok, _ := kv.Get(context.Background(), key); return ok && string(v) == "done" }) {
+				t.Fatal("the update was never marked handled")
+			}
+			if err := cmd.Process.Kill(); err != nil { // at once: the inbox mark is most likely still queued
+				t.Fatal(err)
+			}
+			cmd.Wait()
+			p.Expect("help.text")
+
+			h.start()
+			p.Send("/huy")
+			p.Expect("cancel.nothing")
+			p.Quiet()
+		})
+	}
+}
+
+// kv opens the store the bot keeps its de-duplication marks in, as the
+// bot does (closed with the test).
+func (h *harness) kv() bot.KV {
+	h.t.Helper()
+	ctx := context.Background()
+	if url := h.env["REDIS_URL"]; url != "" {
+		s, err := redisstore.Open(ctx, url)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		h.t.Cleanup(func() { s.Close() })
+		return s.WithPrefix(h.env["REDIS_PREFIX"])
+	}
+	db, err := sqlite.Open(ctx, h.env["DB_PATH"], nil)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.t.Cleanup(func() { db.Close() })
+	return sqlite.NewKV(db)
 }

@@ -198,7 +198,8 @@ func (a *app) telegram(ctx context.Context) error {
 	handleCtx, hardStop := context.WithCancel(context.WithoutCancel(ctx))
 	defer hardStop()
 	disp := bot.NewDispatcher(handleCtx, a.engine.Handle, 64, a.log)
-	ch.Attach(&bot.Intake{Inbox: inboxAdapter{a.inbox}, Dedup: bot.NewDeduper(a.kv), Dispatcher: disp, Log: a.log})
+	intake := &bot.Intake{Inbox: inboxAdapter{a.inbox}, Dedup: bot.NewDeduper(a.kv), Dispatcher: disp, Log: a.log}
+	ch.Attach(intake)
 
 	if err := ch.SetCommands(ctx, a.engine.Menu(domain.LocaleVI, false)); err != nil {
 		a.log.Warn("setMyCommands failed", "err", err)
@@ -261,7 +262,7 @@ func (a *app) telegram(ctx context.Context) error {
 	defer cancel()
 	_ = srv.Shutdown(shutdownCtx)
 	drained := make(chan struct{})
-	go func() { disp.Wait(); close(drained) }()
+	go func() { disp.Wait(); intake.Flush(); close(drained) }()
 	select {
 	case <-drained:
 	case <-shutdownCtx.Done():
