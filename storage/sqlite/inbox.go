@@ -54,10 +54,17 @@ func (in *Inbox) RecordBatch(ctx context.Context, channel string, items []InboxI
 	now := millis(in.db.now())
 	err = in.db.inTx(ctx, func(tx *sql.Tx) error {
 		var maxID int64
+		const insert = `INSERT INTO inbox (channel, update_id, user_key, payload, received_at)
+VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel, update_id) DO NOTHING`
+		exec := tx.ExecContext
+		if st := in.db.db.txStmt(ctx, tx, insert); st != nil {
+			defer st.Close()
+			exec = func(ctx context.Context, _ string, args ...any) (sql.Result, error) {
+				return st.ExecContext(ctx, args...)
+			}
+		}
 		for _, it := range items {
-			res, err := tx.ExecContext(ctx, `INSERT INTO inbox (channel, update_id, user_key, payload, received_at)
-VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel, update_id) DO NOTHING`,
-				channel, it.UpdateID, it.UserKey, blob(it.Payload), now)
+			res, err := exec(ctx, insert, channel, it.UpdateID, it.UserKey, blob(it.Payload), now)
 			if err != nil {
 				return err
 			}

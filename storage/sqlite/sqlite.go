@@ -46,8 +46,56 @@ var migrationFiles embed.FS
 // DB is an open database. Repositories are built on it with NewUserStore,
 // NewSubjectStore, NewInbox and NewKV.
 type DB struct {
-	db  *pool
-	now func() time.Time
+	db    *pool
+	now   func() time.Time
+	users userCache
+}
+
+// userCache keeps users by channel and channel id for UserStore.Touch,
+// which every update calls: users change seldom, and only through this
+// package (every write of the users table empties the cache once it is
+// committed, see usersChanged). Another process writing the users table of
+// the same file would not be seen; none does (the admin commands do not
+// write users).
+type userCache struct {
+	mu   sync.Mutex
+	gen  uint64
+	byID map[string]domain.User // channel + "\x00" + channel id
+}
+
+// maxCachedUsers bounds the cache; when full it starts again empty.
+const maxCachedUsers = 20000
+
+func userKey(channel, channelID string) string { return channel + "\x00" + channelID }
+
+// get returns the cached user and the generation to give to put.
+func (c *userCache) get(channel, channelID string) (domain.User, bool, uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	u, ok := c.byID[userKey(channel, channelID)]
+	return u, ok, c.gen
+}
+
+// put caches u read at generation gen, unless users changed since.
+func (c *userCache) put(u domain.User, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.gen {
+		return
+	}
+	if c.byID == nil || len(c.byID) >= maxCachedUsers {
+		c.byID = map[string]domain.User{}
+	}
+	c.byID[userKey(u.Channel, u.ChannelID)] = u
+}
+
+// usersChanged forgets every cached user; call it after a write of the
+// users table (or of user_communes) has committed.
+func (db *DB) usersChanged() {
+	db.users.mu.Lock()
+	db.users.gen++
+	db.users.byID = nil
+	db.users.mu.Unlock()
 }
 
 // pool is the connection pool, whose ExecContext, QueryContext and
@@ -110,6 +158,15 @@ func (p *pool) QueryRowContext(ctx context.Context, query string, args ...any) *
 		return st.QueryRowContext(ctx, args...)
 	}
 	return p.DB.QueryRowContext(ctx, query, args...)
+}
+
+// txStmt returns the kept statement of query bound to tx, for a query run
+// many times in one transaction; nil when it is not kept (run it on tx).
+func (p *pool) txStmt(ctx context.Context, tx *sql.Tx, query string) *sql.Stmt {
+	if st := p.stmt(ctx, query); st != nil {
+		return tx.StmtContext(ctx, st)
+	}
+	return nil
 }
 
 // Close closes the kept statements and the pool.

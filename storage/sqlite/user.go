@@ -43,13 +43,21 @@ func (s *UserStore) Touch(ctx context.Context, channel, channelID, username, nam
 	if channel == "" || channelID == "" {
 		return domain.User{}, domain.E(op, domain.KindInvalid, errors.New("empty channel or channel id"))
 	}
-	u, err := s.Get(ctx, channel, channelID)
+	u, cached, gen := s.db.users.get(channel, channelID)
+	var err error
+	if !cached {
+		u, err = s.Get(ctx, channel, channelID)
+	}
 	switch {
 	case err == nil && u.Username == username && u.Name == name && !u.Blocked:
+		if !cached {
+			s.db.users.put(u, gen)
+		}
 		return u, nil // the common case needs no write
 	case err != nil && !errors.Is(err, domain.ErrNotFound):
 		return domain.User{}, err
 	}
+	defer s.db.usersChanged()
 	now := millis(s.db.now())
 	u, err = scanUser(s.db.db.QueryRowContext(ctx, `INSERT INTO users (channel, channel_id, username, name, created_at, updated_at)
 VALUES (?, ?, ?, ?, ?, ?)
@@ -145,6 +153,7 @@ WHERE id = ?`, payload, payload, millis(s.db.now()), id)
 
 // update runs one UPDATE by key; no matching row is domain.ErrNotFound.
 func (s *UserStore) update(ctx context.Context, op, query string, args ...any) error {
+	defer s.db.usersChanged()
 	if err := affected(s.db.db.ExecContext(ctx, query, args...)); err != nil {
 		return dbError(op, err)
 	}

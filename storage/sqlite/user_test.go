@@ -218,3 +218,52 @@ func TestGrantScopesAndAudit(t *testing.T) {
 		t.Fatalf("officers = %+v", offs)
 	}
 }
+
+// Touch keeps users in memory; every write of a user, through any store of
+// the same database, is seen by the next Touch.
+func TestTouchSeesEveryWrite(t *testing.T) {
+	c := newClock()
+	db, _ := open(t, c)
+	ctx := t.Context()
+	a, b := sqlite.NewUserStore(db), sqlite.NewUserStore(db)
+	u, err := a.Touch(ctx, "telegram", "77", "lan", "Lan")
+	if err != nil {
+		t.Fatal(err)
+	}
+	touch := func() domain.User {
+		t.Helper()
+		got, err := a.Touch(ctx, "telegram", "77", "lan", "Lan")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	touch() // cached now
+	if err := b.SetConsent(ctx, u.ID, domain.ConsentGiven); err != nil {
+		t.Fatal(err)
+	}
+	if got := touch(); got.Consent != domain.ConsentGiven {
+		t.Errorf("consent after SetConsent: %v", got.Consent)
+	}
+	if err := b.Grant(ctx, 0, u.ID, domain.RoleProvinceOfficer, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := touch(); got.Role != domain.RoleProvinceOfficer {
+		t.Errorf("role after Grant: %v", got.Role)
+	}
+	if err := b.SetBlocked(ctx, "telegram", "77", true); err != nil {
+		t.Fatal(err)
+	}
+	if got := touch(); got.Blocked {
+		t.Error("a user who writes again is not blocked")
+	}
+	if got, err := b.Get(ctx, "telegram", "77"); err != nil || got.Blocked {
+		t.Errorf("Get after Touch of a blocked user: %+v, %v", got, err)
+	}
+	if got, _ := a.Touch(ctx, "telegram", "77", "lan2", "Lan Nguyễn"); got.Username != "lan2" || got.Name != "Lan Nguyễn" {
+		t.Errorf("renamed: %+v", got)
+	}
+	if got := touch(); got.Username != "lan" {
+		t.Errorf("renamed back: %+v", got)
+	}
+}
