@@ -8,16 +8,24 @@ import (
 )
 
 // Dispatcher runs updates one at a time per user and different users in
-// parallel, up to a limit.
+// parallel, on a fixed set of long-lived workers: a goroutine started for
+// each burst of a user's updates grew its stack again through the SQLite
+// driver's deep frames every time (runtime.newstack: 7 % of the bot's CPU,
+// see BENCHMARKS.md). Workers are started as work arrives, up to the limit,
+// and end with ctx.
 type Dispatcher struct {
-	handle func(ctx context.Context, u *Update) error
-	ctx    context.Context
-	log    *slog.Logger
-	sem    chan struct{}
+	handle  func(ctx context.Context, u *Update) error
+	ctx     context.Context
+	log     *slog.Logger
+	workers int
 
-	mu     sync.Mutex
-	queues map[string][]job
-	wg     sync.WaitGroup
+	mu      sync.Mutex
+	cond    *sync.Cond
+	queues  map[string][]job // a user's updates; present while it has work
+	ready   []string         // users with work and no worker on them
+	started int              // workers started
+	idle    int              // workers waiting for work
+	wg      sync.WaitGroup   // updates dispatched and not yet done
 }
 
 type job struct {
@@ -35,43 +43,71 @@ func NewDispatcher(ctx context.Context, handle func(context.Context, *Update) er
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Dispatcher{handle: handle, ctx: ctx, log: log, sem: make(chan struct{}, workers), queues: map[string][]job{}}
+	d := &Dispatcher{handle: handle, ctx: ctx, log: log, workers: workers, queues: map[string][]job{}}
+	d.cond = sync.NewCond(&d.mu)
+	context.AfterFunc(ctx, func() {
+		d.mu.Lock()
+		d.cond.Broadcast()
+		d.mu.Unlock()
+	})
+	return d
 }
 
 // Dispatch queues u behind the user's earlier updates; done (may be nil) is
 // called with the handling's error once it is over.
 func (d *Dispatcher) Dispatch(u *Update, done func(error)) {
 	key := u.UserKey()
+	d.wg.Add(1)
 	d.mu.Lock()
-	q, running := d.queues[key]
+	q, busy := d.queues[key]
 	d.queues[key] = append(q, job{u: u, done: done})
-	if !running {
-		d.wg.Add(1)
-		go d.run(key)
+	if !busy {
+		d.ready = append(d.ready, key)
+		if d.idle > 0 {
+			d.cond.Signal()
+		} else if d.started < d.workers {
+			d.started++
+			go d.work()
+		}
 	}
 	d.mu.Unlock()
 }
 
-func (d *Dispatcher) run(key string) {
-	defer d.wg.Done()
+// work takes a user with work, handles their updates in order until none
+// is left, and starts again; it ends with the dispatcher's context once
+// nothing is ready.
+func (d *Dispatcher) work() {
+	d.mu.Lock()
 	for {
-		d.mu.Lock()
-		q := d.queues[key]
-		if len(q) == 0 {
-			delete(d.queues, key)
-			d.mu.Unlock()
-			return
+		for len(d.ready) == 0 {
+			if d.ctx.Err() != nil {
+				d.started--
+				d.mu.Unlock()
+				return
+			}
+			d.idle++
+			d.cond.Wait()
+			d.idle--
 		}
-		j := q[0]
-		q[0] = job{}
-		d.queues[key] = q[1:]
-		d.mu.Unlock()
-
-		d.sem <- struct{}{}
-		err := d.handleRetry(j.u)
-		<-d.sem
-		if j.done != nil {
-			j.done(err)
+		key := d.ready[0]
+		d.ready[0] = ""
+		d.ready = d.ready[1:]
+		for {
+			q := d.queues[key]
+			if len(q) == 0 {
+				delete(d.queues, key)
+				break
+			}
+			j := q[0]
+			q[0] = job{}
+			d.queues[key] = q[1:]
+			d.mu.Unlock()
+			err := d.handleRetry(j.u)
+			if j.done != nil {
+				j.done(err)
+			}
+			d.wg.Done()
+			d.mu.Lock()
 		}
 	}
 }

@@ -305,3 +305,50 @@ func TestIntakeRecordsConcurrentCallsTogether(t *testing.T) {
 		}
 	}
 }
+
+// No more than the workers given run at once, and the workers outlive a
+// burst (they are not started again for every user).
+func TestDispatcherBoundsWorkers(t *testing.T) {
+	var running, peak atomic.Int32
+	handle := func(context.Context, *Update) error {
+		n := running.Add(1)
+		for {
+			p := peak.Load()
+			if n <= p || peak.CompareAndSwap(p, n) {
+				break
+			}
+		}
+		time.Sleep(time.Millisecond)
+		running.Add(-1)
+		return nil
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	d := NewDispatcher(ctx, handle, 3, nil)
+	for round := 0; round < 2; round++ {
+		for u := 0; u < 20; u++ {
+			d.Dispatch(&Update{Channel: "t", UserID: fmt.Sprint(u), ID: int64(round)}, nil)
+		}
+		d.Wait()
+	}
+	if p := peak.Load(); p > 3 || p < 2 {
+		t.Errorf("%d updates ran at once, want up to 3 (and more than 1)", p)
+	}
+	d.mu.Lock()
+	started := d.started
+	d.mu.Unlock()
+	if started != 3 {
+		t.Errorf("%d workers started for two bursts, want 3", started)
+	}
+	cancel()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		d.mu.Lock()
+		started = d.started
+		d.mu.Unlock()
+		if started == 0 {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+	t.Errorf("%d workers still running after the context ended", started)
+}
