@@ -34,7 +34,7 @@ func (s *UserStore) Grant(ctx context.Context, actorID, targetID int64, role dom
 	const op = "sqlite.UserStore.Grant"
 	communes = append([]string(nil), communes...)
 	sort.Strings(communes)
-	defer s.db.usersChanged()
+	defer s.db.userChanged(targetID)
 	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
 		var old domain.Role
 		if err := tx.QueryRowContext(ctx, `SELECT role FROM users WHERE id = ?`, targetID).Scan(&old); err != nil {

@@ -53,14 +53,15 @@ type DB struct {
 
 // userCache keeps users by channel and channel id for UserStore.Touch,
 // which every update calls: users change seldom, and only through this
-// package (every write of the users table empties the cache once it is
-// committed, see usersChanged). Another process writing the users table of
+// package (every write of a user drops them from the cache once it is
+// committed: userChanged). Another process writing the users table of
 // the same file would not be seen; none does (the admin commands do not
 // write users).
 type userCache struct {
-	mu   sync.Mutex
-	gen  uint64
-	byID map[string]domain.User // channel + "\x00" + channel id
+	mu    sync.Mutex
+	gen   uint64                 // counts writes, so that a read that raced one is not kept
+	byKey map[string]domain.User // channel + "\x00" + channel id
+	keyOf map[int64]string       // user id -> key in byKey
 }
 
 // maxCachedUsers bounds the cache; when full it starts again empty.
@@ -72,7 +73,7 @@ func userKey(channel, channelID string) string { return channel + "\x00" + chann
 func (c *userCache) get(channel, channelID string) (domain.User, bool, uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	u, ok := c.byID[userKey(channel, channelID)]
+	u, ok := c.byKey[userKey(channel, channelID)]
 	return u, ok, c.gen
 }
 
@@ -83,19 +84,39 @@ func (c *userCache) put(u domain.User, gen uint64) {
 	if gen != c.gen {
 		return
 	}
-	if c.byID == nil || len(c.byID) >= maxCachedUsers {
-		c.byID = map[string]domain.User{}
+	if c.byKey == nil || len(c.byKey) >= maxCachedUsers {
+		c.byKey, c.keyOf = map[string]domain.User{}, map[int64]string{}
 	}
-	c.byID[userKey(u.Channel, u.ChannelID)] = u
+	key := userKey(u.Channel, u.ChannelID)
+	c.byKey[key] = u
+	c.keyOf[u.ID] = key
 }
 
-// usersChanged forgets every cached user; call it after a write of the
-// users table (or of user_communes) has committed.
-func (db *DB) usersChanged() {
-	db.users.mu.Lock()
-	db.users.gen++
-	db.users.byID = nil
-	db.users.mu.Unlock()
+// forget drops the user of key (when not "") and of id (when not 0) after
+// a write of them has committed.
+func (c *userCache) forget(key string, id int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	if id != 0 {
+		if k, ok := c.keyOf[id]; ok {
+			delete(c.byKey, k)
+			delete(c.keyOf, id)
+		}
+	}
+	if u, ok := c.byKey[key]; ok && key != "" {
+		delete(c.byKey, key)
+		delete(c.keyOf, u.ID)
+	}
+}
+
+// userChanged forgets a user after a write of the users table (or of
+// user_communes) concerning them has committed: by id, or by channel and
+// channel id.
+func (db *DB) userChanged(id int64) { db.users.forget("", id) }
+
+func (db *DB) channelUserChanged(channel, channelID string) {
+	db.users.forget(userKey(channel, channelID), 0)
 }
 
 // pool is the connection pool, whose ExecContext, QueryContext and

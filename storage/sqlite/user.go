@@ -57,7 +57,7 @@ func (s *UserStore) Touch(ctx context.Context, channel, channelID, username, nam
 	case err != nil && !errors.Is(err, domain.ErrNotFound):
 		return domain.User{}, err
 	}
-	defer s.db.usersChanged()
+	defer s.db.channelUserChanged(channel, channelID)
 	now := millis(s.db.now())
 	u, err = scanUser(s.db.db.QueryRowContext(ctx, `INSERT INTO users (channel, channel_id, username, name, created_at, updated_at)
 VALUES (?, ?, ?, ?, ?, ?)
@@ -109,6 +109,7 @@ WHERE lower(username) = lower(?) ORDER BY updated_at DESC, id DESC LIMIT 1`, use
 
 // SetLocale records the language the user chose.
 func (s *UserStore) SetLocale(ctx context.Context, id int64, locale string) error {
+	defer s.db.userChanged(id)
 	return s.update(ctx, "sqlite.UserStore.SetLocale",
 		`UPDATE users SET locale = ?, updated_at = ? WHERE id = ?`, locale, millis(s.db.now()), id)
 }
@@ -116,6 +117,7 @@ func (s *UserStore) SetLocale(ctx context.Context, id int64, locale string) erro
 // SetConsent records the user's answer and when it was given; ConsentUnknown
 // clears both.
 func (s *UserStore) SetConsent(ctx context.Context, id int64, c domain.Consent) error {
+	defer s.db.userChanged(id)
 	now := millis(s.db.now())
 	at := sql.NullInt64{Int64: now, Valid: c != domain.ConsentUnknown}
 	return s.update(ctx, "sqlite.UserStore.SetConsent",
@@ -124,6 +126,7 @@ func (s *UserStore) SetConsent(ctx context.Context, id int64, c domain.Consent) 
 
 // SetBlocked marks whether the user of (channel, channelID) blocked the bot.
 func (s *UserStore) SetBlocked(ctx context.Context, channel, channelID string, blocked bool) error {
+	defer s.db.channelUserChanged(channel, channelID)
 	return s.update(ctx, "sqlite.UserStore.SetBlocked",
 		`UPDATE users SET blocked = ?, updated_at = ? WHERE channel = ? AND channel_id = ?`,
 		blocked, millis(s.db.now()), channel, channelID)
@@ -131,6 +134,7 @@ func (s *UserStore) SetBlocked(ctx context.Context, channel, channelID string, b
 
 // SetRole changes what the user may do.
 func (s *UserStore) SetRole(ctx context.Context, id int64, role domain.Role) error {
+	defer s.db.userChanged(id)
 	return s.update(ctx, "sqlite.UserStore.SetRole",
 		`UPDATE users SET role = ?, updated_at = ? WHERE id = ?`, role, millis(s.db.now()), id)
 }
@@ -138,6 +142,7 @@ func (s *UserStore) SetRole(ctx context.Context, id int64, role domain.Role) err
 // LinkSubject records that the user represents the subject. A subject that
 // does not exist is a KindConflict error (foreign key).
 func (s *UserStore) LinkSubject(ctx context.Context, userID, subjectID int64) error {
+	defer s.db.userChanged(userID)
 	return s.update(ctx, "sqlite.UserStore.LinkSubject",
 		`UPDATE users SET subject_id = ?, updated_at = ? WHERE id = ?`, subjectID, millis(s.db.now()), userID)
 }
@@ -145,6 +150,7 @@ func (s *UserStore) LinkSubject(ctx context.Context, userID, subjectID int64) er
 // SetStartPayload records the deep-link payload of the user's first /start;
 // later payloads are ignored.
 func (s *UserStore) SetStartPayload(ctx context.Context, id int64, payload string) error {
+	defer s.db.userChanged(id)
 	return s.update(ctx, "sqlite.UserStore.SetStartPayload", `UPDATE users SET
 	start_payload = coalesce(nullif(start_payload, ''), ?),
 	updated_at = CASE WHEN start_payload = '' AND ? <> '' THEN ? ELSE updated_at END
@@ -153,7 +159,6 @@ WHERE id = ?`, payload, payload, millis(s.db.now()), id)
 
 // update runs one UPDATE by key; no matching row is domain.ErrNotFound.
 func (s *UserStore) update(ctx context.Context, op, query string, args ...any) error {
-	defer s.db.usersChanged()
 	if err := affected(s.db.db.ExecContext(ctx, query, args...)); err != nil {
 		return dbError(op, err)
 	}
