@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"log/slog"
+	"runtime"
 	"sync"
 	"time"
 )
@@ -205,6 +206,9 @@ func (in *Intake) Accept(ctx context.Context, items []InboxItem) error {
 		if !w.lead {
 			return w.err
 		}
+	} else {
+		// Let the calls that are running now join this transaction.
+		runtime.Gosched()
 	}
 	in.acceptMu.Lock()
 	batch := in.accepts
