@@ -157,8 +157,14 @@ const clockTicks = 100
 
 // CPU returns the CPU time (user and system, all threads) the process has
 // used so far, with a resolution of 10 ms.
-func (p *Proc) CPU() (time.Duration, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.Pid()))
+func (p *Proc) CPU() (time.Duration, error) { return cpuOf(strconv.Itoa(p.Pid())) }
+
+// SelfCPU is CPU for the calling process (the bench's own side: the fake
+// Bot API and the simulated users).
+func SelfCPU() (time.Duration, error) { return cpuOf("self") }
+
+func cpuOf(pid string) (time.Duration, error) {
+	b, err := os.ReadFile("/proc/" + pid + "/stat")
 	if err != nil {
 		return 0, err
 	}

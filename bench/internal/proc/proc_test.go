@@ -31,3 +31,17 @@ func TestStartMemoryCPUAndStop(t *testing.T) {
 		t.Error("Stop waited for the grace period although sleep ends on SIGTERM")
 	}
 }
+
+// SelfCPU grows as this process works.
+func TestSelfCPU(t *testing.T) {
+	before, err := SelfCPU()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for end := time.Now().Add(60 * time.Millisecond); time.Now().Before(end); {
+	}
+	after, err := SelfCPU()
+	if err != nil || after < before+20*time.Millisecond {
+		t.Errorf("SelfCPU %v then %v (%v), want at least 20 ms more", before, after, err)
+	}
+}
