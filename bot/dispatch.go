@@ -2,10 +2,13 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"runtime"
 	"sync"
 	"time"
+
+	"github.com/ocop-tayninh/ocopbot/domain"
 )
 
 // Dispatcher runs updates one at a time per user and different users in
@@ -25,7 +28,8 @@ type Dispatcher struct {
 	queues  map[string][]job // a user's updates; present while it has work
 	ready   []string         // users with work and no worker on them
 	started int              // workers started
-	idle    int              // workers waiting for work
+	idle    int              // workers waiting for work and not yet claimed
+	wakeups int              // signals sent to claimed idle workers, not yet taken
 	wg      sync.WaitGroup   // updates dispatched and not yet done
 }
 
@@ -65,6 +69,10 @@ func (d *Dispatcher) Dispatch(u *Update, done func(error)) {
 	if !busy {
 		d.ready = append(d.ready, key)
 		if d.idle > 0 {
+			// Claim the idle worker now, so that the next Dispatch before it
+			// wakes starts another one rather than signalling it again.
+			d.idle--
+			d.wakeups++
 			d.cond.Signal()
 		} else if d.started < d.workers {
 			d.started++
@@ -88,7 +96,11 @@ func (d *Dispatcher) work() {
 			}
 			d.idle++
 			d.cond.Wait()
-			d.idle--
+			if d.wakeups > 0 {
+				d.wakeups-- // claimed by Dispatch, which counted it out of idle
+			} else {
+				d.idle-- // woken at the end of the context
+			}
 		}
 		key := d.ready[0]
 		d.ready[0] = ""
@@ -215,31 +227,38 @@ func (in *Intake) Accept(ctx context.Context, items []InboxItem) error {
 	in.accepts = nil
 	in.acceptMu.Unlock()
 
+	// Whatever happens below (a panic included, which net/http recovers
+	// from), the others are answered and the lead is handed on.
+	err := errors.New("intake: the updates could not be recorded")
+	defer func() {
+		in.acceptMu.Lock()
+		if len(in.accepts) > 0 {
+			next := in.accepts[0]
+			next.lead = true
+			close(next.done)
+		} else {
+			in.accepting = false
+		}
+		in.acceptMu.Unlock()
+		for _, b := range batch {
+			b.err = err
+			if b != w {
+				close(b.done)
+			}
+		}
+	}()
 	var all []InboxItem
 	for _, b := range batch {
 		all = append(all, b.items...)
 	}
-	// The others' calls depend on this write too: it is not cut short when
-	// this caller goes away.
-	fresh, err := in.Inbox.RecordBatch(context.WithoutCancel(ctx), in.Channel, all)
+	// With the leading caller's context: when it is cancelled (the process
+	// stops, the webhook caller went away) nothing is recorded and every
+	// call of the batch fails, so that Telegram sends the updates again.
+	var fresh []InboxItem
+	fresh, err = in.Inbox.RecordBatch(ctx, in.Channel, all)
 	if err == nil {
 		for _, it := range fresh {
 			in.dispatch(it)
-		}
-	}
-	in.acceptMu.Lock()
-	if len(in.accepts) > 0 {
-		next := in.accepts[0]
-		next.lead = true
-		close(next.done)
-	} else {
-		in.accepting = false
-	}
-	in.acceptMu.Unlock()
-	for _, b := range batch {
-		b.err = err
-		if b != w {
-			close(b.done)
 		}
 	}
 	return err
@@ -331,7 +350,17 @@ func (in *Intake) Flush() {
 		return
 	}
 	if err := in.Inbox.MarkDone(context.Background(), in.Channel, ids...); err != nil {
+		// Try them again later (they are handled: a second copy would meet
+		// their de-duplication marks, but those expire).
 		in.logger().Error("inbox mark done", "channel", in.Channel, "updates", len(ids), "err", err)
+		if domain.ErrorKind(err) != domain.KindNotFound {
+			in.doneMu.Lock()
+			in.done = append(in.done, ids...)
+			if in.doneTimer == nil {
+				in.doneTimer = time.AfterFunc(markDelay, in.Flush)
+			}
+			in.doneMu.Unlock()
+		}
 	}
 }
 

@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/ocop-tayninh/ocopbot/domain"
 )
 
 func TestDispatcherKeepsOneUsersOrderAndRunsUsersInParallel(t *testing.T) {
@@ -351,4 +353,115 @@ func TestDispatcherBoundsWorkers(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 	t.Errorf("%d workers still running after the context ended", started)
+}
+
+// A user whose update arrives while the one idle worker is being woken for
+// another user's slow update gets a worker of their own, not a place
+// behind the slow one.
+func TestDispatcherWakesOrStartsAWorkerForEachUser(t *testing.T) {
+	for range 20 {
+		release := make(chan struct{})
+		other := make(chan struct{})
+		d := NewDispatcher(context.Background(), func(_ context.Context, u *Update) error {
+			switch u.UserID {
+			case "slow":
+				<-release
+			case "other":
+				close(other)
+			}
+			return nil
+		}, 64, nil)
+		d.Dispatch(&Update{Channel: "t", UserID: "warm"}, nil) // one worker, idle after this
+		d.Wait()
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+			d.mu.Lock()
+			idle := d.idle
+			d.mu.Unlock()
+			if idle == 1 {
+				break
+			}
+		}
+		d.Dispatch(&Update{Channel: "t", UserID: "slow"}, nil)
+		d.Dispatch(&Update{Channel: "t", UserID: "other"}, nil)
+		select {
+		case <-other:
+		case <-time.After(5 * time.Second):
+			t.Fatal("the second user waited behind the first one's slow update")
+		}
+		close(release)
+		d.Wait()
+	}
+}
+
+// panicInbox panics while recording the first batch.
+type panicInbox struct {
+	markInbox
+	calls atomic.Int32
+}
+
+func (p *panicInbox) RecordBatch(_ context.Context, _ string, items []InboxItem) ([]InboxItem, error) {
+	if p.calls.Add(1) == 1 {
+		panic("disk on fire")
+	}
+	return items, nil
+}
+
+// A panic while one call records (net/http recovers from it) does not
+// leave the next calls waiting for ever.
+func TestIntakeSurvivesAPanicWhileRecording(t *testing.T) {
+	inbox := &panicInbox{markInbox: markInbox{first: make(chan struct{}), release: make(chan struct{})}}
+	close(inbox.release)
+	d := NewDispatcher(context.Background(), func(context.Context, *Update) error { return nil }, 2, nil)
+	in := &Intake{Channel: "t", Inbox: inbox, Dispatcher: d, Decode: func(p []byte) (*Update, error) {
+		return &Update{Channel: "t", UserID: "u", ID: int64(p[0])}, nil
+	}}
+	func() {
+		defer func() { _ = recover() }()
+		_ = in.Accept(context.Background(), []InboxItem{{Channel: "t", UpdateID: 1, Payload: []byte{1}}})
+	}()
+	done := make(chan error, 1)
+	go func() {
+		done <- in.Accept(context.Background(), []InboxItem{{Channel: "t", UpdateID: 2, Payload: []byte{2}}})
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("the next call: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the next call waited for ever after a panic")
+	}
+	d.Wait()
+}
+
+// failOnceInbox fails the first MarkDone as if the database were busy.
+type failOnceInbox struct {
+	markInbox
+	failed atomic.Bool
+}
+
+func (f *failOnceInbox) MarkDone(ctx context.Context, channel string, ids ...int64) error {
+	if f.failed.CompareAndSwap(false, true) {
+		return domain.E("test", domain.KindUnavailable, errors.New("database is locked"))
+	}
+	return f.markInbox.MarkDone(ctx, channel, ids...)
+}
+
+// Marks that could not be written are tried again.
+func TestIntakeRetriesMarksThatFailed(t *testing.T) {
+	inbox := &failOnceInbox{markInbox: markInbox{first: make(chan struct{}), release: make(chan struct{})}}
+	close(inbox.release)
+	d := NewDispatcher(context.Background(), func(context.Context, *Update) error { return nil }, 2, nil)
+	in := &Intake{Channel: "t", Inbox: inbox, Dispatcher: d, Decode: func(p []byte) (*Update, error) {
+		return &Update{Channel: "t", UserID: "u", ID: int64(p[0])}, nil
+	}}
+	in.dispatch(InboxItem{Channel: "t", UpdateID: 7, Payload: []byte{7}})
+	d.Wait()
+	in.Flush() // fails, and queues the mark again
+	in.Flush()
+	inbox.mu.Lock()
+	defer inbox.mu.Unlock()
+	if len(inbox.calls) != 1 || len(inbox.calls[0]) != 1 || inbox.calls[0][0] != 7 {
+		t.Errorf("marks written: %v, want [[7]] after the failed try", inbox.calls)
+	}
 }
