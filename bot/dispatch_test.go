@@ -138,25 +138,17 @@ func TestSessionRoundTripAndVersion(t *testing.T) {
 	}
 }
 
-// markInbox is an Inbox that records MarkDone calls; the first one blocks
-// until release is closed.
+// markInbox is an Inbox that records MarkDone calls.
 type markInbox struct {
 	Inbox
-	mu      sync.Mutex
-	calls   [][]int64
-	first   chan struct{} // closed when the first call starts
-	release chan struct{}
+	mu    sync.Mutex
+	calls [][]int64
 }
 
 func (m *markInbox) MarkDone(ctx context.Context, channel string, ids ...int64) error {
 	m.mu.Lock()
 	m.calls = append(m.calls, append([]int64(nil), ids...))
-	n := len(m.calls)
 	m.mu.Unlock()
-	if n == 1 {
-		close(m.first)
-		<-m.release
-	}
 	return nil
 }
 
@@ -164,8 +156,7 @@ func (m *markInbox) MarkDone(ctx context.Context, channel string, ids ...int64) 
 // twenty handled at once cost one write (two at most, should the delay fall
 // between them), and Flush writes what is still queued.
 func TestIntakeMarksHandledUpdatesTogether(t *testing.T) {
-	inbox := &markInbox{first: make(chan struct{}), release: make(chan struct{})}
-	close(inbox.release)
+	inbox := &markInbox{}
 	d := NewDispatcher(context.Background(), func(context.Context, *Update) error { return nil }, 8, nil)
 	in := &Intake{Channel: "t", Inbox: inbox, Dispatcher: d,
 		Decode: func(p []byte) (*Update, error) { return &Update{Channel: "t", UserID: string(p), ID: int64(p[0])}, nil }}
@@ -205,8 +196,7 @@ func TestIntakeDecodesOnlyWhatTheChannelDidNot(t *testing.T) {
 		mu.Unlock()
 		return nil
 	}, 1, nil)
-	inbox := &markInbox{first: make(chan struct{}), release: make(chan struct{})}
-	close(inbox.release)
+	inbox := &markInbox{}
 	in := &Intake{Channel: "t", Inbox: inbox, Dispatcher: d, Decode: func(p []byte) (*Update, error) {
 		decoded.Add(1)
 		return &Update{Channel: "t", UserID: "u", Text: string(p)}, nil
@@ -258,9 +248,7 @@ func (r *recordInbox) RecordBatch(_ context.Context, _ string, items []InboxItem
 // recorded, and each update is handled once.
 func TestIntakeRecordsConcurrentCallsTogether(t *testing.T) {
 	for _, fail := range []error{nil, errors.New("disk full")} {
-		inbox := &recordInbox{markInbox: markInbox{first: make(chan struct{}), release: make(chan struct{})},
-			started: make(chan struct{}), hold: make(chan struct{}), fail: fail}
-		close(inbox.markInbox.release)
+		inbox := &recordInbox{started: make(chan struct{}), hold: make(chan struct{}), fail: fail}
 		var handled atomic.Int32
 		d := NewDispatcher(context.Background(), func(context.Context, *Update) error { handled.Add(1); return nil }, 4, nil)
 		in := &Intake{Channel: "t", Inbox: inbox, Dispatcher: d, Decode: func(p []byte) (*Update, error) {
@@ -409,8 +397,7 @@ func (p *panicInbox) RecordBatch(_ context.Context, _ string, items []InboxItem)
 // A panic while one call records (net/http recovers from it) does not
 // leave the next calls waiting for ever.
 func TestIntakeSurvivesAPanicWhileRecording(t *testing.T) {
-	inbox := &panicInbox{markInbox: markInbox{first: make(chan struct{}), release: make(chan struct{})}}
-	close(inbox.release)
+	inbox := &panicInbox{}
 	d := NewDispatcher(context.Background(), func(context.Context, *Update) error { return nil }, 2, nil)
 	in := &Intake{Channel: "t", Inbox: inbox, Dispatcher: d, Decode: func(p []byte) (*Update, error) {
 		return &Update{Channel: "t", UserID: "u", ID: int64(p[0])}, nil
@@ -449,8 +436,7 @@ func (f *failOnceInbox) MarkDone(ctx context.Context, channel string, ids ...int
 
 // Marks that could not be written are tried again.
 func TestIntakeRetriesMarksThatFailed(t *testing.T) {
-	inbox := &failOnceInbox{markInbox: markInbox{first: make(chan struct{}), release: make(chan struct{})}}
-	close(inbox.release)
+	inbox := &failOnceInbox{}
 	d := NewDispatcher(context.Background(), func(context.Context, *Update) error { return nil }, 2, nil)
 	in := &Intake{Channel: "t", Inbox: inbox, Dispatcher: d, Decode: func(p []byte) (*Update, error) {
 		return &Update{Channel: "t", UserID: "u", ID: int64(p[0])}, nil

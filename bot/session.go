@@ -227,7 +227,9 @@ func dedupKey(channel string, id int64) string { return fmt.Sprintf("upd:%s:%d",
 // Begin claims the update. It returns false when the update was handled
 // already or is being handled.
 func (d *Deduper) Begin(ctx context.Context, channel string, id int64) (bool, error) {
-	return d.kv.SetNX(ctx, dedupKey(channel, id), []byte("run"), d.lease)
+	o := d.beginOp(channel, id)
+	err := kvBatch(ctx, d.kv, []*domain.KVOp{o})
+	return o.OK, err
 }
 
 // beginOp is Begin for a batch: OK reports the claim.
@@ -242,7 +244,7 @@ func (d *Deduper) finishOp(channel string, id int64) *domain.KVOp {
 
 // Finish marks the update handled.
 func (d *Deduper) Finish(ctx context.Context, channel string, id int64) error {
-	return d.kv.Set(ctx, dedupKey(channel, id), []byte("done"), d.keepFor)
+	return kvBatch(ctx, d.kv, []*domain.KVOp{d.finishOp(channel, id)})
 }
 
 // Release clears an unfinished claim so that the update can be handled

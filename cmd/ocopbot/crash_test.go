@@ -42,32 +42,14 @@ func TestUpdateCutShortByACrashIsHandledAfterRestartOnce(t *testing.T) {
 				<-release
 				return nil, fmt.Errorf("the bot crashed before this answer")
 			})
-			cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$")
-			cmd.Env = append(os.Environ(), "OCOPBOT_HELPER_PROCESS=1")
-			for k, v := range h.env {
-				cmd.Env = append(cmd.Env, k+"="+v)
-			}
-			var out syncBuffer
-			cmd.Stdout, cmd.Stderr = &out, &out
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
+			child := h.startChild()
 			id := h.api.SendText(p.u, "/trogiup")
-			select {
-			case <-held:
-			case <-waitTimer():
-				cmd.Process.Kill()
-				cmd.Wait()
-				t.Fatalf("the child never answered:\n%s", out.String())
-			}
+			child.waitFor(held)
 			// Telegram has been told the update arrived (the next offset).
 			if !h.api.WaitFor(wait, func() bool { return h.api.ConfirmedOffset() > id }) {
 				t.Fatal("the child did not acknowledge the update it recorded")
 			}
-			if err := cmd.Process.Kill(); err != nil {
-				t.Fatal(err)
-			}
-			cmd.Wait()
+			child.kill()
 			h.api.Handle("sendMessage", nil)
 			close(release)
 
@@ -103,33 +85,15 @@ func TestUpdateAnsweredJustBeforeACrashIsNotAnsweredAgain(t *testing.T) {
 					once.Do(func() { close(answered) })
 				}
 			})
-			cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$")
-			cmd.Env = append(os.Environ(), "OCOPBOT_HELPER_PROCESS=1")
-			for k, v := range h.env {
-				cmd.Env = append(cmd.Env, k+"="+v)
-			}
-			var out syncBuffer
-			cmd.Stdout, cmd.Stderr = &out, &out
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
+			child := h.startChild()
 			id := h.api.SendText(p.u, "/trogiup")
-			select {
-			case <-answered:
-			case <-waitTimer():
-				cmd.Process.Kill()
-				cmd.Wait()
-				t.Fatalf("the child never answered:\n%s", out.String())
-			}
+			child.waitFor(answered)
 			kv := h.kv()
 			key := fmt.Sprintf("upd:telegram:%d", id)
 			if !h.api.WaitFor(wait, func() bool { v, ok, _ := kv.Get(context.Background(), key); return ok && string(v) == "done" }) {
 				t.Fatal("the update was never marked handled")
 			}
-			if err := cmd.Process.Kill(); err != nil { // at once: the inbox mark is most likely still queued
-				t.Fatal(err)
-			}
-			cmd.Wait()
+			child.kill() // at once: the inbox mark is most likely still queued
 			p.Expect("help.text")
 
 			h.start()
@@ -159,4 +123,48 @@ func (h *harness) kv() bot.KV {
 	}
 	h.t.Cleanup(func() { db.Close() })
 	return sqlite.NewKV(db)
+}
+
+// child is the bot run as a child process (TestHelperProcess) with the
+// harness's configuration, to be killed.
+type child struct {
+	h   *harness
+	cmd *exec.Cmd
+	out syncBuffer
+}
+
+func (h *harness) startChild() *child {
+	h.t.Helper()
+	c := &child{h: h, cmd: exec.Command(os.Args[0], "-test.run=^TestHelperProcess$")}
+	c.cmd.Env = append(os.Environ(), "OCOPBOT_HELPER_PROCESS=1")
+	for k, v := range h.env {
+		c.cmd.Env = append(c.cmd.Env, k+"="+v)
+	}
+	c.cmd.Stdout, c.cmd.Stderr = &c.out, &c.out
+	if err := c.cmd.Start(); err != nil {
+		h.t.Fatal(err)
+	}
+	return c
+}
+
+// waitFor waits until ready is closed, and fails the test (killing the
+// child) when it is not in time.
+func (c *child) waitFor(ready <-chan struct{}) {
+	c.h.t.Helper()
+	select {
+	case <-ready:
+	case <-waitTimer():
+		c.cmd.Process.Kill()
+		c.cmd.Wait()
+		c.h.t.Fatalf("the child never answered:\n%s", c.out.String())
+	}
+}
+
+// kill ends the child at once, as a crash would.
+func (c *child) kill() {
+	c.h.t.Helper()
+	if err := c.cmd.Process.Kill(); err != nil {
+		c.h.t.Fatal(err)
+	}
+	c.cmd.Wait()
 }
