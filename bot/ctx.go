@@ -29,6 +29,10 @@ var ErrTooLarge = errors.New("file too large")
 // ErrBlocked is returned by a Sender when the user blocked the bot.
 var ErrBlocked = errors.New("bot blocked by the user")
 
+// ErrOutsideWindow is returned by a Sender when the messenger refuses a
+// message because the user has not written for too long (Zalo: 7 days).
+var ErrOutsideWindow = errors.New("outside the reply window")
+
 // Ctx is the state of one update as it goes through the engine.
 type Ctx struct {
 	Update  *Update
@@ -39,6 +43,7 @@ type Ctx struct {
 	engine   *Engine
 	sender   Sender
 	answered bool
+	toast    string // a notice kept for a channel without toasts (Limits.NoToast)
 	sent     int
 	blocked  bool
 	// Flow and Step are filled for the log record.
@@ -61,19 +66,28 @@ func (c *Ctx) T(id string, data ...map[string]any) string {
 
 // Send sends a reply to the user's chat at once.
 func (c *Ctx) Send(ctx context.Context, r Reply) error {
-	if c.blocked {
-		return nil
+	_, err := c.SendID(ctx, r)
+	return err
+}
+
+// degrade fits r to the channel's limits and remembers the numbered
+// choices it shows instead of buttons (or forgets them when r shows
+// buttons of its own), so that a typed number presses one.
+func (c *Ctx) degrade(r Reply) Reply {
+	lim := limitsOf(c.sender)
+	if lim == (Limits{}) {
+		return r
 	}
-	_, err := c.sender.Send(ctx, c.Update.ChatID, r)
-	if errors.Is(err, ErrBlocked) {
-		c.blocked = true
-		return nil
+	hadButtons := len(r.Buttons) > 0
+	r, numbered := r.Degrade(lim)
+	if c.Session != nil && hadButtons {
+		var data []string
+		for _, b := range numbered {
+			data = append(data, b.Data)
+		}
+		c.Session.Numbered = data
 	}
-	if err != nil {
-		return domain.E("send", domain.KindUnavailable, err)
-	}
-	c.sent++
-	return nil
+	return r
 }
 
 // Say sends one localized message.
@@ -88,10 +102,26 @@ func (c *Ctx) Answer(ctx context.Context, text string, alert bool) error {
 		return nil
 	}
 	c.answered = true
+	if limitsOf(c.sender).NoToast {
+		if alert && text != "" {
+			return c.Send(ctx, Reply{Text: text})
+		}
+		c.toast = text
+		return nil
+	}
 	if err := c.sender.AnswerCallback(ctx, c.Update.Callback.ID, text, alert); err != nil {
 		return domain.E("answer_callback", domain.KindUnavailable, err)
 	}
 	return nil
+}
+
+// flushToast sends, on a channel without toasts, the notice of a pressed
+// button when the update sent nothing else.
+func (c *Ctx) flushToast(ctx context.Context) {
+	if c.toast != "" && c.sent == 0 {
+		_ = c.Send(ctx, Reply{Text: c.toast})
+	}
+	c.toast = ""
 }
 
 // Download fetches a file the user sent, when the channel can.

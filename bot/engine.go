@@ -53,7 +53,8 @@ type Config struct {
 	Dedup      *Deduper // nil: no de-duplication (the console)
 	Translator *Translator
 	Logger     *slog.Logger
-	// Admins are channel user ids that are admins from the start.
+	// Admins are the users ("channel:id", see Update.UserKey) that are
+	// admins from the start.
 	Admins map[string]bool
 	Now    func() time.Time
 	// Timeout bounds the handling of one update.
@@ -239,6 +240,7 @@ func (e *Engine) recoverer(next Handler) Handler {
 			}
 			if c.Update.Callback != nil {
 				_ = c.Answer(context.WithoutCancel(ctx), "", false)
+				c.flushToast(context.WithoutCancel(ctx))
 			}
 		}()
 		return next.Handle(ctx, c)
@@ -319,7 +321,7 @@ func (e *Engine) loadUser(next Handler) Handler {
 		if err != nil {
 			return domain.E("user.load", domain.KindUnavailable, err)
 		}
-		if e.cfg.Admins[u.UserID] && user.Role != domain.RoleAdmin {
+		if e.cfg.Admins[u.UserKey()] && user.Role != domain.RoleAdmin {
 			if err := e.cfg.Users.SetRole(ctx, user.ID, domain.RoleAdmin); err != nil {
 				return domain.E("user.admin", domain.KindUnavailable, err)
 			}
@@ -405,6 +407,13 @@ func (e *Engine) loadSession(next Handler) Handler {
 // route sends the update to its command, button handler, form or fallback.
 func (e *Engine) route(ctx context.Context, c *Ctx) error {
 	u := c.Update
+	if u.Kind == KindText {
+		// A number typed after a numbered list of choices (a channel
+		// with few buttons) presses that choice.
+		if data, ok := numberedChoice(u.Text, c.Session.Numbered); ok {
+			u.Kind, u.Callback = KindCallback, &Callback{ID: u.ChatID, Data: data}
+		}
+	}
 	switch {
 	case u.Callback != nil:
 		return e.routeCallback(ctx, c)
@@ -474,6 +483,7 @@ func (e *Engine) SendTo(ctx context.Context, channel, chatID string, r Reply) er
 	if s == nil {
 		return fmt.Errorf("no sender for channel %q", channel)
 	}
+	r, _ = r.Degrade(limitsOf(s))
 	_, err := s.Send(ctx, chatID, r)
 	return err
 }

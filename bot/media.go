@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/ocop-tayninh/ocopbot/domain"
 )
@@ -22,7 +23,15 @@ func (e *Engine) SendReplyTo(ctx context.Context, channel, chatID string, r Repl
 	if s == nil {
 		return "", fmt.Errorf("no sender for channel %q", channel)
 	}
+	r, _ = r.Degrade(limitsOf(s))
 	return s.Send(ctx, chatID, r)
+}
+
+// CanEdit reports whether the channel can edit a message it sent (Zalo
+// cannot: a progress message is sent anew instead).
+func (e *Engine) CanEdit(channel string) bool {
+	s := e.Sender(channel)
+	return s != nil && !limitsOf(s).NoEdit
 }
 
 // SendID sends a reply to the user's chat and returns the id of the
@@ -31,7 +40,7 @@ func (c *Ctx) SendID(ctx context.Context, r Reply) (string, error) {
 	if c.blocked {
 		return "", nil
 	}
-	id, err := c.sender.Send(ctx, c.Update.ChatID, r)
+	id, err := c.sender.Send(ctx, c.Update.ChatID, c.degrade(r))
 	if errors.Is(err, ErrBlocked) {
 		c.blocked = true
 		return "", nil
@@ -41,4 +50,34 @@ func (c *Ctx) SendID(ctx context.Context, r Reply) (string, error) {
 	}
 	c.sent++
 	return id, nil
+}
+
+// LimitBody reads rc and fails with ErrTooLarge past max bytes; done (may
+// be nil) runs when it is closed.
+func LimitBody(rc io.ReadCloser, max int64, done func()) io.ReadCloser {
+	return &limitedBody{r: io.LimitReader(rc, max+1), c: rc, max: max, done: done}
+}
+
+type limitedBody struct {
+	r      io.Reader
+	c      io.Closer
+	n, max int64
+	done   func()
+}
+
+func (l *limitedBody) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	l.n += int64(n)
+	if l.n > l.max {
+		return n, ErrTooLarge
+	}
+	return n, err
+}
+
+func (l *limitedBody) Close() error {
+	err := l.c.Close()
+	if l.done != nil {
+		l.done()
+	}
+	return err
 }

@@ -39,6 +39,10 @@ type Session struct {
 	// Data holds small values of the handlers between updates (the dossier
 	// item a file is for, say).
 	Data map[string]string `json:"data,omitempty"`
+	// Numbered is the data of the choices last shown as a numbered list
+	// (a channel with few buttons, see Limits): typing "2" presses the
+	// second one.
+	Numbered []string `json:"numbered,omitempty"`
 }
 
 // Get returns a handler value of the session.
@@ -182,7 +186,7 @@ func kvBatch(ctx context.Context, kv KV, ops []*domain.KVOp) error {
 func newSession() *Session { return &Session{V: SessionVersion} }
 
 func (s *Session) empty() bool {
-	return s.Active == "" && len(s.Forms) == 0 && s.After == "" && len(s.Data) == 0
+	return s.Active == "" && len(s.Forms) == 0 && s.After == "" && len(s.Data) == 0 && len(s.Numbered) == 0
 }
 
 func encodeSession(s *Session) ([]byte, error) {

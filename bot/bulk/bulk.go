@@ -108,7 +108,13 @@ type Store interface {
 type Sender interface {
 	Renderer
 	SendReplyTo(ctx context.Context, channel, chatID string, r bot.Reply) (string, error)
+	// CanEdit reports whether the channel edits messages (Zalo does not).
+	CanEdit(channel string) bool
 }
+
+// NoEditProgressEvery is the least time between two progress messages on a
+// channel that cannot edit one (DESIGN §3b: at most every 30 s).
+const NoEditProgressEvery = 30 * time.Second
 
 // LeaseName is the lease of the bulk sender.
 const LeaseName = "bulk-sender"
@@ -362,7 +368,12 @@ func (w *Worker) progress(ctx context.Context, force bool) error {
 		if !over && j.State == domain.JobRunning {
 			w.mu.Lock()
 			last := w.lastEdit[j.ID]
-			due := now.Sub(last) >= w.ProgressEvery
+			every := w.ProgressEvery
+			if !w.Send.CanEdit(j.Channel) {
+				// Each progress is a new message there: fewer of them.
+				every = max(every, NoEditProgressEvery)
+			}
+			due := now.Sub(last) >= every
 			if due {
 				w.lastEdit[j.ID] = now
 			}
@@ -401,7 +412,8 @@ func (w *Worker) finish(ctx context.Context, j domain.Job) error {
 		if state == domain.JobCancelled {
 			id = "bulk.cancelled"
 		}
-		if j.ProgressMsg != "" {
+		if j.ProgressMsg != "" && w.Send.CanEdit(j.Channel) {
+			// Where messages cannot be edited, the summary alone ends it.
 			w.edit(ctx, j, st, id, false)
 		}
 		if _, err := w.Send.SendReplyTo(ctx, j.Channel, j.ChatID, bot.Reply{Text: w.Send.T(j.Lang, "bulk.summary", w.data(j, st))}); err != nil &&

@@ -6,11 +6,9 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"html"
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -33,7 +31,18 @@ type Console struct {
 	msgID  int
 	opts   []option // the numbered choices of the last message with buttons
 	nextID int64
+	limits bot.Limits
 }
+
+// LikeZalo makes the console show replies under Zalo's limits: at most 5
+// buttons (more become a numbered list in the text), no edits.
+func (c *Console) LikeZalo() {
+	c.limits = bot.Limits{MaxButtons: 5, NoEdit: true, PlainText: true, NoToast: true}
+}
+
+// Limits tells the engine what the console shows (everything, unless
+// LikeZalo).
+func (c *Console) Limits() bot.Limits { return c.limits }
 
 type option struct {
 	label   string
@@ -52,10 +61,8 @@ func New(in io.Reader, out io.Writer, userID, name string, t func(id string) str
 
 var _ bot.Sender = (*Console)(nil)
 
-var tagRE = regexp.MustCompile(`<[^>]*>`)
-
 // plain turns the bot's HTML into terminal text.
-func plain(s string) string { return html.UnescapeString(tagRE.ReplaceAllString(s, "")) }
+func plain(s string) string { return bot.PlainText(s) }
 
 // Send prints a reply and numbers its buttons.
 func (c *Console) Send(_ context.Context, _ string, r bot.Reply) (string, error) {

@@ -87,7 +87,7 @@ func (s *Sender) Send(ctx context.Context, chatID string, r bot.Reply) (string, 
 	if r.Photo != nil || r.Document != nil {
 		return s.sendMedia(ctx, id, r, markup)
 	}
-	parts := SplitText(r.Text, MaxText)
+	parts := bot.SplitText(r.Text, MaxText)
 	var last string
 	for i, p := range parts {
 		params := &tgbot.SendMessageParams{ChatID: id, Text: p, ParseMode: models.ParseModeHTML,
@@ -199,29 +199,6 @@ func replyMarkup(r bot.Reply) models.ReplyMarkup {
 	return nil
 }
 
-// SplitText cuts text into parts of at most limit characters, at paragraph
-// boundaries when it can, then at line ends, then at spaces.
-func SplitText(text string, limit int) []string {
-	var parts []string
-	for len([]rune(text)) > limit {
-		r := []rune(text)
-		head := string(r[:limit])
-		cut := strings.LastIndex(head, "\n\n")
-		if cut <= 0 {
-			cut = strings.LastIndex(head, "\n")
-		}
-		if cut <= 0 {
-			cut = strings.LastIndex(head, " ")
-		}
-		if cut <= 0 {
-			cut = len(head)
-		}
-		parts = append(parts, strings.TrimRight(text[:cut], "\n "))
-		text = strings.TrimLeft(text[cut:], "\n ")
-	}
-	return append(parts, text)
-}
-
 // Download fetches a file a user sent: getFile, then the file URL. Files
 // over max bytes (Telegram serves at most 20 MB to bots) are refused
 // before and while downloading.
@@ -257,27 +234,8 @@ func (s *Sender) Download(ctx context.Context, fileID string, max int64) (io.Rea
 		resp.Body.Close()
 		return nil, bot.ErrTooLarge
 	}
-	return &limitedBody{r: io.LimitReader(resp.Body, max+1), c: resp.Body, max: max}, nil
+	return bot.LimitBody(resp.Body, max, nil), nil
 }
-
-// limitedBody fails with bot.ErrTooLarge past max bytes.
-type limitedBody struct {
-	r   io.Reader
-	c   io.Closer
-	n   int64
-	max int64
-}
-
-func (l *limitedBody) Read(p []byte) (int, error) {
-	n, err := l.r.Read(p)
-	l.n += int64(n)
-	if l.n > l.max {
-		return n, bot.ErrTooLarge
-	}
-	return n, err
-}
-
-func (l *limitedBody) Close() error { return l.c.Close() }
 
 var _ bot.Downloader = (*Sender)(nil)
 

@@ -1,0 +1,133 @@
+package bot
+
+import (
+	"html"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// Limits is what a channel cannot show, so that the engine degrades a reply
+// the same way wherever it is sent (ZALO.md, "How each gap degrades").
+type Limits struct {
+	// MaxButtons is the most buttons one message may carry (0: no limit).
+	// A reply with more shows every choice as a numbered list in its text,
+	// and typing a number presses that choice.
+	MaxButtons int
+	// NoEdit: messages cannot be edited; an edit is sent as a new message.
+	NoEdit bool
+	// PlainText: no HTML; the channel renders the text with PlainText.
+	PlainText bool
+	// NoToast: a pressed button cannot be answered with a small notice.
+	// An alert is sent as a message; a short notice only when the update
+	// sends nothing else (it would repeat what the next message says).
+	NoToast bool
+}
+
+// Limited is a Sender that tells the engine its limits.
+type Limited interface {
+	Limits() Limits
+}
+
+// limitsOf returns s's limits (none for a Sender that does not say).
+func limitsOf(s Sender) Limits {
+	if l, ok := s.(Limited); ok {
+		return l.Limits()
+	}
+	return Limits{}
+}
+
+// Degrade fits r to l: with more buttons than the channel shows, the
+// buttons become a numbered list under the text and are returned in their
+// order (numbered from 1), so that a typed number can press one.
+func (r Reply) Degrade(l Limits) (Reply, []Button) {
+	if l.NoEdit {
+		r.Edit = ""
+	}
+	n := 0
+	for _, row := range r.Buttons {
+		n += len(row)
+	}
+	if l.MaxButtons == 0 || n <= l.MaxButtons {
+		return r, nil
+	}
+	flat := make([]Button, 0, n)
+	var b strings.Builder
+	b.WriteString(r.Text)
+	for _, row := range r.Buttons {
+		for _, btn := range row {
+			flat = append(flat, btn)
+			b.WriteString("\n")
+			b.WriteString(strconv.Itoa(len(flat)))
+			b.WriteString(". ")
+			b.WriteString(html.EscapeString(btn.Label))
+			if btn.URL != "" {
+				b.WriteString(": ")
+				b.WriteString(html.EscapeString(btn.URL))
+			}
+		}
+	}
+	r.Text = b.String()
+	r.Buttons = nil
+	return r, flat
+}
+
+var (
+	tagRE      = regexp.MustCompile(`<[^>]*>`)
+	anchorRE   = regexp.MustCompile(`(?is)<a\s[^>]*href="([^"]*)"[^>]*>(.*?)</a>`)
+	blankRunRE = regexp.MustCompile(`\n{3,}`)
+)
+
+// PlainText turns the HTML of a reply into plain text: tags are dropped, a
+// link keeps its address after its words, entities are decoded.
+func PlainText(s string) string {
+	if !strings.ContainsAny(s, "<&") {
+		return s
+	}
+	s = anchorRE.ReplaceAllStringFunc(s, func(a string) string {
+		m := anchorRE.FindStringSubmatch(a)
+		href, label := html.UnescapeString(m[1]), tagRE.ReplaceAllString(m[2], "")
+		if href == "" || strings.Contains(html.UnescapeString(label), href) {
+			return label
+		}
+		return label + " (" + m[1] + ")"
+	})
+	s = html.UnescapeString(tagRE.ReplaceAllString(s, ""))
+	return blankRunRE.ReplaceAllString(s, "\n\n")
+}
+
+// SplitText cuts text into parts of at most limit characters, at paragraph
+// boundaries when it can, then at line ends, then at spaces.
+func SplitText(text string, limit int) []string {
+	var parts []string
+	for len([]rune(text)) > limit {
+		r := []rune(text)
+		head := string(r[:limit])
+		cut := strings.LastIndex(head, "\n\n")
+		if cut <= 0 {
+			cut = strings.LastIndex(head, "\n")
+		}
+		if cut <= 0 {
+			cut = strings.LastIndex(head, " ")
+		}
+		if cut <= 0 {
+			cut = len(head)
+		}
+		parts = append(parts, strings.TrimRight(text[:cut], "\n "))
+		text = strings.TrimLeft(text[cut:], "\n ")
+	}
+	return append(parts, text)
+}
+
+// numberedChoice returns the button a typed number picks from the numbered
+// list last shown, if the text is such a number.
+func numberedChoice(text string, list []string) (string, bool) {
+	if len(list) == 0 {
+		return "", false
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(text), ".")))
+	if err != nil || n < 1 || n > len(list) {
+		return "", false
+	}
+	return list[n-1], list[n-1] != ""
+}

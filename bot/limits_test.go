@@ -1,0 +1,167 @@
+package bot_test
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ocop-tayninh/ocopbot/bot"
+	"github.com/ocop-tayninh/ocopbot/locales"
+	"github.com/ocop-tayninh/ocopbot/storage/sqlite"
+)
+
+func TestDegradeNumbersChoicesBeyondTheLimit(t *testing.T) {
+	r := bot.Reply{Text: "Chọn:", Edit: "9", Buttons: [][]bot.Button{
+		{{Label: "A & B", Data: "x|1"}, {Label: "Hai", Data: "x|2"}},
+		{{Label: "Ba", Data: "x|3"}}, {{Label: "Bốn", Data: "x|4"}}, {{Label: "Năm", Data: "x|5"}},
+		{{Label: "Web", URL: "https://ocop.example/sp"}},
+	}}
+	out, numbered := r.Degrade(bot.Limits{MaxButtons: 5, NoEdit: true})
+	if out.Edit != "" || out.Buttons != nil || len(numbered) != 6 {
+		t.Fatalf("Degrade = %+v, %d numbered", out, len(numbered))
+	}
+	want := "Chọn:\n1. A &amp; B\n2. Hai\n3. Ba\n4. Bốn\n5. Năm\n6. Web: https://ocop.example/sp"
+	if out.Text != want {
+		t.Fatalf("text:\n%s\nwant:\n%s", out.Text, want)
+	}
+	// Within the limit nothing changes but the edit.
+	small := bot.Reply{Text: "x", Edit: "3", Buttons: [][]bot.Button{{{Label: "A", Data: "a"}}}}
+	if out, n := small.Degrade(bot.Limits{MaxButtons: 5}); out.Edit != "3" || len(out.Buttons) != 1 || n != nil {
+		t.Fatalf("Degrade within the limit = %+v, %v", out, n)
+	}
+	if out, _ := r.Degrade(bot.Limits{}); len(out.Buttons) != 5 || out.Edit != "9" {
+		t.Fatalf("no limits changed the reply: %+v", out)
+	}
+}
+
+func TestPlainText(t *testing.T) {
+	for in, want := range map[string]string{
+		"<b>Tiến độ</b>: 2/4 &amp; xong":                 "Tiến độ: 2/4 & xong",
+		`Xem <a href="https://ocop.vn/sp">trang</a> nhé`: "Xem trang (https://ocop.vn/sp) nhé",
+		`<a href="https://x.vn">https://x.vn</a>`:        "https://x.vn",
+		"<b>a</b>\n\n\n\nb":                              "a\n\nb",
+		"không có thẻ":                                   "không có thẻ",
+		"&lt;script&gt;":                                 "<script>",
+	} {
+		if got := bot.PlainText(in); got != want {
+			t.Errorf("PlainText(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestSplitTextAtParagraphs(t *testing.T) {
+	text := strings.TrimSpace(strings.Repeat("một hai ba\n\n", 300))
+	parts := bot.SplitText(text, 2000)
+	if len(parts) < 2 {
+		t.Fatalf("%d parts", len(parts))
+	}
+	for _, p := range parts {
+		if n := len([]rune(p)); n > 2000 || strings.HasPrefix(p, "\n") || strings.HasSuffix(p, "\n") {
+			t.Fatalf("part of %d characters: %q…", n, p[:20])
+		}
+	}
+}
+
+// zaloLike is a Sender with Zalo's limits that records what it sends.
+type zaloLike struct {
+	mu      sync.Mutex
+	replies []bot.Reply
+	answers []string
+}
+
+func (z *zaloLike) Send(_ context.Context, _ string, r bot.Reply) (string, error) {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	z.replies = append(z.replies, r)
+	return "1", nil
+}
+
+func (z *zaloLike) AnswerCallback(_ context.Context, _, text string, _ bool) error {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	z.answers = append(z.answers, text)
+	return nil
+}
+
+func (z *zaloLike) Limits() bot.Limits {
+	return bot.Limits{MaxButtons: 5, NoEdit: true, PlainText: true, NoToast: true}
+}
+
+// On a channel with few buttons, a typed number presses the choice of the
+// numbered list last shown; a button's short notice becomes a message
+// only when nothing else answers the press; an alert always does.
+func TestNumberedChoicesAndToastsOnALimitedChannel(t *testing.T) {
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "e.db"), time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	tr, err := bot.NewTranslator(locales.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kv := sqlite.NewKV(db)
+	e := bot.New(bot.Config{Users: sqlite.NewUserStore(db), Sessions: bot.NewSessionStore(kv), Dedup: bot.NewDeduper(kv), Translator: tr})
+	var pressed []string
+	e.Command(bot.Command{Name: "/menu", Handle: func(ctx context.Context, c *bot.Ctx) error {
+		var rows [][]bot.Button
+		for _, d := range []string{"1", "2", "3", "4", "5", "6", "7"} {
+			rows = append(rows, []bot.Button{{Label: "Mục " + d, Data: "m|" + d}})
+		}
+		return c.Send(ctx, bot.Reply{Text: "Chọn", Buttons: rows})
+	}})
+	e.Callback("m", false, func(ctx context.Context, c *bot.Ctx) error {
+		pressed = append(pressed, c.Update.Callback.Data)
+		switch c.Update.Callback.Data {
+		case "m|7":
+			return c.Answer(ctx, "cảnh báo", true)
+		case "m|6":
+			return c.Answer(ctx, "chỉ thông báo", false)
+		}
+		if err := c.Answer(ctx, "đã chọn", false); err != nil {
+			return err
+		}
+		return c.Send(ctx, bot.Reply{Text: "Xong"})
+	})
+	z := &zaloLike{}
+	e.SetSender("z", z)
+	id := int64(0)
+	send := func(kind bot.Kind, text string) {
+		t.Helper()
+		id++
+		u := &bot.Update{Channel: "z", ID: id, UserID: "5", ChatID: "5", Private: true, Kind: kind, Text: text}
+		if kind == bot.KindCommand {
+			u.Command = text
+		}
+		if err := e.Handle(context.Background(), u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	send(bot.KindCommand, "/menu")
+	if r := z.replies[0]; r.Buttons != nil || !strings.Contains(r.Text, "7. Mục 7") {
+		t.Fatalf("seven choices were not numbered: %+v", r)
+	}
+	send(bot.KindText, "3")
+	send(bot.KindText, "7.")
+	send(bot.KindText, "6")
+	if strings.Join(pressed, ",") != "m|3,m|7,m|6" {
+		t.Fatalf("pressed %v", pressed)
+	}
+	var texts []string
+	for _, r := range z.replies[1:] {
+		texts = append(texts, r.Text)
+	}
+	// "đã chọn" is dropped: "Xong" answers the press already.
+	if strings.Join(texts, "|") != "Xong|cảnh báo|chỉ thông báo" || len(z.answers) != 0 {
+		t.Fatalf("messages %q, answers %q", texts, z.answers)
+	}
+	// A number out of the list, or after a message with buttons of its
+	// own, is ordinary text.
+	send(bot.KindText, "8")
+	if len(pressed) != 3 {
+		t.Fatalf("8 pressed something: %v", pressed)
+	}
+}
