@@ -61,10 +61,26 @@ type Config struct {
 	// overall, replies and bulk together (TELEGRAM_RATE; 0: 30, or
 	// BroadcastRate+5 when that is higher).
 	TelegramRate float64
+	// Zalo Official Account (DESIGN §3b): the channel runs when ZaloAppID,
+	// ZaloAppSecret, ZaloOASecret and ZaloRefreshToken are set.
+	ZaloAppID        string
+	ZaloAppSecret    Secret // OAuth (secret_key header)
+	ZaloOASecret     Secret // webhook signature
+	ZaloRefreshToken Secret // the first refresh token; later ones are in the database
+	ZaloAPIURL       string
+	ZaloOAuthURL     string
+	ZaloWebhookPath  string
+	// ZaloRate is the most bulk messages a second to Zalo users.
+	ZaloRate float64
+	// PublicURL is where the outside world reaches HTTP_ADDR (download
+	// links, product pages), without a trailing slash; "" when not set.
+	PublicURL string
 	// Console: chat in the terminal instead of Telegram; ConsoleUser is the
-	// user id to chat as.
-	Console     bool
-	ConsoleUser int64
+	// user id to chat as; ConsoleChannel is "console" or "zalo" (the Zalo
+	// experience: plain text, at most 5 buttons, no edits).
+	Console        bool
+	ConsoleUser    int64
+	ConsoleChannel string
 	// now replaces the clock in tests.
 	now func() time.Time
 }
@@ -79,6 +95,7 @@ type setting struct {
 func parseConfig(name string, args []string, getenv func(string) string, stderr io.Writer) (*Config, error) {
 	var raw struct {
 		token, api, hook, secret, path, db, redis, prefix, admins, addr, places, plan, rules, province, tz, level, broadcast, telegramRate string
+		zaloApp, zaloAppSecret, zaloOASecret, zaloRefresh, zaloAPI, zaloOAuth, zaloPath, zaloRate, publicURL      string
 	}
 	settings := []setting{
 		{"TELEGRAM_BOT_TOKEN", "telegram-token", "", "token from BotFather; empty: console", &raw.token},
@@ -89,7 +106,7 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 		{"DB_PATH", "db", "data/ocop.db", "SQLite database file", &raw.db},
 		{"REDIS_URL", "redis-url", "", "Redis URL; empty: embedded store in the SQLite file", &raw.redis},
 		{"REDIS_PREFIX", "redis-prefix", "ocop:", "prefix of every Redis key (several bots can share a server)", &raw.prefix},
-		{"ADMIN_IDS", "admin-ids", "", "comma-separated Telegram user ids that are admins", &raw.admins},
+		{"ADMIN_IDS", "admin-ids", "", "comma-separated user ids that are admins: 123 (Telegram) or zalo:456 (Zalo)", &raw.admins},
 		{"HTTP_ADDR", "http-addr", ":8080", "address for /healthz and the webhook", &raw.addr},
 		{"PLACES_FILE", "places-file", "", "CSV of communes and wards (default: embedded Tây Ninh 2025)", &raw.places},
 		{"PLAN_FILE", "plan-file", "", "JSON plan: targets, budget, crafts (default: embedded Tây Ninh plan 2023–2025)", &raw.plan},
@@ -98,6 +115,15 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 		{"TZ", "tz", "Asia/Ho_Chi_Minh", "time zone of deadlines and reminders", &raw.tz},
 		{"LOG_LEVEL", "log-level", "info", "debug, info, warn or error", &raw.level},
 		{"BROADCAST_RATE", "broadcast-rate", "25", "bulk messages a second (announcements, invitations, reminders)", &raw.broadcast},
+		{"ZALO_APP_ID", "zalo-app-id", "", "Zalo app id (developers.zalo.me)", &raw.zaloApp},
+		{"ZALO_APP_SECRET", "zalo-app-secret", "", "Zalo app secret key (OAuth token refresh)", &raw.zaloAppSecret},
+		{"ZALO_OA_SECRET", "zalo-oa-secret", "", "Zalo OA secret key (webhook signature)", &raw.zaloOASecret},
+		{"ZALO_REFRESH_TOKEN", "zalo-refresh-token", "", "the first OA refresh token; later ones are rotated and kept in the database", &raw.zaloRefresh},
+		{"ZALO_API_URL", "zalo-api-url", "https://openapi.zalo.me", "Zalo OA API base", &raw.zaloAPI},
+		{"ZALO_OAUTH_URL", "zalo-oauth-url", "https://oauth.zaloapp.com", "Zalo OAuth base", &raw.zaloOAuth},
+		{"ZALO_WEBHOOK_PATH", "zalo-webhook-path", "/zalo/webhook", "path of the Zalo webhook on HTTP_ADDR", &raw.zaloPath},
+		{"ZALO_RATE", "zalo-rate", "20", "bulk messages a second to Zalo users", &raw.zaloRate},
+		{"PUBLIC_URL", "public-url", "", "the address the outside world reaches HTTP_ADDR at (download links, product pages)", &raw.publicURL},
 		{"TELEGRAM_RATE", "telegram-rate", "", "messages a second the Bot API allows overall, replies and bulk together; empty: 30 (raise it for paid broadcasts or a local Bot API server)", &raw.telegramRate},
 	}
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
@@ -112,6 +138,7 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	cfg := &Config{}
 	console := name == "console"
 	fs.Int64Var(&cfg.ConsoleUser, "user", 1, "console: the user id to chat as")
+	fs.StringVar(&cfg.ConsoleChannel, "channel", "console", "console: console, or zalo to see replies as Zalo shows them")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -132,7 +159,15 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	cfg.TZ = strings.TrimSpace(raw.tz)
 	cfg.Rules = strings.TrimSpace(raw.rules)
 	cfg.ProvinceCode = strings.TrimSpace(raw.province)
-	cfg.Console = console || cfg.TelegramToken == ""
+	cfg.ZaloAppID = strings.TrimSpace(raw.zaloApp)
+	cfg.ZaloAppSecret = Secret(strings.TrimSpace(raw.zaloAppSecret))
+	cfg.ZaloOASecret = Secret(strings.TrimSpace(raw.zaloOASecret))
+	cfg.ZaloRefreshToken = Secret(strings.TrimSpace(raw.zaloRefresh))
+	cfg.ZaloAPIURL = strings.TrimRight(strings.TrimSpace(raw.zaloAPI), "/")
+	cfg.ZaloOAuthURL = strings.TrimRight(strings.TrimSpace(raw.zaloOAuth), "/")
+	cfg.ZaloWebhookPath = strings.TrimSpace(raw.zaloPath)
+	cfg.PublicURL = strings.TrimRight(strings.TrimSpace(raw.publicURL), "/")
+	cfg.Console = console || (cfg.TelegramToken == "" && !cfg.Zalo())
 
 	var errs []error
 	bad := func(env, format string, a ...any) {
@@ -174,11 +209,51 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 		if id == "" {
 			continue
 		}
+		if z, ok := strings.CutPrefix(id, "zalo:"); ok {
+			if _, err := strconv.ParseUint(z, 10, 64); err != nil {
+				bad("ADMIN_IDS", "%q is not zalo: and a numeric Zalo user id", id)
+				continue
+			}
+			cfg.AdminIDs = append(cfg.AdminIDs, id)
+			continue
+		}
 		if n, err := strconv.ParseInt(id, 10, 64); err != nil || n <= 0 {
-			bad("ADMIN_IDS", "%q is not a numeric Telegram user id", id)
+			bad("ADMIN_IDS", "%q is not a numeric Telegram user id (or zalo:<id>)", id)
 			continue
 		}
 		cfg.AdminIDs = append(cfg.AdminIDs, id)
+	}
+	zaloSet := 0
+	for _, v := range []string{cfg.ZaloAppID, string(cfg.ZaloAppSecret), string(cfg.ZaloOASecret), string(cfg.ZaloRefreshToken)} {
+		if v != "" {
+			zaloSet++
+		}
+	}
+	if zaloSet > 0 && zaloSet < 4 {
+		bad("ZALO_APP_ID", "the Zalo channel needs all of ZALO_APP_ID, ZALO_APP_SECRET, ZALO_OA_SECRET and ZALO_REFRESH_TOKEN")
+	}
+	for env, v := range map[string]string{"ZALO_API_URL": cfg.ZaloAPIURL, "ZALO_OAUTH_URL": cfg.ZaloOAuthURL} {
+		if u, err := url.Parse(v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad(env, "%q is not an http(s) URL", v)
+		}
+	}
+	if !strings.HasPrefix(cfg.ZaloWebhookPath, "/") {
+		bad("ZALO_WEBHOOK_PATH", "%q must start with /", cfg.ZaloWebhookPath)
+	} else if cfg.Zalo() && cfg.WebhookURL != "" && cfg.ZaloWebhookPath == cfg.WebhookPath {
+		bad("ZALO_WEBHOOK_PATH", "%q is also Telegram's webhook path", cfg.ZaloWebhookPath)
+	}
+	if r, err := strconv.ParseFloat(strings.TrimSpace(raw.zaloRate), 64); err != nil || r < 1 || r > 66 {
+		bad("ZALO_RATE", "%q is not a number of messages a second from 1 to 66 (Zalo allows 4,000 a minute)", raw.zaloRate)
+	} else {
+		cfg.ZaloRate = r
+	}
+	if cfg.PublicURL != "" {
+		if u, err := url.Parse(cfg.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("PUBLIC_URL", "%q is not an http(s) URL", cfg.PublicURL)
+		}
+	}
+	if cfg.ConsoleChannel != "console" && cfg.ConsoleChannel != "zalo" {
+		bad("--channel", "%q is not console or zalo", cfg.ConsoleChannel)
 	}
 	if _, _, err := net.SplitHostPort(cfg.HTTPAddr); err != nil {
 		bad("HTTP_ADDR", "%q is not host:port (e.g. :8080)", cfg.HTTPAddr)
@@ -222,6 +297,25 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 		return nil, fmt.Errorf("configuration: %w", errors.Join(errs...))
 	}
 	return cfg, nil
+}
+
+// Zalo reports whether the Zalo channel is configured.
+func (c *Config) Zalo() bool { return c.ZaloAppID != "" && c.ZaloOASecret != "" }
+
+// AdminKeys are the admins as the engine keys users ("telegram:123",
+// "zalo:456"); a plain id is a Telegram user's, and the console user's
+// with that number.
+func (c *Config) AdminKeys() map[string]bool {
+	keys := map[string]bool{}
+	for _, id := range c.AdminIDs {
+		if strings.HasPrefix(id, "zalo:") {
+			keys[id] = true
+			continue
+		}
+		keys["telegram:"+id] = true
+		keys["console:"+id] = true
+	}
+	return keys
 }
 
 var (

@@ -33,6 +33,7 @@ func (p *person) consent() *person {
 	p.Expect("start.welcome")
 	p.Expect("consent.ask")
 	p.Press("Đồng ý")
+	p.Edited("consent.given")
 	p.Expect("consent.next")
 	return p
 }

@@ -17,6 +17,8 @@ import (
 
 	"github.com/ocop-tayninh/ocopbot/bot"
 	"github.com/ocop-tayninh/ocopbot/bot/telegram/telegramtest"
+	"github.com/ocop-tayninh/ocopbot/bot/zalo"
+	"github.com/ocop-tayninh/ocopbot/bot/zalo/zalotest"
 	"github.com/ocop-tayninh/ocopbot/locales"
 )
 
@@ -26,8 +28,11 @@ const wait = 10 * time.Second
 // harness runs the real binary's run() against the fake Bot API, with a
 // real SQLite file and, for "redis", a real Redis server.
 type harness struct {
-	t     *testing.T
-	api   *telegramtest.Server
+	t   *testing.T
+	api *telegramtest.Server
+	// zl is the fake Zalo when the harness plays Zalo users (newMatrix):
+	// then user gives Zalo persons, and Telegram still runs beside it.
+	zl    *zalotest.Server
 	env   map[string]string
 	tr    *bot.Translator
 	mu    sync.Mutex
@@ -113,7 +118,7 @@ func (h *harness) start() {
 			h.t.Fatalf("the bot did not start polling\n%s", h.log.String())
 		}
 	}
-	if h.env["TELEGRAM_WEBHOOK_URL"] != "" {
+	if h.env["TELEGRAM_WEBHOOK_URL"] != "" || h.zl != nil {
 		waitHTTP(h.t, h.env["HTTP_ADDR"])
 	}
 }
@@ -149,18 +154,35 @@ func (h *harness) restart() {
 	h.start()
 }
 
-// person is a scripted Telegram user.
+// person is a scripted user: on Telegram, or on Zalo (zu set) when the
+// harness plays Zalo (see zalo_harness_test.go).
 type person struct {
 	h    *harness
 	u    telegramtest.User
 	seen int // messages of the bot already read
+	zu   *zalotest.User
+	zraw int // Zalo: messages of the fake already read
 }
 
+// user is a scripted user on the harness's channel.
 func (h *harness) user(id int64, first string) *person {
+	p := h.tgUser(id, first)
+	if h.zl != nil {
+		p.zu = &zalotest.User{ID: zaloID(id), Name: first}
+	}
+	return p
+}
+
+// tgUser is a scripted Telegram user, whatever the harness plays.
+func (h *harness) tgUser(id int64, first string) *person {
 	return &person{h: h, u: telegramtest.User{ID: id, FirstName: first, LanguageCode: "en"}}
 }
 
 func (p *person) Send(text string) *person {
+	if p.zu != nil {
+		p.zpost(p.h.zl.SendText(*p.zu, text))
+		return p
+	}
 	p.h.api.SendText(p.u, text)
 	return p
 }
@@ -169,6 +191,10 @@ func (p *person) Send(text string) *person {
 // message that has one, and waits until the press is answered.
 func (p *person) Press(label string) *person {
 	p.h.t.Helper()
+	if p.zu != nil {
+		p.zpress(label)
+		return p
+	}
 	msgs := p.h.api.Messages(p.u.ID)
 	for i := len(msgs) - 1; i >= 0; i-- {
 		for _, b := range msgs[i].Buttons() {
@@ -189,6 +215,10 @@ func (p *person) Press(label string) *person {
 // returns the callback answer.
 func (p *person) PressData(msgID int, data string) telegramtest.CallbackAnswer {
 	p.h.t.Helper()
+	if p.zu != nil {
+		p.zpost(p.h.zl.PressPayload(*p.zu, zalo.ButtonPrefix+data))
+		return telegramtest.CallbackAnswer{}
+	}
 	_, cb := p.h.api.PressButton(p.u, msgID, data)
 	a, err := p.h.api.WaitCallbackAnswer(wait, cb)
 	if err != nil {
@@ -198,11 +228,19 @@ func (p *person) PressData(msgID int, data string) telegramtest.CallbackAnswer {
 }
 
 func (p *person) Share(phone string, own bool) *person {
+	if p.zu != nil {
+		// Zalo's form only ever gives the user's own number.
+		p.zpost(p.h.zl.SubmitInfo(*p.zu, zaloPhone(phone), false))
+		return p
+	}
 	p.h.api.ShareContact(p.u, phone, own)
 	return p
 }
 
 func (p *person) last() telegramtest.Message {
+	if p.zu != nil {
+		return p.zlast()
+	}
 	m, _ := p.h.api.LastMessage(p.u.ID)
 	return m
 }
@@ -210,6 +248,9 @@ func (p *person) last() telegramtest.Message {
 // Next waits for the bot's next message to this user.
 func (p *person) Next() telegramtest.Message {
 	p.h.t.Helper()
+	if p.zu != nil {
+		return p.znext()
+	}
 	msgs, err := p.h.api.WaitMessages(wait, p.u.ID, p.seen+1)
 	if err != nil {
 		p.h.t.Fatalf("user %d: no message #%d from the bot: %v\nlast: %q\nlog:\n%s", p.u.ID, p.seen+1, err, p.last().Text, p.h.log.tail(40))
@@ -224,7 +265,7 @@ func (p *person) Expect(ids ...string) telegramtest.Message {
 	p.h.t.Helper()
 	m := p.Next()
 	for _, id := range ids {
-		if !p.h.matches(m.Text, "vi", id) {
+		if !p.matches(m.Text, "vi", id) {
 			p.h.t.Fatalf("user %d: message #%d is not %q:\n%s", p.u.ID, p.seen, id, m.Text)
 		}
 	}
@@ -236,7 +277,7 @@ func (p *person) ExpectLang(lang string, ids ...string) telegramtest.Message {
 	p.h.t.Helper()
 	m := p.Next()
 	for _, id := range ids {
-		if !p.h.matches(m.Text, lang, id) {
+		if !p.matches(m.Text, lang, id) {
 			p.h.t.Fatalf("user %d: message #%d is not %s %q:\n%s", p.u.ID, p.seen, lang, id, m.Text)
 		}
 	}
@@ -247,6 +288,12 @@ func (p *person) ExpectLang(lang string, ids ...string) telegramtest.Message {
 // been answered, so that anything earlier would have arrived first).
 func (p *person) Quiet() {
 	p.h.t.Helper()
+	if p.zu != nil {
+		if n := p.h.zl.SentCount(p.zu.ID); n != p.zraw {
+			p.h.t.Fatalf("zalo user %s: %d unexpected messages; last: %q", p.zu.ID, n-p.zraw, p.last().Text)
+		}
+		return
+	}
 	if n := len(p.h.api.Messages(p.u.ID)); n != p.seen {
 		p.h.t.Fatalf("user %d: %d unexpected messages; last: %q", p.u.ID, n-p.seen, p.last().Text)
 	}

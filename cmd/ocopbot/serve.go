@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -20,6 +21,7 @@ import (
 	"github.com/ocop-tayninh/ocopbot/bot/bulk"
 	"github.com/ocop-tayninh/ocopbot/bot/console"
 	"github.com/ocop-tayninh/ocopbot/bot/telegram"
+	"github.com/ocop-tayninh/ocopbot/bot/zalo"
 	"github.com/ocop-tayninh/ocopbot/domain"
 	"github.com/ocop-tayninh/ocopbot/handlers"
 	"github.com/ocop-tayninh/ocopbot/locales"
@@ -50,6 +52,9 @@ type app struct {
 	jobs      *sqlite.JobStore       // events.go
 	botName   atomic.Pointer[string] // the Telegram bot's username, for deep links
 	report    report.Source          // figures.go: what the workbook reads (/baocao, export)
+	blobs     *blob.Store
+	// zaloTokens is the Zalo OA's token source (zalo.go), nil without Zalo.
+	zaloTokens *zalo.Tokens
 }
 
 // serve wires the bot and runs the console or the Telegram channel until
@@ -66,16 +71,20 @@ func serve(ctx context.Context, cfg *Config, stdin io.Reader, stdout, stderr io.
 	}
 	defer a.close()
 	if cfg.Console {
-		if cfg.TelegramToken == "" {
+		if cfg.TelegramToken == "" && !cfg.Zalo() {
 			fmt.Fprintln(stdout, a.engine.Translator().T("vi", "console.banner", nil))
 		}
 		con := console.New(stdin, stdout, strconv.FormatInt(cfg.ConsoleUser, 10), "", func(id string) string {
 			return a.engine.Translator().T("vi", id, nil)
 		})
+		if cfg.ConsoleChannel == "zalo" {
+			fmt.Fprintln(stdout, a.engine.Translator().T("vi", "console.zalo_banner", nil))
+			con.LikeZalo()
+		}
 		a.engine.SetSender(console.ChannelName, con)
 		return con.Run(ctx, a.engine.Handle)
 	}
-	return a.telegram(ctx)
+	return a.serveChannels(ctx)
 }
 
 // build opens the stores and wires the engine and handlers.
@@ -118,7 +127,7 @@ func build(ctx context.Context, cfg *Config, log *slog.Logger) (*app, error) {
 		db.Close()
 		return nil, fmt.Errorf("file store: %w", err)
 	}
-	a := &app{cfg: cfg, log: log, now: now, db: db, users: sqlite.NewUserStore(db), inbox: sqlite.NewInbox(db),
+	a := &app{cfg: cfg, log: log, now: now, db: db, blobs: blobs, users: sqlite.NewUserStore(db), inbox: sqlite.NewInbox(db),
 		products: sqlite.NewProductStore(db), outbox: sqlite.NewOutbox(db), lease: sqlite.NewLeases(db)}
 	if cfg.RedisURL != "" {
 		rs, err := redis.Open(ctx, string(cfg.RedisURL))
@@ -131,10 +140,7 @@ func build(ctx context.Context, cfg *Config, log *slog.Logger) (*app, error) {
 	} else {
 		a.kv = sqlite.NewKV(db)
 	}
-	admins := map[string]bool{}
-	for _, id := range cfg.AdminIDs {
-		admins[id] = true
-	}
+	admins := cfg.AdminKeys()
 	a.engine = bot.New(bot.Config{
 		Users: a.users, Sessions: bot.NewSessionStore(a.kv), Dedup: bot.NewDeduper(a.kv),
 		Translator: tr, Logger: log, Admins: admins, Now: now,
@@ -179,49 +185,70 @@ func (a *app) close() {
 	a.db.Close()
 }
 
-// telegram runs the Telegram channel: intake (polling or webhook), the
-// dispatcher and the HTTP server, and drains in-flight updates on stop.
-func (a *app) telegram(ctx context.Context) error {
+// serveChannels runs the configured channels (Telegram, Zalo or both)
+// with one dispatcher, outbox and bulk sender, and the HTTP server (health,
+// webhooks, download links); on stop it drains in-flight updates.
+func (a *app) serveChannels(ctx context.Context) error {
 	cfg := a.cfg
-	ch, err := telegram.Dial(ctx, telegram.Config{
-		Token: string(cfg.TelegramToken), APIURL: cfg.TelegramAPIURL,
-		WebhookURL: cfg.WebhookURL, WebhookSecret: string(cfg.WebhookSecret), Log: a.log,
-	}, a.users)
-	if err != nil {
-		return err
-	}
-	a.engine.SetSender(telegram.ChannelName, ch.Sender)
-	a.paceTelegram(ch)
-
 	// Handling outlives the intake: after a stop is asked for, updates
 	// already recorded are finished before the process exits.
 	handleCtx, hardStop := context.WithCancel(context.WithoutCancel(ctx))
 	defer hardStop()
 	disp := bot.NewDispatcher(handleCtx, a.engine.Handle, 64, a.log)
-	intake := &bot.Intake{Inbox: inboxAdapter{a.inbox}, Dedup: bot.NewDeduper(a.kv), Dispatcher: disp, Log: a.log}
-	ch.Attach(intake)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", a.healthz)
+	mux.HandleFunc("GET /dl/{token}", a.serveDownload)
 
-	if err := ch.SetCommands(ctx, a.engine.Menu(domain.LocaleVI, false)); err != nil {
-		a.log.Warn("setMyCommands failed", "err", err)
+	var intakes []*bot.Intake
+	var ch *telegram.Channel
+	if cfg.TelegramToken != "" {
+		var err error
+		ch, err = telegram.Dial(ctx, telegram.Config{
+			Token: string(cfg.TelegramToken), APIURL: cfg.TelegramAPIURL,
+			WebhookURL: cfg.WebhookURL, WebhookSecret: string(cfg.WebhookSecret), Log: a.log,
+		}, a.users)
+		if err != nil {
+			return err
+		}
+		a.engine.SetSender(telegram.ChannelName, ch.Sender)
+		a.paceTelegram(ch)
+		intake := &bot.Intake{Inbox: inboxAdapter{a.inbox}, Dedup: bot.NewDeduper(a.kv), Dispatcher: disp, Log: a.log}
+		ch.Attach(intake)
+		intakes = append(intakes, intake)
+		if err := ch.SetCommands(ctx, a.engine.Menu(domain.LocaleVI, false)); err != nil {
+			a.log.Warn("setMyCommands failed", "err", err)
+		}
+		a.officerMenus(ctx)
+		if err := ch.Start(ctx); err != nil {
+			return err
+		}
+		if cfg.WebhookURL != "" {
+			mux.Handle(cfg.WebhookPath, ch.WebhookHandler())
+		}
 	}
-	a.officerMenus(ctx)
-	if err := ch.Start(ctx); err != nil {
-		return err
+	if cfg.Zalo() {
+		intake, err := a.startZalo(ctx, disp, mux)
+		if err != nil {
+			return err
+		}
+		intakes = append(intakes, intake)
 	}
 	worker := a.outboxWorker()
 	a.worker.Store(worker)
 
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", a.healthz)
-	if cfg.WebhookURL != "" {
-		mux.Handle(cfg.WebhookPath, ch.WebhookHandler())
-	}
 	srv := &http.Server{Addr: cfg.HTTPAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("HTTP_ADDR: %w", err)
 	}
-	a.log.Info("ocopbot started", "bot", ch.Username, "mode", mode(cfg), "http", ln.Addr().String(), "store", a.storeName())
+	attrs := []any{"http", ln.Addr().String(), "store", a.storeName()}
+	if ch != nil {
+		attrs = append(attrs, "bot", ch.Username, "mode", mode(cfg))
+	}
+	if cfg.Zalo() {
+		attrs = append(attrs, "zalo", cfg.ZaloWebhookPath)
+	}
+	a.log.Info("ocopbot started", attrs...)
 
 	var wg sync.WaitGroup
 	errc := make(chan error, 2)
@@ -242,8 +269,15 @@ func (a *app) telegram(ctx context.Context) error {
 		defer wg.Done()
 		a.housekeeping(ctx, time.Hour)
 	}()
+	if a.zaloTokens != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a.zaloTokens.Run(ctx)
+		}()
+	}
 	a.runBulk(ctx, &wg)
-	if cfg.WebhookURL == "" {
+	if ch != nil && cfg.WebhookURL == "" {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -262,7 +296,13 @@ func (a *app) telegram(ctx context.Context) error {
 	defer cancel()
 	_ = srv.Shutdown(shutdownCtx)
 	drained := make(chan struct{})
-	go func() { disp.Wait(); intake.Flush(); close(drained) }()
+	go func() {
+		disp.Wait()
+		for _, in := range intakes {
+			in.Flush()
+		}
+		close(drained)
+	}()
 	select {
 	case <-drained:
 	case <-shutdownCtx.Done():
@@ -311,6 +351,12 @@ func (a *app) healthz(w http.ResponseWriter, r *http.Request) {
 	if a.redis != nil {
 		if err := a.redis.Ping(ctx); err != nil {
 			http.Error(w, "redis: unavailable", http.StatusServiceUnavailable)
+			return
+		}
+	}
+	if a.zaloTokens != nil {
+		if err := a.zaloTokens.Health(); err != nil {
+			http.Error(w, "zalo: down (the OA token could not be renewed)", http.StatusServiceUnavailable)
 			return
 		}
 	}
@@ -364,7 +410,7 @@ func (a *app) officerMenus(ctx context.Context) {
 		}
 	}
 	for _, id := range a.cfg.AdminIDs {
-		if !done[id] {
+		if !done[id] && !strings.HasPrefix(id, "zalo:") {
 			// An admin who never wrote to the bot has no chat yet: ignore.
 			_ = a.engine.SetChatMenu(ctx, telegram.ChannelName, id, domain.LocaleVI, true)
 		}
