@@ -184,17 +184,40 @@ type Job struct {
 	FinishedAt      time.Time
 }
 
-// JobStats counts a job's recipients by state.
-type JobStats struct {
-	Pending, Sending, Sent, Blocked, Failed, Skipped int
+// AnnouncementLife is how long after it was made a message that is not
+// tied to an event's start (an announcement, an event's cancellation) is
+// still worth giving to a recipient who could not be sent it at once.
+const AnnouncementLife = 30 * 24 * time.Hour
+
+// StillCurrent reports whether the job's message is still worth giving at
+// now to a recipient who waited for it (outside the reply window when it
+// was sent): an invitation, a change or a reminder until the event starts
+// (eventStart; zero when the event is gone or cancelled, then never); an
+// announcement within AnnouncementLife of its making. A cancellation also
+// keeps AnnouncementLife: it tells those who were invited why the event
+// did not take place, which still matters for a while after its date.
+func (j Job) StillCurrent(now, eventStart time.Time) bool {
+	switch j.Kind {
+	case JobInvitation, JobEventChange, JobReminder:
+		return !eventStart.IsZero() && now.Before(eventStart)
+	}
+	return now.Sub(j.CreatedAt) <= AnnouncementLife
 }
 
-// Left is how many recipients are still to be sent to.
+// JobStats counts a job's recipients by state. Waiting recipients are on
+// a channel with a reply window (Zalo) and get the message when they next
+// write, if it is still current then; Expired ones waited until it was not.
+type JobStats struct {
+	Pending, Sending, Sent, Blocked, Failed, Skipped, Waiting, Expired int
+}
+
+// Left is how many recipients are still to be sent to now: not those
+// waiting for the user to write again.
 func (s JobStats) Left() int { return s.Pending + s.Sending }
 
 // Total is the number of recipients.
 func (s JobStats) Total() int {
-	return s.Pending + s.Sending + s.Sent + s.Blocked + s.Failed + s.Skipped
+	return s.Pending + s.Sending + s.Sent + s.Blocked + s.Failed + s.Skipped + s.Waiting + s.Expired
 }
 
 // Delivery is one recipient of a job, as the bulk sender claims it.

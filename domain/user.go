@@ -48,8 +48,32 @@ type User struct {
 	// Communes scopes a commune officer (official commune codes).
 	Communes     []string
 	StartPayload string // deep-link payload of the first /start, kept for later use
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// LastSeen is when the user last wrote to the bot (any update), as the
+	// reply window counts it: recorded at most once an hour, so it may be
+	// up to an hour older than the last message. Zero: never recorded.
+	LastSeen  time.Time
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// ChannelZalo is the channel name of the Zalo Official Account.
+const ChannelZalo = "zalo"
+
+// ReplyWindow is how long after a user's last interaction the Zalo
+// Official Account may still message them (ZALO.md §2.5): later, Zalo
+// refuses the message.
+const ReplyWindow = 7 * 24 * time.Hour
+
+// OutsideWindow reports whether a message the user did not ask for (a bulk
+// job's) would fall outside the reply window of the user's channel at now,
+// the user having last written at lastSeen. Only Zalo has a window; a Zalo
+// user never seen counts as outside. A reply to a user who just wrote is
+// never outside.
+func OutsideWindow(channel string, lastSeen, now time.Time) bool {
+	if channel != ChannelZalo {
+		return false
+	}
+	return lastSeen.IsZero() || now.Sub(lastSeen) > ReplyWindow
 }
 
 // IsProvince reports whether the role sees and acts on the whole province.

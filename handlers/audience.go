@@ -200,7 +200,9 @@ func splitList(s string) []string {
 }
 
 // showAudience names the audience on the confirmation screen with the
-// number of people it reaches now: the preview's audience size.
+// number of people it reaches now: the preview's audience size, and how
+// many of them are outside the reply window of their channel (Zalo), when
+// some are.
 func (a *app) showAudience(c *bot.Ctx, f *bot.Form, topic domain.Topic) string {
 	au := a.audienceOf(f)
 	var label string
@@ -219,6 +221,9 @@ func (a *app) showAudience(c *bot.Ctx, f *bot.Form, topic domain.Topic) string {
 	n, err := a.Jobs.CountAudience(ctx, au, topic, c.User.ID)
 	if err != nil {
 		return bot.Escape(label)
+	}
+	if waiting, err := a.Jobs.CountWaiting(ctx, au, topic, c.User.ID, a.now()); err == nil && waiting > 0 {
+		return bot.Escape(label) + " " + c.T("aud.count_waiting", map[string]any{"N": n, "Waiting": waiting})
 	}
 	return bot.Escape(label) + " " + c.T("aud.count", map[string]any{"N": n})
 }

@@ -238,7 +238,11 @@ func (a *app) saveAnnouncement(ctx context.Context, c *bot.Ctx, f *bot.Form) err
 	if n == 0 {
 		return domain.Invalid("ann.save", "aud.nobody")
 	}
-	progress, err := c.SendID(ctx, bulk.ProgressReply(a.e, c.Locale, domain.JobAnnouncement, n))
+	waiting, err := a.Jobs.CountWaiting(ctx, aud, domain.TopicGeneral, c.User.ID, a.now())
+	if err != nil {
+		return domain.E("ann.save", domain.KindUnavailable, err)
+	}
+	progress, err := c.SendID(ctx, bulk.ProgressReply(a.e, c.Locale, domain.JobAnnouncement, n, waiting))
 	if err != nil {
 		return err
 	}

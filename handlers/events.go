@@ -35,6 +35,9 @@ type Events interface {
 // Jobs is what the handlers need of the bulk jobs repository.
 type Jobs interface {
 	CountAudience(ctx context.Context, a domain.Audience, topic domain.Topic, exclude int64) (int, error)
+	// CountWaiting counts those of the audience outside the reply window
+	// of their channel (Zalo): they get it when they write again.
+	CountWaiting(ctx context.Context, a domain.Audience, topic domain.Topic, exclude int64, now time.Time) (int, error)
 	CreateJob(ctx context.Context, j *domain.Job, a domain.Audience, exclude int64) (bool, error)
 	Job(ctx context.Context, id int64) (domain.Job, error)
 	Cancel(ctx context.Context, jobID int64) (bool, error)
@@ -357,11 +360,15 @@ func (a *app) saveEvent(ctx context.Context, c *bot.Ctx, f *bot.Form) error {
 	if n == 0 {
 		return domain.Invalid("ev.save", "aud.nobody")
 	}
+	waiting, err := a.Jobs.CountWaiting(ctx, aud, kind.Topic(), c.User.ID, a.now())
+	if err != nil {
+		return domain.E("ev.save", domain.KindUnavailable, err)
+	}
 	capacity, _ := strconv.Atoi(f.Answers[evCapacity])
 	ev := domain.Event{Kind: kind, Title: f.Answers[evTitle], Place: f.Answers[evPlace], Description: f.Answers[evDesc],
 		StartsAt: starts, EndsAt: endOfDay(starts, a.loc()), Audience: aud, Capacity: capacity,
 		CheckinCode: newCheckinCode(), CreatedBy: c.User.ID}
-	progress, err := c.SendID(ctx, bulk.ProgressReply(a.e, c.Locale, domain.JobInvitation, n))
+	progress, err := c.SendID(ctx, bulk.ProgressReply(a.e, c.Locale, domain.JobInvitation, n, waiting))
 	if err != nil {
 		return err
 	}

@@ -65,6 +65,10 @@ type EventRow struct {
 	Commune  string // code
 	RSVP     string // in words
 	Attended bool
+	// Invitation is the state of the person's invitation, in words: sent,
+	// waiting for them to write again (Zalo's reply window), expired; ""
+	// without one.
+	Invitation string
 }
 
 // Source is everything the workbook and the figures read. Attendance and

@@ -44,7 +44,7 @@ var (
 	historyHeaders = []string{"STT", "Mã sản phẩm", "Tên sản phẩm", "Từ giai đoạn", "Đến giai đoạn", "Người thực hiện",
 		"Lý do", "Thời điểm"}
 	eventHeaders = []string{"STT", "Sự kiện", "Loại", "Bắt đầu", "Địa điểm", "Người", "Chủ thể", "Mã xã",
-		"Trả lời", "Có mặt"}
+		"Trả lời", "Có mặt", "Lời mời"}
 	budgetHeaders = []string{"Hoạt động", "Nội dung", "Nguồn vốn", "Năm", "Kế hoạch (triệu đồng)",
 		"Đã chi (triệu đồng)", "Tỷ lệ đã chi (%)"}
 	disbursementHeaders = []string{"STT", "Hoạt động", "Năm", "Số tiền (triệu đồng)", "Ghi chú", "Người ghi",
@@ -517,7 +517,7 @@ func (b *builder) events(ctx context.Context) error {
 	}
 	for i, r := range rows {
 		if err := b.row(SheetEvents, i+2, i+1, r.Event, r.Kind, b.moment(r.Starts), r.Place, r.Person, r.Subject,
-			r.Commune, r.RSVP, yesNo(r.Attended)); err != nil {
+			r.Commune, r.RSVP, yesNo(r.Attended), r.Invitation); err != nil {
 			return err
 		}
 	}

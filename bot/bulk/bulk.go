@@ -96,6 +96,11 @@ type Store interface {
 	Claim(ctx context.Context, now time.Time, limit int) ([]domain.Delivery, error)
 	MarkSent(ctx context.Context, jobID, userID int64) error
 	MarkBlocked(ctx context.Context, jobID, userID int64) error
+	// MarkWaiting: the messenger refused, the user being outside its reply
+	// window; the recipient waits for them to write again.
+	MarkWaiting(ctx context.Context, jobID, userID int64) error
+	// ExpireWaiting closes the waiting recipients of jobs no longer current.
+	ExpireWaiting(ctx context.Context, now time.Time) (int64, error)
 	MarkFailed(ctx context.Context, jobID, userID int64, errText string, retryAt time.Time, final bool) error
 	Release(ctx context.Context, jobID, userID int64) error
 	Unreported(ctx context.Context) ([]domain.Job, error)
@@ -115,6 +120,10 @@ type Sender interface {
 // NoEditProgressEvery is the least time between two progress messages on a
 // channel that cannot edit one (DESIGN §3b: at most every 30 s).
 const NoEditProgressEvery = 30 * time.Second
+
+// ExpireEvery spaces the rounds that expire the recipients who waited
+// (outside a reply window) for a message no longer current.
+const ExpireEvery = time.Minute
 
 // LeaseName is the lease of the bulk sender.
 const LeaseName = "bulk-sender"
@@ -158,6 +167,7 @@ type Worker struct {
 	mu       sync.Mutex
 	lastEdit map[int64]time.Time
 	lastSch  time.Time
+	lastExp  time.Time
 }
 
 func (w *Worker) init() {
@@ -251,9 +261,11 @@ func (w *Worker) Run(ctx context.Context) error {
 	return nil
 }
 
-// Round runs the schedule when due, sends one batch and updates the
-// progress of the jobs; it returns how many recipients it handled. Call it
-// only while holding the lease (tests call it directly).
+// Round runs the schedule when due, expires (at most once an ExpireEvery)
+// the recipients who waited for a message no longer current, sends one
+// batch and updates the progress of the jobs; it returns how many
+// recipients it handled. Call it only while holding the lease (tests call
+// it directly).
 func (w *Worker) Round(ctx context.Context) (int, error) {
 	w.init()
 	now := w.Now()
@@ -261,6 +273,14 @@ func (w *Worker) Round(ctx context.Context) (int, error) {
 		w.lastSch = now
 		if err := w.Schedule(ctx, now); err != nil {
 			w.Log.Warn("bulk: schedule", "err", err)
+		}
+	}
+	if w.lastExp.IsZero() || now.Sub(w.lastExp) >= ExpireEvery || now.Before(w.lastExp) {
+		w.lastExp = now
+		if n, err := w.Store.ExpireWaiting(ctx, now); err != nil {
+			w.Log.Warn("bulk: expire waiting", "err", err)
+		} else if n > 0 {
+			w.Log.Info("bulk: messages no longer current not sent to those who waited", "count", n)
 		}
 	}
 	batch, err := w.Store.Claim(ctx, now, max(w.Concurrency, int(w.Rate/2)))
@@ -334,6 +354,9 @@ func (w *Worker) deliver(ctx, sendCtx context.Context, d domain.Delivery) {
 		err = w.Store.MarkSent(mctx, d.JobID, d.UserID)
 	case errors.Is(err, bot.ErrBlocked):
 		err = w.Store.MarkBlocked(mctx, d.JobID, d.UserID)
+	case errors.Is(err, bot.ErrOutsideWindow):
+		// Not a failure: it goes when the user writes again.
+		err = w.Store.MarkWaiting(mctx, d.JobID, d.UserID)
 	case sendCtx.Err() != nil:
 		err = w.Store.Release(mctx, d.JobID, d.UserID)
 	default:
@@ -437,10 +460,28 @@ func (w *Worker) data(j domain.Job, st domain.JobStats) map[string]any {
 			eta = w.Send.T(j.Lang, "bulk.eta_minutes", map[string]any{"N": (secs + 59) / 60})
 		}
 	}
-	return map[string]any{
+	d := map[string]any{
 		"Title": w.Send.T(j.Lang, "bulk.kind."+j.Kind, nil), "Total": st.Total(), "Sent": st.Sent, "Blocked": st.Blocked,
-		"Failed": st.Failed, "Left": left, "Skipped": st.Skipped, "ETA": eta,
+		"Failed": st.Failed, "Left": left, "Skipped": st.Skipped, "ETA": eta, "Waiting": st.Waiting, "Expired": st.Expired,
+		"WaitingLine": waitingLine(w.Send, j.Lang, st.Waiting), "WaitingPart": bot.HTML(""), "ExpiredPart": bot.HTML(""),
 	}
+	// The counts of a reply window (Zalo) show only when there are some.
+	if st.Waiting > 0 {
+		d["WaitingPart"] = bot.HTML(w.Send.T(j.Lang, "bulk.summary_waiting", map[string]any{"N": st.Waiting}))
+	}
+	if st.Expired > 0 {
+		d["ExpiredPart"] = bot.HTML(w.Send.T(j.Lang, "bulk.summary_expired", map[string]any{"N": st.Expired}))
+	}
+	return d
+}
+
+// waitingLine is the line that counts the recipients waiting for the user
+// to write again, empty when there are none.
+func waitingLine(r Renderer, lang string, waiting int) bot.HTML {
+	if waiting <= 0 {
+		return ""
+	}
+	return bot.HTML(r.T(lang, "bulk.waiting_line", map[string]any{"N": waiting}))
 }
 
 // edit replaces the text of the job's progress message.
@@ -454,8 +495,10 @@ func (w *Worker) edit(ctx context.Context, j domain.Job, st domain.JobStats, id 
 	}
 }
 
-// ProgressReply is the first progress message of a job about to start, with
-// its cancel button once the job id is known (0: no button yet).
-func ProgressReply(r Renderer, lang, kind string, total int) bot.Reply {
-	return bot.Reply{Text: r.T(lang, "bulk.starting", map[string]any{"Title": r.T(lang, "bulk.kind."+kind, nil), "Total": total})}
+// ProgressReply is the first progress message of a job about to start to
+// total recipients, of whom waiting are outside the reply window of their
+// channel (they get it when they write again).
+func ProgressReply(r Renderer, lang, kind string, total, waiting int) bot.Reply {
+	return bot.Reply{Text: r.T(lang, "bulk.starting", map[string]any{"Title": r.T(lang, "bulk.kind."+kind, nil), "Total": total,
+		"WaitingLine": waitingLine(r, lang, waiting)})}
 }

@@ -91,8 +91,19 @@ func (r reportEvents) EventAttendance(ctx context.Context, area domain.Area) ([]
 		case "no":
 			rsvp = r.t("ev.xlsx_no")
 		}
+		var invitation string
+		switch row.Invitation {
+		case sqlite.RecipientSent:
+			invitation = r.t("ev.xlsx_invite_sent")
+		case sqlite.RecipientPending, sqlite.RecipientSending:
+			invitation = r.t("ev.xlsx_invite_sending")
+		case sqlite.RecipientWaiting:
+			invitation = r.t("ev.xlsx_invite_waiting")
+		case sqlite.RecipientExpired:
+			invitation = r.t("ev.xlsx_invite_expired")
+		}
 		out[i] = report.EventRow{Event: row.Event, Kind: r.t("ev_kind." + string(row.Kind)), Starts: row.Starts, Place: row.Place,
-			Person: row.Person, Subject: row.Subject, Commune: row.Commune, RSVP: rsvp, Attended: row.Attended}
+			Person: row.Person, Subject: row.Subject, Commune: row.Commune, RSVP: rsvp, Attended: row.Attended, Invitation: invitation}
 	}
 	return out, nil
 }

@@ -154,7 +154,10 @@ func (s *EventStore) UpdateEvent(ctx context.Context, e *domain.Event, change *d
 
 // CancelEvent cancels an event, stops its invitation and reminder jobs and,
 // when notice is not nil, creates the job that tells those invited. It
-// reports whether the event was not cancelled before.
+// reports whether the event was not cancelled before. Those still waiting
+// for the invitation (outside Zalo's reply window) never had it: they are
+// skipped before the notice is made, and are told only if they answered
+// (from the list of events).
 func (s *EventStore) CancelEvent(ctx context.Context, id int64, notice *domain.Job) (bool, error) {
 	const op = "sqlite.EventStore.CancelEvent"
 	now := s.db.now()
@@ -168,6 +171,11 @@ func (s *EventStore) CancelEvent(ctx context.Context, id int64, notice *domain.J
 			return err
 		}
 		done = true
+		if _, err := tx.ExecContext(ctx, `UPDATE job_recipients SET state = ? WHERE state = ? AND job_id IN
+	(SELECT id FROM jobs WHERE event_id = ? AND kind IN (?, ?, ?))`,
+			RecipientSkipped, RecipientWaiting, id, domain.JobInvitation, domain.JobReminder, domain.JobEventChange); err != nil {
+			return err
+		}
 		if notice != nil {
 			notice.EventID = id
 			notice.Key = "cancel:" + strconv.FormatInt(id, 10)
@@ -347,14 +355,20 @@ type EventAttendanceRow struct {
 	Commune  string // the subject's commune code; "" without a subject
 	RSVP     string // "yes", "no" or ""
 	Attended bool
+	// Invitation is the state of the person's invitation to the event
+	// (RecipientPending, RecipientSent, RecipientWaiting...); "" when they
+	// were not sent one (they answered from the list of events).
+	Invitation string
 }
 
 // EventAttendance lists, for the report workbook's events sheet, everyone
 // on the list of an event that was not cancelled (a cancelled event did not
 // take place, as for the "trained" figures): those invited (recipients of
-// its invitation not skipped, blocked or failed, as AudienceInvited),
+// its invitation not skipped, blocked or failed, as AudienceInvited, and
+// those whose invitation expired while waiting for them to write again),
 // those who answered and those who attended, one row each, by the event's
-// start, the event and the person's name.
+// start, the event and the person's name, with the state of their
+// invitation.
 //
 // A person's subject is the one they represented when attending, else the
 // one they represent now (as People), and the row belongs to that
@@ -364,7 +378,8 @@ type EventAttendanceRow struct {
 // them, and otherwise only in the whole province's.
 func (s *EventStore) EventAttendance(ctx context.Context, area domain.Area) ([]EventAttendanceRow, error) {
 	const op = "sqlite.EventStore.EventAttendance"
-	args := []any{domain.JobInvitation, RecipientPending, RecipientSending, RecipientSent}
+	args := []any{domain.JobInvitation, RecipientPending, RecipientSending, RecipientSent, RecipientWaiting, RecipientExpired,
+		domain.JobInvitation}
 	where := "1"
 	if !area.All {
 		subject, sargs := areaFilter("sj.commune_code", area)
@@ -375,12 +390,14 @@ func (s *EventStore) EventAttendance(ctx context.Context, area domain.Area) ([]E
 	var out []EventAttendanceRow
 	err := eachRow(ctx, s.db.db, `WITH listed (event_id, user_id) AS (
 	SELECT j.event_id, r.user_id FROM job_recipients r JOIN jobs j ON j.id = r.job_id
-	WHERE j.event_id IS NOT NULL AND j.kind = ? AND r.state IN (?, ?, ?)
+	WHERE j.event_id IS NOT NULL AND j.kind = ? AND r.state IN (?, ?, ?, ?, ?)
 	UNION SELECT event_id, user_id FROM event_rsvps
 	UNION SELECT event_id, user_id FROM event_attendance
 )
 SELECT e.id, e.title, e.kind, e.starts_at, e.place, u.id, u.name, coalesce(sj.name, ''), coalesce(sj.commune_code, ''),
-	coalesce(r.answer, ''), a.user_id IS NOT NULL
+	coalesce(r.answer, ''), a.user_id IS NOT NULL,
+	coalesce((SELECT ir.state FROM jobs ij JOIN job_recipients ir ON ir.job_id = ij.id AND ir.user_id = l.user_id
+		WHERE ij.event_id = l.event_id AND ij.kind = ? ORDER BY ij.id DESC LIMIT 1), '')
 FROM listed l
 JOIN events e ON e.id = l.event_id AND e.cancelled = 0
 JOIN users u ON u.id = l.user_id
@@ -394,7 +411,7 @@ ORDER BY e.starts_at, e.id, u.name, u.id`, args, func(rows *sql.Rows) error {
 			starts int64
 		)
 		if err := rows.Scan(&r.EventID, &r.Event, &r.Kind, &starts, &r.Place, &r.UserID, &r.Person, &r.Subject, &r.Commune,
-			&r.RSVP, &r.Attended); err != nil {
+			&r.RSVP, &r.Attended, &r.Invitation); err != nil {
 			return err
 		}
 		r.Starts = fromMillis(starts)

@@ -20,6 +20,16 @@ const (
 	RecipientBlocked = "blocked"
 	RecipientFailed  = "failed"
 	RecipientSkipped = "skipped" // the job was cancelled before it was sent
+	// RecipientWaiting: outside the reply window of the user's channel
+	// (Zalo); sent when the user next writes, if still current.
+	RecipientWaiting = "waiting"
+	RecipientExpired = "expired" // waited until the message was no longer current
+)
+
+// Why a recipient waits or expired (last_error).
+const (
+	errOutsideWindow = "outside the reply window"
+	errNotCurrent    = "no longer current"
 )
 
 // JobStore keeps bulk jobs (announcements, invitations, reminders) with one
@@ -30,6 +40,16 @@ const (
 // A recipient goes pending → sending (Claim) → sent, blocked or failed, or
 // back to pending for a retry (MarkFailed, Recover); pending → skipped when
 // the job is cancelled.
+//
+// On a channel with a reply window (Zalo, domain.OutsideWindow) a recipient
+// whose user has not written for too long goes pending → waiting (Claim,
+// or sending → waiting when the messenger refuses anyway: MarkWaiting). A
+// job does not wait for them: it is done, and reported, when nothing is
+// pending or sending. When the user writes again, UserStore.Touch puts
+// their waiting rows back to pending and Claim sends them, even of a done
+// job, if the job is still current (domain.Job.StillCurrent), else they
+// are expired; ExpireWaiting expires those whose job went out of date
+// while they waited. Cancel skips the waiting as it skips the pending.
 type JobStore struct{ db *DB }
 
 // NewJobStore returns the job store of db.
@@ -65,9 +85,11 @@ func audienceSQL(a domain.Audience, topic domain.Topic, exclude int64) (string, 
 		args = append(args, a.Stage)
 	case domain.AudienceInvited:
 		where = append(where, `(u.id IN (SELECT r.user_id FROM job_recipients r JOIN jobs j ON j.id = r.job_id
-	WHERE j.event_id = ? AND j.kind = ? AND r.state IN (?, ?, ?))
+	WHERE j.event_id = ? AND j.kind = ? AND r.state IN (?, ?, ?, ?))
 	OR u.id IN (SELECT user_id FROM event_rsvps WHERE event_id = ?))`)
-		args = append(args, a.EventID, domain.JobInvitation, RecipientPending, RecipientSending, RecipientSent, a.EventID)
+		// Those waiting for the invitation get it when they write again,
+		// and then what followed it (a change).
+		args = append(args, a.EventID, domain.JobInvitation, RecipientPending, RecipientSending, RecipientSent, RecipientWaiting, a.EventID)
 	case domain.AudienceGoing:
 		where = append(where, `u.id IN (SELECT user_id FROM event_rsvps WHERE event_id = ? AND answer = 'yes')`)
 		args = append(args, a.EventID)
@@ -91,6 +113,27 @@ func (s *JobStore) CountAudience(ctx context.Context, a domain.Audience, topic d
 	}
 	var n int
 	if err := s.db.db.QueryRowContext(ctx, `SELECT count(*) FROM users u WHERE `+where, args...).Scan(&n); err != nil {
+		return 0, dbError(op, err)
+	}
+	return n, nil
+}
+
+// CountWaiting returns how many users of an audience (as CountAudience)
+// are outside the reply window of their channel at now
+// (domain.OutsideWindow): Zalo users who have not written for more than
+// domain.ReplyWindow. A job would not send to them until they write again.
+func (s *JobStore) CountWaiting(ctx context.Context, a domain.Audience, topic domain.Topic, exclude int64, now time.Time) (int, error) {
+	const op = "sqlite.JobStore.CountWaiting"
+	where, args, err := audienceSQL(a, topic, exclude)
+	if err != nil {
+		return 0, domain.E(op, domain.KindInvalid, err)
+	}
+	// domain.OutsideWindow in SQL: a last_seen_at older than the window
+	// (strictly), or none.
+	args = append(args, domain.ChannelZalo, millis(now.Add(-domain.ReplyWindow)))
+	var n int
+	if err := s.db.db.QueryRowContext(ctx, `SELECT count(*) FROM users u WHERE `+where+`
+	AND u.channel = ? AND (u.last_seen_at IS NULL OR u.last_seen_at < ?)`, args...).Scan(&n); err != nil {
 		return 0, dbError(op, err)
 	}
 	return n, nil
@@ -241,6 +284,10 @@ func (s *JobStore) Stats(ctx context.Context, jobID int64) (domain.JobStats, err
 			st.Failed = n
 		case RecipientSkipped:
 			st.Skipped = n
+		case RecipientWaiting:
+			st.Waiting = n
+		case RecipientExpired:
+			st.Expired = n
 		}
 	}
 	return st, dbError(op, rows.Err())
@@ -254,8 +301,8 @@ func (s *JobStore) SetProgress(ctx context.Context, jobID int64, msgID string) e
 	return nil
 }
 
-// Cancel stops a running job: its pending recipients are skipped (those in
-// flight finish). It reports whether the job was running.
+// Cancel stops a running job: its pending and waiting recipients are
+// skipped (those in flight finish). It reports whether the job was running.
 func (s *JobStore) Cancel(ctx context.Context, jobID int64) (bool, error) {
 	const op = "sqlite.JobStore.Cancel"
 	var ok bool
@@ -270,15 +317,17 @@ func (s *JobStore) Cancel(ctx context.Context, jobID int64) (bool, error) {
 			return err
 		}
 		ok = true
-		_, err = tx.ExecContext(ctx, `UPDATE job_recipients SET state = ? WHERE job_id = ? AND state = ?`,
-			RecipientSkipped, jobID, RecipientPending)
+		_, err = tx.ExecContext(ctx, `UPDATE job_recipients SET state = ? WHERE job_id = ? AND state IN (?, ?)`,
+			RecipientSkipped, jobID, RecipientPending, RecipientWaiting)
 		return err
 	})
 	return ok, dbError(op, err)
 }
 
-// Complete marks a running job done when no recipient is left, and reports
-// whether the job is over (done or cancelled) with nothing in flight.
+// Complete marks a running job done when no recipient is left (pending or
+// sending: those waiting for the user to write again do not hold it), and
+// reports whether the job is over (done or cancelled) with nothing in
+// flight.
 func (s *JobStore) Complete(ctx context.Context, jobID int64) (bool, error) {
 	const op = "sqlite.JobStore.Complete"
 	var over bool
@@ -305,9 +354,13 @@ func (s *JobStore) MarkReported(ctx context.Context, jobID int64) error {
 	return dbError("sqlite.JobStore.MarkReported", err)
 }
 
-// Claim moves at most limit due recipients of running jobs to sending, in
-// one transaction, and returns them, oldest job first. Recipients who have
-// blocked the bot since the job was made are marked blocked instead.
+// Claim moves at most limit due recipients of jobs not cancelled (running
+// ones, and done ones whose recipients wrote again after waiting) to
+// sending, in one transaction, and returns them, oldest job first.
+// Recipients who have blocked the bot since the job was made are marked
+// blocked instead; those outside the reply window of their channel at now
+// (domain.OutsideWindow) waiting; those who waited, when the job is no
+// longer current (domain.Job.StillCurrent), expired.
 func (s *JobStore) Claim(ctx context.Context, now time.Time, limit int) ([]domain.Delivery, error) {
 	const op = "sqlite.JobStore.Claim"
 	if limit <= 0 {
@@ -315,40 +368,36 @@ func (s *JobStore) Claim(ctx context.Context, now time.Time, limit int) ([]domai
 	}
 	var out []domain.Delivery
 	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
+		out = nil
 		if _, err := tx.ExecContext(ctx, `UPDATE job_recipients SET state = ?
 WHERE state = ? AND user_id IN (SELECT id FROM users WHERE blocked = 1)`, RecipientBlocked, RecipientPending); err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT r.job_id, r.user_id, j.kind, r.channel, r.chat_id, r.lang, r.attempts, j.payload
-FROM job_recipients r JOIN jobs j ON j.id = r.job_id
-WHERE r.state = ? AND r.not_before <= ? AND j.state = ?
-ORDER BY r.job_id, r.not_before, r.user_id LIMIT ?`, RecipientPending, millis(now), domain.JobRunning, limit)
-		if err != nil {
-			return err
-		}
 		payloads := map[int64][]byte{}
-		for rows.Next() {
-			var d domain.Delivery
-			var payload []byte
-			if err := rows.Scan(&d.JobID, &d.UserID, &d.Kind, &d.Channel, &d.ChatID, &d.Lang, &d.Attempts, &payload); err != nil {
-				rows.Close()
+		// Rows that wait or expire leave room in the batch: take more.
+		for len(out) < limit {
+			want := limit - len(out)
+			cands, err := claimCandidates(ctx, tx, now, want, payloads)
+			if err != nil {
 				return err
 			}
-			if p, ok := payloads[d.JobID]; ok {
-				d.Payload = p
-			} else {
-				payloads[d.JobID], d.Payload = payload, payload
+			for _, c := range cands {
+				state, why := RecipientSending, ""
+				switch {
+				case c.waited && !c.job.StillCurrent(now, c.eventStart):
+					state, why = RecipientExpired, errNotCurrent
+				case domain.OutsideWindow(c.d.Channel, c.lastSeen, now):
+					state, why = RecipientWaiting, errOutsideWindow
+				}
+				if err := claimMark(ctx, tx, c.d, state, why); err != nil {
+					return err
+				}
+				if state == RecipientSending {
+					out = append(out, c.d)
+				}
 			}
-			out = append(out, d)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		for _, d := range out {
-			if _, err := tx.ExecContext(ctx, `UPDATE job_recipients SET state = ? WHERE job_id = ? AND user_id = ?`,
-				RecipientSending, d.JobID, d.UserID); err != nil {
-				return err
+			if len(cands) < want {
+				break
 			}
 		}
 		return nil
@@ -357,6 +406,71 @@ ORDER BY r.job_id, r.not_before, r.user_id LIMIT ?`, RecipientPending, millis(no
 		return nil, dbError(op, err)
 	}
 	return out, nil
+}
+
+// candidate is a due recipient with what Claim decides on.
+type candidate struct {
+	d          domain.Delivery
+	waited     bool
+	job        domain.Job // Kind and CreatedAt
+	eventStart time.Time  // zero without an event, or when it is cancelled
+	lastSeen   time.Time  // the user's
+}
+
+// claimCandidates reads at most limit due recipients of jobs not
+// cancelled. payloads shares one payload slice per job.
+func claimCandidates(ctx context.Context, tx *sql.Tx, now time.Time, limit int, payloads map[int64][]byte) ([]candidate, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT r.job_id, r.user_id, j.kind, r.channel, r.chat_id, r.lang, r.attempts, j.payload,
+	r.waited, j.created_at, CASE WHEN e.cancelled THEN NULL ELSE e.starts_at END, u.last_seen_at
+FROM job_recipients r JOIN jobs j ON j.id = r.job_id
+LEFT JOIN events e ON e.id = j.event_id
+LEFT JOIN users u ON u.id = r.user_id
+WHERE r.state = ? AND r.not_before <= ? AND j.state <> ?
+ORDER BY r.job_id, r.not_before, r.user_id LIMIT ?`, RecipientPending, millis(now), domain.JobCancelled, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []candidate
+	for rows.Next() {
+		var (
+			c                    candidate
+			payload              []byte
+			created              int64
+			eventStart, lastSeen sql.NullInt64
+		)
+		if err := rows.Scan(&c.d.JobID, &c.d.UserID, &c.d.Kind, &c.d.Channel, &c.d.ChatID, &c.d.Lang, &c.d.Attempts, &payload,
+			&c.waited, &created, &eventStart, &lastSeen); err != nil {
+			return nil, err
+		}
+		if p, ok := payloads[c.d.JobID]; ok {
+			c.d.Payload = p
+		} else {
+			payloads[c.d.JobID], c.d.Payload = payload, payload
+		}
+		c.job = domain.Job{ID: c.d.JobID, Kind: c.d.Kind, CreatedAt: fromMillis(created)}
+		c.eventStart, c.lastSeen = fromNullMillis(eventStart), fromNullMillis(lastSeen)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// claimMark moves a claimed pending recipient to state: sending, waiting
+// (waited is set) or expired, with why as its last error.
+func claimMark(ctx context.Context, tx *sql.Tx, d domain.Delivery, state, why string) error {
+	var err error
+	switch state {
+	case RecipientSending:
+		_, err = tx.ExecContext(ctx, `UPDATE job_recipients SET state = ? WHERE job_id = ? AND user_id = ?`,
+			state, d.JobID, d.UserID)
+	case RecipientWaiting:
+		_, err = tx.ExecContext(ctx, `UPDATE job_recipients SET state = ?, waited = 1, last_error = ? WHERE job_id = ? AND user_id = ?`,
+			state, why, d.JobID, d.UserID)
+	default:
+		_, err = tx.ExecContext(ctx, `UPDATE job_recipients SET state = ?, last_error = ? WHERE job_id = ? AND user_id = ?`,
+			state, why, d.JobID, d.UserID)
+	}
+	return err
 }
 
 // MarkSent records that the claimed recipient was sent the message.
@@ -370,6 +484,63 @@ WHERE job_id = ? AND user_id = ? AND state = ?`, RecipientSent, millis(s.db.now(
 func (s *JobStore) MarkBlocked(ctx context.Context, jobID, userID int64) error {
 	return s.markRecipient(ctx, "sqlite.JobStore.MarkBlocked", `UPDATE job_recipients SET state = ?
 WHERE job_id = ? AND user_id = ? AND state = ?`, RecipientBlocked, jobID, userID, RecipientSending)
+}
+
+// MarkWaiting records that the messenger refused to send to the claimed
+// recipient because they are outside its reply window
+// (bot.ErrOutsideWindow): the recipient waits for the user to write again,
+// as when Claim finds them outside. It is not an attempt that failed.
+func (s *JobStore) MarkWaiting(ctx context.Context, jobID, userID int64) error {
+	return s.markRecipient(ctx, "sqlite.JobStore.MarkWaiting", `UPDATE job_recipients SET state = ?, waited = 1, last_error = ?
+WHERE job_id = ? AND user_id = ? AND state = ?`, RecipientWaiting, errOutsideWindow, jobID, userID, RecipientSending)
+}
+
+// ExpireWaiting closes the waiting recipients of the jobs no longer
+// current at now (domain.Job.StillCurrent; an event cancelled or gone has
+// no start): they are expired, and will not be sent when their user writes
+// again. It returns how many. The bulk sender calls it now and then.
+func (s *JobStore) ExpireWaiting(ctx context.Context, now time.Time) (int64, error) {
+	const op = "sqlite.JobStore.ExpireWaiting"
+	// The waiting rows are read through job_recipients_due (state first).
+	var stale []int64
+	err := eachRow(ctx, s.db.db, `SELECT j.id, j.kind, j.created_at, CASE WHEN e.cancelled THEN NULL ELSE e.starts_at END
+FROM jobs j LEFT JOIN events e ON e.id = j.event_id
+WHERE j.id IN (SELECT DISTINCT job_id FROM job_recipients WHERE state = ?)`, []any{RecipientWaiting}, func(rows *sql.Rows) error {
+		var (
+			j       domain.Job
+			created int64
+			starts  sql.NullInt64
+		)
+		if err := rows.Scan(&j.ID, &j.Kind, &created, &starts); err != nil {
+			return err
+		}
+		j.CreatedAt = fromMillis(created)
+		if !j.StillCurrent(now, fromNullMillis(starts)) {
+			stale = append(stale, j.ID)
+		}
+		return nil
+	})
+	if err != nil || len(stale) == 0 {
+		return 0, dbError(op, err)
+	}
+	var n int64
+	err = s.db.inTx(ctx, func(tx *sql.Tx) error {
+		n = 0
+		for _, id := range stale {
+			res, err := tx.ExecContext(ctx, `UPDATE job_recipients SET state = ?, last_error = ? WHERE job_id = ? AND state = ?`,
+				RecipientExpired, errNotCurrent, id, RecipientWaiting)
+			if err != nil {
+				return err
+			}
+			k, err := res.RowsAffected()
+			if err != nil {
+				return err
+			}
+			n += k
+		}
+		return nil
+	})
+	return n, dbError(op, err)
 }
 
 // MarkFailed records a failed attempt: final gives up (failed), otherwise

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/ocop-tayninh/ocopbot/domain"
 )
@@ -16,28 +17,36 @@ type UserStore struct{ db *DB }
 func NewUserStore(db *DB) *UserStore { return &UserStore{db: db} }
 
 const userColumns = `id, channel, channel_id, username, name, role, locale, consent, consent_at,
-	blocked, subject_id, start_payload, created_at, updated_at`
+	blocked, subject_id, start_payload, last_seen_at, created_at, updated_at`
 
 func scanUser(row interface{ Scan(...any) error }) (domain.User, error) {
 	var (
-		u                    domain.User
-		consentAt, subjectID sql.NullInt64
-		created, updated     int64
+		u                              domain.User
+		consentAt, subjectID, lastSeen sql.NullInt64
+		created, updated               int64
 	)
 	err := row.Scan(&u.ID, &u.Channel, &u.ChannelID, &u.Username, &u.Name, &u.Role, &u.Locale, &u.Consent, &consentAt,
-		&u.Blocked, &subjectID, &u.StartPayload, &created, &updated)
+		&u.Blocked, &subjectID, &u.StartPayload, &lastSeen, &created, &updated)
 	if err != nil {
 		return domain.User{}, err
 	}
-	u.ConsentAt = fromNullMillis(consentAt)
+	u.ConsentAt, u.LastSeen = fromNullMillis(consentAt), fromNullMillis(lastSeen)
 	u.SubjectID = subjectID.Int64
 	u.CreatedAt, u.UpdatedAt = fromMillis(created), fromMillis(updated)
 	return u, nil
 }
 
+// lastSeenEvery is how often Touch records that a user wrote: the reply
+// window (7 days) needs no finer time, and most updates then write nothing.
+const lastSeenEvery = time.Hour
+
 // Touch returns the user of (channel, channelID), creating it on first
 // contact. It records a changed username or name and clears Blocked: a user
-// who writes again has unblocked the bot.
+// who writes again has unblocked the bot. It records when the user wrote
+// (LastSeen) when the stored time is lastSeenEvery old or more, and then
+// gives back to the bulk sender what waited for them to write again (the
+// reply window is open once more): their waiting job recipients are
+// pending again, in the same transaction.
 func (s *UserStore) Touch(ctx context.Context, channel, channelID, username, name string) (domain.User, error) {
 	const op = "sqlite.UserStore.Touch"
 	if channel == "" || channelID == "" {
@@ -48,8 +57,9 @@ func (s *UserStore) Touch(ctx context.Context, channel, channelID, username, nam
 	if !cached {
 		u, err = s.Get(ctx, channel, channelID)
 	}
+	now := s.db.now()
 	switch {
-	case err == nil && u.Username == username && u.Name == name && !u.Blocked:
+	case err == nil && u.Username == username && u.Name == name && !u.Blocked && now.Sub(u.LastSeen) < lastSeenEvery:
 		if !cached {
 			s.db.users.put(u, gen)
 		}
@@ -58,13 +68,25 @@ func (s *UserStore) Touch(ctx context.Context, channel, channelID, username, nam
 		return domain.User{}, err
 	}
 	defer s.db.channelUserChanged(channel, channelID)
-	now := millis(s.db.now())
-	u, err = scanUser(s.db.db.QueryRowContext(ctx, `INSERT INTO users (channel, channel_id, username, name, created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, ?)
+	ts := millis(now)
+	err = s.db.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		// updated_at tells when the row changed: not when only last_seen_at did.
+		u, err = scanUser(tx.QueryRowContext(ctx, `INSERT INTO users (channel, channel_id, username, name, last_seen_at, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (channel, channel_id) DO UPDATE SET
-	username = excluded.username, name = excluded.name, blocked = 0, updated_at = excluded.updated_at
+	username = excluded.username, name = excluded.name, blocked = 0, last_seen_at = excluded.last_seen_at,
+	updated_at = CASE WHEN users.username <> excluded.username OR users.name <> excluded.name OR users.blocked <> 0
+		THEN excluded.updated_at ELSE users.updated_at END
 RETURNING `+userColumns,
-		channel, channelID, username, name, now, now))
+			channel, channelID, username, name, ts, ts, ts))
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE job_recipients SET state = ? WHERE user_id = ? AND state = ?`,
+			RecipientPending, u.ID, RecipientWaiting)
+		return err
+	})
 	if err != nil {
 		return domain.User{}, dbError(op, err)
 	}

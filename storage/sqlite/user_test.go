@@ -28,7 +28,7 @@ func TestUserTouch(t *testing.T) {
 	}
 	want := domain.User{
 		ID: u.ID, Channel: "telegram", ChannelID: "100", Username: "nguyenvana", Name: "Nguyễn Văn A",
-		Role: domain.RoleProducer, Locale: domain.LocaleVI, CreatedAt: created, UpdatedAt: created,
+		Role: domain.RoleProducer, Locale: domain.LocaleVI, LastSeen: created, CreatedAt: created, UpdatedAt: created,
 	}
 	if u.ID == 0 || !reflect.DeepEqual(u, want) {
 		t.Fatalf("Touch created %+v, want %+v", u, want)
