@@ -68,6 +68,10 @@ type Step struct {
 	// Check, if set, checks a value against earlier answers (stars against
 	// a score, say); an invalid one re-asks the step with its message.
 	Check func(c *Ctx, f *Form, value string) error
+	// Verified, if set, runs when a Contact step's value comes verified (the
+	// user's own number, shared with the channel's button or form); done
+	// ends the form there (the person was recognised and answered).
+	Verified func(ctx context.Context, c *Ctx, f *Form, value string) (done bool, err error)
 }
 
 // Flow is a form: a table of steps, a confirmation screen and what to do
@@ -310,6 +314,19 @@ func (e *Engine) acceptContact(ctx context.Context, c *Ctx, flow *Flow, f *Form,
 		return e.rejected(ctx, c, flow, f, err)
 	}
 	f.Answers[step.Key+".verified"] = "1"
+	if step.Verified != nil && !f.Editing && f.RecordID == 0 {
+		done, err := step.Verified(ctx, c, f, v)
+		if err != nil {
+			return err
+		}
+		if done {
+			delete(c.Session.Forms, flow.ID)
+			if c.Session.Active == flow.ID {
+				c.Session.Active = ""
+			}
+			return nil
+		}
+	}
 	return e.accept(ctx, c, flow, f, v)
 }
 

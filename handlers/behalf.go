@@ -115,6 +115,9 @@ func (a *app) link(ctx context.Context, c *bot.Ctx) error {
 	if err != nil {
 		return sayError(ctx, c, err)
 	}
+	if to := args[1]; len(args) == 2 && (strings.HasPrefix(to, "@") || strings.HasPrefix(to, "zalo:") || strings.HasPrefix(to, "telegram:")) {
+		return a.linkPerson(ctx, c, u, to)
+	}
 	s, err := a.findSubject(ctx, strings.Join(args[1:], " "))
 	if err != nil {
 		return sayError(ctx, c, err)
@@ -129,4 +132,47 @@ func (a *app) link(ctx context.Context, c *bot.Ctx) error {
 		return err
 	}
 	return c.Say(ctx, "behalf.linked", map[string]any{"Who": personName(u), "Name": s.Name})
+}
+
+// linkPerson joins two accounts of one person on two channels
+// ("/lienket zalo:123 @lan_tn"): the same subject and role on both. An
+// officer may do it for people of their own communes only.
+func (a *app) linkPerson(ctx context.Context, c *bot.Ctx, u domain.User, to string) error {
+	other, err := a.findUser(ctx, c.Update.Channel, to)
+	if err != nil {
+		return sayError(ctx, c, err)
+	}
+	if other.ID == u.ID || other.Channel == u.Channel {
+		return c.Say(ctx, "behalf.link_person_channels")
+	}
+	if other.Role.IsOfficer() || u.Role.IsOfficer() {
+		// Roles are given by admins with /capquyen, not by a link.
+		if c.User.Role != domain.RoleAdmin {
+			return c.Say(ctx, "officer.admins_only")
+		}
+	}
+	for _, x := range []domain.User{u, other} {
+		if x.SubjectID == 0 {
+			continue
+		}
+		s, err := a.Subjects.Get(ctx, x.SubjectID)
+		if err != nil {
+			return domain.E("behalf.link_person", domain.KindUnavailable, err)
+		}
+		if !c.User.Sees(s.CommuneCode) {
+			return c.Say(ctx, "review.out_of_scope")
+		}
+	}
+	// The account that has a subject is the one the other joins.
+	from, into := u, other
+	if into.SubjectID == 0 && from.SubjectID != 0 {
+		from, into = into, from
+	}
+	if err := a.Users.LinkPerson(ctx, from.ID, into.ID); err != nil {
+		return domain.E("behalf.link_person", domain.KindUnavailable, err)
+	}
+	if err := a.notifyUser(ctx, from, "linked_person", bot.Notice{Msg: "behalf.linked_person_you"}); err != nil {
+		return err
+	}
+	return c.Say(ctx, "behalf.linked_person", map[string]any{"Who": personName(from), "Other": personName(into)})
 }

@@ -21,6 +21,12 @@ type Users interface {
 	LinkSubject(ctx context.Context, userID, subjectID int64) error
 	SetStartPayload(ctx context.Context, id int64, payload string) error
 	ListBySubject(ctx context.Context, subjectID int64) ([]domain.User, error)
+	// ReachBySubject lists the people acting for a subject once each, at
+	// the channel they used last; Reach is that channel's user of one person.
+	ReachBySubject(ctx context.Context, subjectID int64) ([]domain.User, error)
+	Reach(ctx context.Context, userID int64) (domain.User, error)
+	// LinkPerson makes a user the same person as another (two channels).
+	LinkPerson(ctx context.Context, userID, otherID int64) error
 }
 
 // Subjects is what the handlers need of the subjects repository.
@@ -125,7 +131,7 @@ func (a *app) notifySubject(ctx context.Context, subjectID int64, key string, n 
 	if a.Enqueue == nil {
 		return nil
 	}
-	users, err := a.Users.ListBySubject(ctx, subjectID)
+	users, err := a.Users.ReachBySubject(ctx, subjectID)
 	if err != nil {
 		return domain.E("notify", domain.KindUnavailable, err)
 	}

@@ -70,11 +70,27 @@ func (a *app) findUser(ctx context.Context, channel, in string) (domain.User, er
 		u   domain.User
 		err error
 	)
+	ch, id, prefixed := strings.Cut(in, ":")
 	switch {
 	case strings.HasPrefix(in, "@"):
 		u, err = a.Staff.FindByUsername(ctx, strings.TrimPrefix(in, "@"))
+	case prefixed && isDigits(id) && (ch == "zalo" || ch == "telegram"):
+		// "zalo:<id>": a person of another channel than the officer's.
+		u, err = a.Staff.Get(ctx, ch, id)
 	case isDigits(in):
 		u, err = a.Staff.Get(ctx, channel, in)
+		if errors.Is(err, domain.ErrNotFound) || domain.ErrorKind(err) == domain.KindNotFound {
+			// A bare id of the other messenger (a Zalo id typed on Telegram).
+			for _, other := range []string{"zalo", "telegram"} {
+				if other == channel {
+					continue
+				}
+				if v, oerr := a.Staff.Get(ctx, other, in); oerr == nil {
+					u, err = v, nil
+					break
+				}
+			}
+		}
 	default:
 		return domain.User{}, domain.Invalid("officer.who", "officer.who_invalid")
 	}
@@ -265,10 +281,15 @@ func (a *app) refreshMenu(ctx context.Context, u domain.User, officer bool) {
 	_ = a.e.SetChatMenu(ctx, u.Channel, u.ChannelID, lang, officer)
 }
 
-// notifyUser queues a notice for one user.
+// notifyUser queues a notice for one person, at the channel they used last.
 func (a *app) notifyUser(ctx context.Context, u domain.User, key string, n bot.Notice) error {
 	if a.Enqueue == nil {
 		return nil
+	}
+	if r, err := a.Users.Reach(ctx, u.ID); err == nil {
+		u = r
+	} else if !errors.Is(err, domain.ErrNotFound) {
+		return domain.E("notify.user", domain.KindUnavailable, err)
 	}
 	n.Lang = u.Locale
 	k := "user:" + strconv.FormatInt(u.ID, 10) + ":" + key + ":" + strconv.FormatInt(a.now().UnixNano(), 10)

@@ -33,7 +33,8 @@ func (a *app) registerFlow() *bot.Flow {
 			{Key: fKind, Prompt: "register.ask_kind", Label: "register.label_kind", Choices: subjectKindChoices},
 			{Key: fName, Prompt: "register.ask_name", Label: "register.label_name", Parse: parseOrgName},
 			{Key: fRep, Prompt: "register.ask_rep", Label: "register.label_rep", Parse: parsePersonName},
-			{Key: fPhone, Prompt: "register.ask_phone", Label: "register.label_phone", Parse: parsePhone, Contact: true, Show: showPhone},
+			{Key: fPhone, Prompt: "register.ask_phone", Label: "register.label_phone", Parse: parsePhone, Contact: true, Show: showPhone,
+				Verified: a.samePerson},
 			{Key: fCommune, Prompt: "register.ask_commune", Label: "register.label_commune", Search: a.searchCommune, Show: a.showCommune},
 			{Key: fRegNo, Prompt: "register.ask_regno", Label: "register.label_regno", Parse: parseRegNo, Optional: true},
 			{Key: fChannels, Prompt: "register.ask_channels", Label: "register.label_channels", Choices: salesChannelChoices, Multi: true, Optional: true},
@@ -279,4 +280,39 @@ func (a *app) profile(c *bot.Ctx, s domain.Subject) string {
 	}
 	lines = append(lines, c.T("form.field", map[string]any{"Label": c.T("register.label_channels"), "Value": cv}))
 	return strings.Join(lines, "\n")
+}
+
+// samePerson recognises a producer registered on another channel: the
+// phone they just shared (their own, verified by the channel) is the
+// verified phone of a subject whose registrant uses another channel. The
+// two accounts become one person (the same subject, products and role),
+// and the form ends with their profile.
+func (a *app) samePerson(ctx context.Context, c *bot.Ctx, f *bot.Form, phone string) (bool, error) {
+	if f.Answers["behalf"] == "1" {
+		return false, nil
+	}
+	s, err := a.Subjects.FindByPhone(ctx, phone)
+	if errors.Is(err, domain.ErrNotFound) || domain.ErrorKind(err) == domain.KindNotFound {
+		return false, nil
+	}
+	if err != nil {
+		return false, domain.E("register.same_person", domain.KindUnavailable, err)
+	}
+	if !s.PhoneVerified {
+		return false, nil // a typed number proves nothing
+	}
+	users, err := a.Users.ListBySubject(ctx, s.ID)
+	if err != nil {
+		return false, domain.E("register.same_person", domain.KindUnavailable, err)
+	}
+	// The registrant is the subject's first user; only another channel's
+	// account of theirs is this person.
+	if len(users) == 0 || users[0].Channel == c.Update.Channel || users[0].ID == c.User.ID {
+		return false, nil
+	}
+	if err := a.Users.LinkPerson(ctx, c.User.ID, users[0].ID); err != nil {
+		return false, domain.E("register.same_person", domain.KindUnavailable, err)
+	}
+	c.User.SubjectID = s.ID
+	return true, a.sayMenu(ctx, c, "register.same_person", map[string]any{"Profile": bot.HTML(a.profile(c, s)), "Code": strconv.FormatInt(s.ID, 10)})
 }

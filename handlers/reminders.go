@@ -17,7 +17,8 @@ type Reminders struct {
 		ListForReminders(ctx context.Context) ([]domain.Product, error)
 	}
 	Users interface {
-		ListBySubject(ctx context.Context, subjectID int64) ([]domain.User, error)
+		// ReachBySubject: each person once, at the channel used last.
+		ReachBySubject(ctx context.Context, subjectID int64) ([]domain.User, error)
 	}
 	// Enqueue queues a notice for a chat under a unique key; a key queued
 	// before is ignored.
@@ -110,7 +111,7 @@ func (r *Reminders) day(t time.Time) time.Time {
 
 // notify queues a notice for every user of the subject.
 func (r *Reminders) notify(ctx context.Context, subjectID int64, key string, n bot.Notice) error {
-	users, err := r.Users.ListBySubject(ctx, subjectID)
+	users, err := r.Users.ReachBySubject(ctx, subjectID)
 	if err != nil {
 		return err
 	}

@@ -101,7 +101,9 @@ func (c *Console) Send(_ context.Context, _ string, r bot.Reply) (string, error)
 			}
 			fmt.Fprintf(&b, "  [%d] %s\n", i+1, label)
 		}
-	} else if r.RemoveKeyboard {
+	} else if r.RemoveKeyboard || c.limits.MaxButtons > 0 {
+		// Like Zalo, numbers refer to the latest message: a numbered list
+		// in its text is the engine's to read.
 		c.opts = nil
 	}
 	_, err := io.WriteString(c.out, b.String())

@@ -34,29 +34,55 @@ func (s *UserStore) Grant(ctx context.Context, actorID, targetID int64, role dom
 	const op = "sqlite.UserStore.Grant"
 	communes = append([]string(nil), communes...)
 	sort.Strings(communes)
-	defer s.db.userChanged(targetID)
+	var ids []int64
+	defer func() {
+		for _, id := range ids {
+			s.db.userChanged(id)
+		}
+	}()
 	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
-		var old domain.Role
-		if err := tx.QueryRowContext(ctx, `SELECT role FROM users WHERE id = ?`, targetID).Scan(&old); err != nil {
+		var (
+			old    domain.Role
+			person int64
+		)
+		if err := tx.QueryRowContext(ctx, `SELECT role, `+personOf+` FROM users WHERE id = ?`, targetID).Scan(&old, &person); err != nil {
 			return err
 		}
 		now := millis(s.db.now())
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET role = ?, updated_at = ? WHERE id = ?`, role, now, targetID); err != nil {
+		// A person on several channels has one role on all of them.
+		rows, err := tx.QueryContext(ctx, `SELECT id FROM users WHERE `+personOf+` = ?`, person)
+		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM user_communes WHERE user_id = ?`, targetID); err != nil {
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
 			return err
 		}
-		if role == domain.RoleCommuneOfficer {
+		if role != domain.RoleCommuneOfficer {
+			communes = nil
+		}
+		for _, id := range ids {
+			if _, err := tx.ExecContext(ctx, `UPDATE users SET role = ?, updated_at = ? WHERE id = ?`, role, now, id); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM user_communes WHERE user_id = ?`, id); err != nil {
+				return err
+			}
 			for _, c := range communes {
-				if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO user_communes (user_id, commune_code) VALUES (?, ?)`, targetID, c); err != nil {
+				if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO user_communes (user_id, commune_code) VALUES (?, ?)`, id, c); err != nil {
 					return err
 				}
 			}
-		} else {
-			communes = nil
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO role_changes (actor_id, target_id, old_role, new_role, communes, at) VALUES (?, ?, ?, ?, ?, ?)`,
+		_, err = tx.ExecContext(ctx, `INSERT INTO role_changes (actor_id, target_id, old_role, new_role, communes, at) VALUES (?, ?, ?, ?, ?, ?)`,
 			actorID, targetID, old, role, strings.Join(communes, ","), now)
 		return err
 	})
@@ -109,10 +135,11 @@ func (s *UserStore) RoleChanges(ctx context.Context, limit int) ([]domain.RoleCh
 }
 
 // OfficersOf returns the officers who see a commune: its commune officers,
-// then province officers and admins.
+// then province officers and admins; a person on two channels once, at
+// the channel they used last.
 func (s *UserStore) OfficersOf(ctx context.Context, commune string) ([]domain.User, error) {
-	return s.queryUsers(ctx, "sqlite.UserStore.OfficersOf", `SELECT `+userColumns+` FROM users
-WHERE role IN (?, ?) OR (role = ? AND id IN (SELECT user_id FROM user_communes WHERE commune_code = ?))
+	return s.queryUsers(ctx, "sqlite.UserStore.OfficersOf", `SELECT `+userColumns+` FROM users u
+WHERE (role IN (?, ?) OR (role = ? AND id IN (SELECT user_id FROM user_communes WHERE commune_code = ?))) AND`+reachable+`
 ORDER BY CASE role WHEN ? THEN 0 ELSE 1 END, id`,
 		domain.RoleProvinceOfficer, domain.RoleAdmin, domain.RoleCommuneOfficer, commune, domain.RoleCommuneOfficer)
 }
