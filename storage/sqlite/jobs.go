@@ -57,11 +57,17 @@ func NewJobStore(db *DB) *JobStore { return &JobStore{db: db} }
 
 // audienceSQL returns the condition on users u (and its arguments) that
 // selects an audience: people who consented, have not blocked the bot and
-// did not opt out of topic, except the user exclude.
+// did not opt out of topic, except the person of user exclude. A person
+// on two channels is selected once, at the channel they used last (the
+// invited and those going, chosen by user, are taken as they are).
 func audienceSQL(a domain.Audience, topic domain.Topic, exclude int64) (string, []any, error) {
-	where := []string{`u.consent = ?`, `u.blocked = 0`, `u.id <> ?`,
+	where := []string{`u.consent = ?`, `u.blocked = 0`,
+		`NOT EXISTS (SELECT 1 FROM users x WHERE x.id = ? AND COALESCE(x.person_id, x.id) = COALESCE(u.person_id, u.id))`,
 		`NOT EXISTS (SELECT 1 FROM user_optouts o WHERE o.user_id = u.id AND o.topic = ?)`}
 	args := []any{domain.ConsentGiven, exclude, topic}
+	if a.Kind != domain.AudienceInvited && a.Kind != domain.AudienceGoing {
+		where = append(where, reachable)
+	}
 	switch a.Kind {
 	case domain.AudienceAll:
 	case domain.AudienceCommunes:

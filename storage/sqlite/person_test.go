@@ -91,4 +91,23 @@ func TestPersonOnTwoChannels(t *testing.T) {
 	if err != nil || len(offs) != 1 {
 		t.Fatalf("OfficersOf = %+v, %v", offs, err)
 	}
+
+	// An announcement to everyone reaches the person once; the officer who
+	// sends it is left out on both channels.
+	for _, u := range []domain.User{tg, zl, member} {
+		if err := users.SetConsent(ctx, u.ID, domain.ConsentGiven); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := users.SetBlocked(ctx, "zalo", zl.ChannelID, false); err != nil {
+		t.Fatal(err)
+	}
+	jobs := sqlite.NewJobStore(db)
+	all := domain.Audience{Kind: domain.AudienceAll}
+	if n, err := jobs.CountAudience(ctx, all, domain.TopicGeneral, 0); err != nil || n != 2 {
+		t.Fatalf("audience of everyone = %d, %v; want 2 (the person once, the member)", n, err)
+	}
+	if n, err := jobs.CountAudience(ctx, all, domain.TopicGeneral, zl.ID); err != nil || n != 1 {
+		t.Fatalf("audience without the sender's person = %d, %v; want 1", n, err)
+	}
 }
