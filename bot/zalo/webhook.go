@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/ocop-tayninh/ocopbot/bot"
@@ -35,6 +36,10 @@ func Sign(appID, oaSecret string, body []byte, timestamp string) string {
 type Webhook struct {
 	AppID    string
 	OASecret string
+	// AppSecret, when set, is tried as the signing key after OASecret: one
+	// source says Zalo signs with it (ZALO.md §1.4). The log says once
+	// which key matched.
+	AppSecret string
 	Intake   *bot.Intake
 	Log      *slog.Logger
 	// MaxAge refuses signed events older than this (a replayed capture);
@@ -45,6 +50,8 @@ type Webhook struct {
 	// retries). 0: 1.5 s.
 	AckWithin time.Duration
 	Now       func() time.Time
+
+	seenKey atomic.Pointer[string]
 }
 
 // Attach gives the intake the channel's decoder (for updates handed out
@@ -128,12 +135,28 @@ func (w *Webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 
 // verify compares the signature in constant time; "mac=" is optional.
 func (w *Webhook) verify(raw []byte, ts, sig string) bool {
-	want := Sign(w.AppID, w.OASecret, raw, ts)
 	got := strings.TrimSpace(sig)
 	if !strings.HasPrefix(got, "mac=") {
 		got = "mac=" + got
 	}
-	return subtle.ConstantTimeCompare([]byte(strings.ToLower(got)), []byte(want)) == 1
+	got = strings.ToLower(got)
+	if subtle.ConstantTimeCompare([]byte(got), []byte(Sign(w.AppID, w.OASecret, raw, ts))) == 1 {
+		w.matched("oa_secret")
+		return true
+	}
+	if w.AppSecret != "" && subtle.ConstantTimeCompare([]byte(got), []byte(Sign(w.AppID, w.AppSecret, raw, ts))) == 1 {
+		w.matched("app_secret")
+		return true
+	}
+	return false
+}
+
+// matched logs, the first time, which key signed the events.
+func (w *Webhook) matched(key string) {
+	if w.seenKey.Load() == nil || *w.seenKey.Load() != key {
+		w.seenKey.Store(&key)
+		w.logger().Info("zalo webhook: events are signed with this key", "key", key)
+	}
 }
 
 func (w *Webhook) now() time.Time {

@@ -169,6 +169,7 @@ func (m *memInbox) NextOffset(context.Context, string) (int64, error) { return 0
 // updates, against the fake Zalo posting signed events.
 type hookRig struct {
 	zl      *zalotest.Server
+	hook    *zalo.Webhook
 	inbox   *memInbox
 	mu      sync.Mutex
 	handled []*bot.Update
@@ -190,6 +191,7 @@ func newHookRig(t *testing.T, slow bool) *hookRig {
 		return nil
 	}, 4, nil)
 	hook := &zalo.Webhook{AppID: r.zl.AppID(), OASecret: r.zl.OASecret()}
+	r.hook = hook
 	hook.Attach(&bot.Intake{Inbox: r.inbox, Dispatcher: disp})
 	srv := httptest.NewServer(hook)
 	t.Cleanup(srv.Close)
@@ -243,6 +245,17 @@ func TestWebhookSignature(t *testing.T) {
 	if st, _ := r.zl.PostWithSignature(fresh, strings.TrimPrefix(r.zl.Sign(fresh), "mac=")); st != 200 {
 		t.Fatalf("bare hex signature: %d", st)
 	}
+	// Signed with the app secret (one source says Zalo does): accepted
+	// when the webhook knows it.
+	appSigned := r.zl.EventJSON(u, "ký bằng khóa ứng dụng")
+	ev, _ := zalo.ParseEvent(appSigned)
+	if st, _ := r.zl.PostWithSignature(appSigned, zalo.Sign(r.zl.AppID(), "app-secret", appSigned, string(ev.Timestamp))); st != 401 {
+		t.Fatalf("signed with an unknown key: %d", st)
+	}
+	r.hook.AppSecret = "app-secret"
+	if st, _ := r.zl.PostWithSignature(appSigned, zalo.Sign(r.zl.AppID(), "app-secret", appSigned, string(ev.Timestamp))); st != 200 {
+		t.Fatalf("signed with the app secret: %d", st)
+	}
 	// The probe: unsigned, empty JSON object.
 	if st, _ := r.zl.Post([]byte("{}"), false); st != 200 {
 		t.Fatalf("probe: %d", st)
@@ -251,15 +264,15 @@ func TestWebhookSignature(t *testing.T) {
 	if st, _ := r.zl.EchoOA(u, "tin của OA"); st != 200 {
 		t.Fatalf("echo: %d", st)
 	}
-	waitFor(t, func() bool { return r.count() == 2 })
+	waitFor(t, func() bool { return r.count() == 3 })
 	time.Sleep(50 * time.Millisecond)
-	if n := r.count(); n != 2 {
-		t.Fatalf("%d updates handled, want 2", n)
+	if n := r.count(); n != 3 {
+		t.Fatalf("%d updates handled, want 3", n)
 	}
 	r.inbox.mu.Lock()
 	defer r.inbox.mu.Unlock()
-	if len(r.inbox.rows) != 2 {
-		t.Fatalf("%d events recorded, want 2", len(r.inbox.rows))
+	if len(r.inbox.rows) != 3 {
+		t.Fatalf("%d events recorded, want 3", len(r.inbox.rows))
 	}
 }
 
