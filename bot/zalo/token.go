@@ -2,6 +2,8 @@ package zalo
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,6 +27,19 @@ type TokenPair struct {
 	Access, Refresh string
 	AccessExpires   time.Time // when the access token stops working
 	RefreshIssued   time.Time // when the pair was issued (the refresh token lasts three months)
+	// Seed is the fingerprint (SeedFingerprint) of the ZALO_REFRESH_TOKEN
+	// the pair descends from: when another one is configured, an admin
+	// granted access again and the new seed is used. "" when unknown.
+	Seed string
+}
+
+// SeedFingerprint identifies a seed without keeping it.
+func SeedFingerprint(seed string) string {
+	if seed == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(seed))
+	return hex.EncodeToString(sum[:8])
 }
 
 // String shows the expiry only, so that a pair printed by mistake shows no secret.
@@ -69,8 +84,10 @@ type TokenConfig struct {
 	AppID     string
 	AppSecret string // sent as the secret_key header
 	OAuthURL  string // DefaultOAuthURL or a fake; the endpoint is OAuthURL+"/v4/oa/access_token"
-	// Seed is ZALO_REFRESH_TOKEN: used only while the store holds no pair.
-	// Once a pair is stored the seed is spent and never sent again.
+	// Seed is ZALO_REFRESH_TOKEN: used while the store holds no pair, or
+	// holds one that descends from another seed (an admin granted access
+	// again and gave the new refresh token). A seed once used is spent and
+	// never sent again.
 	Seed  string
 	Store TokenStore // required
 	Lease Lease      // nil: this process is the only one using the store
@@ -395,11 +412,14 @@ func (t *Tokens) renew(bad string) (p TokenPair, ok bool, err error) {
 		}
 	}
 
-	// The seed counts only while the store is empty: once a pair is
-	// stored, the seed has been spent.
-	refresh := t.cfg.Seed
-	if found {
-		refresh = stored.Refresh
+	// The seed counts while the store is empty, or when it is not the seed
+	// the stored pair descends from (a new grant); otherwise it has been
+	// spent and the stored refresh token renews.
+	fp := SeedFingerprint(t.cfg.Seed)
+	fromSeed := !found || (fp != "" && stored.Seed != "" && stored.Seed != fp)
+	refresh, lineage := t.cfg.Seed, fp
+	if !fromSeed {
+		refresh, lineage = stored.Refresh, stored.Seed
 	}
 	if refresh == "" {
 		return stored, found, domain.E(op, domain.KindUnavailable, ErrNoRefreshToken)
@@ -408,14 +428,15 @@ func (t *Tokens) renew(bad string) (p TokenPair, ok bool, err error) {
 	if err != nil {
 		return stored, found, err
 	}
+	np.Seed = lineage
 	// Write before use: the old refresh token is spent, the new one exists
 	// only in np until it is stored.
 	if err := t.save(ctx, np); err != nil {
-		t.cfg.Log.Error("zalo: THE NEW TOKEN PAIR COULD NOT BE STORED; the rotated refresh token is lost and an OA admin may have to grant access again (new ZALO_REFRESH_TOKEN from the API Explorer, after deleting the stored pair)",
+		t.cfg.Log.Error("zalo: THE NEW TOKEN PAIR COULD NOT BE STORED; the rotated refresh token is lost and an OA admin may have to grant access again (a new ZALO_REFRESH_TOKEN from the API Explorer, then a restart)",
 			"err", err, "access_expires", np.AccessExpires)
 		return stored, found, domain.E(op, domain.KindInternal, fmt.Errorf("store the new token pair: %w", err))
 	}
-	t.cfg.Log.Info("zalo: access token refreshed", "access_expires", np.AccessExpires, "from_seed", !found)
+	t.cfg.Log.Info("zalo: access token refreshed", "access_expires", np.AccessExpires, "from_seed", fromSeed)
 	return np, true, nil
 }
 

@@ -332,7 +332,7 @@ func TestTokensSeedAndRequest(t *testing.T) {
 	}
 	p, ok, saves := store.get()
 	want := zalo.TokenPair{Access: "acc-SECRET-1", Refresh: "ref-SECRET-1",
-		AccessExpires: c.Now().Add(90000 * time.Second), RefreshIssued: c.Now()}
+		AccessExpires: c.Now().Add(90000 * time.Second), RefreshIssued: c.Now(), Seed: zalo.SeedFingerprint(tokSeed)}
 	if !ok || saves != 1 || p != want {
 		t.Fatalf("stored %v (refresh %v), %v after %d saves; want %v", p, p.Refresh == want.Refresh, ok, saves, want)
 	}
@@ -801,6 +801,40 @@ func TestTokensSeedOnlyOnce(t *testing.T) {
 	}
 	if got := e.presented(); len(got) != 2 || got[0] != tokSeed || got[1] != "ref-SECRET-1" {
 		t.Errorf("refresh tokens presented: %q; want the seed, then the stored token", got)
+	}
+}
+
+// After a failure an admin grants access again and restarts with a new
+// ZALO_REFRESH_TOKEN: the new seed is used (the stored chain is broken),
+// once; a later restart with it goes on with the stored chain.
+func TestTokensNewSeedAfterRegrant(t *testing.T) {
+	c := newTokClock()
+	const newSeed = "ref-SECRET-regrant"
+	e := newTokEndpoint(t, tokSeed)
+	path := filepath.Join(t.TempDir(), "ocop.db")
+	first := openTokProcess(t, path, c)
+	t1, _, _ := newTestTokens(t, e, c, zalo.TokenConfig{Seed: tokSeed, Store: first.store, Lease: first.leases, Holder: "pid-1"})
+	tokAccess(t, t1)
+	// The chain breaks (the refresh token is revoked at Zalo), the token expires.
+	e.set(func(e *tokEndpoint) { e.live = map[string]bool{newSeed: true} })
+	c.Advance(26 * time.Hour)
+	again := openTokProcess(t, path, c)
+	t2, _, _ := newTestTokens(t, e, c, zalo.TokenConfig{Seed: newSeed, Store: again.store, Lease: again.leases, Holder: "pid-2"})
+	got := tokAccess(t, t2)
+	if p := e.presented(); len(p) != 2 || p[1] != newSeed {
+		t.Fatalf("refresh tokens presented: %q; want the new seed second", p)
+	}
+	c.Advance(21 * time.Hour)
+	third := openTokProcess(t, path, c)
+	t3, _, _ := newTestTokens(t, e, c, zalo.TokenConfig{Seed: newSeed, Store: third.store, Lease: third.leases, Holder: "pid-3"})
+	if next := tokAccess(t, t3); next == got {
+		t.Fatal("no refresh 21 hours later")
+	}
+	if p := e.presented(); len(p) != 3 || p[2] == newSeed {
+		t.Fatalf("refresh tokens presented: %q; the spent seed was sent again", p)
+	}
+	if stored, ok, _ := third.store.LoadTokens(t.Context()); !ok || stored.Seed != zalo.SeedFingerprint(newSeed) || strings.Contains(stored.Seed, "SECRET") {
+		t.Fatalf("stored lineage %q", stored.Seed)
 	}
 }
 

@@ -98,11 +98,11 @@ type zaloTokenStore struct {
 
 func (z zaloTokenStore) LoadTokens(ctx context.Context) (zalo.TokenPair, bool, error) {
 	p, ok, err := z.s.Load(ctx, z.key)
-	return zalo.TokenPair{Access: p.Access, Refresh: p.Refresh, AccessExpires: p.AccessExpires, RefreshIssued: p.RefreshIssued}, ok, err
+	return zalo.TokenPair(p), ok, err
 }
 
 func (z zaloTokenStore) SaveTokens(ctx context.Context, p zalo.TokenPair) error {
-	return z.s.Save(ctx, z.key, sqlite.ZaloTokenPair{Access: p.Access, Refresh: p.Refresh, AccessExpires: p.AccessExpires, RefreshIssued: p.RefreshIssued})
+	return z.s.Save(ctx, z.key, sqlite.ZaloTokenPair(p))
 }
 
 // downloadTTL is how long a download link works.

@@ -15,6 +15,7 @@ type ZaloTokenPair struct {
 	Access, Refresh string
 	AccessExpires   time.Time // when the access token stops working
 	RefreshIssued   time.Time // when the refresh token was issued (it lasts three months)
+	Seed            string    // fingerprint of the configured refresh token the pair descends from
 }
 
 // ZaloTokens keeps the token pair of each Zalo OA, one row per key (the
@@ -27,8 +28,8 @@ func NewZaloTokens(db *DB) *ZaloTokens { return &ZaloTokens{db: db} }
 // Load returns the pair stored under key; ok is false when there is none.
 func (z *ZaloTokens) Load(ctx context.Context, key string) (p ZaloTokenPair, ok bool, err error) {
 	var exp, issued int64
-	err = z.db.db.QueryRowContext(ctx, `SELECT access_token, refresh_token, access_expires_at, refresh_issued_at
-FROM zalo_tokens WHERE key = ?`, key).Scan(&p.Access, &p.Refresh, &exp, &issued)
+	err = z.db.db.QueryRowContext(ctx, `SELECT access_token, refresh_token, access_expires_at, refresh_issued_at, seed
+FROM zalo_tokens WHERE key = ?`, key).Scan(&p.Access, &p.Refresh, &exp, &issued, &p.Seed)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return ZaloTokenPair{}, false, nil
@@ -51,12 +52,12 @@ func (z *ZaloTokens) Save(ctx context.Context, key string, p ZaloTokenPair) erro
 		return domain.E(op, domain.KindInvalid, errors.New("token pair without an access or a refresh token"))
 	}
 	_, err := z.db.db.ExecContext(ctx, `INSERT INTO zalo_tokens
-	(key, access_token, refresh_token, access_expires_at, refresh_issued_at, updated_at)
-VALUES (?, ?, ?, ?, ?, ?)
+	(key, access_token, refresh_token, access_expires_at, refresh_issued_at, seed, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (key) DO UPDATE SET access_token = excluded.access_token, refresh_token = excluded.refresh_token,
 	access_expires_at = excluded.access_expires_at, refresh_issued_at = excluded.refresh_issued_at,
-	updated_at = excluded.updated_at`,
-		key, p.Access, p.Refresh, millis(p.AccessExpires), millis(p.RefreshIssued), millis(z.db.now()))
+	seed = excluded.seed, updated_at = excluded.updated_at`,
+		key, p.Access, p.Refresh, millis(p.AccessExpires), millis(p.RefreshIssued), p.Seed, millis(z.db.now()))
 	if err != nil {
 		return dbError(op, err)
 	}
