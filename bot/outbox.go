@@ -36,6 +36,9 @@ type Outbox interface {
 	MarkSent(ctx context.Context, id int64) error
 	MarkFailed(ctx context.Context, id int64, errText string, retryAt time.Time, final bool) error
 	MarkBlocked(ctx context.Context, id int64) error
+	// MarkWaiting: outside the messenger's reply window; sent when the
+	// user writes again.
+	MarkWaiting(ctx context.Context, id int64) error
 	Recover(ctx context.Context) (int64, error)
 }
 
@@ -164,6 +167,8 @@ func (w *OutboxWorker) send(ctx context.Context, m Outgoing) {
 		err = w.Outbox.MarkSent(context.WithoutCancel(ctx), m.ID)
 	case errors.Is(err, ErrBlocked):
 		err = w.Outbox.MarkBlocked(context.WithoutCancel(ctx), m.ID)
+	case errors.Is(err, ErrOutsideWindow):
+		err = w.Outbox.MarkWaiting(context.WithoutCancel(ctx), m.ID)
 	default:
 		final := m.Attempts+1 >= w.MaxAttempts
 		retry := w.Now().Add(time.Duration(1<<min(m.Attempts, 10)) * 30 * time.Second)

@@ -456,6 +456,9 @@ func (s outboxStore) MarkSent(ctx context.Context, id int64) error { return s.o.
 func (s outboxStore) MarkBlocked(ctx context.Context, id int64) error {
 	return s.o.MarkBlocked(ctx, id)
 }
+func (s outboxStore) MarkWaiting(ctx context.Context, id int64) error {
+	return s.o.MarkWaiting(ctx, id)
+}
 func (s outboxStore) Recover(ctx context.Context) (int64, error) { return s.o.Recover(ctx) }
 func (s outboxStore) MarkFailed(ctx context.Context, id int64, errText string, retryAt time.Time, final bool) error {
 	return s.o.MarkFailed(ctx, id, errText, retryAt, final)

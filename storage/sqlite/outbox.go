@@ -19,6 +19,7 @@ const (
 	OutboxSent    = "sent"
 	OutboxFailed  = "failed"  // given up
 	OutboxBlocked = "blocked" // the user blocked the bot
+	OutboxWaiting = "waiting" // outside the messenger's reply window: sent when the user writes again
 )
 
 // OutboxMessage is one message to send.
@@ -122,6 +123,19 @@ func (o *Outbox) Claim(ctx context.Context, now time.Time, limit int) ([]OutboxM
 	}
 	var ms []OutboxMessage
 	err := o.db.inTx(ctx, func(tx *sql.Tx) error {
+		// Not to users who blocked the bot; not yet to Zalo users outside
+		// the reply window (UserStore.Touch gives them back).
+		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state = ?
+WHERE state = ? AND not_before <= ? AND EXISTS (SELECT 1 FROM users u
+	WHERE u.channel = outbox.channel AND u.channel_id = outbox.chat_id AND u.blocked = 1)`, OutboxBlocked, OutboxPending, millis(now)); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state = ?
+WHERE state = ? AND channel = ? AND not_before <= ? AND EXISTS (SELECT 1 FROM users u
+	WHERE u.channel = outbox.channel AND u.channel_id = outbox.chat_id AND COALESCE(u.last_seen_at, 0) < ?)`,
+			OutboxWaiting, OutboxPending, domain.ChannelZalo, millis(now), millis(now.Add(-domain.ReplyWindow))); err != nil {
+			return err
+		}
 		rows, err := tx.QueryContext(ctx, `UPDATE outbox SET state = ? WHERE id IN (
 	SELECT id FROM outbox WHERE state = ? AND not_before <= ? ORDER BY not_before, id LIMIT ?
 ) RETURNING `+outboxColumns, OutboxSending, OutboxPending, millis(now), limit)
@@ -179,6 +193,13 @@ func (o *Outbox) MarkFailed(ctx context.Context, id int64, errText string, retry
 func (o *Outbox) MarkBlocked(ctx context.Context, id int64) error {
 	return o.mark(ctx, "sqlite.Outbox.MarkBlocked", id, []string{OutboxSending},
 		`UPDATE outbox SET state = ? WHERE id = ? AND state = ?`, OutboxBlocked, id, OutboxSending)
+}
+
+// MarkWaiting records that the messenger refused the claimed message, the
+// user being outside its reply window: it waits until they write again.
+func (o *Outbox) MarkWaiting(ctx context.Context, id int64) error {
+	return o.mark(ctx, "sqlite.Outbox.MarkWaiting", id, []string{OutboxSending},
+		`UPDATE outbox SET state = ? WHERE id = ? AND state = ?`, OutboxWaiting, id, OutboxSending)
 }
 
 // Recover puts back to pending the messages left sending by a sender that

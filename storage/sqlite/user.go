@@ -45,8 +45,8 @@ const lastSeenEvery = time.Hour
 // who writes again has unblocked the bot. It records when the user wrote
 // (LastSeen) when the stored time is lastSeenEvery old or more, and then
 // gives back to the bulk sender what waited for them to write again (the
-// reply window is open once more): their waiting job recipients are
-// pending again, in the same transaction.
+// reply window is open once more): their waiting job recipients and
+// notices are pending again, in the same transaction.
 func (s *UserStore) Touch(ctx context.Context, channel, channelID, username, name string) (domain.User, error) {
 	const op = "sqlite.UserStore.Touch"
 	if channel == "" || channelID == "" {
@@ -83,8 +83,12 @@ RETURNING `+userColumns,
 		if err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE job_recipients SET state = ? WHERE user_id = ? AND state = ?`,
-			RecipientPending, u.ID, RecipientWaiting)
+		if _, err = tx.ExecContext(ctx, `UPDATE job_recipients SET state = ? WHERE user_id = ? AND state = ?`,
+			RecipientPending, u.ID, RecipientWaiting); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE outbox SET state = ? WHERE channel = ? AND chat_id = ? AND state = ?`,
+			OutboxPending, channel, channelID, OutboxWaiting)
 		return err
 	})
 	if err != nil {
