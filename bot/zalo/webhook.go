@@ -40,8 +40,8 @@ type Webhook struct {
 	// source says Zalo signs with it (ZALO.md §1.4). The log says once
 	// which key matched.
 	AppSecret string
-	Intake   *bot.Intake
-	Log      *slog.Logger
+	Intake    *bot.Intake
+	Log       *slog.Logger
 	// MaxAge refuses signed events older than this (a replayed capture);
 	// Zalo's own retries come within hours. 0: 24 hours.
 	MaxAge time.Duration
