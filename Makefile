@@ -18,10 +18,11 @@ test: ## run every test with the race detector, against a real Redis (TEST_REDIS
 build: ## build the binary into bin/
 	$(GO) build -trimpath -o $(BIN) ./cmd/ocopbot
 
-lint: ## gofmt and go vet
+lint: ## gofmt, go vet and staticcheck
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 $(PKGS)
 
 bench: ## speed and memory figures into BENCHMARKS.md (smaller: make bench BENCH_FLAGS="-users 100 -open-duration 5s")
 	$(GO) run ./bench/cmd/ocopbench -go "$(GO)" $(BENCH_FLAGS)

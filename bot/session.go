@@ -3,7 +3,6 @@ package bot
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -271,4 +270,3 @@ func (d *Deduper) Release(ctx context.Context, channel string, id int64) (bool, 
 	return true, nil
 }
 
-var errDuplicate = errors.New("duplicate update")

@@ -39,7 +39,7 @@ func Open(ctx context.Context, redisURL string) (*Store, error) {
 	defer cancel()
 	if err := s.rdb.Ping(pctx).Err(); err != nil {
 		s.rdb.Close()
-		return nil, domain.E(op, domain.KindUnavailable, fmt.Errorf("Redis at %s (db %d) does not answer: %w", opt.Addr, opt.DB, err))
+		return nil, domain.E(op, domain.KindUnavailable, fmt.Errorf("the Redis server at %s (db %d) does not answer: %w", opt.Addr, opt.DB, err))
 	}
 	return s, nil
 }
