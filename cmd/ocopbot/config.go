@@ -223,14 +223,21 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 		}
 		cfg.AdminIDs = append(cfg.AdminIDs, id)
 	}
-	zaloSet := 0
-	for _, v := range []string{cfg.ZaloAppID, string(cfg.ZaloAppSecret), string(cfg.ZaloOASecret), string(cfg.ZaloRefreshToken)} {
-		if v != "" {
-			zaloSet++
+	var zaloMissing []string
+	zaloCreds := []struct{ env, v string }{{"ZALO_APP_ID", cfg.ZaloAppID}, {"ZALO_APP_SECRET", string(cfg.ZaloAppSecret)},
+		{"ZALO_OA_SECRET", string(cfg.ZaloOASecret)}, {"ZALO_REFRESH_TOKEN", string(cfg.ZaloRefreshToken)}}
+	for _, c := range zaloCreds {
+		if c.v == "" {
+			zaloMissing = append(zaloMissing, c.env)
 		}
 	}
-	if zaloSet > 0 && zaloSet < 4 {
-		bad("ZALO_APP_ID", "the Zalo channel needs all of ZALO_APP_ID, ZALO_APP_SECRET, ZALO_OA_SECRET and ZALO_REFRESH_TOKEN")
+	if n := len(zaloMissing); n > 0 && n < len(zaloCreds) {
+		list := strings.Join(zaloMissing[:n-1], ", ")
+		if n > 1 {
+			list += " and "
+		}
+		list += zaloMissing[n-1]
+		bad("ZALO_APP_ID", "the Zalo channel needs all four credentials: missing %s", list)
 	}
 	for env, v := range map[string]string{"ZALO_API_URL": cfg.ZaloAPIURL, "ZALO_OAUTH_URL": cfg.ZaloOAuthURL} {
 		if u, err := url.Parse(v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

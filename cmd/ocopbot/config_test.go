@@ -50,6 +50,12 @@ func TestConfigRejectsBadValuesClearly(t *testing.T) {
 		{map[string]string{"LOG_LEVEL": "loud"}, "LOG_LEVEL"},
 		{map[string]string{"TELEGRAM_RATE": "fast"}, "TELEGRAM_RATE"},
 		{map[string]string{"BROADCAST_RATE": "250", "TELEGRAM_RATE": "200"}, "below BROADCAST_RATE"},
+		{map[string]string{"ZALO_APP_ID": "1", "ZALO_OA_SECRET": "s"}, "ZALO_APP_SECRET and ZALO_REFRESH_TOKEN"},
+		{map[string]string{"ZALO_RATE": "100"}, "ZALO_RATE"},
+		{map[string]string{"ZALO_API_URL": "openapi.zalo.me"}, "ZALO_API_URL"},
+		{map[string]string{"ZALO_WEBHOOK_PATH": "zalo"}, "ZALO_WEBHOOK_PATH"},
+		{map[string]string{"ADMIN_IDS": "zalo:abc"}, `ADMIN_IDS: "zalo:abc"`},
+		{map[string]string{"PUBLIC_URL": "ocop.example"}, "PUBLIC_URL"},
 	} {
 		_, err := parseConfig("serve", nil, env(tc.env), io.Discard)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -62,13 +68,14 @@ func TestConfigRejectsBadValuesClearly(t *testing.T) {
 }
 
 func TestSecretsNeverShowInLogs(t *testing.T) {
-	cfg, err := parseConfig("serve", nil, env(map[string]string{"TELEGRAM_BOT_TOKEN": "123:SECRETTOKEN", "REDIS_URL": "redis://:pw@127.0.0.1:6379/0"}), io.Discard)
+	cfg, err := parseConfig("serve", nil, env(map[string]string{"TELEGRAM_BOT_TOKEN": "123:SECRETTOKEN", "REDIS_URL": "redis://:pw@127.0.0.1:6379/0",
+		"ZALO_APP_ID": "42", "ZALO_APP_SECRET": "SECRETAPP", "ZALO_OA_SECRET": "SECRETOA", "ZALO_REFRESH_TOKEN": "SECRETREFRESH"}), io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var b strings.Builder
 	slog.New(slog.NewJSONHandler(&b, nil)).Info("cfg", "token", cfg.TelegramToken, "redis", cfg.RedisURL, "all", cfg)
-	if strings.Contains(b.String(), "SECRETTOKEN") || strings.Contains(b.String(), "pw@") {
+	if strings.Contains(b.String(), "SECRET") || strings.Contains(b.String(), "pw@") {
 		t.Fatalf("a secret leaked into the log: %s", b.String())
 	}
 }
@@ -116,5 +123,35 @@ func TestConsoleRegistration(t *testing.T) {
 	}
 	if t.Failed() {
 		t.Log(text)
+	}
+}
+
+// The Zalo channel: all four credentials start it (beside Telegram when a
+// token is set too, and then there is no console); zalo:<id> admins are
+// keyed apart from Telegram's.
+func TestConfigZalo(t *testing.T) {
+	zalo := map[string]string{"ZALO_APP_ID": "42", "ZALO_APP_SECRET": "a", "ZALO_OA_SECRET": "o", "ZALO_REFRESH_TOKEN": "r",
+		"ADMIN_IDS": "12, zalo:5000000000000000001", "PUBLIC_URL": "https://ocop.example/"}
+	cfg, err := parseConfig("serve", nil, env(zalo), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cfg.Zalo() || cfg.Console || cfg.ZaloRate != 20 || cfg.ZaloWebhookPath != "/zalo/webhook" || cfg.ZaloAPIURL != "https://openapi.zalo.me" ||
+		cfg.ZaloOAuthURL != "https://oauth.zaloapp.com" || cfg.PublicURL != "https://ocop.example" {
+		t.Fatalf("zalo settings: %+v", cfg)
+	}
+	keys := cfg.AdminKeys()
+	if !keys["telegram:12"] || !keys["console:12"] || !keys["zalo:5000000000000000001"] || keys["telegram:5000000000000000001"] || len(keys) != 3 {
+		t.Fatalf("admin keys: %v", keys)
+	}
+	zalo["TELEGRAM_BOT_TOKEN"] = "1:abc"
+	if cfg, err := parseConfig("serve", nil, env(zalo), io.Discard); err != nil || cfg.Console || !cfg.Zalo() {
+		t.Fatalf("both channels: %v, %+v", err, cfg)
+	}
+	if cfg, err := parseConfig("console", []string{"--channel", "zalo"}, env(zalo), io.Discard); err != nil || !cfg.Console || cfg.ConsoleChannel != "zalo" {
+		t.Fatalf("console --channel zalo: %v, %+v", err, cfg)
+	}
+	if _, err := parseConfig("console", []string{"--channel", "viber"}, env(nil), io.Discard); err == nil {
+		t.Fatal("an unknown console channel was accepted")
 	}
 }
