@@ -32,6 +32,8 @@ type env struct {
 	stderr  io.Writer
 	report  *report
 	matcher *script.Matcher
+	// zaloMatcher checks the bot's plain-text answers on Zalo.
+	zaloMatcher *script.Matcher
 
 	mu       sync.Mutex
 	bins     map[string]string
@@ -50,7 +52,12 @@ func newEnv(ctx context.Context, o *options, stdout, stderr io.Writer) (*env, er
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	e := &env{o: o, dir: dir, stdout: stdout, stderr: stderr, matcher: m, bins: map[string]string{}, nextUser: 1_000_000}
+	zm, err := script.NewPlainMatcher(script.ZaloRegistration())
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	e := &env{o: o, dir: dir, stdout: stdout, stderr: stderr, matcher: m, zaloMatcher: zm, bins: map[string]string{}, nextUser: 1_000_000}
 	e.report = newReport(o)
 	e.redis = e.openRedis(ctx)
 	e.report.store = "embedded (SQLite kv table)"
@@ -151,8 +158,9 @@ func (e *env) binary(ctx context.Context, pkg string) (string, error) {
 
 // Programs under test.
 const (
-	fullPkg = "./cmd/ocopbot"
-	echoPkg = "./bench/echobot"
+	fullPkg     = "./cmd/ocopbot"
+	echoPkg     = "./bench/echobot"
+	zaloEchoPkg = "./bench/zaloecho"
 )
 
 // botProc is a bot process attached to a fake.
@@ -193,18 +201,11 @@ func (e *env) startBot(ctx context.Context, kind load.Bot, fake *load.Fake) (*bo
 		"DB_PATH=" + b.db,
 		"LOG_LEVEL=" + e.o.logLevel,
 	}
-	if kind == load.Full && e.redis != nil {
-		b.prefix = "ocopbench:" + randomHex(6) + ":"
-		vars = append(vars, "REDIS_URL="+e.o.redisURL, "REDIS_PREFIX="+b.prefix)
+	more, err := e.storeVars(kind, b)
+	if err != nil {
+		return nil, err
 	}
-	if kind == load.Full && e.o.profile != "" {
-		paddr, err := proc.FreeAddr()
-		if err != nil {
-			return nil, err
-		}
-		b.prof = newProfiler(paddr, e.o.profile)
-		vars = append(vars, "OCOPBENCH_PPROF_ADDR="+paddr)
-	}
+	vars = append(vars, more...)
 	if fake.Mode() == load.Webhook {
 		vars = append(vars, "TELEGRAM_WEBHOOK_URL=http://"+addr+"/hook", "TELEGRAM_WEBHOOK_SECRET="+randomHex(16))
 	}
@@ -229,6 +230,25 @@ func (e *env) startBot(ctx context.Context, kind load.Bot, fake *load.Fake) (*bo
 		}
 	}
 	return b, nil
+}
+
+// storeVars returns the bot's settings of the session store (a fresh Redis
+// key prefix) and of the profiler, none for an echo bot.
+func (e *env) storeVars(kind load.Bot, b *botProc) ([]string, error) {
+	var vars []string
+	if kind == load.Full && e.redis != nil {
+		b.prefix = "ocopbench:" + randomHex(6) + ":"
+		vars = append(vars, "REDIS_URL="+e.o.redisURL, "REDIS_PREFIX="+b.prefix)
+	}
+	if kind == load.Full && e.o.profile != "" {
+		paddr, err := proc.FreeAddr()
+		if err != nil {
+			return nil, err
+		}
+		b.prof = newProfiler(paddr, e.o.profile)
+		vars = append(vars, "OCOPBENCH_PPROF_ADDR="+paddr)
+	}
+	return vars, nil
 }
 
 func (b *botProc) waitFor(ctx context.Context, cond func() bool, timeout time.Duration) error {

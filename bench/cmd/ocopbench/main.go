@@ -1,9 +1,10 @@
 // Command ocopbench measures the bot against the limits of the performance
-// issue: it builds the bot and a bare go-telegram/bot echo bot, runs each as
-// its own process against a fake Bot API in this process (loopback only),
-// plays simulated users through /start and the registration, and prints one
-// line per figure, "name value unit", on stdout. It also runs the Go
-// benchmarks of the hot paths and writes the figures of the run into
+// issue: it builds the bot and a bare go-telegram/bot echo bot (for Zalo, a
+// bare net/http webhook handler, bench/zaloecho), runs each as its own
+// process against a fake Bot API or a fake Zalo in this process (loopback
+// only), plays simulated users through /start and the registration, and
+// prints one line per figure, "name value unit", on stdout. It also runs
+// the Go benchmarks of the hot paths and writes the figures of the run into
 // BENCHMARKS.md, between its markers. `make bench` runs it.
 //
 // Scenarios, in order (select some with -only):
@@ -11,6 +12,9 @@
 //	go           Go benchmarks (go test -bench) of the hot paths
 //	polling      the bot by long polling: closed loop, open loop, memory; echo bot
 //	webhook      the same workload posted to the webhook; echo bot by webhook
+//	zalo         the registration as Zalo users play it: signed events posted to
+//	             the bot's Zalo webhook; the bare handler that echoes by the same
+//	             fake Zalo (zalotest)
 //	announce     announcement pacing (skipped until announcements land)
 //	figures      /thongke and /baocao on a large data set (skipped until they land)
 //	memory       RSS with many half-finished registrations
@@ -74,14 +78,14 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	fs.Float64Var(&o.openRate, "open-rate", 300, "updates offered per second in the open loops")
 	fs.DurationVar(&o.openDuration, "open-duration", 30*time.Second, "how long the open loops offer updates")
 	fs.DurationVar(&o.echoOpen, "echo-open-duration", 10*time.Second, "open loop against the echo bot, the latency floor (at most -open-duration; 0: none)")
-	fs.IntVar(&o.hookConc, "webhook-concurrency", 40, "webhook calls in flight at most (Telegram's max_connections)")
+	fs.IntVar(&o.hookConc, "webhook-concurrency", 40, "webhook calls in flight at most (Telegram's max_connections; the same bound for Zalo's events)")
 	fs.IntVar(&o.recipients, "announce-recipients", 10000, "recipients of the announcement (part 3)")
 	fs.IntVar(&o.products, "figures-products", 100000, "products of the generated data set for /thongke and /baocao (part 4; half as many subjects)")
 	fs.IntVar(&o.conversations, "open-conversations", 10000, "half-finished registrations kept open for the memory figure")
 	fs.IntVar(&o.convConc, "open-conversations-concurrency", 0, "users in flight while opening them (0: -users)")
 	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "how long a user waits for the answer to one update")
 	fs.StringVar(&o.redisURL, "redis", "redis://127.0.0.1:6379/0", `Redis on this machine for the bot's sessions when it answers; "" for the embedded store`)
-	fs.StringVar(&o.only, "only", "", "comma-separated scenarios to run (go, polling, webhook, announce, figures, memory); empty: all")
+	fs.StringVar(&o.only, "only", "", "comma-separated scenarios to run (go, polling, webhook, zalo, announce, figures, memory); empty: all")
 	fs.StringVar(&o.benchtime, "benchtime", "100ms", "go test -benchtime of the Go benchmarks")
 	fs.StringVar(&o.benchPkgs, "bench-pkgs", "./domain/... ./bot/... ./bench/...", "packages of the Go benchmarks")
 	fs.StringVar(&o.goTool, "go", "go", "the go command")

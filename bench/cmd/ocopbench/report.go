@@ -86,6 +86,9 @@ var targets = []target{
 	{"Full conversation throughput ≥ 50% of the bare echo bot's (webhook)", ratioTarget("webhook")},
 	{"p99 reply latency ≤ 50 ms at 300 updates a second (polling)", latencyTarget("poll")},
 	{"p99 reply latency ≤ 50 ms at 300 updates a second (webhook)", latencyTarget("webhook")},
+	{"Zalo: throughput ≥ 50% of the bare webhook handler's", zaloRatioTarget},
+	{"Zalo: webhook answer p99 ≤ 100 ms at 300 events a second", zaloAckTarget},
+	{"Zalo: reply p99 ≤ 50 ms at 300 events a second", latencyTarget("zalo")},
 	{"Announcement to 10,000 within 5% of N / BROADCAST_RATE, no 429 of our own, interactive p99 ≤ 1 s", announceTarget},
 	{"/thongke ≤ 200 ms and /baocao ≤ 5 s on 100,000 products", figuresTarget},
 	{"RSS ≤ 150 MB with 10,000 open conversations", memoryTarget},
@@ -132,17 +135,6 @@ func memoryTarget(r *report) ([]string, string) {
 		return shown, fmt.Sprintf("not judged: %d conversations (-open-conversations 10000 for the target)", r.o.conversations)
 	}
 	return shown, verdict(f.value <= 150)
-}
-
-func skippedTarget(name string) func(r *report) ([]string, string) {
-	return func(r *report) ([]string, string) {
-		for _, s := range r.skips {
-			if s[0] == name {
-				return nil, "not measured: " + s[1]
-			}
-		}
-		return nil, "not measured in this run"
-	}
 }
 
 func verdict(ok bool) string {

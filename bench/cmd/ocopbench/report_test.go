@@ -89,3 +89,29 @@ func TestOptions(t *testing.T) {
 		t.Errorf("-only: %v %+v", err, o)
 	}
 }
+
+func TestZaloTargets(t *testing.T) {
+	o, err := parseOptions([]string{"-only", "zalo"}, os.Stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newReport(o)
+	r.add("zalo_full_updates_per_s", 900, "updates/s")
+	r.add("zalo_echo_updates_per_s", 3000, "updates/s")
+	r.add("zalo_ratio_full_over_echo", 0.3, "ratio")
+	r.add("zalo_full_open_offered_rate", 300, "updates/s")
+	r.add("zalo_full_open_p99", 12, "ms")
+	r.add("zalo_full_open_lost", 0, "updates")
+	r.add("zalo_full_open_ack_p99", 120, "ms")
+	md := r.markdown()
+	for _, want := range []string{
+		"#### Zalo: throughput ≥ 50% of the bare webhook handler's\n\n**missed**: `zalo_full_updates_per_s` 900 updates/s, `zalo_echo_updates_per_s` 3000 updates/s, `zalo_ratio_full_over_echo` 0.3 ratio.",
+		"#### Zalo: webhook answer p99 ≤ 100 ms at 300 events a second\n\n**missed**",
+		"`zalo_full_open_ack_p99` 120 ms",
+		"#### Zalo: reply p99 ≤ 50 ms at 300 events a second\n\n**met**",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("the report lacks %q:\n%s", want, md)
+		}
+	}
+}

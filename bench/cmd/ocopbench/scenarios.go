@@ -25,6 +25,7 @@ var scenarios = []scenario{
 	{name: "go", run: runGoBenchmarks},
 	{name: "polling", run: func(ctx context.Context, e *env) error { return runConversations(ctx, e, load.Polling) }},
 	{name: "webhook", run: func(ctx context.Context, e *env) error { return runConversations(ctx, e, load.Webhook) }},
+	{name: "zalo", run: runZalo},
 	{name: "announce", run: runAnnounce},
 	{name: "figures", run: runFigures},
 	{name: "memory", run: runMemory},
@@ -106,16 +107,17 @@ func btoi(b bool) int {
 
 // subject is a bot under test with its own fake, and its closed-loop sums.
 type subject struct {
-	e      *env
-	name   string
-	kind   load.Bot
-	fake   *load.Fake
-	b      *botProc
-	steps  []script.Step
-	cpu    time.Duration
-	self   time.Duration // the bench's own CPU over the same rounds
-	answer int
-	took   time.Duration
+	e    *env
+	name string
+	b    *botProc
+	// newRun returns the users of a loop of n users; closeFake stops the
+	// fake.
+	newRun    func(users int) load.Runner
+	closeFake func()
+	cpu       time.Duration
+	self      time.Duration // the bench's own CPU over the same rounds
+	answer    int
+	took      time.Duration
 }
 
 func (e *env) newSubject(ctx context.Context, mode load.Mode, kind load.Bot, name string) (*subject, error) {
@@ -125,17 +127,19 @@ func (e *env) newSubject(ctx context.Context, mode load.Mode, kind load.Bot, nam
 		fake.Close()
 		return nil, err
 	}
-	return &subject{e: e, name: name, kind: kind, fake: fake, b: b, steps: script.Registration()}, nil
+	steps := script.Registration()
+	newRun := func(users int) load.Runner {
+		return &load.Run{Fake: fake, Bot: kind, Steps: steps, Matcher: e.matcher, FirstUser: e.users(users), Timeout: e.o.timeout}
+	}
+	return &subject{e: e, name: name, b: b, newRun: newRun, closeFake: fake.Close}, nil
 }
 
 func (s *subject) close() {
 	s.b.stop()
-	s.fake.Close()
+	s.closeFake()
 }
 
-func (s *subject) run(users int) *load.Run {
-	return &load.Run{Fake: s.fake, Bot: s.kind, Steps: s.steps, Matcher: s.e.matcher, FirstUser: s.e.users(users), Timeout: s.e.o.timeout}
-}
+func (s *subject) run(users int) load.Runner { return s.newRun(users) }
 
 // closed runs n new users at once through the script, adding to the sums.
 func (s *subject) closed(ctx context.Context, n int) error {
@@ -155,6 +159,12 @@ func (s *subject) closed(ctx context.Context, n int) error {
 	s.self += self1 - self0
 	s.answer += res.Answered
 	s.took += res.Elapsed
+	msg := fmt.Sprintf("%s: %d users, %.0f updates/s; reply p50 %.2f ms, p99 %.2f ms", s.name, n, res.PerSecond(),
+		ms(res.Latency.Percentile(50)), ms(res.Latency.Percentile(99)))
+	if res.Acks.Len() > 0 {
+		msg += fmt.Sprintf("; webhook answer p50 %.2f ms, p99 %.2f ms", ms(res.Acks.Percentile(50)), ms(res.Acks.Percentile(99)))
+	}
+	s.e.logf("%s", msg)
 	return nil
 }
 
@@ -185,6 +195,12 @@ func (s *subject) open(ctx context.Context, d time.Duration) error {
 	s.e.figure(s.name+"_open_p99", ms(res.Latency.Percentile(99)), "ms")
 	s.e.figure(s.name+"_open_max", ms(res.Latency.Percentile(100)), "ms")
 	s.e.figure(s.name+"_open_lost", float64(res.Lost), "updates")
+	if res.Acks.Len() > 0 { // Zalo: the webhook's answers
+		s.e.figure(s.name+"_open_ack_p50", ms(res.Acks.Percentile(50)), "ms")
+		s.e.figure(s.name+"_open_ack_p95", ms(res.Acks.Percentile(95)), "ms")
+		s.e.figure(s.name+"_open_ack_p99", ms(res.Acks.Percentile(99)), "ms")
+		s.e.figure(s.name+"_open_ack_max", ms(res.Acks.Percentile(100)), "ms")
+	}
 	return nil
 }
 

@@ -1,8 +1,9 @@
 // Package load drives a bot process through the fake Bot API
-// (telegramtest) with simulated users: closed loops (every user sends its
-// next update as soon as the bot has answered the last one) and open loops
-// (updates offered at a fixed rate), by long polling or through the bot's
-// webhook, and times each reply.
+// (telegramtest) or the fake Zalo (zalotest) with simulated users: closed
+// loops (every user sends its next update as soon as the bot has answered
+// the last one) and open loops (updates offered at a fixed rate), by long
+// polling or through the bot's webhook (on Zalo, signed events posted to
+// it), and times each reply and, on Zalo, each webhook answer.
 package load
 
 import (

@@ -49,7 +49,11 @@ type Result struct {
 	Elapsed  time.Duration // from the first update to the last answer
 	// OfferedFor is the time the updates were offered over (open loop).
 	OfferedFor time.Duration
-	Latency    *Latencies
+	// Latency holds the reply latencies (see Runner).
+	Latency *Latencies
+	// Acks holds, on Zalo, the time each update's signed webhook post took
+	// to be answered 200; empty on Telegram.
+	Acks *Latencies
 }
 
 // OfferedRate returns the updates offered per second (open loop).

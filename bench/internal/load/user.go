@@ -62,6 +62,12 @@ type user struct {
 	timer    *time.Timer
 }
 
+func (r *Run) newPlayer(k int64) player { return r.newUser(k) }
+
+func (r *Run) script() []script.Step { return r.Steps }
+
+func (r *Run) waitLimit() time.Duration { return r.Timeout }
+
 func (r *Run) newUser(n int64) *user {
 	id := r.FirstUser + n
 	u := &user{
@@ -85,7 +91,12 @@ func (u *user) close() {
 // do sends the update of step and waits for the bot's answer. It returns
 // the latency: from the update's arrival at the fake to the first message
 // the bot sent or edited in the user's chat.
-func (u *user) do(ctx context.Context, step script.Step) (time.Duration, error) {
+func (u *user) do(ctx context.Context, step script.Step) (sample, error) {
+	d, err := u.exchange(ctx, step)
+	return sample{reply: d}, err
+}
+
+func (u *user) exchange(ctx context.Context, step script.Step) (time.Duration, error) {
 	upd, want, err := u.build(step)
 	if err != nil {
 		return 0, err

@@ -70,6 +70,42 @@ func Registration() []Step {
 	}
 }
 
+// Form stands in a Zalo step's Expect for the phone-number form (a
+// request_user_info message), which the bot sends just before the question
+// of the phone step.
+const Form = "@form"
+
+// ZaloRegistration is Registration as a Zalo user plays it (DESIGN §3b):
+// the same updates, as webhook events. A button is an oa.query.hide button
+// whose payload ("#b:" and the data) comes back as the user's text, or,
+// when a message has more than five choices, a line of a numbered list in
+// its text, answered by typing the number. The phone comes from the
+// request_user_info form (a user_submit_info event). Zalo has no edits:
+// the consent's confirmation comes as a message of its own. Each entry of
+// Expect is one message; ids joined by "+" are parts of one message.
+//
+// Echo is what the bare handler gets for a Press (the payload, as Zalo
+// posts it); it echoes the text of every event, or the phone number of the
+// form.
+func ZaloRegistration() []Step {
+	return []Step{
+		{Action: Text, Arg: "/start", Expect: []string{"start.welcome", "consent.ask"}},
+		{Action: Press, Arg: "Đồng ý", Echo: "#b:c|y", Expect: []string{"consent.given", "consent.next"}},
+		{Action: Press, Arg: "Đăng ký", Echo: "#b:m|dangky", Expect: []string{"form.header+register.ask_kind"}},
+		{Action: Press, Arg: "Hợp tác xã", Echo: "#b:f|abcdefgh|0|c|0", Expect: []string{"form.header+register.ask_name"}},
+		{Action: Text, Arg: "HTX Bánh tráng Trảng Bàng số %d", Expect: []string{"form.header+register.ask_rep"}},
+		{Action: Text, Arg: "Nguyễn Văn An", Expect: []string{Form, "form.header+register.ask_phone"}},
+		{Action: Contact, Expect: []string{"form.noted", "form.header+register.ask_commune"}},
+		{Action: Text, Arg: "binh minh", Expect: []string{"form.header+register.ask_regno"}},
+		{Action: Press, Arg: "Bỏ qua", Echo: "#b:f|abcdefgh|5|s", Expect: []string{"form.header+register.ask_channels"}},
+		{Action: Press, Arg: "Bỏ qua", Echo: "#b:f|abcdefgh|6|s", Expect: []string{"form.confirm_title"}},
+		{Action: Press, Arg: "Xác nhận", Echo: "#b:f|abcdefgh|99|k", Expect: []string{"register.done"}},
+	}
+}
+
+// ZaloPhone is Phone as Zalo's form gives it: 84… without the plus.
+func ZaloPhone(user int64) string { return strings.TrimPrefix(Phone(user), "+") }
+
 // OpenAt returns the first steps of Registration, which leave the user's
 // registration open at form step n (1 to 7): the bot has asked that step's
 // question and keeps the answers so far in the session.
@@ -86,7 +122,8 @@ func Phone(user int64) string { return fmt.Sprintf("+8490%07d", user%10_000_000)
 
 // Matcher tells whether a message the bot sent is a given message id: the
 // text must contain every literal part of the Vietnamese template (the parts
-// between {{placeholders}}), like the end-to-end tests check.
+// between {{placeholders}}), like the end-to-end tests check. An id may be
+// several ids joined by "+": the message must be each of them.
 type Matcher struct {
 	parts map[string][]string
 }
@@ -94,41 +131,60 @@ type Matcher struct {
 var placeholderRE = regexp.MustCompile(`\{\{[^}]*\}\}`)
 
 // NewMatcher loads the Vietnamese templates of the message ids in steps.
-func NewMatcher(steps []Step) (*Matcher, error) {
+func NewMatcher(steps []Step) (*Matcher, error) { return newMatcher(steps, false) }
+
+// NewPlainMatcher is NewMatcher for a channel that shows plain text
+// (Zalo): the HTML of the templates' literal parts is dropped, as the
+// channel's sender drops it (bot.PlainText). Pseudo-ids such as Form are
+// skipped.
+func NewPlainMatcher(steps []Step) (*Matcher, error) { return newMatcher(steps, true) }
+
+func newMatcher(steps []Step, plain bool) (*Matcher, error) {
 	tr, err := bot.NewTranslator(locales.FS)
 	if err != nil {
 		return nil, err
 	}
 	m := &Matcher{parts: map[string][]string{}}
 	for _, s := range steps {
-		for _, id := range s.Expect {
-			tmpl, ok := tr.Template("vi", id)
-			if !ok {
-				return nil, fmt.Errorf("script: no Vietnamese message %q", id)
+		for _, ids := range s.Expect {
+			if strings.HasPrefix(ids, "@") {
+				continue
 			}
-			var parts []string
-			for _, part := range placeholderRE.Split(tmpl, -1) {
-				for _, line := range strings.Split(part, "\n") {
-					if line = strings.TrimSpace(line); line != "" {
-						parts = append(parts, line)
+			for _, id := range strings.Split(ids, "+") {
+				tmpl, ok := tr.Template("vi", id)
+				if !ok {
+					return nil, fmt.Errorf("script: no Vietnamese message %q", id)
+				}
+				var parts []string
+				for _, part := range placeholderRE.Split(tmpl, -1) {
+					for _, line := range strings.Split(part, "\n") {
+						if plain {
+							line = bot.PlainText(line)
+						}
+						if line = strings.TrimSpace(line); line != "" {
+							parts = append(parts, line)
+						}
 					}
 				}
+				m.parts[id] = parts
 			}
-			m.parts[id] = parts
 		}
 	}
 	return m, nil
 }
 
-// Match reports whether text is the message id.
+// Match reports whether text is the message id (or each of the ids joined
+// by "+").
 func (m *Matcher) Match(text, id string) bool {
-	parts, ok := m.parts[id]
-	if !ok {
-		return false
-	}
-	for _, p := range parts {
-		if !strings.Contains(text, p) {
+	for _, one := range strings.Split(id, "+") {
+		parts, ok := m.parts[one]
+		if !ok {
 			return false
+		}
+		for _, p := range parts {
+			if !strings.Contains(text, p) {
+				return false
+			}
 		}
 	}
 	return true

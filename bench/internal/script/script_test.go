@@ -52,3 +52,35 @@ func TestMatcherMatchesRenderedMessages(t *testing.T) {
 		t.Error("matched the wrong message id")
 	}
 }
+
+func TestPlainMatcherMatchesZaloTexts(t *testing.T) {
+	m, err := script.NewPlainMatcher(script.ZaloRegistration())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := bot.NewTranslator(locales.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// As the Zalo sender shows them: HTML dropped, entities decoded.
+	header := bot.PlainText(tr.T("vi", "form.header", map[string]any{"Title": "Đăng ký chủ thể", "N": 1, "Total": 7}))
+	ask := header + "\n" + bot.PlainText(tr.T("vi", "register.ask_kind", nil))
+	if !m.Match(ask, "form.header+register.ask_kind") || !m.Match(ask, "register.ask_kind") {
+		t.Errorf("not matched: %q", ask)
+	}
+	if m.Match(ask, "form.header+register.ask_name") {
+		t.Error("a message matched an id it does not have")
+	}
+	html := tr.T("vi", "start.welcome", map[string]any{"Name": "Lan"})
+	if m.Match(html, "start.welcome") || !m.Match(bot.PlainText(html), "start.welcome") {
+		t.Errorf("the plain matcher should want the text without HTML: %q", html)
+	}
+	for i, s := range script.ZaloRegistration() {
+		if s.Action == script.Press && s.Echo == "" {
+			t.Errorf("step %d presses %q with no payload for the echo", i, s.Arg)
+		}
+	}
+	if p := script.ZaloPhone(12); p != "84900000012" {
+		t.Errorf("ZaloPhone = %q", p)
+	}
+}

@@ -379,7 +379,16 @@ func (s *Server) serveSend(w http.ResponseWriter, r *http.Request, body []byte, 
 	}
 	s.mu.Lock()
 	res := s.sendLocked(tok, now, m, perr, body)
+	obs := s.observers
+	if len(obs) > 0 && res.status == 0 && res.code == 0 {
+		m = s.all[len(s.all)-1] // the message as recorded
+	}
 	s.mu.Unlock()
+	if res.status == 0 && res.code == 0 {
+		for _, fn := range obs {
+			fn(m)
+		}
+	}
 	s.writeResult(w, res)
 }
 

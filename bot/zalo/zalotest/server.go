@@ -222,6 +222,9 @@ type Server struct {
 	// events
 	lastTS    int64
 	lastEvent []byte
+
+	// observers see every accepted message (Observe)
+	observers []func(Message)
 }
 
 // NewServer starts a fake Zalo server. The caller must Close it.
