@@ -211,7 +211,9 @@ func (ev *Event) Update() *bot.Update {
 		// The phone comes from the user's own Zalo account: it is theirs.
 		u.Kind = bot.KindContact
 		u.Contact = &bot.Contact{Phone: ev.Info.Phone, Own: true}
-		u.Name = ev.Info.Name
+		// Info.Name is not taken as the user's display name: no other Zalo
+		// event carries one, so the stored name would flip at every event
+		// (a write of the user each time, see BENCHMARKS.md).
 	case "follow":
 		u.Kind, u.Command = bot.KindCommand, "/start"
 	case "unfollow":

@@ -165,7 +165,15 @@ func (s *Sender) Send(ctx context.Context, userID string, r bot.Reply) (string, 
 	text := strings.TrimSpace(bot.PlainText(r.Text))
 	var last string
 	if att := r.Photo; att != nil {
-		id, rest, err := s.sendImage(ctx, userID, att, text)
+		caption := text
+		if len(r.Buttons) > 0 {
+			// A picture carries no buttons: the text goes after it with them.
+			caption = ""
+		}
+		id, rest, err := s.sendImage(ctx, userID, att, caption)
+		if caption == "" {
+			rest = text
+		}
 		if err != nil {
 			return "", err
 		}
