@@ -14,9 +14,18 @@ const personOf = `COALESCE(person_id, id)`
 // reachable keeps, of the rows u of one person, the one to reach them at:
 // not blocked before blocked, then the one they wrote from last, then the
 // newest row. It is the condition that no better row of the person exists.
-const reachable = ` NOT EXISTS (SELECT 1 FROM users v WHERE COALESCE(v.person_id, v.id) = COALESCE(u.person_id, u.id) AND v.id <> u.id
+//
+// The other rows of u's person are those whose person_id is u's person
+// (users_person) and the person's first row itself (the primary key): both
+// are index lookups, so the check costs next to nothing for the many users
+// who are a person of their own.
+const reachable = ` NOT EXISTS (SELECT 1 FROM users v WHERE (v.person_id = COALESCE(u.person_id, u.id) OR v.id = u.person_id) AND v.id <> u.id
 	AND (v.blocked < u.blocked OR (v.blocked = u.blocked AND (COALESCE(v.last_seen_at, 0) > COALESCE(u.last_seen_at, 0)
 		OR (COALESCE(v.last_seen_at, 0) = COALESCE(u.last_seen_at, 0) AND v.id > u.id)))))`
+
+// samePerson is the condition that a row is of the person p (a user id
+// that is a person's first row).
+const samePerson = `(id = ? OR person_id = ?)`
 
 // LinkPerson makes user the same person as other (a Telegram and a Zalo
 // account of one producer): user joins other's person and takes other's
@@ -41,7 +50,7 @@ func (s *UserStore) LinkPerson(ctx context.Context, userID, otherID int64) error
 		now := millis(s.db.now())
 		// The user's rows (they may already be a person of several
 		// channels) join the other's person.
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET person_id = ?, updated_at = ? WHERE `+personOf+` = ?`, person.Int64, now, old); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET person_id = ?, updated_at = ? WHERE `+samePerson, person.Int64, now, old, old); err != nil {
 			return err
 		}
 		if subject.Valid {
@@ -68,7 +77,7 @@ var roleRank = map[domain.Role]int{domain.RoleProducer: 0, domain.RoleCommuneOff
 // syncRoles gives every row of a person the highest role among them, with
 // the communes of the row that has it, and returns the rows' ids.
 func syncRoles(ctx context.Context, tx *sql.Tx, person, now int64) ([]int64, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT id, role FROM users WHERE `+personOf+` = ? ORDER BY id`, person)
+	rows, err := tx.QueryContext(ctx, `SELECT id, role FROM users WHERE `+samePerson+` ORDER BY id`, person, person)
 	if err != nil {
 		return nil, err
 	}
@@ -115,17 +124,33 @@ func syncRoles(ctx context.Context, tx *sql.Tx, person, now int64) ([]int64, err
 // PersonUsers returns the user rows of userID's person (every channel),
 // oldest first.
 func (s *UserStore) PersonUsers(ctx context.Context, userID int64) ([]domain.User, error) {
-	return s.queryUsers(ctx, "sqlite.UserStore.PersonUsers", `SELECT `+userColumns+` FROM users
-WHERE `+personOf+` = (SELECT `+personOf+` FROM users WHERE id = ?) ORDER BY id`, userID)
+	const op = "sqlite.UserStore.PersonUsers"
+	p, err := s.person(ctx, userID)
+	if err != nil {
+		return nil, dbError(op, err)
+	}
+	return s.queryUsers(ctx, op, `SELECT `+userColumns+` FROM users WHERE `+samePerson+` ORDER BY id`, p, p)
+}
+
+// person returns the person of a user row (the id of its first row).
+func (s *UserStore) person(ctx context.Context, userID int64) (int64, error) {
+	var p int64
+	err := s.db.db.QueryRowContext(ctx, `SELECT `+personOf+` FROM users WHERE id = ?`, userID).Scan(&p)
+	return p, err
 }
 
 // Reach returns the row to reach userID's person at: the channel they used
 // last (see reachable).
 func (s *UserStore) Reach(ctx context.Context, userID int64) (domain.User, error) {
-	u, err := scanUser(s.db.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users u
-WHERE COALESCE(u.person_id, u.id) = (SELECT `+personOf+` FROM users WHERE id = ?) AND`+reachable, userID))
+	const op = "sqlite.UserStore.Reach"
+	p, err := s.person(ctx, userID)
 	if err != nil {
-		return domain.User{}, dbError("sqlite.UserStore.Reach", err)
+		return domain.User{}, dbError(op, err)
+	}
+	u, err := scanUser(s.db.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users u
+WHERE (u.id = ? OR u.person_id = ?) AND`+reachable, p, p))
+	if err != nil {
+		return domain.User{}, dbError(op, err)
 	}
 	return u, nil
 }

@@ -50,7 +50,7 @@ func (s *UserStore) Grant(ctx context.Context, actorID, targetID int64, role dom
 		}
 		now := millis(s.db.now())
 		// A person on several channels has one role on all of them.
-		rows, err := tx.QueryContext(ctx, `SELECT id FROM users WHERE `+personOf+` = ?`, person)
+		rows, err := tx.QueryContext(ctx, `SELECT id FROM users WHERE `+samePerson, person, person)
 		if err != nil {
 			return err
 		}
