@@ -107,6 +107,11 @@ func (h *harness) start() {
 		}
 	}
 	h.mu.Unlock()
+	if h.env["TELEGRAM_BOT_TOKEN"] == "" {
+		// Zalo alone (withoutTelegram): ready once it listens.
+		h.waitListening(done)
+		return
+	}
 	ok := h.api.WaitFor(wait, func() bool {
 		return h.api.CallCount("getUpdates")+h.api.CallCount("setWebhook") > before
 	})
@@ -162,6 +167,16 @@ type person struct {
 	seen int // messages of the bot already read
 	zu   *zalotest.User
 	zraw int // Zalo: messages of the fake already read
+	// zprev is the last part of the text read last on Zalo when more of
+	// it may follow; zlastRead is that text, all its parts read so far.
+	zprev     *zalotest.Message
+	zlastRead zalotest.Message
+	// zpending is the update id of the event posted last, until the bot
+	// is seen to have handled it (zsettle).
+	zpending int64
+	// lastUpdate is the update id of the text sent last (Send), or on
+	// Zalo of the event posted last.
+	lastUpdate int64
 }
 
 // user is a scripted user on the harness's channel.
@@ -183,7 +198,7 @@ func (p *person) Send(text string) *person {
 		p.zpost(p.h.zl.SendText(*p.zu, text))
 		return p
 	}
-	p.h.api.SendText(p.u, text)
+	p.lastUpdate = p.h.api.SendText(p.u, text)
 	return p
 }
 
@@ -263,6 +278,9 @@ func (p *person) Next() telegramtest.Message {
 // given message ids (Vietnamese), in any order.
 func (p *person) Expect(ids ...string) telegramtest.Message {
 	p.h.t.Helper()
+	if p.zu != nil {
+		return p.zexpect("vi", ids...)
+	}
 	m := p.Next()
 	for _, id := range ids {
 		if !p.matches(m.Text, "vi", id) {
@@ -275,6 +293,9 @@ func (p *person) Expect(ids ...string) telegramtest.Message {
 // ExpectLang is Expect in another language.
 func (p *person) ExpectLang(lang string, ids ...string) telegramtest.Message {
 	p.h.t.Helper()
+	if p.zu != nil {
+		return p.zexpect(lang, ids...)
+	}
 	m := p.Next()
 	for _, id := range ids {
 		if !p.matches(m.Text, lang, id) {
@@ -289,6 +310,7 @@ func (p *person) ExpectLang(lang string, ids ...string) telegramtest.Message {
 func (p *person) Quiet() {
 	p.h.t.Helper()
 	if p.zu != nil {
+		p.zrest()
 		if n := p.h.zl.SentCount(p.zu.ID); n != p.zraw {
 			p.h.t.Fatalf("zalo user %s: %d unexpected messages; last: %q", p.zu.ID, n-p.zraw, p.last().Text)
 		}

@@ -42,8 +42,12 @@ func submitted(t *testing.T, p *person) {
 	p.Expect("dossier.header")
 	p.Press("Mẫu 01")
 	p.Expect("dossier.item_header")
-	p.h.api.SendDocumentWithContent(p.u, "mau01.pdf", "application/pdf", pdfBytes)
+	p.SendDocument("mau01.pdf", "application/pdf", pdfBytes)
 	p.Expect("dossier.file_saved")
+	p.onZalo(itemNumbers, func() {
+		p.Press("Về danh sách")
+		p.Expect("dossier.header")
+	})
 	for _, it := range items {
 		if it.Kind == domain.ItemEvidence || it.ID == "mau01" {
 			continue
