@@ -43,7 +43,9 @@ type Ctx struct {
 	engine   *Engine
 	sender   Sender
 	answered bool
-	toast    string // a notice kept for a channel without toasts (Limits.NoToast)
+	toast    string          // a notice kept for a channel without toasts (Limits.NoToast)
+	alert    bool            // the kept notice is an alert
+	said     map[string]bool // texts sent in this update, on such a channel
 	sent     int
 	blocked  bool
 	// Flow and Step are filled for the log record.
@@ -103,10 +105,7 @@ func (c *Ctx) Answer(ctx context.Context, text string, alert bool) error {
 	}
 	c.answered = true
 	if limitsOf(c.sender).NoToast {
-		if alert && text != "" {
-			return c.Send(ctx, Reply{Text: text})
-		}
-		c.toast = text
+		c.toast, c.alert = text, alert
 		return nil
 	}
 	if err := c.sender.AnswerCallback(ctx, c.Update.Callback.ID, text, alert); err != nil {
@@ -116,9 +115,11 @@ func (c *Ctx) Answer(ctx context.Context, text string, alert bool) error {
 }
 
 // flushToast sends, on a channel without toasts, the notice of a pressed
-// button when the update sent nothing else.
+// button as a message at the end of the update: an alert (a refusal)
+// unless the same text was said already, a short notice only when the
+// update sent nothing else (it would repeat what that said).
 func (c *Ctx) flushToast(ctx context.Context) {
-	if c.toast != "" && c.sent == 0 {
+	if c.toast != "" && ((c.alert && !c.said[c.toast]) || c.sent == 0) {
 		_ = c.Send(ctx, Reply{Text: c.toast})
 	}
 	c.toast = ""

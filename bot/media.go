@@ -40,6 +40,12 @@ func (c *Ctx) SendID(ctx context.Context, r Reply) (string, error) {
 	if c.blocked {
 		return "", nil
 	}
+	if limitsOf(c.sender).NoToast {
+		if c.said == nil {
+			c.said = map[string]bool{}
+		}
+		c.said[r.Text] = true
+	}
 	id, err := c.sender.Send(ctx, c.Update.ChatID, c.degrade(r))
 	if errors.Is(err, ErrBlocked) {
 		c.blocked = true

@@ -242,22 +242,20 @@ func (a *app) saveAnnouncement(ctx context.Context, c *bot.Ctx, f *bot.Form) err
 	if err != nil {
 		return domain.E("ann.save", domain.KindUnavailable, err)
 	}
-	progress, err := c.SendID(ctx, bulk.ProgressReply(a.e, c.Locale, domain.JobAnnouncement, n, waiting))
-	if err != nil {
-		return err
-	}
 	j := &domain.Job{Key: "ann:" + c.Update.Channel + ":" + c.Update.UserID + ":" + f.Nonce, Kind: domain.JobAnnouncement,
 		Topic: domain.TopicGeneral, CreatedBy: c.User.ID, Channel: c.Update.Channel, ChatID: c.Update.ChatID, Lang: c.Locale,
-		ProgressMsg: progress, Payload: d.message().Encode()}
+		Payload: d.message().Encode()}
 	created, err := a.Jobs.CreateJob(ctx, j, aud, c.User.ID)
 	if err != nil {
 		return domain.E("ann.save", domain.KindUnavailable, err)
 	}
 	if !created && j.ID == 0 {
-		return c.Send(ctx, bot.Reply{Edit: progress, Text: c.T("aud.nobody")})
+		return c.Say(ctx, "aud.nobody")
 	}
-	a.kick()
-	return nil
+	if !created {
+		return nil // a repeat of the confirmation: the job runs already
+	}
+	return a.startProgress(ctx, c, *j, n, waiting)
 }
 
 // cancelJobButton stops a running job ("bj|x|<id>"): its creator or a

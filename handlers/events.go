@@ -39,6 +39,8 @@ type Jobs interface {
 	// of their channel (Zalo): they get it when they write again.
 	CountWaiting(ctx context.Context, a domain.Audience, topic domain.Topic, exclude int64, now time.Time) (int, error)
 	CreateJob(ctx context.Context, j *domain.Job, a domain.Audience, exclude int64) (bool, error)
+	// SetProgress records the job's progress message (to edit it).
+	SetProgress(ctx context.Context, jobID int64, msgID string) error
 	Job(ctx context.Context, id int64) (domain.Job, error)
 	Cancel(ctx context.Context, jobID int64) (bool, error)
 	Optouts(ctx context.Context, userID int64) ([]domain.Topic, error)
@@ -368,22 +370,35 @@ func (a *app) saveEvent(ctx context.Context, c *bot.Ctx, f *bot.Form) error {
 	ev := domain.Event{Kind: kind, Title: f.Answers[evTitle], Place: f.Answers[evPlace], Description: f.Answers[evDesc],
 		StartsAt: starts, EndsAt: endOfDay(starts, a.loc()), Audience: aud, Capacity: capacity,
 		CheckinCode: newCheckinCode(), CreatedBy: c.User.ID}
-	progress, err := c.SendID(ctx, bulk.ProgressReply(a.e, c.Locale, domain.JobInvitation, n, waiting))
-	if err != nil {
-		return err
-	}
 	job, err := a.Events.CreateEvent(ctx, &ev, func(e domain.Event) *domain.Job {
 		return &domain.Job{Kind: domain.JobInvitation, Topic: kind.Topic(), CreatedBy: c.User.ID, Channel: c.Update.Channel,
-			ChatID: c.Update.ChatID, Lang: c.Locale, ProgressMsg: progress, Payload: eventMessage(a.loc(), "ev.invite", e, true).Encode()}
+			ChatID: c.Update.ChatID, Lang: c.Locale, Payload: eventMessage(a.loc(), "ev.invite", e, true).Encode()}
 	})
 	if err != nil {
 		return domain.E("ev.save", domain.KindUnavailable, err)
 	}
-	a.kick()
 	if job == nil || job.ID == 0 {
-		_ = c.Send(ctx, bot.Reply{Edit: progress, Text: c.T("aud.nobody")})
+		if err := c.Say(ctx, "aud.nobody"); err != nil {
+			return err
+		}
+	} else if err := a.startProgress(ctx, c, *job, n, waiting); err != nil {
+		return err
 	}
 	return a.showEventOfficer(ctx, c, ev, "ev.created")
+}
+
+// startProgress sends a new job's starting message, with its cancel
+// button, records it as the job's progress message and wakes the sender.
+func (a *app) startProgress(ctx context.Context, c *bot.Ctx, j domain.Job, total, waiting int) error {
+	defer a.kick()
+	progress, err := c.SendID(ctx, bulk.ProgressReply(a.e, c.Locale, j.Kind, total, waiting, j.ID))
+	if err != nil || progress == "" {
+		return err
+	}
+	if err := a.Jobs.SetProgress(ctx, j.ID, progress); err != nil {
+		return domain.E("bulk.progress", domain.KindUnavailable, err)
+	}
+	return nil
 }
 
 func (a *app) kick() {

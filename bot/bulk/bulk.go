@@ -393,8 +393,14 @@ func (w *Worker) progress(ctx context.Context, force bool) error {
 			last := w.lastEdit[j.ID]
 			every := w.ProgressEvery
 			if !w.Send.CanEdit(j.Channel) {
-				// Each progress is a new message there: fewer of them.
+				// Each progress is a new message there: fewer of them, the
+				// first a while after the starting message (which has the
+				// cancel button already).
 				every = max(every, NoEditProgressEvery)
+				if last.IsZero() {
+					last = now
+					w.lastEdit[j.ID] = now
+				}
 			}
 			due := now.Sub(last) >= every
 			if due {
@@ -488,17 +494,25 @@ func waitingLine(r Renderer, lang string, waiting int) bot.HTML {
 func (w *Worker) edit(ctx context.Context, j domain.Job, st domain.JobStats, id string, running bool) {
 	r := bot.Reply{Edit: j.ProgressMsg, Text: w.Send.T(j.Lang, id, w.data(j, st))}
 	if running {
-		r.Buttons = [][]bot.Button{{{Label: w.Send.T(j.Lang, "bulk.cancel_button", nil), Data: CancelPrefix + "|x|" + strconv.FormatInt(j.ID, 10)}}}
+		r.Buttons = cancelButton(w.Send, j.Lang, j.ID)
 	}
 	if _, err := w.Send.SendReplyTo(ctx, j.Channel, j.ChatID, r); err != nil && !errors.Is(err, bot.ErrBlocked) {
 		w.Log.Warn("bulk: progress", "job", j.ID, "err", err)
 	}
 }
 
-// ProgressReply is the first progress message of a job about to start to
-// total recipients, of whom waiting are outside the reply window of their
-// channel (they get it when they write again).
-func ProgressReply(r Renderer, lang, kind string, total, waiting int) bot.Reply {
-	return bot.Reply{Text: r.T(lang, "bulk.starting", map[string]any{"Title": r.T(lang, "bulk.kind."+kind, nil), "Total": total,
+// ProgressReply is the first progress message of a job, with its cancel
+// button once the job id is known (0: no button yet).
+func ProgressReply(r Renderer, lang, kind string, total, waiting int, jobID int64) bot.Reply {
+	out := bot.Reply{Text: r.T(lang, "bulk.starting", map[string]any{"Title": r.T(lang, "bulk.kind."+kind, nil), "Total": total,
 		"WaitingLine": waitingLine(r, lang, waiting)})}
+	if jobID != 0 {
+		out.Buttons = cancelButton(r, lang, jobID)
+	}
+	return out
+}
+
+// cancelButton stops a running job.
+func cancelButton(r Renderer, lang string, jobID int64) [][]bot.Button {
+	return [][]bot.Button{{{Label: r.T(lang, "bulk.cancel_button", nil), Data: CancelPrefix + "|x|" + strconv.FormatInt(jobID, 10)}}}
 }

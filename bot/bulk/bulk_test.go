@@ -197,8 +197,8 @@ func TestProgressReplyWaiting(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	none := bulk.ProgressReply(tr, "vi", domain.JobInvitation, 10, 0).Text
-	some := bulk.ProgressReply(tr, "vi", domain.JobInvitation, 10, 3).Text
+	none := bulk.ProgressReply(tr, "vi", domain.JobInvitation, 10, 0, 0).Text
+	some := bulk.ProgressReply(tr, "vi", domain.JobInvitation, 10, 3, 0).Text
 	if strings.Contains(none, "nhắn lại") || strings.Contains(none, "no value") {
 		t.Errorf("without waiting: %q", none)
 	}
