@@ -269,4 +269,3 @@ func (d *Deduper) Release(ctx context.Context, channel string, id int64) (bool, 
 	}
 	return true, nil
 }
-

@@ -38,6 +38,10 @@ type draft struct {
 	Text     string `json:"text,omitempty"`
 	Photo    string `json:"photo,omitempty"`
 	Document string `json:"document,omitempty"`
+	// Blob is the stored copy of the photo or document, sent to the
+	// channels that cannot use the file id (Zalo and Telegram each other's).
+	Blob string `json:"blob,omitempty"`
+	Name string `json:"name,omitempty"`
 }
 
 func (d draft) empty() bool {
@@ -45,7 +49,7 @@ func (d draft) empty() bool {
 }
 
 func (d draft) message() bulk.Message {
-	return bulk.Message{Msg: "ann.header", Text: d.Text, Photo: d.Photo, Document: d.Document}
+	return bulk.Message{Msg: "ann.header", Text: d.Text, Photo: d.Photo, Document: d.Document, Blob: d.Blob, Name: d.Name}
 }
 
 func (a *app) announcementFlow() *bot.Flow {
@@ -136,17 +140,26 @@ func (a *app) draftFile(next bot.HandlerFunc) bot.HandlerFunc {
 		if f == nil {
 			return c.Send(ctx, bot.Reply{Text: c.T("ann.content_expected"), Buttons: draftButtons(c)})
 		}
-		switch c.Update.Kind {
-		case bot.KindPhoto:
-			if f.Size > maxPhotoSize {
-				return c.Send(ctx, bot.Reply{Text: c.T("ann.photo_too_large"), Buttons: draftButtons(c)})
-			}
-			d.Photo, d.Document = f.ID, ""
-		default:
-			if f.Size > maxDocSize {
-				return c.Send(ctx, bot.Reply{Text: c.T("ann.file_too_large"), Buttons: draftButtons(c)})
-			}
-			d.Document, d.Photo = f.ID, ""
+		limit, tooLarge := int64(maxDocSize), "ann.file_too_large"
+		if c.Update.Kind == bot.KindPhoto {
+			limit, tooLarge = maxPhotoSize, "ann.photo_too_large"
+		}
+		if f.Size > limit {
+			return c.Send(ctx, bot.Reply{Text: c.T(tooLarge), Buttons: draftButtons(c)})
+		}
+		// A copy for the recipients on other channels.
+		sum, err := a.keepCopy(ctx, c, f, limit)
+		if errors.Is(err, bot.ErrTooLarge) || domain.ErrorKind(err) == domain.KindInvalid {
+			return c.Send(ctx, bot.Reply{Text: c.T(tooLarge), Buttons: draftButtons(c)})
+		}
+		if err != nil {
+			return err
+		}
+		d.Photo, d.Document, d.Blob, d.Name = "", "", sum, domain.Clean(f.Name)
+		if c.Update.Kind == bot.KindPhoto {
+			d.Photo = f.ID
+		} else {
+			d.Document = f.ID
 		}
 		if caption := cleanParagraphs(c.Update.Text); caption != "" {
 			return a.addText(ctx, c, d, caption)
@@ -154,6 +167,27 @@ func (a *app) draftFile(next bot.HandlerFunc) bot.HandlerFunc {
 		a.saveDraft(c, d)
 		return c.Send(ctx, bot.Reply{Text: c.T("ann.added_file"), Buttons: draftButtons(c)})
 	}
+}
+
+// keepCopy stores the file a user sent and returns its sum ("" when the
+// channel cannot give files: the console).
+func (a *app) keepCopy(ctx context.Context, c *bot.Ctx, f *bot.File, limit int64) (string, error) {
+	rc, err := c.Download(ctx, f.ID, limit)
+	if domain.ErrorKind(err) == domain.KindInvalid && !errors.Is(err, bot.ErrTooLarge) {
+		return "", nil // no downloads on this channel
+	}
+	if err != nil {
+		if errors.Is(err, bot.ErrTooLarge) {
+			return "", err
+		}
+		return "", domain.E("ann.download", domain.KindUnavailable, err)
+	}
+	defer rc.Close()
+	sum, _, err := a.Blobs.Put(rc, limit)
+	if err != nil && !errors.Is(err, bot.ErrTooLarge) && domain.ErrorKind(err) != domain.KindInvalid {
+		return "", domain.E("ann.store_file", domain.KindUnavailable, err)
+	}
+	return sum, err
 }
 
 // cleanParagraphs cleans each line of an officer's text (see

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"html"
+	"io"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -32,9 +33,13 @@ type Message struct {
 	// Text is an officer's own text, plain: it is HTML-escaped when sent,
 	// after the rendered Msg.
 	Text string `json:"text,omitempty"`
-	// Photo or Document is the file id of an attachment.
+	// Photo or Document is the file id of an attachment (of the channel it
+	// came from); Blob is its stored copy (storage/blob), which the other
+	// channels are sent, under Name.
 	Photo    string `json:"photo,omitempty"`
 	Document string `json:"document,omitempty"`
+	Blob     string `json:"blob,omitempty"`
+	Name     string `json:"name,omitempty"`
 	// Buttons carry message ids as labels.
 	Buttons [][]Button `json:"buttons,omitempty"`
 }
@@ -77,11 +82,16 @@ func (m Message) Reply(r Renderer, lang string) bot.Reply {
 	}
 	switch {
 	case m.Photo != "":
-		out.Photo = &bot.Attachment{FileID: m.Photo}
+		out.Photo = &bot.Attachment{FileID: m.Photo, Name: m.Name}
 	case m.Document != "":
-		out.Document = &bot.Attachment{FileID: m.Document}
+		out.Document = &bot.Attachment{FileID: m.Document, Name: m.Name}
 	}
 	return out
+}
+
+// Blobs opens stored files (storage/blob.Store).
+type Blobs interface {
+	Open(sum string) (io.ReadCloser, error)
 }
 
 // Encode returns the JSON of the message.
@@ -160,12 +170,17 @@ type Worker struct {
 	ProgressEvery time.Duration
 	// DrainTimeout bounds how long a stop waits for sends in flight.
 	DrainTimeout time.Duration
-	Log          *slog.Logger
+	// Blobs has the stored copies of attachments (nil: ids only).
+	Blobs Blobs
+	Log   *slog.Logger
 
 	once     sync.Once
 	kick     chan struct{}
 	mu       sync.Mutex
 	lastEdit map[int64]time.Time
+	blobMu   sync.Mutex
+	blobSum  string // the attachment read last: a job sends the same to all
+	blobData []byte
 	lastSch  time.Time
 	lastExp  time.Time
 }
@@ -348,7 +363,15 @@ func (w *Worker) deliver(ctx, sendCtx context.Context, d domain.Delivery) {
 	if lang == "" {
 		lang = domain.LocaleVI
 	}
-	_, err := w.Send.SendReplyTo(sendCtx, d.Channel, d.ChatID, m.Reply(w.Send, lang))
+	r := m.Reply(w.Send, lang)
+	if m.Blob != "" {
+		if data, err := w.blob(m.Blob); err != nil {
+			w.Log.Warn("bulk: stored attachment", "job", d.JobID, "err", err)
+		} else if att := firstAttachment(&r); att != nil {
+			att.Data = data
+		}
+	}
+	_, err := w.Send.SendReplyTo(sendCtx, d.Channel, d.ChatID, r)
 	switch {
 	case err == nil:
 		err = w.Store.MarkSent(mctx, d.JobID, d.UserID)
@@ -366,6 +389,40 @@ func (w *Worker) deliver(ctx, sendCtx context.Context, d domain.Delivery) {
 		err = w.Store.MarkFailed(mctx, d.JobID, d.UserID, err.Error(), retry, final)
 	}
 	w.mark(err, d)
+}
+
+// blob reads a stored attachment, keeping the last one read.
+func (w *Worker) blob(sum string) ([]byte, error) {
+	if w.Blobs == nil {
+		return nil, errors.New("no file store")
+	}
+	w.blobMu.Lock()
+	defer w.blobMu.Unlock()
+	if sum == w.blobSum {
+		return w.blobData, nil
+	}
+	rc, err := w.Blobs.Open(sum)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(io.LimitReader(rc, maxBlob))
+	if err != nil {
+		return nil, err
+	}
+	w.blobSum, w.blobData = sum, data
+	return data, nil
+}
+
+// maxBlob bounds an attachment read for a bulk send (Telegram's own limit
+// on files a bot sends).
+const maxBlob = 50 << 20
+
+func firstAttachment(r *bot.Reply) *bot.Attachment {
+	if r.Photo != nil {
+		return r.Photo
+	}
+	return r.Document
 }
 
 func (w *Worker) mark(err error, d domain.Delivery) {

@@ -294,10 +294,14 @@ func (s *Sender) sendMedia(ctx context.Context, chatID int64, r bot.Reply, marku
 		m   *models.Message
 		err = errors.New("telegram: attachment without a file")
 	)
-	if att.FileID != "" {
+	// A URL as the id is another channel's file (a Zalo user's): Telegram
+	// would fetch it itself, named after the URL and only while the link
+	// lasts, so the stored copy goes instead when there is one.
+	byID := att.FileID != "" && !(isURL(att.FileID) && len(att.Data) > 0)
+	if byID {
 		m, err = send(&models.InputFileString{Data: att.FileID})
 	}
-	if (att.FileID == "" || errors.Is(err, tgbot.ErrorBadRequest)) && len(att.Data) > 0 {
+	if (!byID || errors.Is(err, tgbot.ErrorBadRequest)) && len(att.Data) > 0 {
 		m, err = send(&models.InputFileUpload{Filename: att.Name, Data: bytes.NewReader(att.Data)})
 	}
 	if err != nil {
@@ -308,3 +312,5 @@ func (s *Sender) sendMedia(ctx context.Context, chatID int64, r bot.Reply, marku
 	}
 	return strconv.Itoa(m.ID), nil
 }
+
+func isURL(s string) bool { return strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://") }

@@ -24,3 +24,25 @@ func TestPictureWithButtons(t *testing.T) {
 		t.Fatalf("sent %+v", msgs)
 	}
 }
+
+// An announcement's picture goes to many users: uploaded once, the same
+// id sent to each.
+func TestPictureUploadedOnceForMany(t *testing.T) {
+	zl := zalotest.New(t)
+	s, _, _ := newSender(t, zl, nil)
+	pic := pngOf(30, 30, false)
+	for _, u := range []string{"1", "2", "3"} {
+		r := bot.Reply{Text: "Thông báo", Photo: &bot.Attachment{Name: "a.png", Data: pic}}
+		if _, err := s.Send(context.Background(), u, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(zl.Uploads()); n != 1 {
+		t.Fatalf("%d uploads for three users", n)
+	}
+	for _, u := range []string{"1", "2", "3"} {
+		if m, _ := zl.LastMessage(u); m.Kind != zalotest.KindImage || m.AttachmentID == "" {
+			t.Fatalf("user %s got %+v", u, m)
+		}
+	}
+}

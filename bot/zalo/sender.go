@@ -3,6 +3,8 @@ package zalo
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +15,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -91,7 +94,25 @@ type Sender struct {
 	cfg  SenderConfig
 	http *http.Client
 	log  *slog.Logger
+
+	// uploaded keeps the ids of recent uploads by their content, so that an
+	// announcement's picture is uploaded once, not for every recipient.
+	upMu     sync.Mutex
+	uploaded map[string]uploadedID
+	upFlight sync.Mutex // one upload at a time
 }
+
+type uploadedID struct {
+	id string
+	at time.Time
+}
+
+// uploadReuse is how long an upload's id is used again; Zalo lets them
+// expire (about a week, ZALO.md §2.3), and -100 makes it upload again.
+const (
+	uploadReuse = time.Hour
+	uploadKeep  = 64 // ids kept at most
+)
 
 // NewSender returns a sender.
 func NewSender(cfg SenderConfig) *Sender {
@@ -439,30 +460,111 @@ func (s *Sender) sendImage(ctx context.Context, userID string, att *bot.Attachme
 	el := map[string]any{"media_type": "image"}
 	switch {
 	case len(att.Data) > 0:
-		data, name, err := FitImage(att.Data, att.Name, MaxImage)
-		if err != nil {
-			return "", text, err
-		}
-		id, err := s.upload(ctx, userID, PathUploadImage, name, data)
-		if err != nil {
-			return "", text, err
-		}
-		el["attachment_id"] = id
 	case isURL(att.FileID):
 		el["url"] = att.FileID
 	default:
-		// A file of another channel (a Telegram file id): the text alone.
+		// A file of another channel (a Telegram file id) without its bytes:
+		// the text alone.
 		s.log.Warn("zalo: picture without bytes or URL not sent")
 		return "", text, nil
 	}
-	msg := map[string]any{"attachment": map[string]any{"type": "template", "payload": map[string]any{
-		"template_type": "media", "elements": []map[string]any{el}}}}
 	rest := text
-	if text != "" && utf8.RuneCountInString(text) <= MaxText {
-		msg["text"], rest = text, ""
+	build := func(id string) map[string]any {
+		if id != "" {
+			el["attachment_id"] = id
+		}
+		msg := map[string]any{"attachment": map[string]any{"type": "template", "payload": map[string]any{
+			"template_type": "media", "elements": []map[string]any{el}}}}
+		if text != "" && utf8.RuneCountInString(text) <= MaxText {
+			msg["text"], rest = text, ""
+		}
+		return msg
 	}
-	id, err := s.send(ctx, userID, msg)
+	if len(att.Data) == 0 {
+		id, err := s.send(ctx, userID, build(""))
+		return id, rest, err
+	}
+	id, err := s.sendUploaded(ctx, userID, PathUploadImage, att.Data, func() (string, []byte, error) {
+		data, name, err := FitImage(att.Data, att.Name, MaxImage)
+		return name, data, err
+	}, build)
 	return id, rest, err
+}
+
+// sendUploaded sends the message build makes with the id of an upload of
+// content (made by prepare, or taken from an upload of the same content
+// less than uploadReuse ago); an id Zalo says expired (-100) is uploaded
+// again, once.
+func (s *Sender) sendUploaded(ctx context.Context, userID, p string, content []byte,
+	prepare func() (name string, data []byte, err error), build func(id string) map[string]any) (string, error) {
+	sum := sha256.Sum256(content)
+	key := p + ":" + hex.EncodeToString(sum[:])
+	for attempt := 0; ; attempt++ {
+		id, err := s.uploadOnce(ctx, userID, p, key, prepare)
+		if err != nil {
+			return "", err
+		}
+		mid, err := s.send(ctx, userID, build(id))
+		var ae *APIError
+		if attempt == 0 && errors.As(err, &ae) && ae.Code == -100 {
+			s.forget(key)
+			continue
+		}
+		return mid, err
+	}
+}
+
+// uploadOnce returns the id of an upload of key's content, uploading it
+// when none is recent; sends of one announcement in parallel wait for the
+// one upload (uploads are few: one at a time).
+func (s *Sender) uploadOnce(ctx context.Context, userID, p, key string, prepare func() (string, []byte, error)) (string, error) {
+	s.upFlight.Lock()
+	defer s.upFlight.Unlock()
+	if id, ok := s.reuse(key); ok {
+		return id, nil
+	}
+	name, data, err := prepare()
+	if err != nil {
+		return "", err
+	}
+	id, err := s.upload(ctx, userID, p, name, data)
+	if err != nil {
+		return "", err
+	}
+	s.keep(key, id)
+	return id, nil
+}
+
+func (s *Sender) reuse(key string) (string, bool) {
+	s.upMu.Lock()
+	defer s.upMu.Unlock()
+	u, ok := s.uploaded[key]
+	if !ok || time.Since(u.at) > uploadReuse {
+		return "", false
+	}
+	return u.id, true
+}
+
+func (s *Sender) keep(key, id string) {
+	s.upMu.Lock()
+	defer s.upMu.Unlock()
+	if s.uploaded == nil {
+		s.uploaded = map[string]uploadedID{}
+	}
+	if len(s.uploaded) >= uploadKeep {
+		for k, u := range s.uploaded {
+			if time.Since(u.at) > uploadReuse || len(s.uploaded) >= uploadKeep {
+				delete(s.uploaded, k)
+			}
+		}
+	}
+	s.uploaded[key] = uploadedID{id: id, at: time.Now()}
+}
+
+func (s *Sender) forget(key string) {
+	s.upMu.Lock()
+	defer s.upMu.Unlock()
+	delete(s.uploaded, key)
 }
 
 // fileTypes are the documents the upload API takes.
@@ -481,11 +583,11 @@ func (s *Sender) sendDocument(ctx context.Context, userID string, att *bot.Attac
 		return "", text, nil
 	}
 	if fileTypes[ext] && len(att.Data) <= MaxFile {
-		token, err := s.upload(ctx, userID, PathUploadFile, att.Name, att.Data)
-		if err != nil {
-			return "", text, err
-		}
-		id, err := s.send(ctx, userID, map[string]any{"attachment": map[string]any{"type": "file", "payload": map[string]any{"token": token}}})
+		id, err := s.sendUploaded(ctx, userID, PathUploadFile, att.Data, func() (string, []byte, error) {
+			return att.Name, att.Data, nil
+		}, func(token string) map[string]any {
+			return map[string]any{"attachment": map[string]any{"type": "file", "payload": map[string]any{"token": token}}}
+		})
 		return id, text, err
 	}
 	if s.cfg.Links == nil {

@@ -23,7 +23,7 @@ func (a *app) wireEvents() {
 	a.bulk = &bulk.Worker{
 		Store: a.jobs, Lease: a.lease, Send: a.engine, Rate: a.cfg.BroadcastRate, Now: a.now,
 		Holder:   fmt.Sprintf("%s-%d-%d", host, os.Getpid(), time.Now().UnixNano()),
-		Interval: time.Second, Schedule: reminders.Due, DrainTimeout: 4 * time.Second, Log: a.log,
+		Interval: time.Second, Schedule: reminders.Due, DrainTimeout: 4 * time.Second, Log: a.log, Blobs: a.blobs,
 	}
 }
 

@@ -560,18 +560,6 @@ func (p *person) checkFile(m telegramtest.Message, name string, data []byte) {
 	}
 }
 
-// checkFileKnown is checkFile where a known fault (why) may keep the file
-// from arriving as it should: then logged rather than failed.
-func (p *person) checkFileKnown(m telegramtest.Message, name string, data []byte, why string) {
-	p.h.t.Helper()
-	got, _ := p.h.api.FileContent(m.FileID)
-	if p.zu == nil && (m.FileName != name || !bytes.Equal(got, data)) {
-		p.h.t.Logf("KNOWN FAULT: %s (got %q, %d bytes)", why, m.FileName, len(got))
-		return
-	}
-	p.checkFile(m, name, data)
-}
-
 // captioned checks that m, a photo or file the bot sent, has the caption
 // id. On Zalo a file carries no text: its caption is the next message.
 func (p *person) captioned(m telegramtest.Message, id string) {
