@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"strings"
@@ -140,7 +141,8 @@ func (h *harness) startChild() *child {
 	for k, v := range h.env {
 		c.cmd.Env = append(c.cmd.Env, k+"="+v)
 	}
-	c.cmd.Stdout, c.cmd.Stderr = &c.out, &c.out
+	// The harness's log too: it tells when the child handled an event.
+	c.cmd.Stdout, c.cmd.Stderr = io.MultiWriter(&c.out, h.log), io.MultiWriter(&c.out, h.log)
 	if err := c.cmd.Start(); err != nil {
 		h.t.Fatal(err)
 	}

@@ -292,11 +292,7 @@ func TestMatrixOfficerReview(t *testing.T) {
 				if m.Kind != telegramtest.KindDocument {
 					t.Fatalf("the PDF was not sent to the officer: %+v", m)
 				}
-				if off.zu == nil && p.zu != nil {
-					off.checkFile(m, "mau01.pdf", pdfBytes)
-				} else {
-					off.checkFile(m, "mau01.pdf", pdfBytes)
-				}
+				off.checkFile(m, "mau01.pdf", pdfBytes)
 				off.captioned(m, "review.file_caption")
 				off.Expect("review.item")
 				off.Press("Trả lại")

@@ -83,7 +83,9 @@ ON CONFLICT (product_id, item_id) DO UPDATE SET
 // AddFile stores a file sent for an item and sets f.ID and f.CreatedAt. In the
 // same transaction an item that was missing, returned or on paper becomes
 // sent (a returned item's reason is cleared); a sent or accepted one keeps
-// its state. A product that does not exist is a KindNotFound error.
+// its state. A product that does not exist is a KindNotFound error. The
+// same file added again (an update handled again after a crash) is the
+// file stored before.
 func (s *DossierStore) AddFile(ctx context.Context, f *domain.ItemFile) error {
 	const op = "sqlite.DossierStore.AddFile"
 	if f.ItemID == "" || f.Blob == "" {
@@ -95,7 +97,19 @@ func (s *DossierStore) AddFile(ctx context.Context, f *domain.ItemFile) error {
 		if err := productExists(ctx, tx, f.ProductID); err != nil {
 			return err
 		}
-		err := tx.QueryRowContext(ctx, `INSERT INTO item_files (product_id, item_id, file_id, blob, name, mime, size, created_at)
+		// The same file (its id and content) for the same item again is an
+		// update handled again after a crash: it adds nothing.
+		var created int64
+		err := tx.QueryRowContext(ctx, `SELECT id, created_at FROM item_files WHERE product_id = ? AND item_id = ? AND file_id = ? AND blob = ?`,
+			f.ProductID, f.ItemID, f.FileID, f.Blob).Scan(&id, &created)
+		if err == nil {
+			now = created
+			return nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		err = tx.QueryRowContext(ctx, `INSERT INTO item_files (product_id, item_id, file_id, blob, name, mime, size, created_at)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			f.ProductID, f.ItemID, f.FileID, f.Blob, f.Name, f.MIME, f.Size, now).Scan(&id)
 		if err != nil {
