@@ -48,7 +48,8 @@ func (a *app) startZalo(ctx context.Context, disp *bot.Dispatcher, mux *http.Ser
 	}
 	sender := zalo.NewSender(sc)
 	a.engine.SetSender(zalo.ChannelName, sender)
-	hook := &zalo.Webhook{AppID: cfg.ZaloAppID, OASecret: string(cfg.ZaloOASecret), AppSecret: string(cfg.ZaloAppSecret), Log: a.log, Now: a.now}
+	// The replay window is real time, whatever clock the rest runs on.
+	hook := &zalo.Webhook{AppID: cfg.ZaloAppID, OASecret: string(cfg.ZaloOASecret), AppSecret: string(cfg.ZaloAppSecret), Log: a.log}
 	intake := &bot.Intake{Inbox: inboxAdapter{a.inbox}, Dedup: bot.NewDeduper(a.kv), Dispatcher: disp, Log: a.log}
 	hook.Attach(intake)
 	n, err := intake.Recover(ctx)
