@@ -69,26 +69,35 @@ func (s *UserStore) Touch(ctx context.Context, channel, channelID, username, nam
 	}
 	defer s.db.channelUserChanged(channel, channelID)
 	ts := millis(now)
-	err = s.db.inTx(ctx, func(tx *sql.Tx) error {
-		var err error
-		// updated_at tells when the row changed: not when only last_seen_at did.
-		u, err = scanUser(tx.QueryRowContext(ctx, `INSERT INTO users (channel, channel_id, username, name, last_seen_at, created_at, updated_at)
+	// updated_at tells when the row changed: not when only last_seen_at did.
+	const upsert = `INSERT INTO users (channel, channel_id, username, name, last_seen_at, created_at, updated_at)
 VALUES (?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (channel, channel_id) DO UPDATE SET
 	username = excluded.username, name = excluded.name, blocked = 0, last_seen_at = excluded.last_seen_at,
 	updated_at = CASE WHEN users.username <> excluded.username OR users.name <> excluded.name OR users.blocked <> 0
 		THEN excluded.updated_at ELSE users.updated_at END
-RETURNING `+userColumns,
-			channel, channelID, username, name, ts, ts, ts))
+RETURNING ` + userColumns
+	if err != nil || channel != domain.ChannelZalo {
+		// A new user, or one of a channel without a reply window: nothing
+		// waits for them, one statement does.
+		u, err = scanUser(s.db.db.QueryRowContext(ctx, upsert, channel, channelID, username, name, ts, ts, ts))
+		if err != nil {
+			return domain.User{}, dbError(op, err)
+		}
+		return u, nil
+	}
+	err = s.db.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		u, err = scanUser(tx.QueryRowContext(ctx, upsert, channel, channelID, username, name, ts, ts, ts))
 		if err != nil {
 			return err
 		}
-		if _, err = tx.ExecContext(ctx, `UPDATE job_recipients SET state = ? WHERE user_id = ? AND state = ?`,
-			RecipientPending, u.ID, RecipientWaiting); err != nil {
+		// Literal states, so that the partial indexes serve the lookups.
+		if _, err = tx.ExecContext(ctx, `UPDATE job_recipients SET state = 'pending' WHERE user_id = ? AND state = 'waiting'`, u.ID); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE outbox SET state = ? WHERE channel = ? AND chat_id = ? AND state = ?`,
-			OutboxPending, channel, channelID, OutboxWaiting)
+		_, err = tx.ExecContext(ctx, `UPDATE outbox SET state = 'pending' WHERE channel = ? AND chat_id = ? AND state = 'waiting'`,
+			channel, channelID)
 		return err
 	})
 	if err != nil {
