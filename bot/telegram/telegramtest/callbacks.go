@@ -112,7 +112,7 @@ func (s *Server) answerCallbackQuery(c *callCtx) (any, *APIError) {
 		CacheTime: int(cacheTime),
 		At:        c.at,
 	}
-	s.changed.notify()
+	s.changed.Notify()
 	return true, nil
 }
 

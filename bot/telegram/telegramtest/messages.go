@@ -488,7 +488,7 @@ func (s *Server) storeSent(chatID int64, sm *storedMessage, mk *markup, rt reply
 	chat.msgs = append(chat.msgs, sm)
 	chat.byID[sm.pub.ID] = sm
 	chat.sent++
-	s.changed.notify()
+	s.changed.Notify()
 	return sm.model(s.botUser, chat.chat), nil
 }
 
@@ -663,7 +663,7 @@ func (s *Server) editStored(params map[string]string, apply func(*storedMessage)
 	}
 	sm.pub.Edits++
 	sm.editDate = int(time.Now().Unix())
-	s.changed.notify()
+	s.changed.Notify()
 	return sm.model(s.botUser, chat.chat), nil
 }
 
@@ -708,12 +708,12 @@ func (s *Server) deleteLocked(chatID int64, msgID int) bool {
 	}
 	if sm := chat.byID[msgID]; sm != nil && !sm.deleted {
 		sm.deleted = true
-		s.changed.notify()
+		s.changed.Notify()
 		return true
 	}
 	if _, ok := chat.userMsgs[msgID]; ok {
 		delete(chat.userMsgs, msgID)
-		s.changed.notify()
+		s.changed.Notify()
 		return true
 	}
 	return false

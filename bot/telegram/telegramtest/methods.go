@@ -141,7 +141,7 @@ func (s *Server) setMyCommands(c *callCtx) (any, *APIError) {
 	} else {
 		s.commands[key] = cmds
 	}
-	s.changed.notify()
+	s.changed.Notify()
 	return true, nil
 }
 
@@ -163,6 +163,6 @@ func (s *Server) deleteMyCommands(c *callCtx) (any, *APIError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.commands, key)
-	s.changed.notify()
+	s.changed.Notify()
 	return true, nil
 }

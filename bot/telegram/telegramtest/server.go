@@ -375,7 +375,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.calls[key][idx].Status = status
 	}
 	s.answered[key]++
-	s.changed.notify()
+	s.changed.Notify()
 	s.mu.Unlock()
 }
 
@@ -419,7 +419,7 @@ func (s *Server) serveMethod(w http.ResponseWriter, r *http.Request, key, name s
 // log. It returns the index in the log, or -1.
 func (s *Server) recordLocked(key string, c Call) int {
 	s.counts[key]++
-	defer s.changed.notify()
+	defer s.changed.Notify()
 	if !s.cfg.recordCalls {
 		return -1
 	}

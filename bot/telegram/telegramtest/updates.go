@@ -59,8 +59,8 @@ func (s *Server) pushLocked(u models.Update) int64 {
 		panic(fmt.Sprintf("telegramtest: can't marshal update: %v", err))
 	}
 	s.queue = append(s.queue, queuedUpdate{id: u.ID, body: body})
-	s.updatesChanged.notify()
-	s.changed.notify()
+	s.updatesChanged.Notify()
+	s.changed.Notify()
 	return u.ID
 }
 
@@ -152,12 +152,12 @@ func (s *Server) confirmLocked(offset int64) {
 		if len(s.queue) == 0 {
 			s.queue = s.queue[:0:0]
 		}
-		s.changed.notify()
+		s.changed.Notify()
 	}
 	offset = min(offset, s.nextUpdateID)
 	if offset > s.confirmed {
 		s.confirmed = offset
-		s.changed.notify()
+		s.changed.Notify()
 	}
 }
 
@@ -205,7 +205,7 @@ func (s *Server) getUpdates(c *callCtx) (any, *APIError) {
 			s.mu.Unlock()
 			return res, nil
 		}
-		ch := s.updatesChanged.wait()
+		ch := s.updatesChanged.Wait()
 		s.mu.Unlock()
 		select {
 		case <-ch:
@@ -291,8 +291,8 @@ func (s *Server) setWebhook(c *callCtx) (any, *APIError) {
 	if drop {
 		s.dropPendingLocked()
 	}
-	s.updatesChanged.notify() // pending long polls now conflict
-	s.changed.notify()
+	s.updatesChanged.Notify() // pending long polls now conflict
+	s.changed.Notify()
 	return true, nil
 }
 
@@ -311,8 +311,8 @@ func (s *Server) removeWebhook(drop bool) bool {
 	if drop {
 		s.dropPendingLocked()
 	}
-	s.updatesChanged.notify()
-	s.changed.notify()
+	s.updatesChanged.Notify()
+	s.changed.Notify()
 	return true
 }
 

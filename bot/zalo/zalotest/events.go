@@ -146,7 +146,7 @@ func (s *Server) userEventLocked(u User, name string, msg *wireMessage) *wireEve
 func (s *Server) emit(build func() *wireEvent) (int, error) {
 	s.mu.Lock()
 	ev := build()
-	s.changed.notify()
+	s.changed.Notify()
 	s.mu.Unlock()
 	raw, err := encodeEvent(ev)
 	if err != nil {
@@ -375,7 +375,7 @@ func (s *Server) EchoOA(u User, text string) (int, error) {
 func (s *Server) EventJSON(u User, text string) []byte {
 	s.mu.Lock()
 	ev := s.userEventLocked(u, "user_send_text", &wireMessage{Text: &text})
-	s.changed.notify()
+	s.changed.Notify()
 	s.mu.Unlock()
 	raw, err := encodeEvent(ev)
 	if err != nil {

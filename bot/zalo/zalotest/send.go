@@ -436,8 +436,8 @@ func (s *Server) sendLocked(tok string, now time.Time, m Message, perr error, bo
 	st := s.userLocked(m.UserID)
 	st.msgs = append(st.msgs, m)
 	s.all = append(s.all, m)
-	st.changed.notify()
-	s.changed.notify()
+	st.changed.Notify()
+	s.changed.Notify()
 	return result{data: sendData{MessageID: m.ID, UserID: m.UserID, SentTime: strconv.FormatInt(now.UnixMilli(), 10)}}
 }
 

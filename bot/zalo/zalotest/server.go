@@ -326,7 +326,7 @@ func (s *Server) SetWebhook(url string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.webhook = url
-	s.changed.notify()
+	s.changed.Notify()
 }
 
 // Webhook returns the URL set with SetWebhook.
@@ -401,11 +401,11 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.bodies[path] = append(s.bodies[path], body)
 	}
 	h := s.handlers[path]
-	s.changed.notify()
+	s.changed.Notify()
 	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()
-		s.changed.notify()
+		s.changed.Notify()
 		s.mu.Unlock()
 	}()
 
@@ -471,7 +471,7 @@ func (s *Server) writeResult(w http.ResponseWriter, res result) {
 		}
 		s.mu.Lock()
 		s.rejected[key]++
-		s.changed.notify()
+		s.changed.Notify()
 		s.mu.Unlock()
 	}
 	if res.status != 0 {

@@ -66,7 +66,7 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	delay := s.refreshDelay
-	s.changed.notify()
+	s.changed.Notify()
 	s.mu.Unlock()
 
 	if desc != "" {
@@ -82,7 +82,7 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 func (s *Server) writeOAuthError(w http.ResponseWriter, code int, name, desc string) {
 	s.mu.Lock()
 	s.rejected[code]++
-	s.changed.notify()
+	s.changed.Notify()
 	s.mu.Unlock()
 	writeJSON(w, oauthError{Error: code, Name: name, Description: desc})
 }
@@ -131,7 +131,7 @@ func (s *Server) ExpireAccessTokens() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	clear(s.access)
-	s.changed.notify()
+	s.changed.Notify()
 }
 
 // Refreshes returns how many refreshes succeeded.

@@ -89,7 +89,7 @@ func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request, body []byte
 	id := randHex(16)
 	s.uploadIndex[id] = len(s.uploads)
 	s.uploads = append(s.uploads, Upload{Kind: kind, ID: id, Name: name, ContentType: ctype, Size: len(data), Data: data, At: now})
-	s.changed.notify()
+	s.changed.Notify()
 	s.mu.Unlock()
 
 	if kind == KindImage {
