@@ -70,19 +70,7 @@ func TestZaloAcceptance(t *testing.T) {
 	_, items := required(t, 6)
 	p.Press("Về danh sách")
 	p.Expect("dossier.header")
-	for _, it := range items {
-		if it.Kind == domain.ItemEvidence || it.ID == "mau01" {
-			continue
-		}
-		p.Press(it.Short)
-		p.Expect("dossier.item_header")
-		if it.InPerson {
-			p.Press("Sẽ nộp trực tiếp")
-		} else {
-			p.Press("Nộp bản giấy")
-		}
-		p.Expect("dossier.marked_paper")
-	}
+	p.onPaper(items, "mau01")
 	p.Press("Nộp hồ sơ")
 	p.Expect("dossier.submitted")
 

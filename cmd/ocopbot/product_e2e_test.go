@@ -168,19 +168,7 @@ func TestProductDossierSubmitAndStatus(t *testing.T) {
 		t.Fatalf("progress after a photo:\n%s", m.Text)
 	}
 	// The rest goes on paper (samples in person).
-	for _, it := range items {
-		if it.Kind == domain.ItemEvidence || it.ID == "mau01" || it.ID == "mau02" {
-			continue
-		}
-		p.Press(it.Short)
-		p.Expect("dossier.item_header")
-		if it.InPerson {
-			p.Press("Sẽ nộp trực tiếp")
-		} else {
-			p.Press("Nộp bản giấy")
-		}
-		p.Expect("dossier.marked_paper")
-	}
+	p.onPaper(items, "mau01", "mau02")
 	m = p.last()
 	if !strings.Contains(m.Text, fmt.Sprintf("Tiến độ: %d/%d", total, total)) {
 		t.Fatalf("progress when complete:\n%s", m.Text)
