@@ -321,6 +321,9 @@ func (e *Engine) loadUser(next Handler) Handler {
 		if err != nil {
 			return domain.E("user.load", domain.KindUnavailable, err)
 		}
+		if u.Kind == KindSeen {
+			return nil // the touch was all: the user is seen (a reply window opens)
+		}
 		if e.cfg.Admins[u.UserKey()] && user.Role != domain.RoleAdmin {
 			if err := e.cfg.Users.SetRole(ctx, user.ID, domain.RoleAdmin); err != nil {
 				return domain.E("user.admin", domain.KindUnavailable, err)

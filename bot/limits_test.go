@@ -165,3 +165,38 @@ func TestNumberedChoicesAndToastsOnALimitedChannel(t *testing.T) {
 		t.Fatalf("8 pressed something: %v", pressed)
 	}
 }
+
+// A tap that is an interaction without a message (Zalo's "Nhắn tin" on the
+// OA's profile) records the user as seen and answers nothing.
+func TestSeenIsRecordedAndNotAnswered(t *testing.T) {
+	c0 := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
+	now := c0
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "e.db"), func() time.Time { return now })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	tr, err := bot.NewTranslator(locales.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kv := sqlite.NewKV(db)
+	users := sqlite.NewUserStore(db)
+	e := bot.New(bot.Config{Users: users, Sessions: bot.NewSessionStore(kv), Dedup: bot.NewDeduper(kv), Translator: tr, Now: func() time.Time { return now }})
+	z := &zaloLike{}
+	e.SetSender("zalo", z)
+	if _, err := users.Touch(context.Background(), "zalo", "5", "", ""); err != nil {
+		t.Fatal(err)
+	}
+	now = c0.Add(10 * 24 * time.Hour)
+	if err := e.Handle(context.Background(), &bot.Update{Channel: "zalo", ID: 1, UserID: "5", ChatID: "5", Private: true, Kind: bot.KindSeen}); err != nil {
+		t.Fatal(err)
+	}
+	u, err := users.Get(context.Background(), "zalo", "5")
+	if err != nil || !u.LastSeen.Equal(now) {
+		t.Fatalf("last seen %v, want %v (%v)", u.LastSeen, now, err)
+	}
+	if len(z.replies) != 0 {
+		t.Fatalf("answered: %+v", z.replies)
+	}
+}

@@ -27,9 +27,12 @@ const (
 	KindMember     // the user blocked or unblocked the bot
 	KindUserShared // a user picked with the "choose a person" button
 	KindOther
+	// KindSeen: the user interacted without a message (Zalo's "Nhắn tin"
+	// tap on the OA's profile): recorded as seen, nothing is answered.
+	KindSeen
 )
 
-var kindNames = [...]string{"", "text", "command", "callback", "contact", "photo", "document", "sticker", "voice", "video", "location", "member", "user_shared", "other"}
+var kindNames = [...]string{"", "text", "command", "callback", "contact", "photo", "document", "sticker", "voice", "video", "location", "member", "user_shared", "other", "seen"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {

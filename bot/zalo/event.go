@@ -228,8 +228,11 @@ func (ev *Event) Update() *bot.Update {
 		u.Kind = bot.KindLocation
 	case "user_send_link", "user_send_business_card":
 		u.Kind = bot.KindOther
+	case "user_click_chatnow":
+		// Zalo counts it as an interaction: the reply window opens again.
+		u.Kind = bot.KindSeen
 	default:
-		// Receipts, reactions, "chat now" taps, group and ZNS events.
+		// Receipts, reactions, group and ZNS events.
 		return nil
 	}
 	return u

@@ -89,6 +89,11 @@ func TestEventsBecomeUpdates(t *testing.T) {
 				t.Fatalf("%+v", u)
 			}
 		}},
+		{"chat now", `{"app_id":"1","oa_id":"9","user_id":"` + user + `","event_name":"user_click_chatnow","timestamp":"1765000000003"}`, func(t *testing.T, u *bot.Update) {
+			if u.Kind != bot.KindSeen || u.UserID != user {
+				t.Fatalf("%+v", u)
+			}
+		}},
 		{"echo", `{"app_id":"1","sender":{"id":"9"},"recipient":{"id":"` + user + `"},"event_name":"oa_send_text","message":{"text":"x","msg_id":"a8"},"timestamp":"1"}`, nil},
 		{"receipt", `{` + base + `,"event_name":"user_seen_message","message":{"msg_ids":["a1"]}}`, nil},
 	} {
