@@ -72,22 +72,38 @@ func (c *Ctx) Send(ctx context.Context, r Reply) error {
 	return err
 }
 
-// degrade fits r to the channel's limits and remembers the numbered
-// choices it shows instead of buttons (or forgets them when r shows
-// buttons of its own), so that a typed number presses one.
+// degrade fits r to the channel's limits and remembers the choices it
+// shows (the numbered ones instead of buttons, and every button's label),
+// so that a typed number or label presses one; a later message with
+// buttons replaces them.
 func (c *Ctx) degrade(r Reply) Reply {
 	lim := limitsOf(c.sender)
 	if lim == (Limits{}) {
 		return r
 	}
-	hadButtons := len(r.Buttons) > 0
+	buttons := r.Buttons
 	r, numbered := r.Degrade(lim)
-	if c.Session != nil && hadButtons {
+	if c.Session != nil && len(buttons) > 0 {
 		var data []string
 		for _, b := range numbered {
 			data = append(data, b.Data)
 		}
 		c.Session.Numbered = data
+		c.Session.Labels = nil
+		for _, row := range buttons {
+			for _, b := range row {
+				k := labelKey(b.Label)
+				if b.Data == "" || k == "" {
+					continue
+				}
+				if c.Session.Labels == nil {
+					c.Session.Labels = map[string]string{}
+				}
+				if _, dup := c.Session.Labels[k]; !dup {
+					c.Session.Labels[k] = b.Data
+				}
+			}
+		}
 	}
 	return r
 }

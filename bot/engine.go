@@ -411,9 +411,13 @@ func (e *Engine) loadSession(next Handler) Handler {
 func (e *Engine) route(ctx context.Context, c *Ctx) error {
 	u := c.Update
 	if u.Kind == KindText {
-		// A number typed after a numbered list of choices (a channel
-		// with few buttons) presses that choice.
-		if data, ok := numberedChoice(u.Text, c.Session.Numbered); ok {
+		// A number typed after a numbered list of choices, or a button's
+		// label typed (a channel with few buttons), presses that choice.
+		data, ok := numberedChoice(u.Text, c.Session.Numbered)
+		if !ok {
+			data, ok = labeledChoice(u.Text, c.Session.Labels)
+		}
+		if ok {
 			u.Kind, u.Callback = KindCallback, &Callback{ID: u.ChatID, Data: data}
 		}
 	}

@@ -5,6 +5,9 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
+
+	"github.com/ocop-tayninh/ocopbot/domain"
 )
 
 // Limits is what a channel cannot show, so that the engine degrades a reply
@@ -130,4 +133,36 @@ func numberedChoice(text string, list []string) (string, bool) {
 		return "", false
 	}
 	return list[n-1], list[n-1] != ""
+}
+
+// labelKey is how a typed text is matched with a button's label: folded
+// (no diacritics, no case), letters and digits only ("📤 Nộp hồ sơ" and
+// "nop ho so" have the same key).
+func labelKey(s string) string {
+	f := domain.Fold(s)
+	var b strings.Builder
+	space := false
+	for _, r := range f {
+		switch {
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			if space && b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			space = false
+			b.WriteRune(r)
+		default:
+			space = true
+		}
+	}
+	return b.String()
+}
+
+// labeledChoice returns the button whose label the text is, typed with or
+// without diacritics, among the buttons of the latest message.
+func labeledChoice(text string, labels map[string]string) (string, bool) {
+	if len(labels) == 0 {
+		return "", false
+	}
+	data, ok := labels[labelKey(text)]
+	return data, ok && data != ""
 }

@@ -200,3 +200,67 @@ func TestSeenIsRecordedAndNotAnswered(t *testing.T) {
 		t.Fatalf("answered: %+v", z.replies)
 	}
 }
+
+// On such a channel a button's label typed, with or without diacritics,
+// presses it, whether the buttons are shown or numbered; a number presses
+// only a numbered choice (a step may be asking for a number).
+func TestTypedLabelsPressButtons(t *testing.T) {
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "e.db"), time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	tr, err := bot.NewTranslator(locales.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kv := sqlite.NewKV(db)
+	e := bot.New(bot.Config{Users: sqlite.NewUserStore(db), Sessions: bot.NewSessionStore(kv), Dedup: bot.NewDeduper(kv), Translator: tr})
+	var pressed []string
+	e.Command(bot.Command{Name: "/hoi", Handle: func(ctx context.Context, c *bot.Ctx) error {
+		return c.Send(ctx, bot.Reply{Text: "Bạn có đồng ý không?", Buttons: [][]bot.Button{
+			{{Label: "Đồng ý", Data: "m|y"}}, {{Label: "Không đồng ý", Data: "m|n"}}}})
+	}})
+	e.Command(bot.Command{Name: "/hoso", Handle: func(ctx context.Context, c *bot.Ctx) error {
+		var rows [][]bot.Button
+		for _, l := range []string{"⏳ Mẫu 01", "⏳ Mẫu 02", "⏳ 5 mẫu SP", "⏳ Giấy ATTP", "🧺 Danh sách", "📤 Nộp hồ sơ"} {
+			rows = append(rows, []bot.Button{{Label: l, Data: "m|" + l}})
+		}
+		return c.Send(ctx, bot.Reply{Text: "Hồ sơ", Buttons: rows})
+	}})
+	e.Callback("m", false, func(ctx context.Context, c *bot.Ctx) error {
+		pressed = append(pressed, c.Update.Callback.Data)
+		return c.Send(ctx, bot.Reply{Text: "ok"})
+	})
+	e.Fallback(func(ctx context.Context, c *bot.Ctx) error {
+		pressed = append(pressed, "fallback:"+c.Update.Text)
+		return c.Send(ctx, bot.Reply{Text: "?"})
+	})
+	e.SetSender("z", &zaloLike{})
+	id := int64(0)
+	send := func(kind bot.Kind, text string) {
+		t.Helper()
+		id++
+		u := &bot.Update{Channel: "z", ID: id, UserID: "5", ChatID: "5", Private: true, Kind: kind, Text: text}
+		if kind == bot.KindCommand {
+			u.Command = text
+		}
+		if err := e.Handle(context.Background(), u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	send(bot.KindCommand, "/hoi")
+	send(bot.KindText, "1")
+	send(bot.KindCommand, "/hoi")
+	send(bot.KindText, "dong y")
+	send(bot.KindCommand, "/hoso")
+	send(bot.KindText, "nop ho so")
+	send(bot.KindCommand, "/hoso")
+	send(bot.KindText, "GIẤY ATTP")
+	send(bot.KindCommand, "/hoso")
+	send(bot.KindText, "3")
+	want := "fallback:1,m|y,m|📤 Nộp hồ sơ,m|⏳ Giấy ATTP,m|⏳ 5 mẫu SP"
+	if got := strings.Join(pressed, ","); got != want {
+		t.Fatalf("pressed %s\nwant    %s", got, want)
+	}
+}

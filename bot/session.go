@@ -42,6 +42,10 @@ type Session struct {
 	// (a channel with few buttons, see Limits): typing "2" presses the
 	// second one.
 	Numbered []string `json:"numbered,omitempty"`
+	// Labels maps the labels of the latest message's buttons (labelKey) to
+	// their data, on such a channel: typing a label, with or without
+	// diacritics, presses its button.
+	Labels map[string]string `json:"labels,omitempty"`
 }
 
 // Get returns a handler value of the session.
@@ -185,7 +189,7 @@ func kvBatch(ctx context.Context, kv KV, ops []*domain.KVOp) error {
 func newSession() *Session { return &Session{V: SessionVersion} }
 
 func (s *Session) empty() bool {
-	return s.Active == "" && len(s.Forms) == 0 && s.After == "" && len(s.Data) == 0 && len(s.Numbered) == 0
+	return s.Active == "" && len(s.Forms) == 0 && s.After == "" && len(s.Data) == 0 && len(s.Numbered) == 0 && len(s.Labels) == 0
 }
 
 func encodeSession(s *Session) ([]byte, error) {
