@@ -94,16 +94,7 @@ func (z *zaloLike) Limits() bot.Limits {
 // numbered list last shown; a button's short notice becomes a message
 // only when nothing else answers the press; an alert always does.
 func TestNumberedChoicesAndToastsOnALimitedChannel(t *testing.T) {
-	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "e.db"), time.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	tr, err := bot.NewTranslator(locales.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kv := sqlite.NewKV(db)
+	db, tr, kv := engineStores(t, time.Now)
 	e := bot.New(bot.Config{Users: sqlite.NewUserStore(db), Sessions: bot.NewSessionStore(kv), Dedup: bot.NewDeduper(kv), Translator: tr})
 	var pressed []string
 	e.Command(bot.Command{Name: "/menu", Handle: func(ctx context.Context, c *bot.Ctx) error {
@@ -171,16 +162,7 @@ func TestNumberedChoicesAndToastsOnALimitedChannel(t *testing.T) {
 func TestSeenIsRecordedAndNotAnswered(t *testing.T) {
 	c0 := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
 	now := c0
-	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "e.db"), func() time.Time { return now })
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	tr, err := bot.NewTranslator(locales.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kv := sqlite.NewKV(db)
+	db, tr, kv := engineStores(t, func() time.Time { return now })
 	users := sqlite.NewUserStore(db)
 	e := bot.New(bot.Config{Users: users, Sessions: bot.NewSessionStore(kv), Dedup: bot.NewDeduper(kv), Translator: tr, Now: func() time.Time { return now }})
 	z := &zaloLike{}
@@ -205,16 +187,7 @@ func TestSeenIsRecordedAndNotAnswered(t *testing.T) {
 // presses it, whether the buttons are shown or numbered; a number presses
 // only a numbered choice (a step may be asking for a number).
 func TestTypedLabelsPressButtons(t *testing.T) {
-	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "e.db"), time.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	tr, err := bot.NewTranslator(locales.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kv := sqlite.NewKV(db)
+	db, tr, kv := engineStores(t, time.Now)
 	e := bot.New(bot.Config{Users: sqlite.NewUserStore(db), Sessions: bot.NewSessionStore(kv), Dedup: bot.NewDeduper(kv), Translator: tr})
 	var pressed []string
 	e.Command(bot.Command{Name: "/hoi", Handle: func(ctx context.Context, c *bot.Ctx) error {
@@ -263,4 +236,20 @@ func TestTypedLabelsPressButtons(t *testing.T) {
 	if got := strings.Join(pressed, ","); got != want {
 		t.Fatalf("pressed %s\nwant    %s", got, want)
 	}
+}
+
+// engineStores opens a database in a test directory (closed with the
+// test) with the translator and the embedded KV an engine needs.
+func engineStores(t *testing.T, now func() time.Time) (*sqlite.DB, *bot.Translator, *sqlite.KV) {
+	t.Helper()
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "e.db"), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	tr, err := bot.NewTranslator(locales.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, tr, sqlite.NewKV(db)
 }
