@@ -176,45 +176,30 @@ func NewTokens(cfg TokenConfig) *Tokens {
 // or it is about to expire. When the renewal fails but the token in hand
 // still works, that token is returned (Health reports the failure).
 func (t *Tokens) Access(ctx context.Context) (string, error) {
-	const op = "zalo.Tokens.Access"
-	started := false
-	for {
-		t.mu.Lock()
-		now := t.cfg.Now()
-		if t.fresh(t.cur, now) {
-			tok := t.cur.Access
-			t.mu.Unlock()
-			return tok, nil
-		}
-		f := t.flight
-		if f == nil {
-			if started || now.Before(t.retryAt) {
-				tok, err := t.fallback(op, now)
-				t.mu.Unlock()
-				return tok, err
-			}
-			f, started = t.start(), true
-		}
-		t.mu.Unlock()
-		if err := f.wait(ctx); err != nil {
-			return "", domain.E(op, domain.KindUnavailable, err)
-		}
-	}
+	return t.await(ctx, "zalo.Tokens.Access", func(now time.Time) bool { return t.fresh(t.cur, now) })
 }
 
 // Invalid is called after the API refused token used (-216, -220): it
 // renews once, unless another caller already replaced used, and returns
 // the new token. used is never handed out again.
 func (t *Tokens) Invalid(ctx context.Context, used string) (string, error) {
-	const op = "zalo.Tokens.Invalid"
+	return t.await(ctx, "zalo.Tokens.Invalid", func(now time.Time) bool {
+		if used != "" && (used == t.cur.Access || t.cur.Access == "") {
+			t.refused = used
+		}
+		return t.valid(t.cur, now)
+	})
+}
+
+// await returns the current token once good (called with t.mu held) says
+// it will do, joining or starting one renewal at most; after a failed or
+// backed-off renewal it falls back to the token in hand, if it works.
+func (t *Tokens) await(ctx context.Context, op string, good func(now time.Time) bool) (string, error) {
 	started := false
 	for {
 		t.mu.Lock()
 		now := t.cfg.Now()
-		if used != "" && (used == t.cur.Access || t.cur.Access == "") {
-			t.refused = used
-		}
-		if t.valid(t.cur, now) {
+		if good(now) {
 			tok := t.cur.Access
 			t.mu.Unlock()
 			return tok, nil
