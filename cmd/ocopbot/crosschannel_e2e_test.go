@@ -21,12 +21,7 @@ func TestAnnouncementPictureCrossesChannels(t *testing.T) {
 	for _, from := range channels {
 		t.Run("from "+from, func(t *testing.T) {
 			h := newMatrix(t, "zalo", "embedded")
-			off := h.tgUser(900, "Cán bộ")
-			h.env["ADMIN_IDS"] = "900"
-			if from == "zalo" {
-				off = h.user(900, "Cán bộ")
-				h.env["ADMIN_IDS"] = "zalo:" + off.chatID()
-			}
+			off := h.admin(900, "Cán bộ", from)
 			db := h.openDB()
 			ctx := context.Background()
 			seedUsers(t, db, 3000, 2)

@@ -256,12 +256,7 @@ func TestMatrixOfficerReview(t *testing.T) {
 			}
 			t.Run(ch+"/officer_on_"+offCh, func(t *testing.T) {
 				h := newMatrix(t, ch, "embedded")
-				off := h.tgUser(900, "Quản trị")
-				h.env["ADMIN_IDS"] = "900"
-				if offCh == "zalo" {
-					off = h.user(900, "Quản trị")
-					h.env["ADMIN_IDS"] = "zalo:" + off.chatID()
-				}
+				off := h.admin(900, "Quản trị", offCh)
 				h.start()
 				off.Send("/start")
 				off.Expect("start.welcome")
@@ -332,12 +327,7 @@ func TestMatrixEventAndRSVP(t *testing.T) {
 			}
 			t.Run(ch+"/officer_on_"+offCh, func(t *testing.T) {
 				h := newMatrix(t, ch, "embedded")
-				off := h.tgUser(900, "Cán bộ")
-				h.env["ADMIN_IDS"] = "900"
-				if offCh == "zalo" {
-					off = h.user(900, "Cán bộ")
-					h.env["ADMIN_IDS"] = "zalo:" + off.chatID()
-				}
+				off := h.admin(900, "Cán bộ", offCh)
 				db := h.openDB()
 				ctx := context.Background()
 				lan := h.user(621, "Lan") // on the channel of the matrix

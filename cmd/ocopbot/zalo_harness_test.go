@@ -692,3 +692,15 @@ func (h *harness) health() int {
 	resp.Body.Close()
 	return resp.StatusCode
 }
+
+// admin is the admin of ADMIN_IDS, on the given channel ("zalo" or
+// "telegram"), whatever the harness plays.
+func (h *harness) admin(id int64, name, channel string) *person {
+	if channel == "zalo" {
+		p := h.user(id, name)
+		h.env["ADMIN_IDS"] = "zalo:" + p.chatID()
+		return p
+	}
+	h.env["ADMIN_IDS"] = strconv.FormatInt(id, 10)
+	return h.tgUser(id, name)
+}
