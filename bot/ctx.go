@@ -48,6 +48,7 @@ type Ctx struct {
 	said     map[string]bool // texts sent in this update, on such a channel
 	sent     int
 	blocked  bool
+	lead     *Reply // a Lead kept to open the next message (SendID)
 	// Flow and Step are filled for the log record.
 	Flow, Step string
 	// preloaded: Session and sessionRaw were read with the update's claim.

@@ -242,6 +242,9 @@ func (e *Engine) recoverer(next Handler) Handler {
 				_ = c.Answer(context.WithoutCancel(ctx), "", false)
 				c.flushToast(context.WithoutCancel(ctx))
 			}
+			if ferr := c.flushLead(context.WithoutCancel(ctx)); ferr != nil {
+				e.log.Error("send", "channel", c.Update.Channel, "update", c.Update.ID, "err", ferr.Error())
+			}
 		}()
 		return next.Handle(ctx, c)
 	})
@@ -381,6 +384,11 @@ func (e *Engine) loadSession(next Handler) Handler {
 		}
 		if err := next.Handle(ctx, c); err != nil {
 			return err // never save after a failed step
+		}
+		// A kept lead goes out before the save, as every message of the
+		// step did: a failed send fails the step.
+		if err := c.flushLead(ctx); err != nil {
+			return err
 		}
 		save, err := e.cfg.Sessions.saveOp(u.Channel, u.UserID, s, old)
 		if err != nil {

@@ -383,8 +383,9 @@ func (e *Engine) accept(ctx context.Context, c *Ctx, flow *Flow, f *Form, value 
 	f.Answers[step.Key] = value
 	f.Picks, f.Offers = nil, nil
 	if step.Contact || step.PickUser {
-		// Take the reply keyboard away again.
-		if err := c.Send(ctx, Reply{Text: c.T("form.noted", map[string]any{"Label": c.T(step.Label), "Value": HTML(e.show(c, flow, f, step, value))}), RemoveKeyboard: true}); err != nil {
+		// Take the reply keyboard away again; the note opens the next
+		// question where the channel allows.
+		if err := c.Send(ctx, Reply{Text: c.T("form.noted", map[string]any{"Label": c.T(step.Label), "Value": HTML(e.show(c, flow, f, step, value))}), RemoveKeyboard: true, Lead: true}); err != nil {
 			return err
 		}
 	}

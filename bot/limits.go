@@ -25,6 +25,10 @@ type Limits struct {
 	// An alert is sent as a message; a short notice only when the update
 	// sends nothing else (it would repeat what the next message says).
 	NoToast bool
+	// NoKeyboard: the channel has no reply keyboard under the input field
+	// (Zalo asks for the phone number with a form), so RemoveKeyboard has
+	// nothing to remove.
+	NoKeyboard bool
 }
 
 // Limited is a Sender that tells the engine its limits.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"unicode/utf8"
 
 	"github.com/ocop-tayninh/ocopbot/domain"
 )
@@ -35,18 +36,49 @@ func (e *Engine) CanEdit(channel string) bool {
 }
 
 // SendID sends a reply to the user's chat and returns the id of the
-// message shown ("" when the user blocked the bot).
+// message shown ("" when the user blocked the bot, or when r is a Lead
+// kept for the next message).
 func (c *Ctx) SendID(ctx context.Context, r Reply) (string, error) {
 	if c.blocked {
 		return "", nil
 	}
-	if limitsOf(c.sender).NoToast {
+	lim := limitsOf(c.sender)
+	if lim.NoToast {
 		if c.said == nil {
 			c.said = map[string]bool{}
 		}
 		c.said[r.Text] = true
 	}
-	id, err := c.sender.Send(ctx, c.Update.ChatID, c.degrade(r))
+	r = c.degrade(r)
+	if r.Lead && holdable(r) {
+		if c.lead != nil {
+			if merged, ok := c.withLead(r, lim); ok {
+				r = merged
+			}
+		}
+		c.lead = &r
+		c.sent++
+		return "", nil
+	}
+	r.Lead = false
+	if c.lead != nil {
+		if merged, ok := c.withLead(r, lim); ok {
+			r = merged
+			c.lead = nil
+			c.sent-- // the lead was counted when it was kept
+		} else if err := c.flushLead(ctx); err != nil {
+			return "", err
+		}
+	}
+	return c.send(ctx, r)
+}
+
+// send hands r, fitted to the channel, to the sender.
+func (c *Ctx) send(ctx context.Context, r Reply) (string, error) {
+	if c.blocked {
+		return "", nil
+	}
+	id, err := c.sender.Send(ctx, c.Update.ChatID, r)
 	if errors.Is(err, ErrBlocked) {
 		c.blocked = true
 		return "", nil
@@ -56,6 +88,56 @@ func (c *Ctx) SendID(ctx context.Context, r Reply) (string, error) {
 	}
 	c.sent++
 	return id, nil
+}
+
+// maxMerged bounds the text of a lead joined to the next message, below
+// Telegram's 4,096 characters; a longer one goes as two messages (Zalo's
+// sender cuts at 2,000 anyway).
+const maxMerged = 3500
+
+// holdable reports whether r is text alone, which can open the next message.
+func holdable(r Reply) bool {
+	return r.Text != "" && len(r.Buttons) == 0 && r.Contact == "" && r.PickUser == "" &&
+		len(r.Keys) == 0 && r.Photo == nil && r.Document == nil && r.Edit == ""
+}
+
+// withLead returns r opened by the kept lead, when r can carry it: a new
+// text message (not a picture or file, not an edit), short enough, and
+// not one whose buttons would stop the lead from taking a reply keyboard
+// away.
+func (c *Ctx) withLead(r Reply, lim Limits) (Reply, bool) {
+	l := c.lead
+	removes := l.RemoveKeyboard && !lim.NoKeyboard
+	switch {
+	case r.Photo != nil || r.Document != nil || r.Edit != "":
+		return r, false
+	case removes && len(r.Buttons) > 0:
+		return r, false // one message has one keyboard: the removal goes first
+	case utf8.RuneCountInString(l.Text)+utf8.RuneCountInString(r.Text)+2 > maxMerged:
+		return r, false
+	}
+	if r.Text == "" {
+		r.Text = l.Text
+	} else {
+		r.Text = l.Text + "\n\n" + r.Text
+	}
+	if removes && r.Contact == "" && r.PickUser == "" {
+		r.RemoveKeyboard = true
+	}
+	return r, true
+}
+
+// flushLead sends the kept lead as a message of its own.
+func (c *Ctx) flushLead(ctx context.Context) error {
+	if c.lead == nil {
+		return nil
+	}
+	r := *c.lead
+	c.lead = nil
+	c.sent--
+	r.Lead = false
+	_, err := c.send(ctx, r)
+	return err
 }
 
 // LimitBody reads rc and fails with ErrTooLarge past max bytes; done (may

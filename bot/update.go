@@ -135,6 +135,15 @@ type Reply struct {
 	// Edit, when set, replaces the text and buttons of that earlier message
 	// of the bot (the one a pressed button came from) instead of sending.
 	Edit string
+	// Lead marks a short text of its own (an acknowledgement: "Đã ghi
+	// nhận …") that opens the next message of the same update instead of
+	// being a message of its own: one message per step reads better on a
+	// phone, and on Zalo every message is a bubble and an API call. It is
+	// sent alone at the end of the update when nothing follows it, or when
+	// what follows cannot carry it (a picture, an edit, a keyboard the lead
+	// removes). A reply with anything but text (and RemoveKeyboard) is
+	// never held.
+	Lead bool
 }
 
 // Button is an inline button: Data for a callback, or URL for a link.

@@ -22,7 +22,8 @@ func (a *app) start(ctx context.Context, c *bot.Ctx) error {
 	if c.User.Consent == domain.ConsentGiven {
 		return a.sayMenu(ctx, c, "start.welcome_back", map[string]any{"Name": name})
 	}
-	if err := c.Say(ctx, "start.welcome", map[string]any{"Name": name}); err != nil {
+	// The welcome opens the question that follows (one message).
+	if err := c.Send(ctx, bot.Reply{Text: c.T("start.welcome", map[string]any{"Name": name}), Lead: true}); err != nil {
 		return err
 	}
 	if c.User.Consent == domain.ConsentDeclined {
@@ -54,7 +55,7 @@ func (a *app) consentButton(ctx context.Context, c *bot.Ctx) error {
 		if err := c.Answer(ctx, c.T("consent.thanks_short"), false); err != nil {
 			return err
 		}
-		if err := c.Send(ctx, bot.Reply{Edit: c.Update.Callback.MessageID, Text: c.T("consent.given")}); err != nil {
+		if err := c.Send(ctx, bot.Reply{Edit: c.Update.Callback.MessageID, Text: c.T("consent.given"), Lead: true}); err != nil {
 			return err
 		}
 		if then == flowRegister {
@@ -69,7 +70,7 @@ func (a *app) consentButton(ctx context.Context, c *bot.Ctx) error {
 		if err := c.Answer(ctx, "", false); err != nil {
 			return err
 		}
-		if err := c.Send(ctx, bot.Reply{Edit: c.Update.Callback.MessageID, Text: c.T("consent.declined")}); err != nil {
+		if err := c.Send(ctx, bot.Reply{Edit: c.Update.Callback.MessageID, Text: c.T("consent.declined"), Lead: true}); err != nil {
 			return err
 		}
 		return a.sayMenu(ctx, c, "consent.declined_menu")

@@ -37,7 +37,7 @@ type Console struct {
 // LikeZalo makes the console show replies under Zalo's limits: at most 5
 // buttons (more become a numbered list in the text), no edits.
 func (c *Console) LikeZalo() {
-	c.limits = bot.Limits{MaxButtons: 5, NoEdit: true, PlainText: true, NoToast: true}
+	c.limits = bot.Limits{MaxButtons: 5, NoEdit: true, PlainText: true, NoToast: true, NoKeyboard: true}
 }
 
 // Limits tells the engine what the console shows (everything, unless

@@ -146,7 +146,7 @@ var (
 
 // Limits tells the engine what Zalo cannot show.
 func (s *Sender) Limits() bot.Limits {
-	return bot.Limits{MaxButtons: MaxButtons, NoEdit: true, PlainText: true, NoToast: true}
+	return bot.Limits{MaxButtons: MaxButtons, NoEdit: true, PlainText: true, NoToast: true, NoKeyboard: true}
 }
 
 // APIError is an error the API answered (with HTTP 200 and a negative

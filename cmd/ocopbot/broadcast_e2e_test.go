@@ -195,6 +195,16 @@ func TestAnnouncementCancelledMidway(t *testing.T) {
 		pm, _ = h.api.MessageByID(900, progress.ID)
 		return len(pm.Buttons()) > 0
 	})
+	// Midway: once the first recipient has it (5 a second, the rest take
+	// about 8 seconds more).
+	h.waitLong(wait, "nobody got the announcement", func() bool {
+		for id := int64(3000); id < 3040; id++ {
+			if len(h.api.Messages(id)) > 0 {
+				return true
+			}
+		}
+		return false
+	})
 	// A producer pressing it is refused in the answer.
 	p := h.user(3001, "Người")
 	ans := p.PressData(progress.ID, pm.Buttons()[0].Data)

@@ -177,7 +177,23 @@ type person struct {
 	// lastUpdate is the update id of the text sent last (Send), or on
 	// Zalo of the event posted last.
 	lastUpdate int64
+	// cur is the message Expect read last and curPos the end of what it
+	// matched there: a step's acknowledgement opens the next message
+	// (bot.Reply.Lead), so the next Expect may find its ids further on in
+	// the same message.
+	cur     *telegramtest.Message
+	curPos  int
+	curLead bool // the ids matched last in cur end with a lead
 }
+
+// leads are the message ids the bot sends as a Lead (bot.Reply.Lead):
+// they open the message that follows them in the same update.
+var leads = map[string]bool{
+	"start.welcome": true, "consent.given": true, "consent.declined": true, "form.noted": true,
+}
+
+// opensNext reports whether ids, matched last, end with a lead.
+func opensNext(ids []string) bool { return len(ids) > 0 && leads[ids[len(ids)-1]] }
 
 // user is a scripted user on the harness's channel.
 func (h *harness) user(id int64, first string) *person {
@@ -263,6 +279,7 @@ func (p *person) last() telegramtest.Message {
 // Next waits for the bot's next message to this user.
 func (p *person) Next() telegramtest.Message {
 	p.h.t.Helper()
+	p.cur = nil
 	if p.zu != nil {
 		return p.znext()
 	}
@@ -281,12 +298,16 @@ func (p *person) Expect(ids ...string) telegramtest.Message {
 	if p.zu != nil {
 		return p.zexpect("vi", ids...)
 	}
+	if m, ok := p.further("vi", ids); ok {
+		return m
+	}
 	m := p.Next()
 	for _, id := range ids {
 		if !p.matches(m.Text, "vi", id) {
 			p.h.t.Fatalf("user %d: message #%d is not %q:\n%s", p.u.ID, p.seen, id, m.Text)
 		}
 	}
+	p.read(m, "vi", ids)
 	return m
 }
 
@@ -296,13 +317,72 @@ func (p *person) ExpectLang(lang string, ids ...string) telegramtest.Message {
 	if p.zu != nil {
 		return p.zexpect(lang, ids...)
 	}
+	if m, ok := p.further(lang, ids); ok {
+		return m
+	}
 	m := p.Next()
 	for _, id := range ids {
 		if !p.matches(m.Text, lang, id) {
 			p.h.t.Fatalf("user %d: message #%d is not %s %q:\n%s", p.u.ID, p.seen, lang, id, m.Text)
 		}
 	}
+	p.read(m, lang, ids)
 	return m
+}
+
+// further returns the message read last when it was matched up to a lead
+// and the given ids follow it there (an acknowledgement and the question
+// it opens are one message).
+func (p *person) further(lang string, ids []string) (telegramtest.Message, bool) {
+	p.h.t.Helper()
+	if p.cur == nil || !p.curLead {
+		return telegramtest.Message{}, false
+	}
+	end, ok := p.find(p.cur.Text[p.curPos:], lang, ids)
+	if !ok {
+		return telegramtest.Message{}, false
+	}
+	p.curPos += end
+	p.curLead = opensNext(ids)
+	return *p.cur, true
+}
+
+// read makes m the message read last, matched up to the end of ids in it.
+func (p *person) read(m telegramtest.Message, lang string, ids []string) {
+	p.h.t.Helper()
+	end, _ := p.find(m.Text, lang, ids)
+	p.cur, p.curPos, p.curLead = &m, end, opensNext(ids)
+}
+
+// find reports whether every literal line of the ids' templates is in
+// text, and where the last of them ends; ids without any literal line
+// are never found (they would match any text).
+func (p *person) find(text, lang string, ids []string) (end int, ok bool) {
+	p.h.t.Helper()
+	n := 0
+	for _, id := range ids {
+		tmpl, known := p.h.tr.Template(lang, id)
+		if !known {
+			p.h.t.Fatalf("no message %q in %s", id, lang)
+		}
+		for _, part := range placeholderRE.Split(tmpl, -1) {
+			for _, line := range strings.Split(part, "\n") {
+				if p.zu != nil {
+					line = bot.PlainText(line)
+				}
+				if line = strings.TrimSpace(line); line == "" {
+					continue
+				}
+				i := strings.Index(text, line)
+				if i < 0 {
+					return 0, false
+				}
+				end = max(end, i+len(line))
+				n++
+			}
+		}
+	}
+	return end, n > 0
 }
 
 // Quiet checks that the bot sent nothing more (after the given marker has

@@ -213,6 +213,9 @@ func (p *person) zget() (zalotest.Message, *zalotest.Message) {
 // it is made of every message id.
 func (p *person) zexpect(lang string, ids ...string) telegramtest.Message {
 	p.h.t.Helper()
+	if m, ok := p.further(lang, ids); ok {
+		return m
+	}
 	m := p.znext()
 	all := func() bool {
 		for _, id := range ids {
@@ -241,6 +244,7 @@ func (p *person) zexpect(lang string, ids ...string) telegramtest.Message {
 			p.h.t.Fatalf("zalo user %s: message #%d is not %s %q:\n%s", p.zu.ID, p.seen, lang, id, m.Text)
 		}
 	}
+	p.read(m, lang, ids)
 	return m
 }
 

@@ -56,7 +56,7 @@ func (s Step) TextFor(user int64) string {
 // skipped. The answers are valid, so each step is answered once.
 func Registration() []Step {
 	return []Step{
-		{Action: Text, Arg: "/start", Expect: []string{"start.welcome", "consent.ask"}},
+		{Action: Text, Arg: "/start", Expect: []string{"start.welcome+consent.ask"}},
 		{Action: Press, Arg: "Đồng ý", Echo: "c|y", Expect: []string{"consent.next"}},
 		{Action: Press, Arg: "Đăng ký", Echo: "m|dangky", Expect: []string{"register.ask_kind"}},
 		{Action: Press, Arg: "Hợp tác xã", Echo: "f|abcdefgh|0|c|0", Expect: []string{"register.ask_name"}},
@@ -81,21 +81,22 @@ const Form = "@form"
 // when a message has more than five choices, a line of a numbered list in
 // its text, answered by typing the number. The phone comes from the
 // request_user_info form (a user_submit_info event). Zalo has no edits:
-// the consent's confirmation comes as a message of its own. Each entry of
-// Expect is one message; ids joined by "+" are parts of one message.
+// the consent's confirmation opens the next message, as an acknowledgement
+// does (bot.Reply.Lead). Each entry of Expect is one message; ids joined by
+// "+" are parts of one message.
 //
 // Echo is what the bare handler gets for a Press (the payload, as Zalo
 // posts it); it echoes the text of every event, or the phone number of the
 // form.
 func ZaloRegistration() []Step {
 	return []Step{
-		{Action: Text, Arg: "/start", Expect: []string{"start.welcome", "consent.ask"}},
-		{Action: Press, Arg: "Đồng ý", Echo: "#b:c|y", Expect: []string{"consent.given", "consent.next"}},
+		{Action: Text, Arg: "/start", Expect: []string{"start.welcome+consent.ask"}},
+		{Action: Press, Arg: "Đồng ý", Echo: "#b:c|y", Expect: []string{"consent.given+consent.next"}},
 		{Action: Press, Arg: "Đăng ký", Echo: "#b:m|dangky", Expect: []string{"form.header+register.ask_kind"}},
 		{Action: Press, Arg: "Hợp tác xã", Echo: "#b:f|abcdefgh|0|c|0", Expect: []string{"form.header+register.ask_name"}},
 		{Action: Text, Arg: "HTX Bánh tráng Trảng Bàng số %d", Expect: []string{"form.header+register.ask_rep"}},
 		{Action: Text, Arg: "Nguyễn Văn An", Expect: []string{Form, "form.header+register.ask_phone"}},
-		{Action: Contact, Expect: []string{"form.noted", "form.header+register.ask_commune"}},
+		{Action: Contact, Expect: []string{"form.noted+form.header+register.ask_commune"}},
 		{Action: Text, Arg: "binh minh", Expect: []string{"form.header+register.ask_regno"}},
 		{Action: Press, Arg: "Bỏ qua", Echo: "#b:f|abcdefgh|5|s", Expect: []string{"form.header+register.ask_channels"}},
 		{Action: Press, Arg: "Bỏ qua", Echo: "#b:f|abcdefgh|6|s", Expect: []string{"form.confirm_title"}},
