@@ -56,6 +56,8 @@ type Ctx struct {
 	sessionRaw []byte
 	// finished: the update was marked done with the session's save.
 	finished bool
+	// duplicate: the claim found the update handled, or being handled.
+	duplicate bool
 }
 
 // T renders a message id in the user's language.

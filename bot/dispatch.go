@@ -285,10 +285,30 @@ func (in *Intake) Recover(ctx context.Context) (int, error) {
 				continue
 			}
 		}
-		in.dispatch(it)
+		in.dispatchRecovered(it)
 		n++
 	}
 	return n, nil
+}
+
+// dispatchRecovered hands out an update recorded before the last stop,
+// marked so that the engine checks it was not handled then.
+func (in *Intake) dispatchRecovered(it InboxItem) {
+	if it.Decoded && it.Update != nil {
+		u := *it.Update
+		u.Recovered = true
+		it.Update = &u
+	} else if !it.Decoded {
+		decode := in.Decode
+		it.Decoded = true
+		it.Update, _ = decode(it.Payload)
+		if it.Update == nil {
+			it.Decoded = false
+		} else {
+			it.Update.Recovered = true
+		}
+	}
+	in.dispatch(it)
 }
 
 func (in *Intake) dispatch(it InboxItem) {

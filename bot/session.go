@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/ocop-tayninh/ocopbot/domain"
@@ -83,13 +85,76 @@ type Form struct {
 	Started  time.Time `json:"started"`
 }
 
-// SessionStore keeps sessions as versioned JSON in a KV.
+// SessionStore keeps sessions as versioned JSON in a KV, and a copy of
+// those this process wrote last, so that the next update of a user in the
+// middle of a form does not read back what was just written: a round trip
+// to the store of every update (see BENCHMARKS.md). The copy is right as
+// long as this process is the only writer of the sessions, which it is:
+// the process that owns the inbox handles all updates (the other commands
+// do not touch sessions). A session read from the store is not kept, as
+// its remaining lifetime there is not known; one written is kept until
+// its lifetime there ends.
 type SessionStore struct {
-	kv KV
+	kv    KV
+	now   func() time.Time
+	mu    sync.Mutex
+	saved map[string]savedSession
 }
 
+// savedSession is a session as last written: raw nil when deleted.
+type savedSession struct {
+	raw     []byte
+	expires time.Time
+}
+
+// maxSavedSessions bounds the copies kept; when full, it starts again
+// empty (the sessions are read from the store again).
+const maxSavedSessions = 10000
+
 // NewSessionStore returns a store over kv.
-func NewSessionStore(kv KV) *SessionStore { return &SessionStore{kv: kv} }
+func NewSessionStore(kv KV) *SessionStore { return &SessionStore{kv: kv, now: time.Now} }
+
+// recent returns the session this process wrote last for the user, if
+// it still lives in the store.
+func (s *SessionStore) recent(channel, user string) (raw []byte, found, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.saved[sessionKey(channel, user)]
+	if !ok || !s.now().Before(e.expires) {
+		return nil, false, false
+	}
+	return e.raw, e.raw != nil, true
+}
+
+// wrote keeps the copy of what ops wrote, once they have succeeded.
+func (s *SessionStore) wrote(ops []*domain.KVOp) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, o := range ops {
+		if !strings.HasPrefix(o.Key, "sess:") {
+			continue
+		}
+		if s.saved == nil || len(s.saved) >= maxSavedSessions {
+			s.saved = map[string]savedSession{}
+		}
+		switch o.Kind {
+		case domain.KVSet:
+			s.saved[o.Key] = savedSession{raw: o.Val, expires: s.now().Add(o.TTL)}
+		case domain.KVDel:
+			s.saved[o.Key] = savedSession{expires: s.now().Add(SessionTTL)}
+		}
+	}
+}
+
+// forget drops the copies of ops' keys, after a write whose outcome is
+// not known (the store may or may not have it).
+func (s *SessionStore) forget(ops []*domain.KVOp) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, o := range ops {
+		delete(s.saved, o.Key)
+	}
+}
 
 func sessionKey(channel, user string) string { return "sess:" + channel + ":" + user }
 
@@ -156,8 +221,10 @@ func (s *SessionStore) saveOp(channel, user string, sess *Session, old []byte) (
 // run runs a save (and whatever goes with it) in one round trip.
 func (s *SessionStore) run(ctx context.Context, ops ...*domain.KVOp) error {
 	if err := kvBatch(ctx, s.kv, ops); err != nil {
+		s.forget(ops)
 		return domain.E("session.save", domain.KindUnavailable, err)
 	}
+	s.wrote(ops)
 	return nil
 }
 
@@ -197,19 +264,24 @@ func encodeSession(s *Session) ([]byte, error) {
 	return json.Marshal(s)
 }
 
+// decodeSession reads a session of this version, in one pass: reading the
+// version first and then the whole was two passes over every session of
+// every update (see BENCHMARKS.md). A session of another version whose
+// fields do not fit fails to decode; its version is read then, so that
+// the error says it.
 func decodeSession(raw []byte) (*Session, error) {
-	var probe struct {
-		V int `json:"v"`
-	}
-	if err := json.Unmarshal(raw, &probe); err != nil {
-		return nil, err
-	}
-	if probe.V != SessionVersion {
-		return nil, fmt.Errorf("session version %d, want %d", probe.V, SessionVersion)
-	}
 	var s Session
 	if err := json.Unmarshal(raw, &s); err != nil {
+		var probe struct {
+			V int `json:"v"`
+		}
+		if json.Unmarshal(raw, &probe) == nil && probe.V != SessionVersion {
+			return nil, fmt.Errorf("session version %d, want %d", probe.V, SessionVersion)
+		}
 		return nil, err
+	}
+	if s.V != SessionVersion {
+		return nil, fmt.Errorf("session version %d, want %d", s.V, SessionVersion)
 	}
 	return &s, nil
 }
@@ -217,16 +289,46 @@ func decodeSession(raw []byte) (*Session, error) {
 // Deduper makes sure one update is handled once, even when the channel
 // delivers it twice. A mark is "run" while the update is handled and "done"
 // after; a crash leaves "run", which Release clears when the process that
-// owns the inbox hands the update out again after a restart.
+// owns the inbox hands the update out again after a restart. The updates
+// this process took are also remembered here (a bounded set), so that a
+// second copy handed to the same process is known without a round trip.
 type Deduper struct {
 	kv      KV
 	lease   time.Duration
 	keepFor time.Duration
+	mu      sync.Mutex
+	taken   map[string]struct{}
 }
+
+// maxTaken bounds the remembered updates; when full, the set starts again
+// empty (the inbox refuses a second copy of a recorded update anyway).
+const maxTaken = 100000
 
 // NewDeduper returns a Deduper over kv.
 func NewDeduper(kv KV) *Deduper {
 	return &Deduper{kv: kv, lease: 10 * time.Minute, keepFor: 72 * time.Hour}
+}
+
+// take remembers the update as taken by this process; false when it was.
+func (d *Deduper) take(channel string, id int64) bool {
+	key := dedupKey(channel, id)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if _, ok := d.taken[key]; ok {
+		return false
+	}
+	if d.taken == nil || len(d.taken) >= maxTaken {
+		d.taken = map[string]struct{}{}
+	}
+	d.taken[key] = struct{}{}
+	return true
+}
+
+// untake forgets a take whose update is to be tried again.
+func (d *Deduper) untake(channel string, id int64) {
+	d.mu.Lock()
+	delete(d.taken, dedupKey(channel, id))
+	d.mu.Unlock()
 }
 
 func dedupKey(channel string, id int64) string { return fmt.Sprintf("upd:%s:%d", channel, id) }

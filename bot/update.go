@@ -51,12 +51,15 @@ type Update struct {
 	Username string // without "@"
 	Name     string // display name
 	Kind     Kind
-	Text     string // message text or caption, as typed
-	Command  string // "/dangky": lower case, without "@botname"
-	Args     string // text after the command
-	Callback *Callback
-	Contact  *Contact
-	File     *File
+	// Recovered: the update was recorded before the last stop and is
+	// handed out again (Intake.Recover); it may have been handled already.
+	Recovered bool
+	Text      string // message text or caption, as typed
+	Command   string // "/dangky": lower case, without "@botname"
+	Args      string // text after the command
+	Callback  *Callback
+	Contact   *Contact
+	File      *File
 	// Shared is the person picked for KindUserShared.
 	Shared    *SharedUser
 	Blocked   bool   // for KindMember: true when the user blocked the bot
