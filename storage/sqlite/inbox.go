@@ -52,17 +52,12 @@ func (in *Inbox) RecordBatch(ctx context.Context, channel string, items []InboxI
 		return nil, nil
 	}
 	now := millis(in.db.now())
-	err = in.db.inTx(ctx, func(tx *sql.Tx) error {
-		var maxID int64
-		const insert = `INSERT INTO inbox (channel, update_id, user_key, payload, received_at)
+	const insert = `INSERT INTO inbox (channel, update_id, user_key, payload, received_at)
 VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel, update_id) DO NOTHING`
-		exec := tx.ExecContext
-		if st := in.db.db.txStmt(ctx, tx, insert); st != nil {
-			defer st.Close()
-			exec = func(ctx context.Context, _ string, args ...any) (sql.Result, error) {
-				return st.ExecContext(ctx, args...)
-			}
-		}
+	// The channel's highest update id follows in a trigger (migration
+	// 0012). One update, the usual case of a webhook call, is one
+	// statement without a transaction around it.
+	record := func(ctx context.Context, exec func(context.Context, string, ...any) (sql.Result, error)) error {
 		for _, it := range items {
 			res, err := exec(ctx, insert, channel, it.UpdateID, it.UserKey, blob(it.Payload), now)
 			if err != nil {
@@ -76,18 +71,25 @@ VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel, update_id) DO NOTHING`
 				continue // recorded before
 			}
 			it.Channel, it.ReceivedAt = channel, fromMillis(now)
-			if len(newOnes) == 0 || it.UpdateID > maxID {
-				maxID = it.UpdateID
-			}
 			newOnes = append(newOnes, it)
 		}
-		if len(newOnes) == 0 {
-			return nil
-		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO channel_offsets (channel, max_update_id) VALUES (?, ?)
-ON CONFLICT (channel) DO UPDATE SET max_update_id = max(max_update_id, excluded.max_update_id)`, channel, maxID)
-		return err
-	})
+		return nil
+	}
+	if len(items) == 1 {
+		err = record(ctx, in.db.db.ExecContext)
+	} else {
+		err = in.db.inTx(ctx, func(tx *sql.Tx) error {
+			exec := tx.ExecContext
+			if st := in.db.db.txStmt(ctx, tx, insert); st != nil {
+				defer st.Close()
+				exec = func(ctx context.Context, _ string, args ...any) (sql.Result, error) {
+					return st.ExecContext(ctx, args...)
+				}
+			}
+			newOnes = newOnes[:0]
+			return record(ctx, exec)
+		})
+	}
 	if err != nil {
 		return nil, dbError(op, err)
 	}
