@@ -5,6 +5,7 @@ import (
 	"html"
 	"io/fs"
 	"path"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -28,13 +29,66 @@ type Translator struct {
 	// plain remembers the messages rendered without data (lang + "\x00" +
 	// id -> text): most buttons and prompts, asked for on every update.
 	plain sync.Map
+	// simple holds the messages whose only actions are {{.Field}}, cut
+	// at them: they are rendered by joining the parts, without running the
+	// template engine (lang -> id).
+	simple map[string]map[string]*simpleTemplate
+}
+
+// simpleTemplate is a template made of literal text and {{.Field}}
+// placeholders only: parts[0] field[0] parts[1] … parts[n].
+type simpleTemplate struct {
+	parts  []string
+	fields []string
+}
+
+var (
+	fieldRE  = regexp.MustCompile(`\{\{\s*\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}`)
+	actionRE = regexp.MustCompile(`\{\{`)
+)
+
+// compileSimple cuts tmpl at its placeholders, or returns nil when it
+// has any other action ({{if}}, pipelines, comments).
+func compileSimple(tmpl string) *simpleTemplate {
+	if len(actionRE.FindAllStringIndex(tmpl, -1)) != len(fieldRE.FindAllStringIndex(tmpl, -1)) {
+		return nil
+	}
+	st := &simpleTemplate{}
+	last := 0
+	for _, m := range fieldRE.FindAllStringSubmatchIndex(tmpl, -1) {
+		st.parts = append(st.parts, tmpl[last:m[0]])
+		st.fields = append(st.fields, tmpl[m[2]:m[3]])
+		last = m[1]
+	}
+	st.parts = append(st.parts, tmpl[last:])
+	return st
+}
+
+// render fills the placeholders from data as text/template prints them
+// ("<no value>" for a missing one).
+func (st *simpleTemplate) render(data map[string]any) string {
+	var b strings.Builder
+	for i, f := range st.fields {
+		b.WriteString(st.parts[i])
+		switch x := data[f].(type) {
+		case nil:
+			b.WriteString("<no value>")
+		case string:
+			b.WriteString(x)
+		default:
+			fmt.Fprint(&b, x)
+		}
+	}
+	b.WriteString(st.parts[len(st.parts)-1])
+	return b.String()
 }
 
 // NewTranslator loads every <lang>.toml file of fsys.
 func NewTranslator(fsys fs.FS) (*Translator, error) {
 	b := i18n.NewBundle(language.Vietnamese)
 	b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
-	t := &Translator{bundle: b, localizers: map[string]*i18n.Localizer{}, ids: map[string]map[string]bool{}, templates: map[string]map[string]string{}}
+	t := &Translator{bundle: b, localizers: map[string]*i18n.Localizer{}, ids: map[string]map[string]bool{}, templates: map[string]map[string]string{},
+		simple: map[string]map[string]*simpleTemplate{}}
 	files, err := fs.Glob(fsys, "*.toml")
 	if err != nil {
 		return nil, err
@@ -56,6 +110,7 @@ func NewTranslator(fsys fs.FS) (*Translator, error) {
 		lang := name[strings.LastIndexByte(name, '.')+1:]
 		if t.ids[lang] == nil {
 			t.ids[lang], t.templates[lang] = map[string]bool{}, map[string]string{}
+			t.simple[lang] = map[string]*simpleTemplate{}
 		}
 		for _, m := range mf.Messages {
 			if t.ids[lang][m.ID] {
@@ -63,6 +118,9 @@ func NewTranslator(fsys fs.FS) (*Translator, error) {
 			}
 			t.ids[lang][m.ID] = true
 			t.templates[lang][m.ID] = m.Other
+			if st := compileSimple(m.Other); st != nil {
+				t.simple[lang][m.ID] = st
+			}
 		}
 		t.localizers[lang] = i18n.NewLocalizer(b, lang, "vi")
 	}
@@ -121,11 +179,27 @@ func (t *Translator) T(lang, id string, data map[string]any) string {
 			td[k] = escapeValue(v)
 		}
 	}
+	if st := t.simpleOf(lang, id); st != nil {
+		return st.render(td)
+	}
 	s, err := l.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: td})
 	if err != nil {
 		return id
 	}
 	return s
+}
+
+// simpleOf returns the simple template of id in lang, falling back to
+// Vietnamese as the localizer does; nil when the template engine must
+// render it.
+func (t *Translator) simpleOf(lang, id string) *simpleTemplate {
+	if t.localizers[lang] == nil {
+		lang = "vi"
+	}
+	if t.ids[lang][id] {
+		return t.simple[lang][id]
+	}
+	return t.simple["vi"][id]
 }
 
 func escapeValue(v any) any {
