@@ -70,6 +70,7 @@ func Dial(ctx context.Context, cfg Config, users BlockMarker) (*Channel, error) 
 	}
 	ch := &Channel{cfg: cfg, API: api, http: hc, log: cfg.Log, Username: me.Username}
 	ch.Sender = NewSender(api, users, cfg.Log)
+	ch.Sender.direct = newDirect(cfg.APIURL, cfg.Token, hc)
 	ch.Decoder = &Decoder{BotUsername: me.Username}
 	return ch, nil
 }

@@ -35,7 +35,8 @@ type Sender struct {
 	users      BlockMarker
 	log        *slog.Logger
 	maxRetries int
-	pacer      Pacer // nil: no pacing
+	pacer      Pacer   // nil: no pacing
+	direct     *direct // nil: every call through the library
 }
 
 // Pacer holds sends to the messenger's budget (see bot.Pacer): Wait before
@@ -72,8 +73,12 @@ func (s *Sender) Send(ctx context.Context, chatID string, r bot.Reply) (string, 
 		if len(r.Buttons) > 0 {
 			inline = markup
 		}
+		params := &tgbot.EditMessageTextParams{ChatID: id, MessageID: mid, Text: r.Text, ParseMode: models.ParseModeHTML, ReplyMarkup: inline}
 		err := s.call(ctx, id, func() error {
-			_, err := s.api.EditMessageText(ctx, &tgbot.EditMessageTextParams{ChatID: id, MessageID: mid, Text: r.Text, ParseMode: models.ParseModeHTML, ReplyMarkup: inline})
+			if s.direct != nil {
+				return s.direct.call(ctx, "editMessageText", params, nil)
+			}
+			_, err := s.api.EditMessageText(ctx, params)
 			return err
 		})
 		if err == nil || strings.Contains(err.Error(), "message is not modified") {
@@ -95,24 +100,33 @@ func (s *Sender) Send(ctx context.Context, chatID string, r bot.Reply) (string, 
 		if i == len(parts)-1 {
 			params.ReplyMarkup = markup
 		}
-		var m *models.Message
+		var sent sentMessage
 		err := s.call(ctx, id, func() error {
-			var err error
-			m, err = s.api.SendMessage(ctx, params)
+			if s.direct != nil {
+				return s.direct.call(ctx, "sendMessage", params, &sent)
+			}
+			m, err := s.api.SendMessage(ctx, params)
+			if err == nil {
+				sent.ID = m.ID
+			}
 			return err
 		})
 		if err != nil {
 			return "", err
 		}
-		last = strconv.Itoa(m.ID)
+		last = strconv.Itoa(sent.ID)
 	}
 	return last, nil
 }
 
 // AnswerCallback answers a pressed button.
 func (s *Sender) AnswerCallback(ctx context.Context, callbackID, text string, alert bool) error {
+	params := &tgbot.AnswerCallbackQueryParams{CallbackQueryID: callbackID, Text: text, ShowAlert: alert}
 	return s.call(ctx, 0, func() error {
-		_, err := s.api.AnswerCallbackQuery(ctx, &tgbot.AnswerCallbackQueryParams{CallbackQueryID: callbackID, Text: text, ShowAlert: alert})
+		if s.direct != nil {
+			return s.direct.call(ctx, "answerCallbackQuery", params, nil)
+		}
+		_, err := s.api.AnswerCallbackQuery(ctx, params)
 		return err
 	})
 }
