@@ -247,6 +247,7 @@ func (e *Engine) claim(ctx context.Context, c *Ctx) error {
 		return nil
 	}
 	if read != nil {
+		e.cfg.Sessions.read(u.Channel, u.UserID, read.Val, read.OK)
 		c.preloaded = true
 		c.Session, c.sessionRaw = loaded(read.Val, read.OK)
 	}

@@ -91,9 +91,9 @@ type Form struct {
 // to the store of every update (see BENCHMARKS.md). The copy is right as
 // long as this process is the only writer of the sessions, which it is:
 // the process that owns the inbox handles all updates (the other commands
-// do not touch sessions). A session read from the store is not kept, as
-// its remaining lifetime there is not known; one written is kept until
-// its lifetime there ends.
+// do not touch sessions). A session written is kept until its lifetime in
+// the store ends; one read from the store for an hour (readKeep), as its
+// remaining lifetime there is not known.
 type SessionStore struct {
 	kv    KV
 	now   func() time.Time
@@ -124,6 +124,24 @@ func (s *SessionStore) recent(channel, user string) (raw []byte, found, ok bool)
 		return nil, false, false
 	}
 	return e.raw, e.raw != nil, true
+}
+
+// readKeep is how long a session read from the store is kept: its
+// remaining lifetime there is not known, so a session about to expire may
+// live on this long in this process, no more.
+const readKeep = time.Hour
+
+// read keeps the copy of a session read from the store (raw nil: none).
+func (s *SessionStore) read(channel, user string, raw []byte, found bool) {
+	if !found {
+		raw = nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.saved == nil || len(s.saved) >= maxSavedSessions {
+		s.saved = map[string]savedSession{}
+	}
+	s.saved[sessionKey(channel, user)] = savedSession{raw: raw, expires: s.now().Add(readKeep)}
 }
 
 // wrote keeps the copy of what ops wrote, once they have succeeded.
@@ -165,6 +183,7 @@ func (s *SessionStore) Load(ctx context.Context, channel, user string) (*Session
 	if err != nil {
 		return nil, nil, domain.E("session.load", domain.KindUnavailable, err)
 	}
+	s.read(channel, user, raw, ok)
 	sess, old := loaded(raw, ok)
 	return sess, old, nil
 }

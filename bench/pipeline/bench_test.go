@@ -28,4 +28,14 @@ func TestPipelineRegisters(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// One message per step (the contact step's note removes the reply
+	// keyboard on its own), and one round trip to the sessions' store per
+	// update but the first of each user's and the callbacks' own.
+	if m := p.Messages(); m != int64(2*12) {
+		t.Errorf("%d messages for two registrations, want %d", m, 2*12)
+	}
+	if n := p.Trips(); n > int64(2*(len(steps)+1)) {
+		t.Errorf("%d round trips for %d updates, want at most %d", n, 2*len(steps), 2*(len(steps)+1))
+	}
+	t.Logf("%d messages, %d round trips for %d updates", p.Messages(), p.Trips(), 2*len(steps))
 }

@@ -32,6 +32,39 @@ type Pipeline struct {
 	Engine *bot.Engine
 	db     *sqlite.DB
 	sender *Sender
+	kv     *countingKV
+}
+
+// countingKV counts the calls to the store of sessions and marks: each is
+// one round trip to Redis when the bot runs with it (a batch is one).
+type countingKV struct {
+	*sqlite.KV
+	trips atomic.Int64
+}
+
+func (k *countingKV) Get(ctx context.Context, key string) ([]byte, bool, error) {
+	k.trips.Add(1)
+	return k.KV.Get(ctx, key)
+}
+
+func (k *countingKV) Set(ctx context.Context, key string, v []byte, ttl time.Duration) error {
+	k.trips.Add(1)
+	return k.KV.Set(ctx, key, v, ttl)
+}
+
+func (k *countingKV) SetNX(ctx context.Context, key string, v []byte, ttl time.Duration) (bool, error) {
+	k.trips.Add(1)
+	return k.KV.SetNX(ctx, key, v, ttl)
+}
+
+func (k *countingKV) Del(ctx context.Context, key string) error {
+	k.trips.Add(1)
+	return k.KV.Del(ctx, key)
+}
+
+func (k *countingKV) Batch(ctx context.Context, ops []*domain.KVOp) error {
+	k.trips.Add(1)
+	return k.KV.Batch(ctx, ops)
 }
 
 // New wires the pipeline with its database in dir.
@@ -48,13 +81,13 @@ func New(ctx context.Context, dir string) (*Pipeline, error) {
 	if err != nil {
 		return nil, err
 	}
-	users, kv := sqlite.NewUserStore(db), sqlite.NewKV(db)
+	users, kv := sqlite.NewUserStore(db), &countingKV{KV: sqlite.NewKV(db)}
 	e := bot.New(bot.Config{
 		Users: users, Sessions: bot.NewSessionStore(kv), Dedup: bot.NewDeduper(kv),
 		Translator: tr, Now: time.Now,
 	})
 	handlers.Register(e, handlers.Deps{Users: users, Subjects: sqlite.NewSubjectStore(db), Places: places})
-	p := &Pipeline{Engine: e, db: db, sender: newSender()}
+	p := &Pipeline{Engine: e, db: db, sender: newSender(), kv: kv}
 	e.SetSender(channel, p.sender)
 	return p, nil
 }
@@ -178,9 +211,17 @@ func findButton(rows [][]bot.Button, label string) (string, bool) {
 	return "", false
 }
 
+// Trips is the number of calls made to the store of sessions and marks
+// (round trips to Redis, with it), and Messages the messages sent.
+func (p *Pipeline) Trips() int64 { return p.kv.trips.Load() }
+
+// Messages is the number of messages sent (edits not counted).
+func (p *Pipeline) Messages() int64 { return p.sender.next.Load() }
+
 // Benchmark runs b.N updates of full registrations (11 updates a user)
 // through a new pipeline in a temporary directory: ns/op, B/op and
-// allocs/op are per update.
+// allocs/op are per update, and so are kv-trips/op (round trips to the
+// store of sessions: Redis, in production) and msgs/op.
 func Benchmark(b *testing.B) {
 	ctx := context.Background()
 	p, err := New(ctx, b.TempDir())
@@ -191,9 +232,12 @@ func Benchmark(b *testing.B) {
 	d := p.NewDriver(script.Registration(), 1)
 	b.ReportAllocs()
 	b.ResetTimer()
+	trips, msgs := p.Trips(), p.Messages()
 	for i := 0; i < b.N; i++ {
 		if err := d.Next(ctx); err != nil {
 			b.Fatal(err)
 		}
 	}
+	b.ReportMetric(float64(p.Trips()-trips)/float64(b.N), "kv-trips/op")
+	b.ReportMetric(float64(p.Messages()-msgs)/float64(b.N), "msgs/op")
 }
