@@ -24,7 +24,7 @@ lint: ## gofmt, go vet and staticcheck
 	$(GO) vet $(PKGS)
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 $(PKGS)
 
-bench: ## speed and memory figures into BENCHMARKS.md (smaller: make bench BENCH_FLAGS="-users 100 -open-duration 5s")
+bench: ## speed and memory figures into BENCHMARKS.md, 3 rounds, judged on the medians (smaller: make bench BENCH_FLAGS="-repeat 1 -users 100 -open-duration 5s")
 	$(GO) run ./bench/cmd/ocopbench -go "$(GO)" $(BENCH_FLAGS)
 
 fmt: ## format the code

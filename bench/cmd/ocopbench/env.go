@@ -59,6 +59,10 @@ func newEnv(ctx context.Context, o *options, stdout, stderr io.Writer) (*env, er
 	}
 	e := &env{o: o, dir: dir, stdout: stdout, stderr: stderr, matcher: m, zaloMatcher: zm, bins: map[string]string{}, nextUser: 1_000_000}
 	e.report = newReport(o)
+	e.report.machine = currentMachine()
+	for _, l := range e.report.machine.lines() {
+		e.logf("machine: %s", l)
+	}
 	e.redis = e.openRedis(ctx)
 	e.report.store = "embedded (SQLite kv table)"
 	if e.redis != nil {

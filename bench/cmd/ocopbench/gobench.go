@@ -26,7 +26,7 @@ func runGoBenchmarks(ctx context.Context, e *env) error {
 	cmd.Stdout = io.MultiWriter(&out, e.stderr)
 	cmd.Stderr = e.stderr
 	runErr := cmd.Run()
-	e.report.gobench = out.String()
+	e.report.gobench = append(e.report.gobench, out.String())
 	for _, line := range strings.Split(out.String(), "\n") {
 		m := benchLine.FindStringSubmatch(line)
 		if m == nil {

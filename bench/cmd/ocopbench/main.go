@@ -7,6 +7,13 @@
 // the Go benchmarks of the hot paths and writes the figures of the run into
 // BENCHMARKS.md, between its markers. `make bench` runs it.
 //
+// The whole list of scenarios runs -repeat times (3 by default), each
+// round with new processes and databases, like that many runs of make
+// bench one after the other; inside a round the closed loops still
+// alternate between the bot and its echo in -rounds rounds. Each round's
+// figures are printed as they come, then the spread of each (least,
+// median, greatest) and the targets' verdicts on the medians.
+//
 // Scenarios, in order (select some with -only):
 //
 //	go           Go benchmarks (go test -bench) of the hot paths
@@ -67,6 +74,7 @@ type options struct {
 	keep          bool
 	profile       string
 	rounds        int
+	repeat        int
 }
 
 func parseOptions(args []string, stderr io.Writer) (*options, error) {
@@ -74,9 +82,10 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	fs := flag.NewFlagSet("ocopbench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.IntVar(&o.users, "users", 1000, "simulated users of the closed loops (each does /start and the full registration)")
+	fs.IntVar(&o.repeat, "repeat", 3, "run every scenario this many times, one round after the other; the targets are judged on the medians")
 	fs.IntVar(&o.rounds, "rounds", 4, "the closed loops alternate between the bot and the echo bot in this many rounds of -users/rounds users")
 	fs.Float64Var(&o.openRate, "open-rate", 300, "updates offered per second in the open loops")
-	fs.DurationVar(&o.openDuration, "open-duration", 30*time.Second, "how long the open loops offer updates")
+	fs.DurationVar(&o.openDuration, "open-duration", 20*time.Second, "how long the open loops offer updates, in each round")
 	fs.DurationVar(&o.echoOpen, "echo-open-duration", 10*time.Second, "open loop against the echo bot, the latency floor (at most -open-duration; 0: none)")
 	fs.IntVar(&o.hookConc, "webhook-concurrency", 40, "webhook calls in flight at most (Telegram's max_connections; the same bound for Zalo's events)")
 	fs.IntVar(&o.recipients, "announce-recipients", 10000, "recipients of the announcement (part 3)")
@@ -91,7 +100,7 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.goTool, "go", "go", "the go command")
 	fs.StringVar(&o.md, "md", "BENCHMARKS.md", `file whose "last run" section gets the figures; "" to leave it`)
 	fs.StringVar(&o.logLevel, "bot-log-level", "info", "LOG_LEVEL of the bot (info writes one record per update, as in production)")
-	fs.DurationVar(&o.maxTime, "max-time", 15*time.Minute, "stop everything after this long")
+	fs.DurationVar(&o.maxTime, "max-time", 30*time.Minute, "stop everything after this long (the figures measured until then are written)")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory (binaries, databases, logs)")
 	fs.StringVar(&o.profile, "profile", "", "write CPU profiles of the bot's loops and a heap profile of the memory scenario into this directory (builds the bot with a profiler added by go build -overlay)")
 	if err := fs.Parse(args); err != nil {
@@ -100,7 +109,7 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	switch {
 	case fs.NArg() > 0:
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	case o.users < 1, o.rounds < 1, o.openRate <= 0, o.openDuration <= 0, o.hookConc < 1, o.conversations < 1, o.recipients < 1, o.products < 2, o.timeout <= 0, o.maxTime <= 0:
+	case o.users < 1, o.rounds < 1, o.repeat < 1, o.openRate <= 0, o.openDuration <= 0, o.hookConc < 1, o.conversations < 1, o.recipients < 1, o.products < 2, o.timeout <= 0, o.maxTime <= 0:
 		return nil, errors.New("sizes, rates and durations must be positive")
 	}
 	if o.profile != "" {
@@ -178,26 +187,42 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer env.close()
 	started := time.Now()
 	var failed []string
-	for _, sc := range scenarios {
-		if !o.wants(sc.name) {
-			continue
-		}
-		if sc.skip != "" {
-			fmt.Fprintf(stdout, "skip %s %s\n", sc.name, sc.skip)
-			env.report.skip(sc.name, sc.skip)
-			continue
-		}
-		env.logf("== %s", sc.name)
-		if err := sc.run(ctx, env); err != nil {
-			env.logf("%s: FAILED: %v", sc.name, err)
-			env.report.fail(sc.name, err)
-			failed = append(failed, sc.name)
-			if ctx.Err() != nil {
-				break
+	for round := 0; round < o.repeat && ctx.Err() == nil; round++ {
+		env.report.beginRound(round)
+		fmt.Fprintf(stdout, "# round %d of %d\n", round+1, o.repeat)
+		env.logf("== round %d of %d (load average %s)", round+1, o.repeat, env.report.roundLoad[round])
+		roundStart := time.Now()
+		for _, sc := range scenarios {
+			if !o.wants(sc.name) {
+				continue
+			}
+			if sc.skip != "" {
+				if round == 0 {
+					fmt.Fprintf(stdout, "skip %s %s\n", sc.name, sc.skip)
+				}
+				env.report.skip(sc.name, sc.skip)
+				continue
+			}
+			env.logf("== %s (round %d)", sc.name, round+1)
+			if err := sc.run(ctx, env); err != nil {
+				env.logf("%s: FAILED in round %d: %v", sc.name, round+1, err)
+				env.report.fail(sc.name, err)
+				failed = append(failed, fmt.Sprintf("%s (round %d)", sc.name, round+1))
+				if ctx.Err() != nil {
+					break
+				}
 			}
 		}
+		env.report.endRound(time.Since(roundStart))
 	}
 	env.report.elapsed = time.Since(started)
+	switch {
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		env.report.stopped = fmt.Sprintf("`-max-time %v` ran out", o.maxTime)
+	case ctx.Err() != nil:
+		env.report.stopped = "interrupted"
+	}
+	env.report.printSpread(stdout)
 	if o.md != "" {
 		if err := env.report.writeMarkdown(o.md); err != nil {
 			return err

@@ -126,9 +126,19 @@ func (p *profiler) call(what, file string) error {
 	return nil
 }
 
+// profileName is the file name of a profile: name and the suffix, with
+// the round's number between them when there are several rounds
+// ("poll_full_closed.r2.cpu.pprof").
+func (e *env) profileName(name, suffix string) string {
+	if e.o.repeat > 1 {
+		name += fmt.Sprintf(".r%d", e.report.round+1)
+	}
+	return name + suffix
+}
+
 // startCPU starts a CPU profile into name.cpu.pprof; stopCPU ends it.
 func (b *botProc) startCPU(name string) {
-	if err := b.prof.call("cpu/start", name+".cpu.pprof"); err != nil {
+	if err := b.prof.call("cpu/start", b.e.profileName(name, ".cpu.pprof")); err != nil {
 		b.e.logf("%s: %v", b.name, err)
 	}
 }
@@ -141,7 +151,7 @@ func (b *botProc) stopCPU() {
 
 // heap writes a heap profile (after a GC) into name.heap.pprof.
 func (b *botProc) heap(name string) {
-	if err := b.prof.call("heap", name+".heap.pprof"); err != nil {
+	if err := b.prof.call("heap", b.e.profileName(name, ".heap.pprof")); err != nil {
 		b.e.logf("%s: %v", b.name, err)
 	}
 }

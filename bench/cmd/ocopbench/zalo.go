@@ -139,10 +139,10 @@ func (e *env) startZaloBot(ctx context.Context, kind load.Bot, fake *load.ZaloFa
 	return b, nil
 }
 
-func zaloRatioTarget(r *report) ([]string, string) { return ratioTarget("zalo")(r) }
+func zaloRatioTarget(r view) ([]string, string) { return ratioTarget("zalo")(r) }
 
 // zaloAckTarget judges the time the webhook takes to answer 200.
-func zaloAckTarget(r *report) ([]string, string) {
+func zaloAckTarget(r view) ([]string, string) {
 	f, ok := r.get("zalo_full_open_ack_p99")
 	if !ok {
 		return nil, "not measured in this run"
