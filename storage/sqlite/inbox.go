@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/ocop-tayninh/ocopbot/domain"
@@ -52,48 +53,79 @@ func (in *Inbox) RecordBatch(ctx context.Context, channel string, items []InboxI
 		return nil, nil
 	}
 	now := millis(in.db.now())
-	const insert = `INSERT INTO inbox (channel, update_id, user_key, payload, received_at)
-VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel, update_id) DO NOTHING`
+	// One statement for the whole batch (up to insertChunk rows), without a
+	// transaction around it: the rows it returns are those recorded now.
 	// The channel's highest update id follows in a trigger (migration
-	// 0012). One update, the usual case of a webhook call, is one
-	// statement without a transaction around it.
-	record := func(ctx context.Context, exec func(context.Context, string, ...any) (sql.Result, error)) error {
-		for _, it := range items {
-			res, err := exec(ctx, insert, channel, it.UpdateID, it.UserKey, blob(it.Payload), now)
-			if err != nil {
-				return err
-			}
-			n, err := res.RowsAffected()
-			if err != nil {
-				return err
-			}
-			if n == 0 {
-				continue // recorded before
-			}
-			it.Channel, it.ReceivedAt = channel, fromMillis(now)
-			newOnes = append(newOnes, it)
-		}
-		return nil
-	}
-	if len(items) == 1 {
-		err = record(ctx, in.db.db.ExecContext)
+	// 0012). A transaction cost a BEGIN and a COMMIT prepared anew on each
+	// webhook call, and a statement per row (see BENCHMARKS.md).
+	// A batch larger than one statement (a page of long polling) is one
+	// transaction, so that it is recorded whole or not at all.
+	if len(items) <= insertChunk {
+		newOnes, err = in.insert(ctx, in.db.db.QueryContext, channel, items, now)
 	} else {
 		err = in.db.inTx(ctx, func(tx *sql.Tx) error {
-			exec := tx.ExecContext
-			if st := in.db.db.txStmt(ctx, tx, insert); st != nil {
-				defer st.Close()
-				exec = func(ctx context.Context, _ string, args ...any) (sql.Result, error) {
-					return st.ExecContext(ctx, args...)
-				}
-			}
 			newOnes = newOnes[:0]
-			return record(ctx, exec)
+			for chunk := range slices.Chunk(items, insertChunk) {
+				fresh, err := in.insert(ctx, tx.QueryContext, channel, chunk, now)
+				if err != nil {
+					return err
+				}
+				newOnes = append(newOnes, fresh...)
+			}
+			return nil
 		})
 	}
 	if err != nil {
 		return nil, dbError(op, err)
 	}
 	return newOnes, nil
+}
+
+// insertChunk bounds the rows of one insert (5 parameters each).
+const insertChunk = 64
+
+// insert records items in one statement and returns those it recorded,
+// with Channel and ReceivedAt set: an update recorded before, or twice in
+// items, is recorded once.
+func (in *Inbox) insert(ctx context.Context, query func(context.Context, string, ...any) (*sql.Rows, error),
+	channel string, items []InboxItem, now int64) ([]InboxItem, error) {
+	var q strings.Builder
+	q.WriteString(`INSERT INTO inbox (channel, update_id, user_key, payload, received_at) VALUES `)
+	args := make([]any, 0, 5*len(items))
+	for i, it := range items {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString("(?, ?, ?, ?, ?)")
+		args = append(args, channel, it.UpdateID, it.UserKey, blob(it.Payload), now)
+	}
+	q.WriteString(` ON CONFLICT (channel, update_id) DO NOTHING RETURNING update_id`)
+	rows, err := query(ctx, q.String(), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	recorded := make(map[int64]bool, len(items))
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		recorded[id] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	var fresh []InboxItem
+	for _, it := range items {
+		if !recorded[it.UpdateID] {
+			continue
+		}
+		recorded[it.UpdateID] = false // a second copy in items is not new
+		it.Channel, it.ReceivedAt = channel, fromMillis(now)
+		fresh = append(fresh, it)
+	}
+	return fresh, nil
 }
 
 // MarkDone records that the updates were handled, in one statement.

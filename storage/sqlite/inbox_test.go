@@ -179,3 +179,33 @@ func TestInboxConcurrentWriters(t *testing.T) {
 		t.Errorf("NextOffset = %d, %v; want %d", off, err, writers*perWriter)
 	}
 }
+
+// A page of long polling larger than one statement is recorded whole, the
+// channel's offset follows the highest id, and a page half seen before
+// gives back only the new half.
+func TestInboxLargeBatch(t *testing.T) {
+	ctx := t.Context()
+	db, _ := open(t, newClock())
+	in := sqlite.NewInbox(db)
+	page := func(from, n int64) []sqlite.InboxItem {
+		var items []sqlite.InboxItem
+		for id := from; id < from+n; id++ {
+			items = append(items, sqlite.InboxItem{UpdateID: id, UserKey: fmt.Sprint("u", id%7)})
+		}
+		return items
+	}
+	got, err := in.RecordBatch(ctx, "telegram", page(1, 150))
+	if err != nil || len(got) != 150 {
+		t.Fatalf("150 new updates: %d recorded, %v", len(got), err)
+	}
+	if off, _ := in.NextOffset(ctx, "telegram"); off != 151 {
+		t.Errorf("NextOffset = %d, want 151", off)
+	}
+	got, err = in.RecordBatch(ctx, "telegram", page(101, 100))
+	if err != nil || len(got) != 50 || got[0].UpdateID != 151 {
+		t.Fatalf("a page half seen: %d new (first %v), %v", len(got), updateIDs(got)[:min(1, len(got))], err)
+	}
+	if off, _ := in.NextOffset(ctx, "telegram"); off != 201 {
+		t.Errorf("NextOffset = %d, want 201", off)
+	}
+}
