@@ -315,30 +315,31 @@ func (e *Engine) replyError(ctx context.Context, c *Ctx, err error) {
 	_ = c.Say(ctx, id)
 }
 
-// logger writes one record per update, without message text or phones.
+// logger writes one record per update, without message text or phones,
+// as typed attributes (LogAttrs does not box them into interfaces).
 func (e *Engine) logger(next Handler) Handler {
 	return HandlerFunc(func(ctx context.Context, c *Ctx) error {
 		start := time.Now()
 		err := next.Handle(ctx, c)
-		attrs := []any{
-			"channel", c.Update.Channel, "update", c.Update.ID, "user", c.Update.UserID,
-			"kind", c.Update.Kind.String(), "dur_ms", time.Since(start).Milliseconds(),
-		}
+		attrs := make([]slog.Attr, 0, 10)
+		attrs = append(attrs, slog.String("channel", c.Update.Channel), slog.Int64("update", c.Update.ID),
+			slog.String("user", c.Update.UserID), slog.String("kind", c.Update.Kind.String()),
+			slog.Int64("dur_ms", time.Since(start).Milliseconds()))
 		if c.Update.Command != "" {
-			attrs = append(attrs, "command", c.Update.Command)
+			attrs = append(attrs, slog.String("command", c.Update.Command))
 		}
 		if c.Flow != "" {
-			attrs = append(attrs, "flow", c.Flow, "step", c.Step)
+			attrs = append(attrs, slog.String("flow", c.Flow), slog.String("step", c.Step))
 		}
 		if err != nil {
 			kind := domain.ErrorKind(err)
-			attrs = append(attrs, "err_kind", kind.String())
+			attrs = append(attrs, slog.String("err_kind", kind.String()))
 			if kind == domain.KindInternal || kind == domain.KindOther || kind == domain.KindUnavailable {
-				e.log.Error("update", append(attrs, "err", err.Error())...)
+				e.log.LogAttrs(ctx, slog.LevelError, "update", append(attrs, slog.String("err", err.Error()))...)
 				return err // the recoverer answers it
 			}
 		}
-		e.log.Info("update", attrs...)
+		e.log.LogAttrs(ctx, slog.LevelInfo, "update", attrs...)
 		return err
 	})
 }
