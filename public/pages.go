@@ -158,7 +158,7 @@ func (s *Server) product(w http.ResponseWriter, r *http.Request, raw string) {
 		v.OG.URL = rec.URL
 		v.OG.Image = rec.URL + ".png"
 	}
-	s.render(w, r, http.StatusOK, "product.html", v)
+	s.render(w, r, http.StatusOK, "product-page.html", v)
 }
 
 func (s *Server) productJSON(w http.ResponseWriter, r *http.Request, raw string) {
@@ -335,7 +335,7 @@ func (s *Server) catalogue(w http.ResponseWriter, r *http.Request) {
 	if pg < pages {
 		v.Next = link(pg + 1)
 	}
-	s.render(w, r, http.StatusOK, "catalogue.html", v)
+	s.render(w, r, http.StatusOK, "catalogue-page.html", v)
 }
 
 // communesNamed returns the communes a search names, scored as /timkiem

@@ -219,7 +219,7 @@ type messagePage struct {
 
 func (s *Server) message(w http.ResponseWriter, r *http.Request, status int, title, text string, data map[string]any) {
 	heading := s.t(title, nil)
-	s.render(w, r, status, "message.html", messagePage{page: s.page(heading, ""), Heading: heading,
+	s.render(w, r, status, "message-page.html", messagePage{page: s.page(heading, ""), Heading: heading,
 		Text: s.t(text, data), CatalogueLink: s.t("public.catalogue_link", nil)})
 }
 
