@@ -115,6 +115,7 @@ type productPage struct {
 	Status                      domain.CertStatus
 	StatusText, StatusNote      string
 	Name, StarGlyphs, StarsText string
+	StarsClass                  string
 	Facts                       []fact
 	Footer, CatalogueLink       string
 }
@@ -130,12 +131,17 @@ func (s *Server) product(w http.ResponseWriter, r *http.Request, raw string) {
 		return
 	}
 	rec := s.record(pp, check)
-	stars := s.t("public.stars", map[string]any{"Stars": rec.Stars})
+	// Stars are gold only while they hold: a buyer who glances at a
+	// lapsed product sees grey ones.
+	stars, starsClass := s.t("public.stars", map[string]any{"Stars": rec.Stars}), "stars"
+	if !check.Status.Holds() {
+		stars, starsClass = s.t("public.stars_lapsed", map[string]any{"Stars": rec.Stars}), "stars lapsed"
+	}
 	title := s.t("public.product_title", map[string]any{"Name": rec.Name, "Stars": rec.Stars})
 	desc := rec.StatusText + " · " + rec.Producer + " · " + rec.Commune
 	v := productPage{page: s.page(title, desc), Status: check.Status, StatusText: rec.StatusText,
 		StatusNote: s.t("public.note."+string(check.Status), map[string]any{"Until": s.date(pp.Product.CertExpires)}),
-		Name:       rec.Name, StarGlyphs: starGlyphs(rec.Stars), StarsText: stars,
+		Name:       rec.Name, StarGlyphs: starGlyphs(rec.Stars), StarsText: stars, StarsClass: starsClass,
 		Footer:        s.t("public.footer", map[string]any{"Code": rec.Code, "At": s.cfg.Now().In(s.cfg.Location).Format("15:04 02/01/2006")}),
 		CatalogueLink: s.t("public.catalogue_link", nil)}
 	if pp.Product.CertExpires.IsZero() {
@@ -151,7 +157,11 @@ func (s *Server) product(w http.ResponseWriter, r *http.Request, raw string) {
 	add("public.fact.set", rec.ProductSet)
 	add("public.fact.cert_no", rec.Certificate.Number)
 	add("public.fact.issued", s.date(pp.Product.CertIssued))
-	add("public.fact.until", s.date(pp.Product.CertExpires))
+	if check.Status.Holds() {
+		add("public.fact.until", s.date(pp.Product.CertExpires))
+	} else {
+		add("public.fact.printed_until", s.date(pp.Product.CertExpires))
+	}
 	add("public.fact.contact", rec.Contact)
 	v.OG = &openGraph{Title: title, Description: desc}
 	if s.cfg.BaseURL != "" {

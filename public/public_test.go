@@ -138,7 +138,7 @@ func TestProductPage(t *testing.T) {
 	if res.StatusCode != 200 {
 		t.Fatalf("status %d: %s", res.StatusCode, body)
 	}
-	for _, want := range []string{"Bánh tráng phơi sương", "HTX Bánh tráng Trảng Bàng", "Phường Tân Ninh", "★★★★<span>4 sao OCOP",
+	for _, want := range []string{"Bánh tráng phơi sương", "HTX Bánh tráng Trảng Bàng", "Phường Tân Ninh", `class="stars" id="stars"`, "★★★★<span>4 sao OCOP",
 		"Còn hiệu lực", "Gạo, ngũ cốc, hạt sơ chế", "1234/QĐ-UBND", "15/03/2024", "15/03/2027", `property="og:title" content="Bánh tráng phơi sương — OCOP 4 sao"`,
 		`property="og:image" content="https://ocop.example.vn/sp/` + f.codes["Bánh tráng phơi sương"] + `.png"`, `lang="vi"`} {
 		if !strings.Contains(body, want) {
@@ -198,6 +198,11 @@ func TestStatusesAsJSON(t *testing.T) {
 		_, page := f.get(t, "GET", "/sp/"+f.codes[name])
 		if !strings.Contains(page, `class="status `+want.status+`"`) || !strings.Contains(page, want.text) {
 			t.Errorf("%s: the page does not show %q", name, want.text)
+		}
+		lapsed := want.status == "expired" || want.status == "revoked"
+		if lapsed != strings.Contains(page, `class="stars lapsed"`) || lapsed == strings.Contains(page, "Có hiệu lực đến hết ngày") ||
+			lapsed != strings.Contains(page, "Hạn ghi trên giấy chứng nhận") {
+			t.Errorf("%s: a lapsed certificate must show grey stars and its printed expiry, not «valid through»", name)
 		}
 	}
 }

@@ -11,16 +11,17 @@ import (
 	qrcode "github.com/skip2/go-qrcode"
 )
 
-// Sheet geometry: A4 portrait, 3 columns and 4 rows of 70 × 74 mm labels,
-// each with a cutting frame.
+// Sheet geometry: A4 portrait (210 × 297 mm), 3 columns and 4 rows of
+// 64 × 70 mm labels, each with a cutting frame, centred with 9 mm margins
+// that every printer can print inside.
 const (
 	sheetCols   = 3
 	sheetRows   = 4
-	labelW      = 70.0
-	labelH      = 74.0
-	sheetMargin = 1.0
-	sheetTop    = 0.5
-	qrMM        = 38.0
+	labelW      = 64.0
+	labelH      = 70.0
+	sheetMargin = (210 - sheetCols*labelW) / 2
+	sheetTop    = (297 - sheetRows*labelH) / 2
+	qrMM        = 42.0
 )
 
 // PerSheet is the number of labels on one A4 page.

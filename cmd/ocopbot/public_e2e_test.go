@@ -236,6 +236,10 @@ func TestPublicPagesInBrowser(t *testing.T) {
 		if !strings.HasPrefix(s.stars, "★★★★") || !strings.Contains(s.stars, "4 sao OCOP") || strings.Contains(s.stars, "★★★★★") {
 			t.Errorf("%s: stars %q", tc.name, s.stars)
 		}
+		holds := tc.class == "valid" || tc.class == "reevaluation"
+		if lapsed := strings.Contains(s.stars, "không còn hiệu lực"); lapsed == holds {
+			t.Errorf("%s: stars %q", tc.name, s.stars)
+		}
 		// The screenshot at 360 px: no sideways scrolling, the status box's
 		// colour and the gold stars are on screen.
 		if s.scrollWidth > 360 {
@@ -244,8 +248,14 @@ func TestPublicPagesInBrowser(t *testing.T) {
 		if got := colourShare(t, s.screenshot, tc.colour[0], tc.colour[1], tc.colour[2], 6); got < 0.02 {
 			t.Errorf("%s: the status colour covers %.3f of the screen", tc.name, got)
 		}
-		if got := colourShare(t, s.screenshot, 0xe0, 0xa0, 0x00, 40); got < 0.001 {
-			t.Errorf("%s: no gold stars in the screenshot (%.4f)", tc.name, got)
+		// Gold stars while the certificate holds, grey ones after.
+		gold := colourShare(t, s.screenshot, 0xe0, 0xa0, 0x00, 40)
+		grey := colourShare(t, s.screenshot, 0x9a, 0x9a, 0x9a, 12)
+		if holds && gold < 0.001 {
+			t.Errorf("%s: no gold stars in the screenshot (%.4f)", tc.name, gold)
+		}
+		if !holds && (gold > 0.0002 || grey < 0.001) {
+			t.Errorf("%s: the lapsed stars are not grey (gold %.4f, grey %.4f)", tc.name, gold, grey)
 		}
 	}
 
