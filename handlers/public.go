@@ -105,7 +105,7 @@ func (a *app) labels(ctx context.Context, c *bot.Ctx) error {
 		return c.Say(ctx, "qr.labels_usage")
 	case utf8.RuneCountInString(text) > maxLabelsText:
 		return c.Say(ctx, "qr.labels_too_long", map[string]any{"Max": maxLabelsText})
-	case a.PublicURL == "":
+	case a.PublicURL == "" || a.Public == nil:
 		return c.Say(ctx, "qr.no_public_url")
 	}
 	all, err := a.Public.Certified(ctx, a.now())

@@ -24,9 +24,8 @@ func TestPublicCodes(t *testing.T) {
 	old.Close()
 
 	db := reopen(t, path, c)
-	products := sqlite.NewProductStore(db)
 	pub := sqlite.NewPublicStore(db)
-	after := newProduct(t, products, sub.ID, 2025)
+	after := newProduct(t, sqlite.NewProductStore(db), sub.ID, 2025)
 	seen := map[string]bool{}
 	for _, p := range []domain.Product{before, after} {
 		pp, err := pub.ByID(ctx, p.ID)
@@ -49,7 +48,6 @@ func TestPublicCodes(t *testing.T) {
 		db.Close()
 		db = reopen(t, path, c)
 		pub = sqlite.NewPublicStore(db)
-		products = sqlite.NewProductStore(db)
 		if again, _ := pub.ByID(ctx, p.ID); again.PublicCode != code {
 			t.Fatalf("code changed: %q -> %q", code, again.PublicCode)
 		}
