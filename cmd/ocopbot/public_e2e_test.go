@@ -164,10 +164,14 @@ func TestMatrixQRCode(t *testing.T) {
 			p.Send("/caidat")
 			p.Expect("settings.title")
 			p.Press("Hiện số điện thoại")
+			p.onZalo("no edit on Zalo: the settings come again, once the setting is saved", func() {
+				if m := p.Expect("settings.title"); !strings.Contains(m.Text, "☑ Hiện số điện thoại") {
+					t.Fatalf("the settings do not show the contact on:\n%s", m.Text)
+				}
+			})
 			if on, _ := sqlite.NewPublicStore(db).PublicContact(context.Background(), u.SubjectID); !on {
 				t.Fatal("the setting did not turn the contact on")
 			}
-			time.Sleep(10 * time.Millisecond)
 			if _, body := httpGet(t, link); !strings.Contains(body, "Liên hệ") {
 				t.Fatal("the chosen contact does not show on the page")
 			}
