@@ -235,9 +235,19 @@ type cataloguePage struct {
 	Prev, Next, PrevText, NextText                     string
 }
 
-// certified returns the products that hold their stars now, from a list
-// read at most catalogueTTL ago.
-func (s *Server) certified(r *http.Request) ([]domain.PublicProduct, []domain.CertCheck, error) {
+// catEntry is a product of the catalogue with what a search matches,
+// prepared once per read of the list.
+type catEntry struct {
+	pp                  domain.PublicProduct
+	name, producer, set domain.SearchName
+	setName, commune    string
+	cert                string // the certificate number, folded
+	folded              string // the name folded, the order of equal scores
+}
+
+// certified returns the products that hold their stars now, with their
+// status, from a list read at most catalogueTTL ago.
+func (s *Server) certified(r *http.Request) ([]*catEntry, []domain.CertCheck, error) {
 	now := s.cfg.Now()
 	s.catMu.Lock()
 	defer s.catMu.Unlock()
@@ -246,18 +256,23 @@ func (s *Server) certified(r *http.Request) ([]domain.PublicProduct, []domain.Ce
 		if err != nil {
 			return nil, nil, err
 		}
-		s.catList, s.catAt = list, now
-		if s.catList == nil {
-			s.catList = []domain.PublicProduct{}
+		entries := make([]catEntry, len(list))
+		for i, pp := range list {
+			set := s.setName(pp.Product)
+			entries[i] = catEntry{pp: pp, name: domain.NewSearchName(pp.Product.Name), producer: domain.NewSearchName(pp.Producer),
+				set: domain.NewSearchName(set), setName: set, commune: s.communeName(pp.Product.CommuneCode),
+				folded: domain.Fold(pp.Product.Name), cert: domain.Fold(pp.Product.CertNo)}
 		}
+		s.catList, s.catAt = entries, now
 	}
 	var (
-		out    []domain.PublicProduct
+		out    []*catEntry
 		checks []domain.CertCheck
 	)
-	for _, pp := range s.catList {
-		if c := pp.Check(now, s.cfg.Location); c.Status.Holds() {
-			out = append(out, pp)
+	for i := range s.catList {
+		e := &s.catList[i]
+		if c := e.pp.Check(now, s.cfg.Location); c.Status.Holds() {
+			out = append(out, e)
 			checks = append(checks, c)
 		}
 	}
@@ -274,32 +289,30 @@ func (s *Server) catalogue(w http.ResponseWriter, r *http.Request) {
 		s.failed(w, r, err)
 		return
 	}
-	type hit struct {
-		i, score int
-		folded   string
-	}
+	type hit struct{ i, score int }
 	var hits []hit
 	name := domain.NewNameQuery(q)
 	communes := s.communesNamed(q)
 	code, isCode := domain.ParsePublicCode(q)
-	for i, pp := range list {
-		p := pp.Product
+	foldedQ := domain.Fold(q)
+	for i, e := range list {
+		p := e.pp.Product
 		sc := 1
 		if q != "" {
-			sc = max(name.Score(p.Name), name.Score(pp.Producer), name.Score(s.setName(p)), communes[p.CommuneCode])
-			if (isCode && pp.PublicCode == code) || strings.EqualFold(p.Code, q) || (p.CertNo != "" && domain.Fold(p.CertNo) == domain.Fold(q)) {
+			sc = max(name.ScoreName(e.name), name.ScoreName(e.producer), name.ScoreName(e.set), communes[p.CommuneCode])
+			if (isCode && e.pp.PublicCode == code) || strings.EqualFold(p.Code, q) || (e.cert != "" && e.cert == foldedQ) {
 				sc = domain.ScoreExactCode
 			}
 		}
 		if sc > 0 {
-			hits = append(hits, hit{i: i, score: sc, folded: domain.Fold(p.Name)})
+			hits = append(hits, hit{i: i, score: sc})
 		}
 	}
 	slices.SortStableFunc(hits, func(a, b hit) int {
 		if c := cmp.Compare(b.score, a.score); c != 0 {
 			return c
 		}
-		return cmp.Compare(a.folded, b.folded)
+		return cmp.Compare(list[a.i].folded, list[b.i].folded)
 	})
 	pages := max(1, (len(hits)+CataloguePageSize-1)/CataloguePageSize)
 	pg, _ := strconv.Atoi(r.URL.Query().Get("trang"))
@@ -322,10 +335,11 @@ func (s *Server) catalogue(w http.ResponseWriter, r *http.Request) {
 	}
 	from := (pg - 1) * CataloguePageSize
 	for _, h := range hits[min(from, len(hits)):min(from+CataloguePageSize, len(hits))] {
-		pp, p := list[h.i], list[h.i].Product
-		it := catalogueItem{Href: "/sp/" + pp.PublicCode, Name: p.Name, StarGlyphs: starGlyphs(p.Stars),
+		e := list[h.i]
+		p := e.pp.Product
+		it := catalogueItem{Href: "/sp/" + e.pp.PublicCode, Name: p.Name, StarGlyphs: starGlyphs(p.Stars),
 			StarsText: s.t("public.stars", map[string]any{"Stars": p.Stars}),
-			Line:      strings.Join(nonEmpty(pp.Producer, s.communeName(p.CommuneCode), s.setName(p)), " · ")}
+			Line:      strings.Join(nonEmpty(e.pp.Producer, e.commune, e.setName), " · ")}
 		if checks[h.i].Status == domain.CertReevaluation {
 			it.Reeval = s.statusText(checks[h.i])
 		}

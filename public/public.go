@@ -73,7 +73,7 @@ type Server struct {
 
 	catMu   sync.Mutex
 	catAt   time.Time
-	catList []domain.PublicProduct
+	catList []catEntry
 }
 
 // catalogueTTL is how long the list of certified products is reused

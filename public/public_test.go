@@ -41,7 +41,7 @@ type fixture struct {
 	now   time.Time
 }
 
-func newFixture(t *testing.T, cfg public.Config, extra int) *fixture {
+func newFixture(t testing.TB, cfg public.Config, extra int) *fixture {
 	t.Helper()
 	ctx := t.Context()
 	f := &fixture{codes: map[string]string{}, now: time.Date(2026, 12, 7, 9, 0, 0, 0, hcm)}
@@ -112,7 +112,7 @@ func newFixture(t *testing.T, cfg public.Config, extra int) *fixture {
 		cfg.BaseURL = "https://ocop.example.vn"
 	}
 	if cfg.Rate == 0 {
-		cfg.Rate, cfg.Burst = 1000, 1000
+		cfg.Rate, cfg.Burst = 1e9, 1000000
 	}
 	f.srv, err = public.New(cfg)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"runtime"
 	"time"
 
 	"github.com/ocop-tayninh/ocopbot/bot"
@@ -15,9 +16,11 @@ import (
 
 // publicConcurrency is how many public pages are handled at once: the rest
 // wait their turn (up to 2 s, then a 503 page), so that a flood of page
-// requests never takes the database connections or the CPU the webhooks
-// need. The webhooks do not pass through this limit.
-const publicConcurrency = 4
+// requests never takes the database connections or more than half the
+// CPU the webhooks need. The webhooks do not pass through this limit. A
+// page takes a fraction of a millisecond, so even 2 serve thousands a
+// second.
+func publicConcurrency() int { return max(2, runtime.GOMAXPROCS(0)/2) }
 
 // mountPublic serves the public product pages (/sp) on mux.
 func (a *app) mountPublic(mux *http.ServeMux) error {
@@ -43,7 +46,7 @@ func (a *app) mountPublic(mux *http.ServeMux) error {
 		},
 		Location: a.cfg.Location, Now: a.now, BaseURL: a.cfg.PublicURL,
 		Rate: a.cfg.PublicRate, Burst: int(4 * max(a.cfg.PublicRate, 5)),
-		Concurrency: publicConcurrency, Log: a.log,
+		Concurrency: publicConcurrency(), Log: a.log,
 	})
 	if err != nil {
 		return err

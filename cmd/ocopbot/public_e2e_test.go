@@ -3,10 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"image/png"
 	"io"
 	"net/http"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -300,4 +303,72 @@ func TestPublicPagesInBrowser(t *testing.T) {
 			t.Errorf("the catalogue lists %q, which does not hold its stars", never)
 		}
 	}
+}
+
+// A flood of page requests on HTTP_ADDR (more at once than the pages'
+// slots, with the rate limit lifted) does not hold up the answers of the
+// Zalo webhook on the same address: each is recorded and answered 200
+// well within Zalo's 2 s while the flood goes on, and the pages are
+// served too, in turn.
+func TestPublicFloodDoesNotDelayWebhooks(t *testing.T) {
+	h := newMatrix(t, "zalo", "embedded")
+	base := "http://" + h.env["HTTP_ADDR"]
+	h.env["PUBLIC_URL"] = base
+	h.env["PUBLIC_RATE"] = "100000"
+	p := h.user(991, "Bảy")
+	db := h.openDB()
+	uid := seedPerson(t, db, p, "Bảy", "25459", 0)
+	u, _ := sqlite.NewUserStore(db).GetByID(context.Background(), uid)
+	for i := range 30 {
+		seedCertified(t, db, u.SubjectID, fmt.Sprintf("Sản phẩm số %d", i), domain.StageRecognised, time.Now().AddDate(-1, 0, 0), time.Time{})
+	}
+	h.start()
+
+	ctx, stop := context.WithCancel(context.Background())
+	var (
+		wg          sync.WaitGroup
+		served, all atomic.Int64
+	)
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	for range 32 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				res, err := client.Get(base + "/sp?q=san+pham")
+				if err != nil {
+					continue
+				}
+				_, _ = io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+				all.Add(1)
+				if res.StatusCode == http.StatusOK {
+					served.Add(1)
+				}
+			}
+		}()
+	}
+	defer func() { stop(); wg.Wait() }()
+	time.Sleep(300 * time.Millisecond) // the flood is on
+
+	var slowest time.Duration
+	for i := range 10 {
+		start := time.Now()
+		status, err := h.zl.SendText(*p.zu, "/trogiup")
+		d := time.Since(start)
+		if err != nil || status != 200 {
+			t.Fatalf("webhook call %d during the flood: %d, %v", i, status, err)
+		}
+		slowest = max(slowest, d)
+		p.Expect("help.text")
+	}
+	stop()
+	wg.Wait()
+	if slowest > 1500*time.Millisecond {
+		t.Errorf("a webhook call took %v during the flood of page requests", slowest)
+	}
+	if served.Load() == 0 {
+		t.Errorf("no page was served during the flood (%d requests)", all.Load())
+	}
+	t.Logf("slowest webhook answer %v; %d of %d page requests served", slowest, served.Load(), all.Load())
 }
