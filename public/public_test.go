@@ -167,6 +167,14 @@ func TestProductPage(t *testing.T) {
 	if _, body := f.get(t, "GET", "/sp/"+f.codes["Bánh tráng phơi sương"]); !strings.Contains(body, "Liên hệ") || !strings.Contains(body, "84 912 345 678") {
 		t.Errorf("the chosen contact is not shown: %s", body)
 	}
+	// The preview picture named by og:image: the label.
+	if res, body := f.get(t, "GET", "/sp/"+f.codes["Bánh tráng phơi sương"]+".png"); res.StatusCode != 200 ||
+		res.Header.Get("Content-Type") != "image/png" || !strings.HasPrefix(body, "\x89PNG") {
+		t.Errorf("label picture: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	if res, _ := f.get(t, "GET", "/sp/"+f.codes["Ý tưởng chưa nộp"]+".png"); res.StatusCode != 404 {
+		t.Errorf("label of a product without a page: %d", res.StatusCode)
+	}
 	// HEAD: the headers, no body.
 	if res, body := f.get(t, "HEAD", "/sp/"+f.codes["Bánh tráng phơi sương"]); res.StatusCode != 200 || body != "" {
 		t.Errorf("HEAD: %d, %d bytes", res.StatusCode, len(body))
