@@ -98,7 +98,34 @@ func (q NameQuery) Score(name string) int {
 	if len(q.words) == 0 {
 		return 0
 	}
-	words := searchWords(name)
+	// The lower-cased name is needed only for a query with diacritics.
+	return q.ScoreName(SearchName{words: searchWords(name), name: name})
+}
+
+// SearchName is a name prepared once to be scored by many queries (a list
+// kept in memory and searched often, such as the public catalogue).
+type SearchName struct {
+	words []string // folded words
+	// lower is the name lower-cased with its diacritics, words joined by
+	// spaces; when "", it is made from name as needed.
+	lower, name string
+}
+
+// NewSearchName prepares name for NameQuery.ScoreName.
+func NewSearchName(name string) SearchName {
+	return SearchName{words: searchWords(name), lower: lowerWords(name)}
+}
+
+func lowerWords(name string) string {
+	return strings.Join(splitWords(strings.ToLower(Clean(name))), " ")
+}
+
+// ScoreName is Score for a prepared name.
+func (q NameQuery) ScoreName(n SearchName) int {
+	if len(q.words) == 0 {
+		return 0
+	}
+	words := n.words
 	s := 0
 	switch {
 	case len(words) == len(q.words) && startsWithWords(words, q.words) && words[len(words)-1] == q.words[len(q.words)-1]:
@@ -114,7 +141,10 @@ func (q NameQuery) Score(name string) int {
 	default:
 		return 0
 	}
-	if q.raw != "" && strings.Contains(strings.Join(splitWords(strings.ToLower(Clean(name))), " "), q.raw) {
+	if q.raw != "" && n.lower == "" {
+		n.lower = lowerWords(n.name)
+	}
+	if q.raw != "" && strings.Contains(n.lower, q.raw) {
 		s += bonusSearchMarks
 	}
 	return s

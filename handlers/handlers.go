@@ -116,6 +116,11 @@ type Deps struct {
 	// leaves its headers only.
 	Attendance   report.Attendance
 	ReportEvents report.Events
+	// Public reads the products' public pages (public.go); PublicURL is
+	// where the outside world reaches them ("" when not set: the QR
+	// buttons say the province must set it).
+	Public    PublicProducts
+	PublicURL string
 }
 
 func (a *app) loc() *time.Location {
@@ -194,6 +199,7 @@ func Register(e *bot.Engine, d Deps) {
 	a.registerBehalf(e)
 	a.registerSearch(e)
 	a.registerFigures(e)
+	a.registerPublic(e)
 	e.Fallback(a.fallback)
 	e.Files(a.upload)
 	a.registerEvents(e) // after Fallback and Files: it wraps them

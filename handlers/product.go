@@ -322,6 +322,10 @@ func (a *app) showProduct(ctx context.Context, c *bot.Ctx, id int64, notice stri
 	b.WriteString(a.productCard(c, p))
 	pid := strconv.FormatInt(p.ID, 10)
 	rows := [][]bot.Button{{{Label: c.T("product.button.dossier"), Data: cbDossier + "|c|" + pid}}}
+	if line, qr := a.publicCard(ctx, c, p.ID); qr != nil {
+		b.WriteString("\n" + line)
+		rows = append(rows, qr)
+	}
 	if !p.Stage.Submitted() {
 		rows = append(rows, []bot.Button{{Label: c.T("product.button.edit"), Data: cbProduct + "|e|" + pid}})
 	}

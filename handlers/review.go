@@ -427,6 +427,10 @@ func (a *app) reviewProduct(ctx context.Context, c *bot.Ctx, p domain.Product, r
 		items = append(items, bot.Button{Label: stateIcons[st] + " " + it.Short, Data: cbReview + "|i|" + pid + "|" + it.ID})
 	}
 	rows := rows2(items)
+	if line, qr := a.publicCard(ctx, c, p.ID); qr != nil {
+		b.WriteString("\n\n" + line)
+		rows = append(rows, qr)
+	}
 	for _, to := range []domain.Stage{domain.StageCommuneCheck, domain.StageProvince, domain.StageFailed} {
 		if a.canMove(c.User, r, p.Stage, to) {
 			rows = append(rows, []bot.Button{{Label: c.T("review.button." + string(to)), Data: cbReview + "|m|" + pid + "|" + string(to)}})

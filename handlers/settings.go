@@ -39,6 +39,14 @@ func (a *app) settingsReply(ctx context.Context, c *bot.Ctx) (bot.Reply, error) 
 		b.WriteString("\n" + line)
 		rows = append(rows, []bot.Button{{Label: line, Data: cbSettings + "|t|" + string(t)}})
 	}
+	line, button, err := a.contactSetting(ctx, c)
+	if err != nil {
+		return bot.Reply{}, err
+	}
+	if button != nil {
+		b.WriteString("\n" + line)
+		rows = append(rows, button)
+	}
 	b.WriteString("\n\n" + c.T("settings.hint"))
 	return bot.Reply{Text: b.String(), Buttons: rows}, nil
 }
@@ -50,6 +58,13 @@ func (a *app) settingsButton(ctx context.Context, c *bot.Ctx) error {
 			return err
 		}
 		return a.settings(ctx, c)
+	}
+	if act == "c" {
+		note, err := a.toggleContact(ctx, c)
+		if err != nil {
+			return err
+		}
+		return a.settingsAgain(ctx, c, note)
 	}
 	topic := domain.Topic(arg)
 	if act != "t" || !topic.Valid() {
@@ -67,6 +82,12 @@ func (a *app) settingsButton(ctx context.Context, c *bot.Ctx) error {
 	if turnOff {
 		note = "settings.turned_off"
 	}
+	return a.settingsAgain(ctx, c, note)
+}
+
+// settingsAgain answers the button with a note and shows the settings in
+// place.
+func (a *app) settingsAgain(ctx context.Context, c *bot.Ctx, note string) error {
 	if err := c.Answer(ctx, c.T(note), false); err != nil {
 		return err
 	}

@@ -75,6 +75,9 @@ type Config struct {
 	// PublicURL is where the outside world reaches HTTP_ADDR (download
 	// links, product pages), without a trailing slash; "" when not set.
 	PublicURL string
+	// PublicRate is the most public page requests (/sp) a second from one
+	// address (PUBLIC_RATE).
+	PublicRate float64
 	// Console: chat in the terminal instead of Telegram; ConsoleUser is the
 	// user id to chat as; ConsoleChannel is "console" or "zalo" (the Zalo
 	// experience: plain text, at most 5 buttons, no edits).
@@ -95,7 +98,7 @@ type setting struct {
 func parseConfig(name string, args []string, getenv func(string) string, stderr io.Writer) (*Config, error) {
 	var raw struct {
 		token, api, hook, secret, path, db, redis, prefix, admins, addr, places, plan, rules, province, tz, level, broadcast, telegramRate string
-		zaloApp, zaloAppSecret, zaloOASecret, zaloRefresh, zaloAPI, zaloOAuth, zaloPath, zaloRate, publicURL                               string
+		zaloApp, zaloAppSecret, zaloOASecret, zaloRefresh, zaloAPI, zaloOAuth, zaloPath, zaloRate, publicURL, publicRate                   string
 	}
 	settings := []setting{
 		{"TELEGRAM_BOT_TOKEN", "telegram-token", "", "token from BotFather; empty: console", &raw.token},
@@ -124,6 +127,7 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 		{"ZALO_WEBHOOK_PATH", "zalo-webhook-path", "/zalo/webhook", "path of the Zalo webhook on HTTP_ADDR", &raw.zaloPath},
 		{"ZALO_RATE", "zalo-rate", "20", "bulk messages a second to Zalo users", &raw.zaloRate},
 		{"PUBLIC_URL", "public-url", "", "the address the outside world reaches HTTP_ADDR at (download links, product pages)", &raw.publicURL},
+		{"PUBLIC_RATE", "public-rate", "5", "public product pages (/sp) a second from one address; a short burst of 4 times that passes", &raw.publicRate},
 		{"TELEGRAM_RATE", "telegram-rate", "", "messages a second the Bot API allows overall, replies and bulk together; empty: 30 (raise it for paid broadcasts or a local Bot API server)", &raw.telegramRate},
 	}
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
@@ -248,6 +252,11 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 		bad("ZALO_WEBHOOK_PATH", "%q must start with /", cfg.ZaloWebhookPath)
 	} else if cfg.Zalo() && cfg.WebhookURL != "" && cfg.ZaloWebhookPath == cfg.WebhookPath {
 		bad("ZALO_WEBHOOK_PATH", "%q is also Telegram's webhook path", cfg.ZaloWebhookPath)
+	}
+	if r, err := strconv.ParseFloat(strings.TrimSpace(raw.publicRate), 64); err != nil || r < 0.1 || r > 100000 {
+		bad("PUBLIC_RATE", "%q is not a number of requests a second from 0.1 to 100000", raw.publicRate)
+	} else {
+		cfg.PublicRate = r
 	}
 	if r, err := strconv.ParseFloat(strings.TrimSpace(raw.zaloRate), 64); err != nil || r < 1 || r > 66 {
 		bad("ZALO_RATE", "%q is not a number of messages a second from 1 to 66 (Zalo allows 4,000 a minute)", raw.zaloRate)

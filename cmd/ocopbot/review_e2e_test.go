@@ -202,6 +202,9 @@ func TestReviewEndToEnd(t *testing.T) {
 	province.Expect("form.confirm_title")
 	province.Press("Xác nhận")
 	m = province.Expect("review.certified")
+	if _, ok := m.FindButton("Mã QR"); !ok {
+		t.Fatalf("the officer's screen of a certified product has no QR code button: %+v", m.Buttons())
+	}
 	until := issued.AddDate(3, 0, 0).Format("02/01/2006")
 	if !strings.Contains(m.Text, until) {
 		t.Fatalf("certificate expiry is not 36 months after %s:\n%s", issued.Format("02/01/2006"), m.Text)

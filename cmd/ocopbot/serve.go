@@ -82,6 +82,7 @@ func serve(ctx context.Context, cfg *Config, stdin io.Reader, stdout, stderr io.
 			con.LikeZalo()
 		}
 		a.engine.SetSender(console.ChannelName, con)
+		defer a.serveConsoleHTTP(ctx)()
 		return con.Run(ctx, a.engine.Handle)
 	}
 	return a.serveChannels(ctx)
@@ -155,6 +156,7 @@ func build(ctx context.Context, cfg *Config, log *slog.Logger) (*app, error) {
 		Plan: plan, Figures: sqlite.NewFigureStore(db), Budget: sqlite.NewBudgetStore(db),
 		Showrooms: sqlite.NewShowroomStore(db), ReportData: sqlite.NewReportStore(db), Attendance: attendanceOf(a.events),
 		ReportEvents: eventsOf(a.events, tr),
+		Public:       sqlite.NewPublicStore(db), PublicURL: cfg.PublicURL,
 	})
 	a.report = reportSource(db, plan, places, rules, attendanceOf(a.events), eventsOf(a.events, tr))
 	a.reminders = &handlers.Reminders{Products: a.products, Users: a.users, Enqueue: a.enqueue,
@@ -198,6 +200,9 @@ func (a *app) serveChannels(ctx context.Context) error {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", a.healthz)
 	mux.HandleFunc("GET /dl/{token}", a.serveDownload)
+	if err := a.mountPublic(mux); err != nil {
+		return err
+	}
 
 	var intakes []*bot.Intake
 	var ch *telegram.Channel

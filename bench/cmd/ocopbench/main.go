@@ -61,6 +61,9 @@ type options struct {
 	conversations int
 	recipients    int
 	products      int
+	spProducts    int
+	spRate        float64
+	spDuration    time.Duration
 	convConc      int
 	timeout       time.Duration
 	redisURL      string
@@ -90,11 +93,14 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.hookConc, "webhook-concurrency", 40, "webhook calls in flight at most (Telegram's max_connections; the same bound for Zalo's events)")
 	fs.IntVar(&o.recipients, "announce-recipients", 10000, "recipients of the announcement (part 3)")
 	fs.IntVar(&o.products, "figures-products", 100000, "products of the generated data set for /thongke and /baocao (part 4; half as many subjects)")
+	fs.IntVar(&o.spProducts, "sp-products", 100000, "products of the generated data set for the public product page (part sp)")
+	fs.Float64Var(&o.spRate, "sp-rate", 200, "public page requests a second (part sp)")
+	fs.DurationVar(&o.spDuration, "sp-duration", 20*time.Second, "how long the public pages are asked for (part sp)")
 	fs.IntVar(&o.conversations, "open-conversations", 10000, "half-finished registrations kept open for the memory figure")
 	fs.IntVar(&o.convConc, "open-conversations-concurrency", 0, "users in flight while opening them (0: -users)")
 	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "how long a user waits for the answer to one update")
 	fs.StringVar(&o.redisURL, "redis", "redis://127.0.0.1:6379/0", `Redis on this machine for the bot's sessions when it answers; "" for the embedded store`)
-	fs.StringVar(&o.only, "only", "", "comma-separated scenarios to run (go, polling, webhook, zalo, announce, figures, memory); empty: all")
+	fs.StringVar(&o.only, "only", "", "comma-separated scenarios to run (go, polling, webhook, zalo, announce, figures, sp, memory); empty: all")
 	fs.StringVar(&o.benchtime, "benchtime", "100ms", "go test -benchtime of the Go benchmarks")
 	fs.StringVar(&o.benchPkgs, "bench-pkgs", "./domain/... ./bot/... ./bench/...", "packages of the Go benchmarks")
 	fs.StringVar(&o.goTool, "go", "go", "the go command")
@@ -109,7 +115,7 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	switch {
 	case fs.NArg() > 0:
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	case o.users < 1, o.rounds < 1, o.repeat < 1, o.openRate <= 0, o.openDuration <= 0, o.hookConc < 1, o.conversations < 1, o.recipients < 1, o.products < 2, o.timeout <= 0, o.maxTime <= 0:
+	case o.users < 1, o.rounds < 1, o.repeat < 1, o.openRate <= 0, o.openDuration <= 0, o.hookConc < 1, o.conversations < 1, o.recipients < 1, o.products < 2, o.spProducts < 2, o.spRate <= 0, o.spDuration <= 0, o.timeout <= 0, o.maxTime <= 0:
 		return nil, errors.New("sizes, rates and durations must be positive")
 	}
 	if o.profile != "" {

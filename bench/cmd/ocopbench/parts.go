@@ -84,3 +84,30 @@ func figuresTarget(r view) ([]string, string) {
 	}
 	return shown, verdict(st.value <= maxThongkeMS && bc.value <= maxBaocaoMS)
 }
+
+// runPublic is the public product page (/sp/<code>) at -sp-rate requests
+// a second on -sp-products products, with the bot chatting meanwhile.
+func runPublic(ctx context.Context, e *env) error {
+	common, err := e.partsCommon(ctx)
+	if err != nil {
+		return err
+	}
+	figs, err := parts.Public(ctx, parts.PublicConfig{Common: common, Products: e.o.spProducts, Rate: e.o.spRate, Duration: e.o.spDuration})
+	for _, f := range figs {
+		e.figure(f.Name, f.Value, f.Unit)
+	}
+	return err
+}
+
+func publicTarget(r view) ([]string, string) {
+	p99, ok := r.get("sp_p99")
+	if !ok {
+		return nil, "not measured in this run"
+	}
+	shown := r.show("sp_products", "sp_offered_rate", "sp_p50", p99.name, "sp_max", "sp_failed", "sp_page_bytes", "sp_chat_rate", "sp_chat_p99", "sp_chat_lost")
+	if r.o.spProducts != 100000 || r.o.spRate != 200 {
+		return shown, fmt.Sprintf("not judged: %d products at %.0f requests/s (-sp-products 100000 -sp-rate 200 for the target)", r.o.spProducts, r.o.spRate)
+	}
+	failed, _ := r.get("sp_failed")
+	return shown, verdict(p99.value <= 20 && failed.value == 0)
+}

@@ -241,6 +241,7 @@ var targets = []target{
 	{"Zalo: reply p99 ≤ 50 ms at 300 events a second", latencyTarget("zalo")},
 	{"Announcement to 10,000 within 5% of N / BROADCAST_RATE, no 429 of our own, interactive p99 ≤ 1 s", announceTarget},
 	{"/thongke ≤ 150 ms and /baocao ≤ 4 s on 100,000 products", figuresTarget},
+	{"Product page p99 ≤ 20 ms at 200 requests a second on 100,000 products, with the bot chatting", publicTarget},
 	{"RSS ≤ 150 MB with 10,000 open conversations", memoryTarget},
 }
 

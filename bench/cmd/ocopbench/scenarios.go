@@ -28,6 +28,7 @@ var scenarios = []scenario{
 	{name: "zalo", run: runZalo},
 	{name: "announce", run: runAnnounce},
 	{name: "figures", run: runFigures},
+	{name: "sp", run: runPublic},
 	{name: "memory", run: runMemory},
 }
 
