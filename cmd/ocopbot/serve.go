@@ -223,7 +223,7 @@ func (a *app) serveChannels(ctx context.Context) error {
 			return err
 		}
 		if cfg.WebhookURL != "" {
-			mux.Handle(cfg.WebhookPath, ch.WebhookHandler())
+			mux.Handle(cfg.WebhookPath, guardWebhook(ch.WebhookHandler()))
 		}
 	}
 	if cfg.Zalo() {
@@ -236,11 +236,12 @@ func (a *app) serveChannels(ctx context.Context) error {
 	worker := a.outboxWorker()
 	a.worker.Store(worker)
 
-	srv := &http.Server{Addr: cfg.HTTPAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	tcp, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("HTTP_ADDR: %w", err)
 	}
+	ln := newConnGuard(tcp, cfg.HTTPMaxConns)
+	srv := newHTTPServer(mux, ln, a.log)
 	attrs := []any{"http", ln.Addr().String(), "store", a.storeName()}
 	if ch != nil {
 		attrs = append(attrs, "bot", ch.Username, "mode", mode(cfg))
