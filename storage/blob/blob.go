@@ -48,6 +48,12 @@ func (s *Store) Dir() string { return s.dir }
 // kind when it has one and KindUnavailable otherwise (r is usually a
 // download).
 func (s *Store) Put(r io.Reader, max int64) (sum string, size int64, err error) {
+	return s.put(r, max, nil)
+}
+
+// put is Put, running accept (when given) on the whole temporary file
+// before keeping it: an error from accept is returned and nothing is kept.
+func (s *Store) put(r io.Reader, max int64, accept func(f *os.File, size int64) error) (sum string, size int64, err error) {
 	const op = "blob.Put"
 	if max <= 0 {
 		return "", 0, domain.Errorf(op, "size limit %d not positive", max)
@@ -80,6 +86,11 @@ func (s *Store) Put(r io.Reader, max int64) (sum string, size int64, err error) 
 		e.Data = map[string]any{"max": max}
 		e.Err = fmt.Errorf("more than %d bytes", max)
 		return "", 0, e
+	}
+	if accept != nil {
+		if err := accept(tmp, size); err != nil {
+			return "", 0, err
+		}
 	}
 	sum = hex.EncodeToString(h.Sum(nil))
 	final := s.path(sum)
