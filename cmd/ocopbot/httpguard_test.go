@@ -3,8 +3,10 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -163,5 +165,34 @@ func TestZaloWebhookRefusesUnsignedBodiesUnread(t *testing.T) {
 			t.Errorf("%q: the connection stayed open", tc.head[:40])
 		}
 		c.Close()
+	}
+}
+
+// TestHTTPServerLogsThroughSlog: net/http's own lines (here a handler's
+// panic) come out of the server newHTTPServer builds as slog JSON records.
+func TestHTTPServerLogsThroughSlog(t *testing.T) {
+	var buf syncBuffer
+	log := slog.New(slog.NewJSONHandler(&buf, nil))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := newHTTPServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("boom") }), nil, log)
+	go srv.Serve(ln)
+	defer srv.Close()
+	if resp, err := http.Get("http://" + ln.Addr().String() + "/"); err == nil {
+		resp.Body.Close()
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for !strings.Contains(buf.String(), "boom") && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	line, _, _ := strings.Cut(buf.String(), "\n")
+	var rec map[string]any
+	if err := json.Unmarshal([]byte(line), &rec); err != nil {
+		t.Fatalf("net/http's line is not a slog record: %q", buf.String())
+	}
+	if rec["component"] != "http" || !strings.Contains(rec["msg"].(string), "panic serving") {
+		t.Errorf("record: %v", rec)
 	}
 }

@@ -130,6 +130,7 @@ func build(ctx context.Context, cfg *Config, log *slog.Logger) (*app, error) {
 	a := &app{cfg: cfg, log: log, now: now, db: db, blobs: blobs, users: sqlite.NewUserStore(db), inbox: sqlite.NewInbox(db),
 		products: sqlite.NewProductStore(db), outbox: sqlite.NewOutbox(db), lease: sqlite.NewLeases(db)}
 	if cfg.RedisURL != "" {
+		redis.SetLogger(log)
 		rs, err := redis.Open(ctx, string(cfg.RedisURL))
 		if err != nil {
 			db.Close()

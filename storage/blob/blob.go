@@ -24,13 +24,35 @@ const MsgFileTooLarge = "dossier.file_too_large"
 // Store is a directory of blobs, each at <first 2 hex digits>/<sha256 hex>.
 type Store struct{ dir string }
 
-// Open returns the store in dir, creating the directory (0750) when missing.
+// Open returns the store in dir, creating the directory when missing. The
+// store is private, whatever the umask: its folders are 0700 and its files
+// 0600, and those an older version left readable by others are set so.
 func Open(dir string) (*Store, error) {
 	const op = "blob.Open"
 	if dir == "" {
 		return nil, domain.E(op, domain.KindInvalid, errors.New("empty blob directory"))
 	}
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, domain.E(op, domain.KindInternal, err)
+	}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		want := fs.FileMode(0o600)
+		if d.IsDir() {
+			want = 0o700
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		if fi.Mode().Perm() != want {
+			return os.Chmod(p, want)
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, domain.E(op, domain.KindInternal, err)
 	}
 	return &Store{dir: dir}, nil
@@ -98,7 +120,7 @@ func (s *Store) put(r io.Reader, max int64, accept func(f *os.File, size int64) 
 	if _, err := os.Stat(final); err == nil {
 		return sum, size, nil // stored before
 	}
-	if err := tmp.Chmod(0o640); err != nil {
+	if err := tmp.Chmod(0o600); err != nil {
 		return "", 0, domain.E(op, domain.KindInternal, err)
 	}
 	if err := tmp.Sync(); err != nil {
@@ -108,7 +130,10 @@ func (s *Store) put(r io.Reader, max int64, accept func(f *os.File, size int64) 
 		return "", 0, domain.E(op, domain.KindInternal, err)
 	}
 	sub := filepath.Dir(final)
-	if err := os.MkdirAll(sub, 0o750); err != nil {
+	if err := os.MkdirAll(sub, 0o700); err != nil {
+		return "", 0, domain.E(op, domain.KindInternal, err)
+	}
+	if err := os.Chmod(sub, 0o700); err != nil { // whatever the umask
 		return "", 0, domain.E(op, domain.KindInternal, err)
 	}
 	// Same content, same name: a concurrent Put of it renames over an

@@ -219,7 +219,7 @@ func open(ctx context.Context, path string, now func() time.Time, upTo int) (*DB
 	if now == nil {
 		now = time.Now
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+	if err := private(path); err != nil {
 		return nil, domain.E(op, domain.KindInternal, err)
 	}
 	sqldb, err := sql.Open("sqlite", path+"?"+pragmas)
@@ -238,6 +238,44 @@ func open(ctx context.Context, path string, now func() time.Time, upTo int) (*DB
 		return nil, domain.E(op, domain.KindInternal, fmt.Errorf("%s: %w", path, err))
 	}
 	return db, nil
+}
+
+// private makes the database's files readable by their owner only,
+// whatever the umask: a missing folder is created 0700; the database file
+// is created (or set) 0600 before SQLite opens it, and an existing -wal or
+// -shm beside it is set 0600 too (SQLite creates them with the database
+// file's mode). A folder that already exists is left as it is (it may be
+// shared, like /var/lib).
+func private(path string) error {
+	dir := filepath.Dir(path)
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return err
+		}
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return err
+		}
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm", path + "-journal"} {
+		fi, err := os.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if fi.Mode().Perm() != 0o600 {
+			if err := os.Chmod(p, 0o600); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // Close closes the database.
