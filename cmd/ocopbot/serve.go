@@ -52,6 +52,7 @@ type app struct {
 	jobs      *sqlite.JobStore       // events.go
 	botName   atomic.Pointer[string] // the Telegram bot's username, for deep links
 	report    report.Source          // figures.go: what the workbook reads (/baocao, export)
+	metrics   *metrics               // metrics.go: GET /metrics
 	blobs     *blob.Store
 	// zaloTokens is the Zalo OA's token source (zalo.go), nil without Zalo.
 	zaloTokens *zalo.Tokens
@@ -127,7 +128,7 @@ func build(ctx context.Context, cfg *Config, log *slog.Logger) (*app, error) {
 		db.Close()
 		return nil, fmt.Errorf("file store: %w", err)
 	}
-	a := &app{cfg: cfg, log: log, now: now, db: db, blobs: blobs, users: sqlite.NewUserStore(db), inbox: sqlite.NewInbox(db),
+	a := &app{cfg: cfg, log: log, now: now, db: db, blobs: blobs, users: sqlite.NewUserStore(db), inbox: sqlite.NewInbox(db), metrics: newMetrics(),
 		products: sqlite.NewProductStore(db), outbox: sqlite.NewOutbox(db), lease: sqlite.NewLeases(db)}
 	if cfg.RedisURL != "" {
 		redis.SetLogger(log)
@@ -195,9 +196,12 @@ func (a *app) serveChannels(ctx context.Context) error {
 	// already recorded are finished before the process exits.
 	handleCtx, hardStop := context.WithCancel(context.WithoutCancel(ctx))
 	defer hardStop()
-	disp := bot.NewDispatcher(handleCtx, a.engine.Handle, 64, a.log)
+	disp := bot.NewDispatcher(handleCtx, a.metrics.handle(a.engine.Handle), 64, a.log)
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", a.healthz)
+	mux.HandleFunc("GET /livez", a.livez)
+	mux.HandleFunc("GET /readyz", a.readyz)
+	mux.HandleFunc("GET /healthz", a.readyz)
+	mux.Handle("GET /metrics", a.metrics.handler())
 	mux.HandleFunc("GET /dl/{token}", a.serveDownload)
 
 	var intakes []*bot.Intake
@@ -211,7 +215,7 @@ func (a *app) serveChannels(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		a.engine.SetSender(telegram.ChannelName, ch.Sender)
+		a.engine.SetSender(telegram.ChannelName, a.metrics.meter(telegram.ChannelName, ch.Sender))
 		a.paceTelegram(ch)
 		intake := &bot.Intake{Inbox: inboxAdapter{a.inbox}, Dedup: bot.NewDeduper(a.kv), Dispatcher: disp, Log: a.log}
 		ch.Attach(intake)
@@ -243,6 +247,7 @@ func (a *app) serveChannels(ctx context.Context) error {
 	}
 	ln := newConnGuard(tcp, cfg.HTTPMaxConns)
 	srv := newHTTPServer(mux, ln, a.log)
+	a.metrics.watch(a, ln)
 	attrs := []any{"http", ln.Addr().String(), "store", a.storeName()}
 	if ch != nil {
 		attrs = append(attrs, "bot", ch.Username, "mode", mode(cfg))
@@ -340,30 +345,6 @@ func (a *app) storeName() string {
 		return "redis"
 	}
 	return "embedded"
-}
-
-// healthz answers 200 when SQLite and (if configured) Redis answer.
-func (a *app) healthz(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-	defer cancel()
-	if err := a.db.Ping(ctx); err != nil {
-		http.Error(w, "sqlite: unavailable", http.StatusServiceUnavailable)
-		return
-	}
-	if a.redis != nil {
-		if err := a.redis.Ping(ctx); err != nil {
-			http.Error(w, "redis: unavailable", http.StatusServiceUnavailable)
-			return
-		}
-	}
-	if a.zaloTokens != nil {
-		if err := a.zaloTokens.Health(); err != nil {
-			http.Error(w, "zalo: down (the OA token could not be renewed)", http.StatusServiceUnavailable)
-			return
-		}
-	}
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	io.WriteString(w, "ok\n")
 }
 
 // inboxKeep is how long handled updates stay in the inbox (de-duplication

@@ -47,7 +47,7 @@ func (a *app) startZalo(ctx context.Context, disp *bot.Dispatcher, mux *http.Ser
 		sc.Links = &downloadLinks{a: a}
 	}
 	sender := zalo.NewSender(sc)
-	a.engine.SetSender(zalo.ChannelName, sender)
+	a.engine.SetSender(zalo.ChannelName, a.metrics.meter(zalo.ChannelName, sender))
 	// The replay window is real time, whatever clock the rest runs on.
 	hook := &zalo.Webhook{AppID: cfg.ZaloAppID, OASecret: string(cfg.ZaloOASecret), AppSecret: string(cfg.ZaloAppSecret), Log: a.log}
 	intake := &bot.Intake{Inbox: inboxAdapter{a.inbox}, Dedup: bot.NewDeduper(a.kv), Dispatcher: disp, Log: a.log}

@@ -55,3 +55,37 @@ func (b *syncBuf) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// TestErrorsCountsFailedCommands: a command the server refuses counts, a
+// missing key and a script's first run by its hash do not.
+func TestErrorsCountsFailedCommands(t *testing.T) {
+	url := os.Getenv("TEST_REDIS_URL")
+	if url == "" {
+		t.Skip("TEST_REDIS_URL is not set (make test sets it)")
+	}
+	ctx := context.Background()
+	s, err := Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	s = s.WithPrefix("ocoptest:errs:" + time.Now().Format(time.RFC3339Nano) + ":")
+	base := s.Errors()
+	if _, ok, err := s.Get(ctx, "missing"); err != nil || ok {
+		t.Fatalf("Get of a missing key: %v %v", ok, err)
+	}
+	if _, err := s.Acquire(ctx, "lease", "me", time.Second); err != nil { // a script
+		t.Fatal(err)
+	}
+	if n := s.Errors() - base; n != 0 {
+		t.Fatalf("%d errors counted for answers that are not failures", n)
+	}
+	key := s.prefix + "text"
+	s.rdb.Set(ctx, key, "không phải số", time.Minute)
+	if err := s.rdb.Incr(ctx, key).Err(); err == nil {
+		t.Fatal("INCR of text succeeded")
+	}
+	if n := s.Errors() - base; n != 1 {
+		t.Errorf("%d errors counted, want 1", n)
+	}
+}

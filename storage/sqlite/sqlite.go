@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ocop-tayninh/ocopbot/domain"
@@ -128,6 +129,7 @@ type pool struct {
 	*sql.DB
 	mu    sync.Mutex
 	stmts map[string]*sql.Stmt
+	errs  atomic.Uint64 // SQLite's own errors (count)
 }
 
 // maxStmts bounds the kept statements (queries built with a variable
@@ -160,18 +162,28 @@ func (p *pool) stmt(ctx context.Context, query string) *sql.Stmt {
 	return st
 }
 
-func (p *pool) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+func (p *pool) ExecContext(ctx context.Context, query string, args ...any) (res sql.Result, err error) {
 	if st := p.stmt(ctx, query); st != nil {
-		return st.ExecContext(ctx, args...)
+		res, err = st.ExecContext(ctx, args...)
+	} else {
+		res, err = p.DB.ExecContext(ctx, query, args...)
 	}
-	return p.DB.ExecContext(ctx, query, args...)
+	if err != nil {
+		p.count(err)
+	}
+	return res, err
 }
 
-func (p *pool) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+func (p *pool) QueryContext(ctx context.Context, query string, args ...any) (rows *sql.Rows, err error) {
 	if st := p.stmt(ctx, query); st != nil {
-		return st.QueryContext(ctx, args...)
+		rows, err = st.QueryContext(ctx, args...)
+	} else {
+		rows, err = p.DB.QueryContext(ctx, query, args...)
 	}
-	return p.DB.QueryContext(ctx, query, args...)
+	if err != nil {
+		p.count(err)
+	}
+	return rows, err
 }
 
 func (p *pool) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
@@ -384,13 +396,22 @@ func (db *DB) apply(ctx context.Context, m migration) error {
 func (db *DB) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
+		db.db.count(err)
 		return err
 	}
 	if err := fn(tx); err != nil {
 		_ = tx.Rollback()
+		var se *sqlitedrv.Error
+		if errors.As(err, &se) {
+			db.db.count(err)
+		}
 		return err
 	}
-	return tx.Commit()
+	err = tx.Commit()
+	if err != nil {
+		db.db.count(err)
+	}
+	return err
 }
 
 // dbError wraps an error from database/sql with op and a kind chosen by the
