@@ -129,7 +129,8 @@ func build(ctx context.Context, cfg *Config, log *slog.Logger) (*app, error) {
 		return nil, fmt.Errorf("file store: %w", err)
 	}
 	a := &app{cfg: cfg, log: log, now: now, db: db, blobs: blobs, users: sqlite.NewUserStore(db), inbox: sqlite.NewInbox(db), metrics: newMetrics(),
-		products: sqlite.NewProductStore(db), outbox: sqlite.NewOutbox(db), lease: sqlite.NewLeases(db)}
+		products: sqlite.NewProductStore(db), outbox: sqlite.NewOutbox(db)}
+	var leases leaseStore = sqlite.NewLeases(db)
 	if cfg.RedisURL != "" {
 		redis.SetLogger(log)
 		rs, err := redis.Open(ctx, string(cfg.RedisURL))
@@ -138,10 +139,11 @@ func build(ctx context.Context, cfg *Config, log *slog.Logger) (*app, error) {
 			return nil, fmt.Errorf("redis: %w", err)
 		}
 		rs = rs.WithPrefix(cfg.RedisPrefix)
-		a.redis, a.kv, a.lease = rs, rs, rs
+		a.redis, a.kv, leases = rs, rs, rs
 	} else {
 		a.kv = sqlite.NewKV(db)
 	}
+	a.lease = newTakeoverLease(leases, log)
 	admins := cfg.AdminKeys()
 	a.engine = bot.New(bot.Config{
 		Users: a.users, Sessions: bot.NewSessionStore(a.kv), Dedup: bot.NewDeduper(a.kv),
