@@ -46,7 +46,7 @@ func TestDatabaseFilesArePrivate(t *testing.T) {
 	for _, p := range []string{path, path + "-wal", path + "-shm"} {
 		os.Chmod(p, 0o644)
 	}
-	db = reopen(t, path, c)
+	reopen(t, path, c)
 	check("reopened")
 }
 
