@@ -10,6 +10,10 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ocop-tayninh/ocopbot/bot"
+	"github.com/ocop-tayninh/ocopbot/bot/telegram"
+	"github.com/ocop-tayninh/ocopbot/bot/zalo"
 )
 
 // scrape returns GET /metrics as metric name with labels -> value.
@@ -167,5 +171,27 @@ func TestReadinessFailsWhenNothingCanBeWritten(t *testing.T) {
 			t.Fatalf("/readyz did not come back once the disk had room\n%s", h.log.tail(20))
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestMeteredSendersKeepTheirInterfaces: counting a channel's sends hides
+// none of what the engine asks a sender for (downloads, chat menus,
+// limits). A new optional sender interface must be added to meter.
+func TestMeteredSendersKeepTheirInterfaces(t *testing.T) {
+	m := newMetrics()
+	for name, s := range map[string]bot.Sender{
+		"telegram": telegram.NewSender(nil, nil, nil),
+		"zalo":     zalo.NewSender(zalo.SenderConfig{}),
+	} {
+		w := m.meter(name, s)
+		for iface, has := range map[string]func(any) bool{
+			"Downloader": func(v any) bool { _, ok := v.(bot.Downloader); return ok },
+			"ChatMenus":  func(v any) bool { _, ok := v.(bot.ChatMenus); return ok },
+			"Limited":    func(v any) bool { _, ok := v.(bot.Limited); return ok },
+		} {
+			if has(s) != has(w) {
+				t.Errorf("%s: the sender is %s: %v, the metered one: %v", name, iface, has(s), has(w))
+			}
+		}
 	}
 }
