@@ -282,9 +282,9 @@ func private(path string) error {
 			return err
 		}
 		if fi.Mode().Perm() != 0o600 {
-			if err := os.Chmod(p, 0o600); err != nil {
-				return err
-			}
+			// Best effort: a file another user owns (or a file system
+			// without modes) is left as it is rather than refused.
+			_ = os.Chmod(p, 0o600)
 		}
 	}
 	return nil
