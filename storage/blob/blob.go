@@ -26,7 +26,8 @@ type Store struct{ dir string }
 
 // Open returns the store in dir, creating the directory when missing. The
 // store is private, whatever the umask: its folders are 0700 and its files
-// 0600, and those an older version left readable by others are set so.
+// 0600, and those an older version left readable by others are set so
+// (where this user may).
 func Open(dir string) (*Store, error) {
 	const op = "blob.Open"
 	if dir == "" {
@@ -35,26 +36,20 @@ func Open(dir string) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, domain.E(op, domain.KindInternal, err)
 	}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+	// Best effort: a file another user owns is left as it is.
+	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
-			return err
+			return nil
 		}
 		want := fs.FileMode(0o600)
 		if d.IsDir() {
 			want = 0o700
 		}
-		fi, err := d.Info()
-		if err != nil {
-			return err
-		}
-		if fi.Mode().Perm() != want {
-			return os.Chmod(p, want)
+		if fi, err := d.Info(); err == nil && fi.Mode().Perm() != want {
+			_ = os.Chmod(p, want)
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, domain.E(op, domain.KindInternal, err)
-	}
 	return &Store{dir: dir}, nil
 }
 
