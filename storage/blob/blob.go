@@ -128,9 +128,7 @@ func (s *Store) put(r io.Reader, max int64, accept func(f *os.File, size int64) 
 	if err := os.MkdirAll(sub, 0o700); err != nil {
 		return "", 0, domain.E(op, domain.KindInternal, err)
 	}
-	if err := os.Chmod(sub, 0o700); err != nil { // whatever the umask
-		return "", 0, domain.E(op, domain.KindInternal, err)
-	}
+	_ = os.Chmod(sub, 0o700) // whatever the umask (best effort, as in Open)
 	// Same content, same name: a concurrent Put of it renames over an
 	// identical file, which is harmless.
 	if err := os.Rename(tmp.Name(), final); err != nil {
