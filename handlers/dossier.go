@@ -427,13 +427,18 @@ func (a *app) upload(ctx context.Context, c *bot.Ctx) error {
 	defer rc.Close()
 	br := bufio.NewReaderSize(rc, 4096)
 	head, _ := br.Peek(512)
-	mime, ok := a.Sniff(head, f.Name)
-	if !ok {
+	if _, ok := a.Sniff(head, f.Name); !ok {
 		return a.item(ctx, c, p, it, c.T("dossier.file_type"))
 	}
-	sum, size, err := a.Blobs.Put(br, MaxFileSize)
+	// The whole file is checked before it is kept or recorded.
+	sum, size, mime, err := a.Blobs.PutChecked(br, MaxFileSize, f.Name)
+	var refused *domain.Error
 	switch {
-	case errors.Is(err, bot.ErrTooLarge), domain.ErrorKind(err) == domain.KindInvalid:
+	case errors.Is(err, bot.ErrTooLarge):
+		return a.item(ctx, c, p, it, c.T("dossier.file_too_large"))
+	case errors.As(err, &refused) && refused.Kind == domain.KindInvalid && refused.MsgID != "":
+		return a.item(ctx, c, p, it, c.T(refused.MsgID))
+	case domain.ErrorKind(err) == domain.KindInvalid:
 		return a.item(ctx, c, p, it, c.T("dossier.file_too_large"))
 	case err != nil:
 		return domain.E("dossier.store_file", domain.KindUnavailable, err)

@@ -70,6 +70,10 @@ type Dossiers interface {
 // Blobs keeps copies of the files users send.
 type Blobs interface {
 	Put(r io.Reader, max int64) (sum string, size int64, err error)
+	// PutChecked keeps a dossier file only once its whole content passed
+	// the checks (type agreeing with the name, no macros, no programs);
+	// a refusal is a KindInvalid error whose message id says why.
+	PutChecked(r io.Reader, max int64, name string) (sum string, size int64, mime string, err error)
 	Open(sum string) (io.ReadCloser, error)
 }
 

@@ -83,7 +83,11 @@ func readCSV(buf []byte) ([]row, error) {
 
 // readXLSX reads the first sheet of a workbook.
 func readXLSX(buf []byte) ([]row, error) {
-	f, err := excelize.OpenReader(bytes.NewReader(buf), excelize.Options{RawCellValue: true})
+	if err := checkWorkbook(buf); err != nil {
+		return nil, err
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(buf), excelize.Options{RawCellValue: true,
+		UnzipSizeLimit: MaxUnzipped, UnzipXMLSizeLimit: MaxUnzipped})
 	if err != nil {
 		return nil, fileProblem("import.unreadable", map[string]any{"Err": err.Error()})
 	}
@@ -98,10 +102,15 @@ func readXLSX(buf []byte) ([]row, error) {
 	}
 	defer it.Close()
 	var rows []row
+	cellCount := 0
 	for n := 1; it.Next(); n++ {
 		cells, err := it.Columns(excelize.Options{RawCellValue: true})
 		if err != nil {
 			return nil, fileProblem("import.unreadable", map[string]any{"Err": fmt.Sprintf("row %d: %v", n, err)})
+		}
+		// A sheet that declares no range is counted as it is read.
+		if cellCount += len(cells); cellCount > MaxCells {
+			return nil, fileProblem("import.too_many_cells", map[string]any{"Max": MaxCells})
 		}
 		rows = append(rows, row{line: n, cells: cells})
 		if len(rows) > MaxRows+1 {

@@ -57,7 +57,7 @@ func Dial(ctx context.Context, cfg Config, users BlockMarker) (*Channel, error) 
 	// (see BENCHMARKS.md). Keep one per concurrent call.
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConns, tr.MaxIdleConnsPerHost = 128, 128
-	hc := &http.Client{Timeout: cfg.PollTimeout + 15*time.Second, Transport: wholeBodies{next: tr}}
+	hc := &http.Client{Timeout: cfg.PollTimeout + 15*time.Second, Transport: wholeBodies{next: serverErrors{tr}}}
 	api, err := tgbot.New(cfg.Token, tgbot.WithServerURL(strings.TrimRight(cfg.APIURL, "/")),
 		tgbot.WithHTTPClient(cfg.PollTimeout, hc), tgbot.WithSkipGetMe(),
 		tgbot.WithErrorsHandler(func(err error) { cfg.Log.Warn("telegram client", "err", redact(err.Error(), cfg.Token)) }))
@@ -293,4 +293,24 @@ func (t wholeBodies) RoundTrip(r *http.Request) (*http.Response, error) {
 		}{io.MultiReader(bytes.NewReader(head), r.Body), r.Body}
 	}
 	return t.next.RoundTrip(out)
+}
+
+// ServerError is a 5xx answer of the Bot API, or of a proxy in front of
+// it (whose body is not the API's JSON): the call may be tried again.
+type ServerError struct{ Status int }
+
+func (e *ServerError) Error() string { return fmt.Sprintf("telegram: server error %d", e.Status) }
+
+// serverErrors turns a 5xx answer into a *ServerError, so that the sender
+// can tell it from the API's refusals by type.
+type serverErrors struct{ next http.RoundTripper }
+
+func (t serverErrors) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := t.next.RoundTrip(r)
+	if err != nil || resp.StatusCode < 500 {
+		return resp, err
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	return nil, &ServerError{Status: resp.StatusCode}
 }

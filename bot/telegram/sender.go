@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -131,8 +132,26 @@ func (s *Sender) AnswerCallback(ctx context.Context, callbackID, text string, al
 	})
 }
 
-// call runs one API call with the 429 and 403 rules.
+// Transient failures (a 5xx, a dropped connection) are tried again up to
+// maxTransient times, waiting transientBackoff, then twice as long each
+// time (0.3 + 0.6 + 1.2 s).
+const (
+	maxTransient     = 3
+	transientBackoff = 300 * time.Millisecond
+)
+
+// transient reports whether a call's error may pass if tried again: the
+// Bot API (or a proxy before it) answered 5xx, or the connection failed or
+// dropped before the answer was read.
+func transient(err error) bool {
+	var se *ServerError
+	var ue *url.Error
+	return errors.As(err, &se) || errors.As(err, &ue) || errors.Is(err, io.ErrUnexpectedEOF)
+}
+
+// call runs one API call with the 429, 403 and transient-error rules.
 func (s *Sender) call(ctx context.Context, chatID int64, do func() error) error {
+	retried := 0
 	for attempt := 0; ; attempt++ {
 		if s.pacer != nil {
 			key := ""
@@ -157,6 +176,18 @@ func (s *Sender) call(ctx context.Context, chatID int64, do func() error) error 
 				s.pacer.Pause(wait)
 				continue
 			}
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return ctx.Err()
+			}
+			continue
+		case transient(err) && retried < maxTransient && ctx.Err() == nil:
+			wait := transientBackoff << retried
+			retried++
+			s.log.Warn("telegram: call failed, trying again", "attempt", retried, "wait_ms", wait.Milliseconds(), "err", err)
 			t := time.NewTimer(wait)
 			select {
 			case <-t.C:

@@ -68,8 +68,12 @@ func (w *Webhook) Attach(in *bot.Intake) {
 	w.Intake = in
 }
 
-// maxBody bounds an event's body.
-const maxBody = 1 << 20
+// maxBody bounds an event's body; probeMax is the longest unsigned body
+// read (the probe, "{}" with some spaces).
+const (
+	maxBody  = 1 << 20
+	probeMax = 64
+)
 
 func (w *Webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {
@@ -78,6 +82,11 @@ func (w *Webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	}
 	if r.Method != http.MethodPost {
 		http.Error(rw, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	if r.Header.Get(SignatureHeader) == "" && r.ContentLength > probeMax {
+		// Unsigned and longer than the URL probe: refused unread.
+		http.Error(rw, "unauthorized", http.StatusUnauthorized)
 		return
 	}
 	raw, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))

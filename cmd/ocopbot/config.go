@@ -46,6 +46,7 @@ type Config struct {
 	RedisPrefix    string
 	AdminIDs       []string
 	HTTPAddr       string
+	HTTPMaxConns   int // open connections of HTTP_ADDR at most
 	PlacesFile     string
 	PlanFile       string       // PLAN_FILE: "" is the embedded Tây Ninh plan
 	Plan           *domain.Plan // the plan read from PlanFile, nil for the default
@@ -98,7 +99,7 @@ type setting struct {
 func parseConfig(name string, args []string, getenv func(string) string, stderr io.Writer) (*Config, error) {
 	var raw struct {
 		token, api, hook, secret, path, db, redis, prefix, admins, addr, places, plan, rules, province, tz, level, broadcast, telegramRate string
-		zaloApp, zaloAppSecret, zaloOASecret, zaloRefresh, zaloAPI, zaloOAuth, zaloPath, zaloRate, publicURL, publicRate                   string
+		zaloApp, zaloAppSecret, zaloOASecret, zaloRefresh, zaloAPI, zaloOAuth, zaloPath, zaloRate, publicURL, publicRate, maxConns         string
 	}
 	settings := []setting{
 		{"TELEGRAM_BOT_TOKEN", "telegram-token", "", "token from BotFather; empty: console", &raw.token},
@@ -111,6 +112,7 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 		{"REDIS_PREFIX", "redis-prefix", "ocop:", "prefix of every Redis key (several bots can share a server)", &raw.prefix},
 		{"ADMIN_IDS", "admin-ids", "", "comma-separated user ids that are admins: 123 (Telegram) or zalo:456 (Zalo)", &raw.admins},
 		{"HTTP_ADDR", "http-addr", ":8080", "address for /healthz and the webhook", &raw.addr},
+		{"HTTP_MAX_CONNS", "http-max-conns", "256", "open connections of HTTP_ADDR at most; at the bound the longest idle or slowest is closed", &raw.maxConns},
 		{"PLACES_FILE", "places-file", "", "CSV of communes and wards (default: embedded Tây Ninh 2025)", &raw.places},
 		{"PLAN_FILE", "plan-file", "", "JSON plan: targets, budget, crafts (default: embedded Tây Ninh plan 2023–2025)", &raw.plan},
 		{"RULES", "rules", "", "pin the rulebook of new dossiers (e.g. qd148-2023); default: the one in force that day", &raw.rules},
@@ -273,6 +275,11 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 	}
 	if _, _, err := net.SplitHostPort(cfg.HTTPAddr); err != nil {
 		bad("HTTP_ADDR", "%q is not host:port (e.g. :8080)", cfg.HTTPAddr)
+	}
+	if n, err := strconv.Atoi(strings.TrimSpace(raw.maxConns)); err != nil || n < 8 || n > 100000 {
+		bad("HTTP_MAX_CONNS", "%q is not a number of connections from 8 to 100000", raw.maxConns)
+	} else {
+		cfg.HTTPMaxConns = n
 	}
 	if !provinceRE.MatchString(cfg.ProvinceCode) {
 		bad("PROVINCE_CODE", "%q is not a 2-digit province code", cfg.ProvinceCode)

@@ -45,6 +45,7 @@ func TestConfigRejectsBadValuesClearly(t *testing.T) {
 		{map[string]string{"TELEGRAM_WEBHOOK_URL": "not a url"}, "TELEGRAM_WEBHOOK_URL"},
 		{map[string]string{"ADMIN_IDS": "12,abc"}, `ADMIN_IDS: "abc"`},
 		{map[string]string{"HTTP_ADDR": "8080"}, "HTTP_ADDR"},
+		{map[string]string{"HTTP_MAX_CONNS": "2"}, "HTTP_MAX_CONNS"},
 		{map[string]string{"TZ": "Mars/Olympus"}, "TZ"},
 		{map[string]string{"REDIS_URL": "http://x"}, "REDIS_URL"},
 		{map[string]string{"LOG_LEVEL": "loud"}, "LOG_LEVEL"},

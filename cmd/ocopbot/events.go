@@ -21,7 +21,7 @@ func (a *app) wireEvents() {
 	host, _ := os.Hostname()
 	reminders := &handlers.EventReminders{Events: a.events, Jobs: a.jobs, Location: a.cfg.Location}
 	a.bulk = &bulk.Worker{
-		Store: a.jobs, Lease: a.lease, Send: a.engine, Rate: a.cfg.BroadcastRate, Now: a.now,
+		Store: a.jobs, Lease: a.lease, Send: bulkSends{a.engine}, Rate: a.cfg.BroadcastRate, Now: a.now,
 		Holder:   fmt.Sprintf("%s-%d-%d", host, os.Getpid(), time.Now().UnixNano()),
 		Interval: time.Second, Schedule: reminders.Due, DrainTimeout: 4 * time.Second, Log: a.log, Blobs: a.blobs,
 	}

@@ -65,7 +65,8 @@ func (a *app) serveConsoleHTTP(ctx context.Context) (stop func()) {
 		return func() {}
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", a.healthz)
+	mux.HandleFunc("GET /livez", a.livez)
+	mux.HandleFunc("GET /healthz", a.readyz)
 	if err := a.mountPublic(mux); err != nil {
 		a.log.Warn("public pages", "err", err)
 		return func() {}

@@ -52,6 +52,7 @@ type app struct {
 	jobs      *sqlite.JobStore       // events.go
 	botName   atomic.Pointer[string] // the Telegram bot's username, for deep links
 	report    report.Source          // figures.go: what the workbook reads (/baocao, export)
+	metrics   *metrics               // metrics.go: GET /metrics
 	blobs     *blob.Store
 	// zaloTokens is the Zalo OA's token source (zalo.go), nil without Zalo.
 	zaloTokens *zalo.Tokens
@@ -128,19 +129,22 @@ func build(ctx context.Context, cfg *Config, log *slog.Logger) (*app, error) {
 		db.Close()
 		return nil, fmt.Errorf("file store: %w", err)
 	}
-	a := &app{cfg: cfg, log: log, now: now, db: db, blobs: blobs, users: sqlite.NewUserStore(db), inbox: sqlite.NewInbox(db),
-		products: sqlite.NewProductStore(db), outbox: sqlite.NewOutbox(db), lease: sqlite.NewLeases(db)}
+	a := &app{cfg: cfg, log: log, now: now, db: db, blobs: blobs, users: sqlite.NewUserStore(db), inbox: sqlite.NewInbox(db), metrics: newMetrics(),
+		products: sqlite.NewProductStore(db), outbox: sqlite.NewOutbox(db)}
+	var leases leaseStore = sqlite.NewLeases(db)
 	if cfg.RedisURL != "" {
+		redis.SetLogger(log)
 		rs, err := redis.Open(ctx, string(cfg.RedisURL))
 		if err != nil {
 			db.Close()
 			return nil, fmt.Errorf("redis: %w", err)
 		}
 		rs = rs.WithPrefix(cfg.RedisPrefix)
-		a.redis, a.kv, a.lease = rs, rs, rs
+		a.redis, a.kv, leases = rs, rs, rs
 	} else {
 		a.kv = sqlite.NewKV(db)
 	}
+	a.lease = newTakeoverLease(leases, log)
 	admins := cfg.AdminKeys()
 	a.engine = bot.New(bot.Config{
 		Users: a.users, Sessions: bot.NewSessionStore(a.kv), Dedup: bot.NewDeduper(a.kv),
@@ -196,9 +200,12 @@ func (a *app) serveChannels(ctx context.Context) error {
 	// already recorded are finished before the process exits.
 	handleCtx, hardStop := context.WithCancel(context.WithoutCancel(ctx))
 	defer hardStop()
-	disp := bot.NewDispatcher(handleCtx, a.engine.Handle, 64, a.log)
+	disp := bot.NewDispatcher(handleCtx, a.metrics.handle(a.engine.Handle), 64, a.log)
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", a.healthz)
+	mux.HandleFunc("GET /livez", a.livez)
+	mux.HandleFunc("GET /readyz", a.readyz)
+	mux.HandleFunc("GET /healthz", a.readyz)
+	mux.Handle("GET /metrics", a.metrics.handler())
 	mux.HandleFunc("GET /dl/{token}", a.serveDownload)
 	if err := a.mountPublic(mux); err != nil {
 		return err
@@ -215,7 +222,7 @@ func (a *app) serveChannels(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		a.engine.SetSender(telegram.ChannelName, ch.Sender)
+		a.engine.SetSender(telegram.ChannelName, a.metrics.meter(telegram.ChannelName, ch.Sender))
 		a.paceTelegram(ch)
 		intake := &bot.Intake{Inbox: inboxAdapter{a.inbox}, Dedup: bot.NewDeduper(a.kv), Dispatcher: disp, Log: a.log}
 		ch.Attach(intake)
@@ -228,7 +235,7 @@ func (a *app) serveChannels(ctx context.Context) error {
 			return err
 		}
 		if cfg.WebhookURL != "" {
-			mux.Handle(cfg.WebhookPath, ch.WebhookHandler())
+			mux.Handle(cfg.WebhookPath, guardWebhook(ch.WebhookHandler()))
 		}
 	}
 	if cfg.Zalo() {
@@ -241,11 +248,13 @@ func (a *app) serveChannels(ctx context.Context) error {
 	worker := a.outboxWorker()
 	a.worker.Store(worker)
 
-	srv := &http.Server{Addr: cfg.HTTPAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	tcp, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("HTTP_ADDR: %w", err)
 	}
+	ln := newConnGuard(tcp, cfg.HTTPMaxConns)
+	srv := newHTTPServer(mux, ln, a.log)
+	a.metrics.watch(a, ln)
 	attrs := []any{"http", ln.Addr().String(), "store", a.storeName()}
 	if ch != nil {
 		attrs = append(attrs, "bot", ch.Username, "mode", mode(cfg))
@@ -343,30 +352,6 @@ func (a *app) storeName() string {
 		return "redis"
 	}
 	return "embedded"
-}
-
-// healthz answers 200 when SQLite and (if configured) Redis answer.
-func (a *app) healthz(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-	defer cancel()
-	if err := a.db.Ping(ctx); err != nil {
-		http.Error(w, "sqlite: unavailable", http.StatusServiceUnavailable)
-		return
-	}
-	if a.redis != nil {
-		if err := a.redis.Ping(ctx); err != nil {
-			http.Error(w, "redis: unavailable", http.StatusServiceUnavailable)
-			return
-		}
-	}
-	if a.zaloTokens != nil {
-		if err := a.zaloTokens.Health(); err != nil {
-			http.Error(w, "zalo: down (the OA token could not be renewed)", http.StatusServiceUnavailable)
-			return
-		}
-	}
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	io.WriteString(w, "ok\n")
 }
 
 // inboxKeep is how long handled updates stay in the inbox (de-duplication

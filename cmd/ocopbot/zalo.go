@@ -47,7 +47,7 @@ func (a *app) startZalo(ctx context.Context, disp *bot.Dispatcher, mux *http.Ser
 		sc.Links = &downloadLinks{a: a}
 	}
 	sender := zalo.NewSender(sc)
-	a.engine.SetSender(zalo.ChannelName, sender)
+	a.engine.SetSender(zalo.ChannelName, a.metrics.meter(zalo.ChannelName, sender))
 	// The replay window is real time, whatever clock the rest runs on.
 	hook := &zalo.Webhook{AppID: cfg.ZaloAppID, OASecret: string(cfg.ZaloOASecret), AppSecret: string(cfg.ZaloAppSecret), Log: a.log}
 	intake := &bot.Intake{Inbox: inboxAdapter{a.inbox}, Dedup: bot.NewDeduper(a.kv), Dispatcher: disp, Log: a.log}
@@ -59,7 +59,7 @@ func (a *app) startZalo(ctx context.Context, disp *bot.Dispatcher, mux *http.Ser
 	if n > 0 {
 		a.log.Info("zalo: pending events handed out again", "count", n)
 	}
-	mux.Handle(cfg.ZaloWebhookPath, hook)
+	mux.Handle(cfg.ZaloWebhookPath, guardWebhook(hook))
 	if _, err := a.zaloTokens.Access(ctx); err != nil {
 		// The channel still takes events (they wait in the inbox and the
 		// replies are retried); /healthz says it is down.
@@ -158,6 +158,8 @@ func (a *app) serveDownload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer f.Close()
+	// A workbook may take long to reach a slow phone.
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(downloadWriteWithin))
 	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", d.Name))
 	w.Header().Set("Cache-Control", "private, no-store")
 	w.Header().Set("X-Content-Type-Options", "nosniff")

@@ -24,15 +24,32 @@ const MsgFileTooLarge = "dossier.file_too_large"
 // Store is a directory of blobs, each at <first 2 hex digits>/<sha256 hex>.
 type Store struct{ dir string }
 
-// Open returns the store in dir, creating the directory (0750) when missing.
+// Open returns the store in dir, creating the directory when missing. The
+// store is private, whatever the umask: its folders are 0700 and its files
+// 0600, and those an older version left readable by others are set so
+// (where this user may).
 func Open(dir string) (*Store, error) {
 	const op = "blob.Open"
 	if dir == "" {
 		return nil, domain.E(op, domain.KindInvalid, errors.New("empty blob directory"))
 	}
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, domain.E(op, domain.KindInternal, err)
 	}
+	// Best effort: a file another user owns is left as it is.
+	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		want := fs.FileMode(0o600)
+		if d.IsDir() {
+			want = 0o700
+		}
+		if fi, err := d.Info(); err == nil && fi.Mode().Perm() != want {
+			_ = os.Chmod(p, want)
+		}
+		return nil
+	})
 	return &Store{dir: dir}, nil
 }
 
@@ -48,6 +65,12 @@ func (s *Store) Dir() string { return s.dir }
 // kind when it has one and KindUnavailable otherwise (r is usually a
 // download).
 func (s *Store) Put(r io.Reader, max int64) (sum string, size int64, err error) {
+	return s.put(r, max, nil)
+}
+
+// put is Put, running accept (when given) on the whole temporary file
+// before keeping it: an error from accept is returned and nothing is kept.
+func (s *Store) put(r io.Reader, max int64, accept func(f *os.File, size int64) error) (sum string, size int64, err error) {
 	const op = "blob.Put"
 	if max <= 0 {
 		return "", 0, domain.Errorf(op, "size limit %d not positive", max)
@@ -81,13 +104,18 @@ func (s *Store) Put(r io.Reader, max int64) (sum string, size int64, err error) 
 		e.Err = fmt.Errorf("more than %d bytes", max)
 		return "", 0, e
 	}
+	if accept != nil {
+		if err := accept(tmp, size); err != nil {
+			return "", 0, err
+		}
+	}
 	sum = hex.EncodeToString(h.Sum(nil))
 	final := s.path(sum)
 
 	if _, err := os.Stat(final); err == nil {
 		return sum, size, nil // stored before
 	}
-	if err := tmp.Chmod(0o640); err != nil {
+	if err := tmp.Chmod(0o600); err != nil {
 		return "", 0, domain.E(op, domain.KindInternal, err)
 	}
 	if err := tmp.Sync(); err != nil {
@@ -97,9 +125,10 @@ func (s *Store) Put(r io.Reader, max int64) (sum string, size int64, err error) 
 		return "", 0, domain.E(op, domain.KindInternal, err)
 	}
 	sub := filepath.Dir(final)
-	if err := os.MkdirAll(sub, 0o750); err != nil {
+	if err := os.MkdirAll(sub, 0o700); err != nil {
 		return "", 0, domain.E(op, domain.KindInternal, err)
 	}
+	_ = os.Chmod(sub, 0o700) // whatever the umask (best effort, as in Open)
 	// Same content, same name: a concurrent Put of it renames over an
 	// identical file, which is harmless.
 	if err := os.Rename(tmp.Name(), final); err != nil {

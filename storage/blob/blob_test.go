@@ -74,8 +74,8 @@ func TestOpenCreatesDir(t *testing.T) {
 	if err != nil || !fi.IsDir() {
 		t.Fatalf("Stat(%s) = %v, %v; want a directory", dir, fi, err)
 	}
-	if perm := fi.Mode().Perm(); perm&^0o750 != 0 {
-		t.Errorf("directory mode %v, want at most 0750", perm)
+	if perm := fi.Mode().Perm(); perm != 0o700 {
+		t.Errorf("directory mode %v, want 0700", perm)
 	}
 	if _, err := blob.Open(""); domain.ErrorKind(err) != domain.KindInvalid {
 		t.Errorf("Open(\"\") = %v, want KindInvalid", err)
@@ -116,8 +116,8 @@ func TestPutOpenHas(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if perm := fi.Mode().Perm(); perm&^0o640 != 0 {
-		t.Errorf("blob mode %v, want at most 0640", perm)
+	if perm := fi.Mode().Perm(); perm != 0o600 {
+		t.Errorf("blob mode %v, want 0600", perm)
 	}
 	if got := files(t, dir); len(got) != 1 || got[0] != sum[:2]+"/"+sum {
 		t.Errorf("files %v, want just %s/%s (no temporary file left)", got, sum[:2], sum)

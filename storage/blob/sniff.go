@@ -3,8 +3,6 @@ package blob
 import (
 	"archive/zip"
 	"bytes"
-	"errors"
-	"io"
 	"path"
 	"strings"
 
@@ -44,7 +42,8 @@ var (
 //     [Content_Types].xml and the main part of a Word document or an Excel
 //     workbook are there, refused otherwise (and when it carries macros).
 //     When head holds only the start, a .docx or .xlsx name decides, and
-//     any other name is refused; Store.Sniff inspects a stored file whole.
+//     any other name is refused; Store.Check inspects a stored file whole
+//     (and PutChecked a file before it is kept).
 //
 // Anything else (an executable renamed .pdf, a GIF, text) is refused.
 func Sniff(head []byte, name string) (mime string, ok bool) {
@@ -63,36 +62,14 @@ func Sniff(head []byte, name string) (mime string, ok bool) {
 	return sniffHead(head, name)
 }
 
-// Sniff is the package's Sniff for a stored blob, inspecting a ZIP file
-// whole, so that its name plays no part. A sum that is not valid is a
-// KindInvalid error, a blob not stored KindNotFound.
+// Sniff is Check with a yes or no: whether the stored blob is a file a
+// dossier accepts, inspected whole, and its MIME type.
 func (s *Store) Sniff(sum, name string) (mime string, ok bool, err error) {
-	const op = "blob.Sniff"
-	f, err := s.open(op, sum)
-	if err != nil {
-		return "", false, err
+	mime, err = s.Check(sum, name)
+	if domain.ErrorKind(err) == domain.KindInvalid && ValidSum(sum) {
+		return "", false, nil
 	}
-	defer f.Close()
-	head := make([]byte, SniffLen)
-	n, err := io.ReadFull(f, head)
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
-		return "", false, domain.E(op, domain.KindInternal, err)
-	}
-	head = head[:n]
-	if !bytes.HasPrefix(head, magicZIP) {
-		mime, ok = sniffHead(head, name)
-		return mime, ok, nil
-	}
-	fi, err := f.Stat()
-	if err != nil {
-		return "", false, domain.E(op, domain.KindInternal, err)
-	}
-	zr, err := zip.NewReader(f, fi.Size())
-	if err != nil {
-		return "", false, nil // a broken ZIP
-	}
-	mime, ok = sniffOOXML(zr)
-	return mime, ok, nil
+	return mime, err == nil, err
 }
 
 // sniffHead recognises the types told by their first bytes.

@@ -154,7 +154,8 @@ func TestStoreSniffInspectsWholeZip(t *testing.T) {
 		want string
 	}{
 		{"docx", zipFile(t, docxParts...), "a.docx", blob.MIMEDOCX},
-		{"xlsx under a docx name", zipFile(t, xlsxParts...), "a.docx", blob.MIMEXLSX},
+		{"xlsx under a docx name", zipFile(t, xlsxParts...), "a.docx", ""},
+		{"xlsx without a name", zipFile(t, xlsxParts...), "", blob.MIMEXLSX},
 		{"plain zip named .docx", zipFile(t, "readme.txt"), "a.docx", ""},
 		{"broken zip named .xlsx", append([]byte("PK\x03\x04"), make([]byte, 2000)...), "a.xlsx", ""},
 		{"pdf", []byte(pdfFile), "a.pdf", blob.MIMEPDF},

@@ -65,3 +65,47 @@ func (s *Store) Release(ctx context.Context, name, holder string) error {
 	}
 	return nil
 }
+
+// takeoverScript gives the lease KEYS[1] to ARGV[2] for ARGV[3] ms if
+// ARGV[1] holds it.
+var takeoverScript = goredis.NewScript(`
+if redis.call("GET", KEYS[1]) == ARGV[1] then
+	return redis.call("SET", KEYS[1], ARGV[2], "PX", ARGV[3]) and 1 or 0
+end
+return 0`)
+
+// Holder returns who holds the lease name and until when; ok is false when
+// nobody does.
+func (s *Store) Holder(ctx context.Context, name string) (holder string, until time.Time, ok bool, err error) {
+	const op = "redis.Holder"
+	key := s.leaseKey(name)
+	pipe := s.rdb.Pipeline()
+	get := pipe.Get(ctx, key)
+	ttl := pipe.PTTL(ctx, key)
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, goredis.Nil) {
+		return "", time.Time{}, false, redisError(op, err)
+	}
+	holder, err = get.Result()
+	if errors.Is(err, goredis.Nil) {
+		return "", time.Time{}, false, nil
+	}
+	if err != nil {
+		return "", time.Time{}, false, redisError(op, err)
+	}
+	return holder, time.Now().Add(ttl.Val()), true, nil
+}
+
+// Takeover gives the lease name to holder for ttl if from still holds it
+// (a holder known to be gone), and reports whether it did.
+func (s *Store) Takeover(ctx context.Context, name, from, holder string, ttl time.Duration) (bool, error) {
+	const op = "redis.Takeover"
+	if from == "" || holder == "" || ttl <= 0 {
+		return false, domain.E(op, domain.KindInvalid, errors.New("empty holder or ttl not positive"))
+	}
+	ms := int64((ttl + time.Millisecond - 1) / time.Millisecond)
+	n, err := takeoverScript.Run(ctx, s.rdb, []string{s.leaseKey(name)}, from, holder, ms).Int()
+	if err != nil {
+		return false, redisError(op, err)
+	}
+	return n == 1, nil
+}

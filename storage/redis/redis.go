@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"sync/atomic"
 	"time"
 
 	"github.com/ocop-tayninh/ocopbot/domain"
@@ -24,6 +25,7 @@ const pingTimeout = 5 * time.Second
 type Store struct {
 	rdb    *goredis.Client
 	prefix string
+	errs   *atomic.Uint64 // failed commands (errorHook)
 }
 
 // Open connects to the Redis server at redisURL (redis://[user:password@]host:port/db
@@ -34,7 +36,8 @@ func Open(ctx context.Context, redisURL string) (*Store, error) {
 	if err != nil {
 		return nil, domain.E(op, domain.KindInvalid, fmt.Errorf("bad Redis URL: %w", redactURL(err)))
 	}
-	s := &Store{rdb: goredis.NewClient(opt), prefix: DefaultPrefix}
+	s := &Store{rdb: goredis.NewClient(opt), prefix: DefaultPrefix, errs: new(atomic.Uint64)}
+	s.rdb.AddHook(errorHook{s.errs})
 	pctx, cancel := context.WithTimeout(ctx, pingTimeout)
 	defer cancel()
 	if err := s.rdb.Ping(pctx).Err(); err != nil {
@@ -55,7 +58,9 @@ func redactURL(err error) error {
 
 // WithPrefix returns a view of s whose keys start with prefix instead. The
 // view shares s's connections: close only one of them.
-func (s *Store) WithPrefix(prefix string) *Store { return &Store{rdb: s.rdb, prefix: prefix} }
+func (s *Store) WithPrefix(prefix string) *Store {
+	return &Store{rdb: s.rdb, prefix: prefix, errs: s.errs}
+}
 
 // Close closes the connections.
 func (s *Store) Close() error { return s.rdb.Close() }

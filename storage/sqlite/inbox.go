@@ -128,9 +128,11 @@ func (in *Inbox) insert(ctx context.Context, query func(context.Context, string,
 	return fresh, nil
 }
 
-// MarkDone records that the updates were handled, in one statement.
-// Marking one again is harmless; an id never recorded is an error wrapping
-// domain.ErrNotFound (the others are marked all the same).
+// MarkDone records that the updates were handled, in one statement, and
+// clears their raw bodies: what a user wrote or shared stays in the inbox
+// only until it is handled. Marking one again is harmless; an id never
+// recorded is an error wrapping domain.ErrNotFound (the others are marked
+// all the same).
 func (in *Inbox) MarkDone(ctx context.Context, channel string, updateIDs ...int64) error {
 	const op = "sqlite.Inbox.MarkDone"
 	if len(updateIDs) == 0 {
@@ -143,7 +145,7 @@ func (in *Inbox) MarkDone(ctx context.Context, channel string, updateIDs ...int6
 	if err != nil {
 		return domain.E(op, domain.KindInternal, err)
 	}
-	res, err := in.db.db.ExecContext(ctx, `UPDATE inbox SET state = 'done', done_at = coalesce(done_at, ?)
+	res, err := in.db.db.ExecContext(ctx, `UPDATE inbox SET state = 'done', done_at = coalesce(done_at, ?), payload = x''
 WHERE channel = ? AND update_id IN (SELECT value FROM json_each(?))`, millis(in.db.now()), channel, string(list))
 	if err != nil {
 		return dbError(op, err)

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"time"
 
@@ -50,4 +51,38 @@ func (l *Leases) Release(ctx context.Context, name, holder string) error {
 		return dbError("sqlite.Leases.Release", err)
 	}
 	return nil
+}
+
+// Holder returns who holds the lease name and until when; ok is false when
+// nobody does (never taken, released, or expired).
+func (l *Leases) Holder(ctx context.Context, name string) (holder string, until time.Time, ok bool, err error) {
+	var exp int64
+	err = l.db.db.QueryRowContext(ctx, `SELECT holder, expires_at FROM leases WHERE name = ? AND expires_at > ?`,
+		name, millis(l.db.now())).Scan(&holder, &exp)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return "", time.Time{}, false, nil
+	case err != nil:
+		return "", time.Time{}, false, dbError("sqlite.Leases.Holder", err)
+	}
+	return holder, fromMillis(exp), true, nil
+}
+
+// Takeover gives the lease name to holder for ttl if from still holds it
+// (a holder known to be gone), and reports whether it did.
+func (l *Leases) Takeover(ctx context.Context, name, from, holder string, ttl time.Duration) (bool, error) {
+	const op = "sqlite.Leases.Takeover"
+	if from == "" || holder == "" || ttl <= 0 {
+		return false, domain.E(op, domain.KindInvalid, errors.New("empty holder or ttl not positive"))
+	}
+	exp := millis(l.db.now()) + int64((ttl+time.Millisecond-1)/time.Millisecond)
+	res, err := l.db.db.ExecContext(ctx, `UPDATE leases SET holder = ?, expires_at = ? WHERE name = ? AND holder = ?`, holder, exp, name, from)
+	if err != nil {
+		return false, dbError(op, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, dbError(op, err)
+	}
+	return n == 1, nil
 }

@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ocop-tayninh/ocopbot/domain"
@@ -128,6 +129,7 @@ type pool struct {
 	*sql.DB
 	mu    sync.Mutex
 	stmts map[string]*sql.Stmt
+	errs  atomic.Uint64 // SQLite's own errors (count)
 }
 
 // maxStmts bounds the kept statements (queries built with a variable
@@ -160,18 +162,28 @@ func (p *pool) stmt(ctx context.Context, query string) *sql.Stmt {
 	return st
 }
 
-func (p *pool) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+func (p *pool) ExecContext(ctx context.Context, query string, args ...any) (res sql.Result, err error) {
 	if st := p.stmt(ctx, query); st != nil {
-		return st.ExecContext(ctx, args...)
+		res, err = st.ExecContext(ctx, args...)
+	} else {
+		res, err = p.DB.ExecContext(ctx, query, args...)
 	}
-	return p.DB.ExecContext(ctx, query, args...)
+	if err != nil {
+		p.count(err)
+	}
+	return res, err
 }
 
-func (p *pool) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+func (p *pool) QueryContext(ctx context.Context, query string, args ...any) (rows *sql.Rows, err error) {
 	if st := p.stmt(ctx, query); st != nil {
-		return st.QueryContext(ctx, args...)
+		rows, err = st.QueryContext(ctx, args...)
+	} else {
+		rows, err = p.DB.QueryContext(ctx, query, args...)
 	}
-	return p.DB.QueryContext(ctx, query, args...)
+	if err != nil {
+		p.count(err)
+	}
+	return rows, err
 }
 
 func (p *pool) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
@@ -219,7 +231,7 @@ func open(ctx context.Context, path string, now func() time.Time, upTo int) (*DB
 	if now == nil {
 		now = time.Now
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+	if err := private(path); err != nil {
 		return nil, domain.E(op, domain.KindInternal, err)
 	}
 	sqldb, err := sql.Open("sqlite", path+"?"+pragmas)
@@ -238,6 +250,44 @@ func open(ctx context.Context, path string, now func() time.Time, upTo int) (*DB
 		return nil, domain.E(op, domain.KindInternal, fmt.Errorf("%s: %w", path, err))
 	}
 	return db, nil
+}
+
+// private makes the database's files readable by their owner only,
+// whatever the umask: a missing folder is created 0700; the database file
+// is created (or set) 0600 before SQLite opens it, and an existing -wal or
+// -shm beside it is set 0600 too (SQLite creates them with the database
+// file's mode). A folder that already exists is left as it is (it may be
+// shared, like /var/lib).
+func private(path string) error {
+	dir := filepath.Dir(path)
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return err
+		}
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return err
+		}
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm", path + "-journal"} {
+		fi, err := os.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if fi.Mode().Perm() != 0o600 {
+			// Best effort: a file another user owns (or a file system
+			// without modes) is left as it is rather than refused.
+			_ = os.Chmod(p, 0o600)
+		}
+	}
+	return nil
 }
 
 // Close closes the database.
@@ -346,13 +396,22 @@ func (db *DB) apply(ctx context.Context, m migration) error {
 func (db *DB) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
+		db.db.count(err)
 		return err
 	}
 	if err := fn(tx); err != nil {
 		_ = tx.Rollback()
+		var se *sqlitedrv.Error
+		if errors.As(err, &se) {
+			db.db.count(err)
+		}
 		return err
 	}
-	return tx.Commit()
+	err = tx.Commit()
+	if err != nil {
+		db.db.count(err)
+	}
+	return err
 }
 
 // dbError wraps an error from database/sql with op and a kind chosen by the

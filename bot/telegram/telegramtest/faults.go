@@ -35,6 +35,35 @@ func (s *Server) FailNext(method string, n int, code int, description string, re
 	s.faults[key] = append(s.faults[key], &fault{remaining: n, err: APIError{Code: code, Description: description, RetryAfter: retryAfter}})
 }
 
+// dropCode marks a fault that closes the connection without an answer.
+const dropCode = -1
+
+// DropNext makes the next n calls of method (case-insensitive) end with the
+// connection closed before any answer, as when the network drops it; they
+// queue up with FailNext's faults in order.
+func (s *Server) DropNext(method string, n int) {
+	if n <= 0 {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	key := strings.ToLower(method)
+	s.faults[key] = append(s.faults[key], &fault{remaining: n, err: APIError{Code: dropCode, Description: "connection dropped"}})
+}
+
+// drop closes the connection of w without answering.
+func drop(w http.ResponseWriter) int {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		return writeError(w, &APIError{Code: http.StatusBadGateway, Description: "Bad Gateway"})
+	}
+	conn, _, err := hj.Hijack()
+	if err == nil {
+		conn.Close()
+	}
+	return 0
+}
+
 func defaultDescription(code, retryAfter int) string {
 	switch code {
 	case http.StatusBadRequest:

@@ -392,6 +392,9 @@ func (s *Server) serveMethod(w http.ResponseWriter, r *http.Request, key, name s
 		return writeError(w, badRequest("%v", perr))
 	}
 	if e := s.preflight(key, params); e != nil {
+		if e.Code == dropCode {
+			return drop(w)
+		}
 		return writeError(w, e)
 	}
 	if custom != nil {
