@@ -450,6 +450,16 @@ func ExpiryDue(p Product, day time.Time) bool {
 	return !p.ValidUntil.IsZero() && civilDateOf(p.ValidUntil.In(day.Location())).before(civilDateOf(day))
 }
 
+// AsCreated is a product as it is first stored: one created directly with
+// a certificate (an import) counts as valid to its printed expiry unless
+// told otherwise.
+func AsCreated(p Product) Product {
+	if p.ValidUntil.IsZero() && !p.CertExpires.IsZero() && p.Stars >= 3 {
+		p.ValidUntil = p.CertExpires
+	}
+	return p
+}
+
 // InitialHistory is the history to record for a product created directly
 // in a stage after certification (an import of certified products): it was
 // recognised on the day of issue, and, if expired, became het_han the day

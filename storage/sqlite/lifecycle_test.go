@@ -1,0 +1,82 @@
+package sqlite_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/ocop-tayninh/ocopbot/domain"
+	"github.com/ocop-tayninh/ocopbot/storage/sqlite"
+)
+
+// TestFiguresAsOfADay: imported certified products count from their day
+// of issue, expired ones through their last valid day; a certificate given
+// today counts today and not on a past day; a revocation leaves the valid
+// count at once. Every figure of a past day comes from the history.
+func TestFiguresAsOfADay(t *testing.T) {
+	c := newClock() // 1/7/2025 15:30 in Tây Ninh
+	db, _ := open(t, c)
+	ctx := t.Context()
+	loc := time.FixedZone("ICT", 7*3600)
+	day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, loc) }
+	s := domain.Subject{Kind: domain.KindCooperative, Name: "HTX", CommuneCode: "A1"}
+	if err := sqlite.NewSubjectStore(db).Create(ctx, &s); err != nil {
+		t.Fatal(err)
+	}
+	products := sqlite.NewProductStore(db)
+	create := func(p domain.Product) domain.Product {
+		t.Helper()
+		p.SubjectID, p.Name, p.Rulebook = s.ID, "SP", "qd148-2023"
+		if err := products.CreateIn(ctx, &p, "A1", "80", loc); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	// Expired: issued 10/6/2021, last valid day 10/6/2024.
+	expired := create(domain.Product{Stage: domain.StageExpired, Stars: 3, CertNo: "1", CertIssued: day(2021, 6, 10), CertExpires: day(2024, 6, 10)})
+	// Valid 4★ issued 15/1/2024.
+	create(domain.Product{Stage: domain.StageRecognised, Stars: 4, CertNo: "2", CertIssued: day(2024, 1, 15), CertExpires: day(2027, 1, 15)})
+	// 5★ issued 1/3/2023, revoked today through the rulebook.
+	five := create(domain.Product{Stage: domain.StageRecognised, Stars: 5, CertNo: "3", CertIssued: day(2023, 3, 1), CertExpires: day(2026, 3, 1)})
+	rules, err := domain.DefaultRulebooks()
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := c.Now().In(loc)
+	got, _ := products.Get(ctx, five.ID)
+	q, ch, err := rules.Apply(got, domain.Action{Kind: domain.ActRevoke, Revocation: domain.Revocation{Ground: domain.GroundViolation,
+		DecisionNo: "9/QĐ-BNNMT", Date: day(2025, 6, 30)}}, domain.ActorCentral, now, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved, err := products.MoveStage(ctx, five.ID, got.Stage, q.Stage, 0, ch.Reason, func(p *domain.Product, _ *sqlite.Move) error { *p = q; return nil })
+	if err != nil || moved.Revocation.DecisionNo != "9/QĐ-BNNMT" || moved.Revocation.Level != domain.ActorCentral || !moved.Revocation.Date.Equal(day(2025, 6, 30)) {
+		t.Fatalf("revocation stored: %+v, %v", moved.Revocation, err)
+	}
+	hist, _ := products.History(ctx, expired.ID)
+	if len(hist) != 2 || !hist[0].At.Equal(day(2021, 6, 10)) || hist[1].To != domain.StageExpired || !hist[1].At.Equal(day(2024, 6, 11)) {
+		t.Fatalf("imported history: %+v", hist)
+	}
+
+	figures := sqlite.NewFigureStore(db)
+	for _, tc := range []struct {
+		at                         time.Time
+		products, valid, rated, v5 int
+	}{
+		{day(2021, 6, 9), 0, 0, 0, 0},
+		{day(2021, 6, 10), 1, 1, 1, 0},
+		{day(2023, 12, 31).Add(23 * time.Hour), 2, 2, 2, 1},
+		{day(2024, 6, 10), 3, 3, 3, 1}, // the expired one's last valid day
+		{day(2024, 6, 11), 3, 2, 3, 1},
+		{now, 3, 1, 3, 0}, // today: the 5★ was revoked
+	} {
+		got, err := figures.Counts(ctx, []domain.Area{{All: true}}, tc.at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := got[0]
+		if g.Products != tc.products || g.Recognised != tc.valid || g.Rated != tc.rated || g.ByStars[5] != tc.v5 {
+			t.Errorf("as of %s: products %d, valid %d, rated %d, 5★ %d; want %d, %d, %d, %d", tc.at.Format(time.DateOnly),
+				g.Products, g.Recognised, g.Rated, g.ByStars[5], tc.products, tc.valid, tc.rated, tc.v5)
+		}
+	}
+}
