@@ -23,12 +23,12 @@ const (
 type RevocationGround string
 
 const (
-	GroundForged     RevocationGround = "forged"     // hồ sơ giả mạo
-	GroundNoLonger   RevocationGround = "no_longer"  // không còn đáp ứng tiêu chí
-	GroundViolation  RevocationGround = "violation"  // vi phạm chất lượng, ATTP, môi trường, SHTT, nhãn
-	GroundMisuse     RevocationGround = "misuse"     // sử dụng sai biểu trưng OCOP
-	GroundStopped    RevocationGround = "stopped"    // ngừng sản xuất
-	GroundAuthority  RevocationGround = "authority"  // kết luận khác của cơ quan có thẩm quyền
+	GroundForged     RevocationGround = "forged"    // hồ sơ giả mạo
+	GroundNoLonger   RevocationGround = "no_longer" // không còn đáp ứng tiêu chí
+	GroundViolation  RevocationGround = "violation" // vi phạm chất lượng, ATTP, môi trường, SHTT, nhãn
+	GroundMisuse     RevocationGround = "misuse"    // sử dụng sai biểu trưng OCOP
+	GroundStopped    RevocationGround = "stopped"   // ngừng sản xuất
+	GroundAuthority  RevocationGround = "authority" // kết luận khác của cơ quan có thẩm quyền
 	maxDecisionNoLen                  = 60
 )
 

@@ -178,17 +178,17 @@ WHERE p.craft <> '' AND sc.stars >= 3 AND coalesce(sc.valid_until, 0) >= ? AND s
 		craftArgs = append([]any{endMS, startMS, domain.StageExpired, domain.StageRevoked}, prodArgs...)
 	}
 	err = eachRow(ctx, q, craftQuery, craftArgs, func(r *sql.Rows) error {
-			var commune, craft string
-			if err := r.Scan(&commune, &craft); err != nil {
-				return err
+		var commune, craft string
+		if err := r.Scan(&commune, &craft); err != nil {
+			return err
+		}
+		for i := range out {
+			if members[i] == nil || members[i][commune] {
+				crafts[i][craft] = true
 			}
-			for i := range out {
-				if members[i] == nil || members[i][commune] {
-					crafts[i][craft] = true
-				}
-			}
-			return nil
-		})
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, dbError(op, err)
 	}
