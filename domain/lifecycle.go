@@ -120,7 +120,7 @@ const reevalExtensionDays = 180
 //
 // Refusals are KindInvalid *Error values with one of the Msg* ids.
 func (rs *Rulebooks) Apply(p Product, act Action, actor Actor, now time.Time, pinned string) (Product, StageChange, error) {
-	const op = "lifecycle.apply"
+	const op = "rulebook.apply"
 	loc := now.Location()
 	today := civilDateOf(now)
 	own, ok := rs.Get(p.Rulebook)
@@ -278,7 +278,7 @@ func (rs *Rulebooks) ApplyAs(p Product, act Action, role Role, now time.Time, pi
 		}
 	}
 	if first == nil {
-		first = Invalid("lifecycle.apply", MsgNotNow)
+		first = Invalid("rulebook.apply", MsgNotNow)
 	}
 	return p, StageChange{}, first
 }
@@ -326,7 +326,7 @@ func (rs *Rulebooks) Allowed(p Product, kind ActionKind, to Stage, role Role, no
 
 // target is the stage an action moves a product to.
 func (rs *Rulebooks) target(p Product, act Action, r *Rulebook) (Stage, error) {
-	const op = "lifecycle.apply"
+	const op = "rulebook.apply"
 	switch act.Kind {
 	case ActPrepare, ActWithdraw:
 		return StagePreparing, nil
@@ -377,7 +377,7 @@ func (rs *Rulebooks) target(p Product, act Action, r *Rulebook) (Stage, error) {
 func (rs *Rulebooks) certify(q Product, act Action, loc *time.Location) (Product, error) {
 	no := Clean(act.CertNo)
 	if no == "" || act.Issued.IsZero() {
-		return q, Invalid("lifecycle.certify", MsgNeedCertificate)
+		return q, Invalid("rulebook.certify", MsgNeedCertificate)
 	}
 	issued := dayIn(act.Issued, loc)
 	certRules, ok := rs.Get(q.Rulebook)
@@ -385,7 +385,7 @@ func (rs *Rulebooks) certify(q Product, act Action, loc *time.Location) (Product
 		certRules, ok = r, true
 	}
 	if !ok {
-		return q, Invalid("lifecycle.certify", MsgNoRulebook)
+		return q, Invalid("rulebook.certify", MsgNoRulebook)
 	}
 	q.Stars, q.CertNo, q.CertIssued = act.Stars, no, issued
 	q.CertExpires, q.CertRules = certRules.CertificateExpiry(issued), certRules.ID

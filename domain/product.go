@@ -22,11 +22,12 @@ const (
 	StageUpgrade      Stage = "nang_hang"           // upgrade
 )
 
-// Submitted reports whether the dossier is with the officers (the producer
-// cannot change it).
+// Submitted reports whether the dossier is with the officers or decided
+// (the producer cannot change it). A re-evaluation or an upgrade being
+// prepared is the producer's.
 func (s Stage) Submitted() bool {
 	switch s {
-	case StageIdea, StagePreparing, StageReturned, "":
+	case StageIdea, StagePreparing, StageReturned, StageReevaluation, StageUpgrade, "":
 		return false
 	}
 	return true

@@ -42,6 +42,8 @@ type Products interface {
 	Create(ctx context.Context, p *domain.Product, communeCode, provinceCode string) error
 	Update(ctx context.Context, p *domain.Product) error
 	Get(ctx context.Context, id int64) (domain.Product, error)
+	// GetByCode finds a product by its code ("80-25480-001-2026").
+	GetByCode(ctx context.Context, code string) (domain.Product, error)
 	ListBySubject(ctx context.Context, subjectID int64) ([]domain.Product, error)
 	Delete(ctx context.Context, id int64) error
 	// MoveStage moves a product between stages in one transaction, failing
@@ -194,6 +196,7 @@ func Register(e *bot.Engine, d Deps) {
 	a.registerBehalf(e)
 	a.registerSearch(e)
 	a.registerFigures(e)
+	a.registerLifecycle(e)
 	e.Fallback(a.fallback)
 	e.Files(a.upload)
 	a.registerEvents(e) // after Fallback and Files: it wraps them

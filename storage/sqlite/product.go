@@ -162,6 +162,16 @@ func (s *ProductStore) Get(ctx context.Context, id int64) (domain.Product, error
 	return p, nil
 }
 
+// GetByCode returns the product with the code, or an error wrapping
+// domain.ErrNotFound.
+func (s *ProductStore) GetByCode(ctx context.Context, code string) (domain.Product, error) {
+	p, err := scanProduct(s.db.db.QueryRowContext(ctx, `SELECT `+productColumns+` FROM products WHERE code = ?`, code))
+	if err != nil {
+		return domain.Product{}, dbError("sqlite.ProductStore.GetByCode", err)
+	}
+	return p, nil
+}
+
 // ListBySubject returns the subject's products in the order they were created.
 func (s *ProductStore) ListBySubject(ctx context.Context, subjectID int64) ([]domain.Product, error) {
 	return s.list(ctx, "sqlite.ProductStore.ListBySubject",
