@@ -198,6 +198,8 @@ func (rs *Rulebooks) Apply(p Product, act Action, actor Actor, now time.Time, pi
 				q.Stars = act.Stars
 			}
 			q = notRecognised(q, loc)
+		case notHigher(p, act.Stars):
+			q = notRecognised(q, loc) // an upgrade to no more stars keeps its certificate
 		default:
 			if q, err = rs.certify(q, act, loc); err != nil {
 				return p, StageChange{}, err
@@ -206,6 +208,10 @@ func (rs *Rulebooks) Apply(p Product, act Action, actor Actor, now time.Time, pi
 	case ActCentral:
 		if act.Stars > judge.MaxStars(p.Score) || !judge.Recognised(act.Stars) {
 			return p, StageChange{}, Invalid(op, MsgStarsAboveBand)
+		}
+		if notHigher(p, act.Stars) {
+			q = notRecognised(q, loc)
+			break
 		}
 		if q, err = rs.certify(q, act, loc); err != nil {
 			return p, StageChange{}, err
@@ -409,6 +415,12 @@ func notRecognised(q Product, loc *time.Location) Product {
 	}
 	q.Purpose = PurposeFirst
 	return q
+}
+
+// notHigher reports whether the stars of an upgrade's result are no more
+// than the product has: the upgrade is not granted.
+func notHigher(p Product, stars int) bool {
+	return p.Purpose == PurposeUpgrade && stars <= p.Stars
 }
 
 // reevalWindow is the window of a rulebook, or qd26-2026's when it does

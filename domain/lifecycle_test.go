@@ -71,6 +71,7 @@ func TestApplyTransitions(t *testing.T) {
 		{"3★ recognised", at(StageProvince), Action{Kind: ActScore, Score: 55, Stars: 3, CertNo: "1/QĐ", Issued: now}, ActorProvince, StageRecognised, ""},
 		{"2★ not recognised", at(StageProvince), Action{Kind: ActScore, Score: 45, Stars: 2}, ActorProvince, StageFailed, ""},
 		{"upgrade not granted", upgrading, Action{Kind: ActScore, Score: 45, Stars: 2}, ActorProvince, StageRecognised, ""},
+		{"upgrade to the same stars not granted", upgrading, Action{Kind: ActScore, Score: 75, Stars: 4, CertNo: "2/QĐ", Issued: now}, ActorProvince, StageRecognised, ""},
 		{"re-evaluation not recognised", reevaluating, Action{Kind: ActScore, Score: 45, Stars: 2}, ActorProvince, StageFailed, ""},
 		{"stars above the band", at(StageProvince), Action{Kind: ActScore, Score: 55, Stars: 4, CertNo: "1/QĐ", Issued: now}, ActorProvince, "", MsgStarsAboveBand},
 		{"certificate needs its number", at(StageProvince), Action{Kind: ActScore, Score: 75, Stars: 4, Issued: now}, ActorProvince, "", MsgNeedCertificate},
@@ -189,6 +190,20 @@ func TestApplyResults(t *testing.T) {
 	again, _, err := rs.Apply(filed, Action{Kind: ActScore, Score: 80, Stars: 4, CertNo: "88/QĐ-UBND", Issued: day(2026, 12, 1)}, ActorProvince, day(2026, 12, 1), "")
 	if err != nil || !again.CertExpires.Equal(day(2029, 12, 1)) || !again.ValidUntil.Equal(again.CertExpires) || again.CertRules != "qd26-2026" {
 		t.Fatalf("re-evaluation recognised: %+v, %v", again, err)
+	}
+
+	// An upgrade: granted with more stars (a new certificate), not granted
+	// with the same (the certificate stays).
+	up := rec
+	up.Stage, up.Purpose = StageProvince, PurposeUpgrade
+	same, _, err := rs.Apply(up, Action{Kind: ActScore, Score: 78, Stars: 4, CertNo: "9/QĐ", Issued: day(2026, 12, 1)}, ActorProvince, now, "")
+	if err != nil || same.Stage != StageRecognised || same.CertNo != rec.CertNo || !same.ValidUntil.Equal(rec.ValidUntil) || same.Purpose != PurposeFirst {
+		t.Fatalf("upgrade not granted: %+v, %v", same, err)
+	}
+	up.Stars = 3
+	higher, _, err := rs.Apply(up, Action{Kind: ActScore, Score: 78, Stars: 4, CertNo: "9/QĐ", Issued: day(2026, 12, 1)}, ActorProvince, now, "")
+	if err != nil || higher.Stars != 4 || higher.CertNo != "9/QĐ" || !higher.CertExpires.Equal(day(2029, 12, 1)) {
+		t.Fatalf("upgrade granted: %+v, %v", higher, err)
 	}
 
 	// Revocation of a 5★ product is the Minister's decision.

@@ -112,7 +112,7 @@ func (a *app) tell(ctx context.Context, before, after domain.Product, reason str
 		data["DecisionNo"], data["DecisionDate"] = r.DecisionNo, a.date(r.Date)
 		data["By"] = a.e.T(domain.LocaleVI, "revoke_level."+string(r.Level), nil)
 	}
-	return a.notifySubject(ctx, after.SubjectID, a.noticeKey("stage", after.ID), bot.Notice{Msg: noticeFor(before, after), Data: data})
+	return a.notifySubject(ctx, after.SubjectID, a.noticeKey("stage-"+string(after.Stage), after.ID), bot.Notice{Msg: noticeFor(before, after), Data: data})
 }
 
 // beginRevoke opens the revocation of the product whose code follows the

@@ -187,6 +187,16 @@ WHERE stage IN (?, ?, ?) OR (stage = ? AND cert_expires IS NOT NULL) ORDER BY id
 		domain.StageIdea, domain.StagePreparing, domain.StageReturned, domain.StageRecognised)
 }
 
+// ListExpiring returns, ordered by id, the products in a stage the system
+// may expire from (cong_nhan, danh_gia_lai, nang_hang) whose last valid day
+// is before day (midnight in the province's time zone): the expiry job's
+// candidates. Whether each is due is domain.ExpiryDue's to say.
+func (s *ProductStore) ListExpiring(ctx context.Context, day time.Time) ([]domain.Product, error) {
+	return s.list(ctx, "sqlite.ProductStore.ListExpiring", `SELECT `+productColumns+` FROM products INDEXED BY products_valid_until
+WHERE valid_until IS NOT NULL AND valid_until < ? AND stage IN (?, ?, ?) ORDER BY id`,
+		millis(day), domain.StageRecognised, domain.StageReevaluation, domain.StageUpgrade)
+}
+
 func (s *ProductStore) list(ctx context.Context, op, query string, args ...any) ([]domain.Product, error) {
 	rows, err := s.db.db.QueryContext(ctx, query, args...)
 	if err != nil {
