@@ -462,6 +462,21 @@ func ExpiryDue(p Product, day time.Time) bool {
 	return !p.ValidUntil.IsZero() && civilDateOf(p.ValidUntil.In(day.Location())).before(civilDateOf(day))
 }
 
+// Imported reports whether a product came from a list of recognised
+// products (ocopbot import) rather than a dossier filed through the bot: a
+// certificate without a receipt. Its dossier is not in the bot; what is
+// shown instead is that it was imported.
+func Imported(p Product) bool {
+	if p.CertNo == "" || p.ReceiptNo != "" || !p.SubmittedAt.IsZero() {
+		return false
+	}
+	switch p.Stage {
+	case StageRecognised, StageExpired, StageRevoked:
+		return true
+	}
+	return false
+}
+
 // AsCreated is a product as it is first stored: one created directly with
 // a certificate (an import) counts as valid to its printed expiry unless
 // told otherwise.

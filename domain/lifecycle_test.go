@@ -315,3 +315,20 @@ func TestDateRules(t *testing.T) {
 		t.Errorf("15 working days from 5/1/2026 end %v, want 23/1 (Saturday 10/1 worked)", want)
 	}
 }
+
+func TestImported(t *testing.T) {
+	for _, tc := range []struct {
+		p    Product
+		want bool
+	}{
+		{Product{Stage: StageRecognised, CertNo: "1/QĐ"}, true},
+		{Product{Stage: StageExpired, CertNo: "1/QĐ"}, true},
+		{Product{Stage: StageRecognised, CertNo: "1/QĐ", ReceiptNo: "3/PĐK-80-25480-2026"}, false},
+		{Product{Stage: StageReevaluation, CertNo: "1/QĐ"}, false},
+		{Product{Stage: StageRecognised}, false},
+	} {
+		if got := Imported(tc.p); got != tc.want {
+			t.Errorf("Imported(%+v) = %v", tc.p, got)
+		}
+	}
+}

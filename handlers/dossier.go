@@ -93,6 +93,22 @@ func (a *app) checklist(ctx context.Context, c *bot.Ctx, p domain.Product, notic
 		b.WriteString(notice)
 		b.WriteString("\n\n")
 	}
+	if domain.Imported(p) {
+		// Recognised before the bot: its dossier is on paper at the
+		// province, not a list of missing items here.
+		b.WriteString(c.T("dossier.header", map[string]any{"Name": p.Name, "Code": p.Code, "Rules": r.Instrument, "Stage": c.T("stage." + string(p.Stage))}))
+		b.WriteString("\n")
+		b.WriteString(c.T("lifecycle.imported_dossier"))
+		var rows [][]bot.Button
+		if p.Stage == domain.StageExpired || p.Stage == domain.StageRevoked {
+			rows = append(rows, []bot.Button{{Label: c.T("lifecycle.button.new_dossier"), Data: cbDossier + "|nw|" + strconv.FormatInt(p.ID, 10)}})
+		}
+		for _, btn := range a.afterCertButtons(c, p) {
+			rows = append(rows, []bot.Button{btn})
+		}
+		rows = append(rows, []bot.Button{{Label: c.T("product.button.list"), Data: cbProduct + "|l"}})
+		return c.Send(ctx, bot.Reply{Text: b.String(), Buttons: rows})
+	}
 	b.WriteString(c.T("dossier.header", map[string]any{"Name": p.Name, "Code": p.Code, "Rules": r.Instrument, "Stage": c.T("stage." + string(p.Stage))}))
 	b.WriteString("\n")
 	b.WriteString(c.T("dossier.progress", map[string]any{"Done": done, "Total": total}))

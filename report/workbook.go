@@ -444,10 +444,19 @@ func (b *builder) products(ctx context.Context) error {
 				}
 			}
 		}
+		progress := fmt.Sprintf("%d/%d", done, required)
+		imported := domain.Imported(p)
+		if imported {
+			progress = b.t("lifecycle.imported_dossier") // no dossier in the bot: not "0/4"
+		}
 		vals := []any{i + 1, p.Code, p.Name, subjectName[p.SubjectID], p.CommuneCode, name, group, set,
 			b.t("stage_short." + string(p.Stage)), stars, score, p.CertNo, b.date(p.CertIssued), b.date(p.CertExpires),
-			p.Rulebook, p.Craft, yesNo(p.RawArea), yesNo(p.Circular), fmt.Sprintf("%d/%d", done, required)}
+			p.Rulebook, p.Craft, yesNo(p.RawArea), yesNo(p.Circular), progress}
 		for _, it := range b.current.Items {
+			if imported {
+				vals = append(vals, "")
+				continue
+			}
 			applies := it.AppliesTo(p.Set)
 			if own, ok := rules.Item(it.ID); ok {
 				applies = own.AppliesTo(p.Set)
