@@ -111,10 +111,41 @@ func (a *app) computeFigures(ctx context.Context, c *bot.Ctx, now time.Time) (fi
 	return fs, nil
 }
 
-// figures sends today's figures beside the plan's targets, as text and as
-// a chart.
+// figuresDay reads the day of /thongke: "" is today; "31/12/2025" is the
+// end of that day (its figures come from the stage history). A day after
+// today, or not a date, is refused with a Vietnamese answer.
+func (a *app) figuresDay(arg string) (now time.Time, past bool, err error) {
+	now = a.now()
+	arg = strings.TrimSpace(arg)
+	if arg == "" {
+		return now, false, nil
+	}
+	day, ok := parseDate(arg, a.loc())
+	if !ok {
+		return now, false, domain.Invalid("figures.day", "figures.day_invalid")
+	}
+	y, m, d := now.Date()
+	today := time.Date(y, m, d, 0, 0, 0, 0, a.loc())
+	switch {
+	case day.After(today):
+		return now, false, domain.Invalid("figures.day", "figures.day_future")
+	case day.Equal(today):
+		return now, false, nil
+	}
+	return day.Add(23*time.Hour + 59*time.Minute), true, nil
+}
+
+// figures sends the figures beside the plan's targets, as text and as a
+// chart: today's, or those at the end of the day typed after the command.
 func (a *app) figures(ctx context.Context, c *bot.Ctx) error {
-	now := a.now()
+	return a.figuresAt(ctx, c, c.Update.Args)
+}
+
+func (a *app) figuresAt(ctx context.Context, c *bot.Ctx, arg string) error {
+	now, past, err := a.figuresDay(arg)
+	if err != nil {
+		return err
+	}
 	fs, err := a.computeFigures(ctx, c, now)
 	if err != nil {
 		return err
@@ -131,7 +162,16 @@ func (a *app) figures(ctx context.Context, c *bot.Ctx) error {
 		chart <- drawn{png, err}
 	}()
 	text := a.figuresText(c, fs, now)
+	if past {
+		text = c.T("figures.as_of", map[string]any{"Date": a.date(now)}) + "\n" + text
+	}
 	buttons := [][]bot.Button{{{Label: c.T("figures.button_definitions"), Data: cbFigures + "|def"}}}
+	if end := a.planEnd(); !past && now.After(end.AddDate(0, 0, 1)) {
+		// The plan's period is over: its figures are those of its last day.
+		text = c.T("figures.period_ended", map[string]any{"To": a.Plan.Period.To, "End": a.date(end)}) + "\n\n" + text
+		buttons = append(buttons, []bot.Button{{Label: c.T("figures.button_period_end", map[string]any{"End": a.date(end)}),
+			Data: cbFigures + "|at|" + end.Format("02/01/2006")}})
+	}
 	if err := c.Send(ctx, bot.Reply{Text: text, Buttons: buttons}); err != nil {
 		<-chart
 		return err
@@ -180,6 +220,12 @@ func (a *app) figuresText(c *bot.Ctx, fs figureSet, now time.Time) string {
 		for k, col := range fs.cols {
 			vals = append(vals, c.T("figures.column_value", map[string]any{"Column": columnLabel(c, col.Kind), "Value": formatValue(c, fs.values[k][i])}))
 		}
+		b.WriteString("\n\n")
+		if fs.cols[0].Kind == report.ColumnScope {
+			// A commune's figures: the province's targets are not theirs.
+			b.WriteString(c.T("figures.line_scope", map[string]any{"N": i + 1, "Label": t.Label, "Values": strings.Join(vals, " · ")}))
+			continue
+		}
 		mark := ""
 		switch v := fs.values[0][i]; {
 		case v.Known && v.Met:
@@ -187,7 +233,6 @@ func (a *app) figuresText(c *bot.Ctx, fs figureSet, now time.Time) string {
 		case v.Known:
 			mark = "⏳"
 		}
-		b.WriteString("\n\n")
 		b.WriteString(c.T("figures.line", map[string]any{"N": i + 1, "Label": t.Label, "Values": strings.Join(vals, " · "),
 			"Target": report.TargetText(t), "Mark": mark}))
 	}
@@ -217,7 +262,7 @@ func (a *app) figuresText(c *bot.Ctx, fs figureSet, now time.Time) string {
 	b.WriteString(c.T("figures.by_group", map[string]any{"Columns": columns}))
 	groups := make([][]domain.GroupCount, len(fs.cols))
 	for k := range fs.cols {
-		groups[k] = a.Rules.ByGroup(fs.counts[k].BySet, now)
+		groups[k] = a.Rules.ByGroup(fs.counts[k].BySet, a.now()) // the groups of the rules in force today
 	}
 	for _, g := range groups[wide] {
 		name := g.Name
@@ -345,7 +390,7 @@ func (a *app) figuresChart(c *bot.Ctx, fs figureSet, now time.Time) report.Chart
 	}
 	groups := make([][]domain.GroupCount, len(fs.cols))
 	for k := range fs.cols {
-		groups[k] = a.Rules.ByGroup(fs.counts[k].BySet, now)
+		groups[k] = a.Rules.ByGroup(fs.counts[k].BySet, a.now()) // the groups of the rules in force today
 	}
 	for _, g := range groups[len(fs.cols)-1] {
 		cg := report.ChartGroup{Name: g.Name}
@@ -366,9 +411,19 @@ func (a *app) figuresChart(c *bot.Ctx, fs figureSet, now time.Time) report.Chart
 	return ch
 }
 
+// planEnd is the last day of the plan's period: 31/12 of its last year.
+func (a *app) planEnd() time.Time {
+	return time.Date(a.Plan.Period.To, time.December, 31, 0, 0, 0, 0, a.loc())
+}
+
 func (a *app) figuresButton(ctx context.Context, c *bot.Ctx) error {
-	_, action, _ := cut(c.Update.Callback.Data)
+	_, action, rest := cut(c.Update.Callback.Data)
 	switch action {
+	case "at":
+		if err := c.Answer(ctx, "", false); err != nil {
+			return err
+		}
+		return a.figuresAt(ctx, c, rest)
 	case "def":
 		if err := c.Answer(ctx, "", false); err != nil {
 			return err

@@ -126,7 +126,7 @@ func Columns(src Source, communes []string) []Column {
 }
 
 // Counts computes the figures' counts over each column's area, with the
-// "trained" ratio when attendance is known: subjects and officers who
+// "trained" ratio once attendance is recorded: subjects and officers who
 // attended a training over all subjects and officers of the area.
 func Counts(ctx context.Context, src Source, cols []Column, now time.Time) ([]domain.FigureCounts, error) {
 	areas := make([]domain.Area, len(cols))
@@ -138,6 +138,20 @@ func Counts(ctx context.Context, src Source, cols []Column, now time.Time) ([]do
 		return nil, err
 	}
 	if src.Attendance == nil {
+		return out, nil
+	}
+	// "Trained" has no data until someone's attendance at a training is
+	// recorded anywhere (its definition): until then it stays nil, "no
+	// data", never 0%.
+	anySubjects, err := src.Attendance.TrainedSubjects(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	anyOfficers, err := src.Attendance.TrainedOfficers(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	if anySubjects+anyOfficers == 0 {
 		return out, nil
 	}
 	for i, area := range areas {
