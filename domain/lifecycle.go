@@ -539,3 +539,45 @@ func invalidData(op, msg string, data map[string]any) *Error {
 
 // String names an action in logs.
 func (a Action) String() string { return fmt.Sprintf("%s→%s", a.Kind, a.To) }
+
+// CheckResult is the outcome of a monitoring check (hậu kiểm). Its words
+// are in the locales (check_result.<id>).
+type CheckResult string
+
+const (
+	CheckPassed    CheckResult = "passed"    // đạt: still meets its stars
+	CheckFix       CheckResult = "fix"       // must put something right by a date
+	CheckViolation CheckResult = "violation" // a violation: grounds to revoke
+)
+
+// CheckResults are the outcomes, in order.
+var CheckResults = []CheckResult{CheckPassed, CheckFix, CheckViolation}
+
+// MonitoringCheck is a periodic or ad-hoc check of a recognised product by
+// the province (Điều 9), recorded against it.
+type MonitoringCheck struct {
+	ID        int64
+	ProductID int64
+	Day       time.Time // the day of the check, midnight in the province's time zone
+	Result    CheckResult
+	Note      string
+	By        int64 // the officer's user id
+	At        time.Time
+}
+
+// Checkable reports whether monitoring checks can be recorded against a
+// product: it has, or had, a certificate.
+func Checkable(p Product) bool { return p.CertNo != "" }
+
+// ProvinceReceived returns when the province last received the product's
+// dossier (the last move into tinh_danh_gia), zero if never: the 45 days
+// of a re-evaluation are counted from it.
+func ProvinceReceived(history []StageChange) time.Time {
+	var at time.Time
+	for _, h := range history {
+		if h.To == StageProvince {
+			at = h.At
+		}
+	}
+	return at
+}

@@ -67,7 +67,16 @@ func (a *app) registerFigures(e *bot.Engine) {
 func (a *app) source() report.Source {
 	return report.Source{Data: a.ReportData, Figures: a.Figures, Budget: a.Budget, Attendance: a.Attendance,
 		Events: a.ReportEvents, Plan: a.Plan, Places: a.Places, Rules: a.Rules,
-		T: func(id string) string { return a.e.T(domain.LocaleVI, id, nil) }}
+		T: func(id string) string { return a.e.T(domain.LocaleVI, id, nil) }, Checks: a.reportChecks()}
+}
+
+// reportChecks gives the monitoring checks to the workbook, when their
+// store can list them by area.
+func (a *app) reportChecks() report.Checks {
+	if ch, ok := a.Monitoring.(report.Checks); ok {
+		return ch
+	}
+	return nil
 }
 
 // scopeOf returns the communes an officer sees: nil for the whole province

@@ -118,6 +118,15 @@ type Deps struct {
 	// leaves its headers only.
 	Attendance   report.Attendance
 	ReportEvents report.Events
+	// Monitoring keeps the monitoring checks (hậu kiểm, /haukiem); nil
+	// leaves the command out.
+	Monitoring Monitoring
+}
+
+// Monitoring is what /haukiem needs of its repository.
+type Monitoring interface {
+	AddCheck(ctx context.Context, c *domain.MonitoringCheck) error
+	Checks(ctx context.Context, productID int64) ([]domain.MonitoringCheck, error)
 }
 
 func (a *app) loc() *time.Location {

@@ -16,8 +16,17 @@ import (
 // every stage decision is taken and stored (decide). The rules themselves
 // are domain.Rulebooks.Apply's.
 
-// flowRevoke is the revocation form.
-const flowRevoke = "rvk"
+// flowRevoke is the revocation form; flowCheck the monitoring check's.
+const (
+	flowRevoke = "rvk"
+	flowCheck  = "hkm"
+)
+
+// maxCheckNote bounds the note of a monitoring check.
+const maxCheckNote = 500
+
+// checksShown is how many monitoring checks an officer's view lists.
+const checksShown = 3
 
 // Field keys of the revocation form.
 const (
@@ -36,6 +45,136 @@ func (a *app) registerLifecycle(e *bot.Engine) {
 			{Key: rvDate, Prompt: "lifecycle.ask_decision_date", Label: "lifecycle.label_decision_date", Parse: a.parsePastDate},
 		},
 		Done: a.saveRevoke})
+	if a.Monitoring != nil {
+		e.Flow(&bot.Flow{ID: flowCheck, Command: "/haukiem", Menu: "menu.haukiem", Title: "lifecycle.check_title", Officer: true,
+			Begin: a.beginCheck,
+			Steps: []bot.Step{
+				{Key: "day", Prompt: "lifecycle.ask_check_day", Label: "lifecycle.label_check_day", Parse: a.parsePastDate},
+				{Key: "result", Prompt: "lifecycle.ask_check_result", Label: "lifecycle.label_check_result", Choices: checkChoices},
+				{Key: "note", Prompt: "lifecycle.ask_check_note", Label: "lifecycle.label_check_note", Parse: parseCheckNote, Optional: true},
+			},
+			Done: a.saveCheck})
+	}
+}
+
+func checkChoices(c *bot.Ctx, _ *bot.Form) []bot.Choice {
+	out := make([]bot.Choice, len(domain.CheckResults))
+	for i, r := range domain.CheckResults {
+		out[i] = bot.Choice{Value: string(r), Label: c.T("check_result." + string(r))}
+	}
+	return out
+}
+
+func parseCheckNote(_ *bot.Ctx, in string) (string, error) {
+	if utf8.RuneCountInString(in) > maxCheckNote {
+		return "", domain.Invalid("lifecycle.check_note", "lifecycle.check_note_too_long")
+	}
+	return in, nil
+}
+
+// beginCheck opens the monitoring check of the product whose code follows
+// the command: province officers and admins, on a product with a
+// certificate.
+func (a *app) beginCheck(ctx context.Context, c *bot.Ctx, f *bot.Form) (bool, error) {
+	if !c.User.Role.IsProvince() {
+		return false, c.Say(ctx, "lifecycle.check_province_only")
+	}
+	code := strings.TrimSpace(c.Update.Args)
+	if code == "" {
+		return false, c.Say(ctx, "lifecycle.check_usage")
+	}
+	p, err := a.productByCode(ctx, c, code)
+	if err != nil {
+		return false, err
+	}
+	if !domain.Checkable(p) {
+		return false, c.Say(ctx, "lifecycle.check_not_certified", map[string]any{"Name": p.Name})
+	}
+	f.Answers["pid"] = strconv.FormatInt(p.ID, 10)
+	return true, c.Send(ctx, bot.Reply{Text: c.T("lifecycle.check_intro", map[string]any{
+		"Card": bot.HTML(a.productCard(c, p) + a.afterCertLines(ctx, c, p))})})
+}
+
+// saveCheck records the check against the product.
+func (a *app) saveCheck(ctx context.Context, c *bot.Ctx, f *bot.Form) error {
+	if !c.User.Role.IsProvince() {
+		return domain.Invalid("lifecycle.check", "lifecycle.check_province_only")
+	}
+	id, _ := strconv.ParseInt(f.Answers["pid"], 10, 64)
+	p, err := a.Products.Get(ctx, id)
+	if err != nil {
+		return domain.Invalid("lifecycle.check", "lifecycle.no_such_product")
+	}
+	day, ok := parseDate(f.Answers["day"], a.loc())
+	if !ok {
+		return domain.Invalid("lifecycle.check", "review.date_invalid")
+	}
+	chk := domain.MonitoringCheck{ProductID: p.ID, Day: day, Result: domain.CheckResult(f.Answers["result"]),
+		Note: f.Answers["note"], By: c.User.ID}
+	if err := a.Monitoring.AddCheck(ctx, &chk); err != nil {
+		if domain.ErrorKind(err) == domain.KindInvalid {
+			return domain.Invalid("lifecycle.check", "form.invalid")
+		}
+		return domain.E("lifecycle.check", domain.KindUnavailable, err)
+	}
+	return c.Send(ctx, bot.Reply{Text: c.T("lifecycle.check_saved", map[string]any{"Name": p.Name, "Code": p.Code}) + "\n\n" +
+		a.productCard(c, p) + a.afterCertLines(ctx, c, p)})
+}
+
+// afterCertLines are what an officer sees of a product after its
+// certificate: the certificate, what the dossier in progress is for (and,
+// for a re-evaluation at the province, its 45 days from receipt), the
+// revocation, and the latest monitoring checks. Each line starts with a
+// line break; "" when there is nothing.
+func (a *app) afterCertLines(ctx context.Context, c *bot.Ctx, p domain.Product) string {
+	var lines []string
+	if p.CertNo != "" {
+		lines = append(lines, c.T("lifecycle.line_certificate", map[string]any{"Stars": p.Stars, "No": p.CertNo,
+			"Issued": a.date(p.CertIssued), "Until": a.date(p.ValidUntil)}))
+	}
+	switch p.Purpose {
+	case domain.PurposeReeval:
+		lines = append(lines, c.T("lifecycle.line_reevaluation", map[string]any{"Expires": a.date(p.CertExpires)}))
+		if p.Stage == domain.StageProvince || p.Stage == domain.StageCentral {
+			if r, ok := a.Rules.Get(p.Rulebook); ok && a.Queue != nil {
+				if hist, err := a.Queue.History(ctx, p.ID); err == nil {
+					if rec := domain.ProvinceReceived(hist); !rec.IsZero() {
+						if by, ok := r.ReevaluationDecidedBy(rec.In(a.loc())); ok {
+							lines = append(lines, c.T("lifecycle.line_decide_by", map[string]any{"Received": a.date(rec), "By": a.date(by)}))
+						}
+					}
+				}
+			}
+		}
+	case domain.PurposeUpgrade:
+		lines = append(lines, c.T("lifecycle.line_upgrade", map[string]any{"Stars": p.Stars}))
+	}
+	if p.Stage == domain.StageRevoked && p.Revocation.DecisionNo != "" {
+		r := p.Revocation
+		lines = append(lines, c.T("lifecycle.line_revoked", map[string]any{"Ground": c.T("revoke_ground." + string(r.Ground)),
+			"DecisionNo": r.DecisionNo, "DecisionDate": a.date(r.Date), "By": c.T("revoke_level." + string(r.Level))}))
+	}
+	if a.Monitoring != nil && domain.Checkable(p) {
+		checks, err := a.Monitoring.Checks(ctx, p.ID)
+		if err == nil && len(checks) == 0 {
+			lines = append(lines, c.T("lifecycle.line_no_checks"))
+		}
+		for i, chk := range checks {
+			if i == checksShown {
+				lines = append(lines, c.T("lifecycle.line_more_checks", map[string]any{"N": len(checks) - checksShown}))
+				break
+			}
+			line := c.T("lifecycle.line_check", map[string]any{"Day": a.date(chk.Day), "Result": c.T("check_result." + string(chk.Result))})
+			if chk.Note != "" {
+				line += " — " + bot.Escape(chk.Note)
+			}
+			lines = append(lines, line)
+		}
+	}
+	if len(lines) == 0 {
+		return ""
+	}
+	return "\n" + strings.Join(lines, "\n")
 }
 
 func groundChoices(c *bot.Ctx, _ *bot.Form) []bot.Choice {
@@ -134,7 +273,7 @@ func (a *app) beginRevoke(ctx context.Context, c *bot.Ctx, f *bot.Form) (bool, e
 		return false, c.Say(ctx, "lifecycle.revoke_not_now", map[string]any{"Name": p.Name, "Stage": c.T("stage." + string(p.Stage))})
 	}
 	f.Answers["pid"] = strconv.FormatInt(p.ID, 10)
-	return true, c.Send(ctx, bot.Reply{Text: c.T("lifecycle.revoke_intro", map[string]any{"Card": bot.HTML(a.productCard(c, p))})})
+	return true, c.Send(ctx, bot.Reply{Text: c.T("lifecycle.revoke_intro", map[string]any{"Card": bot.HTML(a.productCard(c, p) + a.afterCertLines(ctx, c, p))})})
 }
 
 // productByCode finds a product an officer sees by its code.

@@ -414,6 +414,7 @@ func (a *app) reviewProduct(ctx context.Context, c *bot.Ctx, p domain.Product, r
 		"Phone": domain.FormatPhone(s.Phone), "Commune": bot.HTML(a.showCommune(c, nil, p.CommuneCode))}))
 	b.WriteString("\n\n")
 	b.WriteString(a.productCard(c, p))
+	b.WriteString(a.afterCertLines(ctx, c, p))
 	if p.ReceiptNo != "" {
 		b.WriteString("\n")
 		b.WriteString(c.T("review.receipt", map[string]any{"Receipt": p.ReceiptNo, "At": a.date(p.SubmittedAt)}))

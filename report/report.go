@@ -71,6 +71,12 @@ type EventRow struct {
 	Invitation string
 }
 
+// Checks lists the monitoring checks (hậu kiểm) of the products of an
+// area, for the workbook's sheet.
+type Checks interface {
+	ChecksIn(ctx context.Context, area domain.Area) ([]domain.MonitoringCheck, error)
+}
+
 // Source is everything the workbook and the figures read. Attendance and
 // Events are optional: nil until events exist, the "trained" figure shows
 // "no data" and the events sheet has its headers only.
@@ -80,6 +86,7 @@ type Source struct {
 	Budget     Budget
 	Attendance Attendance // optional
 	Events     Events     // optional
+	Checks     Checks     // optional: the sheet has its headers only
 	Plan       *domain.Plan
 	Places     *domain.Places
 	Rules      *domain.Rulebooks

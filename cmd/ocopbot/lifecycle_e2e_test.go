@@ -226,9 +226,31 @@ func TestMatrixCertificateLifecycle(t *testing.T) {
 				t.Fatalf("after the upgrade: %+v, upgraded %d", c.ByStars, c.Upgraded)
 			}
 
+			// A monitoring check (hậu kiểm) of the 5★ product, shown on it.
+			off.Send("/haukiem " + five.Code)
+			m = off.Expect("lifecycle.check_intro")
+			if !off.matches(m.Text, "vi", "lifecycle.line_no_checks") {
+				t.Fatalf("the product shows no checks yet:\n%s", m.Text)
+			}
+			off.Expect("lifecycle.ask_check_day")
+			off.Send("06/12/2026")
+			off.Expect("lifecycle.ask_check_result")
+			off.Press("Vi phạm, đề nghị thu hồi")
+			off.Expect("lifecycle.ask_check_note")
+			off.Send("Dùng nhãn OCOP cho sản phẩm khác")
+			off.Expect("form.confirm_title")
+			off.Press("Xác nhận")
+			m = off.Expect("lifecycle.check_saved")
+			if !strings.Contains(m.Text, "Hậu kiểm ngày 06/12/2026: Vi phạm, đề nghị thu hồi — Dùng nhãn OCOP cho sản phẩm khác") {
+				t.Fatalf("the check is not shown on the product:\n%s", m.Text)
+			}
+
 			// Revocation of the 5★ certificate: the Minister's decision.
 			off.Send("/thuhoi " + five.Code)
-			off.Expect("lifecycle.revoke_intro")
+			m = off.Expect("lifecycle.revoke_intro")
+			if !strings.Contains(m.Text, "Hậu kiểm ngày 06/12/2026") {
+				t.Fatalf("the revocation does not show the product's checks:\n%s", m.Text)
+			}
 			off.Expect("lifecycle.ask_ground")
 			off.Press("Vi phạm pháp luật về chất lượng")
 			off.Expect("lifecycle.ask_decision_no")
