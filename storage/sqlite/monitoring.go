@@ -72,4 +72,3 @@ func (s *MonitoringStore) list(ctx context.Context, op, query string, args ...an
 	}
 	return out, nil
 }
-
