@@ -477,6 +477,13 @@ func Imported(p Product) bool {
 	return false
 }
 
+// Deletable reports whether a producer may delete a product: never filed
+// and never certified (a certificate's history is the province's record,
+// even while a re-evaluation or a new dossier is being prepared).
+func Deletable(p Product) bool {
+	return !p.Stage.Submitted() && p.SubmittedAt.IsZero() && p.ReceiptNo == "" && p.CertNo == ""
+}
+
 // AsCreated is a product as it is first stored: one created directly with
 // a certificate (an import) counts as valid to its printed expiry unless
 // told otherwise.

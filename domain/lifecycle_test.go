@@ -332,3 +332,21 @@ func TestImported(t *testing.T) {
 		}
 	}
 }
+
+func TestDeletable(t *testing.T) {
+	for _, tc := range []struct {
+		p    Product
+		want bool
+	}{
+		{Product{Stage: StageIdea}, true},
+		{Product{Stage: StagePreparing}, true},
+		{Product{Stage: StageReevaluation, CertNo: "1/QĐ"}, false},
+		{Product{Stage: StagePreparing, CertNo: "1/QĐ"}, false}, // a new dossier after expiry
+		{Product{Stage: StageReturned, ReceiptNo: "1/PĐK"}, false},
+		{Product{Stage: StageRecognised, CertNo: "1/QĐ"}, false},
+	} {
+		if got := Deletable(tc.p); got != tc.want {
+			t.Errorf("Deletable(%+v) = %v", tc.p, got)
+		}
+	}
+}

@@ -80,3 +80,79 @@ func TestFiguresAsOfADay(t *testing.T) {
 		}
 	}
 }
+
+// TestListExpiringAndByCode: the expiry job's candidates are the products
+// in a stage it may expire from whose last valid day is before the day
+// asked; products are found by code.
+func TestListExpiringAndByCode(t *testing.T) {
+	c := newClock()
+	db, _ := open(t, c)
+	ctx := t.Context()
+	loc := time.FixedZone("ICT", 7*3600)
+	day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, loc) }
+	s := domain.Subject{Kind: domain.KindCooperative, Name: "HTX", CommuneCode: "A1"}
+	if err := sqlite.NewSubjectStore(db).Create(ctx, &s); err != nil {
+		t.Fatal(err)
+	}
+	products := sqlite.NewProductStore(db)
+	mk := func(stage domain.Stage, last time.Time) domain.Product {
+		t.Helper()
+		p := domain.Product{SubjectID: s.ID, Name: "SP", Rulebook: "qd26-2026", Stage: stage, Stars: 3, CertNo: "x",
+			CertIssued: last.AddDate(-3, 0, 0), CertExpires: last}
+		if err := products.CreateIn(ctx, &p, "A1", "80", loc); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	due := mk(domain.StageRecognised, day(2025, 6, 30))
+	lastDay := mk(domain.StageRecognised, day(2025, 7, 1))
+	reeval := mk(domain.StageReevaluation, day(2025, 6, 1))
+	mk(domain.StageExpired, day(2025, 1, 1))
+	mk(domain.StageRevoked, day(2025, 1, 1))
+	list, err := products.ListExpiring(ctx, day(2025, 7, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	for _, p := range list {
+		ids = append(ids, p.ID)
+	}
+	if len(ids) != 2 || ids[0] != due.ID || ids[1] != reeval.ID {
+		t.Fatalf("ListExpiring = %v, want %d and %d (not %d, on its last day)", ids, due.ID, reeval.ID, lastDay.ID)
+	}
+	got, err := products.GetByCode(ctx, lastDay.Code)
+	if err != nil || got.ID != lastDay.ID || !got.ValidUntil.Equal(day(2025, 7, 1)) {
+		t.Fatalf("GetByCode(%s) = %+v, %v", lastDay.Code, got, err)
+	}
+	if _, err := products.GetByCode(ctx, "80-A1-999-2025"); domain.ErrorKind(err) != domain.KindNotFound {
+		t.Fatalf("an unknown code: %v", err)
+	}
+
+	// Monitoring checks, latest day first; a product that does not exist
+	// and a result not known are refused.
+	checks := sqlite.NewMonitoringStore(db)
+	for _, chk := range []domain.MonitoringCheck{
+		{ProductID: due.ID, Day: day(2025, 3, 1), Result: domain.CheckPassed},
+		{ProductID: due.ID, Day: day(2025, 5, 1), Result: domain.CheckFix, Note: "Nhãn"},
+	} {
+		if err := checks.AddCheck(ctx, &chk); err != nil || chk.ID == 0 {
+			t.Fatal(err)
+		}
+	}
+	if err := checks.AddCheck(ctx, &domain.MonitoringCheck{ProductID: 9999, Day: day(2025, 5, 1), Result: domain.CheckFix}); domain.ErrorKind(err) != domain.KindNotFound {
+		t.Errorf("a check of no product: %v", err)
+	}
+	if err := checks.AddCheck(ctx, &domain.MonitoringCheck{ProductID: due.ID, Day: day(2025, 5, 1), Result: "good"}); domain.ErrorKind(err) != domain.KindInvalid {
+		t.Errorf("a check with an unknown result: %v", err)
+	}
+	list2, err := checks.Checks(ctx, due.ID)
+	if err != nil || len(list2) != 2 || list2[0].Result != domain.CheckFix || list2[0].Note != "Nhãn" || !list2[0].Day.Equal(day(2025, 5, 1)) {
+		t.Fatalf("Checks = %+v, %v", list2, err)
+	}
+	if in, err := checks.ChecksIn(ctx, domain.Area{Communes: []string{"B2"}}); err != nil || len(in) != 0 {
+		t.Errorf("ChecksIn another area = %+v, %v", in, err)
+	}
+	if in, err := checks.ChecksIn(ctx, domain.Area{Communes: []string{"A1"}}); err != nil || len(in) != 2 {
+		t.Errorf("ChecksIn the area = %+v, %v", in, err)
+	}
+}
