@@ -98,7 +98,8 @@ SELECT p.commune_code, sc.to_stage, sc.stars, p.rulebook, p.set_id, count(*),
 	sum(coalesce(sc.valid_until, 0) >= ?),
 	sum(EXISTS (SELECT 1 FROM stage_changes r WHERE r.product_id = p.id AND r.to_stage = 'cong_nhan' AND r.at < ?)),
 	sum(EXISTS (SELECT 1 FROM stage_changes a JOIN stage_changes b ON b.product_id = a.product_id AND b.id > a.id
-		WHERE a.product_id = p.id AND a.to_stage IN ('danh_gia_lai', 'nang_hang') AND b.to_stage = 'cong_nhan' AND b.at < ?))
+		WHERE a.product_id = p.id AND a.to_stage IN ('danh_gia_lai', 'nang_hang') AND b.to_stage = 'cong_nhan' AND b.at < ?
+			AND coalesce(b.valid_until, 0) > coalesce(a.valid_until, 0)))
 FROM last JOIN stage_changes sc ON sc.id = last.id JOIN products p ON p.id = last.product_id
 WHERE ` + prod + ` GROUP BY p.commune_code, sc.to_stage, sc.stars, p.rulebook, p.set_id`
 		productArgs = append([]any{endMS, startMS, endMS, endMS}, prodArgs...)

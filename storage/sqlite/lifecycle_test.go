@@ -156,3 +156,86 @@ func TestListExpiringAndByCode(t *testing.T) {
 		t.Errorf("ChecksIn the area = %+v, %v", in, err)
 	}
 }
+
+// TestUpgradedNeedsANewCertificate: an upgrade not granted and a
+// re-evaluation given up go back to cong_nhan with the certificate they had:
+// not "consolidated or upgraded"; an upgrade granted is, today and in the
+// figures of a later day.
+func TestUpgradedNeedsANewCertificate(t *testing.T) {
+	c := newClock()
+	c.Advance(365 * 24 * time.Hour) // 1/7/2026: 26/2026 in force
+	db, _ := open(t, c)
+	ctx := t.Context()
+	loc := time.FixedZone("ICT", 7*3600)
+	day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, loc) }
+	rules, err := domain.DefaultRulebooks()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := domain.Subject{Kind: domain.KindCooperative, Name: "HTX", CommuneCode: "A1"}
+	if err := sqlite.NewSubjectStore(db).Create(ctx, &s); err != nil {
+		t.Fatal(err)
+	}
+	products := sqlite.NewProductStore(db)
+	now := c.Now().In(loc)
+	decide := func(p domain.Product, act domain.Action, actor domain.Actor) domain.Product {
+		t.Helper()
+		q, ch, err := rules.Apply(p, act, actor, now, "")
+		if err != nil {
+			t.Fatalf("%s: %v", act, err)
+		}
+		moved, err := products.MoveStage(ctx, p.ID, p.Stage, q.Stage, 0, ch.Reason, func(x *domain.Product, _ *sqlite.Move) error { *x = q; return nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return moved
+	}
+	mk := func() domain.Product {
+		t.Helper()
+		p := domain.Product{SubjectID: s.ID, Name: "SP", Rulebook: "qd26-2026", Stage: domain.StageRecognised, Stars: 3, Score: 60,
+			CertNo: "1/QĐ", CertIssued: day(2024, 1, 10), CertExpires: day(2027, 1, 10)}
+		if err := products.CreateIn(ctx, &p, "A1", "80", loc); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	upgraded := func() int {
+		t.Helper()
+		got, err := sqlite.NewFigureStore(db).Counts(ctx, []domain.Area{{All: true}}, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got[0].Upgraded
+	}
+	toProvince := func(p domain.Product) domain.Product {
+		for _, st := range [][2]domain.Stage{{p.Stage, domain.StageFiled}, {domain.StageFiled, domain.StageCommuneCheck}, {domain.StageCommuneCheck, domain.StageProvince}} {
+			var err error
+			if p, err = products.MoveStage(ctx, p.ID, st[0], st[1], 0, "", nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return p
+	}
+	// Given up.
+	a := decide(mk(), domain.Action{Kind: domain.ActUpgrade}, domain.ActorProducer)
+	decide(a, domain.Action{Kind: domain.ActCancel}, domain.ActorProducer)
+	// Not granted: the same stars.
+	b := toProvince(decide(mk(), domain.Action{Kind: domain.ActUpgrade}, domain.ActorProducer))
+	if b = decide(b, domain.Action{Kind: domain.ActScore, Score: 65, Stars: 3, CertNo: "2/QĐ", Issued: day(2026, 6, 30)}, domain.ActorProvince); b.CertNo != "1/QĐ" {
+		t.Fatalf("an upgrade not granted changed the certificate: %+v", b)
+	}
+	if n := upgraded(); n != 0 {
+		t.Fatalf("upgraded = %d after an upgrade given up and one not granted, want 0", n)
+	}
+	// Granted: 4★.
+	g := toProvince(decide(mk(), domain.Action{Kind: domain.ActUpgrade}, domain.ActorProducer))
+	decide(g, domain.Action{Kind: domain.ActScore, Score: 75, Stars: 4, CertNo: "3/QĐ", Issued: day(2026, 6, 30)}, domain.ActorProvince)
+	if n := upgraded(); n != 1 {
+		t.Fatalf("upgraded = %d after an upgrade granted, want 1", n)
+	}
+	c.Advance(48 * time.Hour)
+	past, err := sqlite.NewFigureStore(db).Counts(ctx, []domain.Area{{All: true}}, now)
+	if err != nil || past[0].Upgraded != 1 || past[0].Rated != 3 {
+		t.Fatalf("from the history: %+v, %v", past[0], err)
+	}
+}
