@@ -110,6 +110,16 @@ func (a *app) checklist(ctx context.Context, c *bot.Ctx, p domain.Product, notic
 		return c.Send(ctx, bot.Reply{Text: b.String(), Buttons: rows})
 	}
 	b.WriteString(c.T("dossier.header", map[string]any{"Name": p.Name, "Code": p.Code, "Rules": r.Instrument, "Stage": c.T("stage." + string(p.Stage))}))
+	switch p.Purpose {
+	case domain.PurposeReeval:
+		// The re-evaluation's own papers, and its last day to file.
+		_, closes := domain.ReevaluationWindow(p.CertExpires.In(a.loc()))
+		b.WriteString("\n")
+		b.WriteString(c.T("lifecycle.dossier_reevaluation", map[string]any{"Close": a.date(closes)}))
+	case domain.PurposeUpgrade:
+		b.WriteString("\n")
+		b.WriteString(c.T("lifecycle.dossier_upgrade", map[string]any{"Stars": p.Stars}))
+	}
 	b.WriteString("\n")
 	b.WriteString(c.T("dossier.progress", map[string]any{"Done": done, "Total": total}))
 	section := ""

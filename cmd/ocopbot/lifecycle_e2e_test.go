@@ -142,7 +142,10 @@ func TestMatrixCertificateLifecycle(t *testing.T) {
 			p.Send("/trangthai")
 			p.Expect("status.profile")
 			p.Press("Đánh giá lại «Mật ong»")
-			p.Expect("lifecycle.reevaluation_opened", "dossier.header")
+			m = p.Expect("lifecycle.reevaluation_opened", "dossier.header")
+			if !p.matches(m.Text, "vi", "lifecycle.dossier_reevaluation") || !strings.Contains(m.Text, "01/02/2027") {
+				t.Fatalf("the re-evaluation dossier does not say what it needs and by when:\n%s", m.Text)
+			}
 			_, items := required(t, 6)
 			p.onPaper(items)
 			p.Press("Nộp hồ sơ")
