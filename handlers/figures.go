@@ -41,6 +41,7 @@ const flowShowroom = "srm"
 const (
 	srName    = "name"
 	srAddress = "address"
+	srCommune = "commune"
 	srOpened  = "opened"
 )
 
@@ -679,6 +680,8 @@ func (a *app) showroomFlow() *bot.Flow {
 		Steps: []bot.Step{
 			{Key: srName, Prompt: "showroom.ask_name", Label: "showroom.label_name", Parse: parseShowroomText("showroom.name_invalid")},
 			{Key: srAddress, Prompt: "showroom.ask_address", Label: "showroom.label_address", Parse: parseShowroomText("showroom.address_invalid")},
+			{Key: srCommune, Prompt: "showroom.ask_commune", Label: "showroom.label_commune", Search: a.searchCommune, Show: a.showCommune,
+				Check: a.checkShowroomCommune},
 			{Key: srOpened, Prompt: "showroom.ask_opened", Label: "showroom.label_opened", Parse: func(_ *bot.Ctx, in string) (string, error) {
 				d, err := parseOpeningDay(in, a.now())
 				if err != nil {
@@ -740,11 +743,23 @@ func (a *app) saveShowroom(ctx context.Context, c *bot.Ctx, f *bot.Form) error {
 	if err != nil {
 		return domain.Invalid("showroom.save", "showroom.date_invalid")
 	}
-	r := domain.Showroom{Name: f.Answers[srName], Address: f.Answers[srAddress], Opened: day, By: c.User.ID}
+	if err := a.checkShowroomCommune(c, f, f.Answers[srCommune]); err != nil {
+		return err
+	}
+	r := domain.Showroom{Name: f.Answers[srName], Address: f.Answers[srAddress], Opened: day, By: c.User.ID, CommuneCode: f.Answers[srCommune]}
 	if err := a.Showrooms.AddShowroom(ctx, &r); err != nil {
 		return domain.E("showroom.save", domain.KindUnavailable, err)
 	}
 	return c.Say(ctx, "showroom.saved", map[string]any{"Name": r.Name, "Opened": f.Answers[srOpened]})
+}
+
+// checkShowroomCommune keeps a commune officer's showrooms in their
+// communes.
+func (a *app) checkShowroomCommune(c *bot.Ctx, _ *bot.Form, code string) error {
+	if !c.User.Sees(code) {
+		return domain.Invalid("showroom.commune", "showroom.commune_outside")
+	}
+	return nil
 }
 
 // asError is errors.As for *domain.Error.

@@ -101,6 +101,8 @@ func TestFiguresBudgetShowroomsReportEndToEnd(t *testing.T) {
 	admin.Send("Điểm giới thiệu sản phẩm OCOP Tây Ninh")
 	admin.Expect("showroom.ask_address")
 	admin.Send("Phường Tân Ninh, Tây Ninh")
+	admin.Expect("showroom.ask_commune")
+	admin.Send("Tân Ninh")
 	admin.Expect("showroom.ask_opened")
 	admin.Send("01/01/2099")
 	admin.Expect("showroom.date_future", "showroom.ask_opened")

@@ -269,12 +269,24 @@ JOIN subjects s ON s.id = p.subject_id WHERE p.circular = 1 AND p.raw_area = 1 A
 			return nil, dbError(op, err)
 		}
 	}
-	var showrooms int
-	if err := q.QueryRowContext(ctx, `SELECT count(*) FROM showrooms WHERE opened <= ?`, now.Format(time.DateOnly)).Scan(&showrooms); err != nil {
+	// Showrooms by commune; one of no known commune ('') counts in every
+	// area.
+	err = eachRow(ctx, q, `SELECT commune_code, count(*) FROM showrooms WHERE opened <= ? GROUP BY commune_code`,
+		[]any{now.Format(time.DateOnly)}, func(r *sql.Rows) error {
+			var commune string
+			var n int
+			if err := r.Scan(&commune, &n); err != nil {
+				return err
+			}
+			for i := range out {
+				if commune == "" || members[i] == nil || members[i][commune] {
+					out[i].Showrooms += n
+				}
+			}
+			return nil
+		})
+	if err != nil {
 		return nil, dbError(op, err)
-	}
-	for i := range out {
-		out[i].Showrooms = showrooms
 	}
 	return out, nil
 }

@@ -239,3 +239,29 @@ func TestUpgradedNeedsANewCertificate(t *testing.T) {
 		t.Fatalf("from the history: %+v, %v", past[0], err)
 	}
 }
+
+// TestShowroomsByCommune: a showroom counts in the areas of its commune;
+// one recorded without a commune counts everywhere.
+func TestShowroomsByCommune(t *testing.T) {
+	c := newClock()
+	db, _ := open(t, c)
+	ctx := t.Context()
+	rooms := sqlite.NewShowroomStore(db)
+	for _, commune := range []string{"A1", "B2", ""} {
+		r := domain.Showroom{Name: "Điểm OCOP", Address: "Tây Ninh", Opened: c.Now().AddDate(0, -1, 0), By: 1, CommuneCode: commune}
+		if err := rooms.AddShowroom(ctx, &r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := sqlite.NewFigureStore(db).Counts(ctx, []domain.Area{{All: true}, {Communes: []string{"A1"}}, {Communes: []string{"C3"}}}, c.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got[0].Showrooms != 3 || got[1].Showrooms != 2 || got[2].Showrooms != 1 {
+		t.Errorf("showrooms: province %d, A1 %d, C3 %d; want 3, 2, 1", got[0].Showrooms, got[1].Showrooms, got[2].Showrooms)
+	}
+	list, err := rooms.Showrooms(ctx)
+	if err != nil || len(list) != 3 || list[0].CommuneCode != "A1" {
+		t.Errorf("Showrooms = %+v, %v", list, err)
+	}
+}
