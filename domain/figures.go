@@ -222,6 +222,6 @@ type Showroom struct {
 	// CommuneCode is the commune it is in; "" for one recorded before
 	// showrooms had a commune (it counts in every area).
 	CommuneCode string
-	By      int64     // the officer's user id
-	At      time.Time // when it was recorded
+	By          int64     // the officer's user id
+	At          time.Time // when it was recorded
 }
