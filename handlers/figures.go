@@ -593,6 +593,16 @@ func (a *app) budgetTable(ctx context.Context, c *bot.Ctx) error {
 	for _, y := range plan.Years() {
 		b.WriteString(line("budget.line", y, use.ByYear[y]))
 	}
+	if len(plan.Sources) > 0 {
+		// What each source puts in over the plan (Phụ lục II); spending is
+		// recorded by activity, so it is not split by source.
+		b.WriteString("\n\n")
+		b.WriteString(c.T("budget.by_source"))
+		for _, src := range plan.Sources {
+			b.WriteString("\n")
+			b.WriteString(c.T("budget.source_line", map[string]any{"Name": plan.SourceName(src.ID), "Planned": domain.FormatMoney(plan.SourceTotal(src.ID))}))
+		}
+	}
 	b.WriteString("\n\n")
 	b.WriteString(c.T("budget.total", map[string]any{"Spent": domain.FormatMoney(use.Total.Spent),
 		"Planned": domain.FormatMoney(use.Total.Planned), "Percent": sharePercent(use.Total), "Unit": plan.Unit}))
