@@ -164,7 +164,8 @@ func (rs *Rulebooks) Apply(p Product, act Action, actor Actor, now time.Time, pi
 	case ActSubmit:
 		if p.Purpose == PurposeReeval && !p.CertExpires.IsZero() {
 			opens, closes := rs.reevalWindow(judgeNow(current, judge), p.CertExpires.In(loc))
-			if civilDateOf(closes).before(today) {
+			// Sent back to be completed, it was filed in time already.
+			if p.Stage != StageReturned && civilDateOf(closes).before(today) {
 				return p, StageChange{}, invalidData(op, MsgWindowClosed, map[string]any{
 					"Opens": DateVN(opens), "Closes": DateVN(closes), "Expires": DateVN(p.CertExpires.In(loc))})
 			}

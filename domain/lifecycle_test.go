@@ -180,6 +180,14 @@ func TestApplyResults(t *testing.T) {
 	if _, _, err := rs.Apply(re, Action{Kind: ActSubmit}, ActorProducer, day(2026, 11, 2), ""); ErrorMsgID(err) != MsgWindowClosed {
 		t.Errorf("a re-evaluation filed after the window: %v", err)
 	}
+	// Returned to be completed, it is filed again after the window: it was
+	// filed in time.
+	returned := filed
+	returned.Stage = StageReturned
+	if again, _, err := rs.Apply(returned, Action{Kind: ActSubmit}, ActorProducer, day(2026, 11, 20), ""); err != nil || again.Stage != StageFiled ||
+		!again.ValidUntil.Equal(day(2027, 8, 27)) {
+		t.Fatalf("a returned re-evaluation filed again: %+v, %v", again, err)
+	}
 	// Not recognised: the certificate ends at its own expiry.
 	filed.Stage = StageProvince
 	failed, _, err := rs.Apply(filed, Action{Kind: ActScore, Score: 40, Stars: 2}, ActorProvince, day(2026, 12, 1), "")
