@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -149,8 +150,19 @@ func TestMatrixCertificateLifecycle(t *testing.T) {
 			_, items := required(t, 6)
 			p.onPaper(items)
 			p.Press("Nộp hồ sơ")
-			p.Expect("dossier.submitted")
+			m = p.Expect("dossier.submitted")
 			off.Expect("notice.officer_submitted")
+			// Filed at 00:01 in Tây Ninh (still 7/12 in UTC): /trangthai
+			// gives the commune's deadline the filing message gave.
+			checkBy := regexp.MustCompile(`chậm nhất ngày (\d\d/\d\d/\d{4})`).FindStringSubmatch(m.Text)
+			if checkBy == nil {
+				t.Fatalf("the filing message has no deadline:\n%s", m.Text)
+			}
+			p.Send("/trangthai")
+			m = p.Expect("status.profile")
+			if !strings.Contains(m.Text, "Xã thẩm định xong chậm nhất ngày "+checkBy[1]) {
+				t.Fatalf("/trangthai does not give the commune's deadline %s of the filing message:\n%s", checkBy[1], m.Text)
+			}
 			got, _ := sqlite.NewProductStore(db).Get(ctx, honey.ID)
 			if got.Stage != domain.StageFiled || got.Purpose != domain.PurposeReeval || !got.ValidUntil.Equal(day(2027, 11, 28)) {
 				t.Fatalf("filed re-evaluation: %s %q valid until %v", got.Stage, got.Purpose, got.ValidUntil)
