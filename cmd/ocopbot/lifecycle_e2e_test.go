@@ -179,7 +179,10 @@ func TestMatrixCertificateLifecycle(t *testing.T) {
 			off.Expect("review.moved")
 			p.Expect("notice.stage.xa_tham_dinh")
 			off.Press("Chuyển lên tỉnh")
-			off.Expect("review.moved")
+			m = off.Expect("review.moved", "lifecycle.line_reevaluation")
+			if !strings.Contains(m.Text, "chậm nhất ngày 22/01/2027 (45 ngày)") {
+				t.Fatalf("the officer is not shown the 45 days from the province's receipt (8/12/2026):\n%s", m.Text)
+			}
 			p.Expect("notice.stage.tinh_danh_gia")
 			off.Press("Ghi kết quả hội đồng")
 			off.Expect("review.ask_score")
