@@ -358,3 +358,89 @@ func TestDeletable(t *testing.T) {
 		}
 	}
 }
+
+// TestApplyEveryTransition: every transition of the rulebooks that Apply
+// judges (26/2026's all; 148's dossier moves) is taken by the actors it
+// names and refused to every other actor.
+func TestApplyEveryTransition(t *testing.T) {
+	rs := lifecycleBooks(t)
+	loc := hcm(t)
+	now := time.Date(2026, 12, 7, 10, 0, 0, 0, loc)
+	actors := []Actor{ActorProducer, ActorCommune, ActorDistrict, ActorProvince, ActorCentral, ActorSystem}
+	afterCert := map[Stage]bool{StageRecognised: true, StageReevaluation: true, StageUpgrade: true, StageExpired: true, StageRevoked: true}
+	tested := 0
+	defer func() {
+		if tested < 45 {
+			t.Errorf("only %d transitions tested", tested)
+		}
+	}()
+	for _, id := range []string{"qd26-2026", "qd148-2023"} {
+		r, _ := rs.Get(id)
+		for _, tr := range r.Transitions {
+			if id != "qd26-2026" && afterCert[tr.From] {
+				continue // judged by the rules in force
+			}
+			p := Product{ID: 1, Rulebook: id, Stage: tr.From, Set: 6}
+			if afterCert[tr.From] || tr.From == StageCentral {
+				// A 4★ certificate expiring in 150 days: inside its
+				// re-evaluation window.
+				p.Stars, p.Score, p.CertNo, p.CertIssued = 4, 75, "1/QĐ", now.AddDate(-3, 0, 150)
+				p.CertExpires = time.Date(2027, 5, 6, 0, 0, 0, 0, loc)
+				p.ValidUntil = p.CertExpires
+			}
+			if tr.From == StageReevaluation {
+				p.Purpose = PurposeReeval
+			}
+			var act Action
+			switch {
+			case tr.To == StageReturned:
+				act = Action{Kind: ActReturn, Reason: "Thiếu giấy"}
+			case tr.To == StageFailed:
+				act = Action{Kind: ActFail, Reason: "Bị loại"}
+			case tr.To == StagePreparing && tr.From == StageFiled:
+				act = Action{Kind: ActWithdraw}
+			case tr.To == StagePreparing:
+				act = Action{Kind: ActPrepare}
+			case tr.To == StageFiled:
+				act = Action{Kind: ActSubmit}
+			case tr.To == StageCommuneCheck || tr.To == StageDistrict || tr.To == StageProvince:
+				act = Action{Kind: ActForward, To: tr.To}
+			case tr.To == StageCentral:
+				act = Action{Kind: ActScore, Score: 92}
+			case tr.To == StageRecognised && tr.From == StageCentral:
+				p.Score = 92
+				act = Action{Kind: ActCentral, Stars: 5, CertNo: "5/QĐ", Issued: now}
+			case tr.To == StageRecognised && (tr.From == StageReevaluation || tr.From == StageUpgrade):
+				act = Action{Kind: ActCancel}
+			case tr.To == StageRecognised:
+				act = Action{Kind: ActScore, Score: 55, Stars: 3, CertNo: "3/QĐ", Issued: now}
+			case tr.To == StageExpired:
+				p.ValidUntil = now.AddDate(0, 0, -1)
+				act = Action{Kind: ActExpire}
+			case tr.To == StageReevaluation:
+				act = Action{Kind: ActReevaluate}
+			case tr.To == StageUpgrade:
+				act = Action{Kind: ActUpgrade}
+			case tr.To == StageRevoked:
+				act = Action{Kind: ActRevoke, Revocation: Revocation{Ground: GroundStopped, DecisionNo: "7/QĐ", Date: now}}
+			default:
+				t.Errorf("%s: no action for %s → %s", id, tr.From, tr.To)
+				continue
+			}
+			tested++
+			for _, a := range actors {
+				q, _, err := rs.Apply(p, act, a, now, "")
+				allowed := false
+				for _, b := range tr.By {
+					allowed = allowed || a == b
+				}
+				switch {
+				case allowed && (err != nil || q.Stage != tr.To):
+					t.Errorf("%s: %s → %s by %s (%s): %v, %s", id, tr.From, tr.To, a, act, err, q.Stage)
+				case !allowed && err == nil:
+					t.Errorf("%s: %s → %s by %s (%s) was taken; the rulebook allows only %v", id, tr.From, tr.To, a, act, tr.By)
+				}
+			}
+		}
+	}
+}
