@@ -70,7 +70,8 @@ type FigureCounts struct {
 	// Officers: every officer for the whole province; the commune
 	// officers scoped to one of the area's communes otherwise.
 	Officers int
-	// Showrooms opened on or before now.
+	// Showrooms opened on or before now in the area's communes (and those
+	// of no known commune).
 	Showrooms int
 	// Trained is nil while there is no attendance data; otherwise the
 	// subjects and officers who attended a training over Subjects+Officers.
@@ -218,6 +219,9 @@ type Showroom struct {
 	Name    string
 	Address string
 	Opened  time.Time // the opening day, midnight in the province's time zone
-	By      int64     // the officer's user id
-	At      time.Time // when it was recorded
+	// CommuneCode is the commune it is in; "" for one recorded before
+	// showrooms had a commune (it counts in every area).
+	CommuneCode string
+	By          int64     // the officer's user id
+	At          time.Time // when it was recorded
 }

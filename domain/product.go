@@ -22,11 +22,12 @@ const (
 	StageUpgrade      Stage = "nang_hang"           // upgrade
 )
 
-// Submitted reports whether the dossier is with the officers (the producer
-// cannot change it).
+// Submitted reports whether the dossier is with the officers or decided
+// (the producer cannot change it). A re-evaluation or an upgrade being
+// prepared is the producer's.
 func (s Stage) Submitted() bool {
 	switch s {
-	case StageIdea, StagePreparing, StageReturned, "":
+	case StageIdea, StagePreparing, StageReturned, StageReevaluation, StageUpgrade, "":
 		return false
 	}
 	return true
@@ -73,6 +74,18 @@ type Product struct {
 	CertIssued  time.Time
 	CertExpires time.Time
 	CertRules   string // the rulebook the certificate was issued under
+	// ValidUntil is the last day the certificate counts as valid, at
+	// midnight in the province's time zone: CertExpires, or up to 180 days
+	// later while a re-evaluation filed in time waits for its decision
+	// (OCOP-RULES §7b). Zero when there is no certificate. Rulebooks.Apply
+	// keeps it; storage only saves it.
+	ValidUntil time.Time
+	// Purpose is why the dossier in progress was opened: a first
+	// evaluation (""), a re-evaluation or an upgrade.
+	Purpose Purpose
+	// Revocation is the decision that revoked the certificate, when
+	// Stage is thu_hoi.
+	Revocation Revocation
 	// Submission at the commune.
 	ReceiptNo   string
 	SubmittedAt time.Time
@@ -109,4 +122,9 @@ type StageChange struct {
 	By        int64 // user id, 0 for the system
 	Reason    string
 	At        time.Time
+	// What the product was after the change, so that the figures of a
+	// past day can be read from the history: its stars and the last day
+	// its certificate counted as valid (zero: none).
+	Stars      int
+	ValidUntil time.Time
 }

@@ -35,15 +35,18 @@ type CertCheck struct {
 }
 
 // CheckCertificate tells the public status of p's certificate at now, in the
-// province's time zone loc. stageSince is when p entered its current stage
-// (the day of a revocation). The stage wins where it says more than the
-// dates: a revoked product is revoked whatever its dates, an expired one
-// expired. Otherwise the dates decide: a certificate is valid through the
-// whole of its last day (OCOP-RULES §7b) and expired from the next day,
-// even before the lifecycle moves the product to het_han. A product under
-// re-evaluation or upgrade keeps its certificate until then. A product
-// that failed (khong_dat) after holding a certificate is shown expired
-// from the day it failed.
+// province's time zone loc, by the lifecycle's rules (lifecycle.go), so
+// that the page says what /thongke counts. stageSince is when p entered
+// its current stage, the day of a revocation recorded without its
+// decision's date. The stage wins where it says more than the dates: a
+// revoked product is revoked whatever its dates (from its decision's
+// day), an expired one expired. Otherwise ValidOn decides: a certificate
+// is valid through the whole of its last day (OCOP-RULES §7b), and a
+// re-evaluation filed in time keeps it valid until the decision, 180 days
+// past its expiry at most (ValidUntil); it is expired from the next day,
+// even before the expiry job moves the product to het_han. A product that
+// failed (khong_dat) after holding a certificate is shown expired from the
+// day it failed.
 func CheckCertificate(p Product, stageSince, now time.Time, loc *time.Location) CertCheck {
 	if p.CertNo == "" && p.CertIssued.IsZero() {
 		return CertCheck{Status: CertNone}
@@ -52,16 +55,27 @@ func CheckCertificate(p Product, stageSince, now time.Time, loc *time.Location) 
 		loc = time.Local
 	}
 	day := func(t time.Time) time.Time { return civilDateOf(t.In(loc)).in(loc) }
+	lastDay := p.ValidUntil
+	if lastDay.IsZero() {
+		lastDay = p.CertExpires
+	}
 	switch p.Stage {
 	case StageRevoked:
+		if !p.Revocation.Date.IsZero() {
+			return CertCheck{Status: CertRevoked, Since: day(p.Revocation.Date)}
+		}
 		return CertCheck{Status: CertRevoked, Since: day(stageSince)}
 	case StageExpired:
-		return CertCheck{Status: CertExpired, Since: day(p.CertExpires)}
+		return CertCheck{Status: CertExpired, Since: day(lastDay)}
 	case StageFailed:
 		return CertCheck{Status: CertExpired, Since: day(stageSince).AddDate(0, 0, -1)}
 	}
-	if !p.CertExpires.IsZero() && civilDateOf(p.CertExpires.In(loc)).before(civilDateOf(now.In(loc))) {
-		return CertCheck{Status: CertExpired, Since: day(p.CertExpires)}
+	q := p
+	if q.ValidUntil.IsZero() {
+		q.ValidUntil = p.CertExpires
+	}
+	if !q.ValidUntil.IsZero() && !ValidOn(q, now.In(loc)) {
+		return CertCheck{Status: CertExpired, Since: day(lastDay)}
 	}
 	if p.Stage == StageReevaluation {
 		return CertCheck{Status: CertReevaluation}

@@ -47,6 +47,11 @@ func TestCheckCertificate(t *testing.T) {
 		{"revoked day in province time", cert(StageRevoked), time.Date(2025, 6, 1, 18, 0, 0, 0, time.UTC), d("2026-01-01"), CertRevoked, d("2025-06-02")},
 		{"re-evaluation", cert(StageReevaluation), d("2026-10-01"), d("2026-11-01"), CertReevaluation, time.Time{}},
 		{"re-evaluation past the last day", cert(StageReevaluation), d("2026-10-01"), d("2027-03-16"), CertExpired, d("2027-03-15")},
+		// A re-evaluation filed in time keeps the certificate until the
+		// decision, 180 days past its expiry at most (ValidUntil, §7b).
+		{"re-evaluation filed in time, past the expiry", extended(cert(StageReevaluation), d("2027-09-11")), d("2026-10-01"), d("2027-06-23"), CertReevaluation, time.Time{}},
+		{"re-evaluation past its 180 days", extended(cert(StageReevaluation), d("2027-09-11")), d("2026-10-01"), d("2027-09-12"), CertExpired, d("2027-09-11")},
+		{"revoked on its decision's day", revoked(cert(StageRevoked), d("2025-05-30")), at("2025-06-02 14:20"), d("2026-01-01"), CertRevoked, d("2025-05-30")},
 		{"upgrade keeps the certificate", cert(StageUpgrade), d("2025-10-01"), d("2026-01-01"), CertValid, time.Time{}},
 		{"failed after a certificate", cert(StageFailed), d("2026-12-20"), d("2027-01-05"), CertExpired, d("2026-12-19")},
 		{"imported without an expiry", Product{Stage: StageRecognised, Stars: 3, CertNo: "9"}, time.Time{}, d("2026-01-01"), CertValid, time.Time{}},
@@ -59,6 +64,13 @@ func TestCheckCertificate(t *testing.T) {
 			t.Errorf("%s: Holds() = %v", tc.name, got.Status.Holds())
 		}
 	}
+}
+
+func extended(p Product, until time.Time) Product { p.ValidUntil = until; return p }
+
+func revoked(p Product, on time.Time) Product {
+	p.Revocation = Revocation{Ground: GroundViolation, DecisionNo: "5/QĐ-UBND", Date: on, Level: ActorProvince}
+	return p
 }
 
 func TestParsePublicCode(t *testing.T) {

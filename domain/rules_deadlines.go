@@ -64,8 +64,10 @@ type Reevaluation struct {
 
 // Deadline is an upcoming province round as the producer sees it.
 type Deadline struct {
-	FileBy    time.Time // the last day to file at the commune (FilingDay)
-	ForwardBy time.Time // the commune forwards to the province by this day
+	FileBy time.Time // the last day to file at the commune (FilingDay)
+	// ForwardBy is the last day the commune may forward to the province:
+	// the day before the round's cut-off ("trước ngày 30/4" is 29/4).
+	ForwardBy time.Time
 	DecidedBy time.Time // the province decides by this day
 }
 
@@ -80,18 +82,20 @@ func (r *Rulebook) CommuneCheckDays() int {
 
 // FilingDay returns the producer's filing day for a forwarding cut-off: the
 // latest working day on which a dossier filed at the commune still leaves it
-// its full check before the cut-off. Exactly: let L be the last working day
-// on or before cutoff (the commune cannot forward on a holiday); the filing
-// day is the CommuneCheckDays-th working day before L, so that the check's
-// working days, counted from the day after receipt (Bộ luật Dân sự 2015,
-// Điều 147), end on L at the latest.
+// its full check before the cut-off. The rules say "trước ngày 30/4":
+// strictly before, so the last day to forward is the day before cutoff
+// (OCOP-RULES §7c). Exactly: let L be the last working day before cutoff
+// (the commune cannot forward on a holiday); the filing day is the
+// CommuneCheckDays-th working day before L, so that the check's working
+// days, counted from the day after receipt (Bộ luật Dân sự 2015, Điều 147),
+// end on L at the latest.
 //
-// With 15 working days that is 9/10 for 30/10/2026 (a Friday) and 7/4 for
-// 30/4/2026 (a holiday, after the Giỗ Tổ compensatory day of 27/4): Tết
-// and the holidays of late April move it earlier. The result is at midnight
-// in cutoff's location.
+// With 15 working days that is 8/10 for 30/10/2026 (a Friday, so the last
+// day is Thursday 29/10) and 7/4 for 30/4/2026 (after the Giỗ Tổ
+// compensatory day of 27/4): Tết and the holidays of late April move it
+// earlier. The result is at midnight in cutoff's location.
 func (r *Rulebook) FilingDay(cal *Calendar, cutoff time.Time) time.Time {
-	last := cal.SubWorkingDays(civilDateOf(cutoff).addDays(1).in(cutoff.Location()), 1)
+	last := cal.SubWorkingDays(cutoff, 1)
 	return cal.SubWorkingDays(last, r.CommuneCheckDays())
 }
 
@@ -110,11 +114,29 @@ func (r *Rulebook) NextDeadline(cal *Calendar, now time.Time) Deadline {
 		for _, round := range r.Deadlines.ProvinceRounds {
 			cut := round.Cutoff.In(y, loc)
 			if fileBy := r.FilingDay(cal, cut); !civilDateOf(fileBy).before(today) {
-				return Deadline{FileBy: fileBy, ForwardBy: cut, DecidedBy: round.DecidedBy.In(y, loc)}
+				return Deadline{FileBy: fileBy, ForwardBy: LastDayBefore(cut), DecidedBy: round.DecidedBy.In(y, loc)}
 			}
 		}
 	}
 	return Deadline{}
+}
+
+// LastDayBefore is the last day allowed by "trước ngày <day>": the day
+// before, at midnight in day's location (OCOP-RULES §7c).
+func LastDayBefore(day time.Time) time.Time {
+	return civilDateOf(day).addDays(-1).in(day.Location())
+}
+
+// CommuneCheckBy returns the last day of the commune's check of a dossier
+// filed at filed: CommuneCheckDays working days from the day after receipt,
+// counted on the civil day filed falls on in loc (the province's time zone,
+// whatever zone the stored time was read back in). Zero when the rulebook
+// does not know the check's length.
+func (r *Rulebook) CommuneCheckBy(cal *Calendar, filed time.Time, loc *time.Location) time.Time {
+	if r.CommuneCheckDays() == 0 || filed.IsZero() {
+		return time.Time{}
+	}
+	return cal.AddWorkingDays(filed.In(loc), r.CommuneCheckDays())
 }
 
 // NextCentralRound returns the next central round: the day by which the

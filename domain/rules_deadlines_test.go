@@ -6,8 +6,8 @@ import (
 )
 
 // TestFilingDay: the producer's last day to file at the commune for each
-// forwarding cut-off, with the embedded holidays. 30/10 gives 9/10 (8/10
-// when 30/10 is a Saturday); 30/4 is a holiday and Giỗ Tổ often falls in the
+// forwarding cut-off, with the embedded holidays. "Trước ngày 30/10" is
+// strictly before: 30/10 gives 8/10 (when 29/10 is a working day); 30/4 is a holiday and Giỗ Tổ often falls in the
 // fifteen working days before, so its filing day is 9/4 or earlier.
 func TestFilingDay(t *testing.T) {
 	loc := hcm(t)
@@ -17,16 +17,16 @@ func TestFilingDay(t *testing.T) {
 		cutoff, fileBy, why string
 	}{
 		{"2023-04-30", "2023-04-07", "30/4 a Sunday; 29/4–3/5 off"},
-		{"2023-10-30", "2023-10-09", ""},
+		{"2023-10-30", "2023-10-06", "30/10 a Monday: forwarded by Friday 27/10"},
 		{"2024-04-30", "2024-04-04", "Giỗ Tổ 18/4; 29/4 and 30/4 off"},
-		{"2024-10-30", "2024-10-09", ""},
+		{"2024-10-30", "2024-10-08", "trước ngày 30/10: forwarded by 29/10"},
 		{"2025-04-30", "2025-04-09", "Giỗ Tổ 7/4 is before; Saturday 26/4 worked"},
-		{"2025-10-30", "2025-10-09", ""},
+		{"2025-10-30", "2025-10-08", ""},
 		{"2026-04-30", "2026-04-07", "Giỗ Tổ's compensatory day 27/4; 30/4 a holiday"},
-		{"2026-10-30", "2026-10-09", "30/10 a Friday"},
+		{"2026-10-30", "2026-10-08", "30/10 a Friday: forwarded by Thursday 29/10"},
 		{"2027-04-30", "2027-04-07", "Giỗ Tổ 16/4; 30/4 a holiday"},
 		{"2027-10-30", "2027-10-08", "30/10 a Saturday"},
-		{"2026-02-27", "2026-01-30", "a cut-off just after Tết Bính Ngọ"},
+		{"2026-02-27", "2026-01-29", "a cut-off just after Tết Bính Ngọ"},
 	} {
 		cut := day(t, loc, tc.cutoff)
 		got := r.FilingDay(cal, cut)
@@ -39,10 +39,10 @@ func TestFilingDay(t *testing.T) {
 		if !cal.IsWorkingDay(got) {
 			t.Errorf("FilingDay(%s) = %s is not a working day", tc.cutoff, tc.fileBy)
 		}
-		if end := cal.AddWorkingDays(got, 15); end.After(cut) {
+		if end := cal.AddWorkingDays(got, 15); !end.Before(cut) {
 			t.Errorf("filed on %s the check ends %s, after %s", tc.fileBy, end.Format(time.DateOnly), tc.cutoff)
 		}
-		if end := cal.AddWorkingDays(cal.AddWorkingDays(got, 1), 15); !end.After(cut) {
+		if end := cal.AddWorkingDays(cal.AddWorkingDays(got, 1), 15); end.Before(cut) {
 			t.Errorf("filed a working day after %s the check still ends by %s", tc.fileBy, tc.cutoff)
 		}
 	}
@@ -68,10 +68,10 @@ func TestFilingDayTet(t *testing.T) {
 	for _, tc := range []struct {
 		now, fileBy, forwardBy string
 	}{
-		{"2026-03-31", "2026-04-01", "2026-04-30"},
-		{"2026-04-01", "2026-04-01", "2026-04-30"},
-		{"2026-04-02", "2026-10-09", "2026-10-30"},
-		{"2026-04-14", "2026-10-09", "2026-10-30"},
+		{"2026-03-31", "2026-04-01", "2026-04-29"},
+		{"2026-04-01", "2026-04-01", "2026-04-29"},
+		{"2026-04-02", "2026-10-08", "2026-10-29"},
+		{"2026-04-14", "2026-10-08", "2026-10-29"},
 	} {
 		dl := r.NextDeadline(tet, day(t, loc, tc.now))
 		if !dl.FileBy.Equal(day(t, loc, tc.fileBy)) || !dl.ForwardBy.Equal(day(t, loc, tc.forwardBy)) {
@@ -91,21 +91,22 @@ func TestNextDeadline(t *testing.T) {
 		now                          string
 		fileBy, forwardBy, decidedBy string
 	}{
-		{"2026-01-01", "2026-04-07", "2026-04-30", "2026-06-30"},
-		{"2026-04-06", "2026-04-07", "2026-04-30", "2026-06-30"},
-		{"2026-04-07", "2026-04-07", "2026-04-30", "2026-06-30"}, // the last day itself
-		{"2026-04-08", "2026-10-09", "2026-10-30", "2026-12-30"}, // one day late: next round
-		{"2026-04-09", "2026-10-09", "2026-10-30", "2026-12-30"},
-		{"2026-04-30", "2026-10-09", "2026-10-30", "2026-12-30"},
-		{"2026-05-01", "2026-10-09", "2026-10-30", "2026-12-30"},
-		{"2026-10-08", "2026-10-09", "2026-10-30", "2026-12-30"},
-		{"2026-10-09", "2026-10-09", "2026-10-30", "2026-12-30"},
-		{"2026-10-10", "2027-04-07", "2027-04-30", "2027-06-30"},
-		{"2026-10-30", "2027-04-07", "2027-04-30", "2027-06-30"},
-		{"2026-10-31", "2027-04-07", "2027-04-30", "2027-06-30"},
-		{"2026-12-31", "2027-04-07", "2027-04-30", "2027-06-30"},
-		{"2025-04-09", "2025-04-09", "2025-04-30", "2025-06-30"},
-		{"2025-04-10", "2025-10-09", "2025-10-30", "2025-12-30"},
+		{"2026-01-01", "2026-04-07", "2026-04-29", "2026-06-30"},
+		{"2026-04-06", "2026-04-07", "2026-04-29", "2026-06-30"},
+		{"2026-04-07", "2026-04-07", "2026-04-29", "2026-06-30"}, // the last day itself
+		{"2026-04-08", "2026-10-08", "2026-10-29", "2026-12-30"}, // one day late: next round
+		{"2026-04-09", "2026-10-08", "2026-10-29", "2026-12-30"},
+		{"2026-04-30", "2026-10-08", "2026-10-29", "2026-12-30"},
+		{"2026-05-01", "2026-10-08", "2026-10-29", "2026-12-30"},
+		{"2026-10-07", "2026-10-08", "2026-10-29", "2026-12-30"},
+		{"2026-10-08", "2026-10-08", "2026-10-29", "2026-12-30"}, // the last day itself
+		{"2026-10-09", "2027-04-07", "2027-04-29", "2027-06-30"}, // one day late: next round
+		{"2026-10-10", "2027-04-07", "2027-04-29", "2027-06-30"},
+		{"2026-10-30", "2027-04-07", "2027-04-29", "2027-06-30"},
+		{"2026-10-31", "2027-04-07", "2027-04-29", "2027-06-30"},
+		{"2026-12-31", "2027-04-07", "2027-04-29", "2027-06-30"},
+		{"2025-04-09", "2025-04-09", "2025-04-29", "2025-06-30"},
+		{"2025-04-10", "2025-10-08", "2025-10-29", "2025-12-30"},
 	} {
 		// Late in the day, in Vietnam: still that day.
 		now := day(t, loc, tc.now).Add(23*time.Hour + 59*time.Minute)

@@ -83,13 +83,15 @@ func (r *Rulebook) ToCentral(score float64) bool {
 
 // CertificateExpiry returns the last day a certificate issued on issued is
 // valid: ValidityMonths calendar months later, on the day of the month it was
-// issued, at midnight in issued's location. The certificate expires (het_han)
-// the day after.
-//
-// Months are added as time.AddDate does: when that day does not exist in
-// the final month it rolls over into the next, so a certificate issued on
-// 29/2/2024 runs to 1/3/2027 (36 months have the same month, so only 29/2
-// rolls over). Printed certificates carry their own expiry, which wins.
+// issued, at midnight in issued's location (Bộ luật Dân sự 2015, Điều
+// 147–148: the issue day is not counted and a period in months ends at the
+// end of the corresponding day). Where the final month has no such day
+// (issued 29/2), it is the last day of that month: 28/2. The certificate
+// counts as valid through the whole of that day and expires (het_han) the
+// day after. Printed certificates carry their own expiry, which wins.
 func (r *Rulebook) CertificateExpiry(issued time.Time) time.Time {
-	return civilDateOf(issued).in(issued.Location()).AddDate(0, r.ValidityMonths, 0)
+	d := civilDateOf(issued)
+	first := time.Date(d.y, d.m, 1, 0, 0, 0, 0, issued.Location()).AddDate(0, r.ValidityMonths, 0)
+	last := first.AddDate(0, 1, -1).Day()
+	return first.AddDate(0, 0, min(d.d, last)-1)
 }

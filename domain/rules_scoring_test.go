@@ -82,7 +82,10 @@ func TestCertificateExpiry(t *testing.T) {
 		{"2024-03-15", "2027-03-15"},
 		{"2024-01-31", "2027-01-31"},
 		{"2023-01-31", "2026-01-31"},
-		{"2024-02-29", "2027-03-01"}, // AddDate rolls 29/2/2027 over
+		{"2024-02-29", "2027-02-28"}, // no 29/2/2027: the last day of February
+		{"2023-02-28", "2026-02-28"},
+		{"2025-05-31", "2028-05-31"},
+		{"2023-03-31", "2026-03-31"},
 		{"2025-02-28", "2028-02-28"},
 		{"2025-12-31", "2028-12-31"},
 		{"2023-11-28", "2026-11-28"},
@@ -107,7 +110,8 @@ func TestReevaluationWindow(t *testing.T) {
 		expiry, open, close, decided string // decided: for a re-evaluation filed on the closing day
 	}{
 		{"2027-03-15", "2026-09-16", "2026-11-15", "2026-12-30"},
-		{"2027-03-01", "2026-09-02", "2026-11-01", "2026-12-16"}, // certificate of 29/2/2024
+		{"2027-03-01", "2026-09-02", "2026-11-01", "2026-12-16"},
+		{"2027-02-28", "2026-09-01", "2026-10-31", "2026-12-15"}, // certificate of 29/2/2024
 		{"2027-01-31", "2026-08-04", "2026-10-03", "2026-11-17"}, // certificate of 31/1/2024
 		{"2026-11-28", "2026-06-01", "2026-07-31", "2026-09-14"},
 	} {
@@ -128,7 +132,7 @@ func TestReevaluationWindow(t *testing.T) {
 	}
 	// The issue-to-window chain for a certificate of 29/2/2024.
 	opens, closes := ReevaluationWindow(r.CertificateExpiry(day(t, loc, "2024-02-29")))
-	if !opens.Equal(day(t, loc, "2026-09-02")) || !closes.Equal(day(t, loc, "2026-11-01")) {
+	if !opens.Equal(day(t, loc, "2026-09-01")) || !closes.Equal(day(t, loc, "2026-10-31")) {
 		t.Errorf("window of a certificate of 29/2/2024: %v – %v", opens, closes)
 	}
 	if _, _, ok := rulebook(t, "qd148-2023").Reevaluation(day(t, loc, "2026-01-01")); ok {

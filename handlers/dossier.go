@@ -93,7 +93,33 @@ func (a *app) checklist(ctx context.Context, c *bot.Ctx, p domain.Product, notic
 		b.WriteString(notice)
 		b.WriteString("\n\n")
 	}
+	if domain.Imported(p) {
+		// Recognised before the bot: its dossier is on paper at the
+		// province, not a list of missing items here.
+		b.WriteString(c.T("dossier.header", map[string]any{"Name": p.Name, "Code": p.Code, "Rules": r.Instrument, "Stage": c.T("stage." + string(p.Stage))}))
+		b.WriteString("\n")
+		b.WriteString(c.T("lifecycle.imported_dossier"))
+		var rows [][]bot.Button
+		if p.Stage == domain.StageExpired || p.Stage == domain.StageRevoked {
+			rows = append(rows, []bot.Button{{Label: c.T("lifecycle.button.new_dossier"), Data: cbDossier + "|nw|" + strconv.FormatInt(p.ID, 10)}})
+		}
+		for _, btn := range a.afterCertButtons(c, p) {
+			rows = append(rows, []bot.Button{btn})
+		}
+		rows = append(rows, []bot.Button{{Label: c.T("product.button.list"), Data: cbProduct + "|l"}})
+		return c.Send(ctx, bot.Reply{Text: b.String(), Buttons: rows})
+	}
 	b.WriteString(c.T("dossier.header", map[string]any{"Name": p.Name, "Code": p.Code, "Rules": r.Instrument, "Stage": c.T("stage." + string(p.Stage))}))
+	switch p.Purpose {
+	case domain.PurposeReeval:
+		// The re-evaluation's own papers, and its last day to file.
+		_, closes := domain.ReevaluationWindow(p.CertExpires.In(a.loc()))
+		b.WriteString("\n")
+		b.WriteString(c.T("lifecycle.dossier_reevaluation", map[string]any{"Close": a.date(closes)}))
+	case domain.PurposeUpgrade:
+		b.WriteString("\n")
+		b.WriteString(c.T("lifecycle.dossier_upgrade", map[string]any{"Stars": p.Stars}))
+	}
 	b.WriteString("\n")
 	b.WriteString(c.T("dossier.progress", map[string]any{"Done": done, "Total": total}))
 	section := ""
@@ -130,13 +156,24 @@ func (a *app) checklist(ctx context.Context, c *bot.Ctx, p domain.Product, notic
 	case p.Stage == domain.StageFiled:
 		b.WriteString(c.T("dossier.filed_hint", map[string]any{"Receipt": p.ReceiptNo}))
 		rows = append(rows, []bot.Button{{Label: c.T("dossier.button.withdraw"), Data: cbDossier + "|w|" + pid}})
+	case p.Stage == domain.StageFailed || p.Stage == domain.StageExpired || p.Stage == domain.StageRevoked:
+		b.WriteString(c.T("lifecycle.new_dossier_hint"))
+		rows = append(rows, []bot.Button{{Label: c.T("lifecycle.button.new_dossier"), Data: cbDossier + "|nw|" + pid}})
 	case p.Stage.Submitted():
 		b.WriteString(c.T("dossier.with_officers"))
+		for _, btn := range a.afterCertButtons(c, p) {
+			rows = append(rows, []bot.Button{btn})
+		}
 	case done == total:
 		b.WriteString(c.T("dossier.ready_hint"))
 		rows = append(rows, []bot.Button{{Label: c.T("dossier.button.submit"), Data: cbDossier + "|s|" + pid}})
 	default:
 		b.WriteString(c.T("dossier.pick_item_hint"))
+	}
+	if p.Stage == domain.StageReevaluation || p.Stage == domain.StageUpgrade {
+		for _, btn := range a.afterCertButtons(c, p) {
+			rows = append(rows, []bot.Button{btn})
+		}
 	}
 	rows = append(rows, []bot.Button{{Label: c.T("product.button.list"), Data: cbProduct + "|l"}})
 	return c.Send(ctx, bot.Reply{Text: b.String(), Buttons: rows})
@@ -312,16 +349,24 @@ func (a *app) dossierButton(ctx context.Context, c *bot.Ctx) error {
 			return err
 		}
 		return a.withdraw(ctx, c, p)
+	case "re", "up", "cx", "nw":
+		if err := c.Answer(ctx, "", false); err != nil {
+			return err
+		}
+		kind := map[string]domain.ActionKind{"re": domain.ActReevaluate, "up": domain.ActUpgrade, "cx": domain.ActCancel, "nw": domain.ActPrepare}[act]
+		if kind == domain.ActPrepare {
+			return a.newDossier(ctx, c, p)
+		}
+		return a.openAfterCert(ctx, c, p, kind)
 	}
 	return c.Answer(ctx, c.T("common.stale_button"), false)
 }
 
 // submit files the dossier at the commune when every mandatory and
-// knock-out item is sent, on paper or accepted.
+// knock-out item is sent, on paper or accepted; the rulebook decides
+// whether it may be filed now (a re-evaluation only inside its window).
 func (a *app) submit(ctx context.Context, c *bot.Ctx, p domain.Product, r *domain.Rulebook) error {
-	switch p.Stage {
-	case domain.StageIdea, domain.StagePreparing, domain.StageReturned:
-	default:
+	if p.Stage.Submitted() {
 		return a.checklist(ctx, c, p, c.T("dossier.already_submitted"))
 	}
 	states, err := a.Dossiers.Items(ctx, p.ID)
@@ -331,21 +376,23 @@ func (a *app) submit(ctx context.Context, c *bot.Ctx, p domain.Product, r *domai
 	if done, total := progress(r.Checklist(p.Set), states); done < total {
 		return a.checklist(ctx, c, p, c.T("dossier.incomplete", map[string]any{"Done": done, "Total": total}))
 	}
+	if p.Stage == domain.StageIdea {
+		// An idea becomes a dossier in preparation before it is filed.
+		if p, _, err = a.decide(ctx, c.User.ID, domain.RoleProducer, p, domain.Action{Kind: domain.ActPrepare}, nil); err != nil {
+			return a.submitRefused(ctx, c, p, err)
+		}
+	}
 	now := a.now()
-	moved, err := a.Products.MoveStage(ctx, p.ID, p.Stage, domain.StageFiled, c.User.ID, "", func(q *domain.Product, m Move) error {
+	moved, _, err := a.decide(ctx, c.User.ID, domain.RoleProducer, p, domain.Action{Kind: domain.ActSubmit}, func(q *domain.Product, m Move) error {
 		serial, err := m.NextReceiptSerial(now.Year())
 		if err != nil {
 			return err
 		}
 		q.ReceiptNo = fmt.Sprintf("%d/PĐK-%s-%s-%d", serial, a.ProvinceCode, m.CommuneCode(), now.Year())
-		q.SubmittedAt = now
 		return nil
 	})
-	if domain.ErrorKind(err) == domain.KindConflict {
-		return a.checklist(ctx, c, p, c.T("dossier.already_submitted"))
-	}
 	if err != nil {
-		return domain.E("dossier.submit", domain.KindUnavailable, err)
+		return a.submitRefused(ctx, c, p, err)
 	}
 	c.Session.Put(keyUpload, "")
 	if err := a.notifyOfficers(ctx, moved.CommuneCode, a.noticeKey("submitted", moved.ID), bot.Notice{Msg: "notice.officer_submitted",
@@ -353,13 +400,13 @@ func (a *app) submit(ctx context.Context, c *bot.Ctx, p domain.Product, r *domai
 		return err
 	}
 	dl := r.NextDeadline(a.Calendar, now)
-	if r.CommuneCheckDays() == 0 || dl.ForwardBy.IsZero() {
+	checkBy := r.CommuneCheckBy(a.Calendar, moved.SubmittedAt, a.loc())
+	if checkBy.IsZero() || dl.ForwardBy.IsZero() {
 		return a.sayMenu(ctx, c, "dossier.submitted_short", map[string]any{"Name": moved.Name, "Receipt": moved.ReceiptNo})
 	}
-	checkBy := a.Calendar.AddWorkingDays(now, r.CommuneCheckDays())
 	// Filed after this round's filing day, the dossier goes with the next one.
 	for !dl.ForwardBy.IsZero() && checkBy.After(dl.ForwardBy) {
-		dl = r.NextDeadline(a.Calendar, dl.ForwardBy.AddDate(0, 0, 1))
+		dl = r.NextDeadline(a.Calendar, dl.ForwardBy.AddDate(0, 0, 2))
 	}
 	return a.sayMenu(ctx, c, "dossier.submitted", map[string]any{
 		"Name": moved.Name, "Receipt": moved.ReceiptNo, "CheckBy": a.date(checkBy),
@@ -367,19 +414,47 @@ func (a *app) submit(ctx context.Context, c *bot.Ctx, p domain.Product, r *domai
 	})
 }
 
+// submitRefused tells the producer why the dossier cannot be filed now.
+func (a *app) submitRefused(ctx context.Context, c *bot.Ctx, p domain.Product, err error) error {
+	switch domain.ErrorMsgID(err) {
+	case domain.MsgNotNow, "review.changed_meanwhile":
+		return a.checklist(ctx, c, p, c.T("dossier.already_submitted"))
+	case domain.MsgWindowClosed:
+		var de *domain.Error
+		data := map[string]any{"Name": p.Name}
+		if errors.As(err, &de) {
+			for k, v := range de.Data {
+				data[k] = v
+			}
+		}
+		return a.checklist(ctx, c, p, c.T(domain.MsgWindowClosed, data))
+	}
+	return err
+}
+
 // withdraw takes back a dossier the commune has not started checking.
 func (a *app) withdraw(ctx context.Context, c *bot.Ctx, p domain.Product) error {
-	if p.Stage != domain.StageFiled {
-		return a.checklist(ctx, c, p, c.T("dossier.cannot_withdraw"))
-	}
-	moved, err := a.Products.MoveStage(ctx, p.ID, domain.StageFiled, domain.StagePreparing, c.User.ID, "withdrawn", nil)
-	if domain.ErrorKind(err) == domain.KindConflict {
+	moved, _, err := a.decide(ctx, c.User.ID, domain.RoleProducer, p, domain.Action{Kind: domain.ActWithdraw}, nil)
+	if domain.ErrorKind(err) == domain.KindInvalid {
 		return a.checklist(ctx, c, p, c.T("dossier.cannot_withdraw"))
 	}
 	if err != nil {
-		return domain.E("dossier.withdraw", domain.KindUnavailable, err)
+		return err
 	}
 	return a.checklist(ctx, c, moved, c.T("dossier.withdrawn"))
+}
+
+// newDossier starts a new dossier after expiry, revocation or a result
+// below recognition, under the rules of today.
+func (a *app) newDossier(ctx context.Context, c *bot.Ctx, p domain.Product) error {
+	moved, _, err := a.decide(ctx, c.User.ID, domain.RoleProducer, p, domain.Action{Kind: domain.ActPrepare}, nil)
+	if domain.ErrorKind(err) == domain.KindInvalid {
+		return a.checklist(ctx, c, p, c.T("lifecycle.not_now_stage", map[string]any{"Name": p.Name, "Stage": c.T("stage." + string(p.Stage))}))
+	}
+	if err != nil {
+		return err
+	}
+	return a.checklist(ctx, c, moved, c.T("lifecycle.new_dossier", map[string]any{"Name": moved.Name}))
 }
 
 // upload takes a photo or a file sent for the selected dossier item.

@@ -41,6 +41,7 @@ const flowShowroom = "srm"
 const (
 	srName    = "name"
 	srAddress = "address"
+	srCommune = "commune"
 	srOpened  = "opened"
 )
 
@@ -67,7 +68,16 @@ func (a *app) registerFigures(e *bot.Engine) {
 func (a *app) source() report.Source {
 	return report.Source{Data: a.ReportData, Figures: a.Figures, Budget: a.Budget, Attendance: a.Attendance,
 		Events: a.ReportEvents, Plan: a.Plan, Places: a.Places, Rules: a.Rules,
-		T: func(id string) string { return a.e.T(domain.LocaleVI, id, nil) }}
+		T: func(id string) string { return a.e.T(domain.LocaleVI, id, nil) }, Checks: a.reportChecks()}
+}
+
+// reportChecks gives the monitoring checks to the workbook, when their
+// store can list them by area.
+func (a *app) reportChecks() report.Checks {
+	if ch, ok := a.Monitoring.(report.Checks); ok {
+		return ch
+	}
+	return nil
 }
 
 // scopeOf returns the communes an officer sees: nil for the whole province
@@ -111,10 +121,41 @@ func (a *app) computeFigures(ctx context.Context, c *bot.Ctx, now time.Time) (fi
 	return fs, nil
 }
 
-// figures sends today's figures beside the plan's targets, as text and as
-// a chart.
+// figuresDay reads the day of /thongke: "" is today; "31/12/2025" is the
+// end of that day (its figures come from the stage history). A day after
+// today, or not a date, is refused with a Vietnamese answer.
+func (a *app) figuresDay(arg string) (now time.Time, past bool, err error) {
+	now = a.now()
+	arg = strings.TrimSpace(arg)
+	if arg == "" {
+		return now, false, nil
+	}
+	day, ok := parseDate(arg, a.loc())
+	if !ok {
+		return now, false, domain.Invalid("figures.day", "figures.day_invalid")
+	}
+	y, m, d := now.Date()
+	today := time.Date(y, m, d, 0, 0, 0, 0, a.loc())
+	switch {
+	case day.After(today):
+		return now, false, domain.Invalid("figures.day", "figures.day_future")
+	case day.Equal(today):
+		return now, false, nil
+	}
+	return day.Add(23*time.Hour + 59*time.Minute), true, nil
+}
+
+// figures sends the figures beside the plan's targets, as text and as a
+// chart: today's, or those at the end of the day typed after the command.
 func (a *app) figures(ctx context.Context, c *bot.Ctx) error {
-	now := a.now()
+	return a.figuresAt(ctx, c, c.Update.Args)
+}
+
+func (a *app) figuresAt(ctx context.Context, c *bot.Ctx, arg string) error {
+	now, past, err := a.figuresDay(arg)
+	if err != nil {
+		return err
+	}
 	fs, err := a.computeFigures(ctx, c, now)
 	if err != nil {
 		return err
@@ -131,7 +172,16 @@ func (a *app) figures(ctx context.Context, c *bot.Ctx) error {
 		chart <- drawn{png, err}
 	}()
 	text := a.figuresText(c, fs, now)
+	if past {
+		text = c.T("figures.as_of", map[string]any{"Date": a.date(now)}) + "\n" + text
+	}
 	buttons := [][]bot.Button{{{Label: c.T("figures.button_definitions"), Data: cbFigures + "|def"}}}
+	if end := a.planEnd(); !past && now.After(end.AddDate(0, 0, 1)) {
+		// The plan's period is over: its figures are those of its last day.
+		text = c.T("figures.period_ended", map[string]any{"To": a.Plan.Period.To, "End": a.date(end)}) + "\n\n" + text
+		buttons = append(buttons, []bot.Button{{Label: c.T("figures.button_period_end", map[string]any{"End": a.date(end)}),
+			Data: cbFigures + "|at|" + end.Format("02/01/2006")}})
+	}
 	if err := c.Send(ctx, bot.Reply{Text: text, Buttons: buttons}); err != nil {
 		<-chart
 		return err
@@ -180,6 +230,12 @@ func (a *app) figuresText(c *bot.Ctx, fs figureSet, now time.Time) string {
 		for k, col := range fs.cols {
 			vals = append(vals, c.T("figures.column_value", map[string]any{"Column": columnLabel(c, col.Kind), "Value": formatValue(c, fs.values[k][i])}))
 		}
+		b.WriteString("\n\n")
+		if fs.cols[0].Kind == report.ColumnScope {
+			// A commune's figures: the province's targets are not theirs.
+			b.WriteString(c.T("figures.line_scope", map[string]any{"N": i + 1, "Label": t.Label, "Values": strings.Join(vals, " · ")}))
+			continue
+		}
 		mark := ""
 		switch v := fs.values[0][i]; {
 		case v.Known && v.Met:
@@ -187,7 +243,6 @@ func (a *app) figuresText(c *bot.Ctx, fs figureSet, now time.Time) string {
 		case v.Known:
 			mark = "⏳"
 		}
-		b.WriteString("\n\n")
 		b.WriteString(c.T("figures.line", map[string]any{"N": i + 1, "Label": t.Label, "Values": strings.Join(vals, " · "),
 			"Target": report.TargetText(t), "Mark": mark}))
 	}
@@ -217,7 +272,7 @@ func (a *app) figuresText(c *bot.Ctx, fs figureSet, now time.Time) string {
 	b.WriteString(c.T("figures.by_group", map[string]any{"Columns": columns}))
 	groups := make([][]domain.GroupCount, len(fs.cols))
 	for k := range fs.cols {
-		groups[k] = a.Rules.ByGroup(fs.counts[k].BySet, now)
+		groups[k] = a.Rules.ByGroup(fs.counts[k].BySet, a.now()) // the groups of the rules in force today
 	}
 	for _, g := range groups[wide] {
 		name := g.Name
@@ -345,7 +400,7 @@ func (a *app) figuresChart(c *bot.Ctx, fs figureSet, now time.Time) report.Chart
 	}
 	groups := make([][]domain.GroupCount, len(fs.cols))
 	for k := range fs.cols {
-		groups[k] = a.Rules.ByGroup(fs.counts[k].BySet, now)
+		groups[k] = a.Rules.ByGroup(fs.counts[k].BySet, a.now()) // the groups of the rules in force today
 	}
 	for _, g := range groups[len(fs.cols)-1] {
 		cg := report.ChartGroup{Name: g.Name}
@@ -366,9 +421,19 @@ func (a *app) figuresChart(c *bot.Ctx, fs figureSet, now time.Time) report.Chart
 	return ch
 }
 
+// planEnd is the last day of the plan's period: 31/12 of its last year.
+func (a *app) planEnd() time.Time {
+	return time.Date(a.Plan.Period.To, time.December, 31, 0, 0, 0, 0, a.loc())
+}
+
 func (a *app) figuresButton(ctx context.Context, c *bot.Ctx) error {
-	_, action, _ := cut(c.Update.Callback.Data)
+	_, action, rest := cut(c.Update.Callback.Data)
 	switch action {
+	case "at":
+		if err := c.Answer(ctx, "", false); err != nil {
+			return err
+		}
+		return a.figuresAt(ctx, c, rest)
 	case "def":
 		if err := c.Answer(ctx, "", false); err != nil {
 			return err
@@ -528,6 +593,16 @@ func (a *app) budgetTable(ctx context.Context, c *bot.Ctx) error {
 	for _, y := range plan.Years() {
 		b.WriteString(line("budget.line", y, use.ByYear[y]))
 	}
+	if len(plan.Sources) > 0 {
+		// What each source puts in over the plan (Phụ lục II); spending is
+		// recorded by activity, so it is not split by source.
+		b.WriteString("\n\n")
+		b.WriteString(c.T("budget.by_source"))
+		for _, src := range plan.Sources {
+			b.WriteString("\n")
+			b.WriteString(c.T("budget.source_line", map[string]any{"Name": plan.SourceName(src.ID), "Planned": domain.FormatMoney(plan.SourceTotal(src.ID))}))
+		}
+	}
 	b.WriteString("\n\n")
 	b.WriteString(c.T("budget.total", map[string]any{"Spent": domain.FormatMoney(use.Total.Spent),
 		"Planned": domain.FormatMoney(use.Total.Planned), "Percent": sharePercent(use.Total), "Unit": plan.Unit}))
@@ -615,6 +690,8 @@ func (a *app) showroomFlow() *bot.Flow {
 		Steps: []bot.Step{
 			{Key: srName, Prompt: "showroom.ask_name", Label: "showroom.label_name", Parse: parseShowroomText("showroom.name_invalid")},
 			{Key: srAddress, Prompt: "showroom.ask_address", Label: "showroom.label_address", Parse: parseShowroomText("showroom.address_invalid")},
+			{Key: srCommune, Prompt: "showroom.ask_commune", Label: "showroom.label_commune", Search: a.searchCommune, Show: a.showCommune,
+				Check: a.checkShowroomCommune},
 			{Key: srOpened, Prompt: "showroom.ask_opened", Label: "showroom.label_opened", Parse: func(_ *bot.Ctx, in string) (string, error) {
 				d, err := parseOpeningDay(in, a.now())
 				if err != nil {
@@ -676,11 +753,23 @@ func (a *app) saveShowroom(ctx context.Context, c *bot.Ctx, f *bot.Form) error {
 	if err != nil {
 		return domain.Invalid("showroom.save", "showroom.date_invalid")
 	}
-	r := domain.Showroom{Name: f.Answers[srName], Address: f.Answers[srAddress], Opened: day, By: c.User.ID}
+	if err := a.checkShowroomCommune(c, f, f.Answers[srCommune]); err != nil {
+		return err
+	}
+	r := domain.Showroom{Name: f.Answers[srName], Address: f.Answers[srAddress], Opened: day, By: c.User.ID, CommuneCode: f.Answers[srCommune]}
 	if err := a.Showrooms.AddShowroom(ctx, &r); err != nil {
 		return domain.E("showroom.save", domain.KindUnavailable, err)
 	}
 	return c.Say(ctx, "showroom.saved", map[string]any{"Name": r.Name, "Opened": f.Answers[srOpened]})
+}
+
+// checkShowroomCommune keeps a commune officer's showrooms in their
+// communes.
+func (a *app) checkShowroomCommune(c *bot.Ctx, _ *bot.Form, code string) error {
+	if !c.User.Sees(code) {
+		return domain.Invalid("showroom.commune", "showroom.commune_outside")
+	}
+	return nil
 }
 
 // asError is errors.As for *domain.Error.

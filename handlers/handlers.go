@@ -42,6 +42,8 @@ type Products interface {
 	Create(ctx context.Context, p *domain.Product, communeCode, provinceCode string) error
 	Update(ctx context.Context, p *domain.Product) error
 	Get(ctx context.Context, id int64) (domain.Product, error)
+	// GetByCode finds a product by its code ("80-25480-001-2026").
+	GetByCode(ctx context.Context, code string) (domain.Product, error)
 	ListBySubject(ctx context.Context, subjectID int64) ([]domain.Product, error)
 	Delete(ctx context.Context, id int64) error
 	// MoveStage moves a product between stages in one transaction, failing
@@ -125,6 +127,15 @@ type Deps struct {
 	// buttons say the province must set it).
 	Public    PublicProducts
 	PublicURL string
+	// Monitoring keeps the monitoring checks (hậu kiểm, /haukiem); nil
+	// leaves the command out.
+	Monitoring Monitoring
+}
+
+// Monitoring is what /haukiem needs of its repository.
+type Monitoring interface {
+	AddCheck(ctx context.Context, c *domain.MonitoringCheck) error
+	Checks(ctx context.Context, productID int64) ([]domain.MonitoringCheck, error)
 }
 
 func (a *app) loc() *time.Location {
@@ -204,6 +215,7 @@ func Register(e *bot.Engine, d Deps) {
 	a.registerSearch(e)
 	a.registerFigures(e)
 	a.registerPublic(e)
+	a.registerLifecycle(e)
 	e.Fallback(a.fallback)
 	e.Files(a.upload)
 	a.registerEvents(e) // after Fallback and Files: it wraps them

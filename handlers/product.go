@@ -329,7 +329,7 @@ func (a *app) showProduct(ctx context.Context, c *bot.Ctx, id int64, notice stri
 	if !p.Stage.Submitted() {
 		rows = append(rows, []bot.Button{{Label: c.T("product.button.edit"), Data: cbProduct + "|e|" + pid}})
 	}
-	if p.SubmittedAt.IsZero() && !p.Stage.Submitted() {
+	if domain.Deletable(p) {
 		rows = append(rows, []bot.Button{{Label: c.T("product.button.delete"), Data: cbProduct + "|x|" + pid}})
 	}
 	rows = append(rows, []bot.Button{{Label: c.T("product.button.list"), Data: cbProduct + "|l"}})
@@ -416,7 +416,7 @@ func (a *app) productButton(ctx context.Context, c *bot.Ctx) error {
 		}
 		return a.editProduct(ctx, c, p)
 	case "x":
-		if !p.SubmittedAt.IsZero() || p.Stage.Submitted() {
+		if !domain.Deletable(p) {
 			return a.showProduct(ctx, c, p.ID, "product.cannot_delete")
 		}
 		pid := strconv.FormatInt(p.ID, 10)
@@ -425,7 +425,7 @@ func (a *app) productButton(ctx context.Context, c *bot.Ctx) error {
 			{{Label: c.T("common.back"), Data: cbProduct + "|v|" + pid}},
 		}})
 	default: // "X"
-		if !p.SubmittedAt.IsZero() || p.Stage.Submitted() {
+		if !domain.Deletable(p) {
 			return a.showProduct(ctx, c, p.ID, "product.cannot_delete")
 		}
 		if err := a.Products.Delete(ctx, p.ID); err != nil {

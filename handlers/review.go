@@ -43,9 +43,9 @@ func (a *app) registerReview(e *bot.Engine) {
 		Steps: []bot.Step{
 			{Key: "score", Prompt: "review.ask_score", Label: "review.label_score", Parse: parseScore},
 			{Key: "stars", Prompt: "review.ask_stars", Label: "review.label_stars", Choices: starChoices(1, 2, 3, 4, 5),
-				When: func(f *bot.Form) bool { return !scoreToCentral(f.Answers["score"]) }, Check: a.checkStars},
-			{Key: "cert", Prompt: "review.ask_cert", Label: "review.label_cert", Parse: parseCertNo, When: needsCertificate},
-			{Key: "issued", Prompt: "review.ask_issued", Label: "review.label_issued", Parse: a.parsePastDate, When: needsCertificate},
+				When: func(f *bot.Form) bool { return !a.scoreToCentral(f) }, Check: a.checkStars},
+			{Key: "cert", Prompt: "review.ask_cert", Label: "review.label_cert", Parse: parseCertNo, When: a.needsCertificate},
+			{Key: "issued", Prompt: "review.ask_issued", Label: "review.label_issued", Parse: a.parsePastDate, When: a.needsCertificate},
 		},
 		Done: a.saveScore})
 	e.Flow(&bot.Flow{ID: flowCentral, Title: "review.central_title", Officer: true,
@@ -94,14 +94,27 @@ func scoreValue(f *bot.Form) float64 {
 	return v
 }
 
-func scoreToCentral(v string) bool {
-	f, err := strconv.ParseFloat(v, 64)
-	return err == nil && f >= 90
+// formRules is the rulebook of the product a review form is about (kept
+// in the form when it starts).
+func (a *app) formRules(f *bot.Form) *domain.Rulebook {
+	r, _ := a.Rules.Get(f.Answers["rules"])
+	return r
 }
 
-func needsCertificate(f *bot.Form) bool {
+// scoreToCentral says whether the score typed goes to the central level,
+// as the product's rulebook says.
+func (a *app) scoreToCentral(f *bot.Form) bool {
+	r := a.formRules(f)
+	_, err := strconv.ParseFloat(f.Answers["score"], 64)
+	return r != nil && err == nil && r.ToCentral(scoreValue(f))
+}
+
+// needsCertificate says whether the result is recognised with a
+// certificate, as the product's rulebook says.
+func (a *app) needsCertificate(f *bot.Form) bool {
+	r := a.formRules(f)
 	stars, _ := strconv.Atoi(f.Answers["stars"])
-	return !scoreToCentral(f.Answers["score"]) && stars >= 3
+	return r != nil && !a.scoreToCentral(f) && r.Recognised(stars)
 }
 
 func parseReason(_ *bot.Ctx, in string) (string, error) {
@@ -208,19 +221,19 @@ func (a *app) reviewQueue(ctx context.Context, c *bot.Ctx) error {
 	return c.Send(ctx, bot.Reply{Text: c.T("review.queue", map[string]any{"Count": len(list), "Shown": len(rows)}), Buttons: rows})
 }
 
-// actor is who the officer acts as for a move: admins as whichever level
-// may make it.
-func (a *app) canMove(u domain.User, r *domain.Rulebook, from, to domain.Stage) bool {
-	switch u.Role {
-	case domain.RoleCommuneOfficer:
-		return r.CanMove(from, to, domain.ActorCommune)
-	case domain.RoleProvinceOfficer:
-		return r.CanMove(from, to, domain.ActorProvince) || r.CanMove(from, to, domain.ActorCentral)
-	case domain.RoleAdmin:
-		return r.CanMove(from, to, domain.ActorCommune) || r.CanMove(from, to, domain.ActorDistrict) ||
-			r.CanMove(from, to, domain.ActorProvince) || r.CanMove(from, to, domain.ActorCentral)
+// moveAction is the decision behind a move button: a failure, or a
+// forward to the commune check or the province.
+func moveAction(to domain.Stage) domain.ActionKind {
+	if to == domain.StageFailed {
+		return domain.ActFail
 	}
-	return false
+	return domain.ActForward
+}
+
+// may reports whether the officer may take a decision on the product now,
+// as the rulebook says (the buttons to show).
+func (a *app) may(u domain.User, p domain.Product, kind domain.ActionKind, to domain.Stage) bool {
+	return a.Rules.Allowed(p, kind, to, u.Role, a.now(), a.PinnedRules)
 }
 
 // reviewable loads a product the officer may see.
@@ -290,7 +303,7 @@ func (a *app) reviewButton(ctx context.Context, c *bot.Ctx) error {
 		}
 	case "m":
 		to := domain.Stage(arg)
-		if !a.canMove(c.User, r, p.Stage, to) {
+		if !a.may(c.User, p, moveAction(to), to) {
 			return c.Answer(ctx, c.T("review.not_now"), true)
 		}
 		if err := c.Answer(ctx, "", false); err != nil {
@@ -307,25 +320,25 @@ func (a *app) reviewButton(ctx context.Context, c *bot.Ctx) error {
 				return a.reviewProduct(ctx, c, p, r, c.T("review.forward_incomplete", map[string]any{"Items": missing}))
 			}
 		}
-		moved, err := a.move(ctx, c, p, to, "", nil)
+		moved, err := a.move(ctx, c, p, domain.Action{Kind: domain.ActForward, To: to})
 		if err != nil {
 			return err
 		}
 		return a.reviewProduct(ctx, c, moved, r, c.T("review.moved", map[string]any{"Stage": c.T("stage." + string(to))}))
 	case "s", "c":
-		from, to := domain.StageProvince, domain.StageRecognised
+		from, kind := domain.StageProvince, domain.ActScore
 		flow := flowScore
 		if act == "c" {
-			from, flow = domain.StageCentral, flowCentral
+			from, kind, flow = domain.StageCentral, domain.ActCentral, flowCentral
 		}
-		if p.Stage != from || !a.canMove(c.User, r, from, to) {
+		if p.Stage != from || !a.may(c.User, p, kind, "") {
 			return c.Answer(ctx, c.T("review.not_now"), true)
 		}
 		if err := c.Answer(ctx, "", false); err != nil {
 			return err
 		}
 		return a.e.StartFlowWith(ctx, c, flow, func(f *bot.Form) error {
-			f.Answers["pid"] = strconv.FormatInt(p.ID, 10)
+			f.Answers["pid"], f.Answers["rules"] = strconv.FormatInt(p.ID, 10), p.Rulebook
 			return nil
 		})
 	}
@@ -334,10 +347,10 @@ func (a *app) reviewButton(ctx context.Context, c *bot.Ctx) error {
 
 // canReviewItems says whether items may be accepted or returned now: by
 // the commune while it has the dossier, by the province while it does.
-func (a *app) canReviewItems(u domain.User, r *domain.Rulebook, p domain.Product) bool {
+func (a *app) canReviewItems(u domain.User, _ *domain.Rulebook, p domain.Product) bool {
 	switch p.Stage {
 	case domain.StageFiled, domain.StageCommuneCheck, domain.StageProvince:
-		return a.canMove(u, r, p.Stage, domain.StageReturned)
+		return a.may(u, p, domain.ActReturn, "")
 	}
 	return false
 }
@@ -364,23 +377,14 @@ func (a *app) noticeKey(kind string, pid int64) string {
 	return fmt.Sprintf("%s:%d:%d", kind, pid, a.now().UnixNano())
 }
 
-// move changes a product's stage (writing the history) and tells the producer.
-func (a *app) move(ctx context.Context, c *bot.Ctx, p domain.Product, to domain.Stage, reason string, apply func(*domain.Product)) (domain.Product, error) {
-	moved, err := a.Products.MoveStage(ctx, p.ID, p.Stage, to, c.User.ID, reason, func(q *domain.Product, _ Move) error {
-		if apply != nil {
-			apply(q)
-		}
-		return nil
-	})
-	if domain.ErrorKind(err) == domain.KindConflict {
-		return domain.Product{}, domain.Invalid("review.move", "review.changed_meanwhile")
-	}
+// move takes an officer's decision through the rulebook (writing the
+// history) and tells the producer.
+func (a *app) move(ctx context.Context, c *bot.Ctx, p domain.Product, act domain.Action) (domain.Product, error) {
+	moved, _, err := a.decide(ctx, c.User.ID, c.User.Role, p, act, nil)
 	if err != nil {
-		return domain.Product{}, domain.E("review.move", domain.KindUnavailable, err)
+		return domain.Product{}, err
 	}
-	data := map[string]string{"Name": moved.Name, "Code": moved.Code, "Reason": reason,
-		"Score": formatScore(moved.Score), "Stars": strconv.Itoa(moved.Stars), "CertNo": moved.CertNo, "Until": a.date(moved.CertExpires)}
-	if err := a.notifySubject(ctx, moved.SubjectID, a.noticeKey("stage", moved.ID), bot.Notice{Msg: "notice.stage." + string(to), Data: data}); err != nil {
+	if err := a.tell(ctx, p, moved, act.Reason); err != nil {
 		return domain.Product{}, err
 	}
 	return moved, nil
@@ -410,6 +414,7 @@ func (a *app) reviewProduct(ctx context.Context, c *bot.Ctx, p domain.Product, r
 		"Phone": domain.FormatPhone(s.Phone), "Commune": bot.HTML(a.showCommune(c, nil, p.CommuneCode))}))
 	b.WriteString("\n\n")
 	b.WriteString(a.productCard(c, p))
+	b.WriteString(a.afterCertLines(ctx, c, p))
 	if p.ReceiptNo != "" {
 		b.WriteString("\n")
 		b.WriteString(c.T("review.receipt", map[string]any{"Receipt": p.ReceiptNo, "At": a.date(p.SubmittedAt)}))
@@ -432,14 +437,14 @@ func (a *app) reviewProduct(ctx context.Context, c *bot.Ctx, p domain.Product, r
 		rows = append(rows, qr)
 	}
 	for _, to := range []domain.Stage{domain.StageCommuneCheck, domain.StageProvince, domain.StageFailed} {
-		if a.canMove(c.User, r, p.Stage, to) {
+		if a.may(c.User, p, moveAction(to), to) {
 			rows = append(rows, []bot.Button{{Label: c.T("review.button." + string(to)), Data: cbReview + "|m|" + pid + "|" + string(to)}})
 		}
 	}
-	if p.Stage == domain.StageProvince && a.canMove(c.User, r, p.Stage, domain.StageRecognised) {
+	if p.Stage == domain.StageProvince && a.may(c.User, p, domain.ActScore, "") {
 		rows = append(rows, []bot.Button{{Label: c.T("review.button.score"), Data: cbReview + "|s|" + pid}})
 	}
-	if p.Stage == domain.StageCentral && a.canMove(c.User, r, p.Stage, domain.StageRecognised) {
+	if p.Stage == domain.StageCentral && a.may(c.User, p, domain.ActCentral, "") {
 		rows = append(rows, []bot.Button{{Label: c.T("review.button.central"), Data: cbReview + "|c|" + pid}})
 	}
 	return c.Send(ctx, bot.Reply{Text: b.String(), Buttons: rows})
@@ -514,12 +519,15 @@ func (a *app) saveReturn(ctx context.Context, c *bot.Ctx, f *bot.Form) error {
 	}
 	reason := f.Answers["reason"]
 	if f.Answers["fail"] == "1" {
-		if !a.canMove(c.User, r, p.Stage, domain.StageFailed) {
+		moved, err := a.move(ctx, c, p, domain.Action{Kind: domain.ActFail, Reason: reason})
+		if domain.ErrorMsgID(err) == domain.MsgNotNow {
 			return domain.Invalid("review.fail", "review.not_now")
 		}
-		moved, err := a.move(ctx, c, p, domain.StageFailed, reason, nil)
 		if err != nil {
 			return err
+		}
+		if moved.Stage == domain.StageRecognised {
+			return a.reviewProduct(ctx, c, moved, r, c.T("review.upgrade_not_granted"))
 		}
 		return a.reviewProduct(ctx, c, moved, r, c.T("review.failed"))
 	}
@@ -534,16 +542,17 @@ func (a *app) saveReturn(ctx context.Context, c *bot.Ctx, f *bot.Form) error {
 		Data: map[string]string{"Name": p.Name, "Item": it.Short, "Reason": reason}}); err != nil {
 		return err
 	}
-	moved, err := a.move(ctx, c, p, domain.StageReturned, reason, nil)
+	moved, err := a.move(ctx, c, p, domain.Action{Kind: domain.ActReturn, Reason: reason})
 	if err != nil {
 		return err
 	}
 	return a.reviewProduct(ctx, c, moved, r, c.T("review.returned", map[string]any{"Item": it.Short}))
 }
 
-// saveScore records the province council's result: ≥ 90 points goes to
-// the central level; 3★–4★ are recognised with a certificate; below, the
-// product is not recognised. Stars above the score's band are refused.
+// saveScore records the province council's result; the rulebook decides
+// what it means: the central level (≥ 90 points), a certificate (a
+// recognised star level), or not recognised (an upgrade not granted keeps
+// its certificate). Stars above the score's band are refused.
 func (a *app) saveScore(ctx context.Context, c *bot.Ctx, f *bot.Form) error {
 	p, r, err := a.formProduct(ctx, c, f)
 	if err != nil {
@@ -552,26 +561,43 @@ func (a *app) saveScore(ctx context.Context, c *bot.Ctx, f *bot.Form) error {
 	if p.Stage != domain.StageProvince {
 		return domain.Invalid("review.score", "review.changed_meanwhile")
 	}
-	score := scoreValue(f)
-	if r.ToCentral(score) {
-		moved, err := a.move(ctx, c, p, domain.StageCentral, "", func(q *domain.Product) { q.Score = score })
-		if err != nil {
-			return err
+	act := domain.Action{Kind: domain.ActScore, Score: scoreValue(f)}
+	act.Stars, _ = strconv.Atoi(f.Answers["stars"])
+	if err := a.certificateOf(f, &act); err != nil {
+		return err
+	}
+	moved, err := a.move(ctx, c, p, act)
+	if err != nil {
+		return err
+	}
+	return a.reviewProduct(ctx, c, moved, r, a.resultText(c, p, moved, act))
+}
+
+// certificateOf reads the certificate's number and day of a form, when
+// asked.
+func (a *app) certificateOf(f *bot.Form, act *domain.Action) error {
+	act.CertNo = f.Answers["cert"]
+	if v := f.Answers["issued"]; v != "" {
+		issued, ok := parseDate(v, a.loc())
+		if !ok {
+			return domain.Invalid("review.certify", "review.date_invalid")
 		}
-		return a.reviewProduct(ctx, c, moved, r, c.T("review.sent_central", map[string]any{"Score": formatScore(score)}))
+		act.Issued = issued
 	}
-	stars, _ := strconv.Atoi(f.Answers["stars"])
-	if stars > r.MaxStars(score) {
-		return domain.Invalid("review.score", "review.stars_above_band")
+	return nil
+}
+
+// resultText tells the officer what a result did.
+func (a *app) resultText(c *bot.Ctx, before, moved domain.Product, act domain.Action) string {
+	switch {
+	case moved.Stage == domain.StageCentral:
+		return c.T("review.sent_central", map[string]any{"Score": formatScore(act.Score)})
+	case noticeFor(before, moved) == "notice.upgrade_not_granted":
+		return c.T("review.upgrade_not_granted")
+	case moved.Stage == domain.StageRecognised:
+		return c.T("review.certified", map[string]any{"Stars": moved.Stars, "CertNo": moved.CertNo, "Until": a.date(moved.CertExpires)})
 	}
-	if !r.Recognised(stars) {
-		moved, err := a.move(ctx, c, p, domain.StageFailed, "", func(q *domain.Product) { q.Score, q.Stars = score, stars })
-		if err != nil {
-			return err
-		}
-		return a.reviewProduct(ctx, c, moved, r, c.T("review.not_recognised", map[string]any{"Score": formatScore(score), "Stars": stars}))
-	}
-	return a.certify(ctx, c, p, r, f, score, stars)
+	return c.T("review.not_recognised", map[string]any{"Score": formatScore(act.Score), "Stars": act.Stars})
 }
 
 // saveCentral records the central decision on a 5★ candidate.
@@ -583,32 +609,16 @@ func (a *app) saveCentral(ctx context.Context, c *bot.Ctx, f *bot.Form) error {
 	if p.Stage != domain.StageCentral {
 		return domain.Invalid("review.central", "review.changed_meanwhile")
 	}
-	stars, _ := strconv.Atoi(f.Answers["stars"])
-	if stars > r.MaxStars(p.Score) {
-		return domain.Invalid("review.central", "review.stars_above_band")
+	act := domain.Action{Kind: domain.ActCentral, Score: p.Score}
+	act.Stars, _ = strconv.Atoi(f.Answers["stars"])
+	if err := a.certificateOf(f, &act); err != nil {
+		return err
 	}
-	return a.certify(ctx, c, p, r, f, p.Score, stars)
-}
-
-// certify recognises the product with its certificate; it expires after the
-// validity of the rulebook in force on the day of issue.
-func (a *app) certify(ctx context.Context, c *bot.Ctx, p domain.Product, r *domain.Rulebook, f *bot.Form, score float64, stars int) error {
-	issued, ok := parseDate(f.Answers["issued"], a.loc())
-	if !ok {
-		return domain.Invalid("review.certify", "review.date_invalid")
-	}
-	certRules := r
-	if inForce := a.Rules.InForce(issued); inForce != nil {
-		certRules = inForce
-	}
-	moved, err := a.move(ctx, c, p, domain.StageRecognised, "", func(q *domain.Product) {
-		q.Score, q.Stars, q.CertNo, q.CertIssued = score, stars, f.Answers["cert"], issued
-		q.CertExpires, q.CertRules = certRules.CertificateExpiry(issued), certRules.ID
-	})
+	moved, err := a.move(ctx, c, p, act)
 	if err != nil {
 		return err
 	}
-	return a.reviewProduct(ctx, c, moved, r, c.T("review.certified", map[string]any{"Stars": stars, "CertNo": moved.CertNo, "Until": a.date(moved.CertExpires)}))
+	return a.reviewProduct(ctx, c, moved, r, a.resultText(c, p, moved, act))
 }
 
 // notifyOfficers tells the officers who see a commune (its commune

@@ -34,11 +34,15 @@ func (a *app) status(ctx context.Context, c *bot.Ctx) error {
 		b.WriteString(c.T("status.no_products"))
 		return c.Send(ctx, bot.Reply{Text: b.String(), Buttons: [][]bot.Button{{{Label: c.T("product.add"), Data: cbProduct + "|n"}}}})
 	}
+	var rows [][]bot.Button
 	for _, p := range list {
 		b.WriteString("\n\n")
 		b.WriteString(a.productStatus(c, p))
+		for _, btn := range a.afterCertButtons(c, p) {
+			rows = append(rows, []bot.Button{btn})
+		}
 	}
-	return c.Send(ctx, bot.Reply{Text: b.String(), Buttons: a.menu(c)})
+	return c.Send(ctx, bot.Reply{Text: b.String(), Buttons: append(rows, a.menu(c)...)})
 }
 
 // productStatus is the status block of one product.
@@ -54,12 +58,16 @@ func (a *app) productStatus(c *bot.Ctx, p domain.Product) string {
 	r, _ := a.Rules.Get(p.Rulebook)
 	switch {
 	case r == nil:
+	case p.Stage == domain.StageReevaluation || p.Stage == domain.StageUpgrade:
+		lines = append(lines, c.T("lifecycle.status_open", map[string]any{"Until": a.date(p.ValidUntil)}))
 	case !p.Stage.Submitted():
 		if dl := r.NextDeadline(a.Calendar, now); !dl.FileBy.IsZero() {
 			lines = append(lines, c.T("status.file_by", map[string]any{"FileBy": a.date(dl.FileBy), "ForwardBy": a.date(dl.ForwardBy)}))
 		}
-	case (p.Stage == domain.StageFiled || p.Stage == domain.StageCommuneCheck) && !p.SubmittedAt.IsZero() && r.CommuneCheckDays() > 0:
-		lines = append(lines, c.T("status.commune_check", map[string]any{"CheckBy": a.date(a.Calendar.AddWorkingDays(p.SubmittedAt, r.CommuneCheckDays()))}))
+	case (p.Stage == domain.StageFiled || p.Stage == domain.StageCommuneCheck) && !r.CommuneCheckBy(a.Calendar, p.SubmittedAt, a.loc()).IsZero():
+		// The check is counted from the day of filing in the province,
+		// whatever zone the stored time was read back in.
+		lines = append(lines, c.T("status.commune_check", map[string]any{"CheckBy": a.date(r.CommuneCheckBy(a.Calendar, p.SubmittedAt, a.loc()))}))
 	case p.Stage == domain.StageRecognised && !p.CertExpires.IsZero():
 		open, closeAt := domain.ReevaluationWindow(p.CertExpires.In(now.Location()))
 		lines = append(lines, c.T("status.reevaluation", map[string]any{"Open": a.date(open), "Close": a.date(closeAt)}))

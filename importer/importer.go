@@ -156,18 +156,24 @@ func parse(rows []row, env Env) ([]Row, error) {
 	}
 	p := &parser{env: env, col: idx, today: civil(env.Now().In(env.Location))}
 	p.setRules = p.latestFullRulebook()
-	var out []Row
+	var out, all []Row
 	for _, r := range rows[1:] {
 		if blank(r.cells) {
 			continue
 		}
-		if row, ok := p.row(r); ok {
+		row, ok := p.row(r)
+		all = append(all, row)
+		if ok {
 			out = append(out, row)
 		}
 	}
 	if len(out) == 0 && len(p.problems) == 0 {
 		return nil, fileProblem("import.empty", nil)
 	}
+	// A certificate given twice is found among every row, a row with
+	// another problem included; the checks of subjects and products need
+	// rows read whole.
+	p.duplicateCertificates(all)
 	p.crossCheck(out)
 	if len(p.problems) > 0 {
 		slices.SortStableFunc(p.problems, func(a, b Problem) int { return cmp.Compare(a.Line, b.Line) })
@@ -287,6 +293,7 @@ func (p *parser) row(r row) (Row, bool) {
 	if utf8.RuneCountInString(certNo) > maxCertNo {
 		p.bad(line, ColCert, "import.text_too_long", map[string]any{"Max": maxCertNo})
 	}
+	out.Product.CertNo = certNo // kept for the check of duplicates, even in a bad row
 	issuedText := get(ColIssued)
 	issued, issuedOK := p.date(line, issuedText)
 	rules, rulesOK := p.rulebook(line, get(ColRulebook), issued)
@@ -339,7 +346,8 @@ func (p *parser) recognised(line int, out *Row, rules *domain.Rulebook, score fl
 	out.Product.Rulebook = rules.ID
 	out.Product.Year = issued.Year()
 	out.Product.Stage = domain.StageRecognised
-	if p.today.After(out.Product.CertExpires) {
+	// Valid through its last day (domain.ValidOn); expired after.
+	if !domain.ValidOn(domain.AsCreated(out.Product), p.today) {
 		out.Product.Stage = domain.StageExpired
 	}
 }
@@ -433,6 +441,18 @@ func (p *parser) commune(line int, s string) string {
 		}
 		p.bad(line, ColCommune, "import.commune_unknown", map[string]any{"Value": s})
 		return ""
+	}
+	// A name written exactly, with its diacritics and kind ("Xã Tân
+	// Thành"), is that commune's even when another folds to the same
+	// letters ("Xã Tân Thạnh").
+	var same []string
+	for _, c := range p.env.Places.All() {
+		if strings.EqualFold(c.Name, s) {
+			same = append(same, c.Code)
+		}
+	}
+	if len(same) == 1 {
+		return same[0]
 	}
 	matches := p.env.Places.Search(s, 8)
 	var exact []domain.PlaceMatch
@@ -675,21 +695,28 @@ func (p *parser) rulebook(line int, s string, issued time.Time) (*domain.Ruleboo
 
 // crossCheck finds rows that name the same product twice, or the same
 // subject differently.
-func (p *parser) crossCheck(rows []Row) {
+// duplicateCertificates refuses a certificate number given on two rows.
+func (p *parser) duplicateCertificates(rows []Row) {
 	certs := map[string]int{}
+	for _, r := range rows {
+		if r.Product.CertNo == "" || r.Product.Stage == domain.StageFailed {
+			continue
+		}
+		k := key(r.Product.CertNo)
+		if other, dup := certs[k]; dup {
+			p.bad(r.Line, ColCert, "import.duplicate_certificate", map[string]any{"Other": other})
+		} else {
+			certs[k] = r.Line
+		}
+	}
+}
+
+func (p *parser) crossCheck(rows []Row) {
 	products := map[string]int{}
 	byPhone := map[string]Row{}
 	byName := map[string]Row{}
 	for _, r := range rows {
 		s, pr := r.Subject, r.Product
-		if pr.CertNo != "" {
-			k := key(pr.CertNo)
-			if other, dup := certs[k]; dup {
-				p.bad(r.Line, ColCert, "import.duplicate_certificate", map[string]any{"Other": other})
-			} else {
-				certs[k] = r.Line
-			}
-		}
 		subjectKey := "n:" + key(s.Name) + "|" + s.CommuneCode
 		if s.Phone != "" {
 			subjectKey = "p:" + s.Phone

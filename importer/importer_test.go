@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -188,6 +189,36 @@ func TestCommuneCandidates(t *testing.T) {
 	rows, err := Read(strings.NewReader(goodHeader+"HTX A,HTX,0912345678,phuong go dau,Bánh tráng,6,72,4,1/GCN,15/01/2024,qd148-2023\n"), "x.csv", testEnv(t))
 	if err != nil || rows[0].Subject.CommuneCode != "25654" {
 		t.Errorf("phuong go dau = %v, %v", rows, err)
+	}
+}
+
+// TestCommuneWrittenExactly: "Xã Tân Thành" and "Xã Tân Thạnh" fold to
+// the same letters; written exactly, each is its own commune; without
+// diacritics the name stays ambiguous.
+func TestCommuneWrittenExactly(t *testing.T) {
+	for in, want := range map[string]string{"Xã Tân Thành": "25534", "Xã Tân Thạnh": "27826", "xã tân thạnh": "27826"} {
+		rows, err := Read(strings.NewReader(goodHeader+"HTX A,HTX,0912345678,"+in+",Bánh tráng,6,72,4,1/GCN,15/01/2024,qd148-2023\n"), "x.csv", testEnv(t))
+		if err != nil || rows[0].Subject.CommuneCode != want {
+			t.Errorf("%s = %v, %v; want %s", in, rows, err, want)
+		}
+	}
+	ps := rejected(t, goodHeader+"HTX A,HTX,0912345678,Xa Tan Thanh,Bánh tráng,6,72,4,1/GCN,15/01/2024,qd148-2023\n")
+	if len(ps) != 1 || ps[0].MsgID != "import.commune_ambiguous" {
+		t.Errorf("Xa Tan Thanh: %+v", ps)
+	}
+}
+
+// TestRowErrorDoesNotHideDuplicateCertificate: a row with a bad score
+// still has its certificate checked against the other rows.
+func TestRowErrorDoesNotHideDuplicateCertificate(t *testing.T) {
+	body := goodHeader + goodRow +
+		"HTX Khác,HTX,0912345679,Phường Bình Minh,Nem,6,abc,4,1/GCN,15/01/2024,qd148-2023\n"
+	var got []string
+	for _, p := range rejected(t, body) {
+		got = append(got, p.MsgID)
+	}
+	if !slices.Contains(got, "import.bad_score") || !slices.Contains(got, "import.duplicate_certificate") {
+		t.Errorf("problems %v: want the bad score and the duplicate certificate", got)
 	}
 }
 

@@ -71,6 +71,12 @@ type EventRow struct {
 	Invitation string
 }
 
+// Checks lists the monitoring checks (hậu kiểm) of the products of an
+// area, for the workbook's sheet.
+type Checks interface {
+	ChecksIn(ctx context.Context, area domain.Area) ([]domain.MonitoringCheck, error)
+}
+
 // Source is everything the workbook and the figures read. Attendance and
 // Events are optional: nil until events exist, the "trained" figure shows
 // "no data" and the events sheet has its headers only.
@@ -80,6 +86,7 @@ type Source struct {
 	Budget     Budget
 	Attendance Attendance // optional
 	Events     Events     // optional
+	Checks     Checks     // optional: the sheet has its headers only
 	Plan       *domain.Plan
 	Places     *domain.Places
 	Rules      *domain.Rulebooks
@@ -126,7 +133,7 @@ func Columns(src Source, communes []string) []Column {
 }
 
 // Counts computes the figures' counts over each column's area, with the
-// "trained" ratio when attendance is known: subjects and officers who
+// "trained" ratio once attendance is recorded: subjects and officers who
 // attended a training over all subjects and officers of the area.
 func Counts(ctx context.Context, src Source, cols []Column, now time.Time) ([]domain.FigureCounts, error) {
 	areas := make([]domain.Area, len(cols))
@@ -138,6 +145,20 @@ func Counts(ctx context.Context, src Source, cols []Column, now time.Time) ([]do
 		return nil, err
 	}
 	if src.Attendance == nil {
+		return out, nil
+	}
+	// "Trained" has no data until someone's attendance at a training is
+	// recorded anywhere (its definition): until then it stays nil, "no
+	// data", never 0%.
+	anySubjects, err := src.Attendance.TrainedSubjects(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	anyOfficers, err := src.Attendance.TrainedOfficers(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	if anySubjects+anyOfficers == 0 {
 		return out, nil
 	}
 	for i, area := range areas {

@@ -24,13 +24,14 @@ const (
 	SheetSubjects = "Chủ thể"
 	SheetProducts = "Sản phẩm"
 	SheetHistory  = "Lịch sử"
+	SheetChecks   = "Hậu kiểm"
 	SheetEvents   = "Sự kiện & điểm danh"
 	SheetFigures  = "Chỉ tiêu"
 	SheetBudget   = "Ngân sách"
 )
 
 // Sheets lists the sheet names in order.
-var Sheets = []string{SheetSubjects, SheetProducts, SheetHistory, SheetEvents, SheetFigures, SheetBudget}
+var Sheets = []string{SheetSubjects, SheetProducts, SheetHistory, SheetChecks, SheetEvents, SheetFigures, SheetBudget}
 
 // The fixed columns of each sheet; the products sheet adds one column per
 // dossier item of the rulebook in force.
@@ -43,6 +44,7 @@ var (
 		"Bộ tiêu chí", "Nghề truyền thống", "Vùng nguyên liệu ổn định", "Kinh tế tuần hoàn, xanh", "Hồ sơ bắt buộc đã nộp"}
 	historyHeaders = []string{"STT", "Mã sản phẩm", "Tên sản phẩm", "Từ giai đoạn", "Đến giai đoạn", "Người thực hiện",
 		"Lý do", "Thời điểm"}
+	checkHeaders = []string{"STT", "Mã sản phẩm", "Tên sản phẩm", "Ngày kiểm tra", "Kết quả", "Ghi chú", "Người ghi", "Thời điểm ghi"}
 	eventHeaders = []string{"STT", "Sự kiện", "Loại", "Bắt đầu", "Địa điểm", "Người", "Chủ thể", "Mã xã",
 		"Trả lời", "Có mặt", "Lời mời"}
 	budgetHeaders = []string{"Hoạt động", "Nội dung", "Nguồn vốn", "Năm", "Kế hoạch (triệu đồng)",
@@ -141,7 +143,7 @@ func Build(ctx context.Context, src Source, scope Scope) (*excelize.File, error)
 	defer cancel()
 	b.data = b.load(loadCtx)
 	for _, steps := range [][]func(context.Context) error{
-		{b.subjects}, {b.products, b.history}, {b.events}, {b.figures}, {b.budget},
+		{b.subjects}, {b.products, b.history}, {b.checks, b.events}, {b.figures}, {b.budget},
 	} {
 		if err := together(loadCtx, cancel, steps); err != nil {
 			return nil, err
@@ -444,10 +446,19 @@ func (b *builder) products(ctx context.Context) error {
 				}
 			}
 		}
+		progress := fmt.Sprintf("%d/%d", done, required)
+		imported := domain.Imported(p)
+		if imported {
+			progress = b.t("lifecycle.imported_dossier") // no dossier in the bot: not "0/4"
+		}
 		vals := []any{i + 1, p.Code, p.Name, subjectName[p.SubjectID], p.CommuneCode, name, group, set,
 			b.t("stage_short." + string(p.Stage)), stars, score, p.CertNo, b.date(p.CertIssued), b.date(p.CertExpires),
-			p.Rulebook, p.Craft, yesNo(p.RawArea), yesNo(p.Circular), fmt.Sprintf("%d/%d", done, required)}
+			p.Rulebook, p.Craft, yesNo(p.RawArea), yesNo(p.Circular), progress}
 		for _, it := range b.current.Items {
+			if imported {
+				vals = append(vals, "")
+				continue
+			}
 			applies := it.AppliesTo(p.Set)
 			if own, ok := rules.Item(it.ID); ok {
 				applies = own.AppliesTo(p.Set)
@@ -498,6 +509,32 @@ func (b *builder) history(ctx context.Context) error {
 		}
 		p := refs[h.ProductID]
 		if err := b.row(SheetHistory, i+2, i+1, p[0], p[1], from, b.t("stage_short."+string(h.To)), who, h.Reason, b.moment(h.At)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checks writes the monitoring checks (hậu kiểm) of the area's products.
+func (b *builder) checks(ctx context.Context) error {
+	if err := b.header(SheetChecks, 1, checkHeaders, true); err != nil {
+		return err
+	}
+	if b.src.Checks == nil {
+		return nil
+	}
+	list, err := b.src.Checks.ChecksIn(ctx, b.area)
+	if err != nil {
+		return err
+	}
+	for i, c := range list {
+		p := b.data.refs[c.ProductID]
+		who := b.data.names[c.By]
+		if who == "" {
+			who = fmt.Sprintf("#%d", c.By)
+		}
+		if err := b.row(SheetChecks, i+2, i+1, p[0], p[1], b.date(c.Day), b.t("check_result."+string(c.Result)), c.Note, who,
+			b.moment(c.At)); err != nil {
 			return err
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -68,6 +69,13 @@ func fixture(t *testing.T) (report.Source, time.Time, string) {
 		if err := products.Create(ctx, &p, "", "80"); err != nil {
 			t.Fatal(err)
 		}
+		if p.CertNo != "" {
+			// A monitoring check (hậu kiểm) of the certified product.
+			chk := domain.MonitoringCheck{ProductID: p.ID, Day: now.AddDate(0, 0, -3), Result: domain.CheckFix, Note: "Nhãn thiếu hạn dùng", By: 1}
+			if err := sqlite.NewMonitoringStore(db).AddCheck(ctx, &chk); err != nil {
+				t.Fatal(err)
+			}
+		}
 		if p.Stage == domain.StagePreparing {
 			if err := sqlite.NewDossierStore(db).SetState(ctx, p.ID, "mau01", domain.ItemSent, ""); err != nil {
 				t.Fatal(err)
@@ -79,7 +87,7 @@ func fixture(t *testing.T) (report.Source, time.Time, string) {
 		t.Fatal(err)
 	}
 	src := report.Source{Data: sqlite.NewReportStore(db), Figures: sqlite.NewFigureStore(db), Budget: budget,
-		Plan: plan, Places: places, Rules: rules}
+		Plan: plan, Places: places, Rules: rules, Checks: sqlite.NewMonitoringStore(db)}
 	return src, now, inside
 }
 
@@ -159,6 +167,14 @@ func TestBuildWorkbook(t *testing.T) {
 		if p, err := f.GetPanes(sheet); err != nil || !p.Freeze || p.YSplit != 1 {
 			t.Errorf("%s panes: %+v, %v", sheet, p, err)
 		}
+	}
+	if c := rows(t, f, report.SheetChecks); len(c) != 2 || c[1][1] != products[1][1] || c[1][4] != "Yêu cầu khắc phục" ||
+		c[1][5] != "Nhãn thiếu hạn dùng" || c[1][3] != now.AddDate(0, 0, -3).Format("02/01/2006") {
+		t.Errorf("monitoring checks sheet: %q", c)
+	}
+	// An imported certified product has no dossier in the bot: it says so.
+	if !strings.Contains(products[1][18], "Nhập từ danh sách đã công nhận") {
+		t.Errorf("imported product's dossier column: %q", products[1][18])
 	}
 	if e := rows(t, f, report.SheetEvents); len(e) != 1 || e[0][1] != "Sự kiện" {
 		t.Errorf("events sheet (no events yet): %q", e)

@@ -48,7 +48,7 @@ func planOf(cfg *Config) (*domain.Plan, error) {
 func reportSource(db *sqlite.DB, plan *domain.Plan, places *domain.Places, rules *domain.Rulebooks, attendance report.Attendance,
 	events report.Events) report.Source {
 	return report.Source{Data: sqlite.NewReportStore(db), Figures: sqlite.NewFigureStore(db), Budget: sqlite.NewBudgetStore(db),
-		Attendance: attendance, Events: events, Plan: plan, Places: places, Rules: rules}
+		Attendance: attendance, Events: events, Plan: plan, Places: places, Rules: rules, Checks: sqlite.NewMonitoringStore(db)}
 }
 
 // attendanceOf gives the events' attendance to the figures, or nil (no

@@ -89,7 +89,8 @@ func TestFiguresBudgetShowroomsReportEndToEnd(t *testing.T) {
 	admin.Send("/ngansach chi 2 2030 5 x")
 	admin.Expect("budget.year_outside")
 	admin.Send("/ngansach")
-	if b := admin.Expect("budget.title", "budget.by_year"); !strings.Contains(b.Text, "1.501,5 / 41.692") || !strings.Contains(b.Text, "2024: 1.500 / 13.654") {
+	if b := admin.Expect("budget.title", "budget.by_year", "budget.by_source"); !strings.Contains(b.Text, "1.501,5 / 41.692") || !strings.Contains(b.Text, "2024: 1.500 / 13.654") ||
+		!strings.Contains(b.Text, ": 1.312") || !strings.Contains(b.Text, ": 34.200") {
 		t.Errorf("budget table:\n%s", b.Text)
 	}
 
@@ -101,6 +102,8 @@ func TestFiguresBudgetShowroomsReportEndToEnd(t *testing.T) {
 	admin.Send("Điểm giới thiệu sản phẩm OCOP Tây Ninh")
 	admin.Expect("showroom.ask_address")
 	admin.Send("Phường Tân Ninh, Tây Ninh")
+	admin.Expect("showroom.ask_commune")
+	admin.Send("Tân Ninh")
 	admin.Expect("showroom.ask_opened")
 	admin.Send("01/01/2099")
 	admin.Expect("showroom.date_future", "showroom.ask_opened")

@@ -46,6 +46,7 @@ type app struct {
 	lease     bot.Lease
 	engine    *bot.Engine
 	reminders *handlers.Reminders
+	expiry    *handlers.Expiry // certificates past their last valid day (issue 11)
 	worker    atomic.Pointer[bot.OutboxWorker]
 	bulk      *bulk.Worker           // events.go: announcements, invitations
 	events    *sqlite.EventStore     // events.go
@@ -159,12 +160,14 @@ func build(ctx context.Context, cfg *Config, log *slog.Logger) (*app, error) {
 		Events: a.events, Jobs: a.jobs, Kick: a.bulk.Kick, DeepLink: a.deepLink,
 		Plan: plan, Figures: sqlite.NewFigureStore(db), Budget: sqlite.NewBudgetStore(db),
 		Showrooms: sqlite.NewShowroomStore(db), ReportData: sqlite.NewReportStore(db), Attendance: attendanceOf(a.events),
-		ReportEvents: eventsOf(a.events, tr),
-		Public:       sqlite.NewPublicStore(db), PublicURL: cfg.PublicURL,
+		ReportEvents: eventsOf(a.events, tr), Monitoring: sqlite.NewMonitoringStore(db),
+		Public: sqlite.NewPublicStore(db), PublicURL: cfg.PublicURL,
 	})
 	a.report = reportSource(db, plan, places, rules, attendanceOf(a.events), eventsOf(a.events, tr))
 	a.reminders = &handlers.Reminders{Products: a.products, Users: a.users, Enqueue: a.enqueue,
 		Rules: rules, Calendar: calendar, Location: cfg.Location}
+	a.expiry = &handlers.Expiry{Products: productStore{a.products}, Users: a.users, Enqueue: a.enqueue,
+		Rules: rules, Location: cfg.Location, PinnedRules: cfg.Rules}
 	return a, nil
 }
 
@@ -413,8 +416,18 @@ func (a *app) outboxWorker() *bot.OutboxWorker {
 	return &bot.OutboxWorker{
 		Outbox: outboxStore{a.outbox}, Lease: a.lease, Engine: a.engine,
 		Holder: fmt.Sprintf("%s-%d-%d", host, os.Getpid(), a.now().UnixNano()),
-		Now:    a.now, Interval: 2 * time.Second, Schedule: a.reminders.Due, Log: a.log,
+		Now:    a.now, Interval: 2 * time.Second, Schedule: a.schedule, Log: a.log,
 	}
+}
+
+// schedule runs, while the outbox lease is held, what is due by the clock:
+// expiries first (a certificate expired overnight gets no reminder), then
+// the reminders.
+func (a *app) schedule(ctx context.Context, now time.Time) error {
+	if err := a.expiry.Due(ctx, now); err != nil {
+		return err
+	}
+	return a.reminders.Due(ctx, now)
 }
 
 // enqueue queues a notice for one chat under a unique key.

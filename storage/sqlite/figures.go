@@ -32,12 +32,18 @@ func areaFilter(column string, a domain.Area) (string, []any) {
 }
 
 // Counts computes the counts behind the plan's figures over each of areas
-// at now (whose calendar day decides which certificates are valid and
-// which showrooms are open), in one pass over the products and one over the
-// subjects for all the areas together: the rows are read per commune (from
-// the covering indexes of migration 0007) and added up into every area that
-// holds the commune. Trained is left nil: attendance is not the figures'
-// data.
+// at now (whose calendar day, in now's location — the province's —
+// decides which certificates are valid and which showrooms are open), in
+// one pass over the products and one over the subjects for all the areas
+// together: the rows are read per commune (from the covering indexes of
+// migrations 0007 and 0025) and added up into every area that holds the
+// commune. Trained is left nil: attendance is not the figures' data.
+//
+// A certificate is valid through its whole last day (valid_until, which
+// domain.Rulebooks.Apply keeps). When now's day is before the DB clock's
+// today, the figures are those at the end of that day, read from the stage
+// history (each change keeps the product's stars and validity after it):
+// products and subjects created later do not count; officers are today's.
 func (s *FigureStore) Counts(ctx context.Context, areas []domain.Area, now time.Time) ([]domain.FigureCounts, error) {
 	const op = "sqlite.FigureStore.Counts"
 	q := s.db.db
@@ -71,10 +77,33 @@ func (s *FigureStore) Counts(ctx context.Context, areas []domain.Area, now time.
 			}
 		}
 	}
-	nowMS := millis(now)
+	loc := now.Location()
+	y, m, d := now.Date()
+	dayStart := time.Date(y, m, d, 0, 0, 0, 0, loc)
+	dayEnd := dayStart.AddDate(0, 0, 1)
+	ty, tm, td := s.db.now().In(loc).Date()
+	past := dayStart.Before(time.Date(ty, tm, td, 0, 0, 0, 0, loc))
+	startMS, endMS := millis(dayStart), millis(dayEnd)
 
 	// Products, by commune and by everything a breakdown needs.
 	prod, prodArgs := areaFilter("commune_code", union)
+	productQuery := `SELECT commune_code, stage, stars, rulebook, set_id, count(*),
+	sum(coalesce(valid_until, 0) >= ?), sum(rated), sum(rated AND upgraded)
+FROM products WHERE ` + prod + ` GROUP BY commune_code, stage, stars, rulebook, set_id`
+	productArgs := append([]any{startMS}, prodArgs...)
+	if past {
+		prod, prodArgs = areaFilter("p.commune_code", union)
+		productQuery = `WITH last AS (SELECT product_id, max(id) AS id FROM stage_changes WHERE at < ? GROUP BY product_id)
+SELECT p.commune_code, sc.to_stage, sc.stars, p.rulebook, p.set_id, count(*),
+	sum(coalesce(sc.valid_until, 0) >= ?),
+	sum(EXISTS (SELECT 1 FROM stage_changes r WHERE r.product_id = p.id AND r.to_stage = 'cong_nhan' AND r.at < ?)),
+	sum(EXISTS (SELECT 1 FROM stage_changes a JOIN stage_changes b ON b.product_id = a.product_id AND b.id > a.id
+		WHERE a.product_id = p.id AND a.to_stage IN ('danh_gia_lai', 'nang_hang') AND b.to_stage = 'cong_nhan' AND b.at < ?
+			AND coalesce(b.valid_until, 0) > coalesce(a.valid_until, 0)))
+FROM last JOIN stage_changes sc ON sc.id = last.id JOIN products p ON p.id = last.product_id
+WHERE ` + prod + ` GROUP BY p.commune_code, sc.to_stage, sc.stars, p.rulebook, p.set_id`
+		productArgs = append([]any{endMS, startMS, endMS, endMS}, prodArgs...)
+	}
 	type setKey struct {
 		rulebook string
 		set      int
@@ -83,9 +112,7 @@ func (s *FigureStore) Counts(ctx context.Context, areas []domain.Area, now time.
 	for i := range bySet {
 		bySet[i] = map[setKey]int{}
 	}
-	err := eachRow(ctx, q, `SELECT commune_code, stage, stars, rulebook, set_id, count(*),
-	sum(coalesce(cert_expires, 0) > ?), sum(rated), sum(rated AND upgraded)
-FROM products WHERE `+prod+` GROUP BY commune_code, stage, stars, rulebook, set_id`, append([]any{nowMS}, prodArgs...), func(r *sql.Rows) error {
+	err := eachRow(ctx, q, productQuery, productArgs, func(r *sql.Rows) error {
 		var (
 			commune, rulebook       string
 			stage                   domain.Stage
@@ -142,20 +169,27 @@ FROM products WHERE `+prod+` GROUP BY commune_code, stage, stars, rulebook, set_
 	for i := range crafts {
 		crafts[i] = map[string]bool{}
 	}
-	err = eachRow(ctx, q, `SELECT DISTINCT commune_code, craft FROM products INDEXED BY products_craft
-WHERE craft <> '' AND stars >= 3 AND coalesce(cert_expires, 0) > ? AND stage NOT IN (?, ?) AND `+prod,
-		append([]any{nowMS, domain.StageExpired, domain.StageRevoked}, prodArgs...), func(r *sql.Rows) error {
-			var commune, craft string
-			if err := r.Scan(&commune, &craft); err != nil {
-				return err
+	craftQuery := `SELECT DISTINCT commune_code, craft FROM products INDEXED BY products_craft
+WHERE craft <> '' AND stars >= 3 AND coalesce(valid_until, 0) >= ? AND stage NOT IN (?, ?) AND ` + prod
+	craftArgs := append([]any{startMS, domain.StageExpired, domain.StageRevoked}, prodArgs...)
+	if past {
+		craftQuery = `WITH last AS (SELECT product_id, max(id) AS id FROM stage_changes WHERE at < ? GROUP BY product_id)
+SELECT DISTINCT p.commune_code, p.craft FROM last JOIN stage_changes sc ON sc.id = last.id JOIN products p ON p.id = last.product_id
+WHERE p.craft <> '' AND sc.stars >= 3 AND coalesce(sc.valid_until, 0) >= ? AND sc.to_stage NOT IN (?, ?) AND ` + prod
+		craftArgs = append([]any{endMS, startMS, domain.StageExpired, domain.StageRevoked}, prodArgs...)
+	}
+	err = eachRow(ctx, q, craftQuery, craftArgs, func(r *sql.Rows) error {
+		var commune, craft string
+		if err := r.Scan(&commune, &craft); err != nil {
+			return err
+		}
+		for i := range out {
+			if members[i] == nil || members[i][commune] {
+				crafts[i][craft] = true
 			}
-			for i := range out {
-				if members[i] == nil || members[i][commune] {
-					crafts[i][craft] = true
-				}
-			}
-			return nil
-		})
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, dbError(op, err)
 	}
@@ -169,6 +203,10 @@ WHERE craft <> '' AND stars >= 3 AND coalesce(cert_expires, 0) > ? AND stage NOT
 	// Subjects, by commune, kind and whether they sell through a modern
 	// channel.
 	subj, subjArgs := areaFilter("commune_code", union)
+	if past {
+		subj += " AND created_at < ?"
+		subjArgs = append(subjArgs, endMS)
+	}
 	err = eachRow(ctx, q, `SELECT commune_code, kind, modern, count(*) FROM subjects WHERE `+subj+` GROUP BY commune_code, kind, modern`, subjArgs,
 		func(r *sql.Rows) error {
 			var commune string
@@ -198,6 +236,10 @@ WHERE craft <> '' AND stars >= 3 AND coalesce(cert_expires, 0) > ? AND stage NOT
 	// Subjects with a product that is circular on a raw-material area, by
 	// the subject's commune.
 	subj, subjArgs = areaFilter("s.commune_code", union)
+	if past {
+		subj += " AND p.created_at < ?"
+		subjArgs = append(subjArgs, endMS)
+	}
 	err = eachRow(ctx, q, `SELECT s.commune_code, count(DISTINCT p.subject_id) FROM products p INDEXED BY products_circular
 JOIN subjects s ON s.id = p.subject_id WHERE p.circular = 1 AND p.raw_area = 1 AND `+subj+` GROUP BY s.commune_code`, subjArgs,
 		func(r *sql.Rows) error {
@@ -227,12 +269,24 @@ JOIN subjects s ON s.id = p.subject_id WHERE p.circular = 1 AND p.raw_area = 1 A
 			return nil, dbError(op, err)
 		}
 	}
-	var showrooms int
-	if err := q.QueryRowContext(ctx, `SELECT count(*) FROM showrooms WHERE opened <= ?`, now.Format(time.DateOnly)).Scan(&showrooms); err != nil {
+	// Showrooms by commune; one of no known commune ('') counts in every
+	// area.
+	err = eachRow(ctx, q, `SELECT commune_code, count(*) FROM showrooms WHERE opened <= ? GROUP BY commune_code`,
+		[]any{now.Format(time.DateOnly)}, func(r *sql.Rows) error {
+			var commune string
+			var n int
+			if err := r.Scan(&commune, &n); err != nil {
+				return err
+			}
+			for i := range out {
+				if commune == "" || members[i] == nil || members[i][commune] {
+					out[i].Showrooms += n
+				}
+			}
+			return nil
+		})
+	if err != nil {
 		return nil, dbError(op, err)
-	}
-	for i := range out {
-		out[i].Showrooms = showrooms
 	}
 	return out, nil
 }

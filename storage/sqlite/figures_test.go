@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -35,7 +36,14 @@ func figureData(t *testing.T, db *sqlite.DB, now time.Time) {
 		}
 		from := p.Stage
 		for _, to := range moves {
-			if _, err := products.MoveStage(ctx, p.ID, from, to, 0, "", nil); err != nil {
+			// Recognised again: with a new certificate, three more years.
+			renew := func(q *domain.Product, _ *sqlite.Move) error {
+				if to == domain.StageRecognised {
+					q.CertExpires, q.ValidUntil = q.CertExpires.AddDate(3, 0, 0), q.ValidUntil.AddDate(3, 0, 0)
+				}
+				return nil
+			}
+			if _, err := products.MoveStage(ctx, p.ID, from, to, 0, "", renew); err != nil {
 				t.Fatal(err)
 			}
 			from = to
@@ -281,12 +289,50 @@ func TestReportRows(t *testing.T) {
 func TestFigureCountsAfterMigration(t *testing.T) {
 	c := newClock()
 	now := c.Now()
+	// The data is written by today's stores into a database of today's
+	// schema, then copied, in the columns version 6 had, into a database
+	// left at version 6.
+	src, srcPath := open(t, c)
+	figureData(t, src, now)
 	path := filepath.Join(t.TempDir(), "old.db")
 	old, err := sqlite.OpenAtVersion(t.Context(), path, c.Now, 6)
 	if err != nil {
 		t.Fatal(err)
 	}
-	figureData(t, old, now)
+	ctx := t.Context()
+	conn, err := old.SQL().Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.ExecContext(ctx, `ATTACH DATABASE ? AS src`, srcPath); err != nil {
+		t.Fatal(err)
+	}
+	for _, table := range []string{"subjects", "subject_sales_channels", "products", "stage_changes", "users", "user_communes", "showrooms"} {
+		rows, err := conn.QueryContext(ctx, `SELECT name FROM pragma_table_info(?, 'main')`, table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cols []string
+		for rows.Next() {
+			var c string
+			if err := rows.Scan(&c); err != nil {
+				t.Fatal(err)
+			}
+			cols = append(cols, c)
+		}
+		rows.Close()
+		if len(cols) == 0 {
+			continue // not in version 6
+		}
+		list := strings.Join(cols, ", ")
+		if _, err := conn.ExecContext(ctx, `INSERT INTO main.`+table+` (`+list+`) SELECT `+list+` FROM src.`+table); err != nil {
+			t.Fatalf("%s: %v", table, err)
+		}
+	}
+	if _, err := conn.ExecContext(ctx, `DETACH DATABASE src`); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close()
 	if err := old.Close(); err != nil {
 		t.Fatal(err)
 	}

@@ -259,7 +259,7 @@ func (im *importTx) findProduct(subjectID int64, r ImportRow) (domain.Product, b
 
 func (im *importTx) createProduct(subjectID int64, r ImportRow) (domain.Product, error) {
 	ctx, tx := im.ctx, im.tx
-	p := r.Product
+	p := domain.AsCreated(r.Product)
 	p.SubjectID = subjectID
 	p.CommuneCode = r.Subject.CommuneCode
 	var err error
@@ -269,16 +269,40 @@ func (im *importTx) createProduct(subjectID int64, r ImportRow) (domain.Product,
 	p.Code = fmt.Sprintf("%s-%s-%03d-%d", im.province, p.CommuneCode, p.Serial, p.Year)
 	now := millis(im.now)
 	err = tx.QueryRowContext(ctx, `INSERT INTO products (subject_id, code, serial, year, commune_code, name, set_id,
-	existing, stage, rulebook, score, stars, cert_no, cert_issued, cert_expires, cert_rules, created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+	existing, stage, rulebook, score, stars, cert_no, cert_issued, cert_expires, cert_rules, created_at, updated_at, valid_until)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		p.SubjectID, p.Code, p.Serial, p.Year, p.CommuneCode, p.Name, p.Set, p.Existing, p.Stage, p.Rulebook,
 		nullScore(p.Score), p.Stars, p.CertNo, nullMillis(p.CertIssued), nullMillis(p.CertExpires), p.CertRules,
-		now, now).Scan(&p.ID)
+		now, now, nullMillis(p.ValidUntil)).Scan(&p.ID)
 	if err != nil {
 		return p, err
 	}
 	p.CreatedAt, p.UpdatedAt = fromMillis(now), fromMillis(now)
-	return asStored(p), insertStageChange(ctx, tx, domain.StageChange{ProductID: p.ID, To: p.Stage, Reason: ReasonImported, At: im.now})
+	return asStored(p), im.history(p, "")
+}
+
+// history records an imported product's stage changes: recognised on the
+// day of issue and, if expired, het_han the day after its last valid day
+// (domain.InitialHistory, in the time zone its dates were read in), so
+// that it counts as ever recognised and the figures of a past day see it.
+// from is the stage a product already stored was in ("" for a new one).
+func (im *importTx) history(p domain.Product, from domain.Stage) error {
+	now := im.now
+	if !p.CertIssued.IsZero() {
+		now = now.In(p.CertIssued.Location())
+	}
+	hist := domain.InitialHistory(p, now)
+	if from != "" {
+		// A product moved by a new list: one change, dated now.
+		hist = []domain.StageChange{{From: from, To: p.Stage, At: im.now, Stars: p.Stars, ValidUntil: p.ValidUntil}}
+	}
+	for _, h := range hist {
+		h.ProductID, h.Reason = p.ID, ReasonImported
+		if err := insertStageChange(im.ctx, im.tx, h); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // updateProduct brings a found product up to date with the row and
@@ -296,6 +320,7 @@ func (im *importTx) updateProduct(p *domain.Product, subjectID int64, r ImportRo
 	if evaluation {
 		p.Score, p.Stars, p.CertNo, p.CertRules = want.Score, want.Stars, want.CertNo, want.CertRules
 		p.CertIssued, p.CertExpires = want.CertIssued, want.CertExpires
+		p.ValidUntil = domain.AsCreated(want).ValidUntil
 		p.Stage = want.Stage
 		if p.Rulebook == "" {
 			p.Rulebook = want.Rulebook
@@ -303,16 +328,17 @@ func (im *importTx) updateProduct(p *domain.Product, subjectID int64, r ImportRo
 	}
 	now := millis(im.now)
 	_, err := im.tx.ExecContext(im.ctx, `UPDATE products SET subject_id = ?, name = ?, set_id = ?, existing = ?, stage = ?,
-	rulebook = ?, score = ?, stars = ?, cert_no = ?, cert_issued = ?, cert_expires = ?, cert_rules = ?, updated_at = ?
+	rulebook = ?, score = ?, stars = ?, cert_no = ?, cert_issued = ?, cert_expires = ?, cert_rules = ?, updated_at = ?,
+	valid_until = ?
 WHERE id = ?`, p.SubjectID, p.Name, p.Set, p.Existing, p.Stage, p.Rulebook, nullScore(p.Score), p.Stars, p.CertNo,
-		nullMillis(p.CertIssued), nullMillis(p.CertExpires), p.CertRules, now, p.ID)
+		nullMillis(p.CertIssued), nullMillis(p.CertExpires), p.CertRules, now, nullMillis(p.ValidUntil), p.ID)
 	if err != nil {
 		return false, err
 	}
 	p.UpdatedAt = fromMillis(now)
 	*p = asStored(*p)
 	if evaluation {
-		err = insertStageChange(im.ctx, im.tx, domain.StageChange{ProductID: p.ID, From: from, To: p.Stage, Reason: ReasonImported, At: im.now})
+		err = im.history(*p, from)
 	}
 	return true, err
 }

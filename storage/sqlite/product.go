@@ -24,7 +24,7 @@ func NewProductStore(db *DB) *ProductStore { return &ProductStore{db: db} }
 
 const productColumns = `id, subject_id, commune_code, code, serial, year, name, set_id, existing, craft, raw_area, raw_area_where,
 	circular, stage, rulebook, score, stars, cert_no, cert_issued, cert_expires, cert_rules, receipt_no, submitted_at,
-	created_at, updated_at`
+	created_at, updated_at, valid_until, purpose, revoke_ground, revoke_no, revoke_date, revoke_level`
 
 // scanProduct reads a row of productColumns, then of extra columns into extra.
 func scanProduct(row interface{ Scan(...any) error }, extra ...any) (domain.Product, error) {
@@ -32,12 +32,14 @@ func scanProduct(row interface{ Scan(...any) error }, extra ...any) (domain.Prod
 		p                                  domain.Product
 		score                              sql.NullFloat64
 		certIssued, certExpires, submitted sql.NullInt64
+		validUntil, revokeDate             sql.NullInt64
 		receipt                            sql.NullString
 		created, updated                   int64
 	)
 	dest := []any{&p.ID, &p.SubjectID, &p.CommuneCode, &p.Code, &p.Serial, &p.Year, &p.Name, &p.Set, &p.Existing, &p.Craft,
 		&p.RawArea, &p.RawAreaWhere, &p.Circular, &p.Stage, &p.Rulebook, &score, &p.Stars, &p.CertNo,
-		&certIssued, &certExpires, &p.CertRules, &receipt, &submitted, &created, &updated}
+		&certIssued, &certExpires, &p.CertRules, &receipt, &submitted, &created, &updated,
+		&validUntil, &p.Purpose, &p.Revocation.Ground, &p.Revocation.DecisionNo, &revokeDate, &p.Revocation.Level}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return domain.Product{}, err
 	}
@@ -46,6 +48,7 @@ func scanProduct(row interface{ Scan(...any) error }, extra ...any) (domain.Prod
 	p.ReceiptNo = receipt.String
 	p.SubmittedAt = fromNullMillis(submitted)
 	p.CreatedAt, p.UpdatedAt = fromMillis(created), fromMillis(updated)
+	p.ValidUntil, p.Revocation.Date = fromNullMillis(validUntil), fromNullMillis(revokeDate)
 	return p, nil
 }
 
@@ -59,15 +62,24 @@ func scanProduct(row interface{ Scan(...any) error }, extra ...any) (domain.Prod
 // p.Year 0 means the year of the DB clock's now (set it from a clock in the
 // province's time zone to be exact around New Year); p.Stage "" means
 // StageIdea. Every other field of p is stored as given, so an imported
-// certified product can be created in its stage. A subject that does not
-// exist is a KindNotFound error.
+// certified product can be created in its stage; its first stage changes
+// are domain.InitialHistory's (recognised on the day of issue, expired the
+// day after its last valid day), in the location of loc (nil: UTC), so
+// that the figures of a past day count it. A subject that does not exist
+// is a KindNotFound error.
 func (s *ProductStore) Create(ctx context.Context, p *domain.Product, communeCode, provinceCode string) error {
+	return s.CreateIn(ctx, p, communeCode, provinceCode, nil)
+}
+
+// CreateIn is Create with the province's time zone, which decides the
+// days of an imported product's first stage changes.
+func (s *ProductStore) CreateIn(ctx context.Context, p *domain.Product, communeCode, provinceCode string, loc *time.Location) error {
 	const op = "sqlite.ProductStore.Create"
 	if provinceCode == "" {
 		return domain.E(op, domain.KindInvalid, errors.New("empty province code"))
 	}
 	now := s.db.now()
-	q := *p
+	q := domain.AsCreated(*p)
 	if q.Year == 0 {
 		q.Year = now.Year()
 	}
@@ -95,16 +107,28 @@ func (s *ProductStore) Create(ctx context.Context, p *domain.Product, communeCod
 		q.CommuneCode = commune
 		err = tx.QueryRowContext(ctx, `INSERT INTO products (subject_id, code, serial, year, commune_code, name, set_id,
 	existing, craft, raw_area, raw_area_where, circular, stage, rulebook, score, stars, cert_no, cert_issued,
-	cert_expires, cert_rules, receipt_no, submitted_at, created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+	cert_expires, cert_rules, receipt_no, submitted_at, created_at, updated_at, valid_until, purpose,
+	revoke_ground, revoke_no, revoke_date, revoke_level)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			q.SubjectID, q.Code, q.Serial, q.Year, commune, q.Name, q.Set, q.Existing, q.Craft, q.RawArea,
 			q.RawAreaWhere, q.Circular, q.Stage, q.Rulebook, nullScore(q.Score), q.Stars, q.CertNo,
 			nullMillis(q.CertIssued), nullMillis(q.CertExpires), q.CertRules, nullText(q.ReceiptNo),
-			nullMillis(q.SubmittedAt), millis(now), millis(now)).Scan(&q.ID)
+			nullMillis(q.SubmittedAt), millis(now), millis(now), nullMillis(q.ValidUntil), q.Purpose,
+			q.Revocation.Ground, q.Revocation.DecisionNo, nullMillis(q.Revocation.Date), q.Revocation.Level).Scan(&q.ID)
 		if err != nil {
 			return err
 		}
-		return insertStageChange(ctx, tx, domain.StageChange{ProductID: q.ID, To: q.Stage, At: now})
+		at := now
+		if loc != nil {
+			at = now.In(loc)
+		}
+		for _, h := range domain.InitialHistory(q, at) {
+			h.ProductID = q.ID
+			if err := insertStageChange(ctx, tx, h); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return dbError(op, err)
@@ -138,6 +162,16 @@ func (s *ProductStore) Get(ctx context.Context, id int64) (domain.Product, error
 	return p, nil
 }
 
+// GetByCode returns the product with the code, or an error wrapping
+// domain.ErrNotFound.
+func (s *ProductStore) GetByCode(ctx context.Context, code string) (domain.Product, error) {
+	p, err := scanProduct(s.db.db.QueryRowContext(ctx, `SELECT `+productColumns+` FROM products WHERE code = ?`, code))
+	if err != nil {
+		return domain.Product{}, dbError("sqlite.ProductStore.GetByCode", err)
+	}
+	return p, nil
+}
+
 // ListBySubject returns the subject's products in the order they were created.
 func (s *ProductStore) ListBySubject(ctx context.Context, subjectID int64) ([]domain.Product, error) {
 	return s.list(ctx, "sqlite.ProductStore.ListBySubject",
@@ -151,6 +185,16 @@ func (s *ProductStore) ListForReminders(ctx context.Context) ([]domain.Product, 
 	return s.list(ctx, "sqlite.ProductStore.ListForReminders", `SELECT `+productColumns+` FROM products
 WHERE stage IN (?, ?, ?) OR (stage = ? AND cert_expires IS NOT NULL) ORDER BY id`,
 		domain.StageIdea, domain.StagePreparing, domain.StageReturned, domain.StageRecognised)
+}
+
+// ListExpiring returns, ordered by id, the products in a stage the system
+// may expire from (cong_nhan, danh_gia_lai, nang_hang) whose last valid day
+// is before day (midnight in the province's time zone): the expiry job's
+// candidates. Whether each is due is domain.ExpiryDue's to say.
+func (s *ProductStore) ListExpiring(ctx context.Context, day time.Time) ([]domain.Product, error) {
+	return s.list(ctx, "sqlite.ProductStore.ListExpiring", `SELECT `+productColumns+` FROM products INDEXED BY products_valid_until
+WHERE valid_until IS NOT NULL AND valid_until < ? AND stage IN (?, ?, ?) ORDER BY id`,
+		millis(day), domain.StageRecognised, domain.StageReevaluation, domain.StageUpgrade)
 }
 
 func (s *ProductStore) list(ctx context.Context, op, query string, args ...any) ([]domain.Product, error) {
@@ -257,15 +301,18 @@ func (s *ProductStore) MoveStage(ctx context.Context, id int64, from, to domain.
 		_, err = tx.ExecContext(ctx, `UPDATE products SET
 	name = ?, set_id = ?, existing = ?, craft = ?, raw_area = ?, raw_area_where = ?, circular = ?, stage = ?,
 	rulebook = ?, score = ?, stars = ?, cert_no = ?, cert_issued = ?, cert_expires = ?, cert_rules = ?,
-	receipt_no = ?, submitted_at = ?, updated_at = ?
+	receipt_no = ?, submitted_at = ?, updated_at = ?, valid_until = ?, purpose = ?, revoke_ground = ?, revoke_no = ?,
+	revoke_date = ?, revoke_level = ?
 WHERE id = ?`,
 			p.Name, p.Set, p.Existing, p.Craft, p.RawArea, p.RawAreaWhere, p.Circular, p.Stage,
 			p.Rulebook, nullScore(p.Score), p.Stars, p.CertNo, nullMillis(p.CertIssued), nullMillis(p.CertExpires), p.CertRules,
-			nullText(p.ReceiptNo), nullMillis(p.SubmittedAt), millis(now), id)
+			nullText(p.ReceiptNo), nullMillis(p.SubmittedAt), millis(now), nullMillis(p.ValidUntil), p.Purpose,
+			p.Revocation.Ground, p.Revocation.DecisionNo, nullMillis(p.Revocation.Date), p.Revocation.Level, id)
 		if err != nil {
 			return err
 		}
-		return insertStageChange(ctx, tx, domain.StageChange{ProductID: id, From: from, To: to, By: by, Reason: reason, At: now})
+		return insertStageChange(ctx, tx, domain.StageChange{ProductID: id, From: from, To: to, By: by, Reason: reason, At: now,
+			Stars: p.Stars, ValidUntil: p.ValidUntil})
 	})
 	if err != nil {
 		return domain.Product{}, dbError(op, err)
@@ -283,6 +330,7 @@ func asStored(p domain.Product) domain.Product {
 		return fromMillis(millis(t))
 	}
 	p.CertIssued, p.CertExpires, p.SubmittedAt = round(p.CertIssued), round(p.CertExpires), round(p.SubmittedAt)
+	p.ValidUntil, p.Revocation.Date = round(p.ValidUntil), round(p.Revocation.Date)
 	p.CreatedAt, p.UpdatedAt = round(p.CreatedAt), round(p.UpdatedAt)
 	return p
 }
@@ -290,7 +338,7 @@ func asStored(p domain.Product) domain.Product {
 // History returns the product's stage changes, oldest first.
 func (s *ProductStore) History(ctx context.Context, id int64) ([]domain.StageChange, error) {
 	const op = "sqlite.ProductStore.History"
-	rows, err := s.db.db.QueryContext(ctx, `SELECT product_id, from_stage, to_stage, by_user, reason, at
+	rows, err := s.db.db.QueryContext(ctx, `SELECT product_id, from_stage, to_stage, by_user, reason, at, stars, valid_until
 FROM stage_changes WHERE product_id = ? ORDER BY id`, id)
 	if err != nil {
 		return nil, dbError(op, err)
@@ -299,13 +347,14 @@ FROM stage_changes WHERE product_id = ? ORDER BY id`, id)
 	var hs []domain.StageChange
 	for rows.Next() {
 		var (
-			h  domain.StageChange
-			at int64
+			h     domain.StageChange
+			at    int64
+			valid sql.NullInt64
 		)
-		if err := rows.Scan(&h.ProductID, &h.From, &h.To, &h.By, &h.Reason, &at); err != nil {
+		if err := rows.Scan(&h.ProductID, &h.From, &h.To, &h.By, &h.Reason, &at, &h.Stars, &valid); err != nil {
 			return nil, dbError(op, err)
 		}
-		h.At = fromMillis(at)
+		h.At, h.ValidUntil = fromMillis(at), fromNullMillis(valid)
 		hs = append(hs, h)
 	}
 	if err := rows.Err(); err != nil {
@@ -315,8 +364,8 @@ FROM stage_changes WHERE product_id = ? ORDER BY id`, id)
 }
 
 func insertStageChange(ctx context.Context, tx *sql.Tx, h domain.StageChange) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO stage_changes (product_id, from_stage, to_stage, by_user, reason, at)
-VALUES (?, ?, ?, ?, ?, ?)`, h.ProductID, h.From, h.To, h.By, h.Reason, millis(h.At))
+	_, err := tx.ExecContext(ctx, `INSERT INTO stage_changes (product_id, from_stage, to_stage, by_user, reason, at, stars, valid_until)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, h.ProductID, h.From, h.To, h.By, h.Reason, millis(h.At), h.Stars, nullMillis(h.ValidUntil))
 	return err
 }
 

@@ -15,7 +15,7 @@ func TestPublicCodes(t *testing.T) {
 	c := newClock()
 	path := filepath.Join(t.TempDir(), "ocop.db")
 	// A database an older binary left, with products already in it.
-	old, err := sqlite.OpenAtVersion(ctx, path, c.Now, 19)
+	old, err := sqlite.OpenAtVersion(ctx, path, c.Now, 16)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,8 +114,10 @@ func TestPublicCertifiedAndContact(t *testing.T) {
 	if err != nil || pp.Contact != sub.Phone {
 		t.Fatalf("contact after turning it on: %q, %v", pp.Contact, err)
 	}
-	if !pp.StageSince.Equal(c.Now()) {
-		t.Fatalf("stage since %v, want %v", pp.StageSince, c.Now())
+	// Recognised since its certificate was issued (the history of a
+	// product created certified starts on its issue day).
+	if !pp.StageSince.Equal(valid.CertIssued) {
+		t.Fatalf("stage since %v, want %v", pp.StageSince, valid.CertIssued)
 	}
 	if err := pub.SetPublicContact(ctx, 9999, true); !errors.Is(err, domain.ErrNotFound) {
 		t.Fatalf("unknown subject: %v", err)

@@ -23,8 +23,9 @@ func (s *ShowroomStore) AddShowroom(ctx context.Context, r *domain.Showroom) err
 		return domain.E(op, domain.KindInvalid, errors.New("name, address and opening day are required"))
 	}
 	now := s.db.now()
-	err := s.db.db.QueryRowContext(ctx, `INSERT INTO showrooms (name, address, opened, by_user, at) VALUES (?, ?, ?, ?, ?) RETURNING id`,
-		r.Name, r.Address, r.Opened.Format(time.DateOnly), r.By, millis(now)).Scan(&r.ID)
+	err := s.db.db.QueryRowContext(ctx, `INSERT INTO showrooms (name, address, opened, by_user, at, commune_code)
+VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
+		r.Name, r.Address, r.Opened.Format(time.DateOnly), r.By, millis(now), r.CommuneCode).Scan(&r.ID)
 	if err != nil {
 		return dbError(op, err)
 	}
@@ -37,12 +38,12 @@ func (s *ShowroomStore) AddShowroom(ctx context.Context, r *domain.Showroom) err
 func (s *ShowroomStore) Showrooms(ctx context.Context) ([]domain.Showroom, error) {
 	const op = "sqlite.ShowroomStore.Showrooms"
 	var out []domain.Showroom
-	err := eachRow(ctx, s.db.db, `SELECT id, name, address, opened, by_user, at FROM showrooms ORDER BY opened, id`, nil,
+	err := eachRow(ctx, s.db.db, `SELECT id, name, address, opened, by_user, at, commune_code FROM showrooms ORDER BY opened, id`, nil,
 		func(r *sql.Rows) error {
 			var sr domain.Showroom
 			var opened string
 			var at int64
-			if err := r.Scan(&sr.ID, &sr.Name, &sr.Address, &opened, &sr.By, &at); err != nil {
+			if err := r.Scan(&sr.ID, &sr.Name, &sr.Address, &opened, &sr.By, &at, &sr.CommuneCode); err != nil {
 				return err
 			}
 			t, err := time.Parse(time.DateOnly, opened)
