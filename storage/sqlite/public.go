@@ -20,7 +20,7 @@ func NewPublicStore(db *DB) *PublicStore { return &PublicStore{db: db} }
 // publicSelect reads a product with its producer's name, its phone (when the
 // producer shows it) and the time it entered its stage.
 const publicSelect = `SELECT p.id, p.subject_id, p.commune_code, p.code, p.name, p.set_id, p.stage, p.rulebook, p.stars,
-	p.cert_no, p.cert_issued, p.cert_expires, p.cert_rules, p.public_code, s.name,
+	p.cert_no, p.cert_issued, p.cert_expires, p.cert_rules, p.valid_until, p.revoke_date, p.public_code, s.name,
 	CASE WHEN s.public_contact THEN s.phone ELSE '' END,
 	(SELECT max(at) FROM stage_changes c WHERE c.product_id = p.id AND c.to_stage = p.stage)
 FROM products p JOIN subjects s ON s.id = p.subject_id`
@@ -30,13 +30,15 @@ func scanPublic(row interface{ Scan(...any) error }) (domain.PublicProduct, erro
 		pp                     domain.PublicProduct
 		p                      = &pp.Product
 		issued, expires, since sql.NullInt64
+		validUntil, revokeDate sql.NullInt64
 		code                   sql.NullString
 	)
 	if err := row.Scan(&p.ID, &p.SubjectID, &p.CommuneCode, &p.Code, &p.Name, &p.Set, &p.Stage, &p.Rulebook, &p.Stars,
-		&p.CertNo, &issued, &expires, &p.CertRules, &code, &pp.Producer, &pp.Contact, &since); err != nil {
+		&p.CertNo, &issued, &expires, &p.CertRules, &validUntil, &revokeDate, &code, &pp.Producer, &pp.Contact, &since); err != nil {
 		return domain.PublicProduct{}, err
 	}
 	p.CertIssued, p.CertExpires = fromNullMillis(issued), fromNullMillis(expires)
+	p.ValidUntil, p.Revocation.Date = fromNullMillis(validUntil), fromNullMillis(revokeDate)
 	pp.PublicCode, pp.StageSince = code.String, fromNullMillis(since)
 	return pp, nil
 }
@@ -64,14 +66,14 @@ func (s *PublicStore) one(ctx context.Context, op, query string, arg any) (domai
 }
 
 // Certified returns the products that may hold a certificate at now: not
-// revoked, expired or failed, with a certificate whose last day is at most
-// a day before now (the caller decides with domain.CheckCertificate, in
+// revoked, expired or failed, with a certificate whose last valid day (a
+// re-evaluation filed in time extends it) is at most a day before now (the caller decides with domain.CheckCertificate, in
 // the province's time zone), ordered by name.
 func (s *PublicStore) Certified(ctx context.Context, now time.Time) ([]domain.PublicProduct, error) {
 	const op = "sqlite.PublicStore.Certified"
 	rows, err := s.db.db.QueryContext(ctx, publicSelect+`
 WHERE p.stage NOT IN (?, ?, ?) AND (p.cert_no <> '' OR p.cert_issued IS NOT NULL)
-	AND (p.cert_expires IS NULL OR p.cert_expires >= ?)
+	AND (coalesce(p.valid_until, p.cert_expires) IS NULL OR coalesce(p.valid_until, p.cert_expires) >= ?)
 ORDER BY p.name, p.id`, domain.StageRevoked, domain.StageExpired, domain.StageFailed, millis(now.Add(-48*time.Hour)))
 	if err != nil {
 		return nil, dbError(op, err)
