@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"time"
 )
 
@@ -10,3 +11,6 @@ import (
 func OpenAtVersion(ctx context.Context, path string, now func() time.Time, version int) (*DB, error) {
 	return open(ctx, path, now, version)
 }
+
+// InTx is inTx, for tests of the transaction's end.
+func (db *DB) InTx(ctx context.Context, fn func(*sql.Tx) error) error { return db.inTx(ctx, fn) }

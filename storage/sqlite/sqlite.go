@@ -393,22 +393,23 @@ func (db *DB) apply(ctx context.Context, m migration) error {
 }
 
 // inTx runs fn in a write transaction, committing when it returns nil.
-func (db *DB) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
+func (db *DB) inTx(ctx context.Context, fn func(*sql.Tx) error) (err error) {
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
 		db.db.count(err)
 		return err
 	}
+	// Rolled back whatever happens in fn, a panic included (after a commit
+	// the rollback does nothing).
+	defer func() { _ = tx.Rollback() }()
 	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
 		var se *sqlitedrv.Error
 		if errors.As(err, &se) {
 			db.db.count(err)
 		}
 		return err
 	}
-	err = tx.Commit()
-	if err != nil {
+	if err = tx.Commit(); err != nil {
 		db.db.count(err)
 	}
 	return err
