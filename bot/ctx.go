@@ -66,6 +66,17 @@ func (c *Ctx) T(id string, data ...map[string]any) string {
 	return c.engine.tr.T(c.Locale, id, d)
 }
 
+// Label renders a message id as a button label (or a choice's label):
+// plain text, with the data as it is (a product named "Bánh tráng &
+// muối tôm" keeps its "&"), since every channel shows labels as typed.
+func (c *Ctx) Label(id string, data ...map[string]any) string {
+	var d map[string]any
+	if len(data) > 0 {
+		d = data[0]
+	}
+	return c.engine.tr.Plain(c.Locale, id, d)
+}
+
 // Send sends a reply to the user's chat at once.
 func (c *Ctx) Send(ctx context.Context, r Reply) error {
 	_, err := c.SendID(ctx, r)

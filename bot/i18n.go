@@ -128,6 +128,35 @@ func (t *Translator) T(lang, id string, data map[string]any) string {
 	return s
 }
 
+// Plain renders id in lang with data left as it is: for button labels,
+// which every channel shows as plain text (never HTML). The template
+// itself must hold no HTML.
+func (t *Translator) Plain(lang, id string, data map[string]any) string {
+	if len(data) == 0 {
+		return t.T(lang, id, nil)
+	}
+	l := t.localizers[lang]
+	if l == nil {
+		l = t.localizers["vi"]
+	}
+	td := make(map[string]any, len(data))
+	for k, v := range data {
+		switch x := v.(type) {
+		case HTML:
+			td[k] = string(x)
+		case fmt.Stringer:
+			td[k] = x.String()
+		default:
+			td[k] = v
+		}
+	}
+	s, err := l.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: td})
+	if err != nil {
+		return id
+	}
+	return s
+}
+
 func escapeValue(v any) any {
 	switch x := v.(type) {
 	case HTML:

@@ -565,7 +565,7 @@ func (a *app) officerEvents(ctx context.Context, c *bot.Ctx) error {
 		if !inScope(c, e) {
 			continue
 		}
-		label := c.T("ev.officer_item", map[string]any{"Title": e.Title, "When": e.StartsAt.In(a.loc()).Format("02/01 15:04")})
+		label := c.Label("ev.officer_item", map[string]any{"Title": e.Title, "When": e.StartsAt.In(a.loc()).Format("02/01 15:04")})
 		if e.Cancelled {
 			label = "❌ " + label
 		}
@@ -775,7 +775,7 @@ func (a *app) rollCallList(ctx context.Context, c *bot.Ctx) error {
 		if e.Cancelled || !inScope(c, e) || e.StartsAt.After(soon) {
 			continue
 		}
-		rows = append(rows, []bot.Button{{Label: c.T("ev.officer_item", map[string]any{"Title": e.Title,
+		rows = append(rows, []bot.Button{{Label: c.Label("ev.officer_item", map[string]any{"Title": e.Title,
 			"When": e.StartsAt.In(a.loc()).Format("02/01 15:04")}), Data: cbEventOfficer + "|a|" + strconv.FormatInt(e.ID, 10)}})
 	}
 	if len(rows) == 0 {

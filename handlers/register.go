@@ -141,9 +141,9 @@ func (a *app) searchCommune(c *bot.Ctx, in string) ([]bot.Choice, error) {
 func communeLabel(c *bot.Ctx, m domain.PlaceMatch) string {
 	switch {
 	case m.District.Name != "":
-		return c.T("place.via_district", map[string]any{"Commune": m.Commune.Name, "District": m.District.Name, "Province": m.District.ProvinceShort()})
+		return c.Label("place.via_district", map[string]any{"Commune": m.Commune.Name, "District": m.District.Name, "Province": m.District.ProvinceShort()})
 	default:
-		return c.T("place.commune", map[string]any{"Commune": m.Commune.Name, "Province": shortProvince(m.Commune.FormerProvince)})
+		return c.Label("place.commune", map[string]any{"Commune": m.Commune.Name, "Province": shortProvince(m.Commune.FormerProvince)})
 	}
 }
 

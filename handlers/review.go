@@ -202,7 +202,7 @@ func (a *app) reviewQueue(ctx context.Context, c *bot.Ctx) error {
 		if i == maxQueue {
 			break
 		}
-		rows = append(rows, []bot.Button{{Label: c.T("review.queue_item", map[string]any{"Code": p.Code, "Name": p.Name, "Stage": c.T("stage_short." + string(p.Stage))}),
+		rows = append(rows, []bot.Button{{Label: c.Label("review.queue_item", map[string]any{"Code": p.Code, "Name": p.Name, "Stage": c.T("stage_short." + string(p.Stage))}),
 			Data: cbReview + "|o|" + strconv.FormatInt(p.ID, 10)}})
 	}
 	return c.Send(ctx, bot.Reply{Text: c.T("review.queue", map[string]any{"Count": len(list), "Shown": len(rows)}), Buttons: rows})

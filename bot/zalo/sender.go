@@ -254,7 +254,7 @@ func (s *Sender) buttons(r bot.Reply) []map[string]any {
 	var out []map[string]any
 	for _, row := range r.Buttons {
 		for _, b := range row {
-			title := clip(bot.PlainText(b.Label), MaxButtonTitle)
+			title := clip(b.Label, MaxButtonTitle) // labels are plain text
 			if b.URL != "" {
 				out = append(out, map[string]any{"title": title, "type": "oa.open.url", "payload": map[string]any{"url": b.URL}})
 				continue
@@ -264,7 +264,6 @@ func (s *Sender) buttons(r bot.Reply) []map[string]any {
 	}
 	if r.Contact != "" || r.PickUser != "" {
 		for _, k := range r.Keys {
-			k = bot.PlainText(k)
 			out = append(out, map[string]any{"title": clip(k, MaxButtonTitle), "type": "oa.query.hide", "payload": k})
 		}
 	}
