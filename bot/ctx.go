@@ -89,11 +89,13 @@ func (c *Ctx) Send(ctx context.Context, r Reply) error {
 // buttons replaces them.
 func (c *Ctx) degrade(r Reply) Reply {
 	lim := limitsOf(c.sender)
-	if lim == (Limits{}) {
-		return r
-	}
 	buttons := r.Buttons
-	r, numbered := r.Degrade(lim)
+	var numbered []Button
+	if lim != (Limits{}) {
+		r, numbered = r.Degrade(lim)
+	}
+	// Every channel remembers the labels, so that typing a button's words
+	// ("đồng ý", "dạ có") presses it.
 	if c.Session != nil && len(buttons) > 0 {
 		var data []string
 		for _, b := range numbered {
@@ -131,7 +133,7 @@ func (c *Ctx) Answer(ctx context.Context, text string, alert bool) error {
 		return nil
 	}
 	c.answered = true
-	if limitsOf(c.sender).NoToast {
+	if limitsOf(c.sender).NoToast || c.Update.Callback.Typed {
 		c.toast, c.alert = text, alert
 		return nil
 	}

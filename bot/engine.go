@@ -417,8 +417,11 @@ func (e *Engine) route(ctx context.Context, c *Ctx) error {
 		if !ok {
 			data, ok = labeledChoice(u.Text, c.Session.Labels)
 		}
+		if !ok {
+			data, ok = meaningLabel(u.Text, c.Session.Labels) // "dạ đồng ý" presses "Đồng ý"
+		}
 		if ok {
-			u.Kind, u.Callback = KindCallback, &Callback{ID: u.ChatID, Data: data}
+			u.Kind, u.Callback = KindCallback, &Callback{ID: u.ChatID, Data: data, Typed: true}
 		}
 	}
 	switch {

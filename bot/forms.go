@@ -239,8 +239,8 @@ func (e *Engine) formInput(ctx context.Context, c *Ctx) error {
 	if word == "" {
 		return e.prompt(ctx, c, flow, f, "form.empty")
 	}
-	if step.Optional && (word == "bo qua" || word == "skip" || word == "khong co") {
-		return e.accept(ctx, c, flow, f, "")
+	if step.Optional && (step.Choices == nil || step.Multi && len(f.Picks) == 0) && skipMeant(in) {
+		return e.accept(ctx, c, flow, f, "") // "bỏ qua", "chưa có", "không có"
 	}
 	switch {
 	case step.Multi:
@@ -249,6 +249,12 @@ func (e *Engine) formInput(ctx context.Context, c *Ctx) error {
 		choices := step.Choices(c, f)
 		if i, ok := matchChoice(choices, word); ok {
 			return e.accept(ctx, c, flow, f, choices[i].Value)
+		}
+		if i, ok := meaningChoice(choices, in); ok { // "dạ có", "4 sao"
+			return e.accept(ctx, c, flow, f, choices[i].Value)
+		}
+		if step.Optional && skipMeant(in) {
+			return e.accept(ctx, c, flow, f, "")
 		}
 		if step.Search == nil || allNumbers([]string{word}) {
 			return e.prompt(ctx, c, flow, f, "form.choose_listed")
@@ -428,8 +434,7 @@ func (e *Engine) back(ctx context.Context, c *Ctx, flow *Flow, f *Form) error {
 // confirmInput reads text typed on the confirmation screen: "xác nhận", or
 // the name of a field to change.
 func (e *Engine) confirmInput(ctx context.Context, c *Ctx, flow *Flow, f *Form, in, word string) error {
-	switch word {
-	case "xac nhan", "dong y", "ok", "co", "confirm", "yes", "luu":
+	if domain.ParseAnswer(in) == domain.AnswerYes { // "xác nhận", "ok", "dạ đúng rồi"
 		return e.confirm(ctx, c, flow, f)
 	}
 	var fields []Choice

@@ -40,7 +40,7 @@ func (c *Ctx) SendID(ctx context.Context, r Reply) (string, error) {
 	if c.blocked {
 		return "", nil
 	}
-	if limitsOf(c.sender).NoToast {
+	if limitsOf(c.sender).NoToast || c.Update.Callback != nil && c.Update.Callback.Typed {
 		if c.said == nil {
 			c.said = map[string]bool{}
 		}

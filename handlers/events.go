@@ -169,9 +169,8 @@ func parseEventDesc(_ *bot.Ctx, in string) (string, error) {
 }
 
 func parseCapacity(_ *bot.Ctx, in string) (string, error) {
-	s := strings.ReplaceAll(strings.ReplaceAll(in, ".", ""), " ", "")
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 || n > maxCapacity {
+	n, ok := domain.ParseCount(in, "nguoi", "cho", "khach", "ban") // "50", "50 người", "1.000 chỗ"
+	if !ok || n < 1 || n > maxCapacity {
 		return "", domain.Invalid("ev.capacity", "ev.capacity_invalid")
 	}
 	return strconv.Itoa(n), nil

@@ -144,6 +144,9 @@ func (a *app) fallback(ctx context.Context, c *bot.Ctx) error {
 	if w == "" {
 		return a.sayMenu(ctx, c, "fallback.not_understood")
 	}
+	if done, err := a.typedRSVP(ctx, c); done || err != nil {
+		return err
+	}
 	if containsAny(w, statusWords...) {
 		return a.status(ctx, c)
 	}

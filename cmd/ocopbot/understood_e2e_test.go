@@ -4,8 +4,10 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ocop-tayninh/ocopbot/bot/telegram/telegramtest"
+	"github.com/ocop-tayninh/ocopbot/domain"
 	"github.com/ocop-tayninh/ocopbot/storage/sqlite"
 )
 
@@ -116,6 +118,103 @@ func TestMatrixGrantRefusesAnUnknownCommune(t *testing.T) {
 			got, err := sqlite.NewUserStore(db).Communes(context.Background(), u.ID)
 			if err != nil || len(got) != 1 {
 				t.Fatalf("communes of the officer: %v, %v", got, err)
+			}
+		})
+	}
+}
+
+// TestMatrixTypedAnswers: every answer a button offers can be typed as
+// people type it, with or without diacritics: consent, "chưa có" at an
+// optional step, a yes/no choice, the confirmation, the language, an
+// RSVP to an invitation.
+func TestMatrixTypedAnswers(t *testing.T) {
+	for _, ch := range channels {
+		t.Run(ch, func(t *testing.T) {
+			h := newMatrix(t, ch, "embedded")
+			h.start()
+			db := h.openDB()
+			ev := domain.Event{Kind: domain.EventTraining, Title: "Tập huấn OCOP & bao bì", Place: "UBND xã", CheckinCode: "abc123",
+				StartsAt: time.Now().Add(72 * time.Hour), EndsAt: time.Now().Add(80 * time.Hour), Audience: domain.Audience{Kind: domain.AudienceAll}}
+			if _, err := sqlite.NewEventStore(db).CreateEvent(context.Background(), &ev, nil); err != nil {
+				t.Fatal(err)
+			}
+
+			p := h.user(651, "Hai")
+			p.Send("/start")
+			p.Expect("start.welcome")
+			p.Expect("consent.ask")
+			p.Send("dong y") // typed, without diacritics
+			p.Expect("consent.given")
+			p.Expect("consent.next")
+
+			p.Send("/dangky")
+			p.Expect("register.ask_kind")
+			p.Send("ho san xuat")
+			p.Expect("register.ask_name")
+			p.Send("Bánh tráng cô Hai")
+			p.Expect("register.ask_rep")
+			p.Send("Trần Thị Hai")
+			p.Expect("register.ask_phone")
+			p.Send("0912 000 651")
+			p.Expect("form.noted")
+			p.Expect("register.ask_commune")
+			p.Send("binh minh")
+			p.Expect("register.ask_regno")
+			p.Send("dạ chưa có") // an optional step: skipped
+			p.Expect("register.ask_channels")
+			p.Send("khong co")
+			m := p.Expect("form.confirm_title")
+			if !strings.Contains(m.PlainText, "Số ĐKKD: (chưa có)") {
+				t.Errorf("the skipped number is not shown skipped:\n%s", m.PlainText)
+			}
+			p.Send("dạ đúng rồi")
+			p.Expect("register.done")
+
+			// A yes/no choice of a form, typed politely.
+			p.Send("/themsanpham")
+			p.Expect("product.ask_name")
+			p.Send("Muối tôm")
+			p.Expect("product.ask_group")
+			p.Press("Thực phẩm")
+			p.Expect("product.ask_set")
+			p.Press("Chế biến từ gạo, ngũ cốc")
+			p.Expect("product.ask_existing")
+			p.Press("Sản phẩm đã có")
+			p.Expect("product.ask_craft")
+			p.Send("không có")
+			p.Expect("product.ask_raw")
+			p.Send("dạ có")
+			p.Expect("product.ask_raw_where")
+			p.Send("ấp Bình Nguyên")
+			p.Expect("product.ask_circular")
+			p.Send("khong a")
+			p.Expect("form.confirm_title")
+			p.Send("OK")
+			p.Expect("product.created")
+
+			// The language, typed.
+			p.Send("/ngonngu")
+			p.Expect("language.ask")
+			p.Send("english")
+			p.ExpectLang("en", "language.changed")
+			p.Send("/language")
+			p.ExpectLang("en", "language.ask")
+			p.Send("tieng viet")
+			p.Expect("language.changed")
+
+			// The invitation's answer, typed.
+			p.Send("có tham gia")
+			m = p.Expect("ev.rsvp_yes")
+			if !strings.Contains(m.PlainText, "Tập huấn OCOP & bao bì") {
+				t.Errorf("the RSVP does not name the event:\n%s", m.PlainText)
+			}
+			if got, err := sqlite.NewEventStore(db).RSVPOf(context.Background(), ev.ID, p.stored(db).ID); err != nil || got != "yes" {
+				t.Fatalf("RSVP stored: %q, %v", got, err)
+			}
+			// Nothing is left to answer: a second "có" is not an RSVP.
+			p.Send("co")
+			if m := p.Next(); h.matches(m.Text, "vi", "ev.rsvp_yes") {
+				t.Fatalf("a second yes answered again:\n%s", m.Text)
 			}
 		})
 	}

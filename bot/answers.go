@@ -1,0 +1,99 @@
+package bot
+
+import (
+	"strconv"
+
+	"github.com/ocop-tayninh/ocopbot/domain"
+)
+
+// A typed answer works wherever a button is offered: "dạ đúng rồi" presses
+// the button that means yes ("Xác nhận", "Đồng ý", "Có"), "chưa có" the one
+// that means skip or no, "4 sao" the choice of four stars. The meaning of
+// the words is domain.ParseAnswer's; here it is matched with the meaning
+// of each button's own label.
+
+// meaningOf returns the one index among labels whose label means what the
+// typed text means (yes, no or skip): a skip falls back on the "no" button
+// and a no on the "skip" one when the other is missing.
+func meaningOf(text string, labels []string) (int, bool) {
+	a := domain.ParseAnswer(text)
+	if a == domain.AnswerUnknown {
+		return 0, false
+	}
+	find := func(want domain.Answer) (int, bool) {
+		at := -1
+		for i, l := range labels {
+			if domain.ParseAnswer(l) != want {
+				continue
+			}
+			if at >= 0 {
+				return 0, false // two buttons mean it: ask again
+			}
+			at = i
+		}
+		return at, at >= 0
+	}
+	if i, ok := find(a); ok {
+		return i, true
+	}
+	switch a {
+	case domain.AnswerSkip:
+		return find(domain.AnswerNo)
+	case domain.AnswerNo:
+		return find(domain.AnswerSkip)
+	}
+	return 0, false
+}
+
+// meaningChoice finds the choice a typed answer means: by yes/no/skip (see
+// meaningOf), or a number with its unit ("4 sao", "4★", "50 người") naming
+// a choice whose value is that number. A bare number is the choice's
+// position and is not read here.
+func meaningChoice(choices []Choice, text string) (int, bool) {
+	labels := make([]string, len(choices))
+	for i, ch := range choices {
+		labels[i] = ch.Label
+	}
+	if i, ok := meaningOf(text, labels); ok {
+		return i, true
+	}
+	if allNumbers([]string{text}) {
+		return 0, false
+	}
+	n, ok := domain.ParseCount(text, "sao", "nguoi")
+	if !ok {
+		return 0, false
+	}
+	v := strconv.Itoa(n)
+	for i, ch := range choices {
+		if ch.Value == v {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// meaningLabel returns the button of the latest message (labels by their
+// key, see labelKey) that a typed yes, no or skip means.
+func meaningLabel(text string, labels map[string]string) (string, bool) {
+	if len(labels) == 0 {
+		return "", false
+	}
+	keys := make([]string, 0, len(labels))
+	for k := range labels {
+		keys = append(keys, k)
+	}
+	i, ok := meaningOf(text, keys)
+	if !ok {
+		return "", false
+	}
+	data := labels[keys[i]]
+	return data, data != ""
+}
+
+// skipMeant reports whether a typed text at an optional step means to
+// skip it: "bỏ qua", "chưa có", "không có", or a plain "không".
+func skipMeant(text string) bool {
+	a := domain.ParseAnswer(text)
+	return a == domain.AnswerSkip || a == domain.AnswerNo
+}
