@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"context"
 	"strconv"
 
 	"github.com/ocop-tayninh/ocopbot/domain"
@@ -96,4 +97,25 @@ func meaningLabel(text string, labels map[string]string) (string, bool) {
 func skipMeant(text string) bool {
 	a := domain.ParseAnswer(text)
 	return a == domain.AnswerSkip || a == domain.AnswerNo
+}
+
+// QuestionFunc finds the answer to a question typed in the middle of a
+// form ("ocop là gì" at the business-number step): the message id of the
+// answer, or false when the text is no question it clearly knows.
+type QuestionFunc func(c *Ctx, text string) (msgID string, ok bool)
+
+// Questions sets what answers questions typed in the middle of a form.
+func (e *Engine) Questions(q QuestionFunc) { e.questions = q }
+
+// answerQuestion answers the typed text of the update when it is a question
+// the FAQ knows; the form is left as it was.
+func (e *Engine) answerQuestion(ctx context.Context, c *Ctx) (bool, error) {
+	if e.questions == nil || c.Update.Kind != KindText {
+		return false, nil
+	}
+	id, ok := e.questions(c, c.Update.Text)
+	if !ok {
+		return false, nil
+	}
+	return true, c.Say(ctx, id)
 }

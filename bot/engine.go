@@ -72,6 +72,7 @@ type Engine struct {
 	flows     map[string]*Flow
 	fallback  HandlerFunc
 	files     HandlerFunc
+	questions QuestionFunc
 	extra     []Middleware
 	handler   Handler
 

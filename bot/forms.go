@@ -257,7 +257,7 @@ func (e *Engine) formInput(ctx context.Context, c *Ctx) error {
 			return e.accept(ctx, c, flow, f, "")
 		}
 		if step.Search == nil || allNumbers([]string{word}) {
-			return e.prompt(ctx, c, flow, f, "form.choose_listed")
+			return e.refuse(ctx, c, flow, f, "form.choose_listed")
 		}
 		fallthrough
 	case step.Search != nil:
@@ -272,7 +272,7 @@ func (e *Engine) formInput(ctx context.Context, c *Ctx) error {
 		}
 		switch len(found) {
 		case 0:
-			return e.prompt(ctx, c, flow, f, "form.not_found")
+			return e.refuse(ctx, c, flow, f, "form.not_found")
 		case 1:
 			return e.accept(ctx, c, flow, f, found[0].Value)
 		}
@@ -307,7 +307,20 @@ func (e *Engine) rejected(ctx context.Context, c *Ctx, flow *Flow, f *Form, err 
 	if id == "" {
 		id = "form.invalid"
 	}
-	return e.prompt(ctx, c, flow, f, id)
+	return e.refuse(ctx, c, flow, f, id)
+}
+
+// refuse re-asks the step after a typed answer it cannot take, with the
+// notice id; a question the FAQ answers is answered first, and the step
+// asked again without the notice (see answerQuestion).
+func (e *Engine) refuse(ctx context.Context, c *Ctx, flow *Flow, f *Form, notice string) error {
+	if answered, err := e.answerQuestion(ctx, c); answered || err != nil {
+		if err != nil {
+			return err
+		}
+		return e.prompt(ctx, c, flow, f, "")
+	}
+	return e.prompt(ctx, c, flow, f, notice)
 }
 
 func (e *Engine) acceptContact(ctx context.Context, c *Ctx, flow *Flow, f *Form, step *Step) error {

@@ -195,6 +195,7 @@ func Register(e *bot.Engine, d Deps) {
 	a.registerSearch(e)
 	a.registerFigures(e)
 	e.Fallback(a.fallback)
+	e.Questions(a.question)
 	e.Files(a.upload)
 	a.registerEvents(e) // after Fallback and Files: it wraps them
 }

@@ -2,6 +2,8 @@ package handlers
 
 import (
 	"context"
+	"strings"
+	"unicode"
 
 	"github.com/ocop-tayninh/ocopbot/bot"
 	"github.com/ocop-tayninh/ocopbot/domain"
@@ -38,4 +40,24 @@ func (a *app) typedRSVP(ctx context.Context, c *bot.Ctx) (bool, error) {
 		return false, nil // none, or several: which one is meant is unclear
 	}
 	return true, a.rsvp(ctx, c, open[0], ans == domain.AnswerYes)
+}
+
+// question finds the FAQ answer of a question typed in the middle of a
+// form: only a clear match of the FAQ's keywords counts, so that an
+// answer the step refused is not taken for a question by chance.
+func (a *app) question(_ *bot.Ctx, text string) (string, bool) {
+	w := foldWords(text)
+	for _, t := range faqTopics {
+		if containsAny(w, t.words...) {
+			return t.id, true
+		}
+	}
+	return "", false
+}
+
+// foldWords folds text to its words: "OCOP là gì?" is "ocop la gi".
+func foldWords(text string) string {
+	return strings.Join(strings.FieldsFunc(domain.Fold(text), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	}), " ")
 }

@@ -219,3 +219,46 @@ func TestMatrixTypedAnswers(t *testing.T) {
 		})
 	}
 }
+
+// TestMatrixQuestionInTheMiddleOfAForm: "ocop la gi" typed at the
+// business-number step is answered, and the step is asked again with the
+// answers kept.
+func TestMatrixQuestionInTheMiddleOfAForm(t *testing.T) {
+	for _, ch := range channels {
+		t.Run(ch, func(t *testing.T) {
+			h := newMatrix(t, ch, "embedded")
+			h.start()
+			p := h.user(661, "Ba").consent()
+			p.Send("/dangky")
+			p.Expect("register.ask_kind")
+			p.Send("hop tac xa")
+			p.Expect("register.ask_name")
+			p.Send("HTX Ba Lành")
+			p.Expect("register.ask_rep")
+			p.Send("Lê Văn Ba")
+			p.Expect("register.ask_phone")
+			p.Send("0912000661")
+			p.Expect("form.noted")
+			p.Expect("register.ask_commune")
+			p.Send("Bình Minh")
+			p.Expect("register.ask_regno")
+			p.Send("OCOP la gi?")
+			p.Expect("faq.ocop")
+			m := p.Expect("register.ask_regno")
+			if h.matches(m.Text, "vi", "register.regno_invalid") {
+				t.Errorf("the question was refused as a number:\n%s", m.Text)
+			}
+			p.Send("chờ chút") // not a question the FAQ knows: refused
+			p.Expect("register.regno_invalid", "register.ask_regno")
+			p.Send("45A8012345")
+			p.Expect("register.ask_channels")
+			p.Send("xong")
+			m = p.Expect("form.confirm_title")
+			for _, want := range []string{"HTX Ba Lành", "Lê Văn Ba", "Phường Bình Minh", "45A8012345"} {
+				if !strings.Contains(m.PlainText, want) {
+					t.Errorf("the answers were not kept: no %q in\n%s", want, m.PlainText)
+				}
+			}
+		})
+	}
+}
