@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"strconv"
+	"strings"
 
 	"github.com/ocop-tayninh/ocopbot/domain"
 )
@@ -118,4 +119,19 @@ func (e *Engine) answerQuestion(ctx context.Context, c *Ctx) (bool, error) {
 		return false, nil
 	}
 	return true, c.Say(ctx, id)
+}
+
+// acceptFound takes the one candidate a search step found for the typed
+// text; when the text was not the candidate's name itself (no
+// diacritics, an old name, a near miss), the next question starts by
+// saying what was taken, and "Quay lại" goes back to change it.
+func (e *Engine) acceptFound(ctx context.Context, c *Ctx, flow *Flow, f *Form, found Choice, typed string) error {
+	// The name is the label before what tells two places apart:
+	// "Phường Gò Dầu" of "Phường Gò Dầu (Tây Ninh cũ)".
+	name, _, _ := strings.Cut(found.Label, " (")
+	name, _, _ = strings.Cut(name, " — ")
+	if t := domain.Clean(typed); t != found.Label && t != name {
+		c.understood = found.Label
+	}
+	return e.accept(ctx, c, flow, f, found.Value)
 }

@@ -55,6 +55,9 @@ type Ctx struct {
 	sessionRaw []byte
 	// finished: the update was marked done with the session's save.
 	finished bool
+	// understood is what a loosely typed answer was taken for, said at the
+	// top of the next question of the form ("Đã chọn: Phường Thanh Điền").
+	understood string
 }
 
 // T renders a message id in the user's language.

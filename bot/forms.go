@@ -274,7 +274,7 @@ func (e *Engine) formInput(ctx context.Context, c *Ctx) error {
 		case 0:
 			return e.refuse(ctx, c, flow, f, "form.not_found")
 		case 1:
-			return e.accept(ctx, c, flow, f, found[0].Value)
+			return e.acceptFound(ctx, c, flow, f, found[0], in)
 		}
 		f.Offers = found
 		return e.prompt(ctx, c, flow, f, "")
@@ -587,6 +587,11 @@ func (e *Engine) prompt(ctx context.Context, c *Ctx, flow *Flow, f *Form, notice
 	if notice != "" {
 		b.WriteString(c.T("form.warning", map[string]any{"Text": HTML(c.T(notice))}))
 		b.WriteString("\n\n")
+	}
+	if c.understood != "" {
+		b.WriteString(c.T("form.understood", map[string]any{"Value": c.understood}))
+		b.WriteString("\n\n")
+		c.understood = ""
 	}
 	data := func(act string, arg int) string {
 		pos := f.Step

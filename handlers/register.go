@@ -140,6 +140,8 @@ func (a *app) searchCommune(c *bot.Ctx, in string) ([]bot.Choice, error) {
 // apart: "Xã Châu Thành (Tây Ninh cũ)", "Xã An Tịnh — từ TX Trảng Bàng".
 func communeLabel(c *bot.Ctx, m domain.PlaceMatch) string {
 	switch {
+	case m.Former.Name != "":
+		return c.Label("place.via_former", map[string]any{"Commune": m.Commune.Name, "Former": m.Former.Name, "District": m.Former.District})
 	case m.District.Name != "":
 		return c.Label("place.via_district", map[string]any{"Commune": m.Commune.Name, "District": m.District.Name, "Province": m.District.ProvinceShort()})
 	default:

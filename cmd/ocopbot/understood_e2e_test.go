@@ -262,3 +262,54 @@ func TestMatrixQuestionInTheMiddleOfAForm(t *testing.T) {
 		})
 	}
 }
+
+// TestMatrixSayWhatWasUnderstood: a commune typed loosely is said back
+// with a way to go back; an old commune name from before the 2025 merger
+// finds the commune it became part of.
+func TestMatrixSayWhatWasUnderstood(t *testing.T) {
+	for _, ch := range channels {
+		t.Run(ch, func(t *testing.T) {
+			h := newMatrix(t, ch, "embedded")
+			h.start()
+			p := h.user(671, "Năm").consent()
+			p.Send("/dangky")
+			p.Expect("register.ask_kind")
+			p.Send("hop tac xa")
+			p.Expect("register.ask_name")
+			p.Send("HTX Năm Gia Bình")
+			p.Expect("register.ask_rep")
+			p.Send("Võ Văn Năm")
+			p.Expect("register.ask_phone")
+			p.Send("0912000671")
+			p.Expect("form.noted")
+			p.Expect("register.ask_commune")
+			p.Send("thanh dien")
+			m := p.Expect("form.understood", "register.ask_regno")
+			if !strings.Contains(m.PlainText, "Đã chọn: Phường Thanh Điền") {
+				t.Fatalf("the commune taken is not said:\n%s", m.PlainText)
+			}
+			p.Press("Quay lại")
+			p.Expect("register.ask_commune")
+			p.Send("xa gia binh") // the old name, before 1/7/2025
+			m = p.Expect("form.understood", "register.ask_regno")
+			if !strings.Contains(m.PlainText, "Đã chọn: Phường Gò Dầu — gồm Phường Gia Bình cũ") {
+				t.Fatalf("the old commune did not find the new one:\n%s", m.PlainText)
+			}
+			p.Send("bỏ qua")
+			p.Expect("register.ask_channels")
+			p.Send("bỏ qua")
+			m = p.Expect("form.confirm_title")
+			if !strings.Contains(m.PlainText, "Xã/phường: Phường Gò Dầu") {
+				t.Fatalf("confirmation:\n%s", m.PlainText)
+			}
+			// Typed exactly as its name, nothing needs saying.
+			p.Press("Xã/phường")
+			p.Expect("register.ask_commune")
+			p.Send("Phường Bình Minh")
+			m = p.Expect("form.confirm_title")
+			if h.matches(m.Text, "vi", "form.understood") {
+				t.Errorf("an exact name was said back:\n%s", m.PlainText)
+			}
+		})
+	}
+}
