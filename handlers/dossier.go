@@ -331,6 +331,9 @@ func (a *app) submit(ctx context.Context, c *bot.Ctx, p domain.Product, r *domai
 	if done, total := progress(r.Checklist(p.Set), states); done < total {
 		return a.checklist(ctx, c, p, c.T("dossier.incomplete", map[string]any{"Done": done, "Total": total}))
 	}
+	if refused, err := a.filingRefused(ctx, c, p); refused || err != nil {
+		return err
+	}
 	now := a.now()
 	moved, err := a.Products.MoveStage(ctx, p.ID, p.Stage, domain.StageFiled, c.User.ID, "", func(q *domain.Product, m Move) error {
 		serial, err := m.NextReceiptSerial(now.Year())

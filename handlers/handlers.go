@@ -177,6 +177,7 @@ func Register(e *bot.Engine, d Deps) {
 	a := &app{Deps: d, e: e}
 	e.Command(bot.Command{Name: "/start", Menu: "menu.start", Handle: a.start})
 	e.Flow(a.registerFlow())
+	e.Command(bot.Command{Name: "/xinlienket", Handle: a.requestLink})
 	e.Command(bot.Command{Name: "/sanpham", Aliases: []string{"/products"}, Menu: "menu.sanpham", Handle: a.products})
 	e.Flow(a.productFlow())
 	e.Command(bot.Command{Name: "/hoso", Aliases: []string{"/dossier"}, Menu: "menu.hoso", Handle: a.dossier})

@@ -2,6 +2,8 @@ package handlers
 
 import (
 	"context"
+	"errors"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -60,4 +62,79 @@ func foldWords(text string) string {
 	return strings.Join(strings.FieldsFunc(domain.Fold(text), func(r rune) bool {
 		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
 	}), " ")
+}
+
+// keyTakenPhone is the answer kept when a typed phone number belongs to
+// another subject, for /xinlienket.
+const keyTakenPhone = fPhone + ".taken"
+
+// phoneFree refuses a typed phone number that already belongs to another
+// subject: the person is not registered twice. They may type another
+// number, or ask the officers to link them to that subject (/xinlienket).
+// A number shared with the channel's button is the person's own and links
+// when saved (saveRegistration), so it is not refused here.
+func (a *app) phoneFree(_ *bot.Ctx, f *bot.Form, phone string) error {
+	delete(f.Answers, keyTakenPhone)
+	if f.Answers[fPhone+".verified"] == "1" || f.Answers["behalf"] == "1" {
+		return nil
+	}
+	s, err := a.Subjects.FindByPhone(context.Background(), phone)
+	switch {
+	case errors.Is(err, domain.ErrNotFound) || domain.ErrorKind(err) == domain.KindNotFound:
+		return nil
+	case err != nil:
+		return domain.E("register.phone_free", domain.KindUnavailable, err)
+	case s.ID == f.RecordID:
+		return nil // one's own number, editing the profile
+	}
+	f.Answers[keyTakenPhone] = phone
+	return domain.Invalid("register.phone_free", "register.phone_taken")
+}
+
+// requestLink (/xinlienket) asks the officers of the subject that owns the
+// phone number just refused to link this person to it: an officer
+// confirms with /lienket. The registration form ends; the person hears
+// that the officers were asked.
+func (a *app) requestLink(ctx context.Context, c *bot.Ctx) error {
+	f := c.Session.Forms[flowRegister]
+	if f == nil || f.Answers[keyTakenPhone] == "" {
+		return c.Say(ctx, "link.nothing")
+	}
+	s, err := a.Subjects.FindByPhone(ctx, f.Answers[keyTakenPhone])
+	if errors.Is(err, domain.ErrNotFound) || domain.ErrorKind(err) == domain.KindNotFound {
+		delete(f.Answers, keyTakenPhone)
+		return c.Say(ctx, "link.nothing")
+	}
+	if err != nil {
+		return domain.E("link.request", domain.KindUnavailable, err)
+	}
+	who := c.Update.Channel + ":" + c.Update.UserID
+	name := f.Answers[fRep]
+	if name == "" {
+		name = domain.ActorName(c.User.Name, c.User.Username, c.User.Channel, c.User.ChannelID)
+	}
+	code := strconv.FormatInt(s.ID, 10)
+	if err := a.notifyOfficers(ctx, s.CommuneCode, "linkreq:"+who+":"+code, bot.Notice{Msg: "notice.officer_link_request",
+		Data: map[string]string{"Name": name, "Subject": s.Name, "Code": code, "Command": "/lienket " + who + " " + code}}); err != nil {
+		return err
+	}
+	delete(c.Session.Forms, flowRegister)
+	if c.Session.Active == flowRegister {
+		c.Session.Active = ""
+	}
+	return a.sayMenu(ctx, c, "link.requested")
+}
+
+// filingRefused refuses to file the dossier of a subject that may not file
+// yet (a household without its business registration number), saying why
+// and how to get one; it reports whether it refused.
+func (a *app) filingRefused(ctx context.Context, c *bot.Ctx, p domain.Product) (bool, error) {
+	s, err := a.Subjects.Get(ctx, p.SubjectID)
+	if err != nil {
+		return false, domain.E("dossier.can_file", domain.KindUnavailable, err)
+	}
+	if err := domain.CanFile(s); err != nil {
+		return true, a.checklist(ctx, c, p, c.T(domain.ErrorMsgID(err)))
+	}
+	return false, nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -309,6 +310,118 @@ func TestMatrixSayWhatWasUnderstood(t *testing.T) {
 			m = p.Expect("form.confirm_title")
 			if h.matches(m.Text, "vi", "form.understood") {
 				t.Errorf("an exact name was said back:\n%s", m.PlainText)
+			}
+		})
+	}
+}
+
+// TestMatrixEveryoneCanStart: a household without a business registration
+// registers (in at most 12 messages from /start), prepares, and is told
+// where to get the registration when it tries to file; with the number it
+// files. A phone number of another subject is not registered twice: the
+// person may ask the officers to link them.
+func TestMatrixEveryoneCanStart(t *testing.T) {
+	for _, ch := range channels {
+		t.Run(ch, func(t *testing.T) {
+			h := newMatrix(t, ch, "embedded")
+			off := h.admin(900, "Quản trị", ch)
+			h.start()
+			off.Send("/start")
+			off.Expect("start.welcome")
+			off.Expect("consent.ask")
+
+			p := h.user(681, "Sáu")
+			sent := 0
+			send := func(text string) { sent++; p.Send(text) }
+			press := func(label string) { sent++; p.Press(label) }
+			send("/start")
+			p.Expect("start.welcome")
+			p.Expect("consent.ask")
+			press("Đồng ý")
+			p.Edited("consent.given")
+			p.Expect("consent.next")
+			press("Đăng ký")
+			p.Expect("register.ask_kind")
+			send("ho gia dinh chua co")
+			p.Expect("register.ask_name")
+			send("Bánh tráng dì Sáu")
+			p.Expect("register.ask_rep")
+			send("Lê Thị Sáu")
+			p.Expect("register.ask_phone")
+			send("0912 000 681")
+			p.Expect("form.noted")
+			p.Expect("register.ask_commune")
+			send("Bình Minh")
+			p.Expect("register.ask_channels") // no business number to ask for
+			press("Chợ")
+			p.Expect("register.ask_channels")
+			press("Xong")
+			p.Expect("form.confirm_title")
+			press("Xác nhận")
+			p.Expect("register.done", "register.prospective_note")
+			if sent > 12 {
+				t.Errorf("registration took %d messages, want at most 12", sent)
+			}
+
+			submitRefused := func() {
+				p.addProduct("Bánh tráng phơi sương", "Thực phẩm", "Chế biến từ gạo, ngũ cốc")
+				_, items := required(t, 6)
+				p.Send("/hoso")
+				p.Expect("dossier.header")
+				p.onPaper(items)
+				p.Press("Nộp hồ sơ")
+			}
+			submitRefused()
+			p.Expect("dossier.needs_regno", "dossier.header")
+
+			// With the number, the household files.
+			p.Send("/dangky")
+			p.Expect("register.already")
+			p.Expect("form.confirm_title")
+			p.Press("Số ĐKKD")
+			p.Expect("register.ask_regno")
+			p.Send("45A8012345")
+			p.Expect("form.confirm_title")
+			p.Press("Xác nhận")
+			p.Expect("register.updated")
+			db := h.openDB()
+			s, err := sqlite.NewSubjectStore(db).Get(context.Background(), p.stored(db).SubjectID)
+			if err != nil || s.Kind != domain.KindHousehold || s.BusinessRegNo != "45A8012345" {
+				t.Fatalf("after the number: %+v, %v", s, err)
+			}
+			p.Send("/hoso")
+			p.Expect("dossier.header")
+			p.Press("Nộp hồ sơ")
+			p.Expect("dossier.submitted")
+			off.ExpectNotice("notice.officer_submitted")
+
+			// Another person types the same phone number.
+			q := h.user(682, "Bảy").consent()
+			q.Send("/dangky")
+			q.Expect("register.ask_kind")
+			q.Send("ho san xuat")
+			q.Expect("register.ask_name")
+			q.Send("Bánh tráng Bảy")
+			q.Expect("register.ask_rep")
+			q.Send("Lê Văn Bảy")
+			q.Expect("register.ask_phone")
+			q.Send("0912000681")
+			q.Expect("register.phone_taken", "register.ask_phone")
+			q.Send("/xinlienket")
+			q.Expect("link.requested")
+			m := off.Expect("notice.officer_link_request")
+			want := "/lienket " + ch + ":" + q.chatID() + " " + strconv.FormatInt(s.ID, 10)
+			if !strings.Contains(m.PlainText, want) || !strings.Contains(m.PlainText, "Lê Văn Bảy") {
+				t.Errorf("the officers' notice lacks %q:\n%s", want, m.PlainText)
+			}
+			off.Send(want)
+			off.Expect("behalf.linked")
+			if got := q.stored(db).SubjectID; got != s.ID {
+				t.Errorf("the person was linked to %d, want %d", got, s.ID)
+			}
+			n, err := sqlite.NewSubjectStore(db).FindByPhone(context.Background(), "+84912000681")
+			if err != nil || n.ID != s.ID {
+				t.Errorf("the phone's subject: %+v, %v", n, err)
 			}
 		})
 	}
