@@ -6,17 +6,17 @@ import "time"
 type SubjectKind string
 
 const (
-	KindCooperative   SubjectKind = "htx"        // Hợp tác xã
-	KindCoopGroup     SubjectKind = "tht"        // Tổ hợp tác
-	KindSME           SubjectKind = "dn"         // Doanh nghiệp nhỏ và vừa
-	KindFarm          SubjectKind = "trang_trai" // Trang trại
-	KindHousehold     SubjectKind = "ho"         // Hộ sản xuất có đăng ký kinh doanh
+	KindCooperative SubjectKind = "htx"        // Hợp tác xã
+	KindCoopGroup   SubjectKind = "tht"        // Tổ hợp tác
+	KindSME         SubjectKind = "dn"         // Doanh nghiệp nhỏ và vừa
+	KindFarm        SubjectKind = "trang_trai" // Trang trại
+	KindHousehold   SubjectKind = "ho"         // Hộ sản xuất có đăng ký kinh doanh
 	// KindProspective is a household that makes products but has no
 	// business registration yet (ĐKKD hộ kinh doanh, given by the
 	// commune): it may register and prepare, not file (CanFile).
-	KindProspective SubjectKind = "ho_chua_dkkd"
-	KindTourismAssoc  SubjectKind = "hoi"        // Hội, hiệp hội (du lịch)
-	KindTourismCentre SubjectKind = "trung_tam"  // Trung tâm điều hành du lịch
+	KindProspective   SubjectKind = "ho_chua_dkkd"
+	KindTourismAssoc  SubjectKind = "hoi"       // Hội, hiệp hội (du lịch)
+	KindTourismCentre SubjectKind = "trung_tam" // Trung tâm điều hành du lịch
 )
 
 // SubjectKinds lists the kinds in the order they are offered.
