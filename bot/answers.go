@@ -25,7 +25,7 @@ func meaningOf(text string, labels []string) (int, bool) {
 	find := func(want domain.Answer) (int, bool) {
 		at := -1
 		for i, l := range labels {
-			if domain.ParseAnswer(l) != want {
+			if labelMeaning(l) != want {
 				continue
 			}
 			if at >= 0 {
@@ -75,21 +75,43 @@ func meaningChoice(choices []Choice, text string) (int, bool) {
 	return 0, false
 }
 
-// meaningLabel returns the button of the latest message (labels by their
-// key, see labelKey) that a typed yes, no or skip means.
+// meaningKey is the key under which the latest buttons remember the one
+// button whose label means a (see rememberMeaning).
+func meaningKey(a domain.Answer) string { return "=" + a.String() }
+
+// rememberMeaning notes, beside the labels of the latest message's
+// buttons (keyed by labelKey, which never starts with "="), the button
+// that means yes, no or skip; two buttons of one meaning cancel it out.
+func rememberMeaning(labels map[string]string, label, data string) {
+	a := labelMeaning(label)
+	if a == domain.AnswerUnknown {
+		return
+	}
+	k := meaningKey(a)
+	if _, dup := labels[k]; dup {
+		labels[k] = ""
+		return
+	}
+	labels[k] = data
+}
+
+// meaningLabel returns the button of the latest message that a typed yes,
+// no or skip means: a skip falls back on the "no" button and a no on the
+// "skip" one when the other is missing.
 func meaningLabel(text string, labels map[string]string) (string, bool) {
-	if len(labels) == 0 {
+	a := domain.ParseAnswer(text)
+	if a == domain.AnswerUnknown || len(labels) == 0 {
 		return "", false
 	}
-	keys := make([]string, 0, len(labels))
-	for k := range labels {
-		keys = append(keys, k)
-	}
-	i, ok := meaningOf(text, keys)
+	data, ok := labels[meaningKey(a)]
 	if !ok {
-		return "", false
+		switch a {
+		case domain.AnswerSkip:
+			data = labels[meaningKey(domain.AnswerNo)]
+		case domain.AnswerNo:
+			data = labels[meaningKey(domain.AnswerSkip)]
+		}
 	}
-	data := labels[keys[i]]
 	return data, data != ""
 }
 
@@ -134,4 +156,22 @@ func (e *Engine) acceptFound(ctx context.Context, c *Ctx, flow *Flow, f *Form, f
 		c.understood = found.Label
 	}
 	return e.accept(ctx, c, flow, f, found.Value)
+}
+
+// labelMeaning is what a button's label means: the whole label read as an
+// answer ("Đồng ý", "Không tham gia"), else a label that begins with
+// "Có," or "Không," ("Có, nộp ngay", "Không, chưa nộp").
+func labelMeaning(label string) domain.Answer {
+	if a := domain.ParseAnswer(label); a != domain.AnswerUnknown {
+		return a
+	}
+	first, _, ok := strings.Cut(label, ",")
+	if !ok {
+		return domain.AnswerUnknown
+	}
+	switch a := domain.ParseAnswer(first); a {
+	case domain.AnswerYes, domain.AnswerNo:
+		return a
+	}
+	return domain.AnswerUnknown
 }

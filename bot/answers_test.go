@@ -34,9 +34,19 @@ func TestMeaningChoice(t *testing.T) {
 }
 
 func TestMeaningLabel(t *testing.T) {
-	consent := map[string]string{labelKey("✅ Đồng ý"): "c|y", labelKey("Không đồng ý"): "c|n"}
-	confirm := map[string]string{labelKey("✅ Xác nhận"): "k", labelKey("✏️ Tên"): "e0", labelKey("Quay lại"): "b", labelKey("Hủy"): "x"}
-	optional := map[string]string{labelKey("Bỏ qua"): "s", labelKey("Quay lại"): "b", labelKey("Hủy"): "x"}
+	labels := func(pairs ...string) map[string]string {
+		m := map[string]string{}
+		for i := 0; i < len(pairs); i += 2 {
+			m[labelKey(pairs[i])] = pairs[i+1]
+			rememberMeaning(m, pairs[i], pairs[i+1])
+		}
+		return m
+	}
+	consent := labels("✅ Đồng ý", "c|y", "Không đồng ý", "c|n")
+	confirm := labels("✅ Xác nhận", "k", "✏️ Tên", "e0", "Quay lại", "b", "Hủy", "x")
+	optional := labels("Bỏ qua", "s", "Quay lại", "b", "Hủy", "x")
+	submit := labels("📤 Có, nộp ngay", "S", "Không, chưa nộp", "c")
+	twoYes := labels("Có", "a", "✅ Có", "b")
 	for _, tc := range []struct {
 		labels map[string]string
 		in     string
@@ -52,6 +62,9 @@ func TestMeaningLabel(t *testing.T) {
 		{optional, "chưa có", "s"},
 		{optional, "không có", "s"},
 		{optional, "có", ""},
+		{submit, "dạ đồng ý", "S"},
+		{submit, "khong", "c"},
+		{twoYes, "có", ""},
 	} {
 		got, _ := meaningLabel(tc.in, tc.labels)
 		if got != tc.want {

@@ -58,6 +58,9 @@ type Ctx struct {
 	// understood is what a loosely typed answer was taken for, said at the
 	// top of the next question of the form ("Đã chọn: Phường Thanh Điền").
 	understood string
+	// cancelAsked: the update asked to confirm cancelling the form; no
+	// reminder of the form follows.
+	cancelAsked bool
 }
 
 // T renders a message id in the user's language.
@@ -118,6 +121,7 @@ func (c *Ctx) degrade(r Reply) Reply {
 				if _, dup := c.Session.Labels[k]; !dup {
 					c.Session.Labels[k] = b.Data
 				}
+				rememberMeaning(c.Session.Labels, b.Label, b.Data)
 			}
 		}
 	}

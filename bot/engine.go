@@ -445,7 +445,7 @@ func (e *Engine) route(ctx context.Context, c *Ctx) error {
 		}
 		// A command typed in the middle of a form leaves the form where it
 		// was; remind the user how to go on.
-		if active != "" && c.Session.Active == active {
+		if active != "" && c.Session.Active == active && !c.cancelAsked {
 			if f := e.flows[active]; f != nil && f.Command != cmd.Name {
 				return e.remindForm(ctx, c)
 			}

@@ -28,6 +28,8 @@ const (
 	actCancel  = "x"
 	actConfirm = "k"
 	actEdit    = "e" // arg: step index
+	actDrop    = "X" // cancel, confirmed (see askCancel)
+	actGoOn    = "g" // do not cancel after all
 )
 
 // Choice is an option of a choice step or a candidate of a search step.
@@ -228,11 +230,12 @@ func (e *Engine) formInput(ctx context.Context, c *Ctx) error {
 	word := domain.Fold(in)
 	switch word {
 	case "huy", "cancel", "thoi", "dung lai":
-		_, err := e.CancelForm(ctx, c)
-		return err
+		return e.askCancel(ctx, c, flow, f)
 	case "quay lai", "back", "tro lai":
+		f.CancelAsked = false
 		return e.back(ctx, c, flow, f)
 	}
+	f.CancelAsked = false
 	if f.Confirming {
 		return e.confirmInput(ctx, c, flow, f, in, word)
 	}
@@ -534,8 +537,15 @@ func (e *Engine) formCallback(ctx context.Context, c *Ctx, data string) error {
 	n, _ := strconv.Atoi(arg)
 	switch act {
 	case actCancel:
+		return e.askCancel(ctx, c, flow, f)
+	case actDrop:
 		_, err := e.CancelForm(ctx, c)
 		return err
+	}
+	f.CancelAsked = false
+	switch act {
+	case actGoOn:
+		return e.prompt(ctx, c, flow, f, "")
 	case actBack:
 		return e.back(ctx, c, flow, f)
 	}

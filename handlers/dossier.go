@@ -302,11 +302,11 @@ func (a *app) dossierButton(ctx context.Context, c *bot.Ctx) error {
 			return err
 		}
 		return a.checklist(ctx, c, p, c.T("dossier.file_deleted"))
-	case "s":
+	case "s", "S": // "S": the submission confirmed
 		if err := c.Answer(ctx, "", false); err != nil {
 			return err
 		}
-		return a.submit(ctx, c, p, r)
+		return a.submit(ctx, c, p, r, act == "S")
 	case "w":
 		if err := c.Answer(ctx, "", false); err != nil {
 			return err
@@ -318,7 +318,7 @@ func (a *app) dossierButton(ctx context.Context, c *bot.Ctx) error {
 
 // submit files the dossier at the commune when every mandatory and
 // knock-out item is sent, on paper or accepted.
-func (a *app) submit(ctx context.Context, c *bot.Ctx, p domain.Product, r *domain.Rulebook) error {
+func (a *app) submit(ctx context.Context, c *bot.Ctx, p domain.Product, r *domain.Rulebook, confirmed bool) error {
 	switch p.Stage {
 	case domain.StageIdea, domain.StagePreparing, domain.StageReturned:
 	default:
@@ -333,6 +333,9 @@ func (a *app) submit(ctx context.Context, c *bot.Ctx, p domain.Product, r *domai
 	}
 	if refused, err := a.filingRefused(ctx, c, p); refused || err != nil {
 		return err
+	}
+	if !confirmed {
+		return a.confirmSubmit(ctx, c, p)
 	}
 	now := a.now()
 	moved, err := a.Products.MoveStage(ctx, p.ID, p.Stage, domain.StageFiled, c.User.ID, "", func(q *domain.Product, m Move) error {

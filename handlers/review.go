@@ -288,7 +288,7 @@ func (a *app) reviewButton(ctx context.Context, c *bot.Ctx) error {
 				return nil
 			})
 		}
-	case "m":
+	case "m", "M": // "M": the move confirmed (forwarding to the province asks first)
 		to := domain.Stage(arg)
 		if !a.canMove(c.User, r, p.Stage, to) {
 			return c.Answer(ctx, c.T("review.not_now"), true)
@@ -305,6 +305,9 @@ func (a *app) reviewButton(ctx context.Context, c *bot.Ctx) error {
 		if to == domain.StageProvince {
 			if missing := a.notAccepted(ctx, r, p); missing != "" {
 				return a.reviewProduct(ctx, c, p, r, c.T("review.forward_incomplete", map[string]any{"Items": missing}))
+			}
+			if act == "m" {
+				return a.confirmForward(ctx, c, p)
 			}
 		}
 		moved, err := a.move(ctx, c, p, to, "", nil)

@@ -84,7 +84,7 @@ func (a *app) help(ctx context.Context, c *bot.Ctx) error {
 
 // cancel ends the form in progress.
 func (a *app) cancel(ctx context.Context, c *bot.Ctx) error {
-	had, err := a.e.CancelForm(ctx, c)
+	had, err := a.e.AskCancel(ctx, c)
 	if err != nil || had {
 		return err
 	}

@@ -180,6 +180,8 @@ func TestMatrixProductAndDossierWithUploads(t *testing.T) {
 				t.Fatalf("progress when complete:\n%s", m.Text)
 			}
 			p.Press("Nộp hồ sơ")
+			p.Expect("dossier.submit_confirm")
+			p.Press("nộp ngay")
 			m = p.Expect("dossier.submitted")
 			if !strings.Contains(m.Text, "/PĐK-80-") {
 				t.Fatalf("no receipt number:\n%s", m.Text)

@@ -40,6 +40,12 @@ func submitNamed(t *testing.T, p *person, name string) {
 	p.Expect("dossier.header")
 	p.onPaper(items)
 	p.Press("Nộp hồ sơ")
+	p.Expect("dossier.submit_confirm")
+	p.Press("chưa nộp") // asked before: nothing is filed
+	p.Expect("dossier.header")
+	p.Press("Nộp hồ sơ")
+	p.Expect("dossier.submit_confirm")
+	p.Send("dạ đồng ý") // typed
 	p.Expect("dossier.submitted")
 }
 
@@ -392,6 +398,8 @@ func TestMatrixEveryoneCanStart(t *testing.T) {
 			p.Send("/hoso")
 			p.Expect("dossier.header")
 			p.Press("Nộp hồ sơ")
+			p.Expect("dossier.submit_confirm")
+			p.Press("nộp ngay")
 			p.Expect("dossier.submitted")
 			off.ExpectNotice("notice.officer_submitted")
 
@@ -422,6 +430,69 @@ func TestMatrixEveryoneCanStart(t *testing.T) {
 			n, err := sqlite.NewSubjectStore(db).FindByPhone(context.Background(), "+84912000681")
 			if err != nil || n.ID != s.ID {
 				t.Errorf("the phone's subject: %+v, %v", n, err)
+			}
+		})
+	}
+}
+
+// TestMatrixAskBeforeThrowingWorkAway: cancelling a form with answers,
+// filing a dossier (see submitNamed) and forwarding one to the province
+// each ask first; "không" keeps everything as it was.
+func TestMatrixAskBeforeThrowingWorkAway(t *testing.T) {
+	for _, ch := range channels {
+		t.Run(ch, func(t *testing.T) {
+			h := newMatrix(t, ch, "embedded")
+			off := h.admin(900, "Quản trị", ch)
+			h.start()
+			off.Send("/start")
+			off.Expect("start.welcome")
+			off.Expect("consent.ask")
+
+			q := h.user(692, "Mười").consent()
+			q.Send("/dangky")
+			q.Expect("register.ask_kind")
+			q.Press("Hủy") // nothing answered yet: cancelled at once
+			q.Expect("form.cancelled")
+			q.Send("/dangky")
+			q.Expect("register.ask_kind")
+			q.Send("hop tac xa")
+			q.Expect("register.ask_name")
+			q.Press("Hủy")
+			q.Expect("form.cancel_confirm")
+			q.Send("không")
+			q.Expect("register.ask_name")
+			q.Send("huỷ")
+			q.Expect("form.cancel_confirm")
+			q.Send("huỷ") // asked twice: cancelled
+			q.Expect("form.cancelled")
+
+			p := h.user(691, "Chín").register("HTX Chín Rồng", "binh minh")
+			submitNamed(t, p, "Muối ớt Chín Rồng")
+			off.ExpectNotice("notice.officer_submitted")
+			off.Send("/duyet")
+			off.Expect("review.queue")
+			off.Press("Muối ớt")
+			off.Expect("review.subject")
+			off.Press("Bắt đầu thẩm định")
+			off.Expect("review.moved")
+			p.ExpectNotice("notice.stage.xa_tham_dinh")
+			off.Press("Chuyển lên tỉnh")
+			off.Expect("review.forward_confirm")
+			off.Press("xem lại")
+			off.Expect("review.subject")
+			db := h.openDB()
+			list, _ := sqlite.NewProductStore(db).ListBySubject(context.Background(), p.stored(db).SubjectID)
+			if len(list) != 1 || list[0].Stage != domain.StageCommuneCheck {
+				t.Fatalf("after 'không': %+v", list)
+			}
+			off.Press("Chuyển lên tỉnh")
+			off.Expect("review.forward_confirm")
+			off.Send("dong y")
+			off.Expect("review.moved")
+			p.ExpectNotice("notice.stage.tinh_danh_gia")
+			list, _ = sqlite.NewProductStore(db).ListBySubject(context.Background(), p.stored(db).SubjectID)
+			if len(list) != 1 || list[0].Stage != domain.StageProvince {
+				t.Fatalf("after forwarding: %+v", list)
 			}
 		})
 	}
