@@ -104,7 +104,7 @@ func (a *app) registerEvents(e *bot.Engine) {
 	e.Callback(cbAnnounce, true, a.announceButton)
 	e.Callback(cbSettings, false, a.settingsButton)
 	e.Fallback(a.draftText(a.fallback))
-	e.Files(a.draftFile(a.upload))
+	e.Files(a.draftFile(a.ticketFile(a.upload)))
 }
 
 // eventFlow is /taosukien: an officer creates an event and invites its

@@ -131,6 +131,11 @@ func (a *app) figures(ctx context.Context, c *bot.Ctx) error {
 		chart <- drawn{png, err}
 	}()
 	text := a.figuresText(c, fs, now)
+	if qa, err := a.ticketStatsText(ctx, c); err != nil {
+		return err
+	} else if qa != "" {
+		text += "\n\n" + qa
+	}
 	buttons := [][]bot.Button{{{Label: c.T("figures.button_definitions"), Data: cbFigures + "|def"}}}
 	if err := c.Send(ctx, bot.Reply{Text: text, Buttons: buttons}); err != nil {
 		<-chart

@@ -111,6 +111,9 @@ type Deps struct {
 	Budget     BudgetBook
 	Showrooms  Showrooms
 	ReportData report.Data
+	// Tickets keeps the questions to officers ("Hỏi cán bộ", tickets.go);
+	// nil leaves the FAQ without it.
+	Tickets Tickets
 	// Attendance gives the "trained" figure once events record it; nil
 	// shows "no data". ReportEvents fills the workbook's events sheet; nil
 	// leaves its headers only.
@@ -195,6 +198,7 @@ func Register(e *bot.Engine, d Deps) {
 	a.registerBehalf(e)
 	a.registerSearch(e)
 	a.registerFigures(e)
+	a.registerTickets(e)
 	e.Fallback(a.fallback)
 	e.Questions(a.question)
 	e.Files(a.upload)

@@ -88,6 +88,11 @@ func (a *app) cancel(ctx context.Context, c *bot.Ctx) error {
 	if err != nil || had {
 		return err
 	}
+	if c.Session.Get(keyReply) != "" || c.Session.Get(keyAsking) != "" {
+		c.Session.Put(keyReply, "")
+		c.Session.Put(keyAsking, "")
+		return a.sayMenu(ctx, c, "qa.dropped")
+	}
 	return a.sayMenu(ctx, c, "cancel.nothing")
 }
 
@@ -144,6 +149,9 @@ func (a *app) fallback(ctx context.Context, c *bot.Ctx) error {
 	if w == "" {
 		return a.sayMenu(ctx, c, "fallback.not_understood")
 	}
+	if done, err := a.ticketText(ctx, c); done || err != nil {
+		return err
+	}
 	if done, err := a.typedRSVP(ctx, c); done || err != nil {
 		return err
 	}
@@ -169,7 +177,10 @@ func (a *app) fallback(ctx context.Context, c *bot.Ctx) error {
 	case containsAny(w, "chao", "xin chao", "hello", "hi", "alo", "menu"):
 		return a.sayMenu(ctx, c, "fallback.hello")
 	}
-	return a.sayMenu(ctx, c, "fallback.not_understood")
+	if id, ok := smallTalk(c.Update.Text); ok {
+		return a.sayMenu(ctx, c, id)
+	}
+	return a.notUnderstood(ctx, c)
 }
 
 func containsAny(s string, words ...string) bool {

@@ -157,3 +157,29 @@ func (a *app) confirmForward(ctx context.Context, c *bot.Ctx, p domain.Product) 
 			{Label: c.T("review.forward_no"), Data: cbReview + "|o|" + pid}},
 	}})
 }
+
+// smallTalkTopics are what people say that is no question: a short
+// friendly answer, not "Mình chưa hiểu".
+var smallTalkTopics = []struct {
+	id    string
+	words []string
+}{
+	{"qa.smalltalk_thanks", []string{"cam on", "cam on em", "cam on ban", "cam on nhieu", "thank", "thanks", "thank you", "tks", "cam ơn"}},
+	{"qa.smalltalk_cost", []string{"ton tien", "mat tien", "ton phi", "mat phi", "le phi", "chi phi", "bao nhieu tien", "phai tra tien", "co phi"}},
+	{"qa.smalltalk_bye", []string{"tam biet", "bye", "hen gap lai"}},
+}
+
+// smallTalk finds the answer to small talk ("cảm ơn", "có tốn tiền
+// không"); a plain yes ("ok", "dạ") is acknowledged.
+func smallTalk(text string) (string, bool) {
+	w := foldWords(text)
+	for _, t := range smallTalkTopics {
+		if containsAny(w, t.words...) {
+			return t.id, true
+		}
+	}
+	if domain.ParseAnswer(text) == domain.AnswerYes {
+		return "qa.smalltalk_ok", true
+	}
+	return "", false
+}

@@ -400,7 +400,7 @@ func TestBadInputOutsideAndInsideForms(t *testing.T) {
 	p.Send("/khongco")
 	p.Expect("common.unknown_command")
 	p.Send("<b>hello</b> & *markdown* _x_")
-	p.Expect("fallback.not_understood")
+	p.Expect("qa.not_understood")
 	p.Send("ho so cua toi sao roi")
 	p.Expect("status.not_registered")
 

@@ -235,7 +235,7 @@ func TestMatrixStatusAndFAQ(t *testing.T) {
 				{"nop ho so o dau", "faq.where"},
 				{"cach tinh sao the nao", "faq.stars"},
 				{"được hỗ trợ gì", "faq.support"},
-				{"xyz không hiểu gì cả abc", "fallback.not_understood"},
+				{"xyz không hiểu gì cả abc", "qa.not_understood"},
 			} {
 				p.Send(qa[0])
 				p.Expect(qa[1])

@@ -304,7 +304,7 @@ func TestStatusOfACertifiedProductAndFAQ(t *testing.T) {
 		"co may nhom san pham":     "faq.groups",
 		"khi nao danh gia":         "faq.rounds",
 		"được hỗ trợ gì":           "faq.support",
-		"xyz không hiểu gì cả abc": "fallback.not_understood",
+		"xyz không hiểu gì cả abc": "qa.not_understood",
 	} {
 		p.Send(q)
 		p.Expect(id)

@@ -154,11 +154,12 @@ func build(ctx context.Context, cfg *Config, log *slog.Logger) (*app, error) {
 		Events: a.events, Jobs: a.jobs, Kick: a.bulk.Kick, DeepLink: a.deepLink,
 		Plan: plan, Figures: sqlite.NewFigureStore(db), Budget: sqlite.NewBudgetStore(db),
 		Showrooms: sqlite.NewShowroomStore(db), ReportData: sqlite.NewReportStore(db), Attendance: attendanceOf(a.events),
-		ReportEvents: eventsOf(a.events, tr),
+		ReportEvents: eventsOf(a.events, tr), Tickets: sqlite.NewTicketStore(db),
 	})
 	a.report = reportSource(db, plan, places, rules, attendanceOf(a.events), eventsOf(a.events, tr))
 	a.reminders = &handlers.Reminders{Products: a.products, Users: a.users, Enqueue: a.enqueue,
-		Rules: rules, Calendar: calendar, Location: cfg.Location}
+		Rules: rules, Calendar: calendar, Location: cfg.Location,
+		Tickets: sqlite.NewTicketStore(db), Officers: a.users, Places: places}
 	return a, nil
 }
 

@@ -497,3 +497,107 @@ func TestMatrixAskBeforeThrowingWorkAway(t *testing.T) {
 		})
 	}
 }
+
+// TestMatrixAskAnOfficer: the "Hỏi cán bộ" round trip. A question the FAQ
+// cannot answer, with a photo, becomes a numbered ticket for the officer
+// of the producer's commune; the officer answers from /hoidap; the answer
+// reaches the producer, who sees it in /cauhoi. Small talk gets a short
+// friendly answer.
+func TestMatrixAskAnOfficer(t *testing.T) {
+	for _, ch := range channels {
+		t.Run(ch, func(t *testing.T) {
+			h := newMatrix(t, ch, "embedded")
+			admin := h.admin(900, "Quản trị", ch)
+			h.start()
+			admin.Send("/start")
+			admin.Expect("start.welcome")
+			admin.Expect("consent.ask")
+			off := h.user(943, "Cán bộ Bình Minh")
+			off.Send("/start")
+			off.Expect("start.welcome")
+			off.Expect("consent.ask")
+			admin.Send("/capquyen " + off.chatID() + " xa binh minh")
+			admin.Expect("form.confirm_title")
+			admin.Press("Xác nhận")
+			admin.Expect("officer.granted_communes")
+			off.ExpectNotice("officer.granted_you")
+
+			p := h.user(701, "Bảy").register("HTX Bảy <Tốt> & \"Ngon\"", "binh minh")
+			p.Send("Tem truy xuất nguồn gốc làm ở đâu vậy?")
+			m := p.Expect("qa.not_understood")
+			labelOf(t, m, "Hỏi cán bộ")
+			p.Press("Hỏi cán bộ")
+			m = p.Expect("qa.asked")
+			if !strings.Contains(m.PlainText, "câu hỏi số 1 ") {
+				t.Errorf("the question has no number:\n%s", m.PlainText)
+			}
+			p.SendPhoto(jpegBytes)
+			p.Expect("qa.photo_added")
+			m = off.Expect("qa.new")
+			if !strings.Contains(m.PlainText, "«Tem truy xuất nguồn gốc làm ở đâu vậy?»") || !strings.Contains(m.PlainText, "Phường Bình Minh") {
+				t.Errorf("the officers' notice:\n%s", m.PlainText)
+			}
+
+			// Small talk, with and without diacritics.
+			p.Send("cảm ơn em")
+			p.Expect("qa.smalltalk_thanks")
+			p.Send("co ton tien khong")
+			p.Expect("qa.smalltalk_cost")
+			p.Send("chào em")
+			p.Expect("fallback.hello")
+			// Typed, with the question after the words.
+			p.Send("hoi can bo: có cần mã vạch không?")
+			p.Expect("qa.asked")
+			off.Expect("qa.new")
+
+			// A producer cannot answer or list questions.
+			p.Send("/hoidap")
+			p.Expect("common.officers_only")
+
+			off.Send("/hoidap")
+			off.Expect("qa.open_header")
+			m = off.Expect("qa.open_item")
+			if !strings.Contains(m.PlainText, "Câu hỏi số 1") || !strings.Contains(m.PlainText, "Tem truy xuất") {
+				t.Fatalf("the first open question:\n%s", m.PlainText)
+			}
+			off.Expect("qa.open_item")
+			if ch == "telegram" {
+				off.Press("Xem ảnh (1)")
+				if ph := off.Next(); ph.Kind != telegramtest.KindPhoto {
+					t.Fatalf("the question's photo was not sent: %+v", ph)
+				}
+			}
+			off.Press("Trả lời số 1")
+			off.Expect("qa.type_answer")
+			off.Send("Bạn đến UBND phường Bình Minh, bộ phận một cửa, mang theo giấy ĐKKD & mẫu tem <A4>.")
+			off.Expect("qa.answer_sent")
+			m = p.Expect("qa.answered_you")
+			if !strings.Contains(m.PlainText, "mẫu tem <A4>") || !strings.Contains(m.PlainText, "số 1") {
+				t.Errorf("the answer that reached the producer:\n%s", m.PlainText)
+			}
+			p.Send("/cauhoi")
+			m = p.Expect("qa.mine_header")
+			if !strings.Contains(m.PlainText, "Bạn đến UBND phường Bình Minh") || !strings.Contains(m.PlainText, "Đang chờ") {
+				t.Errorf("the producer's questions:\n%s", m.PlainText)
+			}
+			// Answered, the question leaves the list.
+			off.Send("/hoidap")
+			off.Expect("qa.open_header")
+			m = off.Expect("qa.open_item")
+			if !strings.Contains(m.PlainText, "Câu hỏi số 2") {
+				t.Errorf("the open question left:\n%s", m.PlainText)
+			}
+			db := h.openDB()
+			tk, err := sqlite.NewTicketStore(db).Get(context.Background(), 1)
+			if err != nil || tk.Open() || tk.Photos != 1 || tk.Commune != "25480" {
+				t.Errorf("ticket 1: %+v, %v", tk, err)
+			}
+			// The figures count them.
+			admin.Send("/thongke")
+			m = admin.Expect("figures.title", "qa.stats")
+			if !strings.Contains(m.PlainText, "Hỏi cán bộ: 2 câu hỏi, 1 đã trả lời; thời gian trả lời (trung vị): ") {
+				t.Errorf("/thongke does not count the questions:\n%s", m.PlainText)
+			}
+		})
+	}
+}

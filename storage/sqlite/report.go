@@ -163,3 +163,9 @@ func (s *ReportStore) SubjectNames(ctx context.Context, ids []int64) (map[int64]
 		})
 	return out, dbError(op, err)
 }
+
+// TicketsIn returns the questions to officers of the area's communes, for
+// the workbook's figures ("Hỏi cán bộ").
+func (s *ReportStore) TicketsIn(ctx context.Context, area domain.Area) ([]domain.Ticket, error) {
+	return NewTicketStore(s.db).All(ctx, area)
+}
