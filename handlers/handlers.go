@@ -216,7 +216,9 @@ const (
 func (a *app) menu(c *bot.Ctx) [][]bot.Button {
 	first := bot.Button{Label: c.T("menu.button.register"), Data: cbMenu + "|dangky"}
 	if c.User.SubjectID != 0 {
-		first = bot.Button{Label: c.T("menu.button.profile"), Data: cbMenu + "|trangthai"}
+		// The producer's details (to see and change them); "Trạng thái"
+		// is the products' status, "Hồ sơ" the dossier papers.
+		first = bot.Button{Label: c.T("menu.button.profile"), Data: cbMenu + "|dangky"}
 	}
 	rows := [][]bot.Button{{first}}
 	if c.User.SubjectID != 0 {

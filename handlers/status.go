@@ -75,11 +75,29 @@ func formatScore(v float64) string {
 }
 
 // help lists what the bot can do.
+// Every command of the menu is listed with what it does (from the same
+// descriptions as the channel's command menu), then examples of questions.
 func (a *app) help(ctx context.Context, c *bot.Ctx) error {
-	if c.IsOfficer() {
-		return c.Send(ctx, bot.Reply{Text: c.T("help.text") + "\n\n" + c.T("help.officer"), Buttons: a.menu(c)})
+	lines := func(cmds []bot.MenuCommand, skip map[string]bool) string {
+		var b strings.Builder
+		for _, m := range cmds {
+			if !skip[m.Name] {
+				b.WriteString("\n")
+				b.WriteString(c.T("help.line", map[string]any{"Command": m.Name, "Description": m.Description}))
+			}
+		}
+		return b.String()
 	}
-	return a.sayMenu(ctx, c, "help.text")
+	producer := a.e.Menu(c.Locale, false)
+	text := c.T("help.text") + lines(producer, nil) + "\n\n" + c.T("help.examples")
+	if c.IsOfficer() {
+		seen := map[string]bool{}
+		for _, m := range producer {
+			seen[m.Name] = true
+		}
+		text += "\n\n" + c.T("help.officer") + lines(a.e.Menu(c.Locale, true), seen) + "\n" + c.T("help.officer_examples")
+	}
+	return c.Send(ctx, bot.Reply{Text: text, Buttons: a.menu(c)})
 }
 
 // cancel ends the form in progress.

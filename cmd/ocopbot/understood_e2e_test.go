@@ -343,10 +343,8 @@ func TestMatrixEveryoneCanStart(t *testing.T) {
 			send("/start")
 			p.Expect("start.welcome")
 			p.Expect("consent.ask")
-			press("Đồng ý")
+			press("Đồng ý và đăng ký") // the consent leads straight into registration
 			p.Edited("consent.given")
-			p.Expect("consent.next")
-			press("Đăng ký")
 			p.Expect("register.ask_kind")
 			send("ho gia dinh chua co")
 			p.Expect("register.ask_name")
@@ -368,6 +366,13 @@ func TestMatrixEveryoneCanStart(t *testing.T) {
 			if sent > 12 {
 				t.Errorf("registration took %d messages, want at most 12", sent)
 			}
+			// One meaning per menu word: the producer's details are not the
+			// status, and nothing changed is cancelled without asking.
+			p.Press("Thông tin cơ sở")
+			p.Expect("register.already")
+			p.Expect("form.confirm_title")
+			p.Send("/huy")
+			p.Expect("form.cancelled")
 
 			submitRefused := func() {
 				p.addProduct("Bánh tráng phơi sương", "Thực phẩm", "Chế biến từ gạo, ngũ cốc")
@@ -597,6 +602,37 @@ func TestMatrixAskAnOfficer(t *testing.T) {
 			m = admin.Expect("figures.title", "qa.stats")
 			if !strings.Contains(m.PlainText, "Hỏi cán bộ: 2 câu hỏi, 1 đã trả lời; thời gian trả lời (trung vị): ") {
 				t.Errorf("/thongke does not count the questions:\n%s", m.PlainText)
+			}
+		})
+	}
+}
+
+// TestMatrixHelpListsEveryCommand: /trogiup lists every command of the
+// menu with what it does, and examples of questions; officers get theirs.
+func TestMatrixHelpListsEveryCommand(t *testing.T) {
+	for _, ch := range channels {
+		t.Run(ch, func(t *testing.T) {
+			h := newMatrix(t, ch, "embedded")
+			admin := h.admin(900, "Quản trị", ch)
+			h.start()
+			p := h.user(711, "Mười Một")
+			p.Send("/trogiup")
+			m := p.Expect("help.text", "help.examples")
+			for _, cmd := range []string{"/start", "/dangky", "/sanpham", "/themsanpham", "/hoso", "/trangthai", "/sukien", "/caidat",
+				"/ngonngu", "/huy", "/cauhoi", "/trogiup"} {
+				if !strings.Contains(m.PlainText, cmd+" — ") {
+					t.Errorf("/trogiup does not list %s:\n%s", cmd, m.PlainText)
+				}
+			}
+			if strings.Contains(m.PlainText, "/duyet") || strings.Contains(m.PlainText, "/hoidap") {
+				t.Errorf("a producer's help lists officers' commands:\n%s", m.PlainText)
+			}
+			admin.Send("/trogiup")
+			m = admin.Expect("help.text", "help.officer")
+			for _, cmd := range []string{"/duyet", "/hoidap", "/thongke", "/capquyen", "/timkiem", "/taosukien", "/thongbao"} {
+				if !strings.Contains(m.PlainText, cmd+" — ") {
+					t.Errorf("the officers' help does not list %s:\n%s", cmd, m.PlainText)
+				}
 			}
 		})
 	}
