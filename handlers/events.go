@@ -561,14 +561,20 @@ func (a *app) officerEvents(ctx context.Context, c *bot.Ctx) error {
 	}
 	var rows [][]bot.Button
 	for _, e := range list {
+		data := cbEventOfficer + "|v|" + strconv.FormatInt(e.ID, 10)
 		if !inScope(c, e) {
-			continue
+			if e.Cancelled || !reachesCommunes(c, e) {
+				continue
+			}
+			// An event whose audience takes in the officer's communes (a
+			// province-wide training, say): shown as its card, not managed.
+			data = cbEvent + "|s|" + strconv.FormatInt(e.ID, 10)
 		}
 		label := c.Label("ev.officer_item", map[string]any{"Title": e.Title, "When": e.StartsAt.In(a.loc()).Format("02/01 15:04")})
 		if e.Cancelled {
 			label = "❌ " + label
 		}
-		rows = append(rows, []bot.Button{{Label: label, Data: cbEventOfficer + "|v|" + strconv.FormatInt(e.ID, 10)}})
+		rows = append(rows, []bot.Button{{Label: label, Data: data}})
 		if len(rows) == 20 {
 			break
 		}

@@ -183,3 +183,18 @@ func smallTalk(text string) (string, bool) {
 	}
 	return "", false
 }
+
+// reachesCommunes reports whether an event's audience takes in one of a
+// commune officer's communes: everyone, product groups or a stage (the
+// whole province), or a list of communes with one of theirs.
+func reachesCommunes(c *bot.Ctx, e domain.Event) bool {
+	if e.Audience.Kind != domain.AudienceCommunes {
+		return true
+	}
+	for _, code := range e.Audience.Communes {
+		if c.User.Sees(code) {
+			return true
+		}
+	}
+	return false
+}

@@ -637,3 +637,58 @@ func TestMatrixHelpListsEveryCommand(t *testing.T) {
 		})
 	}
 }
+
+// TestMatrixCommuneOfficerSeesTheirEvents: a commune officer's /sukien
+// lists the events whose audience takes in their communes (a
+// province-wide fair too, as its card), with the title as typed on the
+// button; not another commune's training.
+func TestMatrixCommuneOfficerSeesTheirEvents(t *testing.T) {
+	for _, ch := range channels {
+		t.Run(ch, func(t *testing.T) {
+			h := newMatrix(t, ch, "embedded")
+			admin := h.admin(900, "Quản trị", ch)
+			h.start()
+			admin.Send("/start")
+			admin.Expect("start.welcome")
+			admin.Expect("consent.ask")
+			off := h.user(944, "Cán bộ Bình Minh")
+			off.Send("/start")
+			off.Expect("start.welcome")
+			off.Expect("consent.ask")
+			admin.Send("/capquyen " + off.chatID() + " xa 25480")
+			admin.Expect("form.confirm_title")
+			admin.Press("Xác nhận")
+			admin.Expect("officer.granted_communes")
+			off.ExpectNotice("officer.granted_you")
+
+			db := h.openDB()
+			events := sqlite.NewEventStore(db)
+			starts := time.Now().Add(96 * time.Hour)
+			fair := `Hội chợ OCOP & đặc sản <Tây Ninh> "2026"`
+			for _, ev := range []domain.Event{
+				{Kind: domain.EventFair, Title: fair, Audience: domain.Audience{Kind: domain.AudienceAll}},
+				{Kind: domain.EventTraining, Title: "Tập huấn Tân Ninh", Audience: domain.Audience{Kind: domain.AudienceCommunes, Communes: []string{"25459"}}},
+			} {
+				ev.Place, ev.StartsAt, ev.EndsAt, ev.CheckinCode = "Nhà văn hóa", starts, starts.Add(8*time.Hour), "c"+strconv.Itoa(len(ev.Title))
+				if _, err := events.CreateEvent(context.Background(), &ev, nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+			off.Send("/sukien")
+			m := off.Expect("ev.officer_list")
+			if got := labelOf(t, m, "Hội chợ"); !strings.Contains(got, fair) {
+				t.Errorf("the fair's button reads %q, want %q", got, fair)
+			}
+			for _, b := range m.Buttons() {
+				if strings.Contains(b.Text, "Tân Ninh") {
+					t.Errorf("another commune's training is listed: %q", b.Text)
+				}
+			}
+			off.Press("Hội chợ")
+			m = off.Expect("ev.card")
+			if !strings.Contains(m.PlainText, fair) {
+				t.Errorf("the card:\n%s", m.PlainText)
+			}
+		})
+	}
+}
