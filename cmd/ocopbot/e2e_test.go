@@ -103,8 +103,8 @@ func TestRegistrationEndToEnd(t *testing.T) {
 	p.Press("Xong")
 	m = p.Expect("form.confirm_title")
 	for _, want := range []string{
-		"Loại chủ thể: Hợp tác xã",
-		"Tên chủ thể: HTX &lt;Bánh tráng&gt; &amp; &#34;Trảng Bàng&#34;&#39;); DROP TABLE subjects;--",
+		"Loại cơ sở: Hợp tác xã",
+		"Tên cơ sở: HTX &lt;Bánh tráng&gt; &amp; &#34;Trảng Bàng&#34;&#39;); DROP TABLE subjects;--",
 		"Người đại diện: Nguyễn Văn An",
 		"Điện thoại: +84 912 345 678 (đã xác thực)",
 		"Xã/phường: Phường Bình Minh",
@@ -181,7 +181,7 @@ func TestCommandsAreRegisteredInVietnamese(t *testing.T) {
 		t.Fatal("setMyCommands was not called")
 	}
 	got := calls[len(calls)-1].Params["commands"]
-	for _, want := range []string{`"dangky"`, `"trangthai"`, `"trogiup"`, "Đăng ký chủ thể OCOP"} {
+	for _, want := range []string{`"dangky"`, `"trangthai"`, `"trogiup"`, "Đăng ký cơ sở sản xuất OCOP"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("commands lack %s: %s", want, got)
 		}
