@@ -41,7 +41,7 @@ func (a *app) registerReview(e *bot.Engine) {
 		Done:  a.saveReturn})
 	e.Flow(&bot.Flow{ID: flowScore, Title: "review.score_title", Officer: true,
 		Steps: []bot.Step{
-			{Key: "score", Prompt: "review.ask_score", Label: "review.label_score", Parse: parseScore},
+			{Key: "score", Prompt: "review.ask_score", Label: "review.label_score", Parse: parseScore, Show: showScore},
 			{Key: "stars", Prompt: "review.ask_stars", Label: "review.label_stars", Choices: starChoices(1, 2, 3, 4, 5),
 				When: func(f *bot.Form) bool { return !scoreToCentral(f.Answers["score"]) }, Check: a.checkStars},
 			{Key: "cert", Prompt: "review.ask_cert", Label: "review.label_cert", Parse: parseCertNo, When: needsCertificate},
@@ -87,6 +87,15 @@ func parseScore(_ *bot.Ctx, in string) (string, error) {
 		return "", domain.Invalid("review.score", "review.score_invalid")
 	}
 	return strconv.FormatFloat(v, 'f', -1, 64), nil
+}
+
+// showScore writes a kept score the Vietnamese way: "72,5".
+func showScore(_ *bot.Ctx, _ *bot.Form, v string) string {
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		return bot.Escape(v)
+	}
+	return formatScore(f)
 }
 
 func scoreValue(f *bot.Form) float64 {

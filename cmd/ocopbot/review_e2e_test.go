@@ -205,7 +205,10 @@ func TestReviewEndToEnd(t *testing.T) {
 	province.Expect("review.date_future")
 	issued := time.Now().AddDate(0, 0, -1)
 	province.Send(issued.Format("2/1/2006"))
-	province.Expect("form.confirm_title")
+	m = province.Expect("form.confirm_title")
+	if !strings.Contains(m.Text, "72,5") { // decimals with a comma
+		t.Errorf("the score is not written the Vietnamese way:\n%s", m.Text)
+	}
 	province.Press("Xác nhận")
 	m = province.Expect("review.certified")
 	until := issued.AddDate(3, 0, 0).Format("02/01/2006")
