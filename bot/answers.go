@@ -175,3 +175,13 @@ func labelMeaning(label string) domain.Answer {
 	}
 	return domain.AnswerUnknown
 }
+
+// sayChosen notes a choice taken from the start of its name ("ho gia
+// dinh" for "Hộ gia đình chưa có giấy đăng ký kinh doanh"), to be said at
+// the top of the next question; a number or the whole name needs no word.
+func sayChosen(c *Ctx, ch Choice, word string) {
+	if allNumbers([]string{word}) || domain.Fold(ch.Label) == word || domain.Fold(ch.Value) == word {
+		return
+	}
+	c.understood = ch.Label
+}

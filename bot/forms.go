@@ -251,6 +251,7 @@ func (e *Engine) formInput(ctx context.Context, c *Ctx) error {
 	case step.Choices != nil && (step.Search == nil || len(f.Offers) == 0):
 		choices := step.Choices(c, f)
 		if i, ok := matchChoice(choices, word); ok {
+			sayChosen(c, choices[i], word)
 			return e.accept(ctx, c, flow, f, choices[i].Value)
 		}
 		if i, ok := meaningChoice(choices, in); ok { // "dạ có", "4 sao"

@@ -347,7 +347,10 @@ func TestMatrixEveryoneCanStart(t *testing.T) {
 			p.Edited("consent.given")
 			p.Expect("register.ask_kind")
 			send("ho gia dinh chua co")
-			p.Expect("register.ask_name")
+			m := p.Expect("form.understood", "register.ask_name")
+			if !strings.Contains(m.PlainText, "Đã chọn: Hộ gia đình chưa có giấy đăng ký kinh doanh") {
+				t.Errorf("the kind taken from a few words is not said:\n%s", m.PlainText)
+			}
 			send("Bánh tráng dì Sáu")
 			p.Expect("register.ask_rep")
 			send("Lê Thị Sáu")
@@ -422,7 +425,7 @@ func TestMatrixEveryoneCanStart(t *testing.T) {
 			q.Expect("register.phone_taken", "register.ask_phone")
 			q.Send("/xinlienket")
 			q.Expect("link.requested")
-			m := off.Expect("notice.officer_link_request")
+			m = off.Expect("notice.officer_link_request")
 			want := "/lienket " + ch + ":" + q.chatID() + " " + strconv.FormatInt(s.ID, 10)
 			if !strings.Contains(m.PlainText, want) || !strings.Contains(m.PlainText, "Lê Văn Bảy") {
 				t.Errorf("the officers' notice lacks %q:\n%s", want, m.PlainText)
