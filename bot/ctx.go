@@ -58,6 +58,12 @@ type Ctx struct {
 	finished bool
 	// duplicate: the claim found the update handled, or being handled.
 	duplicate bool
+	// understood is what a loosely typed answer was taken for, said at the
+	// top of the next question of the form ("Đã chọn: Phường Thanh Điền").
+	understood string
+	// cancelAsked: the update asked to confirm cancelling the form; no
+	// reminder of the form follows.
+	cancelAsked bool
 }
 
 // T renders a message id in the user's language.
@@ -67,6 +73,17 @@ func (c *Ctx) T(id string, data ...map[string]any) string {
 		d = data[0]
 	}
 	return c.engine.tr.T(c.Locale, id, d)
+}
+
+// Label renders a message id as a button label (or a choice's label):
+// plain text, with the data as it is (a product named "Bánh tráng &
+// muối tôm" keeps its "&"), since every channel shows labels as typed.
+func (c *Ctx) Label(id string, data ...map[string]any) string {
+	var d map[string]any
+	if len(data) > 0 {
+		d = data[0]
+	}
+	return c.engine.tr.Plain(c.Locale, id, d)
 }
 
 // Send sends a reply to the user's chat at once.
@@ -81,11 +98,13 @@ func (c *Ctx) Send(ctx context.Context, r Reply) error {
 // buttons replaces them.
 func (c *Ctx) degrade(r Reply) Reply {
 	lim := limitsOf(c.sender)
-	if lim == (Limits{}) {
-		return r
-	}
 	buttons := r.Buttons
-	r, numbered := r.Degrade(lim)
+	var numbered []Button
+	if lim != (Limits{}) {
+		r, numbered = r.Degrade(lim)
+	}
+	// Every channel remembers the labels, so that typing a button's words
+	// ("đồng ý", "dạ có") presses it.
 	if c.Session != nil && len(buttons) > 0 {
 		var data []string
 		for _, b := range numbered {
@@ -105,6 +124,7 @@ func (c *Ctx) degrade(r Reply) Reply {
 				if _, dup := c.Session.Labels[k]; !dup {
 					c.Session.Labels[k] = b.Data
 				}
+				rememberMeaning(c.Session.Labels, b.Label, b.Data)
 			}
 		}
 	}
@@ -123,7 +143,7 @@ func (c *Ctx) Answer(ctx context.Context, text string, alert bool) error {
 		return nil
 	}
 	c.answered = true
-	if limitsOf(c.sender).NoToast {
+	if limitsOf(c.sender).NoToast || c.Update.Callback.Typed {
 		c.toast, c.alert = text, alert
 		return nil
 	}

@@ -72,6 +72,7 @@ type Engine struct {
 	flows     map[string]*Flow
 	fallback  HandlerFunc
 	files     HandlerFunc
+	questions QuestionFunc
 	extra     []Middleware
 	handler   Handler
 
@@ -461,8 +462,11 @@ func (e *Engine) route(ctx context.Context, c *Ctx) error {
 		if !ok {
 			data, ok = labeledChoice(u.Text, c.Session.Labels)
 		}
+		if !ok {
+			data, ok = meaningLabel(u.Text, c.Session.Labels) // "dạ đồng ý" presses "Đồng ý"
+		}
 		if ok {
-			u.Kind, u.Callback = KindCallback, &Callback{ID: u.ChatID, Data: data}
+			u.Kind, u.Callback = KindCallback, &Callback{ID: u.ChatID, Data: data, Typed: true}
 		}
 	}
 	switch {
@@ -485,7 +489,7 @@ func (e *Engine) route(ctx context.Context, c *Ctx) error {
 		}
 		// A command typed in the middle of a form leaves the form where it
 		// was; remind the user how to go on.
-		if active != "" && c.Session.Active == active {
+		if active != "" && c.Session.Active == active && !c.cancelAsked {
 			if f := e.flows[active]; f != nil && f.Command != cmd.Name {
 				return e.remindForm(ctx, c)
 			}

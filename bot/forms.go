@@ -28,6 +28,8 @@ const (
 	actCancel  = "x"
 	actConfirm = "k"
 	actEdit    = "e" // arg: step index
+	actDrop    = "X" // cancel, confirmed (see askCancel)
+	actGoOn    = "g" // do not cancel after all
 )
 
 // Choice is an option of a choice step or a candidate of a search step.
@@ -228,19 +230,20 @@ func (e *Engine) formInput(ctx context.Context, c *Ctx) error {
 	word := domain.Fold(in)
 	switch word {
 	case "huy", "cancel", "thoi", "dung lai":
-		_, err := e.CancelForm(ctx, c)
-		return err
+		return e.askCancel(ctx, c, flow, f)
 	case "quay lai", "back", "tro lai":
+		f.CancelAsked = false
 		return e.back(ctx, c, flow, f)
 	}
+	f.CancelAsked = false
 	if f.Confirming {
 		return e.confirmInput(ctx, c, flow, f, in, word)
 	}
 	if word == "" {
 		return e.prompt(ctx, c, flow, f, "form.empty")
 	}
-	if step.Optional && (word == "bo qua" || word == "skip" || word == "khong co") {
-		return e.accept(ctx, c, flow, f, "")
+	if step.Optional && (step.Choices == nil || step.Multi && len(f.Picks) == 0) && skipMeant(in) {
+		return e.accept(ctx, c, flow, f, "") // "bỏ qua", "chưa có", "không có"
 	}
 	switch {
 	case step.Multi:
@@ -248,10 +251,17 @@ func (e *Engine) formInput(ctx context.Context, c *Ctx) error {
 	case step.Choices != nil && (step.Search == nil || len(f.Offers) == 0):
 		choices := step.Choices(c, f)
 		if i, ok := matchChoice(choices, word); ok {
+			sayChosen(c, choices[i], word)
 			return e.accept(ctx, c, flow, f, choices[i].Value)
 		}
+		if i, ok := meaningChoice(choices, in); ok { // "dạ có", "4 sao"
+			return e.accept(ctx, c, flow, f, choices[i].Value)
+		}
+		if step.Optional && skipMeant(in) {
+			return e.accept(ctx, c, flow, f, "")
+		}
 		if step.Search == nil || allNumbers([]string{word}) {
-			return e.prompt(ctx, c, flow, f, "form.choose_listed")
+			return e.refuse(ctx, c, flow, f, "form.choose_listed")
 		}
 		fallthrough
 	case step.Search != nil:
@@ -266,9 +276,9 @@ func (e *Engine) formInput(ctx context.Context, c *Ctx) error {
 		}
 		switch len(found) {
 		case 0:
-			return e.prompt(ctx, c, flow, f, "form.not_found")
+			return e.refuse(ctx, c, flow, f, "form.not_found")
 		case 1:
-			return e.accept(ctx, c, flow, f, found[0].Value)
+			return e.acceptFound(ctx, c, flow, f, found[0], in)
 		}
 		f.Offers = found
 		return e.prompt(ctx, c, flow, f, "")
@@ -301,7 +311,20 @@ func (e *Engine) rejected(ctx context.Context, c *Ctx, flow *Flow, f *Form, err 
 	if id == "" {
 		id = "form.invalid"
 	}
-	return e.prompt(ctx, c, flow, f, id)
+	return e.refuse(ctx, c, flow, f, id)
+}
+
+// refuse re-asks the step after a typed answer it cannot take, with the
+// notice id; a question the FAQ answers is answered first, and the step
+// asked again without the notice (see answerQuestion).
+func (e *Engine) refuse(ctx context.Context, c *Ctx, flow *Flow, f *Form, notice string) error {
+	if answered, err := e.answerQuestion(ctx, c); answered || err != nil {
+		if err != nil {
+			return err
+		}
+		return e.prompt(ctx, c, flow, f, "")
+	}
+	return e.prompt(ctx, c, flow, f, notice)
 }
 
 func (e *Engine) acceptContact(ctx context.Context, c *Ctx, flow *Flow, f *Form, step *Step) error {
@@ -429,8 +452,7 @@ func (e *Engine) back(ctx context.Context, c *Ctx, flow *Flow, f *Form) error {
 // confirmInput reads text typed on the confirmation screen: "xác nhận", or
 // the name of a field to change.
 func (e *Engine) confirmInput(ctx context.Context, c *Ctx, flow *Flow, f *Form, in, word string) error {
-	switch word {
-	case "xac nhan", "dong y", "ok", "co", "confirm", "yes", "luu":
+	if domain.ParseAnswer(in) == domain.AnswerYes { // "xác nhận", "ok", "dạ đúng rồi"
 		return e.confirm(ctx, c, flow, f)
 	}
 	var fields []Choice
@@ -517,8 +539,15 @@ func (e *Engine) formCallback(ctx context.Context, c *Ctx, data string) error {
 	n, _ := strconv.Atoi(arg)
 	switch act {
 	case actCancel:
+		return e.askCancel(ctx, c, flow, f)
+	case actDrop:
 		_, err := e.CancelForm(ctx, c)
 		return err
+	}
+	f.CancelAsked = false
+	switch act {
+	case actGoOn:
+		return e.prompt(ctx, c, flow, f, "")
 	case actBack:
 		return e.back(ctx, c, flow, f)
 	}
@@ -570,6 +599,11 @@ func (e *Engine) prompt(ctx context.Context, c *Ctx, flow *Flow, f *Form, notice
 	if notice != "" {
 		b.WriteString(c.T("form.warning", map[string]any{"Text": HTML(c.T(notice))}))
 		b.WriteString("\n\n")
+	}
+	if c.understood != "" {
+		b.WriteString(c.T("form.understood", map[string]any{"Value": c.understood}))
+		b.WriteString("\n\n")
+		c.understood = ""
 	}
 	data := func(act string, arg int) string {
 		pos := f.Step

@@ -202,6 +202,38 @@ func (t *Translator) simpleOf(lang, id string) *simpleTemplate {
 	return t.simple["vi"][id]
 }
 
+// Plain renders id in lang with data left as it is: for button labels,
+// which every channel shows as plain text (never HTML). The template
+// itself must hold no HTML.
+func (t *Translator) Plain(lang, id string, data map[string]any) string {
+	if len(data) == 0 {
+		return t.T(lang, id, nil)
+	}
+	l := t.localizers[lang]
+	if l == nil {
+		l = t.localizers["vi"]
+	}
+	td := make(map[string]any, len(data))
+	for k, v := range data {
+		switch x := v.(type) {
+		case HTML:
+			td[k] = string(x)
+		case fmt.Stringer:
+			td[k] = x.String()
+		default:
+			td[k] = v
+		}
+	}
+	if st := t.simpleOf(lang, id); st != nil {
+		return st.render(td)
+	}
+	s, err := l.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: td})
+	if err != nil {
+		return id
+	}
+	return s
+}
+
 func escapeValue(v any) any {
 	switch x := v.(type) {
 	case HTML:

@@ -43,7 +43,7 @@ func (c *Ctx) SendID(ctx context.Context, r Reply) (string, error) {
 		return "", nil
 	}
 	lim := limitsOf(c.sender)
-	if lim.NoToast {
+	if lim.NoToast || c.Update.Callback != nil && c.Update.Callback.Typed {
 		if c.said == nil {
 			c.said = map[string]bool{}
 		}

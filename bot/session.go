@@ -80,6 +80,9 @@ type Form struct {
 	// Editing is true when one field is being changed from the
 	// confirmation screen: after it, the screen comes back.
 	Editing bool `json:"editing,omitempty"`
+	// CancelAsked: the user asked to cancel a form with answers and was
+	// asked to confirm; asking again cancels.
+	CancelAsked bool `json:"cancel_asked,omitempty"`
 	// Editing an existing record (the subject id when re-registering).
 	RecordID int64     `json:"record_id,omitempty"`
 	Started  time.Time `json:"started"`

@@ -72,6 +72,9 @@ type Callback struct {
 	ID        string // to answer it
 	Data      string // ≤ 64 bytes
 	MessageID string // the bot's message that carried the button
+	// Typed: no button was pressed; the user typed what one means (its
+	// label, its number, "đồng ý"). There is nothing to answer.
+	Typed bool
 }
 
 // Contact is a shared phone contact.

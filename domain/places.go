@@ -42,7 +42,21 @@ type Commune struct {
 	Type            string     // "xã", "phường" or "đặc khu", lower case
 	FormerProvince  string     // the province it belonged to before 1/7/2025: "Tỉnh Tây Ninh"
 	FormerDistricts []District // the former districts it was made from, at least one
+	// FormerCommunes are the commune-level units before 1/7/2025 it was
+	// made from, wholly or in part (optional column former_communes).
+	FormerCommunes []FormerCommune
 }
+
+// FormerCommune is a commune, ward or town before 1/7/2025, as people
+// still name their place: "Xã Gia Bình" of "Thị xã Trảng Bàng".
+type FormerCommune struct {
+	Name     string // as written: "Xã Gia Bình"
+	District string // its district then: "Thị xã Trảng Bàng"
+	Province string // its province then: "Tỉnh Tây Ninh"
+}
+
+// ShortName returns the name without its kind: "Gia Bình".
+func (f FormerCommune) ShortName() string { return trimPrefixWords(f.Name, communeKinds) }
 
 // ShortName returns the name without its kind: "Bình Minh" for
 // "Phường Bình Minh".
@@ -58,6 +72,7 @@ func (c Commune) FromProvince(name string) bool {
 
 func (c Commune) clone() Commune {
 	c.FormerDistricts = slices.Clone(c.FormerDistricts)
+	c.FormerCommunes = slices.Clone(c.FormerCommunes)
 	return c
 }
 
@@ -77,6 +92,7 @@ type Places struct {
 	byCode    map[string]int
 	keys      []placeKey    // search keys of communes, by index
 	districts []districtRef // the former districts, each once
+	formers   []formerRef   // the former communes, each once
 	provinces [][]string    // folded words of the former provinces' short names
 }
 
@@ -87,6 +103,14 @@ type placeKey struct {
 	raw      string   // lower-cased short name with its diacritics: "bình minh"
 	province string   // folded short name of the province: "tay ninh"
 	rank     int      // position in Vietnamese alphabetical order (communes only)
+}
+
+// formerRef is a former commune and the communes made from it (one, or
+// several when it was split).
+type formerRef struct {
+	former   FormerCommune
+	key      placeKey
+	communes []int
 }
 
 // districtRef is a former district and the communes made from it.
@@ -103,6 +127,9 @@ const (
 	colType      = "type"
 	colProvince  = "former_province"
 	colDistricts = "former_districts"
+	// colFormers is optional: the former communes, "Xã Gia Bình (Thị xã
+	// Trảng Bàng, Tỉnh Tây Ninh)" separated by ";".
+	colFormers = "former_communes"
 )
 
 // DefaultPlaces returns the embedded places of Tây Ninh from 1/7/2025: 96
@@ -228,7 +255,42 @@ func parseCommune(rec []string, col map[string]int) (Commune, error) {
 	if len(c.FormerDistricts) == 0 {
 		return c, fmt.Errorf("code %s: no former district", c.Code)
 	}
+	if i, ok := col[colFormers]; ok && i < len(rec) {
+		for entry := range strings.SplitSeq(rec[i], ";") {
+			entry = Clean(entry)
+			if entry == "" {
+				continue
+			}
+			f, ok := parseFormerCommune(entry, c.FormerProvince)
+			if !ok {
+				return c, fmt.Errorf("code %s: former commune %q: want a name, its district and province in parentheses, like %q",
+					c.Code, entry, "Xã Gia Bình (Thị xã Trảng Bàng, Tỉnh Tây Ninh)")
+			}
+			c.FormerCommunes = append(c.FormerCommunes, f)
+		}
+	}
 	return c, nil
+}
+
+// parseFormerCommune reads "Xã Gia Bình (Thị xã Trảng Bàng, Tỉnh Tây
+// Ninh)"; without the province it is province.
+func parseFormerCommune(s, province string) (FormerCommune, bool) {
+	open := strings.LastIndexByte(s, '(')
+	if open < 0 || !strings.HasSuffix(s, ")") {
+		return FormerCommune{}, false
+	}
+	f := FormerCommune{Name: Clean(s[:open]), Province: province}
+	inside := s[open+1 : len(s)-1]
+	if d, p, ok := strings.Cut(inside, ","); ok {
+		f.District, f.Province = Clean(d), Clean(p)
+	} else {
+		f.District = Clean(inside)
+	}
+	if nameless(f.Name, communeKinds) || nameless(f.District, districtKinds) || nameless(f.Province, provinceKinds) ||
+		strings.ContainsAny(f.Name, "()") {
+		return FormerCommune{}, false
+	}
+	return f, true
 }
 
 // parseDistrict reads "Huyện Gò Dầu (Tỉnh Tây Ninh)"; without parentheses the
@@ -318,6 +380,21 @@ func (p *Places) index() {
 				})
 			}
 			p.districts[j].communes = append(p.districts[j].communes, i)
+		}
+	}
+	byFormer := map[string]int{}
+	for i, c := range p.communes {
+		for _, f := range c.FormerCommunes {
+			k := Fold(f.Name) + "\x00" + Fold(f.District) + "\x00" + Fold(provinceShort(f.Province))
+			j, ok := byFormer[k]
+			if !ok {
+				j = len(p.formers)
+				byFormer[k] = j
+				p.formers = append(p.formers, formerRef{former: f, key: newPlaceKey(f.ShortName(), provinceShort(f.Province))})
+			}
+			if !slices.Contains(p.formers[j].communes, i) {
+				p.formers[j].communes = append(p.formers[j].communes, i)
+			}
 		}
 	}
 }

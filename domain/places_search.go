@@ -17,6 +17,10 @@ type PlaceMatch struct {
 	// With it the caller can say "Xã Long Chữ — từ huyện Châu Thành (Tây
 	// Ninh)" and tell apart two districts of the same name.
 	District District
+	// Former is the commune before 1/7/2025 whose name matched, for
+	// ViaFormer (and ViaFuzzy when the near name was a former commune's):
+	// "Xã Gia Bình" found Phường Gò Dầu.
+	Former FormerCommune
 	// Score orders the matches of one search, higher first; it means nothing
 	// across searches.
 	Score int
@@ -27,12 +31,14 @@ const (
 	ViaCommune  = "commune"  // the query is the commune's name, or its code
 	ViaDistrict = "district" // the query is the name of a former district it came from
 	ViaFuzzy    = "fuzzy"    // the query starts or is part of a name, or is a near miss
+	ViaFormer   = "former"   // the query is the name of a commune before 1/7/2025 it was made from
 )
 
 // Scores of the kinds of match. A commune's own name outranks a former
 // district's name, an exact name a partial one, a partial one a near miss.
 const (
 	scoreExact          = 1000
+	scoreFormer         = 950 // an old commune's name is more precise than a district's
 	scoreDistrict       = 900
 	scorePrefix         = 700
 	scoreDistrictPrefix = 600
@@ -40,6 +46,7 @@ const (
 	scoreDistrictInside = 400
 	scoreTypo           = 300 // minus typoCost per edit
 	scoreDistrictTypo   = 250
+	scoreFormerTypo     = 200
 	typoCost            = 50
 
 	// bonusDiacritics prefers "Tân Thạnh" over "Tân Thành" when the user
@@ -126,7 +133,7 @@ func (p *Places) Search(query string, limit int) []PlaceMatch {
 	out := make([]PlaceMatch, len(idx))
 	for k, i := range idx {
 		c := cands[i]
-		out[k] = PlaceMatch{Commune: p.communes[i].clone(), Via: c.via, District: c.district, Score: c.score}
+		out[k] = PlaceMatch{Commune: p.communes[i].clone(), Via: c.via, District: c.district, Former: c.former, Score: c.score}
 	}
 	return out
 }
@@ -137,11 +144,18 @@ type candidate struct {
 	score    int
 	via      string
 	district District
+	former   FormerCommune
 }
 
 func (c *candidate) offer(score int, via string, d District) {
 	if !c.ok || score > c.score {
 		*c = candidate{ok: true, score: score, via: via, district: d}
+	}
+}
+
+func (c *candidate) offerFormer(score int, via string, f FormerCommune) {
+	if !c.ok || score > c.score {
+		*c = candidate{ok: true, score: score, via: via, former: f}
 	}
 }
 
@@ -253,6 +267,29 @@ func (p *Places) matchWords(q placeQuery, cands []candidate) bool {
 		}
 		found = true
 	}
+	// A former commune counts by its whole name only (the start of one,
+	// "tan", would match dozens), and only when no commune or former
+	// district has that name: "Tân Thạnh" is the district, "Gia Bình" the
+	// old commune now in Phường Gò Dầu. A bare number ("1") is no name.
+	exact := false
+	for _, c := range cands {
+		exact = exact || c.ok && (c.via == ViaCommune || c.via == ViaDistrict)
+	}
+	if !exact && !isDigits(strings.Join(q.words, "")) {
+		for _, f := range p.formers {
+			if wordMatch(q.words, f.key.words) != matchExact {
+				continue
+			}
+			score := scoreFormer + q.adjust(f.key.province)
+			if q.raw != "" && q.raw == f.key.raw {
+				score += bonusDiacritics
+			}
+			for _, i := range f.communes {
+				cands[i].offerFormer(score, ViaFormer, f.former)
+			}
+			found = true
+		}
+	}
 	return found
 }
 
@@ -274,6 +311,14 @@ func (p *Places) matchTypos(q placeQuery, cands []candidate, scratch []int) []in
 			score := scoreDistrictTypo - typoCost*d + q.adjust(dr.key.province)
 			for _, i := range dr.communes {
 				cands[i].offer(score, ViaFuzzy, dr.district)
+			}
+		}
+	}
+	for _, f := range p.formers {
+		if d, scratch = editDistance(q.runes, f.key.runes, limit, scratch); d <= limit {
+			score := scoreFormerTypo - typoCost*d + q.adjust(f.key.province)
+			for _, i := range f.communes {
+				cands[i].offerFormer(score, ViaFuzzy, f.former)
 			}
 		}
 	}

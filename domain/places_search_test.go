@@ -329,6 +329,10 @@ func FuzzSearch(f *testing.F) {
 				if !slices.Contains(m.Commune.FormerDistricts, m.District) {
 					t.Fatalf("Search(%q): %s did not come from %+v", q, m.Commune.Name, m.District)
 				}
+			case ViaFormer:
+				if !slices.Contains(m.Commune.FormerCommunes, m.Former) {
+					t.Fatalf("Search(%q): %s was not made from %+v", q, m.Commune.Name, m.Former)
+				}
 			default:
 				t.Fatalf("Search(%q): Via %q", q, m.Via)
 			}

@@ -6,17 +6,21 @@ import "time"
 type SubjectKind string
 
 const (
-	KindCooperative   SubjectKind = "htx"        // Hợp tác xã
-	KindCoopGroup     SubjectKind = "tht"        // Tổ hợp tác
-	KindSME           SubjectKind = "dn"         // Doanh nghiệp nhỏ và vừa
-	KindFarm          SubjectKind = "trang_trai" // Trang trại
-	KindHousehold     SubjectKind = "ho"         // Hộ sản xuất có đăng ký kinh doanh
-	KindTourismAssoc  SubjectKind = "hoi"        // Hội, hiệp hội (du lịch)
-	KindTourismCentre SubjectKind = "trung_tam"  // Trung tâm điều hành du lịch
+	KindCooperative SubjectKind = "htx"        // Hợp tác xã
+	KindCoopGroup   SubjectKind = "tht"        // Tổ hợp tác
+	KindSME         SubjectKind = "dn"         // Doanh nghiệp nhỏ và vừa
+	KindFarm        SubjectKind = "trang_trai" // Trang trại
+	KindHousehold   SubjectKind = "ho"         // Hộ sản xuất có đăng ký kinh doanh
+	// KindProspective is a household that makes products but has no
+	// business registration yet (ĐKKD hộ kinh doanh, given by the
+	// commune): it may register and prepare, not file (CanFile).
+	KindProspective   SubjectKind = "ho_chua_dkkd"
+	KindTourismAssoc  SubjectKind = "hoi"       // Hội, hiệp hội (du lịch)
+	KindTourismCentre SubjectKind = "trung_tam" // Trung tâm điều hành du lịch
 )
 
 // SubjectKinds lists the kinds in the order they are offered.
-var SubjectKinds = []SubjectKind{KindCooperative, KindCoopGroup, KindSME, KindFarm, KindHousehold, KindTourismAssoc, KindTourismCentre}
+var SubjectKinds = []SubjectKind{KindCooperative, KindCoopGroup, KindSME, KindFarm, KindHousehold, KindProspective, KindTourismAssoc, KindTourismCentre}
 
 // Valid reports whether k is one of SubjectKinds.
 func (k SubjectKind) Valid() bool {
@@ -70,4 +74,24 @@ type Subject struct {
 	SalesChannels  []SalesChannel
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
+}
+
+// CanFile says whether a subject may file a dossier (OCOP-RULES §2: a
+// household takes part with a business registration): a household
+// without its registration number is refused with the message id that
+// explains where to get one (the commune's ĐKKD hộ kinh doanh).
+func CanFile(s Subject) error {
+	if (s.Kind == KindProspective || s.Kind == KindHousehold) && s.BusinessRegNo == "" {
+		return Invalid("subject.can_file", "dossier.needs_regno")
+	}
+	return nil
+}
+
+// Registered returns the kind a subject takes once its registration
+// number is known: a prospective household becomes a household.
+func (k SubjectKind) Registered(regNo string) SubjectKind {
+	if k == KindProspective && regNo != "" {
+		return KindHousehold
+	}
+	return k
 }

@@ -104,3 +104,24 @@ type RoleChange struct {
 	Communes          []string
 	At                time.Time
 }
+
+// ActorName names a person where officers read who did something (the
+// workbook's history, "recorded by"): the name the channel gave, else the
+// @username, else the channel and its id ("Zalo 1234567890"), never "#3".
+func ActorName(name, username, channel, channelID string) string {
+	switch {
+	case name != "":
+		return name
+	case username != "":
+		return "@" + username
+	case channelID == "":
+		return ""
+	}
+	switch channel {
+	case ChannelZalo:
+		return "Zalo " + channelID
+	case "telegram":
+		return "Telegram " + channelID
+	}
+	return channel + " " + channelID
+}

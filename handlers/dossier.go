@@ -339,11 +339,11 @@ func (a *app) dossierButton(ctx context.Context, c *bot.Ctx) error {
 			return err
 		}
 		return a.checklist(ctx, c, p, c.T("dossier.file_deleted"))
-	case "s":
+	case "s", "S": // "S": the submission confirmed
 		if err := c.Answer(ctx, "", false); err != nil {
 			return err
 		}
-		return a.submit(ctx, c, p, r)
+		return a.submit(ctx, c, p, r, act == "S")
 	case "w":
 		if err := c.Answer(ctx, "", false); err != nil {
 			return err
@@ -363,9 +363,10 @@ func (a *app) dossierButton(ctx context.Context, c *bot.Ctx) error {
 }
 
 // submit files the dossier at the commune when every mandatory and
-// knock-out item is sent, on paper or accepted; the rulebook decides
-// whether it may be filed now (a re-evaluation only inside its window).
-func (a *app) submit(ctx context.Context, c *bot.Ctx, p domain.Product, r *domain.Rulebook) error {
+// knock-out item is sent, on paper or accepted, once the producer has
+// confirmed; the rulebook decides whether it may be filed now (a
+// re-evaluation only inside its window).
+func (a *app) submit(ctx context.Context, c *bot.Ctx, p domain.Product, r *domain.Rulebook, confirmed bool) error {
 	if p.Stage.Submitted() {
 		return a.checklist(ctx, c, p, c.T("dossier.already_submitted"))
 	}
@@ -375,6 +376,12 @@ func (a *app) submit(ctx context.Context, c *bot.Ctx, p domain.Product, r *domai
 	}
 	if done, total := progress(r.Checklist(p.Set), states); done < total {
 		return a.checklist(ctx, c, p, c.T("dossier.incomplete", map[string]any{"Done": done, "Total": total}))
+	}
+	if refused, err := a.filingRefused(ctx, c, p); refused || err != nil {
+		return err
+	}
+	if !confirmed {
+		return a.confirmSubmit(ctx, c, p)
 	}
 	if p.Stage == domain.StageIdea {
 		// An idea becomes a dossier in preparation before it is filed.

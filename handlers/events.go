@@ -104,7 +104,7 @@ func (a *app) registerEvents(e *bot.Engine) {
 	e.Callback(cbAnnounce, true, a.announceButton)
 	e.Callback(cbSettings, false, a.settingsButton)
 	e.Fallback(a.draftText(a.fallback))
-	e.Files(a.draftFile(a.upload))
+	e.Files(a.draftFile(a.ticketFile(a.upload)))
 }
 
 // eventFlow is /taosukien: an officer creates an event and invites its
@@ -169,9 +169,8 @@ func parseEventDesc(_ *bot.Ctx, in string) (string, error) {
 }
 
 func parseCapacity(_ *bot.Ctx, in string) (string, error) {
-	s := strings.ReplaceAll(strings.ReplaceAll(in, ".", ""), " ", "")
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 || n > maxCapacity {
+	n, ok := domain.ParseCount(in, "nguoi", "cho", "khach", "ban") // "50", "50 người", "1.000 chỗ"
+	if !ok || n < 1 || n > maxCapacity {
 		return "", domain.Invalid("ev.capacity", "ev.capacity_invalid")
 	}
 	return strconv.Itoa(n), nil
@@ -562,14 +561,20 @@ func (a *app) officerEvents(ctx context.Context, c *bot.Ctx) error {
 	}
 	var rows [][]bot.Button
 	for _, e := range list {
+		data := cbEventOfficer + "|v|" + strconv.FormatInt(e.ID, 10)
 		if !inScope(c, e) {
-			continue
+			if e.Cancelled || !reachesCommunes(c, e) {
+				continue
+			}
+			// An event whose audience takes in the officer's communes (a
+			// province-wide training, say): shown as its card, not managed.
+			data = cbEvent + "|s|" + strconv.FormatInt(e.ID, 10)
 		}
-		label := c.T("ev.officer_item", map[string]any{"Title": e.Title, "When": e.StartsAt.In(a.loc()).Format("02/01 15:04")})
+		label := c.Label("ev.officer_item", map[string]any{"Title": e.Title, "When": e.StartsAt.In(a.loc()).Format("02/01 15:04")})
 		if e.Cancelled {
 			label = "❌ " + label
 		}
-		rows = append(rows, []bot.Button{{Label: label, Data: cbEventOfficer + "|v|" + strconv.FormatInt(e.ID, 10)}})
+		rows = append(rows, []bot.Button{{Label: label, Data: data}})
 		if len(rows) == 20 {
 			break
 		}
@@ -775,7 +780,7 @@ func (a *app) rollCallList(ctx context.Context, c *bot.Ctx) error {
 		if e.Cancelled || !inScope(c, e) || e.StartsAt.After(soon) {
 			continue
 		}
-		rows = append(rows, []bot.Button{{Label: c.T("ev.officer_item", map[string]any{"Title": e.Title,
+		rows = append(rows, []bot.Button{{Label: c.Label("ev.officer_item", map[string]any{"Title": e.Title,
 			"When": e.StartsAt.In(a.loc()).Format("02/01 15:04")}), Data: cbEventOfficer + "|a|" + strconv.FormatInt(e.ID, 10)}})
 	}
 	if len(rows) == 0 {

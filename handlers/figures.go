@@ -175,6 +175,13 @@ func (a *app) figuresAt(ctx context.Context, c *bot.Ctx, arg string) error {
 	if past {
 		text = c.T("figures.as_of", map[string]any{"Date": a.date(now)}) + "\n" + text
 	}
+	if past {
+		// Questions and answers are counted as they stand today only.
+	} else if qa, err := a.ticketStatsText(ctx, c); err != nil {
+		return err
+	} else if qa != "" {
+		text += "\n\n" + qa
+	}
 	buttons := [][]bot.Button{{{Label: c.T("figures.button_definitions"), Data: cbFigures + "|def"}}}
 	if end := a.planEnd(); !past && now.After(end.AddDate(0, 0, 1)) {
 		// The plan's period is over: its figures are those of its last day.

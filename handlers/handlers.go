@@ -117,6 +117,9 @@ type Deps struct {
 	Budget     BudgetBook
 	Showrooms  Showrooms
 	ReportData report.Data
+	// Tickets keeps the questions to officers ("Hỏi cán bộ", tickets.go);
+	// nil leaves the FAQ without it.
+	Tickets Tickets
 	// Attendance gives the "trained" figure once events record it; nil
 	// shows "no data". ReportEvents fills the workbook's events sheet; nil
 	// leaves its headers only.
@@ -197,6 +200,7 @@ func Register(e *bot.Engine, d Deps) {
 	a := &app{Deps: d, e: e}
 	e.Command(bot.Command{Name: "/start", Menu: "menu.start", Handle: a.start})
 	e.Flow(a.registerFlow())
+	e.Command(bot.Command{Name: "/xinlienket", Handle: a.requestLink})
 	e.Command(bot.Command{Name: "/sanpham", Aliases: []string{"/products"}, Menu: "menu.sanpham", Handle: a.products})
 	e.Flow(a.productFlow())
 	e.Command(bot.Command{Name: "/hoso", Aliases: []string{"/dossier"}, Menu: "menu.hoso", Handle: a.dossier})
@@ -216,7 +220,9 @@ func Register(e *bot.Engine, d Deps) {
 	a.registerFigures(e)
 	a.registerPublic(e)
 	a.registerLifecycle(e)
+	a.registerTickets(e)
 	e.Fallback(a.fallback)
+	e.Questions(a.question)
 	e.Files(a.upload)
 	a.registerEvents(e) // after Fallback and Files: it wraps them
 }
@@ -232,7 +238,9 @@ const (
 func (a *app) menu(c *bot.Ctx) [][]bot.Button {
 	first := bot.Button{Label: c.T("menu.button.register"), Data: cbMenu + "|dangky"}
 	if c.User.SubjectID != 0 {
-		first = bot.Button{Label: c.T("menu.button.profile"), Data: cbMenu + "|trangthai"}
+		// The producer's details (to see and change them); "Trạng thái"
+		// is the products' status, "Hồ sơ" the dossier papers.
+		first = bot.Button{Label: c.T("menu.button.profile"), Data: cbMenu + "|dangky"}
 	}
 	rows := [][]bot.Button{{first}}
 	if c.User.SubjectID != 0 {

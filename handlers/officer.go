@@ -136,6 +136,9 @@ func (a *app) showWho(c *bot.Ctx, _ *bot.Form, v string) string {
 func personName(u domain.User) string {
 	s := u.Name
 	if s == "" {
+		if u.Username == "" {
+			return domain.ActorName("", "", u.Channel, u.ChannelID) // "Zalo 1234567890"
+		}
 		s = u.ChannelID
 	}
 	if u.Username != "" {
@@ -149,7 +152,16 @@ func personName(u domain.User) string {
 // parseCommunes reads communes by code or name, separated by commas or
 // semicolons; a name that matches several places is refused with them.
 func (a *app) parseCommunes(_ *bot.Ctx, in string) (string, error) {
-	var codes []string
+	codes, bad := a.communeCodes(in)
+	if bad != "" || len(codes) == 0 {
+		return "", domain.Invalid("officer.communes", "officer.communes_invalid")
+	}
+	return strings.Join(codes, ","), nil
+}
+
+// communeCodes reads the communes of a typed list; bad is the first part
+// that names no commune for sure (unknown, ambiguous or only near).
+func (a *app) communeCodes(in string) (codes []string, bad string) {
 	for _, part := range strings.FieldsFunc(in, func(r rune) bool { return r == ',' || r == ';' || r == '\n' }) {
 		part = strings.TrimSpace(part)
 		if part == "" {
@@ -161,14 +173,11 @@ func (a *app) parseCommunes(_ *bot.Ctx, in string) (string, error) {
 		}
 		m := a.Places.Search(part, 3)
 		if len(m) == 0 || (len(m) > 1 && m[0].Score == m[1].Score) || m[0].Via == domain.ViaFuzzy || m[0].Via == domain.ViaDistrict {
-			return "", domain.Invalid("officer.communes", "officer.communes_invalid")
+			return nil, part
 		}
 		codes = append(codes, m[0].Commune.Code)
 	}
-	if len(codes) == 0 {
-		return "", domain.Invalid("officer.communes", "officer.communes_invalid")
-	}
-	return strings.Join(dedupe(codes), ","), nil
+	return dedupe(codes), ""
 }
 
 func dedupe(list []string) []string {
@@ -221,9 +230,15 @@ func (a *app) beginGrant(ctx context.Context, c *bot.Ctx, f *bot.Form) (bool, er
 		if role != domain.RoleCommuneOfficer {
 			f.Confirming = true
 		} else if len(args) > 2 {
-			codes, err := a.parseCommunes(c, strings.Join(args[2:], " "))
-			if err == nil {
-				f.Answers[gCommunes] = codes
+			// A commune typed on the command line that names no commune is
+			// refused, and the form asks for the communes.
+			codes, bad := a.communeCodes(strings.Join(args[2:], " "))
+			if bad != "" {
+				if err := c.Say(ctx, "officer.commune_unknown", map[string]any{"Name": bad}); err != nil {
+					return false, err
+				}
+			} else if len(codes) > 0 {
+				f.Answers[gCommunes] = strings.Join(codes, ",")
 				f.Confirming = true
 			}
 		}
@@ -268,8 +283,11 @@ func (a *app) saveGrant(ctx context.Context, c *bot.Ctx, f *bot.Form) error {
 	if err := a.notifyUser(ctx, target, "grant", bot.Notice{Msg: "officer.granted_you", Data: map[string]string{"Role": c.T("role." + string(role))}}); err != nil {
 		return err
 	}
-	return c.Say(ctx, "officer.granted", map[string]any{"Who": personName(target), "Role": c.T("role." + string(role)),
-		"Communes": bot.HTML(a.showCommunes(c, f, f.Answers[gCommunes]))})
+	if role == domain.RoleCommuneOfficer {
+		return c.Say(ctx, "officer.granted_communes", map[string]any{"Who": personName(target), "Role": c.T("role." + string(role)),
+			"Communes": bot.HTML(a.showCommunes(c, f, f.Answers[gCommunes]))})
+	}
+	return c.Say(ctx, "officer.granted", map[string]any{"Who": personName(target), "Role": c.T("role." + string(role))})
 }
 
 // refreshMenu gives an officer the officers' command menu, or takes it away.

@@ -298,7 +298,7 @@ func (a *app) products(ctx context.Context, c *bot.Ctx) error {
 	}
 	var rows [][]bot.Button
 	for _, p := range list {
-		rows = append(rows, []bot.Button{{Label: c.T("product.list_item", map[string]any{"Name": p.Name, "Stage": c.T("stage_short." + string(p.Stage))}), Data: cbProduct + "|v|" + strconv.FormatInt(p.ID, 10)}})
+		rows = append(rows, []bot.Button{{Label: c.Label("product.list_item", map[string]any{"Name": p.Name, "Stage": c.T("stage_short." + string(p.Stage))}), Data: cbProduct + "|v|" + strconv.FormatInt(p.ID, 10)}})
 	}
 	rows = append(rows, []bot.Button{{Label: c.T("product.add"), Data: cbProduct + "|n"}})
 	id := "product.list"

@@ -34,9 +34,10 @@ func (a *app) registerFlow() *bot.Flow {
 			{Key: fName, Prompt: "register.ask_name", Label: "register.label_name", Parse: parseOrgName},
 			{Key: fRep, Prompt: "register.ask_rep", Label: "register.label_rep", Parse: parsePersonName},
 			{Key: fPhone, Prompt: "register.ask_phone", Label: "register.label_phone", Parse: parsePhone, Contact: true, Show: showPhone,
-				Verified: a.samePerson},
+				Verified: a.samePerson, Check: a.phoneFree},
 			{Key: fCommune, Prompt: "register.ask_commune", Label: "register.label_commune", Search: a.searchCommune, Show: a.showCommune},
-			{Key: fRegNo, Prompt: "register.ask_regno", Label: "register.label_regno", Parse: parseRegNo, Optional: true},
+			{Key: fRegNo, Prompt: "register.ask_regno", Label: "register.label_regno", Parse: parseRegNo, Optional: true,
+				When: func(f *bot.Form) bool { return f.Answers[fKind] != string(domain.KindProspective) || f.RecordID != 0 }},
 			{Key: fChannels, Prompt: "register.ask_channels", Label: "register.label_channels", Choices: salesChannelChoices, Multi: true, Optional: true},
 		},
 		Begin: a.beginRegister,
@@ -140,10 +141,12 @@ func (a *app) searchCommune(c *bot.Ctx, in string) ([]bot.Choice, error) {
 // apart: "Xã Châu Thành (Tây Ninh cũ)", "Xã An Tịnh — từ TX Trảng Bàng".
 func communeLabel(c *bot.Ctx, m domain.PlaceMatch) string {
 	switch {
+	case m.Former.Name != "":
+		return c.Label("place.via_former", map[string]any{"Commune": m.Commune.Name, "Former": m.Former.Name, "District": m.Former.District})
 	case m.District.Name != "":
-		return c.T("place.via_district", map[string]any{"Commune": m.Commune.Name, "District": m.District.Name, "Province": m.District.ProvinceShort()})
+		return c.Label("place.via_district", map[string]any{"Commune": m.Commune.Name, "District": m.District.Name, "Province": m.District.ProvinceShort()})
 	default:
-		return c.T("place.commune", map[string]any{"Commune": m.Commune.Name, "Province": shortProvince(m.Commune.FormerProvince)})
+		return c.Label("place.commune", map[string]any{"Commune": m.Commune.Name, "Province": shortProvince(m.Commune.FormerProvince)})
 	}
 }
 
@@ -207,6 +210,7 @@ func (a *app) saveRegistration(ctx context.Context, c *bot.Ctx, f *bot.Form) err
 			s.SalesChannels = append(s.SalesChannels, domain.SalesChannel(ch))
 		}
 	}
+	s.Kind = s.Kind.Registered(s.BusinessRegNo) // a household that gave its number
 	if !s.Kind.Valid() || s.Name == "" || s.Phone == "" || s.CommuneCode == "" {
 		return domain.Invalid("register.save", "register.incomplete")
 	}
@@ -251,7 +255,13 @@ func (a *app) saveRegistration(ctx context.Context, c *bot.Ctx, f *bot.Form) err
 		}
 		c.User.SubjectID = s.ID
 	}
-	return a.sayMenu(ctx, c, msg, map[string]any{"Profile": bot.HTML(a.profile(c, s)), "Code": strconv.FormatInt(s.ID, 10)})
+	data := map[string]any{"Profile": bot.HTML(a.profile(c, s)), "Code": strconv.FormatInt(s.ID, 10)}
+	if domain.CanFile(s) != nil {
+		// Everyone who makes products may start; filing waits for the
+		// household business registration, and the producer hears how.
+		return c.Send(ctx, bot.Reply{Text: c.T(msg, data) + "\n\n" + c.T("register.prospective_note"), Buttons: a.menu(c)})
+	}
+	return a.sayMenu(ctx, c, msg, data)
 }
 
 // profile renders a subject as "Label: value" lines.

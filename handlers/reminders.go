@@ -26,6 +26,15 @@ type Reminders struct {
 	Rules    *domain.Rulebooks
 	Calendar *domain.Calendar
 	Location *time.Location
+	// Tickets and Officers, when set, follow up questions to officers
+	// (ticketReminders).
+	Tickets interface {
+		Open(ctx context.Context) ([]domain.Ticket, error)
+	}
+	Officers interface {
+		OfficersOf(ctx context.Context, commune string) ([]domain.User, error)
+	}
+	Places *domain.Places
 }
 
 // reminderHour is when reminders go out, local time.
@@ -40,6 +49,9 @@ const lateWindow = 48 * time.Hour
 
 // Due queues every reminder whose moment has come.
 func (r *Reminders) Due(ctx context.Context, now time.Time) error {
+	if err := r.ticketReminders(ctx, now); err != nil {
+		return err
+	}
 	products, err := r.Products.ListForReminders(ctx)
 	if err != nil {
 		return err
@@ -122,6 +134,59 @@ func (r *Reminders) notify(ctx context.Context, subjectID int64, key string, n b
 		n.Lang = u.Locale
 		if err := r.Enqueue(ctx, key+":"+strconv.FormatInt(u.ID, 10), u.Channel, u.ChannelID, n); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// ticketReminders follows up the questions to officers still open: after
+// domain.TicketRemindDays working days their officers are reminded, after
+// domain.TicketEscalateDays the province's officers are told too (they
+// see it in /hoidap from then on). Each once, under its key.
+func (r *Reminders) ticketReminders(ctx context.Context, now time.Time) error {
+	if r.Tickets == nil || r.Officers == nil || r.Calendar == nil {
+		return nil
+	}
+	open, err := r.Tickets.Open(ctx)
+	if err != nil {
+		return err
+	}
+	for _, t := range open {
+		asked := t.Asked.In(r.Location)
+		for _, step := range []struct {
+			days     int
+			msg      string
+			province bool
+		}{
+			{domain.TicketRemindDays, "qa.remind", t.ToProvince},
+			{domain.TicketEscalateDays, "qa.escalated", true},
+		} {
+			if step.days == domain.TicketEscalateDays && t.ToProvince {
+				continue // the province has had it from the start
+			}
+			if now.Before(domain.TicketDue(r.Calendar, asked, step.days)) {
+				continue
+			}
+			officers, err := r.Officers.OfficersOf(ctx, t.Commune)
+			if err != nil {
+				return err
+			}
+			commune := "—"
+			if cm, ok := r.Places.Get(t.Commune); ok {
+				commune = cm.Name
+			}
+			n := bot.Notice{Msg: step.msg, Data: map[string]string{"N": strconv.FormatInt(t.ID, 10), "Question": t.Question,
+				"Commune": commune, "Days": strconv.Itoa(step.days)}}
+			for _, u := range officers {
+				if step.province != u.Role.IsProvince() || u.Blocked {
+					continue
+				}
+				n.Lang = u.Locale
+				key := fmt.Sprintf("remind:ticket:%d:%d:%d", t.ID, step.days, u.ID)
+				if err := r.Enqueue(ctx, key, u.Channel, u.ChannelID, n); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	return nil

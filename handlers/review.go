@@ -41,7 +41,7 @@ func (a *app) registerReview(e *bot.Engine) {
 		Done:  a.saveReturn})
 	e.Flow(&bot.Flow{ID: flowScore, Title: "review.score_title", Officer: true,
 		Steps: []bot.Step{
-			{Key: "score", Prompt: "review.ask_score", Label: "review.label_score", Parse: parseScore},
+			{Key: "score", Prompt: "review.ask_score", Label: "review.label_score", Parse: parseScore, Show: showScore},
 			{Key: "stars", Prompt: "review.ask_stars", Label: "review.label_stars", Choices: starChoices(1, 2, 3, 4, 5),
 				When: func(f *bot.Form) bool { return !a.scoreToCentral(f) }, Check: a.checkStars},
 			{Key: "cert", Prompt: "review.ask_cert", Label: "review.label_cert", Parse: parseCertNo, When: a.needsCertificate},
@@ -87,6 +87,15 @@ func parseScore(_ *bot.Ctx, in string) (string, error) {
 		return "", domain.Invalid("review.score", "review.score_invalid")
 	}
 	return strconv.FormatFloat(v, 'f', -1, 64), nil
+}
+
+// showScore writes a kept score the Vietnamese way: "72,5".
+func showScore(_ *bot.Ctx, _ *bot.Form, v string) string {
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		return bot.Escape(v)
+	}
+	return formatScore(f)
 }
 
 func scoreValue(f *bot.Form) float64 {
@@ -215,7 +224,7 @@ func (a *app) reviewQueue(ctx context.Context, c *bot.Ctx) error {
 		if i == maxQueue {
 			break
 		}
-		rows = append(rows, []bot.Button{{Label: c.T("review.queue_item", map[string]any{"Code": p.Code, "Name": p.Name, "Stage": c.T("stage_short." + string(p.Stage))}),
+		rows = append(rows, []bot.Button{{Label: c.Label("review.queue_item", map[string]any{"Code": p.Code, "Name": p.Name, "Stage": c.T("stage_short." + string(p.Stage))}),
 			Data: cbReview + "|o|" + strconv.FormatInt(p.ID, 10)}})
 	}
 	return c.Send(ctx, bot.Reply{Text: c.T("review.queue", map[string]any{"Count": len(list), "Shown": len(rows)}), Buttons: rows})
@@ -301,7 +310,7 @@ func (a *app) reviewButton(ctx context.Context, c *bot.Ctx) error {
 				return nil
 			})
 		}
-	case "m":
+	case "m", "M": // "M": the move confirmed (forwarding to the province asks first)
 		to := domain.Stage(arg)
 		if !a.may(c.User, p, moveAction(to), to) {
 			return c.Answer(ctx, c.T("review.not_now"), true)
@@ -318,6 +327,9 @@ func (a *app) reviewButton(ctx context.Context, c *bot.Ctx) error {
 		if to == domain.StageProvince {
 			if missing := a.notAccepted(ctx, r, p); missing != "" {
 				return a.reviewProduct(ctx, c, p, r, c.T("review.forward_incomplete", map[string]any{"Items": missing}))
+			}
+			if act == "m" {
+				return a.confirmForward(ctx, c, p)
 			}
 		}
 		moved, err := a.move(ctx, c, p, domain.Action{Kind: domain.ActForward, To: to})

@@ -38,10 +38,13 @@ func (a *app) askConsent(ctx context.Context, c *bot.Ctx, then string) error {
 	if then != "" {
 		yes += "|" + then
 	}
-	return c.Send(ctx, bot.Reply{Text: c.T("consent.ask"), Buttons: [][]bot.Button{
-		{{Label: c.T("consent.yes"), Data: yes}},
-		{{Label: c.T("consent.no"), Data: cbConsent + "|n"}},
-	}})
+	rows := [][]bot.Button{{{Label: c.T("consent.yes"), Data: yes}}}
+	if then == "" && c.User.SubjectID == 0 {
+		// The shortest way in: agree and register at once.
+		rows = append(rows, []bot.Button{{Label: c.T("consent.yes_register"), Data: cbConsent + "|y|" + flowRegister}})
+	}
+	rows = append(rows, []bot.Button{{Label: c.T("consent.no"), Data: cbConsent + "|n"}})
+	return c.Send(ctx, bot.Reply{Text: c.T("consent.ask"), Buttons: rows})
 }
 
 func (a *app) consentButton(ctx context.Context, c *bot.Ctx) error {

@@ -83,18 +83,41 @@ func formatScore(v float64) string {
 }
 
 // help lists what the bot can do.
+// Every command of the menu is listed with what it does (from the same
+// descriptions as the channel's command menu), then examples of questions.
 func (a *app) help(ctx context.Context, c *bot.Ctx) error {
-	if c.IsOfficer() {
-		return c.Send(ctx, bot.Reply{Text: c.T("help.text") + "\n\n" + c.T("help.officer"), Buttons: a.menu(c)})
+	lines := func(cmds []bot.MenuCommand, skip map[string]bool) string {
+		var b strings.Builder
+		for _, m := range cmds {
+			if !skip[m.Name] {
+				b.WriteString("\n")
+				b.WriteString(c.T("help.line", map[string]any{"Command": m.Name, "Description": m.Description}))
+			}
+		}
+		return b.String()
 	}
-	return a.sayMenu(ctx, c, "help.text")
+	producer := a.e.Menu(c.Locale, false)
+	text := c.T("help.text") + lines(producer, nil) + "\n\n" + c.T("help.examples")
+	if c.IsOfficer() {
+		seen := map[string]bool{}
+		for _, m := range producer {
+			seen[m.Name] = true
+		}
+		text += "\n\n" + c.T("help.officer") + lines(a.e.Menu(c.Locale, true), seen) + "\n" + c.T("help.officer_examples")
+	}
+	return c.Send(ctx, bot.Reply{Text: text, Buttons: a.menu(c)})
 }
 
 // cancel ends the form in progress.
 func (a *app) cancel(ctx context.Context, c *bot.Ctx) error {
-	had, err := a.e.CancelForm(ctx, c)
+	had, err := a.e.AskCancel(ctx, c)
 	if err != nil || had {
 		return err
+	}
+	if c.Session.Get(keyReply) != "" || c.Session.Get(keyAsking) != "" {
+		c.Session.Put(keyReply, "")
+		c.Session.Put(keyAsking, "")
+		return a.sayMenu(ctx, c, "qa.dropped")
 	}
 	return a.sayMenu(ctx, c, "cancel.nothing")
 }
@@ -152,6 +175,12 @@ func (a *app) fallback(ctx context.Context, c *bot.Ctx) error {
 	if w == "" {
 		return a.sayMenu(ctx, c, "fallback.not_understood")
 	}
+	if done, err := a.ticketText(ctx, c); done || err != nil {
+		return err
+	}
+	if done, err := a.typedRSVP(ctx, c); done || err != nil {
+		return err
+	}
 	if containsAny(w, statusWords...) {
 		return a.status(ctx, c)
 	}
@@ -174,7 +203,10 @@ func (a *app) fallback(ctx context.Context, c *bot.Ctx) error {
 	case containsAny(w, "chao", "xin chao", "hello", "hi", "alo", "menu"):
 		return a.sayMenu(ctx, c, "fallback.hello")
 	}
-	return a.sayMenu(ctx, c, "fallback.not_understood")
+	if id, ok := smallTalk(c.Update.Text); ok {
+		return a.sayMenu(ctx, c, id)
+	}
+	return a.notUnderstood(ctx, c)
 }
 
 func containsAny(s string, words ...string) bool {

@@ -68,6 +68,7 @@ const (
 	byStage      = "Sản phẩm theo giai đoạn"
 	byStars      = "Sản phẩm OCOP còn hiệu lực theo hạng sao"
 	byCommune    = "Sản phẩm theo xã, phường"
+	byTickets    = "Hỏi cán bộ (câu hỏi của người dân)"
 	spentTitle   = "Các khoản đã chi"
 	unknownGroup = "Chưa rõ ngành"
 )
@@ -706,7 +707,35 @@ func (b *builder) figures(ctx context.Context) error {
 		}
 		rows = append(rows, vals)
 	}
-	return table(byCommune, rows)
+	if err := table(byCommune, rows); err != nil {
+		return err
+	}
+	return b.ticketTable(ctx, cols, table)
+}
+
+// ticketTable adds the figures of "Hỏi cán bộ" (questions asked, answered,
+// median hours to an answer), a column per area, when the data has them.
+func (b *builder) ticketTable(ctx context.Context, cols []Column, table func(string, [][]any) error) error {
+	td, ok := b.src.Data.(interface {
+		TicketsIn(ctx context.Context, area domain.Area) ([]domain.Ticket, error)
+	})
+	if !ok {
+		return nil
+	}
+	rows := [][]any{{"Câu hỏi đã nhận"}, {"Đã trả lời"}, {"Thời gian trả lời trung vị (giờ)"}}
+	for _, col := range cols {
+		list, err := td.TicketsIn(ctx, col.Area)
+		if err != nil {
+			return err
+		}
+		st := domain.StatsOf(list)
+		median := any(noData)
+		if st.Answered > 0 {
+			median = math.Round(st.Median.Hours()*10) / 10
+		}
+		rows[0], rows[1], rows[2] = append(rows[0], st.Asked), append(rows[1], st.Answered), append(rows[2], median)
+	}
+	return table(byTickets, rows)
 }
 
 func (b *builder) budget(ctx context.Context) error {

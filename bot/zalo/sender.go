@@ -254,7 +254,7 @@ func (s *Sender) buttons(r bot.Reply) []button {
 	var out []button
 	for _, row := range r.Buttons {
 		for _, b := range row {
-			title := clip(bot.PlainText(b.Label), MaxButtonTitle)
+			title := clip(b.Label, MaxButtonTitle) // labels are plain text
 			if b.URL != "" {
 				out = append(out, button{Title: title, Type: "oa.open.url", Payload: urlPayload{URL: b.URL}})
 				continue
@@ -264,7 +264,6 @@ func (s *Sender) buttons(r bot.Reply) []button {
 	}
 	if r.Contact != "" || r.PickUser != "" {
 		for _, k := range r.Keys {
-			k = bot.PlainText(k)
 			out = append(out, button{Title: clip(k, MaxButtonTitle), Type: "oa.query.hide", Payload: k})
 		}
 	}

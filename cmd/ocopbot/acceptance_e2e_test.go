@@ -72,6 +72,8 @@ func TestZaloAcceptance(t *testing.T) {
 	p.Expect("dossier.header")
 	p.onPaper(items, "mau01")
 	p.Press("Nộp hồ sơ")
+	p.Expect("dossier.submit_confirm")
+	p.Press("nộp ngay")
 	p.Expect("dossier.submitted")
 
 	// The officer, on Zalo too: the dossier, its paper, an announcement.

@@ -116,7 +116,7 @@ func TestConsoleRegistration(t *testing.T) {
 	text := out.String()
 	for _, want := range []string{
 		"[1] Đồng ý", "Bước 1/7", "[1] Phường Gò Dầu", "Đăng ký xong", "Điện thoại: +84 912 345 678 (đã xác thực)",
-		"Kênh bán hàng: Siêu thị, Sàn thương mại điện tử", "Hồ sơ chủ thể",
+		"Kênh bán hàng: Siêu thị, Sàn thương mại điện tử", "Thông tin cơ sở",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("console output lacks %q", want)

@@ -103,8 +103,8 @@ func TestRegistrationEndToEnd(t *testing.T) {
 	p.Press("Xong")
 	m = p.Expect("form.confirm_title")
 	for _, want := range []string{
-		"Loại chủ thể: Hợp tác xã",
-		"Tên chủ thể: HTX &lt;Bánh tráng&gt; &amp; &#34;Trảng Bàng&#34;&#39;); DROP TABLE subjects;--",
+		"Loại cơ sở: Hợp tác xã",
+		"Tên cơ sở: HTX &lt;Bánh tráng&gt; &amp; &#34;Trảng Bàng&#34;&#39;); DROP TABLE subjects;--",
 		"Người đại diện: Nguyễn Văn An",
 		"Điện thoại: +84 912 345 678 (đã xác thực)",
 		"Xã/phường: Phường Bình Minh",
@@ -181,7 +181,7 @@ func TestCommandsAreRegisteredInVietnamese(t *testing.T) {
 		t.Fatal("setMyCommands was not called")
 	}
 	got := calls[len(calls)-1].Params["commands"]
-	for _, want := range []string{`"dangky"`, `"trangthai"`, `"trogiup"`, "Đăng ký chủ thể OCOP"} {
+	for _, want := range []string{`"dangky"`, `"trangthai"`, `"trogiup"`, "Đăng ký cơ sở sản xuất OCOP"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("commands lack %s: %s", want, got)
 		}
@@ -214,7 +214,14 @@ func TestCancelBackAndConsentFirst(t *testing.T) {
 	p.Expect("register.ask_kind")
 	p.Send("quay lại")
 	p.Expect("form.first_step", "register.ask_kind")
+	// A form with answers asks before it throws them away.
 	p.Send("hủy")
+	p.Expect("form.cancel_confirm")
+	p.Send("khong")
+	p.Expect("register.ask_kind")
+	p.Send("/huy")
+	p.Expect("form.cancel_confirm")
+	p.Press("Có")
 	p.Expect("form.cancelled")
 	p.Send("/huy")
 	p.Expect("cancel.nothing")
@@ -393,7 +400,7 @@ func TestBadInputOutsideAndInsideForms(t *testing.T) {
 	p.Send("/khongco")
 	p.Expect("common.unknown_command")
 	p.Send("<b>hello</b> & *markdown* _x_")
-	p.Expect("fallback.not_understood")
+	p.Expect("qa.not_understood")
 	p.Send("ho so cua toi sao roi")
 	p.Expect("status.not_registered")
 

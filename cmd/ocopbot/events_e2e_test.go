@@ -218,7 +218,7 @@ func TestEventsEndToEnd(t *testing.T) {
 	off.Expect("aud.commune_unknown", "aud.ask_communes")
 	off.Send("Bình Minh, Phường Hòa Thành")
 	off.Expect("ev.ask_capacity")
-	off.Send("hai")
+	off.Send("nhiều lắm")
 	off.Expect("ev.capacity_invalid", "ev.ask_capacity")
 	off.Send("2")
 	m := off.Expect("form.confirm_title")

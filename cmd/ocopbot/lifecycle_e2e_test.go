@@ -150,6 +150,8 @@ func TestMatrixCertificateLifecycle(t *testing.T) {
 			_, items := required(t, 6)
 			p.onPaper(items)
 			p.Press("Nộp hồ sơ")
+			p.Expect("dossier.submit_confirm")
+			p.Press("nộp ngay")
 			m = p.Expect("dossier.submitted")
 			off.Expect("notice.officer_submitted")
 			// Filed at 00:01 in Tây Ninh (still 7/12 in UTC): /trangthai
@@ -179,6 +181,8 @@ func TestMatrixCertificateLifecycle(t *testing.T) {
 			off.Expect("review.moved")
 			p.Expect("notice.stage.xa_tham_dinh")
 			off.Press("Chuyển lên tỉnh")
+			off.Expect("review.forward_confirm")
+			off.Press("Có, chuyển lên tỉnh")
 			m = off.Expect("review.moved", "lifecycle.line_reevaluation")
 			if !strings.Contains(m.Text, "chậm nhất ngày 22/01/2027 (45 ngày)") {
 				t.Fatalf("the officer is not shown the 45 days from the province's receipt (8/12/2026):\n%s", m.Text)
@@ -215,6 +219,8 @@ func TestMatrixCertificateLifecycle(t *testing.T) {
 			_, items = required(t, 10)
 			p.onPaper(items)
 			p.Press("Nộp hồ sơ")
+			p.Expect("dossier.submit_confirm")
+			p.Press("nộp ngay")
 			p.Expect("dossier.submitted")
 			off.Expect("notice.officer_submitted")
 			products := sqlite.NewProductStore(db)

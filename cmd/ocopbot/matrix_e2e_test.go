@@ -180,6 +180,8 @@ func TestMatrixProductAndDossierWithUploads(t *testing.T) {
 				t.Fatalf("progress when complete:\n%s", m.Text)
 			}
 			p.Press("Nộp hồ sơ")
+			p.Expect("dossier.submit_confirm")
+			p.Press("nộp ngay")
 			m = p.Expect("dossier.submitted")
 			if !strings.Contains(m.Text, "/PĐK-80-") {
 				t.Fatalf("no receipt number:\n%s", m.Text)
@@ -233,7 +235,7 @@ func TestMatrixStatusAndFAQ(t *testing.T) {
 				{"nop ho so o dau", "faq.where"},
 				{"cach tinh sao the nao", "faq.stars"},
 				{"được hỗ trợ gì", "faq.support"},
-				{"xyz không hiểu gì cả abc", "fallback.not_understood"},
+				{"xyz không hiểu gì cả abc", "qa.not_understood"},
 			} {
 				p.Send(qa[0])
 				p.Expect(qa[1])

@@ -174,6 +174,8 @@ func TestProductDossierSubmitAndStatus(t *testing.T) {
 		t.Fatalf("progress when complete:\n%s", m.Text)
 	}
 	p.Press("Nộp hồ sơ")
+	p.Expect("dossier.submit_confirm")
+	p.Press("nộp ngay")
 	m = p.Expect("dossier.submitted")
 	if !strings.Contains(m.Text, "/PĐK-80-") || !strings.Contains(m.Text, "-"+year) {
 		t.Fatalf("no receipt number:\n%s", m.Text)
@@ -302,7 +304,7 @@ func TestStatusOfACertifiedProductAndFAQ(t *testing.T) {
 		"co may nhom san pham":     "faq.groups",
 		"khi nao danh gia":         "faq.rounds",
 		"được hỗ trợ gì":           "faq.support",
-		"xyz không hiểu gì cả abc": "fallback.not_understood",
+		"xyz không hiểu gì cả abc": "qa.not_understood",
 	} {
 		p.Send(q)
 		p.Expect(id)

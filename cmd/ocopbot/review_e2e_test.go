@@ -51,6 +51,8 @@ func submitted(t *testing.T, p *person) {
 	})
 	p.onPaper(items, "mau01")
 	p.Press("Nộp hồ sơ")
+	p.Expect("dossier.submit_confirm")
+	p.Press("nộp ngay")
 	p.Expect("dossier.submitted")
 }
 
@@ -153,6 +155,8 @@ func TestReviewEndToEnd(t *testing.T) {
 	p.Press("Về danh sách")
 	p.Expect("dossier.header")
 	p.Press("Nộp hồ sơ")
+	p.Expect("dossier.submit_confirm")
+	p.Press("nộp ngay")
 	p.Expect("dossier.submitted")
 	commune.ExpectNotice("notice.officer_submitted")
 
@@ -174,6 +178,8 @@ func TestReviewEndToEnd(t *testing.T) {
 	commune.Expect("review.accepted")
 	p.ExpectNotice("notice.item_accepted")
 	commune.Press("Chuyển lên tỉnh")
+	commune.Expect("review.forward_confirm") // asked before it leaves the commune
+	commune.Press("Có, chuyển lên tỉnh")
 	commune.Expect("review.moved")
 	p.ExpectNotice("notice.stage.tinh_danh_gia")
 
@@ -199,7 +205,10 @@ func TestReviewEndToEnd(t *testing.T) {
 	province.Expect("review.date_future")
 	issued := time.Now().AddDate(0, 0, -1)
 	province.Send(issued.Format("2/1/2006"))
-	province.Expect("form.confirm_title")
+	m = province.Expect("form.confirm_title")
+	if !strings.Contains(m.Text, "72,5") { // decimals with a comma
+		t.Errorf("the score is not written the Vietnamese way:\n%s", m.Text)
+	}
 	province.Press("Xác nhận")
 	m = province.Expect("review.certified")
 	if _, ok := m.FindButton("Mã QR"); !ok {

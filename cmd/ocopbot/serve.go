@@ -161,11 +161,12 @@ func build(ctx context.Context, cfg *Config, log *slog.Logger) (*app, error) {
 		Plan: plan, Figures: sqlite.NewFigureStore(db), Budget: sqlite.NewBudgetStore(db),
 		Showrooms: sqlite.NewShowroomStore(db), ReportData: sqlite.NewReportStore(db), Attendance: attendanceOf(a.events),
 		ReportEvents: eventsOf(a.events, tr), Monitoring: sqlite.NewMonitoringStore(db),
-		Public: sqlite.NewPublicStore(db), PublicURL: cfg.PublicURL,
+		Public: sqlite.NewPublicStore(db), PublicURL: cfg.PublicURL, Tickets: sqlite.NewTicketStore(db),
 	})
 	a.report = reportSource(db, plan, places, rules, attendanceOf(a.events), eventsOf(a.events, tr))
 	a.reminders = &handlers.Reminders{Products: a.products, Users: a.users, Enqueue: a.enqueue,
-		Rules: rules, Calendar: calendar, Location: cfg.Location}
+		Rules: rules, Calendar: calendar, Location: cfg.Location,
+		Tickets: sqlite.NewTicketStore(db), Officers: a.users, Places: places}
 	a.expiry = &handlers.Expiry{Products: productStore{a.products}, Users: a.users, Enqueue: a.enqueue,
 		Rules: rules, Location: cfg.Location, PinnedRules: cfg.Rules}
 	return a, nil

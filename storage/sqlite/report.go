@@ -97,27 +97,32 @@ func (s *ReportStore) History(ctx context.Context, area domain.Area) ([]domain.S
 	where, args := areaFilter("p.commune_code", area)
 	var out []domain.StageChange
 	names := map[int64]string{}
-	err := eachRow(ctx, s.db.db, `SELECT h.product_id, h.from_stage, h.to_stage, h.by_user, h.reason, h.at, coalesce(u.name, ''), coalesce(u.username, '')
+	err := eachRow(ctx, s.db.db, `SELECT h.product_id, h.from_stage, h.to_stage, h.by_user, h.reason, h.at, `+actorColumns+`
 FROM stage_changes h JOIN products p ON p.id = h.product_id LEFT JOIN users u ON u.id = h.by_user AND h.by_user <> 0
 WHERE `+where+` ORDER BY h.product_id, h.id`, args, func(r *sql.Rows) error {
 		var h domain.StageChange
 		var at int64
-		var name, username string
-		if err := r.Scan(&h.ProductID, &h.From, &h.To, &h.By, &h.Reason, &at, &name, &username); err != nil {
+		var name, username, channel, channelID string
+		if err := r.Scan(&h.ProductID, &h.From, &h.To, &h.By, &h.Reason, &at, &name, &username, &channel, &channelID); err != nil {
 			return err
 		}
 		h.At = fromMillis(at)
 		if h.By != 0 {
-			if name == "" && username != "" {
-				name = "@" + username
-			}
-			names[h.By] = name
+			names[h.By] = domain.ActorName(name, username, channel, channelID)
 		}
 		out = append(out, h)
 		return nil
 	})
 	return out, names, dbError(op, err)
 }
+
+// actorColumns name the user u for officers: the name of the account,
+// else that of another account of the same person (Zalo gives no names;
+// the person's Telegram account may have one), then the username,
+// channel and channel id (domain.ActorName).
+const actorColumns = `coalesce(nullif(u.name, ''), (SELECT o.name FROM users o
+	WHERE o.name <> '' AND coalesce(o.person_id, o.id) = coalesce(u.person_id, u.id) ORDER BY o.id LIMIT 1), ''),
+	coalesce(u.username, ''), coalesce(u.channel, ''), coalesce(u.channel_id, '')`
 
 // UserNames returns the display names of users by id (for "who recorded").
 func (s *ReportStore) UserNames(ctx context.Context, ids []int64) (map[int64]string, error) {
@@ -127,17 +132,14 @@ func (s *ReportStore) UserNames(ctx context.Context, ids []int64) (map[int64]str
 		return out, nil
 	}
 	b, _ := json.Marshal(ids)
-	err := eachRow(ctx, s.db.db, `SELECT id, name, username FROM users WHERE id IN (SELECT value FROM json_each(?))`, []any{string(b)},
+	err := eachRow(ctx, s.db.db, `SELECT u.id, `+actorColumns+` FROM users u WHERE u.id IN (SELECT value FROM json_each(?))`, []any{string(b)},
 		func(r *sql.Rows) error {
 			var id int64
-			var name, username string
-			if err := r.Scan(&id, &name, &username); err != nil {
+			var name, username, channel, channelID string
+			if err := r.Scan(&id, &name, &username, &channel, &channelID); err != nil {
 				return err
 			}
-			if name == "" && username != "" {
-				name = "@" + username
-			}
-			out[id] = name
+			out[id] = domain.ActorName(name, username, channel, channelID)
 			return nil
 		})
 	return out, dbError(op, err)
@@ -160,4 +162,10 @@ func (s *ReportStore) SubjectNames(ctx context.Context, ids []int64) (map[int64]
 			return err
 		})
 	return out, dbError(op, err)
+}
+
+// TicketsIn returns the questions to officers of the area's communes, for
+// the workbook's figures ("Hỏi cán bộ").
+func (s *ReportStore) TicketsIn(ctx context.Context, area domain.Area) ([]domain.Ticket, error) {
+	return NewTicketStore(s.db).All(ctx, area)
 }

@@ -1,0 +1,53 @@
+package bot
+
+import (
+	"context"
+	"strconv"
+)
+
+// Ask before throwing work away: cancelling a form that holds answers the
+// user gave asks to confirm ("Có" cancels, "Không" goes on); asking to
+// cancel again, or a form with nothing answered yet, cancels at once.
+
+// askCancel cancels the form, or asks first when it holds answers.
+func (e *Engine) askCancel(ctx context.Context, c *Ctx, flow *Flow, f *Form) error {
+	if f.CancelAsked || !answered(flow, f) {
+		_, err := e.CancelForm(ctx, c)
+		return err
+	}
+	f.CancelAsked, c.cancelAsked = true, true
+	data := func(act string) string {
+		pos := f.Step
+		if f.Confirming {
+			pos = confirmPos
+		}
+		return formPrefix + "|" + f.Nonce + "|" + strconv.Itoa(pos) + "|" + act
+	}
+	return c.Send(ctx, Reply{Text: c.T("form.cancel_confirm", map[string]any{"Title": c.T(flow.Title)}), Buttons: [][]Button{
+		{{Label: c.T("form.cancel_yes"), Data: data(actDrop)}, {Label: c.T("form.cancel_no"), Data: data(actGoOn)}},
+	}})
+}
+
+// AskCancel is askCancel for the active form (the /huy command); it
+// reports whether there was one.
+func (e *Engine) AskCancel(ctx context.Context, c *Ctx) (bool, error) {
+	flow, f := e.active(c)
+	if flow == nil {
+		return false, nil
+	}
+	return true, e.askCancel(ctx, c, flow, f)
+}
+
+// answered reports whether the user answered a step of the form (a
+// prefilled edit of an existing record counts only once changed).
+func answered(flow *Flow, f *Form) bool {
+	if f.RecordID != 0 && !f.Editing {
+		return false
+	}
+	for _, s := range flow.Steps {
+		if _, ok := f.Answers[s.Key]; ok {
+			return true
+		}
+	}
+	return false
+}

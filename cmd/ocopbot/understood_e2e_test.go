@@ -1,0 +1,697 @@
+package main
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ocop-tayninh/ocopbot/bot/telegram/telegramtest"
+	"github.com/ocop-tayninh/ocopbot/domain"
+	"github.com/ocop-tayninh/ocopbot/storage/sqlite"
+)
+
+// Issue 12: farmers are understood. The scripts run on both channels.
+
+// trickyName holds what HTML would eat: "&", "<", ">" and quotes.
+const trickyName = `Bánh tráng & muối tôm <Tư> "ngon"`
+
+// labelOf returns the label of the button (or numbered choice) of m
+// that contains part.
+func labelOf(t *testing.T, m telegramtest.Message, part string) string {
+	t.Helper()
+	for _, b := range m.Buttons() {
+		if strings.Contains(b.Text, part) {
+			return b.Text
+		}
+	}
+	t.Fatalf("no button with %q: %+v\n%s", part, m.Buttons(), m.Text)
+	return ""
+}
+
+// submitNamed adds a food product named name to a registered producer and
+// submits its dossier (every item on paper, the samples in person).
+func submitNamed(t *testing.T, p *person, name string) {
+	t.Helper()
+	p.addProduct(name, "Thực phẩm", "Chế biến từ gạo, ngũ cốc")
+	_, items := required(t, 6)
+	p.Send("/hoso")
+	p.Expect("dossier.header")
+	p.onPaper(items)
+	p.Press("Nộp hồ sơ")
+	p.Expect("dossier.submit_confirm")
+	p.Press("chưa nộp") // asked before: nothing is filed
+	p.Expect("dossier.header")
+	p.Press("Nộp hồ sơ")
+	p.Expect("dossier.submit_confirm")
+	p.Send("dạ đồng ý") // typed
+	p.Expect("dossier.submitted")
+}
+
+// TestMatrixButtonLabelsArePlainText: a name with "&", "<" and quotes
+// reads the same on every button: the product list, the commune offered,
+// the officers' queue.
+func TestMatrixButtonLabelsArePlainText(t *testing.T) {
+	for _, ch := range channels {
+		t.Run(ch, func(t *testing.T) {
+			h := newMatrix(t, ch, "embedded")
+			off := h.admin(900, "Quản trị", ch)
+			h.start()
+			off.Send("/start")
+			off.Expect("start.welcome")
+			off.Expect("consent.ask")
+
+			p := h.user(631, "Tư").register("HTX Tư & con", "binh minh")
+			submitNamed(t, p, trickyName)
+			off.ExpectNotice("notice.officer_submitted")
+
+			p.Send("/sanpham")
+			m := p.Expect("product.list")
+			if got := labelOf(t, m, "Bánh tráng"); !strings.Contains(got, trickyName) {
+				t.Errorf("the product list's button reads %q, want the name %q as typed", got, trickyName)
+			}
+			off.Send("/duyet")
+			m = off.Expect("review.queue")
+			if got := labelOf(t, m, "Bánh tráng"); !strings.Contains(got, trickyName) {
+				t.Errorf("the queue's button reads %q, want the name %q as typed", got, trickyName)
+			}
+			off.Press("Bánh tráng")
+			m = off.Expect("review.subject")
+			if !strings.Contains(m.PlainText, "HTX Tư & con") {
+				t.Errorf("the dossier does not name the subject as typed:\n%s", m.PlainText)
+			}
+		})
+	}
+}
+
+// TestMatrixGrantRefusesAnUnknownCommune: "/capquyen 42 xa khong co xa
+// nay" says the commune was not found and asks for the communes; the
+// grant then names the commune.
+func TestMatrixGrantRefusesAnUnknownCommune(t *testing.T) {
+	for _, ch := range channels {
+		t.Run(ch, func(t *testing.T) {
+			h := newMatrix(t, ch, "embedded")
+			admin := h.admin(900, "Quản trị", ch)
+			h.start()
+			admin.Send("/start")
+			admin.Expect("start.welcome")
+			admin.Expect("consent.ask")
+			officer := h.user(942, "Cán bộ Trảng Bàng")
+			officer.Send("/start")
+			officer.Expect("start.welcome")
+			officer.Expect("consent.ask")
+
+			admin.Send("/capquyen " + officer.chatID() + " xa khong co xa nay")
+			m := admin.Expect("officer.commune_unknown")
+			if !strings.Contains(m.PlainText, "«khong co xa nay»") {
+				t.Errorf("the refusal does not say what was not found:\n%s", m.PlainText)
+			}
+			admin.Expect("officer.ask_communes")
+			admin.Send("phuong trang bang")
+			admin.Expect("form.confirm_title")
+			admin.Press("Xác nhận")
+			m = admin.Expect("officer.granted_communes")
+			who := "Cán bộ Trảng Bàng"
+			if ch == "zalo" {
+				who = "Zalo " + officer.chatID() // Zalo gives no names
+			}
+			want := "✅ Đã cấp quyền Cán bộ xã cho " + who
+			if !strings.HasPrefix(m.PlainText, want) || !strings.HasSuffix(m.PlainText, "phụ trách: Phường Trảng Bàng.") {
+				t.Errorf("the grant reads:\n%s\nwant %q … %q", m.PlainText, want, "phụ trách: Phường Trảng Bàng.")
+			}
+			db := h.openDB()
+			u := officer.stored(db)
+			got, err := sqlite.NewUserStore(db).Communes(context.Background(), u.ID)
+			if err != nil || len(got) != 1 {
+				t.Fatalf("communes of the officer: %v, %v", got, err)
+			}
+		})
+	}
+}
+
+// TestMatrixTypedAnswers: every answer a button offers can be typed as
+// people type it, with or without diacritics: consent, "chưa có" at an
+// optional step, a yes/no choice, the confirmation, the language, an
+// RSVP to an invitation.
+func TestMatrixTypedAnswers(t *testing.T) {
+	for _, ch := range channels {
+		t.Run(ch, func(t *testing.T) {
+			h := newMatrix(t, ch, "embedded")
+			h.start()
+			db := h.openDB()
+			ev := domain.Event{Kind: domain.EventTraining, Title: "Tập huấn OCOP & bao bì", Place: "UBND xã", CheckinCode: "abc123",
+				StartsAt: time.Now().Add(72 * time.Hour), EndsAt: time.Now().Add(80 * time.Hour), Audience: domain.Audience{Kind: domain.AudienceAll}}
+			if _, err := sqlite.NewEventStore(db).CreateEvent(context.Background(), &ev, nil); err != nil {
+				t.Fatal(err)
+			}
+
+			p := h.user(651, "Hai")
+			p.Send("/start")
+			p.Expect("start.welcome")
+			p.Expect("consent.ask")
+			p.Send("dong y") // typed, without diacritics
+			p.Expect("consent.given")
+			p.Expect("consent.next")
+
+			p.Send("/dangky")
+			p.Expect("register.ask_kind")
+			p.Send("ho san xuat")
+			p.Expect("register.ask_name")
+			p.Send("Bánh tráng cô Hai")
+			p.Expect("register.ask_rep")
+			p.Send("Trần Thị Hai")
+			p.Expect("register.ask_phone")
+			p.Send("0912 000 651")
+			p.Expect("form.noted")
+			p.Expect("register.ask_commune")
+			p.Send("binh minh")
+			p.Expect("register.ask_regno")
+			p.Send("dạ chưa có") // an optional step: skipped
+			p.Expect("register.ask_channels")
+			p.Send("khong co")
+			m := p.Expect("form.confirm_title")
+			if !strings.Contains(m.PlainText, "Số ĐKKD: (chưa có)") {
+				t.Errorf("the skipped number is not shown skipped:\n%s", m.PlainText)
+			}
+			p.Send("dạ đúng rồi")
+			p.Expect("register.done")
+
+			// A yes/no choice of a form, typed politely.
+			p.Send("/themsanpham")
+			p.Expect("product.ask_name")
+			p.Send("Muối tôm")
+			p.Expect("product.ask_group")
+			p.Press("Thực phẩm")
+			p.Expect("product.ask_set")
+			p.Press("Chế biến từ gạo, ngũ cốc")
+			p.Expect("product.ask_existing")
+			p.Press("Sản phẩm đã có")
+			p.Expect("product.ask_craft")
+			p.Send("không có")
+			p.Expect("product.ask_raw")
+			p.Send("dạ có")
+			p.Expect("product.ask_raw_where")
+			p.Send("ấp Bình Nguyên")
+			p.Expect("product.ask_circular")
+			p.Send("khong a")
+			p.Expect("form.confirm_title")
+			p.Send("OK")
+			p.Expect("product.created")
+
+			// The language, typed.
+			p.Send("/ngonngu")
+			p.Expect("language.ask")
+			p.Send("english")
+			p.ExpectLang("en", "language.changed")
+			p.Send("/language")
+			p.ExpectLang("en", "language.ask")
+			p.Send("tieng viet")
+			p.Expect("language.changed")
+
+			// The invitation's answer, typed.
+			p.Send("có tham gia")
+			m = p.Expect("ev.rsvp_yes")
+			if !strings.Contains(m.PlainText, "Tập huấn OCOP & bao bì") {
+				t.Errorf("the RSVP does not name the event:\n%s", m.PlainText)
+			}
+			if got, err := sqlite.NewEventStore(db).RSVPOf(context.Background(), ev.ID, p.stored(db).ID); err != nil || got != "yes" {
+				t.Fatalf("RSVP stored: %q, %v", got, err)
+			}
+			// Nothing is left to answer: a second "có" is not an RSVP.
+			p.Send("co")
+			if m := p.Next(); h.matches(m.Text, "vi", "ev.rsvp_yes") {
+				t.Fatalf("a second yes answered again:\n%s", m.Text)
+			}
+		})
+	}
+}
+
+// TestMatrixQuestionInTheMiddleOfAForm: "ocop la gi" typed at the
+// business-number step is answered, and the step is asked again with the
+// answers kept.
+func TestMatrixQuestionInTheMiddleOfAForm(t *testing.T) {
+	for _, ch := range channels {
+		t.Run(ch, func(t *testing.T) {
+			h := newMatrix(t, ch, "embedded")
+			h.start()
+			p := h.user(661, "Ba").consent()
+			p.Send("/dangky")
+			p.Expect("register.ask_kind")
+			p.Send("hop tac xa")
+			p.Expect("register.ask_name")
+			p.Send("HTX Ba Lành")
+			p.Expect("register.ask_rep")
+			p.Send("Lê Văn Ba")
+			p.Expect("register.ask_phone")
+			p.Send("0912000661")
+			p.Expect("form.noted")
+			p.Expect("register.ask_commune")
+			p.Send("Bình Minh")
+			p.Expect("register.ask_regno")
+			p.Send("OCOP la gi?")
+			p.Expect("faq.ocop")
+			m := p.Expect("register.ask_regno")
+			if h.matches(m.Text, "vi", "register.regno_invalid") {
+				t.Errorf("the question was refused as a number:\n%s", m.Text)
+			}
+			p.Send("chờ chút") // not a question the FAQ knows: refused
+			p.Expect("register.regno_invalid", "register.ask_regno")
+			p.Send("45A8012345")
+			p.Expect("register.ask_channels")
+			p.Send("xong")
+			m = p.Expect("form.confirm_title")
+			for _, want := range []string{"HTX Ba Lành", "Lê Văn Ba", "Phường Bình Minh", "45A8012345"} {
+				if !strings.Contains(m.PlainText, want) {
+					t.Errorf("the answers were not kept: no %q in\n%s", want, m.PlainText)
+				}
+			}
+		})
+	}
+}
+
+// TestMatrixSayWhatWasUnderstood: a commune typed loosely is said back
+// with a way to go back; an old commune name from before the 2025 merger
+// finds the commune it became part of.
+func TestMatrixSayWhatWasUnderstood(t *testing.T) {
+	for _, ch := range channels {
+		t.Run(ch, func(t *testing.T) {
+			h := newMatrix(t, ch, "embedded")
+			h.start()
+			p := h.user(671, "Năm").consent()
+			p.Send("/dangky")
+			p.Expect("register.ask_kind")
+			p.Send("hop tac xa")
+			p.Expect("register.ask_name")
+			p.Send("HTX Năm Gia Bình")
+			p.Expect("register.ask_rep")
+			p.Send("Võ Văn Năm")
+			p.Expect("register.ask_phone")
+			p.Send("0912000671")
+			p.Expect("form.noted")
+			p.Expect("register.ask_commune")
+			p.Send("thanh dien")
+			m := p.Expect("form.understood", "register.ask_regno")
+			if !strings.Contains(m.PlainText, "Đã chọn: Phường Thanh Điền") {
+				t.Fatalf("the commune taken is not said:\n%s", m.PlainText)
+			}
+			p.Press("Quay lại")
+			p.Expect("register.ask_commune")
+			p.Send("xa gia binh") // the old name, before 1/7/2025
+			m = p.Expect("form.understood", "register.ask_regno")
+			if !strings.Contains(m.PlainText, "Đã chọn: Phường Gò Dầu — gồm Phường Gia Bình cũ") {
+				t.Fatalf("the old commune did not find the new one:\n%s", m.PlainText)
+			}
+			p.Send("bỏ qua")
+			p.Expect("register.ask_channels")
+			p.Send("bỏ qua")
+			m = p.Expect("form.confirm_title")
+			if !strings.Contains(m.PlainText, "Xã/phường: Phường Gò Dầu") {
+				t.Fatalf("confirmation:\n%s", m.PlainText)
+			}
+			// Typed exactly as its name, nothing needs saying.
+			p.Press("Xã/phường")
+			p.Expect("register.ask_commune")
+			p.Send("Phường Bình Minh")
+			m = p.Expect("form.confirm_title")
+			if h.matches(m.Text, "vi", "form.understood") {
+				t.Errorf("an exact name was said back:\n%s", m.PlainText)
+			}
+		})
+	}
+}
+
+// TestMatrixEveryoneCanStart: a household without a business registration
+// registers (in at most 12 messages from /start), prepares, and is told
+// where to get the registration when it tries to file; with the number it
+// files. A phone number of another subject is not registered twice: the
+// person may ask the officers to link them.
+func TestMatrixEveryoneCanStart(t *testing.T) {
+	for _, ch := range channels {
+		t.Run(ch, func(t *testing.T) {
+			h := newMatrix(t, ch, "embedded")
+			off := h.admin(900, "Quản trị", ch)
+			h.start()
+			off.Send("/start")
+			off.Expect("start.welcome")
+			off.Expect("consent.ask")
+
+			p := h.user(681, "Sáu")
+			sent := 0
+			send := func(text string) { sent++; p.Send(text) }
+			press := func(label string) { sent++; p.Press(label) }
+			send("/start")
+			p.Expect("start.welcome")
+			p.Expect("consent.ask")
+			press("Đồng ý và đăng ký") // the consent leads straight into registration
+			p.Edited("consent.given")
+			p.Expect("register.ask_kind")
+			send("ho gia dinh chua co")
+			m := p.Expect("form.understood", "register.ask_name")
+			if !strings.Contains(m.PlainText, "Đã chọn: Hộ gia đình chưa có giấy đăng ký kinh doanh") {
+				t.Errorf("the kind taken from a few words is not said:\n%s", m.PlainText)
+			}
+			send("Bánh tráng dì Sáu")
+			p.Expect("register.ask_rep")
+			send("Lê Thị Sáu")
+			p.Expect("register.ask_phone")
+			send("0912 000 681")
+			p.Expect("form.noted")
+			p.Expect("register.ask_commune")
+			send("Bình Minh")
+			p.Expect("register.ask_channels") // no business number to ask for
+			press("Chợ")
+			p.Expect("register.ask_channels")
+			press("Xong")
+			p.Expect("form.confirm_title")
+			press("Xác nhận")
+			p.Expect("register.done", "register.prospective_note")
+			if sent > 12 {
+				t.Errorf("registration took %d messages, want at most 12", sent)
+			}
+			// One meaning per menu word: the producer's details are not the
+			// status, and nothing changed is cancelled without asking.
+			p.Press("Thông tin cơ sở")
+			p.Expect("register.already")
+			p.Expect("form.confirm_title")
+			p.Send("/huy")
+			p.Expect("form.cancelled")
+
+			submitRefused := func() {
+				p.addProduct("Bánh tráng phơi sương", "Thực phẩm", "Chế biến từ gạo, ngũ cốc")
+				_, items := required(t, 6)
+				p.Send("/hoso")
+				p.Expect("dossier.header")
+				p.onPaper(items)
+				p.Press("Nộp hồ sơ")
+			}
+			submitRefused()
+			p.Expect("dossier.needs_regno", "dossier.header")
+
+			// With the number, the household files.
+			p.Send("/dangky")
+			p.Expect("register.already")
+			p.Expect("form.confirm_title")
+			p.Press("Số ĐKKD")
+			p.Expect("register.ask_regno")
+			p.Send("45A8012345")
+			p.Expect("form.confirm_title")
+			p.Press("Xác nhận")
+			p.Expect("register.updated")
+			db := h.openDB()
+			s, err := sqlite.NewSubjectStore(db).Get(context.Background(), p.stored(db).SubjectID)
+			if err != nil || s.Kind != domain.KindHousehold || s.BusinessRegNo != "45A8012345" {
+				t.Fatalf("after the number: %+v, %v", s, err)
+			}
+			p.Send("/hoso")
+			p.Expect("dossier.header")
+			p.Press("Nộp hồ sơ")
+			p.Expect("dossier.submit_confirm")
+			p.Press("nộp ngay")
+			p.Expect("dossier.submitted")
+			off.ExpectNotice("notice.officer_submitted")
+
+			// Another person types the same phone number.
+			q := h.user(682, "Bảy").consent()
+			q.Send("/dangky")
+			q.Expect("register.ask_kind")
+			q.Send("ho san xuat")
+			q.Expect("register.ask_name")
+			q.Send("Bánh tráng Bảy")
+			q.Expect("register.ask_rep")
+			q.Send("Lê Văn Bảy")
+			q.Expect("register.ask_phone")
+			q.Send("0912000681")
+			q.Expect("register.phone_taken", "register.ask_phone")
+			q.Send("/xinlienket")
+			q.Expect("link.requested")
+			m = off.Expect("notice.officer_link_request")
+			want := "/lienket " + ch + ":" + q.chatID() + " " + strconv.FormatInt(s.ID, 10)
+			if !strings.Contains(m.PlainText, want) || !strings.Contains(m.PlainText, "Lê Văn Bảy") {
+				t.Errorf("the officers' notice lacks %q:\n%s", want, m.PlainText)
+			}
+			off.Send(want)
+			off.Expect("behalf.linked")
+			if got := q.stored(db).SubjectID; got != s.ID {
+				t.Errorf("the person was linked to %d, want %d", got, s.ID)
+			}
+			n, err := sqlite.NewSubjectStore(db).FindByPhone(context.Background(), "+84912000681")
+			if err != nil || n.ID != s.ID {
+				t.Errorf("the phone's subject: %+v, %v", n, err)
+			}
+		})
+	}
+}
+
+// TestMatrixAskBeforeThrowingWorkAway: cancelling a form with answers,
+// filing a dossier (see submitNamed) and forwarding one to the province
+// each ask first; "không" keeps everything as it was.
+func TestMatrixAskBeforeThrowingWorkAway(t *testing.T) {
+	for _, ch := range channels {
+		t.Run(ch, func(t *testing.T) {
+			h := newMatrix(t, ch, "embedded")
+			off := h.admin(900, "Quản trị", ch)
+			h.start()
+			off.Send("/start")
+			off.Expect("start.welcome")
+			off.Expect("consent.ask")
+
+			q := h.user(692, "Mười").consent()
+			q.Send("/dangky")
+			q.Expect("register.ask_kind")
+			q.Press("Hủy") // nothing answered yet: cancelled at once
+			q.Expect("form.cancelled")
+			q.Send("/dangky")
+			q.Expect("register.ask_kind")
+			q.Send("hop tac xa")
+			q.Expect("register.ask_name")
+			q.Press("Hủy")
+			q.Expect("form.cancel_confirm")
+			q.Send("không")
+			q.Expect("register.ask_name")
+			q.Send("huỷ")
+			q.Expect("form.cancel_confirm")
+			q.Send("huỷ") // asked twice: cancelled
+			q.Expect("form.cancelled")
+
+			p := h.user(691, "Chín").register("HTX Chín Rồng", "binh minh")
+			submitNamed(t, p, "Muối ớt Chín Rồng")
+			off.ExpectNotice("notice.officer_submitted")
+			off.Send("/duyet")
+			off.Expect("review.queue")
+			off.Press("Muối ớt")
+			off.Expect("review.subject")
+			off.Press("Bắt đầu thẩm định")
+			off.Expect("review.moved")
+			p.ExpectNotice("notice.stage.xa_tham_dinh")
+			off.Press("Chuyển lên tỉnh")
+			off.Expect("review.forward_confirm")
+			off.Press("xem lại")
+			off.Expect("review.subject")
+			db := h.openDB()
+			list, _ := sqlite.NewProductStore(db).ListBySubject(context.Background(), p.stored(db).SubjectID)
+			if len(list) != 1 || list[0].Stage != domain.StageCommuneCheck {
+				t.Fatalf("after 'không': %+v", list)
+			}
+			off.Press("Chuyển lên tỉnh")
+			off.Expect("review.forward_confirm")
+			off.Send("dong y")
+			off.Expect("review.moved")
+			p.ExpectNotice("notice.stage.tinh_danh_gia")
+			list, _ = sqlite.NewProductStore(db).ListBySubject(context.Background(), p.stored(db).SubjectID)
+			if len(list) != 1 || list[0].Stage != domain.StageProvince {
+				t.Fatalf("after forwarding: %+v", list)
+			}
+		})
+	}
+}
+
+// TestMatrixAskAnOfficer: the "Hỏi cán bộ" round trip. A question the FAQ
+// cannot answer, with a photo, becomes a numbered ticket for the officer
+// of the producer's commune; the officer answers from /hoidap; the answer
+// reaches the producer, who sees it in /cauhoi. Small talk gets a short
+// friendly answer.
+func TestMatrixAskAnOfficer(t *testing.T) {
+	for _, ch := range channels {
+		t.Run(ch, func(t *testing.T) {
+			h := newMatrix(t, ch, "embedded")
+			admin := h.admin(900, "Quản trị", ch)
+			h.start()
+			admin.Send("/start")
+			admin.Expect("start.welcome")
+			admin.Expect("consent.ask")
+			off := h.user(943, "Cán bộ Bình Minh")
+			off.Send("/start")
+			off.Expect("start.welcome")
+			off.Expect("consent.ask")
+			admin.Send("/capquyen " + off.chatID() + " xa binh minh")
+			admin.Expect("form.confirm_title")
+			admin.Press("Xác nhận")
+			admin.Expect("officer.granted_communes")
+			off.ExpectNotice("officer.granted_you")
+
+			p := h.user(701, "Bảy").register("HTX Bảy <Tốt> & \"Ngon\"", "binh minh")
+			p.Send("Tem truy xuất nguồn gốc làm ở đâu vậy?")
+			m := p.Expect("qa.not_understood")
+			labelOf(t, m, "Hỏi cán bộ")
+			p.Press("Hỏi cán bộ")
+			m = p.Expect("qa.asked")
+			if !strings.Contains(m.PlainText, "câu hỏi số 1 ") {
+				t.Errorf("the question has no number:\n%s", m.PlainText)
+			}
+			p.SendPhoto(jpegBytes)
+			p.Expect("qa.photo_added")
+			m = off.Expect("qa.new")
+			if !strings.Contains(m.PlainText, "«Tem truy xuất nguồn gốc làm ở đâu vậy?»") || !strings.Contains(m.PlainText, "Phường Bình Minh") {
+				t.Errorf("the officers' notice:\n%s", m.PlainText)
+			}
+
+			// Small talk, with and without diacritics.
+			p.Send("cảm ơn em")
+			p.Expect("qa.smalltalk_thanks")
+			p.Send("co ton tien khong")
+			p.Expect("qa.smalltalk_cost")
+			p.Send("chào em")
+			p.Expect("fallback.hello")
+			// Typed, with the question after the words.
+			p.Send("hoi can bo: có cần mã vạch không?")
+			p.Expect("qa.asked")
+			off.Expect("qa.new")
+
+			// A producer cannot answer or list questions.
+			p.Send("/hoidap")
+			p.Expect("common.officers_only")
+
+			off.Send("/hoidap")
+			off.Expect("qa.open_header")
+			m = off.Expect("qa.open_item")
+			if !strings.Contains(m.PlainText, "Câu hỏi số 1") || !strings.Contains(m.PlainText, "Tem truy xuất") {
+				t.Fatalf("the first open question:\n%s", m.PlainText)
+			}
+			off.Expect("qa.open_item")
+			if ch == "telegram" {
+				off.Press("Xem ảnh (1)")
+				if ph := off.Next(); ph.Kind != telegramtest.KindPhoto {
+					t.Fatalf("the question's photo was not sent: %+v", ph)
+				}
+			}
+			off.Press("Trả lời số 1")
+			off.Expect("qa.type_answer")
+			off.Send("Bạn đến UBND phường Bình Minh, bộ phận một cửa, mang theo giấy ĐKKD & mẫu tem <A4>.")
+			off.Expect("qa.answer_sent")
+			m = p.Expect("qa.answered_you")
+			if !strings.Contains(m.PlainText, "mẫu tem <A4>") || !strings.Contains(m.PlainText, "số 1") {
+				t.Errorf("the answer that reached the producer:\n%s", m.PlainText)
+			}
+			p.Send("/cauhoi")
+			m = p.Expect("qa.mine_header")
+			if !strings.Contains(m.PlainText, "Bạn đến UBND phường Bình Minh") || !strings.Contains(m.PlainText, "Đang chờ") {
+				t.Errorf("the producer's questions:\n%s", m.PlainText)
+			}
+			// Answered, the question leaves the list.
+			off.Send("/hoidap")
+			off.Expect("qa.open_header")
+			m = off.Expect("qa.open_item")
+			if !strings.Contains(m.PlainText, "Câu hỏi số 2") {
+				t.Errorf("the open question left:\n%s", m.PlainText)
+			}
+			db := h.openDB()
+			tk, err := sqlite.NewTicketStore(db).Get(context.Background(), 1)
+			if err != nil || tk.Open() || tk.Photos != 1 || tk.Commune != "25480" {
+				t.Errorf("ticket 1: %+v, %v", tk, err)
+			}
+			// The figures count them.
+			admin.Send("/thongke")
+			m = admin.Expect("figures.title", "qa.stats")
+			if !strings.Contains(m.PlainText, "Hỏi cán bộ: 2 câu hỏi, 1 đã trả lời; thời gian trả lời (trung vị): ") {
+				t.Errorf("/thongke does not count the questions:\n%s", m.PlainText)
+			}
+		})
+	}
+}
+
+// TestMatrixHelpListsEveryCommand: /trogiup lists every command of the
+// menu with what it does, and examples of questions; officers get theirs.
+func TestMatrixHelpListsEveryCommand(t *testing.T) {
+	for _, ch := range channels {
+		t.Run(ch, func(t *testing.T) {
+			h := newMatrix(t, ch, "embedded")
+			admin := h.admin(900, "Quản trị", ch)
+			h.start()
+			p := h.user(711, "Mười Một")
+			p.Send("/trogiup")
+			m := p.Expect("help.text", "help.examples")
+			for _, cmd := range []string{"/start", "/dangky", "/sanpham", "/themsanpham", "/hoso", "/trangthai", "/sukien", "/caidat",
+				"/ngonngu", "/huy", "/cauhoi", "/trogiup"} {
+				if !strings.Contains(m.PlainText, cmd+" — ") {
+					t.Errorf("/trogiup does not list %s:\n%s", cmd, m.PlainText)
+				}
+			}
+			if strings.Contains(m.PlainText, "/duyet") || strings.Contains(m.PlainText, "/hoidap") {
+				t.Errorf("a producer's help lists officers' commands:\n%s", m.PlainText)
+			}
+			admin.Send("/trogiup")
+			m = admin.Expect("help.text", "help.officer")
+			for _, cmd := range []string{"/duyet", "/hoidap", "/thongke", "/capquyen", "/timkiem", "/taosukien", "/thongbao"} {
+				if !strings.Contains(m.PlainText, cmd+" — ") {
+					t.Errorf("the officers' help does not list %s:\n%s", cmd, m.PlainText)
+				}
+			}
+		})
+	}
+}
+
+// TestMatrixCommuneOfficerSeesTheirEvents: a commune officer's /sukien
+// lists the events whose audience takes in their communes (a
+// province-wide fair too, as its card), with the title as typed on the
+// button; not another commune's training.
+func TestMatrixCommuneOfficerSeesTheirEvents(t *testing.T) {
+	for _, ch := range channels {
+		t.Run(ch, func(t *testing.T) {
+			h := newMatrix(t, ch, "embedded")
+			admin := h.admin(900, "Quản trị", ch)
+			h.start()
+			admin.Send("/start")
+			admin.Expect("start.welcome")
+			admin.Expect("consent.ask")
+			off := h.user(944, "Cán bộ Bình Minh")
+			off.Send("/start")
+			off.Expect("start.welcome")
+			off.Expect("consent.ask")
+			admin.Send("/capquyen " + off.chatID() + " xa 25480")
+			admin.Expect("form.confirm_title")
+			admin.Press("Xác nhận")
+			admin.Expect("officer.granted_communes")
+			off.ExpectNotice("officer.granted_you")
+
+			db := h.openDB()
+			events := sqlite.NewEventStore(db)
+			starts := time.Now().Add(96 * time.Hour)
+			fair := `Hội chợ OCOP & đặc sản <Tây Ninh> "2026"`
+			for _, ev := range []domain.Event{
+				{Kind: domain.EventFair, Title: fair, Audience: domain.Audience{Kind: domain.AudienceAll}},
+				{Kind: domain.EventTraining, Title: "Tập huấn Tân Ninh", Audience: domain.Audience{Kind: domain.AudienceCommunes, Communes: []string{"25459"}}},
+			} {
+				ev.Place, ev.StartsAt, ev.EndsAt, ev.CheckinCode = "Nhà văn hóa", starts, starts.Add(8*time.Hour), "c"+strconv.Itoa(len(ev.Title))
+				if _, err := events.CreateEvent(context.Background(), &ev, nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+			off.Send("/sukien")
+			m := off.Expect("ev.officer_list")
+			if got := labelOf(t, m, "Hội chợ"); !strings.Contains(got, fair) {
+				t.Errorf("the fair's button reads %q, want %q", got, fair)
+			}
+			for _, b := range m.Buttons() {
+				if strings.Contains(b.Text, "Tân Ninh") {
+					t.Errorf("another commune's training is listed: %q", b.Text)
+				}
+			}
+			off.Press("Hội chợ")
+			m = off.Expect("ev.card")
+			if !strings.Contains(m.PlainText, fair) {
+				t.Errorf("the card:\n%s", m.PlainText)
+			}
+		})
+	}
+}

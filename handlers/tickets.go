@@ -1,0 +1,455 @@
+package handlers
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/ocop-tayninh/ocopbot/bot"
+	"github.com/ocop-tayninh/ocopbot/domain"
+)
+
+// "Hỏi cán bộ": whatever the FAQ cannot answer can go to a person. The
+// question (its text, then any photos sent right after) becomes a numbered
+// ticket for the officers of the producer's commune (the province's when
+// the commune has none); they list open questions with /hoidap, press
+// "Trả lời" and type; the answer reaches the producer on the channel they
+// use. Unanswered, the officers are reminded after 2 working days and the
+// province's officers see it after 5 (Reminders). /cauhoi shows a producer
+// their questions and answers.
+
+// Tickets is what the handlers need of the tickets repository.
+type Tickets interface {
+	Create(ctx context.Context, t *domain.Ticket) error
+	AddPhoto(ctx context.Context, ticketID int64, fileID, blob, mime string, size int64) error
+	Photos(ctx context.Context, ticketID int64) ([]domain.ItemFile, error)
+	Get(ctx context.Context, id int64) (domain.Ticket, error)
+	Open(ctx context.Context) ([]domain.Ticket, error)
+	ByUser(ctx context.Context, userID int64, limit int) ([]domain.Ticket, error)
+	Answer(ctx context.Context, id, by int64, answer string) (domain.Ticket, error)
+	All(ctx context.Context, area domain.Area) ([]domain.Ticket, error)
+}
+
+// Button data of questions: "q|a" asks the question kept, "q|r|<id>"
+// answers one (officers), "q|p|<id>" shows its photos (officers).
+const cbTicket = "q"
+
+// Session keys of questions.
+const (
+	keyQuestion = "q.text"  // the text the FAQ could not answer, to ask
+	keyAsking   = "q.ask"   // "1": the next text is the question
+	keyPhotoTo  = "q.photo" // the ticket photos sent now attach to
+	keyReply    = "q.reply" // the ticket an officer is answering
+)
+
+// Limits of questions and answers, in characters, and of lists.
+const (
+	maxQuestion   = 1000
+	maxAnswer     = 2000
+	maxTicketList = 10
+)
+
+// registerTickets adds /hoidap (officers), /cauhoi (producers) and the
+// question buttons.
+func (a *app) registerTickets(e *bot.Engine) {
+	e.Command(bot.Command{Name: "/hoidap", Menu: "menu.hoidap", Officer: true, Handle: a.openTickets})
+	e.Command(bot.Command{Name: "/cauhoi", Menu: "menu.cauhoi", Handle: a.myTickets})
+	e.Callback(cbTicket, false, a.ticketButton)
+}
+
+// askOfficer is "Hỏi cán bộ" typed or pressed: the question kept, the one
+// typed after the words, or, with neither, a request to type it.
+func (a *app) askOfficer(ctx context.Context, c *bot.Ctx, question string) error {
+	if a.Tickets == nil {
+		return a.sayMenu(ctx, c, "fallback.not_understood")
+	}
+	if question == "" {
+		question = c.Session.Get(keyQuestion)
+	}
+	if question == "" {
+		c.Session.Put(keyAsking, "1")
+		return c.Say(ctx, "qa.type_question")
+	}
+	return a.createTicket(ctx, c, question)
+}
+
+// createTicket files the question for the officers and tells them.
+func (a *app) createTicket(ctx context.Context, c *bot.Ctx, question string) error {
+	c.Session.Put(keyQuestion, "")
+	c.Session.Put(keyAsking, "")
+	if utf8.RuneCountInString(question) > maxQuestion {
+		c.Session.Put(keyAsking, "1")
+		return c.Say(ctx, "qa.question_too_long", map[string]any{"Max": maxQuestion})
+	}
+	t := domain.Ticket{UserID: c.User.ID, SubjectID: c.User.SubjectID, Question: question}
+	if c.User.SubjectID != 0 {
+		s, err := a.Subjects.Get(ctx, c.User.SubjectID)
+		if err != nil && !errors.Is(err, domain.ErrNotFound) {
+			return domain.E("qa.subject", domain.KindUnavailable, err)
+		}
+		t.Commune = s.CommuneCode
+	}
+	officers, err := a.ticketOfficers(ctx, t.Commune, false)
+	if err != nil {
+		return err
+	}
+	t.ToProvince = len(officers) == 0
+	if t.ToProvince {
+		if officers, err = a.ticketOfficers(ctx, "", true); err != nil {
+			return err
+		}
+	}
+	if err := a.Tickets.Create(ctx, &t); err != nil {
+		return domain.E("qa.create", domain.KindUnavailable, err)
+	}
+	n := bot.Notice{Msg: "qa.new", Data: map[string]string{"N": strconv.FormatInt(t.ID, 10), "Question": question, "Commune": a.ticketCommune(t.Commune)}}
+	if err := a.enqueueAll(ctx, officers, "qa:new:"+strconv.FormatInt(t.ID, 10), n); err != nil {
+		return err
+	}
+	c.Session.Put(keyPhotoTo, strconv.FormatInt(t.ID, 10))
+	c.Session.Put(keyUpload, "") // photos now go with the question
+	return a.sayMenu(ctx, c, "qa.asked", map[string]any{"N": t.ID})
+}
+
+// ticketOfficers are who answers questions of a commune: its commune
+// officers; with province set, the province's officers and admins.
+func (a *app) ticketOfficers(ctx context.Context, commune string, province bool) ([]domain.User, error) {
+	if a.Staff == nil {
+		return nil, nil
+	}
+	list, err := a.Staff.OfficersOf(ctx, commune)
+	if err != nil {
+		return nil, domain.E("qa.officers", domain.KindUnavailable, err)
+	}
+	var out []domain.User
+	for _, u := range list {
+		if (u.Role == domain.RoleCommuneOfficer && !province && commune != "") || (province && u.Role.IsProvince()) {
+			out = append(out, u)
+		}
+	}
+	return out, nil
+}
+
+func (a *app) enqueueAll(ctx context.Context, users []domain.User, key string, n bot.Notice) error {
+	if a.Enqueue == nil {
+		return nil
+	}
+	for _, u := range users {
+		n.Lang = u.Locale
+		if err := a.Enqueue(ctx, key+":"+strconv.FormatInt(u.ID, 10), u.Channel, u.ChannelID, n); err != nil {
+			return domain.E("qa.notify", domain.KindUnavailable, err)
+		}
+	}
+	return nil
+}
+
+// ticketText handles the text of a question or an answer in progress, and
+// "hỏi cán bộ" typed; it reports whether the text was that.
+func (a *app) ticketText(ctx context.Context, c *bot.Ctx) (bool, error) {
+	if a.Tickets == nil || c.Update.Kind != bot.KindText {
+		return false, nil
+	}
+	c.Session.Put(keyPhotoTo, "") // photos go with the question just asked only
+	text := domain.Clean(c.Update.Text)
+	if id := c.Session.Get(keyReply); id != "" && c.IsOfficer() {
+		return true, a.answerTicket(ctx, c, id, text)
+	}
+	if rest, ok := afterWords(text, "hoi can bo"); ok {
+		return true, a.askOfficer(ctx, c, rest)
+	}
+	if c.Session.Get(keyAsking) != "" {
+		if !domain.HasLetterOrDigit(text) {
+			return true, c.Say(ctx, "qa.type_question")
+		}
+		return true, a.createTicket(ctx, c, text)
+	}
+	return false, nil
+}
+
+// afterWords reports whether text begins with the folded words, and
+// returns what follows them (as typed).
+func afterWords(text, words string) (string, bool) {
+	want := strings.Fields(words)
+	fields := strings.Fields(text)
+	if len(fields) < len(want) {
+		return "", false
+	}
+	for i, w := range want {
+		if foldWords(fields[i]) != w {
+			return "", false
+		}
+	}
+	rest := strings.TrimLeft(strings.Join(fields[len(want):], " "), ":,.-– ")
+	if !domain.HasLetterOrDigit(rest) {
+		rest = ""
+	}
+	return rest, true
+}
+
+// notUnderstood answers a text nothing understood: the menu and the
+// "Hỏi cán bộ" button, the text kept as the question to ask.
+func (a *app) notUnderstood(ctx context.Context, c *bot.Ctx) error {
+	if a.Tickets == nil || c.Update.Kind != bot.KindText {
+		return a.sayMenu(ctx, c, "fallback.not_understood")
+	}
+	q := domain.Clean(c.Update.Text)
+	if utf8.RuneCountInString(q) > maxQuestion {
+		q = string([]rune(q)[:maxQuestion])
+	}
+	c.Session.Put(keyQuestion, q)
+	rows := append([][]bot.Button{{{Label: c.T("qa.button_ask"), Data: cbTicket + "|a"}}}, a.menu(c)...)
+	return c.Send(ctx, bot.Reply{Text: c.T("qa.not_understood"), Buttons: rows})
+}
+
+// ticketFile attaches a photo sent right after a question to it.
+func (a *app) ticketFile(next bot.HandlerFunc) bot.HandlerFunc {
+	return func(ctx context.Context, c *bot.Ctx) error {
+		id, _ := strconv.ParseInt(c.Session.Get(keyPhotoTo), 10, 64)
+		f := c.Update.File
+		if id == 0 || a.Tickets == nil || f == nil || c.Session.Get(keyUpload) != "" {
+			return next(ctx, c)
+		}
+		if f.Size > maxPhotoSize {
+			return c.Say(ctx, "qa.photo_invalid")
+		}
+		rc, err := c.Download(ctx, f.ID, maxPhotoSize)
+		if errors.Is(err, bot.ErrTooLarge) {
+			return c.Say(ctx, "qa.photo_invalid")
+		}
+		if err != nil {
+			if domain.ErrorKind(err) == domain.KindInvalid {
+				return err
+			}
+			return domain.E("qa.download", domain.KindUnavailable, err)
+		}
+		defer rc.Close()
+		br := bufio.NewReaderSize(rc, 4096)
+		head, _ := br.Peek(512)
+		mime, ok := a.Sniff(head, f.Name)
+		if !ok || !strings.HasPrefix(mime, "image/") {
+			return c.Say(ctx, "qa.photo_invalid")
+		}
+		sum, size, err := a.Blobs.Put(br, maxPhotoSize)
+		switch {
+		case errors.Is(err, bot.ErrTooLarge), domain.ErrorKind(err) == domain.KindInvalid:
+			return c.Say(ctx, "qa.photo_invalid")
+		case err != nil:
+			return domain.E("qa.store_photo", domain.KindUnavailable, err)
+		}
+		if err := a.Tickets.AddPhoto(ctx, id, f.ID, sum, mime, size); err != nil {
+			return domain.E("qa.add_photo", domain.KindUnavailable, err)
+		}
+		return c.Say(ctx, "qa.photo_added", map[string]any{"N": id})
+	}
+}
+
+// ticketButton handles "q|a", "q|r|<id>" and "q|p|<id>".
+func (a *app) ticketButton(ctx context.Context, c *bot.Ctx) error {
+	_, act, arg := cut(c.Update.Callback.Data)
+	if act == "a" {
+		if err := c.Answer(ctx, "", false); err != nil {
+			return err
+		}
+		return a.askOfficer(ctx, c, "")
+	}
+	if !c.IsOfficer() {
+		return c.Answer(ctx, c.T("common.officers_only"), true)
+	}
+	id, _ := strconv.ParseInt(arg, 10, 64)
+	t, err := a.Tickets.Get(ctx, id)
+	if err != nil || !t.VisibleTo(c.User, a.Calendar, a.now()) {
+		return c.Answer(ctx, c.T("qa.gone"), true)
+	}
+	switch act {
+	case "r":
+		if !t.Open() {
+			return c.Answer(ctx, c.T("qa.answered_already"), true)
+		}
+		if err := c.Answer(ctx, "", false); err != nil {
+			return err
+		}
+		c.Session.Put(keyReply, strconv.FormatInt(t.ID, 10))
+		return c.Say(ctx, "qa.type_answer", map[string]any{"N": t.ID, "Question": t.Question})
+	case "p":
+		if err := c.Answer(ctx, "", false); err != nil {
+			return err
+		}
+		return a.ticketPhotos(ctx, c, t)
+	}
+	return c.Answer(ctx, c.T("common.stale_button"), false)
+}
+
+func (a *app) ticketPhotos(ctx context.Context, c *bot.Ctx, t domain.Ticket) error {
+	files, err := a.Tickets.Photos(ctx, t.ID)
+	if err != nil {
+		return domain.E("qa.photos", domain.KindUnavailable, err)
+	}
+	for i, f := range files {
+		att := &bot.Attachment{FileID: f.FileID, Name: fmt.Sprintf("cau-hoi-%d-%d.jpg", t.ID, i+1)}
+		if rc, err := a.Blobs.Open(f.Blob); err == nil {
+			att.Data, _ = io.ReadAll(io.LimitReader(rc, maxPhotoSize))
+			rc.Close()
+		}
+		if err := c.Send(ctx, bot.Reply{Text: c.T("qa.photo_caption", map[string]any{"N": t.ID, "I": i + 1, "Count": len(files)}), Photo: att}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// answerTicket records an officer's typed answer and sends it to the
+// person who asked, on the channel they use.
+func (a *app) answerTicket(ctx context.Context, c *bot.Ctx, idS, text string) error {
+	id, _ := strconv.ParseInt(idS, 10, 64)
+	switch n := utf8.RuneCountInString(text); {
+	case !domain.HasLetterOrDigit(text):
+		return c.Say(ctx, "qa.type_answer_again", map[string]any{"N": id})
+	case n > maxAnswer:
+		return c.Say(ctx, "qa.answer_too_long", map[string]any{"Max": maxAnswer})
+	}
+	c.Session.Put(keyReply, "")
+	t, err := a.Tickets.Get(ctx, id)
+	if err != nil || !t.VisibleTo(c.User, a.Calendar, a.now()) {
+		return c.Say(ctx, "qa.gone")
+	}
+	t, err = a.Tickets.Answer(ctx, id, c.User.ID, text)
+	if domain.ErrorKind(err) == domain.KindConflict {
+		return c.Say(ctx, "qa.answered_already")
+	}
+	if err != nil {
+		return domain.E("qa.answer", domain.KindUnavailable, err)
+	}
+	asker, err := a.Staff.GetByID(ctx, t.UserID)
+	if err != nil {
+		return domain.E("qa.asker", domain.KindUnavailable, err)
+	}
+	if err := a.notifyUser(ctx, asker, "qa:"+strconv.FormatInt(t.ID, 10), bot.Notice{Msg: "qa.answered_you",
+		Data: map[string]string{"N": strconv.FormatInt(t.ID, 10), "Question": t.Question, "Answer": t.Answer}}); err != nil {
+		return err
+	}
+	return c.Say(ctx, "qa.answer_sent", map[string]any{"N": t.ID})
+}
+
+// openTickets (/hoidap) lists the open questions the officer answers,
+// oldest first, each with "Trả lời" (and its photos).
+func (a *app) openTickets(ctx context.Context, c *bot.Ctx) error {
+	if a.Tickets == nil {
+		return c.Say(ctx, "qa.none_open")
+	}
+	list, err := a.Tickets.Open(ctx)
+	if err != nil {
+		return domain.E("qa.open", domain.KindUnavailable, err)
+	}
+	now := a.now()
+	var mine []domain.Ticket
+	for _, t := range list {
+		if t.VisibleTo(c.User, a.Calendar, now) {
+			mine = append(mine, t)
+		}
+	}
+	if len(mine) == 0 {
+		return c.Say(ctx, "qa.none_open")
+	}
+	if err := c.Say(ctx, "qa.open_header", map[string]any{"Count": len(mine), "Shown": min(len(mine), maxTicketList)}); err != nil {
+		return err
+	}
+	for _, t := range mine[:min(len(mine), maxTicketList)] {
+		id := strconv.FormatInt(t.ID, 10)
+		row := []bot.Button{{Label: c.T("qa.button_answer", map[string]any{"N": t.ID}), Data: cbTicket + "|r|" + id}}
+		if t.Photos > 0 {
+			row = append(row, bot.Button{Label: c.T("qa.button_photos", map[string]any{"Count": t.Photos}), Data: cbTicket + "|p|" + id})
+		}
+		text := c.T("qa.open_item", map[string]any{"N": t.ID, "Question": t.Question, "Commune": a.ticketCommune(t.Commune),
+			"Asked": t.Asked.In(a.loc()).Format("15:04 02/01/2006"), "Days": a.waitingDays(t.Asked, now)})
+		if err := c.Send(ctx, bot.Reply{Text: text, Buttons: [][]bot.Button{row}}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// waitingDays counts the working days a question has waited.
+func (a *app) waitingDays(asked, now time.Time) int {
+	if a.Calendar == nil {
+		return 0
+	}
+	n := 0
+	for n < 60 && !now.Before(domain.TicketDue(a.Calendar, asked.In(a.loc()), n+1)) {
+		n++
+	}
+	return n
+}
+
+// myTickets (/cauhoi) shows a person their questions and the answers.
+func (a *app) myTickets(ctx context.Context, c *bot.Ctx) error {
+	if a.Tickets == nil {
+		return c.Say(ctx, "qa.mine_none")
+	}
+	list, err := a.Tickets.ByUser(ctx, c.User.ID, maxTicketList)
+	if err != nil {
+		return domain.E("qa.mine", domain.KindUnavailable, err)
+	}
+	if len(list) == 0 {
+		return c.Send(ctx, bot.Reply{Text: c.T("qa.mine_none"), Buttons: [][]bot.Button{{{Label: c.T("qa.button_ask"), Data: cbTicket + "|a"}}}})
+	}
+	var b strings.Builder
+	b.WriteString(c.T("qa.mine_header", map[string]any{"Count": len(list)}))
+	for _, t := range list {
+		b.WriteString("\n\n")
+		if t.Open() {
+			b.WriteString(c.T("qa.mine_open", map[string]any{"N": t.ID, "Question": t.Question, "Asked": a.date(t.Asked)}))
+		} else {
+			b.WriteString(c.T("qa.mine_answered", map[string]any{"N": t.ID, "Question": t.Question, "Answer": t.Answer, "Answered": a.date(t.Answered)}))
+		}
+	}
+	return c.Send(ctx, bot.Reply{Text: b.String(), Buttons: [][]bot.Button{{{Label: c.T("qa.button_ask"), Data: cbTicket + "|a"}}}})
+}
+
+// ticketCommune names the commune of a question; "—" when the asker is
+// not registered.
+func (a *app) ticketCommune(code string) string {
+	if code == "" {
+		return "—"
+	}
+	return a.communeName(code)
+}
+
+// ticketStatsText is the line of /thongke on "Hỏi cán bộ": questions
+// asked, answered and the median time to an answer, in the officer's area.
+func (a *app) ticketStatsText(ctx context.Context, c *bot.Ctx) (string, error) {
+	if a.Tickets == nil {
+		return "", nil
+	}
+	area := domain.Area{All: true}
+	if scope := scopeOf(c.User); scope != nil {
+		area = domain.Area{Communes: scope}
+	}
+	list, err := a.Tickets.All(ctx, area)
+	if err != nil {
+		return "", domain.E("qa.stats", domain.KindUnavailable, err)
+	}
+	st := domain.StatsOf(list)
+	median := c.T("figures.no_data")
+	if st.Answered > 0 {
+		median = formatWait(c.T, st.Median)
+	}
+	return c.T("qa.stats", map[string]any{"Asked": st.Asked, "Answered": st.Answered, "Median": median}), nil
+}
+
+// formatWait writes a time to an answer for people: "45 phút", "3,5 giờ",
+// "2,0 ngày"; t renders the unit's message id.
+func formatWait(t func(id string, data ...map[string]any) string, d time.Duration) string {
+	switch {
+	case d < time.Hour:
+		return t("qa.wait_minutes", map[string]any{"N": int(d.Round(time.Minute) / time.Minute)})
+	case d < 48*time.Hour:
+		return t("qa.wait_hours", map[string]any{"N": domain.FormatNumber(d.Hours(), 1)})
+	}
+	return t("qa.wait_days", map[string]any{"N": domain.FormatNumber(d.Hours()/24, 1)})
+}
