@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ocop-tayninh/ocopbot/bot"
 	"github.com/ocop-tayninh/ocopbot/domain"
@@ -45,16 +46,40 @@ func (a *app) status(ctx context.Context, c *bot.Ctx) error {
 	return c.Send(ctx, bot.Reply{Text: b.String(), Buttons: append(rows, a.menu(c)...)})
 }
 
+// certificateLine says where a product's certificate stands, by the same
+// rule as the figures and the public page (domain.CheckCertificate): valid
+// until its last day (a re-evaluation filed in time extends it), lapsed on
+// a day, or revoked with its ground and decision.
+func (a *app) certificateLine(c *bot.Ctx, p domain.Product, now time.Time) string {
+	check := domain.CheckCertificate(p, time.Time{}, now, a.loc())
+	switch check.Status {
+	case domain.CertRevoked:
+		if r := p.Revocation; r.DecisionNo != "" {
+			return c.T("status.certificate_revoked", map[string]any{"No": p.CertNo}) + "\n" +
+				c.T("lifecycle.line_revoked", map[string]any{"Ground": c.T("revoke_ground." + string(r.Ground)),
+					"DecisionNo": r.DecisionNo, "DecisionDate": a.date(r.Date), "By": c.T("revoke_level." + string(r.Level))})
+		}
+		return c.T("status.certificate_revoked", map[string]any{"No": p.CertNo})
+	case domain.CertExpired:
+		return c.T("status.certificate_lapsed", map[string]any{"No": p.CertNo, "Until": a.date(check.Since)})
+	}
+	until := p.ValidUntil
+	if until.IsZero() {
+		until = p.CertExpires
+	}
+	return c.T("status.certificate", map[string]any{"No": p.CertNo, "Until": a.date(until)})
+}
+
 // productStatus is the status block of one product.
 func (a *app) productStatus(c *bot.Ctx, p domain.Product) string {
 	lines := []string{c.T("status.product", map[string]any{"Name": p.Name, "Code": p.Code, "Stage": c.T("stage." + string(p.Stage))})}
 	if p.Stars > 0 || p.Score > 0 {
 		lines = append(lines, c.T("status.stars", map[string]any{"Stars": p.Stars, "Score": formatScore(p.Score)}))
 	}
-	if p.CertNo != "" {
-		lines = append(lines, c.T("status.certificate", map[string]any{"No": p.CertNo, "Until": a.date(p.CertExpires)}))
-	}
 	now := a.now()
+	if p.CertNo != "" {
+		lines = append(lines, a.certificateLine(c, p, now))
+	}
 	r, _ := a.Rules.Get(p.Rulebook)
 	switch {
 	case r == nil:

@@ -303,6 +303,14 @@ func TestMatrixCertificateLifecycle(t *testing.T) {
 			if err != nil || past[0].Recognised != 4 || past[0].ByStars[5] != 1 || past[0].ByStars[3] != 1 {
 				t.Fatalf("figures as of 7/12/2026: %+v, %v", past[0], err)
 			}
+			// The producer's status says so too, with the ground and the
+			// decision, and no longer that the certificate runs.
+			p.Send("/trangthai")
+			m = p.Expect("status.profile")
+			if !p.matches(m.Text, "vi", "status.certificate_revoked") || !strings.Contains(m.Text, "45/QĐ-BNNMT") ||
+				strings.Contains(m.Text, "còn hiệu lực đến 10/01/2028") {
+				t.Fatalf("/trangthai after the revocation:\n%s", m.Text)
+			}
 			p.Quiet()
 		})
 	}
