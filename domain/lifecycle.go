@@ -94,7 +94,12 @@ const (
 	MsgBadGround       = "lifecycle.revoke_bad_ground" // not a ground of Điều 8
 	MsgBadDecision     = "lifecycle.revoke_bad_decision"
 	MsgNoRulebook      = "lifecycle.no_rulebook"
+	MsgTopStars        = "lifecycle.upgrade_top"       // an upgrade of a 5★ product: there is no higher rank
 )
+
+// TopStars is the highest OCOP rank (5★, recognised by the Minister):
+// nothing to upgrade to from there.
+const TopStars = 5
 
 // reevalExtensionDays is how long past its expiry a certificate stays
 // valid while a re-evaluation filed in time waits for its decision (Điều
@@ -236,6 +241,9 @@ func (rs *Rulebooks) Apply(p Product, act Action, actor Actor, now time.Time, pi
 		q.Purpose, q.Rulebook = PurposeReeval, judge.ID
 		q.ReceiptNo, q.SubmittedAt = "", time.Time{}
 	case ActUpgrade:
+		if p.Stars >= TopStars {
+			return p, StageChange{}, Invalid(op, MsgTopStars)
+		}
 		q.Purpose, q.Rulebook = PurposeUpgrade, judge.ID
 		q.ReceiptNo, q.SubmittedAt = "", time.Time{}
 	case ActCancel:

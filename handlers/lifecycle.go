@@ -324,10 +324,11 @@ func (a *app) afterCertButtons(c *bot.Ctx, p domain.Product) []bot.Button {
 	pid := strconv.FormatInt(p.ID, 10)
 	switch p.Stage {
 	case domain.StageRecognised:
-		return []bot.Button{
-			{Label: c.T("lifecycle.button.reevaluate", map[string]any{"Name": p.Name}), Data: cbDossier + "|re|" + pid},
-			{Label: c.T("lifecycle.button.upgrade", map[string]any{"Name": p.Name}), Data: cbDossier + "|up|" + pid},
+		buttons := []bot.Button{{Label: c.T("lifecycle.button.reevaluate", map[string]any{"Name": p.Name}), Data: cbDossier + "|re|" + pid}}
+		if p.Stars < domain.TopStars {
+			buttons = append(buttons, bot.Button{Label: c.T("lifecycle.button.upgrade", map[string]any{"Name": p.Name}), Data: cbDossier + "|up|" + pid})
 		}
+		return buttons
 	case domain.StageReevaluation, domain.StageUpgrade:
 		return []bot.Button{{Label: c.T("lifecycle.button.cancel", map[string]any{"Name": p.Name}), Data: cbDossier + "|cx|" + pid}}
 	}
