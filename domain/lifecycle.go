@@ -94,7 +94,7 @@ const (
 	MsgBadGround       = "lifecycle.revoke_bad_ground" // not a ground of Điều 8
 	MsgBadDecision     = "lifecycle.revoke_bad_decision"
 	MsgNoRulebook      = "lifecycle.no_rulebook"
-	MsgTopStars        = "lifecycle.upgrade_top"       // an upgrade of a 5★ product: there is no higher rank
+	MsgTopStars        = "lifecycle.upgrade_top" // an upgrade of a 5★ product: there is no higher rank
 )
 
 // TopStars is the highest OCOP rank (5★, recognised by the Minister):
