@@ -84,17 +84,18 @@ type Action struct {
 // Rulebooks.Apply's refusals carry these message ids (KindInvalid, with
 // Data for the template).
 const (
-	MsgNotNow          = "lifecycle.not_now"           // not a move of the rulebook from this stage, for this actor
-	MsgReasonNeeded    = "lifecycle.reason_needed"     // a return or failure without a reason
-	MsgStarsAboveBand  = "review.stars_above_band"     // stars above the score's band
-	MsgNeedCertificate = "lifecycle.need_certificate"  // recognised without number or date
-	MsgWindowNotOpen   = "lifecycle.reeval_not_open"   // Data: Opens, Closes, Expires
-	MsgWindowClosed    = "lifecycle.reeval_closed"     // Data: Closes, Expires
-	MsgNotExpired      = "lifecycle.not_expired"       // Data: Until
-	MsgBadGround       = "lifecycle.revoke_bad_ground" // not a ground of Điều 8
-	MsgBadDecision     = "lifecycle.revoke_bad_decision"
-	MsgNoRulebook      = "lifecycle.no_rulebook"
-	MsgTopStars        = "lifecycle.upgrade_top" // an upgrade of a 5★ product: there is no higher rank
+	MsgNotNow             = "lifecycle.not_now"           // not a move of the rulebook from this stage, for this actor
+	MsgReasonNeeded       = "lifecycle.reason_needed"     // a return or failure without a reason
+	MsgStarsAboveBand     = "review.stars_above_band"     // stars above the score's band
+	MsgNeedCertificate    = "lifecycle.need_certificate"  // recognised without number or date
+	MsgWindowNotOpen      = "lifecycle.reeval_not_open"   // Data: Opens, Closes, Expires
+	MsgWindowClosed       = "lifecycle.reeval_closed"     // Data: Closes, Expires
+	MsgNotExpired         = "lifecycle.not_expired"       // Data: Until
+	MsgBadGround          = "lifecycle.revoke_bad_ground" // not a ground of Điều 8
+	MsgBadDecision        = "lifecycle.revoke_bad_decision"
+	MsgNoRulebook         = "lifecycle.no_rulebook"
+	MsgTopStars           = "lifecycle.upgrade_top"          // an upgrade of a 5★ product: there is no higher rank
+	MsgIssuedBeforeFiling = "lifecycle.issued_before_filing" // a certificate dated before the filing
 )
 
 // TopStars is the highest OCOP rank (5★, recognised by the Minister):
@@ -395,6 +396,10 @@ func (rs *Rulebooks) certify(q Product, act Action, loc *time.Location) (Product
 		return q, Invalid("rulebook.certify", MsgNeedCertificate)
 	}
 	issued := dayIn(act.Issued, loc)
+	if !q.SubmittedAt.IsZero() && civilDateOf(issued).before(civilDateOf(q.SubmittedAt.In(loc))) {
+		// A decision cannot come before the dossier it decides on.
+		return q, Invalid("rulebook.certify", MsgIssuedBeforeFiling)
+	}
 	certRules, ok := rs.Get(q.Rulebook)
 	if r := rs.InForce(issued); r != nil {
 		certRules, ok = r, true

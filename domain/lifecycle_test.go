@@ -38,6 +38,7 @@ func TestApplyTransitions(t *testing.T) {
 	reevaluating := certified(StageProvince)
 	reevaluating.Purpose = PurposeReeval
 	revoke := Revocation{Ground: GroundViolation, DecisionNo: "45/QĐ-UBND", Date: now.AddDate(0, 0, -2)}
+	filed := func(p Product) Product { p.SubmittedAt = now.AddDate(0, 0, -30).Add(3 * time.Hour); return p }
 	fiveStars := certified(StageRecognised)
 	fiveStars.Stars, fiveStars.Score = 5, 93
 	cer := Action{Kind: ActScore, Score: 75, Stars: 4, CertNo: "99/QĐ-UBND", Issued: now}
@@ -86,6 +87,8 @@ func TestApplyTransitions(t *testing.T) {
 		{"expire during an upgrade", func() Product { q := past; q.Stage = StageUpgrade; return q }(), Action{Kind: ActExpire}, ActorSystem, StageExpired, ""},
 		{"upgrade any time", certified(StageRecognised), Action{Kind: ActUpgrade}, ActorProducer, StageUpgrade, ""},
 		{"no upgrade above 5★", fiveStars, Action{Kind: ActUpgrade}, ActorProducer, "", MsgTopStars},
+		{"no certificate dated before the filing", filed(certified(StageProvince)), Action{Kind: ActScore, Score: 75, Stars: 4, CertNo: "7/QĐ", Issued: now.AddDate(0, 0, -40)}, ActorProvince, "", MsgIssuedBeforeFiling},
+		{"a certificate dated on the filing day", filed(certified(StageProvince)), Action{Kind: ActScore, Score: 75, Stars: 4, CertNo: "7/QĐ", Issued: now.AddDate(0, 0, -30)}, ActorProvince, StageRecognised, ""},
 		{"no upgrade before recognition", at(StagePreparing), Action{Kind: ActUpgrade}, ActorProducer, "", MsgNotNow},
 		{"re-evaluation outside its window", certified(StageRecognised), Action{Kind: ActReevaluate}, ActorProducer, "", MsgWindowNotOpen},
 		{"cancel an upgrade", certified(StageUpgrade), Action{Kind: ActCancel}, ActorProducer, StageRecognised, ""},
