@@ -192,7 +192,7 @@ func TestMatrixCertificateLifecycle(t *testing.T) {
 			off.Expect("review.ask_score")
 			off.Send("80")
 			off.Expect("review.ask_stars")
-			off.Press("4 sao")
+			off.Send("4★") // typed, as an officer would
 			off.Expect("review.ask_cert")
 			off.Send("77/QĐ-UBND")
 			off.Expect("review.ask_issued")
@@ -237,7 +237,7 @@ func TestMatrixCertificateLifecycle(t *testing.T) {
 			off.Expect("review.ask_score")
 			off.Send("75")
 			off.Expect("review.ask_stars")
-			off.Press("4 sao")
+			off.Send("bon sao") // typed without diacritics
 			off.Expect("review.ask_cert")
 			off.Send("78/QĐ-UBND")
 			off.Expect("review.ask_issued")
