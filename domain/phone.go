@@ -135,15 +135,16 @@ func ParsePhone(s string) (string, error) {
 	return "+" + vnCountryCode + n, nil
 }
 
-// FormatPhone returns a phone number for display, "+84 912 345 678". Input
-// that ParsePhone rejects is returned unchanged.
+// FormatPhone returns a phone number for display as people in Viet Nam
+// write it, "0912 345 678" (it is stored as +84912345678). Input that
+// ParsePhone rejects is returned unchanged.
 func FormatPhone(phone string) string {
 	e164, err := ParsePhone(phone)
 	if err != nil {
 		return phone
 	}
 	n := e164[len("+"+vnCountryCode):]
-	return "+" + vnCountryCode + " " + n[:3] + " " + n[3:6] + " " + n[6:]
+	return "0" + n[:3] + " " + n[3:6] + " " + n[6:]
 }
 
 // MaskPhone returns a phone number fit for logs, keeping the first two and

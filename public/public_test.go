@@ -164,7 +164,7 @@ func TestProductPage(t *testing.T) {
 	if err := f.pub.SetPublicContact(t.Context(), f.subID, true); err != nil {
 		t.Fatal(err)
 	}
-	if _, body := f.get(t, "GET", "/sp/"+f.codes["Bánh tráng phơi sương"]); !strings.Contains(body, "Liên hệ") || !strings.Contains(body, "84 912 345 678") {
+	if _, body := f.get(t, "GET", "/sp/"+f.codes["Bánh tráng phơi sương"]); !strings.Contains(body, "Liên hệ") || !strings.Contains(body, "0912 345 678") {
 		t.Errorf("the chosen contact is not shown: %s", body)
 	}
 	// The preview picture named by og:image: the label.

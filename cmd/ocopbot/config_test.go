@@ -115,7 +115,7 @@ func TestConsoleRegistration(t *testing.T) {
 	}
 	text := out.String()
 	for _, want := range []string{
-		"[1] Đồng ý", "Bước 1/7", "[1] Phường Gò Dầu", "Đăng ký xong", "Điện thoại: +84 912 345 678 (đã xác thực)",
+		"[1] Đồng ý", "Bước 1/7", "[1] Phường Gò Dầu", "Đăng ký xong", "Điện thoại: 0912 345 678 (đã xác thực)",
 		"Kênh bán hàng: Siêu thị, Sàn thương mại điện tử", "Thông tin cơ sở",
 	} {
 		if !strings.Contains(text, want) {

@@ -106,7 +106,7 @@ func TestRegistrationEndToEnd(t *testing.T) {
 		"Loại cơ sở: Hợp tác xã",
 		"Tên cơ sở: HTX &lt;Bánh tráng&gt; &amp; &#34;Trảng Bàng&#34;&#39;); DROP TABLE subjects;--",
 		"Người đại diện: Nguyễn Văn An",
-		"Điện thoại: +84 912 345 678 (đã xác thực)",
+		"Điện thoại: 0912 345 678 (đã xác thực)",
 		"Xã/phường: Phường Bình Minh",
 		"Số ĐKKD: (chưa có)",
 		"Kênh bán hàng: Siêu thị, Sàn thương mại điện tử",
@@ -122,7 +122,7 @@ func TestRegistrationEndToEnd(t *testing.T) {
 	p.Send("098-765-4321")
 	p.Expect("form.noted")
 	m = p.Expect("form.confirm_title")
-	if !strings.Contains(m.Text, "Điện thoại: +84 987 654 321") || strings.Contains(m.Text, "đã xác thực") {
+	if !strings.Contains(m.Text, "Điện thoại: 0987 654 321") || strings.Contains(m.Text, "đã xác thực") {
 		t.Fatalf("edited phone not shown (or still verified):\n%s", m.Text)
 	}
 	p.Press("Xác nhận")
@@ -144,7 +144,7 @@ func TestRegistrationEndToEnd(t *testing.T) {
 
 	p.Send("/trangthai")
 	m = p.Expect("status.profile")
-	if !strings.Contains(m.Text, "Điện thoại: +84 987 654 321") {
+	if !strings.Contains(m.Text, "Điện thoại: 0987 654 321") {
 		t.Fatalf("status lacks the profile:\n%s", m.Text)
 	}
 	// /dangky again offers to edit the profile.

@@ -55,7 +55,7 @@ func TestMatrixRegistration(t *testing.T) {
 			p.Expect("register.ask_channels")
 			p.Press("Xong")
 			m = p.Expect("form.confirm_title")
-			if !strings.Contains(m.Text, "Điện thoại: +84 912 000 601 (đã xác thực)") {
+			if !strings.Contains(m.Text, "Điện thoại: 0912 000 601 (đã xác thực)") {
 				t.Fatalf("the shared phone is not shown verified:\n%s", m.Text)
 			}
 			p.Press("Xác nhận")
