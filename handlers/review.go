@@ -550,12 +550,14 @@ func (a *app) saveReturn(ctx context.Context, c *bot.Ctx, f *bot.Form) error {
 	if err := a.Dossiers.SetState(ctx, p.ID, it.ID, domain.ItemReturned, reason); err != nil {
 		return domain.E("review.return", domain.KindUnavailable, err)
 	}
-	if err := a.notifySubject(ctx, p.SubjectID, a.noticeKey("returned", p.ID), bot.Notice{Msg: "notice.item_returned",
-		Data: map[string]string{"Name": p.Name, "Item": it.Short, "Reason": reason}}); err != nil {
+	moved, _, err := a.decide(ctx, c.User.ID, c.User.Role, p, domain.Action{Kind: domain.ActReturn, Reason: reason}, nil)
+	if err != nil {
 		return err
 	}
-	moved, err := a.move(ctx, c, p, domain.Action{Kind: domain.ActReturn, Reason: reason})
-	if err != nil {
+	// One message for the returned dossier: the item, the reason and what
+	// to do (not a notice of the item and another of the stage).
+	if err := a.notifySubject(ctx, p.SubjectID, a.noticeKey("returned", p.ID), bot.Notice{Msg: "notice.item_returned",
+		Data: map[string]string{"Name": p.Name, "Item": it.Short, "Reason": reason}}); err != nil {
 		return err
 	}
 	return a.reviewProduct(ctx, c, moved, r, c.T("review.returned", map[string]any{"Item": it.Short}))

@@ -286,8 +286,8 @@ func TestMatrixOfficerReview(t *testing.T) {
 				off.Expect("form.confirm_title")
 				off.Press("Xác nhận")
 				off.Expect("review.returned")
+				// One message for the returned dossier: the item, the reason, what to do.
 				p.ExpectNotice("notice.item_returned")
-				p.ExpectNotice("notice.stage.tra_lai_bo_sung")
 
 				db := h.openDB()
 				ctx := context.Background()

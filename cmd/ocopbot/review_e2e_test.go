@@ -138,8 +138,8 @@ func TestReviewEndToEnd(t *testing.T) {
 	commune.Expect("form.confirm_title")
 	commune.Press("Xác nhận")
 	commune.Expect("review.returned")
+	// One message for the returned dossier: the item, the reason, what to do.
 	p.ExpectNotice("notice.item_returned")
-	p.ExpectNotice("notice.stage.tra_lai_bo_sung")
 
 	// The producer sends it again and re-submits.
 	p.Send("/hoso")
