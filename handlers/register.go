@@ -224,8 +224,30 @@ func (a *app) saveRegistration(ctx context.Context, c *bot.Ctx, f *bot.Form) err
 		msg = "register.updated"
 	case s.PhoneVerified:
 		old, err := a.Subjects.FindByPhone(ctx, s.Phone)
+		var holders []domain.User
+		if err == nil {
+			if holders, err = a.Users.ListBySubject(ctx, old.ID); err != nil {
+				return domain.E("register.find", domain.KindUnavailable, err)
+			}
+		}
 		switch {
+		case err == nil && len(holders) > 0:
+			// Another account holds the subject with this number (typed,
+			// or shared by someone else): never taken over. The owner of
+			// the number gets a subject of their own, and the officers of
+			// the commune are asked to sort it out (issue 13: squatting).
+			if err := a.Subjects.Create(ctx, &s); err != nil {
+				return domain.E("register.create", domain.KindUnavailable, err)
+			}
+			if err := a.notifyOfficers(ctx, old.CommuneCode, a.noticeKey("phone-conflict", s.ID), bot.Notice{Msg: "notice.officer_phone_conflict",
+				Data: map[string]string{"New": strconv.FormatInt(s.ID, 10), "Old": strconv.FormatInt(old.ID, 10), "Name": s.Name, "OldName": old.Name}}); err != nil {
+				return err
+			}
+			msg = "register.phone_conflict"
 		case err == nil:
+			// Officers imported the subject (or registered it for someone
+			// without a smartphone): nobody holds it, the number's owner
+			// takes it.
 			s.ID = old.ID
 			if err := a.Subjects.Update(ctx, &s); err != nil {
 				return domain.E("register.link", domain.KindUnavailable, err)
