@@ -193,15 +193,6 @@ func (p *pool) QueryRowContext(ctx context.Context, query string, args ...any) *
 	return p.DB.QueryRowContext(ctx, query, args...)
 }
 
-// txStmt returns the kept statement of query bound to tx, for a query run
-// many times in one transaction; nil when it is not kept (run it on tx).
-func (p *pool) txStmt(ctx context.Context, tx *sql.Tx, query string) *sql.Stmt {
-	if st := p.stmt(ctx, query); st != nil {
-		return tx.StmtContext(ctx, st)
-	}
-	return nil
-}
-
 // Close closes the kept statements and the pool.
 func (p *pool) Close() error {
 	p.mu.Lock()
