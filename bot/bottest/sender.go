@@ -31,12 +31,14 @@ type Sender struct {
 	sent    []Sent
 	answers []Answer
 	err     map[string]error // chat id -> error of its sends
+	menus   map[string][]bot.MenuCommand
 	next    int
 }
 
 var (
-	_ bot.Sender  = (*Sender)(nil)
-	_ bot.Limited = (*Sender)(nil)
+	_ bot.Sender    = (*Sender)(nil)
+	_ bot.Limited   = (*Sender)(nil)
+	_ bot.ChatMenus = (*Sender)(nil)
 )
 
 // ZaloLimits are the limits of the Zalo channel (ZALO.md).
@@ -99,4 +101,23 @@ func (s *Sender) counts() (int, int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.sent), len(s.answers)
+}
+
+// SetChatCommands records the command menu given to one chat
+// (bot.ChatMenus); nil gives it back the default menu.
+func (s *Sender) SetChatCommands(_ context.Context, chatID string, cmds []bot.MenuCommand) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.menus == nil {
+		s.menus = map[string][]bot.MenuCommand{}
+	}
+	s.menus[chatID] = cmds
+	return nil
+}
+
+// Menu returns the command menu last given to the chat.
+func (s *Sender) Menu(chatID string) []bot.MenuCommand {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.menus[chatID]
 }
