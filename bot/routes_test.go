@@ -319,3 +319,74 @@ func TestLimitBody(t *testing.T) {
 		t.Errorf("Escape = %q", got)
 	}
 }
+
+// A session that cannot be read, or that names a form the engine no
+// longer has, does not lock the user out: they start afresh.
+func TestBrokenSessions(t *testing.T) {
+	for _, tc := range []struct{ name, raw string }{
+		{"another version", `{"v":99,"active":5}`},
+		{"not json", `{{`},
+		{"a flow that is gone", `{"v":1,"active":"gone","forms":{"gone":{"flow":"gone","nonce":"a","step":0}}}`},
+		{"a step out of range", `{"v":1,"active":"ft","forms":{"ft":{"flow":"ft","nonce":"a","step":42}}}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h, seen := routeHarness(t)
+			if err := h.KV.Set(t.Context(), "sess:"+bottest.Channel+":u1", []byte(tc.raw), 0); err != nil {
+				t.Fatal(err)
+			}
+			h.Send("u1", "xin chào").Expect("ftest.elsewhere")
+			if len(*seen) != 1 || !strings.HasPrefix((*seen)[0], "fallback:") {
+				t.Fatalf("handled %q", *seen)
+			}
+			if s := h.Session("u1"); s.Active != "" || len(s.Forms) != 0 {
+				t.Fatalf("session %+v", s)
+			}
+			h.Send("u1", "/thu").Expect("ftest.ask_name")
+		})
+	}
+	// Without a fallback, text outside a form gets no answer.
+	h := bottest.New(t)
+	if err := h.KV.Set(t.Context(), "sess:"+bottest.Channel+":u1", []byte(`{"v":1,"active":"gone"}`), 0); err != nil {
+		t.Fatal(err)
+	}
+	if r := h.Send("u1", "xin chào"); len(r.Sent) != 0 || r.Err != nil {
+		t.Fatalf("%v %s", r.Err, r.Texts())
+	}
+}
+
+// With the marks and the sessions in one batching store, a user's first
+// update costs two round trips (the claim with the session's read, the
+// save with the "done" mark), the next one only the save, one recovered
+// after a restart two again; one that changes nothing only its "done"
+// mark.
+func TestRoundTripsPerUpdate(t *testing.T) {
+	h := bottest.New(t)
+	h.Engine.Command(bot.Command{Name: "/dem", Handle: func(ctx context.Context, c *bot.Ctx) error {
+		c.Session.Put("n", c.Session.Get("n")+"i")
+		return c.Say(ctx, "common.done")
+	}})
+	h.Engine.Command(bot.Command{Name: "/xem", Handle: func(ctx context.Context, c *bot.Ctx) error { return c.Say(ctx, "common.done") }})
+	for _, tc := range []struct {
+		cmd       string
+		recovered bool
+		trips     int
+	}{{"/dem", false, 2}, {"/dem", false, 1}, {"/dem", true, 2}, {"/xem", false, 1}} {
+		before := h.KV.Ops()
+		h.Update(&bot.Update{UserID: "u1", Kind: bot.KindCommand, Command: tc.cmd, Recovered: tc.recovered}).Expect("common.done")
+		if got := h.KV.Ops() - before; got != tc.trips {
+			t.Errorf("%s (recovered %v): %d round trips, want %d", tc.cmd, tc.recovered, got, tc.trips)
+		}
+	}
+	marks := h.KV.Keys("upd:")
+	if len(marks) != 4 {
+		t.Fatalf("marks %v", marks)
+	}
+	for k, v := range marks {
+		if string(v) != "done" {
+			t.Errorf("%s = %q, want done", k, v)
+		}
+	}
+	if got := h.Session("u1").Get("n"); got != "iii" {
+		t.Errorf("n = %q", got)
+	}
+}

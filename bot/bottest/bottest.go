@@ -17,8 +17,11 @@ package bottest
 import (
 	"context"
 	"io/fs"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"testing/fstest"
 
@@ -110,8 +113,29 @@ func New(t testing.TB, opts ...Option) *Harness {
 	return h
 }
 
-// translator loads the project's messages and the extra files.
+// translators keeps the translators loaded, by their extra messages: a
+// Translator is safe for concurrent use, and loading every message file
+// again for each test costs more than the test.
+var translators sync.Map // string -> *bot.Translator
+
+// translator loads the project's messages and the extra files, once.
 func translator(extra map[string]string) (*bot.Translator, error) {
+	var key strings.Builder
+	for _, lang := range slices.Sorted(maps.Keys(extra)) {
+		key.WriteString(lang + "\x00" + extra[lang] + "\x00")
+	}
+	if tr, ok := translators.Load(key.String()); ok {
+		return tr.(*bot.Translator), nil
+	}
+	tr, err := loadTranslator(extra)
+	if err != nil {
+		return nil, err
+	}
+	translators.Store(key.String(), tr)
+	return tr, nil
+}
+
+func loadTranslator(extra map[string]string) (*bot.Translator, error) {
 	if len(extra) == 0 {
 		return bot.NewTranslator(locales.FS)
 	}
