@@ -253,11 +253,14 @@ func TestFormPaths(t *testing.T) {
 		}, saved: map[string]string{"name": "Ba", "kind": "craft", "sell": "shop", "phone": "0987654321", "place": "lh"}},
 		{name: "cancel typed", acts: []act{
 			{in: "/thu"}, {in: "An"},
-			{in: "hủy", want: []string{"form.cancelled"}},
+			// Answers would be lost: asked first.
+			{in: "hủy", want: []string{"form.cancel_confirm"}},
+			{do: "press", in: "🗑 Có", want: []string{"form.cancelled"}},
 		}},
 		{name: "cancel pressed on the confirmation screen", acts: []act{
 			{in: "/thu"}, {in: "An"}, {in: "1"}, {in: "1"}, {in: "xong"}, {in: "0912345678"}, {in: "Tân Biên"},
-			{do: "press", in: "Hủy", want: []string{"form.cancelled"}},
+			{do: "press", in: "Hủy", want: []string{"form.cancel_confirm"}},
+			{do: "press", in: "🗑 Có", want: []string{"form.cancelled"}},
 		}},
 		{name: "edit from the confirmation screen", acts: []act{
 			{in: "/thu"}, {in: "An"}, {in: "2"}, {in: "1"}, {in: "xong"}, {in: "ghi chú"}, {in: "0912345678"}, {in: "Tân Biên"},
