@@ -76,6 +76,13 @@ func Invalid(op, msgID string) *Error { return &Error{Op: op, Kind: KindInvalid,
 // E wraps err with an operation and kind.
 func E(op string, kind Kind, err error) *Error { return &Error{Op: op, Kind: kind, Err: err} }
 
+// Op wraps err with an operation and no kind of its own: the error keeps
+// the kind of its cause (upspin's rule). A handler wraps what a store
+// returned with Op, so that a row that does not exist stays "not found"
+// and a conflict a conflict, where a kind given by the handler would hide
+// them behind "unavailable". A cause without a kind reads as internal.
+func Op(op string, err error) *Error { return &Error{Op: op, Err: err} }
+
 // Errorf builds an internal error with a formatted cause.
 func Errorf(op string, format string, args ...any) *Error {
 	return &Error{Op: op, Kind: KindInternal, Err: fmt.Errorf(format, args...)}
