@@ -1,0 +1,130 @@
+package main
+
+import (
+	"context"
+	"testing"
+
+	"github.com/ocop-tayninh/ocopbot/domain"
+	"github.com/ocop-tayninh/ocopbot/storage/sqlite"
+)
+
+// ref is how an officer names a person in /lienket: "<channel>:<id>".
+func (p *person) ref() string { return p.channel() + ":" + p.chatID() }
+
+// seedOfficer makes a consented commune officer of communes.
+func seedOfficer(t *testing.T, db *sqlite.DB, p *person, communes ...string) {
+	t.Helper()
+	ctx := context.Background()
+	users := sqlite.NewUserStore(db)
+	u, err := users.Touch(ctx, p.channel(), p.chatID(), "", "Cán bộ")
+	if err == nil {
+		err = users.SetConsent(ctx, u.ID, domain.ConsentGiven)
+	}
+	if err == nil {
+		err = users.Grant(ctx, 0, u.ID, domain.RoleCommuneOfficer, communes)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestMatrixOfficerScopeOnOthersRecords: a commune officer cannot take a
+// person away from a producer of another commune with /lienket, cannot
+// register a producer in another commune with /thaymat moi, and cannot
+// tell "registered elsewhere" from "not registered"; the person moved is
+// told, on the channel they use.
+func TestMatrixOfficerScopeOnOthersRecords(t *testing.T) {
+	for _, ch := range channels {
+		t.Run(ch, func(t *testing.T) {
+			h := newMatrix(t, ch, "embedded")
+			db := h.openDB()
+			ctx := context.Background()
+			users, subjects := sqlite.NewUserStore(db), sqlite.NewSubjectStore(db)
+			off := h.user(970, "Cán bộ xã")
+			seedOfficer(t, db, off, "25480")
+			lan := h.user(971, "Lan")
+			seedPerson(t, db, lan, "Lan", "25480", 0)
+			hoa := h.user(972, "Hoa") // another commune
+			seedPerson(t, db, hoa, "Hoa", "25645", 0)
+			binh := h.user(973, "Bình") // the officer's commune
+			seedPerson(t, db, binh, "Bình", "25480", 0)
+			h.start()
+			lanSubject := lan.stored(db).SubjectID
+			hoaSubject := hoa.stored(db).SubjectID
+			hoaPhone := "+84912000972"
+			if s, err := subjects.Get(ctx, hoaSubject); err != nil || s.Phone != hoaPhone {
+				t.Fatalf("seeded subject: %+v, %v", s, err)
+			}
+			tu := h.user(974, "Tư") // no subject yet
+			tu.Send("/start")
+			tu.Expect("start.welcome")
+			tu.Expect("consent.ask")
+
+			// Hoa belongs to a producer of another commune: she stays there.
+			off.Send("/lienket " + hoa.ref() + " 0912000971")
+			off.Expect("trust.person_not_yours")
+			if got := hoa.stored(db).SubjectID; got != hoaSubject {
+				t.Fatalf("the officer moved a person of another commune to subject %d", got)
+			}
+			// A phone registered elsewhere and a phone nobody has read alike.
+			off.Send("/thaymat 0912000972")
+			off.Expect("trust.not_found_here")
+			off.Send("/thaymat 0912999999")
+			off.Expect("trust.not_found_here")
+			off.Send("/lienket " + tu.ref() + " 0912000972")
+			off.Expect("trust.not_found_here")
+			if got := tu.stored(db).SubjectID; got != 0 {
+				t.Fatalf("linked to a subject of another commune: %d", got)
+			}
+
+			// Someone without a subject, and someone of the officer's own
+			// commune, may be linked; each is told.
+			off.Send("/lienket " + tu.ref() + " 0912000971")
+			off.Expect("behalf.linked")
+			tu.Expect("behalf.linked_you")
+			off.Send("/lienket " + binh.ref() + " 0912000971")
+			off.Expect("behalf.linked")
+			binh.Expect("trust.moved_you")
+			for _, p := range []*person{tu, binh} {
+				if got := p.stored(db).SubjectID; got != lanSubject {
+					t.Errorf("%s: linked to %d, want %d", p.ref(), got, lanSubject)
+				}
+			}
+
+			// /thaymat moi: only the officer's communes.
+			off.Send("/thaymat moi")
+			off.Expect("behalf.register_new")
+			off.Expect("register.ask_kind")
+			off.Send("ho")
+			off.Expect("register.ask_name")
+			off.Send("Hộ bà Chín làm bánh")
+			off.Expect("register.ask_rep")
+			off.Send("Lê Thị Chín")
+			off.Expect("register.ask_phone")
+			off.Send("0977 123 974")
+			off.Expect("form.noted")
+			off.Expect("register.ask_commune")
+			off.Send("cau khoi")
+			off.Expect("trust.commune_not_yours")
+			off.Send("binh minh")
+			off.Expect("register.ask_regno")
+			off.Press("Bỏ qua")
+			off.Expect("register.ask_channels")
+			off.Press("Bỏ qua")
+			off.Expect("form.confirm_title")
+			off.Press("Xác nhận")
+			off.Expect("behalf.registered")
+			s, err := subjects.FindByPhone(ctx, "+84977123974")
+			if err != nil || s.CommuneCode != "25480" {
+				t.Fatalf("the subject registered for: %+v, %v", s, err)
+			}
+			if _, err := users.Get(ctx, off.channel(), off.chatID()); err != nil {
+				t.Fatal(err)
+			}
+			off.Quiet()
+			tu.Quiet()
+			binh.Quiet()
+			hoa.Quiet()
+		})
+	}
+}
