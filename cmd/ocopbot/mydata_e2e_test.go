@@ -5,8 +5,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"os"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -15,7 +15,6 @@ import (
 
 	"github.com/ocop-tayninh/ocopbot/bot/telegram/telegramtest"
 	"github.com/ocop-tayninh/ocopbot/domain"
-	"github.com/ocop-tayninh/ocopbot/storage/sqlite"
 )
 
 // blobFile is where the bot keeps a stored file.
@@ -74,8 +73,6 @@ func TestMatrixMyDataSeeTakeWithdrawErase(t *testing.T) {
 			}
 			// Kim's certified product refers to the same PDF.
 			var kimProduct int64
-			kimSubject := sqlite.NewUserStore(db)
-			_ = kimSubject
 			if err := sql.QueryRowContext(ctx, `SELECT p.id FROM products p JOIN users u ON u.subject_id = p.subject_id WHERE u.id = ?`, kimID).Scan(&kimProduct); err != nil {
 				t.Fatal(err)
 			}
@@ -164,12 +161,12 @@ func TestMatrixMyDataSeeTakeWithdrawErase(t *testing.T) {
 				return n
 			}
 			for q, args := range map[string][]any{
-				`SELECT count(*) FROM users WHERE channel = ? AND channel_id = ?`: {p.channel(), p.chatID()},
-				`SELECT count(*) FROM users WHERE id = ?`:                         {me.ID},
+				`SELECT count(*) FROM users WHERE channel = ? AND channel_id = ?`:                                              {p.channel(), p.chatID()},
+				`SELECT count(*) FROM users WHERE id = ?`:                                                                      {me.ID},
 				`SELECT count(*) FROM subjects WHERE id = ? OR name LIKE '%Trảng Bàng%' OR representative = 'Nguyễn Văn Bình'`: {me.SubjectID},
-				`SELECT count(*) FROM products WHERE subject_id = ? OR name = 'Bánh tráng phơi sương'`:                          {me.SubjectID},
-				`SELECT count(*) FROM item_files WHERE blob = ?`:                                                                 {jpegSum},
-				`SELECT count(*) FROM stage_changes WHERE product_id NOT IN (SELECT id FROM products)`:                          nil,
+				`SELECT count(*) FROM products WHERE subject_id = ? OR name = 'Bánh tráng phơi sương'`:                         {me.SubjectID},
+				`SELECT count(*) FROM item_files WHERE blob = ?`:                                                               {jpegSum},
+				`SELECT count(*) FROM stage_changes WHERE product_id NOT IN (SELECT id FROM products)`:                         nil,
 			} {
 				if n := count(q, args...); n != 0 {
 					t.Errorf("%s %v: %d rows left", q, args, n)
