@@ -272,3 +272,44 @@ func zipHas(zr *zip.Reader, s string) bool {
 	}
 	return false
 }
+
+// TestRetentionCleanupRunsInTheService: a person who never registered and
+// has been silent past the retention limit is erased by the service's
+// daily cleanup; someone who wrote lately stays.
+func TestRetentionCleanupRunsInTheService(t *testing.T) {
+	h := newHarness(t, "embedded")
+	db := h.openDB()
+	ctx := context.Background()
+	old, recent := h.tgUser(990, "Cũ"), h.tgUser(991, "Mới")
+	for _, p := range []*person{old, recent} {
+		p.Send("/start")
+	}
+	h.start()
+	old.Expect("start.welcome")
+	recent.Expect("start.welcome")
+	h.stop()
+	long := time.Now().Add(-domain.InactiveRetention - 24*time.Hour).UnixMilli()
+	if _, err := db.SQL().ExecContext(ctx, `UPDATE users SET last_seen_at = ?, updated_at = ? WHERE channel_id = '990'`, long, long); err != nil {
+		t.Fatal(err)
+	}
+	h.start()
+	gone := func() bool {
+		var n int
+		_ = db.SQL().QueryRowContext(ctx, `SELECT count(*) FROM users WHERE channel_id = '990'`).Scan(&n)
+		return n == 0
+	}
+	deadline := time.Now().Add(wait)
+	for !gone() && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !gone() {
+		t.Fatal("the silent person was not erased by the cleanup")
+	}
+	var n int
+	if err := db.SQL().QueryRowContext(ctx, `SELECT count(*) FROM users WHERE channel_id = '991'`).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("the person who wrote lately: %d rows, %v", n, err)
+	}
+	if err := db.SQL().QueryRowContext(ctx, `SELECT count(*) FROM privacy_requests WHERE kind = ?`, domain.PrivacyExpired).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("audit of the cleanup: %d, %v", n, err)
+	}
+}
