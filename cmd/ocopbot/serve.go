@@ -151,6 +151,11 @@ func build(ctx context.Context, cfg *Config, log *slog.Logger) (*app, error) {
 		Users: a.users, Sessions: bot.NewSessionStore(a.kv), Dedup: bot.NewDeduper(a.kv),
 		Translator: tr, Logger: log, Admins: admins, Now: now,
 	})
+	if cfg.UserRate > 0 {
+		// One person flooding the bot is asked to slow down; the others
+		// are served as usual.
+		a.engine.Use(bot.FloodLimit(max(1, cfg.UserRate/2), time.Minute/time.Duration(cfg.UserRate), "trust.slow_down", now))
+	}
 	a.wireEvents()
 	handlers.Register(a.engine, handlers.Deps{
 		Users: a.users, Subjects: sqlite.NewSubjectStore(db), Products: productStore{a.products},

@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"testing"
+	"time"
 
+	"github.com/ocop-tayninh/ocopbot/bot/telegram/telegramtest"
 	"github.com/ocop-tayninh/ocopbot/domain"
 	"github.com/ocop-tayninh/ocopbot/storage/sqlite"
 )
@@ -127,4 +129,61 @@ func TestMatrixOfficerScopeOnOthersRecords(t *testing.T) {
 			hoa.Quiet()
 		})
 	}
+}
+
+// TestOneChatFloodingDelaysNobodyElse: with Telegram's limit per chat (one
+// message a second), a user flooding the bot gets 429s on their own chat;
+// that chat is held, the others are answered at once, and the flooding
+// user is asked to slow down (once), not everybody.
+func TestOneChatFloodingDelaysNobodyElse(t *testing.T) {
+	h := newEventsHarness(t, "embedded", telegramtest.WithPerChatLimit(1))
+	h.env["USER_RATE"] = "12" // 6 at once, then one every 5 s
+	h.start()
+	flood := h.tgUser(995, "Lũ")
+	other := h.tgUser(996, "Khác")
+	for range 40 {
+		flood.Send("xin chao")
+	}
+	deadline := time.Now().Add(wait)
+	for h.api.TooManyRequests() == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if h.api.TooManyRequests() == 0 {
+		t.Fatal("the flood met no per-chat limit")
+	}
+	for i := range 3 {
+		if i > 0 {
+			time.Sleep(1100 * time.Millisecond) // the other's own chat limit
+		}
+		start := time.Now()
+		other.Send("/start")
+		other.Expect("start.welcome")
+		if d := time.Since(start); d > 700*time.Millisecond {
+			t.Errorf("try %d: another user's reply took %v while one chat floods", i+1, d)
+		}
+		other.Expect("consent.ask")
+	}
+	if n := flood.countIn("trust.slow_down"); n != 1 {
+		t.Errorf("the flooding user was asked to slow down %d times, want once", n)
+	}
+}
+
+// countIn counts the bot's messages to a Telegram user made of id, waiting
+// a moment for those on their way.
+func (p *person) countIn(id string) int {
+	p.h.t.Helper()
+	n := 0
+	deadline := time.Now().Add(15 * time.Second)
+	for n == 0 && time.Now().Before(deadline) {
+		n = 0
+		for _, m := range p.h.api.Messages(p.u.ID) {
+			if p.h.matches(m.Text, "vi", id) {
+				n++
+			}
+		}
+		if n == 0 {
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	return n
 }
