@@ -187,3 +187,29 @@ func (p *person) countIn(id string) int {
 	}
 	return n
 }
+
+// TestMatrixFloodingPersonIsAskedToSlowDown: on both channels, one person
+// sending faster than USER_RATE is told once to slow down and the rest of
+// the flood is not handled; someone else is answered as usual.
+func TestMatrixFloodingPersonIsAskedToSlowDown(t *testing.T) {
+	for _, ch := range channels {
+		t.Run(ch, func(t *testing.T) {
+			h := newMatrix(t, ch, "embedded")
+			h.env["USER_RATE"] = "12" // 6 at once, then one every 5 s
+			h.start()
+			flood, other := h.user(997, "Lũ"), h.user(998, "Khác")
+			for range 20 {
+				flood.Send("/trogiup")
+			}
+			other.Send("/start")
+			other.Expect("start.welcome")
+			other.Expect("consent.ask")
+			if !flood.waitUntil(func() bool { return flood.count("trust.slow_down") == 1 }) {
+				t.Fatalf("the flooding person was told %d times to slow down, want once", flood.count("trust.slow_down"))
+			}
+			if n := flood.count("help.text"); n == 0 || n > 6+1 {
+				t.Errorf("%d of the flood were handled, want 1 to 7", n)
+			}
+		})
+	}
+}
