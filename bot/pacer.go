@@ -26,8 +26,12 @@ func IsBulk(ctx context.Context) bool { b, _ := ctx.Value(bulkKey{}).(bool); ret
 //     people chat;
 //   - bulk sends also wait for the bulk rate (BROADCAST_RATE) and for one
 //     second since the last bulk message to the same chat;
-//   - after a 429, Pause holds every send, interactive or bulk, until the
-//     time the messenger asked for.
+//   - after a 429 for one chat (Telegram's limit per chat), PauseChat holds
+//     the sends to that chat only, until the time the messenger asked for:
+//     the other chats go on. When several chats are answered 429 within a
+//     second, the limit is the bot's as a whole and every send is held;
+//   - after a 429 of the whole sender, Pause holds every send, interactive
+//     or bulk, until the time the messenger asked for.
 type Pacer struct {
 	mu          sync.Mutex
 	now         func() time.Time
@@ -37,13 +41,22 @@ type Pacer struct {
 	lastChat    map[string]time.Time
 	lastPrune   time.Time
 	pausedUntil time.Time
-	stats       PacerStats
+	// held are the chats answered 429, until when; recent429 the chats
+	// held in the last second, to tell the bot's limit from a chat's.
+	held      map[string]time.Time
+	recent429 map[string]time.Time
+	stats     PacerStats
 }
+
+// globalAfterChats is how many chats answered 429 within a second make the
+// pacer hold every chat: then the limit hit is the bot's, not one chat's.
+const globalAfterChats = 3
 
 // PacerStats counts what a Pacer did.
 type PacerStats struct {
 	Interactive, Bulk int64 // sends let through
 	Pauses            int64 // 429s that paused the sender
+	ChatPauses        int64 // 429s that held one chat
 }
 
 // DefaultGlobalRate is the overall budget of a Telegram bot, in messages a
@@ -66,7 +79,8 @@ func NewPacer(bulkRate, globalRate float64) *Pacer {
 	if globalRate < bulkRate {
 		globalRate = bulkRate
 	}
-	p := &Pacer{now: time.Now, perChat: time.Second, lastChat: map[string]time.Time{}}
+	p := &Pacer{now: time.Now, perChat: time.Second, lastChat: map[string]time.Time{},
+		held: map[string]time.Time{}, recent429: map[string]time.Time{}}
 	// Small bursts: a second's worth at most, a tenth of it for fast rates,
 	// so that a peer's own one-second bucket is never overrun.
 	p.global = tokenBucket{rate: globalRate, burst: max(1, globalRate/10)}
@@ -104,6 +118,12 @@ func (p *Pacer) reserve(chatID string, bulk bool) time.Duration {
 	}
 	if chatID == "" {
 		return 0
+	}
+	if until, ok := p.held[chatID]; ok {
+		if now.Before(until) {
+			return until.Sub(now)
+		}
+		delete(p.held, chatID)
 	}
 	p.global.refill(now)
 	if !bulk {
@@ -150,6 +170,35 @@ func (p *Pacer) Pause(d time.Duration) {
 		p.pausedUntil = until
 	}
 	p.stats.Pauses++
+}
+
+// PauseChat holds the sends to one chat for d from now (a 429 answered to
+// a send to that chat); the other chats go on, unless globalAfterChats
+// chats were answered 429 within a second: then every send is held, as by
+// Pause. An empty chatID is Pause.
+func (p *Pacer) PauseChat(chatID string, d time.Duration) {
+	if chatID == "" {
+		p.Pause(d)
+		return
+	}
+	p.mu.Lock()
+	now := p.now()
+	until := now.Add(d)
+	if until.After(p.held[chatID]) {
+		p.held[chatID] = until
+	}
+	p.recent429[chatID] = now
+	for k, at := range p.recent429 {
+		if now.Sub(at) >= time.Second {
+			delete(p.recent429, k)
+		}
+	}
+	global := len(p.recent429) >= globalAfterChats
+	p.stats.ChatPauses++
+	p.mu.Unlock()
+	if global {
+		p.Pause(d)
+	}
 }
 
 // Stats returns the counts so far.

@@ -93,6 +93,14 @@ func (a Audience) Matches(commune string, sets []int, stages []Stage) bool {
 	return false
 }
 
+// OpenTo reports whether a producer may see an event and answer it: one
+// who was invited (or already answered) keeps it even when their facts
+// changed since; anyone else only when the audience takes them in today.
+// The event's id is no key: ids are sequential and buttons can be forged.
+func (e Event) OpenTo(invited bool, commune string, sets []int, stages []Stage) bool {
+	return invited || e.Audience.Matches(commune, sets, stages)
+}
+
 // CheckinLead is how long before its start an event's check-in opens.
 const CheckinLead = time.Hour
 

@@ -60,6 +60,17 @@ func (a *app) findSubject(ctx context.Context, in string) (domain.Subject, error
 	return domain.Subject{}, domain.Invalid("behalf.find", "behalf.subject_unknown")
 }
 
+// findSubjectInScope is findSubject for an officer: a subject outside
+// their communes answers as one that does not exist, so that a phone
+// number typed cannot tell whether it is registered elsewhere.
+func (a *app) findSubjectInScope(ctx context.Context, c *bot.Ctx, in string) (domain.Subject, error) {
+	s, err := a.findSubject(ctx, in)
+	if domain.ErrorKind(err) == domain.KindInvalid || err == nil && !c.User.Sees(s.CommuneCode) {
+		return domain.Subject{}, domain.Invalid("behalf.find", "trust.not_found_here")
+	}
+	return s, err
+}
+
 // behalf (/thaymat <phone or subject code>, or /thaymat moi to register a
 // new one) lets an officer act for a producer.
 func (a *app) behalf(ctx context.Context, c *bot.Ctx) error {
@@ -77,12 +88,9 @@ func (a *app) behalf(ctx context.Context, c *bot.Ctx) error {
 			return nil
 		})
 	}
-	s, err := a.findSubject(ctx, arg)
+	s, err := a.findSubjectInScope(ctx, c, arg)
 	if err != nil {
 		return sayError(ctx, c, err)
-	}
-	if !c.User.Sees(s.CommuneCode) {
-		return c.Say(ctx, "review.out_of_scope")
 	}
 	c.Session.Put(keyBehalf, strconv.FormatInt(s.ID, 10))
 	return c.Say(ctx, "behalf.started", map[string]any{"Name": s.Name, "Code": strconv.FormatInt(s.ID, 10)})
@@ -118,17 +126,31 @@ func (a *app) link(ctx context.Context, c *bot.Ctx) error {
 	if to := args[1]; len(args) == 2 && (strings.HasPrefix(to, "@") || strings.HasPrefix(to, "zalo:") || strings.HasPrefix(to, "telegram:")) {
 		return a.linkPerson(ctx, c, u, to)
 	}
-	s, err := a.findSubject(ctx, strings.Join(args[1:], " "))
+	s, err := a.findSubjectInScope(ctx, c, strings.Join(args[1:], " "))
 	if err != nil {
 		return sayError(ctx, c, err)
 	}
-	if !c.User.Sees(s.CommuneCode) {
-		return c.Say(ctx, "review.out_of_scope")
+	// The person is moved only from no subject, or from one of the
+	// officer's communes: a commune officer cannot take someone away from
+	// a producer of another commune.
+	var from domain.Subject
+	if u.SubjectID != 0 && u.SubjectID != s.ID {
+		from, err = a.Subjects.Get(ctx, u.SubjectID)
+		if err != nil && !errors.Is(err, domain.ErrNotFound) && domain.ErrorKind(err) != domain.KindNotFound {
+			return domain.E("behalf.link", domain.KindUnavailable, err)
+		}
+		if err == nil && !c.User.Sees(from.CommuneCode) {
+			return c.Say(ctx, "trust.person_not_yours")
+		}
 	}
 	if err := a.Users.LinkSubject(ctx, u.ID, s.ID); err != nil {
 		return domain.E("behalf.link", domain.KindUnavailable, err)
 	}
-	if err := a.notifyUser(ctx, u, "linked", bot.Notice{Msg: "behalf.linked_you", Data: map[string]string{"Name": s.Name}}); err != nil {
+	n := bot.Notice{Msg: "behalf.linked_you", Data: map[string]string{"Name": s.Name}}
+	if from.ID != 0 {
+		n = bot.Notice{Msg: "trust.moved_you", Data: map[string]string{"Name": s.Name, "From": from.Name}}
+	}
+	if err := a.notifyUser(ctx, u, "linked", n); err != nil {
 		return err
 	}
 	return c.Say(ctx, "behalf.linked", map[string]any{"Who": personName(u), "Name": s.Name})

@@ -26,6 +26,8 @@ type Events interface {
 	CancelEvent(ctx context.Context, id int64, notice *domain.Job) (bool, error)
 	RSVP(ctx context.Context, eventID, userID int64, yes bool) error
 	RSVPOf(ctx context.Context, eventID, userID int64) (string, error)
+	// Invited: the user was sent the invitation or answered it.
+	Invited(ctx context.Context, eventID, userID int64) (bool, error)
 	Counts(ctx context.Context, eventID int64) (domain.RSVPCounts, error)
 	People(ctx context.Context, eventID int64) ([]domain.EventPerson, error)
 	MarkAttended(ctx context.Context, eventID, userID int64, method string, by int64) (bool, error)
@@ -437,22 +439,9 @@ func (a *app) relevantEvents(ctx context.Context, c *bot.Ctx) ([]domain.Event, e
 	if err != nil {
 		return nil, domain.E("ev.list", domain.KindUnavailable, err)
 	}
-	var commune string
-	var sets []int
-	var stages []domain.Stage
-	if c.User.SubjectID != 0 {
-		s, err := a.Subjects.Get(ctx, c.User.SubjectID)
-		if err != nil && !errors.Is(err, domain.ErrNotFound) {
-			return nil, domain.E("ev.list", domain.KindUnavailable, err)
-		}
-		commune = s.CommuneCode
-		ps, err := a.Products.ListBySubject(ctx, c.User.SubjectID)
-		if err != nil {
-			return nil, domain.E("ev.list", domain.KindUnavailable, err)
-		}
-		for _, p := range ps {
-			sets, stages = append(sets, p.Set), append(stages, p.Stage)
-		}
+	commune, sets, stages, err := a.audienceFacts(ctx, c)
+	if err != nil {
+		return nil, err
 	}
 	var out []domain.Event
 	for _, e := range all {
@@ -464,6 +453,44 @@ func (a *app) relevantEvents(ctx context.Context, c *bot.Ctx) ([]domain.Event, e
 		}
 	}
 	return out, nil
+}
+
+// audienceFacts are what an audience is matched against: the user's
+// commune, product sets and stages.
+func (a *app) audienceFacts(ctx context.Context, c *bot.Ctx) (commune string, sets []int, stages []domain.Stage, err error) {
+	if c.User.SubjectID == 0 {
+		return "", nil, nil, nil
+	}
+	s, err := a.Subjects.Get(ctx, c.User.SubjectID)
+	if err != nil && !errors.Is(err, domain.ErrNotFound) {
+		return "", nil, nil, domain.E("ev.facts", domain.KindUnavailable, err)
+	}
+	ps, err := a.Products.ListBySubject(ctx, c.User.SubjectID)
+	if err != nil {
+		return "", nil, nil, domain.E("ev.facts", domain.KindUnavailable, err)
+	}
+	for _, p := range ps {
+		sets, stages = append(sets, p.Set), append(stages, p.Stage)
+	}
+	return s.CommuneCode, sets, stages, nil
+}
+
+// eventOpen reports whether the user may see and answer an event: an
+// officer when it is in their scope, a producer when it is open to them
+// (domain.Event.OpenTo).
+func (a *app) eventOpen(ctx context.Context, c *bot.Ctx, e domain.Event) (bool, error) {
+	if c.IsOfficer() && inScope(c, e) {
+		return true, nil
+	}
+	invited, err := a.Events.Invited(ctx, e.ID, c.User.ID)
+	if err != nil {
+		return false, domain.E("ev.open", domain.KindUnavailable, err)
+	}
+	commune, sets, stages, err := a.audienceFacts(ctx, c)
+	if err != nil {
+		return false, err
+	}
+	return e.OpenTo(invited, commune, sets, stages), nil
 }
 
 // sendEventCard shows one event to a producer with the RSVP buttons.
@@ -502,6 +529,13 @@ func (a *app) eventButton(ctx context.Context, c *bot.Ctx) error {
 	}
 	if err != nil {
 		return domain.E("ev.button", domain.KindUnavailable, err)
+	}
+	// An event outside the user's audience answers as one that does not
+	// exist: the same words, so a forged button learns nothing.
+	if ok, err := a.eventOpen(ctx, c, ev); err != nil {
+		return err
+	} else if !ok {
+		return c.Answer(ctx, c.T("common.stale_button"), false)
 	}
 	switch act {
 	case "s":

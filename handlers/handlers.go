@@ -6,6 +6,7 @@ package handlers
 import (
 	"context"
 	"io"
+	"log/slog"
 	"strconv"
 	"time"
 
@@ -77,6 +78,8 @@ type Blobs interface {
 	// a refusal is a KindInvalid error whose message id says why.
 	PutChecked(r io.Reader, max int64, name string) (sum string, size int64, mime string, err error)
 	Open(sum string) (io.ReadCloser, error)
+	// Remove deletes a stored file no record refers to any more.
+	Remove(sum string) error
 }
 
 // Deps are the handlers' dependencies.
@@ -133,6 +136,12 @@ type Deps struct {
 	// Monitoring keeps the monitoring checks (hậu kiểm, /haukiem); nil
 	// leaves the command out.
 	Monitoring Monitoring
+	// Privacy keeps the personal data a person sees, takes, withdraws or
+	// erases (/xoadulieu); nil leaves the command out.
+	Privacy Privacy
+	// Log records what handlers do outside a reply (an erasure's request,
+	// never its content); nil discards.
+	Log *slog.Logger
 }
 
 // Monitoring is what /haukiem needs of its repository.
@@ -221,6 +230,7 @@ func Register(e *bot.Engine, d Deps) {
 	a.registerPublic(e)
 	a.registerLifecycle(e)
 	a.registerTickets(e)
+	a.registerPrivacy(e)
 	e.Fallback(a.fallback)
 	e.Questions(a.question)
 	e.Files(a.upload)

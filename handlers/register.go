@@ -35,7 +35,7 @@ func (a *app) registerFlow() *bot.Flow {
 			{Key: fRep, Prompt: "register.ask_rep", Label: "register.label_rep", Parse: parsePersonName},
 			{Key: fPhone, Prompt: "register.ask_phone", Label: "register.label_phone", Parse: parsePhone, Contact: true, Show: showPhone,
 				Verified: a.samePerson, Check: a.phoneFree},
-			{Key: fCommune, Prompt: "register.ask_commune", Label: "register.label_commune", Search: a.searchCommune, Show: a.showCommune},
+			{Key: fCommune, Prompt: "register.ask_commune", Label: "register.label_commune", Search: a.searchCommuneInScope, Show: a.showCommune},
 			{Key: fRegNo, Prompt: "register.ask_regno", Label: "register.label_regno", Parse: parseRegNo, Optional: true,
 				When: func(f *bot.Form) bool { return f.Answers[fKind] != string(domain.KindProspective) || f.RecordID != 0 }},
 			{Key: fChannels, Prompt: "register.ask_channels", Label: "register.label_channels", Choices: salesChannelChoices, Multi: true, Optional: true},
@@ -137,6 +137,25 @@ func (a *app) searchCommune(c *bot.Ctx, in string) ([]bot.Choice, error) {
 	return out, nil
 }
 
+// searchCommuneInScope is searchCommune for an officer registering a
+// producer (/thaymat moi): only the communes they look after.
+func (a *app) searchCommuneInScope(c *bot.Ctx, in string) ([]bot.Choice, error) {
+	out, err := a.searchCommune(c, in)
+	if f := c.Session.Forms[flowRegister]; err != nil || !c.IsOfficer() || f == nil || f.Answers["behalf"] != "1" {
+		return out, err
+	}
+	mine := out[:0]
+	for _, ch := range out {
+		if c.User.Sees(ch.Value) {
+			mine = append(mine, ch)
+		}
+	}
+	if len(mine) == 0 {
+		return nil, domain.Invalid("register.commune", "trust.commune_not_yours")
+	}
+	return mine, nil
+}
+
 // communeLabel names a match so that two places with one name can be told
 // apart: "Xã Châu Thành (Tây Ninh cũ)", "Xã An Tịnh — từ TX Trảng Bàng".
 func communeLabel(c *bot.Ctx, m domain.PlaceMatch) string {
@@ -213,6 +232,10 @@ func (a *app) saveRegistration(ctx context.Context, c *bot.Ctx, f *bot.Form) err
 	s.Kind = s.Kind.Registered(s.BusinessRegNo) // a household that gave its number
 	if !s.Kind.Valid() || s.Name == "" || s.Phone == "" || s.CommuneCode == "" {
 		return domain.Invalid("register.save", "register.incomplete")
+	}
+	if f.Answers["behalf"] == "1" && !c.User.Sees(s.CommuneCode) {
+		// An officer registers producers of their own communes only.
+		return domain.Invalid("register.save", "trust.commune_not_yours")
 	}
 	msg := "register.done"
 	switch {

@@ -47,6 +47,9 @@ func (a *app) settingsReply(ctx context.Context, c *bot.Ctx) (bot.Reply, error) 
 		b.WriteString("\n" + line)
 		rows = append(rows, button)
 	}
+	if a.Privacy != nil {
+		rows = append(rows, []bot.Button{{Label: c.T("mydata.settings_button"), Data: cbPrivacy + "|v"}})
+	}
 	b.WriteString("\n\n" + c.T("settings.hint"))
 	return bot.Reply{Text: b.String(), Buttons: rows}, nil
 }

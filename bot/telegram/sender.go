@@ -41,10 +41,13 @@ type Sender struct {
 }
 
 // Pacer holds sends to the messenger's budget (see bot.Pacer): Wait before
-// every call, Pause for the whole sender after a 429.
+// every call; after a 429, PauseChat for a call to one chat (the pacer
+// decides when it is the bot's limit rather than the chat's), Pause for
+// the whole sender otherwise.
 type Pacer interface {
 	Wait(ctx context.Context, chatID string) error
 	Pause(d time.Duration)
+	PauseChat(chatID string, d time.Duration)
 }
 
 // SetPacer makes every call of the sender wait for p; call it before use.
@@ -172,8 +175,13 @@ func (s *Sender) call(ctx context.Context, chatID int64, do func() error) error 
 			wait := time.Duration(max(tooMany.RetryAfter, 1)) * time.Second
 			s.log.Warn("telegram 429, waiting", "retry_after_s", tooMany.RetryAfter)
 			if s.pacer != nil {
-				// The whole sender pauses, as Telegram asks.
-				s.pacer.Pause(wait)
+				// One chat's limit holds that chat only; a call to no
+				// chat, or many chats at once, hold the whole sender.
+				if chatID != 0 {
+					s.pacer.PauseChat(strconv.FormatInt(chatID, 10), wait)
+				} else {
+					s.pacer.Pause(wait)
+				}
 				continue
 			}
 			t := time.NewTimer(wait)

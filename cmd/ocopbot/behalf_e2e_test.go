@@ -69,5 +69,5 @@ func TestOfficerActsForAProducerAndLinksPeople(t *testing.T) {
 	other := h.user(962, "Khác").register("HTX Khác", "cau khoi")
 	_ = other
 	officer.Send("/thaymat 0900000962")
-	officer.Expect("review.out_of_scope")
+	officer.Expect("trust.not_found_here")
 }

@@ -79,6 +79,10 @@ type Config struct {
 	// PublicRate is the most public page requests (/sp) a second from one
 	// address (PUBLIC_RATE).
 	PublicRate float64
+	// UserRate is how many messages a minute one person may send before
+	// the bot asks them to slow down (half of it may come at once); 0: no
+	// limit.
+	UserRate int
 	// Console: chat in the terminal instead of Telegram; ConsoleUser is the
 	// user id to chat as; ConsoleChannel is "console" or "zalo" (the Zalo
 	// experience: plain text, at most 5 buttons, no edits).
@@ -98,8 +102,8 @@ type setting struct {
 // parseConfig reads the configuration of the "serve" or "console" command.
 func parseConfig(name string, args []string, getenv func(string) string, stderr io.Writer) (*Config, error) {
 	var raw struct {
-		token, api, hook, secret, path, db, redis, prefix, admins, addr, places, plan, rules, province, tz, level, broadcast, telegramRate string
-		zaloApp, zaloAppSecret, zaloOASecret, zaloRefresh, zaloAPI, zaloOAuth, zaloPath, zaloRate, publicURL, publicRate, maxConns         string
+		token, api, hook, secret, path, db, redis, prefix, admins, addr, places, plan, rules, province, tz, level, broadcast, telegramRate   string
+		zaloApp, zaloAppSecret, zaloOASecret, zaloRefresh, zaloAPI, zaloOAuth, zaloPath, zaloRate, publicURL, publicRate, maxConns, userRate string
 	}
 	settings := []setting{
 		{"TELEGRAM_BOT_TOKEN", "telegram-token", "", "token from BotFather; empty: console", &raw.token},
@@ -130,6 +134,7 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 		{"ZALO_RATE", "zalo-rate", "20", "bulk messages a second to Zalo users", &raw.zaloRate},
 		{"PUBLIC_URL", "public-url", "", "the address the outside world reaches HTTP_ADDR at (download links, product pages)", &raw.publicURL},
 		{"PUBLIC_RATE", "public-rate", "5", "public product pages (/sp) a second from one address; a short burst of 4 times that passes", &raw.publicRate},
+		{"USER_RATE", "user-rate", "120", "messages a minute one person may send (half of them at once) before being asked to slow down; 0: no limit", &raw.userRate},
 		{"TELEGRAM_RATE", "telegram-rate", "", "messages a second the Bot API allows overall, replies and bulk together; empty: 30 (raise it for paid broadcasts or a local Bot API server)", &raw.telegramRate},
 	}
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
@@ -254,6 +259,11 @@ func parseConfig(name string, args []string, getenv func(string) string, stderr 
 		bad("ZALO_WEBHOOK_PATH", "%q must start with /", cfg.ZaloWebhookPath)
 	} else if cfg.Zalo() && cfg.WebhookURL != "" && cfg.ZaloWebhookPath == cfg.WebhookPath {
 		bad("ZALO_WEBHOOK_PATH", "%q is also Telegram's webhook path", cfg.ZaloWebhookPath)
+	}
+	if n, err := strconv.Atoi(strings.TrimSpace(raw.userRate)); err != nil || n < 0 || n > 100000 {
+		bad("USER_RATE", "%q is not a number of messages a minute from 0 to 100000", raw.userRate)
+	} else {
+		cfg.UserRate = n
 	}
 	if r, err := strconv.ParseFloat(strings.TrimSpace(raw.publicRate), 64); err != nil || r < 0.1 || r > 100000 {
 		bad("PUBLIC_RATE", "%q is not a number of requests a second from 0.1 to 100000", raw.publicRate)

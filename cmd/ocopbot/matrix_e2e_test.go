@@ -397,6 +397,18 @@ func TestMatrixEventAndRSVP(t *testing.T) {
 					}
 				}
 
+				// A producer outside the audience forges the buttons (ids
+				// are sequential): neither the card nor a seat, and the
+				// same answer as for an event that does not exist.
+				for _, data := range []string{fmt.Sprintf("ev|s|%d", evID), fmt.Sprintf("ev|y|%d", evID), fmt.Sprintf("ev|n|%d", evID), fmt.Sprintf("ev|s|%d", evID+100)} {
+					outside.pressRefused(data, "common.stale_button")
+				}
+				if got, err := events.RSVPOf(ctx, evID, outside.stored(db).ID); err != nil || got != "" {
+					t.Errorf("the producer outside the audience answered %q (%v)", got, err)
+				}
+				outside.Send("/sukien")
+				outside.Expect("ev.none")
+
 				// The officer sees the counts.
 				off.skipTo()
 				off.Press("Danh sách")
@@ -808,5 +820,25 @@ func TestMatrixZaloAlone(t *testing.T) {
 	var queued int
 	if err := db.SQL().QueryRow(`SELECT count(*) FROM outbox WHERE key LIKE 'zalo-token-failed:%' AND chat_id = ?`, admin.chatID()).Scan(&queued); err != nil || queued != 1 {
 		t.Errorf("the admin's notice: %d queued (%v)", queued, err)
+	}
+}
+
+// pressRefused presses a button with forged data and checks the refusal:
+// the answer to the press on Telegram, a message on Zalo.
+func (p *person) pressRefused(data, id string) {
+	p.h.t.Helper()
+	msgID := 1
+	if p.zu == nil {
+		if msgs := p.h.api.Messages(p.u.ID); len(msgs) > 0 {
+			msgID = msgs[len(msgs)-1].ID
+		}
+	}
+	ans := p.PressData(msgID, data)
+	if p.zu != nil {
+		p.Expect(id)
+		return
+	}
+	if !p.h.matches(ans.Text, "vi", id) {
+		p.h.t.Errorf("pressing %s: answer %q, want %s", data, ans.Text, id)
 	}
 }

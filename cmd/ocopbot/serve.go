@@ -151,6 +151,11 @@ func build(ctx context.Context, cfg *Config, log *slog.Logger) (*app, error) {
 		Users: a.users, Sessions: bot.NewSessionStore(a.kv), Dedup: bot.NewDeduper(a.kv),
 		Translator: tr, Logger: log, Admins: admins, Now: now,
 	})
+	if cfg.UserRate > 0 {
+		// One person flooding the bot is asked to slow down; the others
+		// are served as usual.
+		a.engine.Use(bot.FloodLimit(max(1, cfg.UserRate/2), time.Minute/time.Duration(cfg.UserRate), "trust.slow_down", now))
+	}
 	a.wireEvents()
 	handlers.Register(a.engine, handlers.Deps{
 		Users: a.users, Subjects: sqlite.NewSubjectStore(db), Products: productStore{a.products},
@@ -162,6 +167,7 @@ func build(ctx context.Context, cfg *Config, log *slog.Logger) (*app, error) {
 		Showrooms: sqlite.NewShowroomStore(db), ReportData: sqlite.NewReportStore(db), Attendance: attendanceOf(a.events),
 		ReportEvents: eventsOf(a.events, tr), Monitoring: sqlite.NewMonitoringStore(db),
 		Public: sqlite.NewPublicStore(db), PublicURL: cfg.PublicURL, Tickets: sqlite.NewTicketStore(db),
+		Privacy: sqlite.NewPrivacyStore(db), Log: log,
 	})
 	a.report = reportSource(db, plan, places, rules, attendanceOf(a.events), eventsOf(a.events, tr))
 	a.reminders = &handlers.Reminders{Products: a.products, Users: a.users, Enqueue: a.enqueue,
@@ -367,6 +373,7 @@ const inboxKeep = 7 * 24 * time.Hour
 func (a *app) housekeeping(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
+	var retentionDay string
 	for {
 		if n, err := a.inbox.Prune(ctx, a.now().Add(-inboxKeep)); err != nil && ctx.Err() == nil {
 			a.log.Warn("housekeeping: inbox", "err", err)
@@ -376,6 +383,26 @@ func (a *app) housekeeping(ctx context.Context, every time.Duration) {
 		if kv, ok := a.kv.(*sqlite.KV); ok {
 			if _, err := kv.PurgeExpired(ctx); err != nil && ctx.Err() == nil {
 				a.log.Warn("housekeeping: kv", "err", err)
+			}
+		}
+		if sums, err := sqlite.NewDownloads(a.db).Expire(ctx, a.now()); err != nil && ctx.Err() == nil {
+			a.log.Warn("housekeeping: download files", "err", err)
+		} else {
+			for _, sum := range sums {
+				if err := a.blobs.Remove(sum); err != nil {
+					a.log.Warn("housekeeping: download file", "err", err)
+				}
+			}
+		}
+		if day := a.now().Format(time.DateOnly); day != retentionDay {
+			// Once a day: people who never registered, silent too long.
+			if n, err := handlers.PurgeInactive(ctx, sqlite.NewPrivacyStore(a.db), a.blobs, a.now(), a.log); err != nil && ctx.Err() == nil {
+				a.log.Warn("housekeeping: retention", "err", err)
+			} else {
+				retentionDay = day
+				if n > 0 {
+					a.log.Info("housekeeping: inactive people erased", "accounts", n)
+				}
 			}
 		}
 		select {

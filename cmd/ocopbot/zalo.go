@@ -130,6 +130,11 @@ func (d *downloadLinks) Link(ctx context.Context, chatID, name string, data []by
 		return "", err
 	}
 	token := hex.EncodeToString(b)
+	// The file leaves files/ when the link expires (housekeeping) or the
+	// person erases their data.
+	if err := sqlite.NewDownloads(d.a.db).Add(ctx, sum, domain.ChannelZalo, chatID, d.a.now().Add(downloadTTL)); err != nil {
+		return "", err
+	}
 	val, _ := json.Marshal(download{Sum: sum, Name: name, Chat: chatID})
 	if err := d.a.kv.Set(ctx, "dl:"+token, val, downloadTTL); err != nil {
 		return "", err

@@ -225,3 +225,18 @@ func ValidSum(sum string) bool {
 	}
 	return true
 }
+
+// Remove deletes a stored blob; one not stored is no error. The caller
+// removes only blobs no record refers to any more (an erasure of personal
+// data). A sum that is not 64 lowercase hex digits is a KindInvalid error.
+func (s *Store) Remove(sum string) error {
+	p, err := s.Path(sum)
+	if err != nil {
+		return err
+	}
+	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return domain.E("blob.Remove", domain.KindInternal, err)
+	}
+	syncDir(filepath.Dir(p))
+	return nil
+}

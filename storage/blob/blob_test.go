@@ -273,3 +273,23 @@ func TestSumsFromUserInputRefused(t *testing.T) {
 		t.Errorf("ValidSum(%q) = false", valid)
 	}
 }
+
+func TestRemove(t *testing.T) {
+	s, _ := open(t)
+	sum, _, err := s.Put(bytes.NewReader([]byte("a file to forget")), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Remove(sum); err != nil {
+		t.Fatalf("Remove: %v", err)
+	}
+	if ok, err := s.Has(sum); err != nil || ok {
+		t.Fatalf("Has after Remove = %v, %v; want false", ok, err)
+	}
+	if err := s.Remove(sum); err != nil {
+		t.Fatalf("Remove of a blob not stored: %v", err)
+	}
+	if err := s.Remove("../x"); domain.ErrorKind(err) != domain.KindInvalid {
+		t.Fatalf("Remove(../x) = %v, want KindInvalid", err)
+	}
+}

@@ -237,6 +237,18 @@ func (s *EventStore) RSVPOf(ctx context.Context, eventID, userID int64) (string,
 	return a, dbError("sqlite.EventStore.RSVPOf", err)
 }
 
+// Invited reports whether a user was sent (or is waiting for) the
+// invitation to an event, or already answered it: who may see and answer
+// an event besides its audience of today.
+func (s *EventStore) Invited(ctx context.Context, eventID, userID int64) (bool, error) {
+	var n int
+	err := s.db.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM job_recipients r JOIN jobs j ON j.id = r.job_id
+	WHERE j.event_id = ? AND j.kind = ? AND r.user_id = ? AND r.state IN (?, ?, ?, ?))
+	OR EXISTS (SELECT 1 FROM event_rsvps WHERE event_id = ? AND user_id = ?)`,
+		eventID, domain.JobInvitation, userID, RecipientPending, RecipientSending, RecipientSent, RecipientWaiting, eventID, userID).Scan(&n)
+	return n == 1, dbError("sqlite.EventStore.Invited", err)
+}
+
 // Counts returns the answers and the attendance of an event.
 func (s *EventStore) Counts(ctx context.Context, eventID int64) (domain.RSVPCounts, error) {
 	var c domain.RSVPCounts
