@@ -48,7 +48,7 @@ func (a *app) findSubject(ctx context.Context, in string) (domain.Subject, error
 			return s, nil
 		}
 		if !errors.Is(err, domain.ErrNotFound) && domain.ErrorKind(err) != domain.KindNotFound {
-			return domain.Subject{}, domain.E("behalf.find", domain.KindUnavailable, err)
+			return domain.Subject{}, domain.Op("behalf.find", err)
 		}
 	}
 	if isDigits(in) {
@@ -137,14 +137,14 @@ func (a *app) link(ctx context.Context, c *bot.Ctx) error {
 	if u.SubjectID != 0 && u.SubjectID != s.ID {
 		from, err = a.Subjects.Get(ctx, u.SubjectID)
 		if err != nil && !errors.Is(err, domain.ErrNotFound) && domain.ErrorKind(err) != domain.KindNotFound {
-			return domain.E("behalf.link", domain.KindUnavailable, err)
+			return domain.Op("behalf.link", err)
 		}
 		if err == nil && !c.User.Sees(from.CommuneCode) {
 			return c.Say(ctx, "trust.person_not_yours")
 		}
 	}
 	if err := a.Users.LinkSubject(ctx, u.ID, s.ID); err != nil {
-		return domain.E("behalf.link", domain.KindUnavailable, err)
+		return domain.Op("behalf.link", err)
 	}
 	n := bot.Notice{Msg: "behalf.linked_you", Data: map[string]string{"Name": s.Name}}
 	if from.ID != 0 {
@@ -179,7 +179,7 @@ func (a *app) linkPerson(ctx context.Context, c *bot.Ctx, u domain.User, to stri
 		}
 		s, err := a.Subjects.Get(ctx, x.SubjectID)
 		if err != nil {
-			return domain.E("behalf.link_person", domain.KindUnavailable, err)
+			return domain.Op("behalf.link_person", err)
 		}
 		if !c.User.Sees(s.CommuneCode) {
 			return c.Say(ctx, "review.out_of_scope")
@@ -191,7 +191,7 @@ func (a *app) linkPerson(ctx context.Context, c *bot.Ctx, u domain.User, to stri
 		from, into = into, from
 	}
 	if err := a.Users.LinkPerson(ctx, from.ID, into.ID); err != nil {
-		return domain.E("behalf.link_person", domain.KindUnavailable, err)
+		return domain.Op("behalf.link_person", err)
 	}
 	if err := a.notifyUser(ctx, from, "linked_person", bot.Notice{Msg: "behalf.linked_person_you"}); err != nil {
 		return err

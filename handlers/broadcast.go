@@ -185,7 +185,7 @@ func (a *app) keepCopy(ctx context.Context, c *bot.Ctx, f *bot.File, limit int64
 	defer rc.Close()
 	sum, _, err := a.Blobs.Put(rc, limit)
 	if err != nil && !errors.Is(err, bot.ErrTooLarge) && domain.ErrorKind(err) != domain.KindInvalid {
-		return "", domain.E("ann.store_file", domain.KindUnavailable, err)
+		return "", domain.Op("ann.store_file", err)
 	}
 	return sum, err
 }
@@ -267,21 +267,21 @@ func (a *app) saveAnnouncement(ctx context.Context, c *bot.Ctx, f *bot.Form) err
 	}
 	n, err := a.Jobs.CountAudience(ctx, aud, domain.TopicGeneral, c.User.ID)
 	if err != nil {
-		return domain.E("ann.save", domain.KindUnavailable, err)
+		return domain.Op("ann.save", err)
 	}
 	if n == 0 {
 		return domain.Invalid("ann.save", "aud.nobody")
 	}
 	waiting, err := a.Jobs.CountWaiting(ctx, aud, domain.TopicGeneral, c.User.ID, a.now())
 	if err != nil {
-		return domain.E("ann.save", domain.KindUnavailable, err)
+		return domain.Op("ann.save", err)
 	}
 	j := &domain.Job{Key: "ann:" + c.Update.Channel + ":" + c.Update.UserID + ":" + f.Nonce, Kind: domain.JobAnnouncement,
 		Topic: domain.TopicGeneral, CreatedBy: c.User.ID, Channel: c.Update.Channel, ChatID: c.Update.ChatID, Lang: c.Locale,
 		Payload: d.message().Encode()}
 	created, err := a.Jobs.CreateJob(ctx, j, aud, c.User.ID)
 	if err != nil {
-		return domain.E("ann.save", domain.KindUnavailable, err)
+		return domain.Op("ann.save", err)
 	}
 	if !created && j.ID == 0 {
 		return c.Say(ctx, "aud.nobody")
@@ -305,14 +305,14 @@ func (a *app) cancelJobButton(ctx context.Context, c *bot.Ctx) error {
 		return c.Answer(ctx, c.T("common.stale_button"), false)
 	}
 	if err != nil {
-		return domain.E("bulk.cancel", domain.KindUnavailable, err)
+		return domain.Op("bulk.cancel", err)
 	}
 	if j.CreatedBy != c.User.ID && !c.User.Role.IsProvince() {
 		return c.Answer(ctx, c.T("bulk.not_yours"), true)
 	}
 	ok, err := a.Jobs.Cancel(ctx, id)
 	if err != nil {
-		return domain.E("bulk.cancel", domain.KindUnavailable, err)
+		return domain.Op("bulk.cancel", err)
 	}
 	a.kick()
 	if !ok {

@@ -30,7 +30,7 @@ func (a *app) dossier(ctx context.Context, c *bot.Ctx) error {
 	}
 	list, err := a.Products.ListBySubject(ctx, c.User.SubjectID)
 	if err != nil {
-		return domain.E("dossier.list", domain.KindUnavailable, err)
+		return domain.Op("dossier.list", err)
 	}
 	switch len(list) {
 	case 0:
@@ -81,11 +81,11 @@ func (a *app) checklist(ctx context.Context, c *bot.Ctx, p domain.Product, notic
 	items := r.Checklist(p.Set)
 	states, err := a.Dossiers.Items(ctx, p.ID)
 	if err != nil {
-		return domain.E("dossier.items", domain.KindUnavailable, err)
+		return domain.Op("dossier.items", err)
 	}
 	counts, err := a.Dossiers.FileCounts(ctx, p.ID)
 	if err != nil {
-		return domain.E("dossier.files", domain.KindUnavailable, err)
+		return domain.Op("dossier.files", err)
 	}
 	done, total := progress(items, states)
 	var b strings.Builder
@@ -193,11 +193,11 @@ func rows2(bs []bot.Button) [][]bot.Button {
 func (a *app) item(ctx context.Context, c *bot.Ctx, p domain.Product, it domain.Item, notice string) error {
 	states, err := a.Dossiers.Items(ctx, p.ID)
 	if err != nil {
-		return domain.E("dossier.items", domain.KindUnavailable, err)
+		return domain.Op("dossier.items", err)
 	}
 	files, err := a.Dossiers.Files(ctx, p.ID, it.ID)
 	if err != nil {
-		return domain.E("dossier.files", domain.KindUnavailable, err)
+		return domain.Op("dossier.files", err)
 	}
 	st := stateOf(states, it.ID)
 	pid := strconv.FormatInt(p.ID, 10)
@@ -308,7 +308,7 @@ func (a *app) dossierButton(ctx context.Context, c *bot.Ctx) error {
 		}
 		states, err := a.Dossiers.Items(ctx, p.ID)
 		if err != nil {
-			return domain.E("dossier.items", domain.KindUnavailable, err)
+			return domain.Op("dossier.items", err)
 		}
 		next, notice := domain.ItemPaper, "dossier.marked_paper"
 		if stateOf(states, it.ID) == domain.ItemPaper {
@@ -318,7 +318,7 @@ func (a *app) dossierButton(ctx context.Context, c *bot.Ctx) error {
 			}
 		}
 		if err := a.Dossiers.SetState(ctx, p.ID, it.ID, next, ""); err != nil {
-			return domain.E("dossier.paper", domain.KindUnavailable, err)
+			return domain.Op("dossier.paper", err)
 		}
 		if err := c.Answer(ctx, c.T(notice), false); err != nil {
 			return err
@@ -333,7 +333,7 @@ func (a *app) dossierButton(ctx context.Context, c *bot.Ctx) error {
 			if errors.Is(err, domain.ErrNotFound) || domain.ErrorKind(err) == domain.KindNotFound {
 				return c.Answer(ctx, c.T("dossier.file_gone"), true)
 			}
-			return domain.E("dossier.delete_file", domain.KindUnavailable, err)
+			return domain.Op("dossier.delete_file", err)
 		}
 		if err := c.Answer(ctx, c.T("dossier.file_deleted"), false); err != nil {
 			return err
@@ -372,7 +372,7 @@ func (a *app) submit(ctx context.Context, c *bot.Ctx, p domain.Product, r *domai
 	}
 	states, err := a.Dossiers.Items(ctx, p.ID)
 	if err != nil {
-		return domain.E("dossier.items", domain.KindUnavailable, err)
+		return domain.Op("dossier.items", err)
 	}
 	if done, total := progress(r.Checklist(p.Set), states); done < total {
 		return a.checklist(ctx, c, p, c.T("dossier.incomplete", map[string]any{"Done": done, "Total": total}))
@@ -523,15 +523,15 @@ func (a *app) upload(ctx context.Context, c *bot.Ctx) error {
 	case domain.ErrorKind(err) == domain.KindInvalid:
 		return a.item(ctx, c, p, it, c.T("dossier.file_too_large"))
 	case err != nil:
-		return domain.E("dossier.store_file", domain.KindUnavailable, err)
+		return domain.Op("dossier.store_file", err)
 	}
 	states, err := a.Dossiers.Items(ctx, p.ID)
 	if err != nil {
-		return domain.E("dossier.items", domain.KindUnavailable, err)
+		return domain.Op("dossier.items", err)
 	}
 	file := domain.ItemFile{ProductID: p.ID, ItemID: it.ID, FileID: f.ID, Blob: sum, Name: domain.Clean(f.Name), MIME: mime, Size: size}
 	if err := a.Dossiers.AddFile(ctx, &file); err != nil {
-		return domain.E("dossier.add_file", domain.KindUnavailable, err)
+		return domain.Op("dossier.add_file", err)
 	}
 	if states[it.ID].State == domain.ItemReturned {
 		// A returned paper was sent again: the officers hear of it.

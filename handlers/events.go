@@ -358,14 +358,14 @@ func (a *app) saveEvent(ctx context.Context, c *bot.Ctx, f *bot.Form) error {
 	}
 	n, err := a.Jobs.CountAudience(ctx, aud, kind.Topic(), c.User.ID)
 	if err != nil {
-		return domain.E("ev.save", domain.KindUnavailable, err)
+		return domain.Op("ev.save", err)
 	}
 	if n == 0 {
 		return domain.Invalid("ev.save", "aud.nobody")
 	}
 	waiting, err := a.Jobs.CountWaiting(ctx, aud, kind.Topic(), c.User.ID, a.now())
 	if err != nil {
-		return domain.E("ev.save", domain.KindUnavailable, err)
+		return domain.Op("ev.save", err)
 	}
 	capacity, _ := strconv.Atoi(f.Answers[evCapacity])
 	ev := domain.Event{Kind: kind, Title: f.Answers[evTitle], Place: f.Answers[evPlace], Description: f.Answers[evDesc],
@@ -376,7 +376,7 @@ func (a *app) saveEvent(ctx context.Context, c *bot.Ctx, f *bot.Form) error {
 			ChatID: c.Update.ChatID, Lang: c.Locale, Payload: eventMessage(a.loc(), "ev.invite", e, true).Encode()}
 	})
 	if err != nil {
-		return domain.E("ev.save", domain.KindUnavailable, err)
+		return domain.Op("ev.save", err)
 	}
 	if job == nil || job.ID == 0 {
 		if err := c.Say(ctx, "aud.nobody"); err != nil {
@@ -397,7 +397,7 @@ func (a *app) startProgress(ctx context.Context, c *bot.Ctx, j domain.Job, total
 		return err
 	}
 	if err := a.Jobs.SetProgress(ctx, j.ID, progress); err != nil {
-		return domain.E("bulk.progress", domain.KindUnavailable, err)
+		return domain.Op("bulk.progress", err)
 	}
 	return nil
 }
@@ -437,7 +437,7 @@ func (a *app) events(ctx context.Context, c *bot.Ctx) error {
 func (a *app) relevantEvents(ctx context.Context, c *bot.Ctx) ([]domain.Event, error) {
 	all, err := a.Events.Upcoming(ctx, a.now())
 	if err != nil {
-		return nil, domain.E("ev.list", domain.KindUnavailable, err)
+		return nil, domain.Op("ev.list", err)
 	}
 	commune, sets, stages, err := a.audienceFacts(ctx, c)
 	if err != nil {
@@ -463,11 +463,11 @@ func (a *app) audienceFacts(ctx context.Context, c *bot.Ctx) (commune string, se
 	}
 	s, err := a.Subjects.Get(ctx, c.User.SubjectID)
 	if err != nil && !errors.Is(err, domain.ErrNotFound) {
-		return "", nil, nil, domain.E("ev.facts", domain.KindUnavailable, err)
+		return "", nil, nil, domain.Op("ev.facts", err)
 	}
 	ps, err := a.Products.ListBySubject(ctx, c.User.SubjectID)
 	if err != nil {
-		return "", nil, nil, domain.E("ev.facts", domain.KindUnavailable, err)
+		return "", nil, nil, domain.Op("ev.facts", err)
 	}
 	for _, p := range ps {
 		sets, stages = append(sets, p.Set), append(stages, p.Stage)
@@ -484,7 +484,7 @@ func (a *app) eventOpen(ctx context.Context, c *bot.Ctx, e domain.Event) (bool, 
 	}
 	invited, err := a.Events.Invited(ctx, e.ID, c.User.ID)
 	if err != nil {
-		return false, domain.E("ev.open", domain.KindUnavailable, err)
+		return false, domain.Op("ev.open", err)
 	}
 	commune, sets, stages, err := a.audienceFacts(ctx, c)
 	if err != nil {
@@ -497,7 +497,7 @@ func (a *app) eventOpen(ctx context.Context, c *bot.Ctx, e domain.Event) (bool, 
 func (a *app) sendEventCard(ctx context.Context, c *bot.Ctx, e domain.Event) error {
 	ans, err := a.Events.RSVPOf(ctx, e.ID, c.User.ID)
 	if err != nil {
-		return domain.E("ev.card", domain.KindUnavailable, err)
+		return domain.Op("ev.card", err)
 	}
 	m := eventMessage(a.loc(), "ev.card", e, !e.Past(a.now()))
 	r := m.Reply(a.e, c.Locale)
@@ -528,7 +528,7 @@ func (a *app) eventButton(ctx context.Context, c *bot.Ctx) error {
 		return c.Answer(ctx, c.T("common.stale_button"), false)
 	}
 	if err != nil {
-		return domain.E("ev.button", domain.KindUnavailable, err)
+		return domain.Op("ev.button", err)
 	}
 	// An event outside the user's audience answers as one that does not
 	// exist: the same words, so a forged button learns nothing.
@@ -571,7 +571,7 @@ func (a *app) rsvp(ctx context.Context, c *bot.Ctx, ev domain.Event, yes bool) e
 		return c.Say(ctx, id, data)
 	}
 	if err != nil {
-		return domain.E("ev.rsvp", domain.KindUnavailable, err)
+		return domain.Op("ev.rsvp", err)
 	}
 	if !yes {
 		if err := c.Answer(ctx, c.T("ev.rsvp_no_short"), false); err != nil {
@@ -591,7 +591,7 @@ func (a *app) rsvp(ctx context.Context, c *bot.Ctx, ev domain.Event, yes bool) e
 func (a *app) officerEvents(ctx context.Context, c *bot.Ctx) error {
 	list, err := a.Events.Recent(ctx, a.now().Add(-7*24*time.Hour))
 	if err != nil {
-		return domain.E("ev.officer_list", domain.KindUnavailable, err)
+		return domain.Op("ev.officer_list", err)
 	}
 	var rows [][]bot.Button
 	for _, e := range list {
@@ -623,7 +623,7 @@ func (a *app) officerEvents(ctx context.Context, c *bot.Ctx) error {
 func (a *app) showEventOfficer(ctx context.Context, c *bot.Ctx, e domain.Event, head string) error {
 	n, err := a.Events.Counts(ctx, e.ID)
 	if err != nil {
-		return domain.E("ev.show", domain.KindUnavailable, err)
+		return domain.Op("ev.show", err)
 	}
 	data := map[string]any{}
 	for k, v := range eventData(a.loc(), e) {
@@ -663,7 +663,7 @@ func (a *app) eventOfficerButton(ctx context.Context, c *bot.Ctx) error {
 		return c.Answer(ctx, c.T("common.stale_button"), false)
 	}
 	if err != nil {
-		return domain.E("ev.officer", domain.KindUnavailable, err)
+		return domain.Op("ev.officer", err)
 	}
 	if !inScope(c, ev) {
 		return c.Answer(ctx, c.T("ev.not_in_scope"), true)
@@ -717,7 +717,7 @@ func (a *app) eventOfficerButton(ctx context.Context, c *bot.Ctx) error {
 func (a *app) saveEventChange(ctx context.Context, c *bot.Ctx, f *bot.Form) error {
 	ev, err := a.Events.Event(ctx, f.RecordID)
 	if err != nil {
-		return domain.E("ev.change", domain.KindUnavailable, err)
+		return domain.Op("ev.change", err)
 	}
 	if !inScope(c, ev) {
 		return domain.Invalid("ev.change", "ev.not_in_scope")
@@ -740,7 +740,7 @@ func (a *app) saveEventChange(ctx context.Context, c *bot.Ctx, f *bot.Form) erro
 		if domain.ErrorKind(err) == domain.KindConflict {
 			return domain.Invalid("ev.change", "ev.is_cancelled")
 		}
-		return domain.E("ev.change", domain.KindUnavailable, err)
+		return domain.Op("ev.change", err)
 	}
 	a.kick()
 	return a.showEventOfficer(ctx, c, ev, "ev.change_saved")
@@ -752,7 +752,7 @@ func (a *app) cancelEvent(ctx context.Context, c *bot.Ctx, ev domain.Event) erro
 		ChatID: c.Update.ChatID, Lang: c.Locale, Payload: eventMessage(a.loc(), "ev.cancelled_notice", ev, false).Encode()}
 	done, err := a.Events.CancelEvent(ctx, ev.ID, job)
 	if err != nil {
-		return domain.E("ev.cancel", domain.KindUnavailable, err)
+		return domain.Op("ev.cancel", err)
 	}
 	if !done {
 		return c.Say(ctx, "ev.is_cancelled")
@@ -765,11 +765,11 @@ func (a *app) cancelEvent(ctx context.Context, c *bot.Ctx, ev domain.Event) erro
 func (a *app) sendPeople(ctx context.Context, c *bot.Ctx, ev domain.Event) error {
 	people, err := a.Events.People(ctx, ev.ID)
 	if err != nil {
-		return domain.E("ev.people", domain.KindUnavailable, err)
+		return domain.Op("ev.people", err)
 	}
 	n, err := a.Events.Counts(ctx, ev.ID)
 	if err != nil {
-		return domain.E("ev.people", domain.KindUnavailable, err)
+		return domain.Op("ev.people", err)
 	}
 	var b strings.Builder
 	b.WriteString(c.T("ev.people_head", map[string]any{"Title": ev.Title, "Yes": n.Yes, "No": n.No, "Attended": n.Attended}))
@@ -806,7 +806,7 @@ func personLabel(p domain.EventPerson, a *app) string {
 func (a *app) rollCallList(ctx context.Context, c *bot.Ctx) error {
 	list, err := a.Events.Recent(ctx, a.now().Add(-48*time.Hour))
 	if err != nil {
-		return domain.E("ev.rollcall", domain.KindUnavailable, err)
+		return domain.Op("ev.rollcall", err)
 	}
 	var rows [][]bot.Button
 	soon := a.now().Add(24 * time.Hour)
@@ -828,11 +828,11 @@ func (a *app) rollCallList(ctx context.Context, c *bot.Ctx) error {
 func (a *app) rollCall(ctx context.Context, c *bot.Ctx, ev domain.Event, edit string) error {
 	people, err := a.Events.People(ctx, ev.ID)
 	if err != nil {
-		return domain.E("ev.rollcall", domain.KindUnavailable, err)
+		return domain.Op("ev.rollcall", err)
 	}
 	n, err := a.Events.Counts(ctx, ev.ID)
 	if err != nil {
-		return domain.E("ev.rollcall", domain.KindUnavailable, err)
+		return domain.Op("ev.rollcall", err)
 	}
 	var rows [][]bot.Button
 	for _, p := range people {
@@ -863,7 +863,7 @@ func (a *app) rollCall(ctx context.Context, c *bot.Ctx, ev domain.Event, edit st
 func (a *app) toggleAttendance(ctx context.Context, c *bot.Ctx, ev domain.Event, userID int64) error {
 	people, err := a.Events.People(ctx, ev.ID)
 	if err != nil {
-		return domain.E("ev.toggle", domain.KindUnavailable, err)
+		return domain.Op("ev.toggle", err)
 	}
 	var attended, known bool
 	for _, p := range people {
@@ -880,7 +880,7 @@ func (a *app) toggleAttendance(ctx context.Context, c *bot.Ctx, ev domain.Event,
 		_, err = a.Events.MarkAttended(ctx, ev.ID, userID, "officer", c.User.ID)
 	}
 	if err != nil {
-		return domain.E("ev.toggle", domain.KindUnavailable, err)
+		return domain.Op("ev.toggle", err)
 	}
 	note := "ev.marked"
 	if attended {
@@ -964,7 +964,7 @@ func (a *app) checkin(ctx context.Context, c *bot.Ctx, id int64, code string) er
 		return c.Say(ctx, "ev.checkin_invalid")
 	}
 	if err != nil {
-		return domain.E("ev.checkin", domain.KindUnavailable, err)
+		return domain.Op("ev.checkin", err)
 	}
 	now := a.now()
 	data := map[string]any{"Title": ev.Title, "When": ev.StartsAt.In(a.loc()).Format("15:04 02/01/2006")}
@@ -978,7 +978,7 @@ func (a *app) checkin(ctx context.Context, c *bot.Ctx, id int64, code string) er
 	}
 	fresh, err := a.Events.MarkAttended(ctx, ev.ID, c.User.ID, "qr", 0)
 	if err != nil {
-		return domain.E("ev.checkin", domain.KindUnavailable, err)
+		return domain.Op("ev.checkin", err)
 	}
 	if !fresh {
 		return c.Say(ctx, "ev.checked_in_again", data)

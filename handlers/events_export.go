@@ -16,7 +16,7 @@ import (
 func (a *app) exportEvent(ctx context.Context, c *bot.Ctx, ev domain.Event) error {
 	people, err := a.Events.People(ctx, ev.ID)
 	if err != nil {
-		return domain.E("ev.export", domain.KindUnavailable, err)
+		return domain.Op("ev.export", err)
 	}
 	data, err := a.eventWorkbook(c, ev, people)
 	if err != nil {

@@ -112,7 +112,7 @@ func (a *app) computeFigures(ctx context.Context, c *bot.Ctx, now time.Time) (fi
 	fs := figureSet{cols: report.Columns(src, scopeOf(c.User))}
 	counts, err := report.Counts(ctx, src, fs.cols, now)
 	if err != nil {
-		return fs, domain.E("figures", domain.KindUnavailable, err)
+		return fs, domain.Op("figures", err)
 	}
 	fs.counts = counts
 	for _, n := range counts {
@@ -197,7 +197,7 @@ func (a *app) figuresAt(ctx context.Context, c *bot.Ctx, arg string) error {
 	select {
 	case d = <-chart:
 	case <-ctx.Done():
-		return domain.E("figures.chart", domain.KindUnavailable, ctx.Err())
+		return domain.Op("figures.chart", ctx.Err())
 	}
 	if d.err != nil {
 		return domain.E("figures.chart", domain.KindInternal, d.err)
@@ -551,11 +551,11 @@ func (a *app) budget(ctx context.Context, c *bot.Ctx) error {
 	}
 	d.By = c.User.ID
 	if err := a.Budget.AddDisbursement(ctx, &d); err != nil {
-		return domain.E("budget.add", domain.KindUnavailable, err)
+		return domain.Op("budget.add", err)
 	}
 	spent, err := a.Budget.Disbursements(ctx)
 	if err != nil {
-		return domain.E("budget.list", domain.KindUnavailable, err)
+		return domain.Op("budget.list", err)
 	}
 	act, _ := a.Plan.Budget.Activity(d.Activity)
 	cell := a.Plan.Budget.Use(spent).Cells[[2]int{d.Activity, d.Year}]
@@ -575,7 +575,7 @@ func sharePercent(l domain.BudgetLine) string {
 func (a *app) budgetTable(ctx context.Context, c *bot.Ctx) error {
 	spent, err := a.Budget.Disbursements(ctx)
 	if err != nil {
-		return domain.E("budget.list", domain.KindUnavailable, err)
+		return domain.Op("budget.list", err)
 	}
 	plan := a.Plan.Budget
 	use := plan.Use(spent)
@@ -670,7 +670,7 @@ func (a *app) showrooms(ctx context.Context, c *bot.Ctx) error {
 	}
 	list, err := a.Showrooms.Showrooms(ctx)
 	if err != nil {
-		return domain.E("showroom.list", domain.KindUnavailable, err)
+		return domain.Op("showroom.list", err)
 	}
 	target := ""
 	if t, ok := a.Plan.Target(domain.TargetShowrooms); ok {
@@ -765,7 +765,7 @@ func (a *app) saveShowroom(ctx context.Context, c *bot.Ctx, f *bot.Form) error {
 	}
 	r := domain.Showroom{Name: f.Answers[srName], Address: f.Answers[srAddress], Opened: day, By: c.User.ID, CommuneCode: f.Answers[srCommune]}
 	if err := a.Showrooms.AddShowroom(ctx, &r); err != nil {
-		return domain.E("showroom.save", domain.KindUnavailable, err)
+		return domain.Op("showroom.save", err)
 	}
 	return c.Say(ctx, "showroom.saved", map[string]any{"Name": r.Name, "Opened": f.Answers[srOpened]})
 }

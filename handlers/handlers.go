@@ -165,12 +165,12 @@ func (a *app) notifySubject(ctx context.Context, subjectID int64, key string, n 
 	}
 	users, err := a.Users.ReachBySubject(ctx, subjectID)
 	if err != nil {
-		return domain.E("notify", domain.KindUnavailable, err)
+		return domain.Op("notify", err)
 	}
 	for _, u := range users {
 		n.Lang = u.Locale
 		if err := a.Enqueue(ctx, key+":"+strconv.FormatInt(u.ID, 10), u.Channel, u.ChannelID, n); err != nil {
-			return domain.E("notify", domain.KindUnavailable, err)
+			return domain.Op("notify", err)
 		}
 	}
 	return nil

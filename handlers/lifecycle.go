@@ -115,7 +115,7 @@ func (a *app) saveCheck(ctx context.Context, c *bot.Ctx, f *bot.Form) error {
 		if domain.ErrorKind(err) == domain.KindInvalid {
 			return domain.Invalid("lifecycle.check", "form.invalid")
 		}
-		return domain.E("lifecycle.check", domain.KindUnavailable, err)
+		return domain.Op("lifecycle.check", err)
 	}
 	return c.Send(ctx, bot.Reply{Text: c.T("lifecycle.check_saved", map[string]any{"Name": p.Name, "Code": p.Code}) + "\n\n" +
 		a.productCard(c, p) + a.afterCertLines(ctx, c, p)})
@@ -225,7 +225,7 @@ func (a *app) decide(ctx context.Context, by int64, role domain.Role, p domain.P
 	case domain.ErrorKind(err) == domain.KindInvalid:
 		return p, ch, err
 	case err != nil:
-		return p, ch, domain.E(op, domain.KindUnavailable, err)
+		return p, ch, domain.Op(op, err)
 	}
 	return moved, ch, nil
 }
@@ -281,7 +281,7 @@ func (a *app) productByCode(ctx context.Context, c *bot.Ctx, code string) (domai
 	p, err := a.Products.GetByCode(ctx, strings.ToUpper(code))
 	if err != nil || !c.User.Sees(p.CommuneCode) {
 		if err != nil && !errors.Is(err, domain.ErrNotFound) && domain.ErrorKind(err) != domain.KindNotFound {
-			return p, domain.E("lifecycle.product", domain.KindUnavailable, err)
+			return p, domain.Op("lifecycle.product", err)
 		}
 		return p, domain.Invalid("lifecycle.product", "lifecycle.no_such_product")
 	}
@@ -371,7 +371,7 @@ func (a *app) openAfterCert(ctx context.Context, c *bot.Ctx, p domain.Product, k
 				continue
 			}
 			if err := a.Dossiers.SetState(ctx, moved.ID, it.ID, domain.ItemMissing, ""); err != nil {
-				return domain.E("lifecycle.renew", domain.KindUnavailable, err)
+				return domain.Op("lifecycle.renew", err)
 			}
 		}
 	}

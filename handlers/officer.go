@@ -98,7 +98,7 @@ func (a *app) findUser(ctx context.Context, channel, in string) (domain.User, er
 		return domain.User{}, domain.Invalid("officer.who", "officer.who_unknown")
 	}
 	if err != nil {
-		return domain.User{}, domain.E("officer.who", domain.KindUnavailable, err)
+		return domain.User{}, domain.Op("officer.who", err)
 	}
 	return u, nil
 }
@@ -277,7 +277,7 @@ func (a *app) saveGrant(ctx context.Context, c *bot.Ctx, f *bot.Form) error {
 		return domain.Invalid("officer.grant", "officer.not_yourself")
 	}
 	if err := a.Staff.Grant(ctx, c.User.ID, target.ID, role, communes); err != nil {
-		return domain.E("officer.grant", domain.KindUnavailable, err)
+		return domain.Op("officer.grant", err)
 	}
 	a.refreshMenu(ctx, target, true)
 	if err := a.notifyUser(ctx, target, "grant", bot.Notice{Msg: "officer.granted_you", Data: map[string]string{"Role": c.T("role." + string(role))}}); err != nil {
@@ -307,12 +307,12 @@ func (a *app) notifyUser(ctx context.Context, u domain.User, key string, n bot.N
 	if r, err := a.Users.Reach(ctx, u.ID); err == nil {
 		u = r
 	} else if !errors.Is(err, domain.ErrNotFound) {
-		return domain.E("notify.user", domain.KindUnavailable, err)
+		return domain.Op("notify.user", err)
 	}
 	n.Lang = u.Locale
 	k := "user:" + strconv.FormatInt(u.ID, 10) + ":" + key + ":" + strconv.FormatInt(a.now().UnixNano(), 10)
 	if err := a.Enqueue(ctx, k, u.Channel, u.ChannelID, n); err != nil {
-		return domain.E("notify", domain.KindUnavailable, err)
+		return domain.Op("notify", err)
 	}
 	return nil
 }
@@ -365,7 +365,7 @@ func (a *app) officerButton(ctx context.Context, c *bot.Ctx) error {
 			return c.Answer(ctx, c.T("officer.not_yourself"), true)
 		}
 		if err := a.Staff.Grant(ctx, c.User.ID, u.ID, domain.RoleProducer, nil); err != nil {
-			return domain.E("officer.revoke", domain.KindUnavailable, err)
+			return domain.Op("officer.revoke", err)
 		}
 		if err := c.Answer(ctx, "", false); err != nil {
 			return err
@@ -383,7 +383,7 @@ func (a *app) officerButton(ctx context.Context, c *bot.Ctx) error {
 func (a *app) staffList(ctx context.Context, c *bot.Ctx) error {
 	list, err := a.Staff.Officers(ctx)
 	if err != nil {
-		return domain.E("officer.list", domain.KindUnavailable, err)
+		return domain.Op("officer.list", err)
 	}
 	var b strings.Builder
 	b.WriteString(c.T("officer.list_title", map[string]any{"Count": len(list)}))
@@ -395,7 +395,7 @@ func (a *app) staffList(ctx context.Context, c *bot.Ctx) error {
 	if c.User.Role == domain.RoleAdmin {
 		changes, err := a.Staff.RoleChanges(ctx, 20)
 		if err != nil {
-			return domain.E("officer.audit", domain.KindUnavailable, err)
+			return domain.Op("officer.audit", err)
 		}
 		b.WriteString("\n\n")
 		b.WriteString(c.T("officer.audit_title"))

@@ -56,7 +56,7 @@ func (a *app) registerPrivacy(e *bot.Engine) {
 func (a *app) myData(ctx context.Context, c *bot.Ctx) error {
 	d, err := a.Privacy.Collect(ctx, c.User.ID)
 	if err != nil {
-		return domain.E("privacy.view", domain.KindUnavailable, err)
+		return domain.Op("privacy.view", err)
 	}
 	if err := a.audit(ctx, c, domain.PrivacyView); err != nil {
 		return err
@@ -151,7 +151,7 @@ func eventWhat(e domain.PersonalEvent) string {
 // audit records a request; the log line names its kind and user id only.
 func (a *app) audit(ctx context.Context, c *bot.Ctx, kind string) error {
 	if err := a.Privacy.Audit(ctx, c.User.ID, kind); err != nil {
-		return domain.E("privacy.audit", domain.KindUnavailable, err)
+		return domain.Op("privacy.audit", err)
 	}
 	a.logger().Info("personal data request", "kind", kind, "user", c.User.ID)
 	return nil
@@ -212,7 +212,7 @@ func (a *app) askPrivacyConfirm(ctx context.Context, c *bot.Ctx, act string) err
 	if act == "d" {
 		d, err := a.Privacy.Collect(ctx, c.User.ID)
 		if err != nil {
-			return domain.E("privacy.erase", domain.KindUnavailable, err)
+			return domain.Op("privacy.erase", err)
 		}
 		var keep []string
 		if d.SharedWith == 0 {
@@ -239,7 +239,7 @@ func (a *app) askPrivacyConfirm(ctx context.Context, c *bot.Ctx, act string) err
 
 func (a *app) withdrawConsent(ctx context.Context, c *bot.Ctx) error {
 	if err := a.Privacy.Withdraw(ctx, c.User.ID); err != nil {
-		return domain.E("privacy.withdraw", domain.KindUnavailable, err)
+		return domain.Op("privacy.withdraw", err)
 	}
 	a.logger().Info("personal data request", "kind", domain.PrivacyWithdraw, "user", c.User.ID)
 	c.User.Consent = domain.ConsentDeclined
@@ -254,7 +254,7 @@ func (a *app) eraseMyData(ctx context.Context, c *bot.Ctx) error {
 	}
 	r, err := a.Privacy.Erase(ctx, c.User.ID, domain.PrivacyErase)
 	if err != nil {
-		return domain.E("privacy.erase", domain.KindUnavailable, err)
+		return domain.Op("privacy.erase", err)
 	}
 	a.logger().Info("personal data request", "kind", domain.PrivacyErase, "user", c.User.ID, "files", len(r.Blobs))
 	removeBlobs(a.Blobs, r.Blobs, a.logger())
@@ -317,7 +317,7 @@ func PurgeInactive(ctx context.Context, p interface {
 func (a *app) exportMyData(ctx context.Context, c *bot.Ctx) error {
 	d, err := a.Privacy.Collect(ctx, c.User.ID)
 	if err != nil {
-		return domain.E("privacy.export", domain.KindUnavailable, err)
+		return domain.Op("privacy.export", err)
 	}
 	if err := a.audit(ctx, c, domain.PrivacyExport); err != nil {
 		return err

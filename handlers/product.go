@@ -252,13 +252,13 @@ func (a *app) saveProduct(ctx context.Context, c *bot.Ctx, f *bot.Form) error {
 		}
 		p.ID, p.Code, p.Stage, p.Rulebook = old.ID, old.Code, old.Stage, old.Rulebook
 		if err := a.Products.Update(ctx, &p); err != nil {
-			return domain.E("product.update", domain.KindUnavailable, err)
+			return domain.Op("product.update", err)
 		}
 		return a.showProduct(ctx, c, p.ID, "product.updated")
 	}
 	s, err := a.Subjects.Get(ctx, c.User.SubjectID)
 	if err != nil {
-		return domain.E("product.subject", domain.KindUnavailable, err)
+		return domain.Op("product.subject", err)
 	}
 	p.Stage = domain.StageIdea
 	if p.Existing {
@@ -266,7 +266,7 @@ func (a *app) saveProduct(ctx context.Context, c *bot.Ctx, f *bot.Form) error {
 	}
 	p.Year = a.now().Year()
 	if err := a.Products.Create(ctx, &p, s.CommuneCode, a.ProvinceCode); err != nil {
-		return domain.E("product.create", domain.KindUnavailable, err)
+		return domain.Op("product.create", err)
 	}
 	return a.showProduct(ctx, c, p.ID, "product.created")
 }
@@ -282,7 +282,7 @@ func (a *app) ownProduct(ctx context.Context, c *bot.Ctx, id int64) (domain.Prod
 		return domain.Product{}, domain.Invalid("product.own", "product.not_found")
 	}
 	if err != nil {
-		return domain.Product{}, domain.E("product.own", domain.KindUnavailable, err)
+		return domain.Product{}, domain.Op("product.own", err)
 	}
 	return p, nil
 }
@@ -294,7 +294,7 @@ func (a *app) products(ctx context.Context, c *bot.Ctx) error {
 	}
 	list, err := a.Products.ListBySubject(ctx, c.User.SubjectID)
 	if err != nil {
-		return domain.E("product.list", domain.KindUnavailable, err)
+		return domain.Op("product.list", err)
 	}
 	var rows [][]bot.Button
 	for _, p := range list {
@@ -429,7 +429,7 @@ func (a *app) productButton(ctx context.Context, c *bot.Ctx) error {
 			return a.showProduct(ctx, c, p.ID, "product.cannot_delete")
 		}
 		if err := a.Products.Delete(ctx, p.ID); err != nil {
-			return domain.E("product.delete", domain.KindUnavailable, err)
+			return domain.Op("product.delete", err)
 		}
 		if c.Session.Get(keyUpload) != "" && strings.HasPrefix(c.Session.Get(keyUpload), strconv.FormatInt(p.ID, 10)+"|") {
 			c.Session.Put(keyUpload, "")

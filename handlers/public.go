@@ -110,7 +110,7 @@ func (a *app) labels(ctx context.Context, c *bot.Ctx) error {
 	}
 	all, err := a.Public.Certified(ctx, a.now())
 	if err != nil {
-		return domain.E("qr.labels", domain.KindUnavailable, err)
+		return domain.Op("qr.labels", err)
 	}
 	var held []domain.PublicProduct
 	for _, pp := range all {
@@ -211,7 +211,7 @@ func (a *app) contactSetting(ctx context.Context, c *bot.Ctx) (string, []bot.But
 		return "", nil, nil
 	}
 	if err != nil {
-		return "", nil, domain.E("settings.contact", domain.KindUnavailable, err)
+		return "", nil, domain.Op("settings.contact", err)
 	}
 	id := "qr.contact_off"
 	if on {
@@ -228,10 +228,10 @@ func (a *app) toggleContact(ctx context.Context, c *bot.Ctx) (string, error) {
 	}
 	on, err := a.Public.PublicContact(ctx, c.User.SubjectID)
 	if err != nil {
-		return "", domain.E("settings.contact", domain.KindUnavailable, err)
+		return "", domain.Op("settings.contact", err)
 	}
 	if err := a.Public.SetPublicContact(ctx, c.User.SubjectID, !on); err != nil {
-		return "", domain.E("settings.contact", domain.KindUnavailable, err)
+		return "", domain.Op("settings.contact", err)
 	}
 	if on {
 		return "qr.contact_turned_off", nil

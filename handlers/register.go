@@ -193,7 +193,7 @@ func (a *app) beginRegister(ctx context.Context, c *bot.Ctx, f *bot.Form) (bool,
 		return true, nil
 	}
 	if err != nil {
-		return false, domain.E("register.begin", domain.KindUnavailable, err)
+		return false, domain.Op("register.begin", err)
 	}
 	f.RecordID = s.ID
 	f.Answers = subjectAnswers(s)
@@ -242,7 +242,7 @@ func (a *app) saveRegistration(ctx context.Context, c *bot.Ctx, f *bot.Form) err
 	case f.RecordID != 0:
 		s.ID = f.RecordID
 		if err := a.Subjects.Update(ctx, &s); err != nil {
-			return domain.E("register.update", domain.KindUnavailable, err)
+			return domain.Op("register.update", err)
 		}
 		msg = "register.updated"
 	case s.PhoneVerified:
@@ -250,7 +250,7 @@ func (a *app) saveRegistration(ctx context.Context, c *bot.Ctx, f *bot.Form) err
 		var holders []domain.User
 		if err == nil {
 			if holders, err = a.Users.ListBySubject(ctx, old.ID); err != nil {
-				return domain.E("register.find", domain.KindUnavailable, err)
+				return domain.Op("register.find", err)
 			}
 		}
 		switch {
@@ -260,7 +260,7 @@ func (a *app) saveRegistration(ctx context.Context, c *bot.Ctx, f *bot.Form) err
 			// the number gets a subject of their own, and the officers of
 			// the commune are asked to sort it out (issue 13: squatting).
 			if err := a.Subjects.Create(ctx, &s); err != nil {
-				return domain.E("register.create", domain.KindUnavailable, err)
+				return domain.Op("register.create", err)
 			}
 			if err := a.notifyOfficers(ctx, old.CommuneCode, a.noticeKey("phone-conflict", s.ID), bot.Notice{Msg: "notice.officer_phone_conflict",
 				Data: map[string]string{"New": strconv.FormatInt(s.ID, 10), "Old": strconv.FormatInt(old.ID, 10), "Name": s.Name, "OldName": old.Name}}); err != nil {
@@ -273,19 +273,19 @@ func (a *app) saveRegistration(ctx context.Context, c *bot.Ctx, f *bot.Form) err
 			// takes it.
 			s.ID = old.ID
 			if err := a.Subjects.Update(ctx, &s); err != nil {
-				return domain.E("register.link", domain.KindUnavailable, err)
+				return domain.Op("register.link", err)
 			}
 			msg = "register.linked"
 		case errors.Is(err, domain.ErrNotFound):
 			if err := a.Subjects.Create(ctx, &s); err != nil {
-				return domain.E("register.create", domain.KindUnavailable, err)
+				return domain.Op("register.create", err)
 			}
 		default:
-			return domain.E("register.find", domain.KindUnavailable, err)
+			return domain.Op("register.find", err)
 		}
 	default:
 		if err := a.Subjects.Create(ctx, &s); err != nil {
-			return domain.E("register.create", domain.KindUnavailable, err)
+			return domain.Op("register.create", err)
 		}
 	}
 	if f.Answers["behalf"] == "1" {
@@ -296,7 +296,7 @@ func (a *app) saveRegistration(ctx context.Context, c *bot.Ctx, f *bot.Form) err
 	}
 	if c.User.SubjectID != s.ID {
 		if err := a.Users.LinkSubject(ctx, c.User.ID, s.ID); err != nil {
-			return domain.E("register.link_user", domain.KindUnavailable, err)
+			return domain.Op("register.link_user", err)
 		}
 		c.User.SubjectID = s.ID
 	}
@@ -351,14 +351,14 @@ func (a *app) samePerson(ctx context.Context, c *bot.Ctx, f *bot.Form, phone str
 		return false, nil
 	}
 	if err != nil {
-		return false, domain.E("register.same_person", domain.KindUnavailable, err)
+		return false, domain.Op("register.same_person", err)
 	}
 	if !s.PhoneVerified {
 		return false, nil // a typed number proves nothing
 	}
 	users, err := a.Users.ListBySubject(ctx, s.ID)
 	if err != nil {
-		return false, domain.E("register.same_person", domain.KindUnavailable, err)
+		return false, domain.Op("register.same_person", err)
 	}
 	// The registrant is the subject's first user; only another channel's
 	// account of theirs is this person.
@@ -366,7 +366,7 @@ func (a *app) samePerson(ctx context.Context, c *bot.Ctx, f *bot.Form, phone str
 		return false, nil
 	}
 	if err := a.Users.LinkPerson(ctx, c.User.ID, users[0].ID); err != nil {
-		return false, domain.E("register.same_person", domain.KindUnavailable, err)
+		return false, domain.Op("register.same_person", err)
 	}
 	c.User.SubjectID = s.ID
 	return true, a.sayMenu(ctx, c, "register.same_person", map[string]any{"Profile": bot.HTML(a.profile(c, s)), "Code": strconv.FormatInt(s.ID, 10)})

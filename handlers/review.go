@@ -214,7 +214,7 @@ func scope(u domain.User) []string {
 func (a *app) reviewQueue(ctx context.Context, c *bot.Ctx) error {
 	list, err := a.Queue.Queue(ctx, reviewStages(c.User), scope(c.User))
 	if err != nil {
-		return domain.E("review.queue", domain.KindUnavailable, err)
+		return domain.Op("review.queue", err)
 	}
 	if len(list) == 0 {
 		return c.Say(ctx, "review.queue_empty")
@@ -297,7 +297,7 @@ func (a *app) reviewButton(ctx context.Context, c *bot.Ctx) error {
 			return a.reviewItem(ctx, c, p, it)
 		case "a":
 			if err := a.Dossiers.SetState(ctx, p.ID, it.ID, domain.ItemAccepted, ""); err != nil {
-				return domain.E("review.accept", domain.KindUnavailable, err)
+				return domain.Op("review.accept", err)
 			}
 			if err := a.notifySubject(ctx, p.SubjectID, a.noticeKey("accepted", p.ID), bot.Notice{Msg: "notice.item_accepted",
 				Data: map[string]string{"Name": p.Name, "Item": it.Short}}); err != nil {
@@ -407,15 +407,15 @@ func (a *app) move(ctx context.Context, c *bot.Ctx, p domain.Product, act domain
 func (a *app) reviewProduct(ctx context.Context, c *bot.Ctx, p domain.Product, r *domain.Rulebook, notice string) error {
 	s, err := a.Subjects.Get(ctx, p.SubjectID)
 	if err != nil {
-		return domain.E("review.subject", domain.KindUnavailable, err)
+		return domain.Op("review.subject", err)
 	}
 	states, err := a.Dossiers.Items(ctx, p.ID)
 	if err != nil {
-		return domain.E("review.items", domain.KindUnavailable, err)
+		return domain.Op("review.items", err)
 	}
 	counts, err := a.Dossiers.FileCounts(ctx, p.ID)
 	if err != nil {
-		return domain.E("review.files", domain.KindUnavailable, err)
+		return domain.Op("review.files", err)
 	}
 	var b strings.Builder
 	if notice != "" {
@@ -467,7 +467,7 @@ func (a *app) reviewProduct(ctx context.Context, c *bot.Ctx, p domain.Product, r
 func (a *app) reviewItem(ctx context.Context, c *bot.Ctx, p domain.Product, it domain.Item) error {
 	files, err := a.Dossiers.Files(ctx, p.ID, it.ID)
 	if err != nil {
-		return domain.E("review.files", domain.KindUnavailable, err)
+		return domain.Op("review.files", err)
 	}
 	for i, f := range files {
 		att := &bot.Attachment{FileID: f.FileID, Name: f.Name}
@@ -490,7 +490,7 @@ func (a *app) reviewItem(ctx context.Context, c *bot.Ctx, p domain.Product, it d
 	}
 	states, err := a.Dossiers.Items(ctx, p.ID)
 	if err != nil {
-		return domain.E("review.items", domain.KindUnavailable, err)
+		return domain.Op("review.items", err)
 	}
 	st := stateOf(states, it.ID)
 	pid := strconv.FormatInt(p.ID, 10)
@@ -548,7 +548,7 @@ func (a *app) saveReturn(ctx context.Context, c *bot.Ctx, f *bot.Form) error {
 		return domain.Invalid("review.return", "review.not_now")
 	}
 	if err := a.Dossiers.SetState(ctx, p.ID, it.ID, domain.ItemReturned, reason); err != nil {
-		return domain.E("review.return", domain.KindUnavailable, err)
+		return domain.Op("review.return", err)
 	}
 	moved, _, err := a.decide(ctx, c.User.ID, c.User.Role, p, domain.Action{Kind: domain.ActReturn, Reason: reason}, nil)
 	if err != nil {
@@ -643,7 +643,7 @@ func (a *app) notifyOfficers(ctx context.Context, commune, key string, n bot.Not
 	}
 	officers, err := a.Staff.OfficersOf(ctx, commune)
 	if err != nil {
-		return domain.E("notify.officers", domain.KindUnavailable, err)
+		return domain.Op("notify.officers", err)
 	}
 	for _, u := range officers {
 		if u.Role == domain.RoleProvinceOfficer {
@@ -651,7 +651,7 @@ func (a *app) notifyOfficers(ctx context.Context, commune, key string, n bot.Not
 		}
 		n.Lang = u.Locale
 		if err := a.Enqueue(ctx, key+":"+strconv.FormatInt(u.ID, 10), u.Channel, u.ChannelID, n); err != nil {
-			return domain.E("notify.officers", domain.KindUnavailable, err)
+			return domain.Op("notify.officers", err)
 		}
 	}
 	return nil

@@ -50,7 +50,7 @@ func (a *app) search(ctx context.Context, c *bot.Ctx) error {
 	}
 	hits, err := a.Search.Search(ctx, a.searchQuery(c, text))
 	if err != nil {
-		return domain.E("handlers.search", domain.KindUnavailable, err)
+		return domain.Op("handlers.search", err)
 	}
 	// A new nonce for every search, so that older page buttons go stale.
 	prev, _ := strconv.ParseInt(c.Session.Get(sessSearchNonce), 36, 64)
@@ -70,7 +70,7 @@ func (a *app) searchButton(ctx context.Context, c *bot.Ctx) error {
 	}
 	hits, err := a.Search.Search(ctx, a.searchQuery(c, text))
 	if err != nil {
-		return domain.E("handlers.search", domain.KindUnavailable, err)
+		return domain.Op("handlers.search", err)
 	}
 	r := a.searchPage(c, text, nonce, hits, page)
 	r.Edit = c.Update.Callback.MessageID

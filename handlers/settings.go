@@ -25,7 +25,7 @@ func (a *app) settings(ctx context.Context, c *bot.Ctx) error {
 func (a *app) settingsReply(ctx context.Context, c *bot.Ctx) (bot.Reply, error) {
 	off, err := a.Jobs.Optouts(ctx, c.User.ID)
 	if err != nil {
-		return bot.Reply{}, domain.E("settings", domain.KindUnavailable, err)
+		return bot.Reply{}, domain.Op("settings", err)
 	}
 	var b strings.Builder
 	b.WriteString(c.T("settings.title"))
@@ -75,11 +75,11 @@ func (a *app) settingsButton(ctx context.Context, c *bot.Ctx) error {
 	}
 	off, err := a.Jobs.Optouts(ctx, c.User.ID)
 	if err != nil {
-		return domain.E("settings", domain.KindUnavailable, err)
+		return domain.Op("settings", err)
 	}
 	turnOff := !slices.Contains(off, topic)
 	if err := a.Jobs.SetOptout(ctx, c.User.ID, topic, turnOff); err != nil {
-		return domain.E("settings", domain.KindUnavailable, err)
+		return domain.Op("settings", err)
 	}
 	note := "settings.turned_on"
 	if turnOff {

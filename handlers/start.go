@@ -12,7 +12,7 @@ import (
 func (a *app) start(ctx context.Context, c *bot.Ctx) error {
 	if p := domain.Clean(c.Update.Args); p != "" && len(p) <= 64 {
 		if err := a.Users.SetStartPayload(ctx, c.User.ID, p); err != nil {
-			return domain.E("start.payload", domain.KindUnavailable, err)
+			return domain.Op("start.payload", err)
 		}
 	}
 	name := c.Update.Name
@@ -52,7 +52,7 @@ func (a *app) consentButton(ctx context.Context, c *bot.Ctx) error {
 	switch ans {
 	case "y":
 		if err := a.Users.SetConsent(ctx, c.User.ID, domain.ConsentGiven); err != nil {
-			return domain.E("consent", domain.KindUnavailable, err)
+			return domain.Op("consent", err)
 		}
 		c.User.Consent = domain.ConsentGiven
 		if err := c.Answer(ctx, c.T("consent.thanks_short"), false); err != nil {
@@ -67,7 +67,7 @@ func (a *app) consentButton(ctx context.Context, c *bot.Ctx) error {
 		return a.sayMenu(ctx, c, "consent.next")
 	case "n":
 		if err := a.Users.SetConsent(ctx, c.User.ID, domain.ConsentDeclined); err != nil {
-			return domain.E("consent", domain.KindUnavailable, err)
+			return domain.Op("consent", err)
 		}
 		c.User.Consent = domain.ConsentDeclined
 		if err := c.Answer(ctx, "", false); err != nil {

@@ -22,11 +22,11 @@ func (a *app) status(ctx context.Context, c *bot.Ctx) error {
 		return c.Say(ctx, "status.not_registered")
 	}
 	if err != nil {
-		return domain.E("status", domain.KindUnavailable, err)
+		return domain.Op("status", err)
 	}
 	list, err := a.Products.ListBySubject(ctx, s.ID)
 	if err != nil {
-		return domain.E("status.products", domain.KindUnavailable, err)
+		return domain.Op("status.products", err)
 	}
 	var b strings.Builder
 	b.WriteString(c.T("status.profile", map[string]any{"Profile": bot.HTML(a.profile(c, s))}))
@@ -161,7 +161,7 @@ func (a *app) languageButton(ctx context.Context, c *bot.Ctx) error {
 		return c.Answer(ctx, c.T("common.stale_button"), false)
 	}
 	if err := a.Users.SetLocale(ctx, c.User.ID, lang); err != nil {
-		return domain.E("language", domain.KindUnavailable, err)
+		return domain.Op("language", err)
 	}
 	c.User.Locale, c.Locale = lang, lang
 	if err := c.Answer(ctx, "", false); err != nil {

@@ -91,7 +91,7 @@ func (a *app) createTicket(ctx context.Context, c *bot.Ctx, question string) err
 	if c.User.SubjectID != 0 {
 		s, err := a.Subjects.Get(ctx, c.User.SubjectID)
 		if err != nil && !errors.Is(err, domain.ErrNotFound) {
-			return domain.E("qa.subject", domain.KindUnavailable, err)
+			return domain.Op("qa.subject", err)
 		}
 		t.Commune = s.CommuneCode
 	}
@@ -106,7 +106,7 @@ func (a *app) createTicket(ctx context.Context, c *bot.Ctx, question string) err
 		}
 	}
 	if err := a.Tickets.Create(ctx, &t); err != nil {
-		return domain.E("qa.create", domain.KindUnavailable, err)
+		return domain.Op("qa.create", err)
 	}
 	n := bot.Notice{Msg: "qa.new", Data: map[string]string{"N": strconv.FormatInt(t.ID, 10), "Question": question, "Commune": a.ticketCommune(t.Commune)}}
 	if err := a.enqueueAll(ctx, officers, "qa:new:"+strconv.FormatInt(t.ID, 10), n); err != nil {
@@ -125,7 +125,7 @@ func (a *app) ticketOfficers(ctx context.Context, commune string, province bool)
 	}
 	list, err := a.Staff.OfficersOf(ctx, commune)
 	if err != nil {
-		return nil, domain.E("qa.officers", domain.KindUnavailable, err)
+		return nil, domain.Op("qa.officers", err)
 	}
 	var out []domain.User
 	for _, u := range list {
@@ -143,7 +143,7 @@ func (a *app) enqueueAll(ctx context.Context, users []domain.User, key string, n
 	for _, u := range users {
 		n.Lang = u.Locale
 		if err := a.Enqueue(ctx, key+":"+strconv.FormatInt(u.ID, 10), u.Channel, u.ChannelID, n); err != nil {
-			return domain.E("qa.notify", domain.KindUnavailable, err)
+			return domain.Op("qa.notify", err)
 		}
 	}
 	return nil
@@ -240,10 +240,10 @@ func (a *app) ticketFile(next bot.HandlerFunc) bot.HandlerFunc {
 		case errors.Is(err, bot.ErrTooLarge), domain.ErrorKind(err) == domain.KindInvalid:
 			return c.Say(ctx, "qa.photo_invalid")
 		case err != nil:
-			return domain.E("qa.store_photo", domain.KindUnavailable, err)
+			return domain.Op("qa.store_photo", err)
 		}
 		if err := a.Tickets.AddPhoto(ctx, id, f.ID, sum, mime, size); err != nil {
-			return domain.E("qa.add_photo", domain.KindUnavailable, err)
+			return domain.Op("qa.add_photo", err)
 		}
 		return c.Say(ctx, "qa.photo_added", map[string]any{"N": id})
 	}
@@ -288,7 +288,7 @@ func (a *app) ticketButton(ctx context.Context, c *bot.Ctx) error {
 func (a *app) ticketPhotos(ctx context.Context, c *bot.Ctx, t domain.Ticket) error {
 	files, err := a.Tickets.Photos(ctx, t.ID)
 	if err != nil {
-		return domain.E("qa.photos", domain.KindUnavailable, err)
+		return domain.Op("qa.photos", err)
 	}
 	for i, f := range files {
 		att := &bot.Attachment{FileID: f.FileID, Name: fmt.Sprintf("cau-hoi-%d-%d.jpg", t.ID, i+1)}
@@ -323,11 +323,11 @@ func (a *app) answerTicket(ctx context.Context, c *bot.Ctx, idS, text string) er
 		return c.Say(ctx, "qa.answered_already")
 	}
 	if err != nil {
-		return domain.E("qa.answer", domain.KindUnavailable, err)
+		return domain.Op("qa.answer", err)
 	}
 	asker, err := a.Staff.GetByID(ctx, t.UserID)
 	if err != nil {
-		return domain.E("qa.asker", domain.KindUnavailable, err)
+		return domain.Op("qa.asker", err)
 	}
 	if err := a.notifyUser(ctx, asker, "qa:"+strconv.FormatInt(t.ID, 10), bot.Notice{Msg: "qa.answered_you",
 		Data: map[string]string{"N": strconv.FormatInt(t.ID, 10), "Question": t.Question, "Answer": t.Answer}}); err != nil {
@@ -344,7 +344,7 @@ func (a *app) openTickets(ctx context.Context, c *bot.Ctx) error {
 	}
 	list, err := a.Tickets.Open(ctx)
 	if err != nil {
-		return domain.E("qa.open", domain.KindUnavailable, err)
+		return domain.Op("qa.open", err)
 	}
 	now := a.now()
 	var mine []domain.Ticket
@@ -393,7 +393,7 @@ func (a *app) myTickets(ctx context.Context, c *bot.Ctx) error {
 	}
 	list, err := a.Tickets.ByUser(ctx, c.User.ID, maxTicketList)
 	if err != nil {
-		return domain.E("qa.mine", domain.KindUnavailable, err)
+		return domain.Op("qa.mine", err)
 	}
 	if len(list) == 0 {
 		return c.Send(ctx, bot.Reply{Text: c.T("qa.mine_none"), Buttons: [][]bot.Button{{{Label: c.T("qa.button_ask"), Data: cbTicket + "|a"}}}})
@@ -432,7 +432,7 @@ func (a *app) ticketStatsText(ctx context.Context, c *bot.Ctx) (string, error) {
 	}
 	list, err := a.Tickets.All(ctx, area)
 	if err != nil {
-		return "", domain.E("qa.stats", domain.KindUnavailable, err)
+		return "", domain.Op("qa.stats", err)
 	}
 	st := domain.StatsOf(list)
 	median := c.T("figures.no_data")

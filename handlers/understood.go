@@ -32,7 +32,7 @@ func (a *app) typedRSVP(ctx context.Context, c *bot.Ctx) (bool, error) {
 		}
 		had, err := a.Events.RSVPOf(ctx, ev.ID, c.User.ID)
 		if err != nil {
-			return false, domain.E("ev.typed_rsvp", domain.KindUnavailable, err)
+			return false, domain.Op("ev.typed_rsvp", err)
 		}
 		if had == "" {
 			open = append(open, ev)
@@ -83,7 +83,7 @@ func (a *app) phoneFree(_ *bot.Ctx, f *bot.Form, phone string) error {
 	case errors.Is(err, domain.ErrNotFound) || domain.ErrorKind(err) == domain.KindNotFound:
 		return nil
 	case err != nil:
-		return domain.E("register.phone_free", domain.KindUnavailable, err)
+		return domain.Op("register.phone_free", err)
 	case s.ID == f.RecordID:
 		return nil // one's own number, editing the profile
 	}
@@ -106,7 +106,7 @@ func (a *app) requestLink(ctx context.Context, c *bot.Ctx) error {
 		return c.Say(ctx, "link.nothing")
 	}
 	if err != nil {
-		return domain.E("link.request", domain.KindUnavailable, err)
+		return domain.Op("link.request", err)
 	}
 	who := c.Update.Channel + ":" + c.Update.UserID
 	name := f.Answers[fRep]
@@ -131,7 +131,7 @@ func (a *app) requestLink(ctx context.Context, c *bot.Ctx) error {
 func (a *app) filingRefused(ctx context.Context, c *bot.Ctx, p domain.Product) (bool, error) {
 	s, err := a.Subjects.Get(ctx, p.SubjectID)
 	if err != nil {
-		return false, domain.E("dossier.can_file", domain.KindUnavailable, err)
+		return false, domain.Op("dossier.can_file", err)
 	}
 	if err := domain.CanFile(s); err != nil {
 		return true, a.checklist(ctx, c, p, c.T(domain.ErrorMsgID(err)))
