@@ -21,8 +21,11 @@ type AnnounceConfig struct {
 	// BroadcastRate is the bot's BROADCAST_RATE (250), just under it.
 	FakeRate      int
 	BroadcastRate float64
-	// Chatters users (5, among the recipients) each send /trogiup every
-	// ChatEvery (200 ms) while the announcement goes out.
+	// Chatters users (50, among the recipients) each send /trogiup every
+	// ChatEvery (2 s) while the announcement goes out: 25 updates a second
+	// in all, each person at a pace people type (USER_RATE slows a person
+	// who sends more than two a second for long: one /trogiup every 200 ms
+	// from each of 5 people, as before, was a flood).
 	Chatters  int
 	ChatEvery time.Duration
 	// MaxWait bounds the wait for the announcement (default: 3 × the ideal
@@ -43,11 +46,11 @@ func (c *AnnounceConfig) defaults() {
 	if c.Chatters < 0 {
 		c.Chatters = 0
 	} else if c.Chatters == 0 {
-		c.Chatters = 5
+		c.Chatters = 50
 	}
 	c.Chatters = min(c.Chatters, c.Recipients)
 	if c.ChatEvery <= 0 {
-		c.ChatEvery = 200 * time.Millisecond
+		c.ChatEvery = 2 * time.Second
 	}
 	if c.MaxWait <= 0 {
 		ideal := time.Duration(float64(c.Recipients) / c.BroadcastRate * float64(time.Second))
