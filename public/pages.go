@@ -127,6 +127,13 @@ func (s *Server) product(w http.ResponseWriter, r *http.Request, raw string) {
 		return
 	}
 	if !ok {
+		if code, isProduct := domain.ProductCodeQuery(raw); isProduct {
+			// The code printed in the dossier ("80-25480-001-2026"), not
+			// the page's: the catalogue finds it by that code, as it does
+			// by name, rather than a page saying it may not be OCOP.
+			http.Redirect(w, r, "/sp?q="+url.QueryEscape(code), http.StatusSeeOther)
+			return
+		}
 		s.notFound(w, r)
 		return
 	}

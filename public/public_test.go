@@ -217,7 +217,7 @@ func TestStatusesAsJSON(t *testing.T) {
 
 func TestNotFound(t *testing.T) {
 	f := newFixture(t, public.Config{}, 0)
-	for _, path := range []string{"/sp/2222222222", "/sp/" + f.codes["Ý tưởng chưa nộp"], "/sp/80-25459-001-2024",
+	for _, path := range []string{"/sp/2222222222", "/sp/" + f.codes["Ý tưởng chưa nộp"],
 		"/sp/%3Cscript%3E", "/sp/" + strings.Repeat("a", 5000), "/sp/a/b/c"} {
 		res, body := f.get(t, "GET", path)
 		if res.StatusCode != 404 || !strings.Contains(body, "Không tìm thấy sản phẩm") || strings.Contains(body, "<script>") {
@@ -226,6 +226,16 @@ func TestNotFound(t *testing.T) {
 	}
 	if res, body := f.get(t, "GET", "/sp/2222222222.json"); res.StatusCode != 404 || !strings.Contains(body, `"not_found"`) {
 		t.Errorf("json: %d %s", res.StatusCode, body)
+	}
+	// The code of the dossier, typed by a buyer who read it somewhere, is
+	// searched in the catalogue (which lists only products that hold their
+	// stars) rather than answered "may not be OCOP".
+	res, _ := f.get(t, "GET", "/sp/80-25459-001-2024")
+	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || loc != "/sp?q=80-25459-001-2024" {
+		t.Fatalf("a dossier's code: %d to %q", res.StatusCode, loc)
+	}
+	if res, body := f.get(t, "GET", res.Header.Get("Location")); res.StatusCode != 200 || !strings.Contains(body, "80-25459-001-2024") {
+		t.Errorf("the catalogue does not search the code: %d\n%s", res.StatusCode, body[:min(len(body), 400)])
 	}
 }
 
