@@ -66,37 +66,7 @@ func runConversations(ctx context.Context, e *env, mode load.Mode) error {
 		return err
 	}
 	defer echo.close()
-
-	rounds := max(1, min(e.o.rounds, e.o.users))
-	e.logf("%s: closed loops, %d users × %d updates on each bot, in %d alternating rounds", p, e.o.users, len(script.Registration()), rounds)
-	for r := 0; r < rounds; r++ {
-		n := e.o.users/rounds + btoi(r < e.o.users%rounds)
-		for _, s := range []*subject{full, echo} {
-			if err := s.closed(ctx, n); err != nil {
-				return err
-			}
-		}
-	}
-	fullRate, echoRate := full.report(), echo.report()
-	if echoRate > 0 {
-		e.figure(p+"_ratio_full_over_echo", fullRate/echoRate, "ratio")
-	}
-	if err := full.open(ctx, e.o.openDuration); err != nil {
-		return err
-	}
-	if d := min(e.o.echoOpen, e.o.openDuration); d > 0 {
-		if err := echo.open(ctx, d); err != nil {
-			return err
-		}
-	}
-	for _, s := range []*subject{full, echo} {
-		m, err := s.b.Memory()
-		if err != nil {
-			return s.b.failure(err)
-		}
-		e.figure(s.name+"_peak_rss", float64(m.Peak)/mb, "MB")
-	}
-	return nil
+	return e.compare(ctx, p, full, echo, len(script.Registration()), "updates on each bot")
 }
 
 func btoi(b bool) int {
@@ -271,4 +241,40 @@ func (b *botProc) sessions(ctx context.Context) (int, error) {
 	var n int
 	err = db.SQL().QueryRowContext(ctx, `SELECT count(*) FROM kv WHERE key LIKE 'sess:%'`).Scan(&n)
 	return n, err
+}
+
+// compare runs the closed loops of the bot and its bare counterpart in
+// alternating rounds (their ratio), then each open loop, and reports both
+// peak memories: the same for every channel.
+func (e *env) compare(ctx context.Context, p string, full, echo *subject, steps int, what string) error {
+	rounds := max(1, min(e.o.rounds, e.o.users))
+	e.logf("%s: closed loops, %d users × %d %s, in %d alternating rounds", p, e.o.users, steps, what, rounds)
+	for r := 0; r < rounds; r++ {
+		n := e.o.users/rounds + btoi(r < e.o.users%rounds)
+		for _, s := range []*subject{full, echo} {
+			if err := s.closed(ctx, n); err != nil {
+				return err
+			}
+		}
+	}
+	fullRate, echoRate := full.report(), echo.report()
+	if echoRate > 0 {
+		e.figure(p+"_ratio_full_over_echo", fullRate/echoRate, "ratio")
+	}
+	if err := full.open(ctx, e.o.openDuration); err != nil {
+		return err
+	}
+	if d := min(e.o.echoOpen, e.o.openDuration); d > 0 {
+		if err := echo.open(ctx, d); err != nil {
+			return err
+		}
+	}
+	for _, s := range []*subject{full, echo} {
+		m, err := s.b.Memory()
+		if err != nil {
+			return s.b.failure(err)
+		}
+		e.figure(s.name+"_peak_rss", float64(m.Peak)/mb, "MB")
+	}
+	return nil
 }

@@ -34,37 +34,7 @@ func runZalo(ctx context.Context, e *env) error {
 		return err
 	}
 	defer echo.close()
-
-	rounds := max(1, min(e.o.rounds, e.o.users))
-	e.logf("%s: closed loops, %d users × %d events on each, in %d alternating rounds", p, e.o.users, len(script.ZaloRegistration()), rounds)
-	for r := 0; r < rounds; r++ {
-		n := e.o.users/rounds + btoi(r < e.o.users%rounds)
-		for _, s := range []*subject{full, echo} {
-			if err := s.closed(ctx, n); err != nil {
-				return err
-			}
-		}
-	}
-	fullRate, echoRate := full.report(), echo.report()
-	if echoRate > 0 {
-		e.figure(p+"_ratio_full_over_echo", fullRate/echoRate, "ratio")
-	}
-	if err := full.open(ctx, e.o.openDuration); err != nil {
-		return err
-	}
-	if d := min(e.o.echoOpen, e.o.openDuration); d > 0 {
-		if err := echo.open(ctx, d); err != nil {
-			return err
-		}
-	}
-	for _, s := range []*subject{full, echo} {
-		m, err := s.b.Memory()
-		if err != nil {
-			return s.b.failure(err)
-		}
-		e.figure(s.name+"_peak_rss", float64(m.Peak)/mb, "MB")
-	}
-	return nil
+	return e.compare(ctx, p, full, echo, len(script.ZaloRegistration()), "events on each")
 }
 
 // newZaloSubject starts the bot (load.Full) or the bare handler against a
