@@ -6,6 +6,7 @@ import (
 	"encoding/base32"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/ocop-tayninh/ocopbot/domain"
 )
@@ -772,24 +773,44 @@ func matchChoice(choices []Choice, word string) (int, bool) {
 		}
 		return 0, false
 	}
-	prefix := -1
+	prefix, phrase := -1, -1
+	words := " " + wordsOf(word) + " "
 	for i, ch := range choices {
 		label := domain.Fold(ch.Label)
 		if label == word || domain.Fold(ch.Value) == word {
 			return i, true
 		}
-		if len(word) >= 3 && strings.HasPrefix(label, word) {
-			if prefix >= 0 {
-				prefix = -2 // ambiguous
-			} else if prefix == -1 {
-				prefix = i
-			}
+		if len(word) < 3 {
+			continue
+		}
+		if strings.HasPrefix(label, word) {
+			prefix = once(prefix, i)
+		}
+		// Whole words of the label, in their order: "ho san xuat" is
+		// «Hộ kinh doanh (hộ sản xuất có đăng ký kinh doanh)».
+		if strings.Contains(" "+wordsOf(label)+" ", words) {
+			phrase = once(phrase, i)
 		}
 	}
-	if prefix >= 0 {
-		return prefix, true
+	for _, at := range []int{prefix, phrase} {
+		if at >= 0 {
+			return at, true
+		}
 	}
 	return 0, false
+}
+
+// once records a match at i: -1 none yet, -2 more than one.
+func once(at, i int) int {
+	if at == -1 {
+		return i
+	}
+	return -2
+}
+
+// wordsOf is folded text as its words, one space apart.
+func wordsOf(s string) string {
+	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }), " ")
 }
 
 func rows(bs []Button, cols int) [][]Button {
