@@ -251,6 +251,9 @@ func (e *env) storeVars(kind load.Bot, b *botProc) ([]string, error) {
 		}
 		b.prof = newProfiler(paddr, e.o.profile)
 		vars = append(vars, "OCOPBENCH_PPROF_ADDR="+paddr)
+		if e.o.trace {
+			vars = append(vars, "OCOPBENCH_TRACE=1")
+		}
 	}
 	return vars, nil
 }

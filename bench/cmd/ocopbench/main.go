@@ -76,6 +76,7 @@ type options struct {
 	maxTime       time.Duration
 	keep          bool
 	profile       string
+	trace         bool
 	rounds        int
 	repeat        int
 }
@@ -108,6 +109,7 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.logLevel, "bot-log-level", "info", "LOG_LEVEL of the bot (info writes one record per update, as in production)")
 	fs.DurationVar(&o.maxTime, "max-time", 30*time.Minute, "stop everything after this long (the figures measured until then are written)")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory (binaries, databases, logs)")
+	fs.BoolVar(&o.trace, "trace", false, "with -profile, also write an execution trace of the bot beside each CPU profile (large: tens of MB a loop)")
 	fs.StringVar(&o.profile, "profile", "", "write CPU profiles of the bot's loops and a heap profile of the memory scenario into this directory (builds the bot with a profiler added by go build -overlay)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err

@@ -15,7 +15,10 @@ import (
 
 // profilerSource is added to the bot's main package with go build -overlay
 // when -profile is set, without touching the source tree: it serves CPU
-// profile start/stop and heap dumps on OCOPBENCH_PPROF_ADDR (loopback).
+// profile start/stop and heap dumps on OCOPBENCH_PPROF_ADDR (loopback);
+// with OCOPBENCH_TRACE set (-trace), an execution trace beside each CPU
+// profile (name.cpu.pprof.trace, for go tool trace: where the updates
+// wait, not only what they compute).
 const profilerSource = `package main
 
 import (
@@ -24,6 +27,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"runtime/trace"
 	"sync"
 )
 
@@ -37,7 +41,7 @@ func init() {
 		return
 	}
 	var mu sync.Mutex
-	var cpu *os.File
+	var cpu, tr *os.File
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /cpu/start", func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
@@ -46,6 +50,15 @@ func init() {
 		if err == nil {
 			if err = pprof.StartCPUProfile(f); err == nil {
 				cpu = f
+				if os.Getenv("OCOPBENCH_TRACE") != "" {
+					if t, err := os.Create(f.Name() + ".trace"); err == nil {
+						if trace.Start(t) == nil {
+							tr = t
+						} else {
+							t.Close()
+						}
+					}
+				}
 				return
 			}
 			f.Close()
@@ -59,6 +72,11 @@ func init() {
 			pprof.StopCPUProfile()
 			cpu.Close()
 			cpu = nil
+			if tr != nil {
+				trace.Stop()
+				tr.Close()
+				tr = nil
+			}
 		}
 	})
 	mux.HandleFunc("POST /heap", func(w http.ResponseWriter, r *http.Request) {
