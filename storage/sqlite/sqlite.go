@@ -30,7 +30,14 @@ import (
 // pragmas are set on every pooled connection. _txlock=immediate makes write
 // transactions take the write lock at BEGIN, where busy_timeout waits for it,
 // instead of failing with SQLITE_BUSY when a read is upgraded to a write.
-const pragmas = "_pragma=foreign_keys(1)&_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+//
+// wal_autocheckpoint(0): no connection checkpoints when it commits; the
+// DB's own checkpointer does, in the background (see checkpointer). An
+// automatic checkpoint ran inside whichever commit crossed 1,000 pages of
+// WAL, and its two fsyncs (about 20 ms each on the benchmark machine)
+// held up that caller: the intake's group commit, and with it every
+// webhook call waiting for its 200, or an update's reply (BENCHMARKS.md).
+const pragmas = "_pragma=foreign_keys(1)&_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(0)&_txlock=immediate"
 
 // maxConns bounds the pool, and that many stay open between uses: more
 // than the statements that can run at once on a few cores, few enough that
@@ -50,6 +57,8 @@ type DB struct {
 	db    *pool
 	now   func() time.Time
 	users userCache
+
+	stopCheckpoints func() // ends the checkpointer and waits for it
 }
 
 // userCache keeps users by channel and channel id for UserStore.Touch,
@@ -240,7 +249,58 @@ func open(ctx context.Context, path string, now func() time.Time, upTo int) (*DB
 		sqldb.Close()
 		return nil, domain.E(op, domain.KindInternal, fmt.Errorf("%s: %w", path, err))
 	}
+	db.stopCheckpoints = db.checkpointer(checkpointEvery)
 	return db, nil
+}
+
+// checkpointEvery is how often the checkpointer copies the WAL's new
+// pages into the database file. With synchronous(NORMAL) a commit is
+// durable once a checkpoint has synced it, so this is also how much
+// could be lost to a power cut (not to a crash of the process): under a
+// second, where automatic checkpoints left the last commits of a quiet
+// day unsynced until 1,000 pages had gathered.
+const checkpointEvery = time.Second
+
+// checkpointer runs a passive checkpoint every period on a pooled
+// connection, off every caller's path: a passive checkpoint waits for no
+// reader or writer (what a reader still needs stays in the WAL for the
+// next round), and once the WAL is all copied the next commit starts it
+// again from its beginning, so it stays small. The returned function
+// stops it after a last checkpoint.
+func (db *DB) checkpointer(period time.Duration) func() {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(period)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				_ = db.Checkpoint(ctx)
+			}
+		}
+	}()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			cancel()
+			<-done
+			_ = db.Checkpoint(context.Background())
+		})
+	}
+}
+
+// Checkpoint copies the pages committed to the WAL into the database file
+// (a passive checkpoint: it does not wait for readers or writers) and
+// syncs them.
+func (db *DB) Checkpoint(ctx context.Context) error {
+	if _, err := db.db.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
+		return dbError("sqlite.Checkpoint", err)
+	}
+	return nil
 }
 
 // private makes the database's files readable by their owner only,
@@ -281,8 +341,14 @@ func private(path string) error {
 	return nil
 }
 
-// Close closes the database.
-func (db *DB) Close() error { return db.db.Close() }
+// Close stops the checkpointer, after a last checkpoint, and closes the
+// database.
+func (db *DB) Close() error {
+	if db.stopCheckpoints != nil {
+		db.stopCheckpoints()
+	}
+	return db.db.Close()
+}
 
 // Ping checks that the database answers.
 func (db *DB) Ping(ctx context.Context) error {
