@@ -67,37 +67,60 @@ type DB struct {
 // committed: userChanged). Another process writing the users table of
 // the same file would not be seen; none does (the admin commands do not
 // write users).
+//
+// A read that raced a write of the same user must not be kept, so writes
+// are counted, per stripe of keys: with one count for all, every new
+// user's first message (a write) made the reads of everyone else in
+// flight at that moment uncacheable, and under a stream of new users the
+// cache missed most of the time (the Zalo benchmark: a SELECT of the user
+// on most updates, BENCHMARKS.md).
 type userCache struct {
 	mu    sync.Mutex
-	gen   uint64                 // counts writes, so that a read that raced one is not kept
+	gen   [userStripes]uint64    // writes of the keys of each stripe
+	byID  uint64                 // writes known by user id only, of users not cached
 	byKey map[string]domain.User // channel + "\x00" + channel id
 	keyOf map[int64]string       // user id -> key in byKey
 }
+
+const userStripes = 64
+
+// userGen is what a read saw of the write counts, given back to put.
+type userGen struct{ stripe, byID uint64 }
 
 // maxCachedUsers bounds the cache; when full it starts again empty.
 const maxCachedUsers = 20000
 
 func userKey(channel, channelID string) string { return channel + "\x00" + channelID }
 
-// get returns the cached user and the generation to give to put.
-func (c *userCache) get(channel, channelID string) (domain.User, bool, uint64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	u, ok := c.byKey[userKey(channel, channelID)]
-	return u, ok, c.gen
+func userStripe(key string) int {
+	h := uint32(2166136261) // FNV-1a
+	for i := 0; i < len(key); i++ {
+		h = (h ^ uint32(key[i])) * 16777619
+	}
+	return int(h % userStripes)
 }
 
-// put caches u read at generation gen, unless users changed since.
-func (c *userCache) put(u domain.User, gen uint64) {
+// get returns the cached user and the write counts to give to put.
+func (c *userCache) get(channel, channelID string) (domain.User, bool, userGen) {
+	key := userKey(channel, channelID)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if gen != c.gen {
+	u, ok := c.byKey[key]
+	return u, ok, userGen{c.gen[userStripe(key)], c.byID}
+}
+
+// put caches u read when the counts were gen, unless a write that may
+// concern u came since.
+func (c *userCache) put(u domain.User, gen userGen) {
+	key := userKey(u.Channel, u.ChannelID)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != (userGen{c.gen[userStripe(key)], c.byID}) {
 		return
 	}
 	if c.byKey == nil || len(c.byKey) >= maxCachedUsers {
 		c.byKey, c.keyOf = map[string]domain.User{}, map[int64]string{}
 	}
-	key := userKey(u.Channel, u.ChannelID)
 	c.byKey[key] = u
 	c.keyOf[u.ID] = key
 }
@@ -107,16 +130,23 @@ func (c *userCache) put(u domain.User, gen uint64) {
 func (c *userCache) forget(key string, id int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.gen++
 	if id != 0 {
 		if k, ok := c.keyOf[id]; ok {
 			delete(c.byKey, k)
 			delete(c.keyOf, id)
+			c.gen[userStripe(k)]++
+		} else {
+			// Not cached, but a read of them may be in flight, under a key
+			// this id does not tell.
+			c.byID++
 		}
 	}
-	if u, ok := c.byKey[key]; ok && key != "" {
-		delete(c.byKey, key)
-		delete(c.keyOf, u.ID)
+	if key != "" {
+		if u, ok := c.byKey[key]; ok {
+			delete(c.byKey, key)
+			delete(c.keyOf, u.ID)
+		}
+		c.gen[userStripe(key)]++
 	}
 }
 
