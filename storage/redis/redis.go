@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -26,6 +27,7 @@ type Store struct {
 	rdb    *goredis.Client
 	prefix string
 	errs   *atomic.Uint64 // failed commands (errorHook)
+	batch  *batcher
 }
 
 // Open connects to the Redis server at redisURL (redis://[user:password@]host:port/db
@@ -36,7 +38,7 @@ func Open(ctx context.Context, redisURL string) (*Store, error) {
 	if err != nil {
 		return nil, domain.E(op, domain.KindInvalid, fmt.Errorf("bad Redis URL: %w", redactURL(err)))
 	}
-	s := &Store{rdb: goredis.NewClient(opt), prefix: DefaultPrefix, errs: new(atomic.Uint64)}
+	s := &Store{rdb: goredis.NewClient(opt), prefix: DefaultPrefix, errs: new(atomic.Uint64), batch: new(batcher)}
 	s.rdb.AddHook(errorHook{s.errs})
 	pctx, cancel := context.WithTimeout(ctx, pingTimeout)
 	defer cancel()
@@ -59,7 +61,7 @@ func redactURL(err error) error {
 // WithPrefix returns a view of s whose keys start with prefix instead. The
 // view shares s's connections: close only one of them.
 func (s *Store) WithPrefix(prefix string) *Store {
-	return &Store{rdb: s.rdb, prefix: prefix, errs: s.errs}
+	return &Store{rdb: s.rdb, prefix: prefix, errs: s.errs, batch: s.batch}
 }
 
 // Close closes the connections.
@@ -150,43 +152,119 @@ func redisError(op string, err error) error {
 }
 
 // Batch runs ops in order in one pipeline: one round trip for all of them
-// (not a transaction: each command is atomic on its own).
+// (not a transaction: each command is atomic on its own). Calls made while
+// another's pipeline is on the wire share the next pipeline (a group
+// commit): every update ends with one, and under load the round trips and
+// their system calls were a tenth of the bot's CPU (BENCHMARKS.md). A
+// caller waits for at most the pipeline in flight and its own.
 func (s *Store) Batch(ctx context.Context, ops []*domain.KVOp) error {
 	const op = "redis.Batch"
-	cmds := make([]*goredis.Cmd, len(ops))
-	_, err := s.rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
-		for i, o := range ops {
-			var args []any
-			switch o.Kind {
-			case domain.KVGet:
-				args = []any{"get", s.prefix + o.Key}
-			case domain.KVSet, domain.KVSetNX:
-				a, err := s.setArgs(op, o.Key, o.Val, o.TTL)
-				if err != nil {
-					return err
-				}
-				if o.Kind == domain.KVSetNX {
-					a = append(a, "nx")
-				}
-				args = a
-			case domain.KVDel:
-				args = []any{"del", s.prefix + o.Key}
-			default:
-				return domain.Errorf(op, "unknown operation %d", o.Kind)
+	call := &batchCall{ops: ops, args: make([][]any, len(ops)), done: make(chan struct{})}
+	for i, o := range ops {
+		switch o.Kind {
+		case domain.KVGet:
+			call.args[i] = []any{"get", s.prefix + o.Key}
+		case domain.KVSet, domain.KVSetNX:
+			a, err := s.setArgs(op, o.Key, o.Val, o.TTL)
+			if err != nil {
+				return err
 			}
-			cmds[i] = p.Do(ctx, args...)
+			if o.Kind == domain.KVSetNX {
+				a = append(a, "nx")
+			}
+			call.args[i] = a
+		case domain.KVDel:
+			call.args[i] = []any{"del", s.prefix + o.Key}
+		default:
+			return domain.Errorf(op, "unknown operation %d", o.Kind)
+		}
+	}
+	if len(ops) == 0 {
+		return nil
+	}
+	return s.batch.run(ctx, s.rdb, call)
+}
+
+// batcher merges the Batch calls that wait while a pipeline is in flight
+// into the next one. It is shared by the views of a Store.
+type batcher struct {
+	mu      sync.Mutex
+	waiting []*batchCall
+	running bool
+}
+
+// batchCall is one Batch call: its operations, their commands' arguments,
+// and its result once done is closed.
+type batchCall struct {
+	ops  []*domain.KVOp
+	args [][]any
+	done chan struct{} // closed when its results are in, or when it is to lead
+	lead bool
+	err  error
+}
+
+func (b *batcher) run(ctx context.Context, rdb *goredis.Client, call *batchCall) error {
+	b.mu.Lock()
+	b.waiting = append(b.waiting, call)
+	lead := !b.running
+	b.running = true
+	b.mu.Unlock()
+	if !lead {
+		<-call.done
+		if !call.lead {
+			return call.err
+		}
+	}
+	b.mu.Lock()
+	calls := b.waiting
+	b.waiting = nil
+	b.mu.Unlock()
+
+	// Whatever happens below, the others get their answers and the next
+	// pipeline its leader.
+	defer func() {
+		b.mu.Lock()
+		if len(b.waiting) > 0 {
+			next := b.waiting[0]
+			next.lead = true
+			close(next.done)
+		} else {
+			b.running = false
+		}
+		b.mu.Unlock()
+		for _, c := range calls {
+			if c != call {
+				close(c.done)
+			}
+		}
+	}()
+	for _, c := range calls {
+		c.err = errors.New("redis: the batch was not run")
+	}
+	cmds := make([][]*goredis.Cmd, len(calls))
+	// Not cancelled with this caller's context, which the others do not
+	// share: the client's read and write timeouts bound the round trip.
+	pctx := context.WithoutCancel(ctx)
+	_, _ = rdb.Pipelined(pctx, func(p goredis.Pipeliner) error {
+		for i, c := range calls {
+			cmds[i] = make([]*goredis.Cmd, len(c.args))
+			for j, a := range c.args {
+				cmds[i][j] = p.Do(pctx, a...)
+			}
 		}
 		return nil
 	})
-	var de *domain.Error
-	if errors.As(err, &de) {
-		return err
+	for i, c := range calls {
+		c.err = results(c.ops, cmds[i])
 	}
+	return call.err
+}
+
+// results fills ops from their commands' replies.
+func results(ops []*domain.KVOp, cmds []*goredis.Cmd) error {
+	const op = "redis.Batch"
 	for i, o := range ops {
 		c := cmds[i]
-		if c == nil {
-			continue
-		}
 		cerr := c.Err()
 		switch {
 		case errors.Is(cerr, goredis.Nil): // GET of an absent key, SET NX not done
@@ -205,9 +283,6 @@ func (s *Store) Batch(ctx context.Context, ops []*domain.KVOp) error {
 		case domain.KVSetNX:
 			o.OK = true
 		}
-	}
-	if err != nil && !errors.Is(err, goredis.Nil) {
-		return redisError(op, err)
 	}
 	return nil
 }
