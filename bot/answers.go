@@ -81,9 +81,9 @@ func meaningKey(a domain.Answer) string { return "=" + a.String() }
 
 // rememberMeaning notes, beside the labels of the latest message's
 // buttons (keyed by labelKey, which never starts with "="), the button
-// that means yes, no or skip; two buttons of one meaning cancel it out.
-func rememberMeaning(labels map[string]string, label, data string) {
-	a := labelMeaning(label)
+// that means a (yes, no or skip: labelMeaning of its label); two buttons
+// of one meaning cancel it out.
+func rememberMeaning(labels map[string]string, a domain.Answer, data string) {
 	if a == domain.AnswerUnknown {
 		return
 	}

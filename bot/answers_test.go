@@ -37,8 +37,9 @@ func TestMeaningLabel(t *testing.T) {
 	labels := func(pairs ...string) map[string]string {
 		m := map[string]string{}
 		for i := 0; i < len(pairs); i += 2 {
-			m[labelKey(pairs[i])] = pairs[i+1]
-			rememberMeaning(m, pairs[i], pairs[i+1])
+			key, meaning := labelFacts(pairs[i])
+			m[key] = pairs[i+1]
+			rememberMeaning(m, meaning, pairs[i+1])
 		}
 		return m
 	}
@@ -69,6 +70,19 @@ func TestMeaningLabel(t *testing.T) {
 		got, _ := meaningLabel(tc.in, tc.labels)
 		if got != tc.want {
 			t.Errorf("meaningLabel(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// labelFacts remembers what labelKey and labelMeaning say of a label, and
+// says the same.
+func TestLabelFactsRemembered(t *testing.T) {
+	for _, label := range []string{"✅ Đồng ý", "Không, chưa nộp", "Bỏ qua", "Xã Bình Minh", "", "Có, nộp ngay"} {
+		for range 2 { // computed, then remembered
+			key, meaning := labelFacts(label)
+			if key != labelKey(label) || meaning != labelMeaning(label) {
+				t.Errorf("labelFacts(%q) = %q, %v; want %q, %v", label, key, meaning, labelKey(label), labelMeaning(label))
+			}
 		}
 	}
 }

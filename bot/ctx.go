@@ -114,7 +114,7 @@ func (c *Ctx) degrade(r Reply) Reply {
 		c.Session.Labels = nil
 		for _, row := range buttons {
 			for _, b := range row {
-				k := labelKey(b.Label)
+				k, meaning := labelFacts(b.Label)
 				if b.Data == "" || k == "" {
 					continue
 				}
@@ -124,7 +124,7 @@ func (c *Ctx) degrade(r Reply) Reply {
 				if _, dup := c.Session.Labels[k]; !dup {
 					c.Session.Labels[k] = b.Data
 				}
-				rememberMeaning(c.Session.Labels, b.Label, b.Data)
+				rememberMeaning(c.Session.Labels, meaning, b.Data)
 			}
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/ocop-tayninh/ocopbot/domain"
@@ -142,6 +143,41 @@ func numberedChoice(text string, list []string) (string, bool) {
 // labelKey is how a typed text is matched with a button's label: folded
 // (no diacritics, no case), letters and digits only ("📤 Nộp hồ sơ" and
 // "nop ho so" have the same key).
+// labelFacts returns labelKey and labelMeaning of a button's label,
+// remembered: the same few dozen labels come on every message, and
+// folding them again for each was 3 % of the bot's CPU in the Zalo
+// benchmark (BENCHMARKS.md).
+func labelFacts(label string) (key string, meaning domain.Answer) {
+	labelMemo.mu.RLock()
+	f, ok := labelMemo.m[label]
+	labelMemo.mu.RUnlock()
+	if ok {
+		return f.key, f.meaning
+	}
+	f = labelFact{labelKey(label), labelMeaning(label)}
+	labelMemo.mu.Lock()
+	defer labelMemo.mu.Unlock()
+	if labelMemo.m == nil || len(labelMemo.m) >= maxLabelMemo {
+		labelMemo.m = map[string]labelFact{} // labels of products and places too: bounded
+	}
+	labelMemo.m[label] = f
+	return f.key, f.meaning
+}
+
+type labelFact struct {
+	key     string
+	meaning domain.Answer
+}
+
+// labelMemo holds labelFacts' results; a pure function's memory, shared
+// by every engine.
+var labelMemo struct {
+	mu sync.RWMutex
+	m  map[string]labelFact
+}
+
+const maxLabelMemo = 4096
+
 func labelKey(s string) string {
 	f := domain.Fold(s)
 	var b strings.Builder
