@@ -29,6 +29,12 @@ type flexString string
 
 func (f *flexString) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
+	if n := len(b); n >= 2 && b[0] == '"' && bytes.IndexByte(b, '\\') < 0 {
+		// A string without escapes (ids, timestamps) is its bytes: decoding
+		// it again through encoding/json was a third of the event's parse.
+		*f = flexString(b[1 : n-1])
+		return nil
+	}
 	if len(b) > 0 && b[0] == '"' {
 		var s string
 		if err := json.Unmarshal(b, &s); err != nil {

@@ -571,3 +571,25 @@ func TestDownload(t *testing.T) {
 	}
 	_ = http.StatusOK
 }
+
+// Ids and timestamps are read as Zalo sends them: strings (with or
+// without escapes), numbers, null.
+func TestEventFieldsAsStringsOrNumbers(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{`"2512523625412515"`, "2512523625412515"},
+		{`1741680000000`, "1741680000000"},
+		{`"a\"b\u00e9"`, `a"bé`},
+		{`""`, ""},
+		{`null`, ""},
+		{`"Bình Minh"`, "Bình Minh"},
+	} {
+		ev, err := zalo.ParseEvent([]byte(`{"event_name":"user_send_text","sender":{"id":` + tc.in + `},"timestamp":` + tc.in + `}`))
+		if err != nil {
+			t.Errorf("%s: %v", tc.in, err)
+			continue
+		}
+		if string(ev.Sender.ID) != tc.want || string(ev.Timestamp) != tc.want {
+			t.Errorf("%s read as %q and %q, want %q", tc.in, ev.Sender.ID, ev.Timestamp, tc.want)
+		}
+	}
+}
