@@ -19,20 +19,31 @@ func NewSubjectStore(db *DB) *SubjectStore { return &SubjectStore{db: db} }
 func (s *SubjectStore) Create(ctx context.Context, sub *domain.Subject) error {
 	const op = "sqlite.SubjectStore.Create"
 	now := millis(s.db.now())
-	var id int64
-	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO subjects
+	const insert = `INSERT INTO subjects
 	(kind, name, representative, phone, phone_verified, commune_code, business_reg_no, created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			sub.Kind, sub.Name, sub.Representative, sub.Phone, sub.PhoneVerified, sub.CommuneCode, sub.BusinessRegNo, now, now)
-		if err != nil {
-			return err
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	args := []any{sub.Kind, sub.Name, sub.Representative, sub.Phone, sub.PhoneVerified, sub.CommuneCode, sub.BusinessRegNo, now, now}
+	var id int64
+	var err error
+	if len(sub.SalesChannels) == 0 {
+		// One statement, kept prepared: a transaction prepared it anew, with
+		// its BEGIN and COMMIT (most registrations skip the channels).
+		var res sql.Result
+		if res, err = s.db.db.ExecContext(ctx, insert, args...); err == nil {
+			id, err = res.LastInsertId()
 		}
-		if id, err = res.LastInsertId(); err != nil {
-			return err
-		}
-		return insertChannels(ctx, tx, id, sub.SalesChannels)
-	})
+	} else {
+		err = s.db.inTx(ctx, func(tx *sql.Tx) error {
+			res, err := tx.ExecContext(ctx, insert, args...)
+			if err != nil {
+				return err
+			}
+			if id, err = res.LastInsertId(); err != nil {
+				return err
+			}
+			return insertChannels(ctx, tx, id, sub.SalesChannels)
+		})
+	}
 	if err != nil {
 		return dbError(op, err)
 	}
