@@ -227,9 +227,9 @@ func (e *Engine) claim(ctx context.Context, c *Ctx) error {
 	u := c.Update
 	shared := e.sharedKV() && u.UserID != ""
 	if shared && !u.Recovered {
-		if raw, found, ok := e.cfg.Sessions.recent(u.Channel, u.UserID); ok {
+		if sess, raw, ok := e.cfg.Sessions.take(u.Channel, u.UserID); ok {
 			c.preloaded = true
-			c.Session, c.sessionRaw = loaded(raw, found)
+			c.Session, c.sessionRaw = sess, raw
 			return nil
 		}
 	}
@@ -409,8 +409,8 @@ func (e *Engine) loadSession(next Handler) Handler {
 		u := c.Update
 		s, old := c.Session, c.sessionRaw
 		if !c.preloaded {
-			if raw, found, ok := e.cfg.Sessions.recent(u.Channel, u.UserID); ok && !u.Recovered {
-				s, old = loaded(raw, found)
+			if sess, raw, ok := e.cfg.Sessions.take(u.Channel, u.UserID); ok && !u.Recovered {
+				s, old = sess, raw
 			} else {
 				var err error
 				if s, old, err = e.cfg.Sessions.Load(ctx, u.Channel, u.UserID); err != nil {
@@ -441,13 +441,17 @@ func (e *Engine) loadSession(next Handler) Handler {
 		if finish {
 			ops = append(ops, e.cfg.Dedup.finishOp(u.Channel, u.ID))
 		}
-		if len(ops) == 0 {
-			return nil
+		stored := old // what the store holds once this ends well
+		if save != nil {
+			stored = save.Val // nil for a deletion
 		}
-		if err := e.cfg.Sessions.run(ctx, ops...); err != nil {
-			return err
+		if len(ops) > 0 {
+			if err := e.cfg.Sessions.run(ctx, ops...); err != nil {
+				return err
+			}
 		}
 		c.finished = finish
+		e.cfg.Sessions.keep(u.Channel, u.UserID, s, stored)
 		return nil
 	})
 }

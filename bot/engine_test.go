@@ -176,3 +176,44 @@ func TestUpdateRoundTrips(t *testing.T) {
 		t.Fatalf("update 2 recovered after a restart: %v, handled %d times in all, want 3", err, handled)
 	}
 }
+
+// The next update of a user takes the session the last one left, without
+// decoding it again, unless that one failed: then what the store holds.
+func TestSessionHandedToTheNextUpdate(t *testing.T) {
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "e.db"), time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	tr, err := bot.NewTranslator(locales.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kv := sqlite.NewKV(db)
+	e := bot.New(bot.Config{Users: sqlite.NewUserStore(db), Sessions: bot.NewSessionStore(kv), Dedup: bot.NewDeduper(kv), Translator: tr})
+	var seen []*bot.Session
+	var values []string
+	e.Command(bot.Command{Name: "/dem", Handle: func(ctx context.Context, c *bot.Ctx) error {
+		seen = append(seen, c.Session)
+		values = append(values, c.Session.Get("n"))
+		c.Session.Put("n", c.Session.Get("n")+"i")
+		if c.Update.Args == "hong" {
+			return errors.New("the step failed after changing the session")
+		}
+		return c.Send(ctx, bot.Reply{Text: "ok"})
+	}})
+	e.SetSender("t", &recorder{})
+	for i, args := range []string{"", "", "hong", ""} {
+		u := &bot.Update{Channel: "t", ID: int64(i + 1), UserID: "7", ChatID: "7", Private: true, Kind: bot.KindCommand, Command: "/dem", Args: args}
+		_ = e.Handle(context.Background(), u)
+	}
+	if want := []string{"", "i", "ii", "ii"}; strings.Join(values, ",") != strings.Join(want, ",") {
+		t.Errorf("the updates saw %q, want %q (a failed step's changes are not kept)", values, want)
+	}
+	if seen[1] != seen[0] || seen[2] != seen[1] {
+		t.Error("an update after one that ended well did not get its session as it was left")
+	}
+	if seen[3] == seen[2] {
+		t.Error("the update after a failed one got the session the failed one had changed")
+	}
+}

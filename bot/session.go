@@ -104,9 +104,15 @@ type SessionStore struct {
 	saved map[string]savedSession
 }
 
-// savedSession is a session as last written: raw nil when deleted.
+// savedSession is a session as last written: raw nil when deleted. sess,
+// when not nil, is raw decoded, as the update that wrote it left it: the
+// next update of the user takes it instead of decoding raw again (the
+// JSON decoding of every update's session was 5 % of the bot's CPU in the
+// Zalo benchmark, BENCHMARKS.md). One update at a time has it: taking it
+// leaves nil, and only an update that ended well gives it back (keep).
 type savedSession struct {
 	raw     []byte
+	sess    *Session
 	expires time.Time
 }
 
@@ -117,16 +123,42 @@ const maxSavedSessions = 10000
 // NewSessionStore returns a store over kv.
 func NewSessionStore(kv KV) *SessionStore { return &SessionStore{kv: kv, now: time.Now} }
 
-// recent returns the session this process wrote last for the user, if
-// it still lives in the store.
-func (s *SessionStore) recent(channel, user string) (raw []byte, found, ok bool) {
+// take returns the session this process wrote last for the user, decoded,
+// and its stored bytes, if it still lives in the store: ok is false when
+// the store must be asked.
+func (s *SessionStore) take(channel, user string) (sess *Session, raw []byte, ok bool) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	e, ok := s.saved[sessionKey(channel, user)]
 	if !ok || !s.now().Before(e.expires) {
-		return nil, false, false
+		s.mu.Unlock()
+		return nil, nil, false
 	}
-	return e.raw, e.raw != nil, true
+	if e.sess != nil {
+		sess = e.sess
+		e.sess = nil
+		s.saved[sessionKey(channel, user)] = e
+	}
+	s.mu.Unlock()
+	if sess == nil {
+		sess, raw = loaded(e.raw, e.raw != nil)
+		return sess, raw, true
+	}
+	return sess, e.raw, true
+}
+
+// keep gives back sess, which an update that ended well leaves as raw
+// (what is stored now), for the user's next update to take.
+func (s *SessionStore) keep(channel, user string, sess *Session, raw []byte) {
+	if raw == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	key := sessionKey(channel, user)
+	if e, ok := s.saved[key]; ok && string(e.raw) == string(raw) {
+		e.sess = sess
+		s.saved[key] = e
+	}
 }
 
 // readKeep is how long a session read from the store is kept: its
