@@ -125,43 +125,6 @@ func (c *userCache) put(u domain.User, gen userGen) {
 	c.keyOf[u.ID] = key
 }
 
-// genOfID returns the write counts for a write of the user with id, when
-// the user is cached (their key, and so their stripe, is known).
-func (c *userCache) genOfID(id int64) (userGen, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	key, ok := c.keyOf[id]
-	if !ok {
-		return userGen{}, false
-	}
-	return userGen{c.gen[userStripe(key)], c.byID}, true
-}
-
-// wrote caches u as a write that has just committed left them, when no
-// other write that may concern them came since gen was read (before the
-// write); otherwise it only forgets them. Either way the reads in flight
-// are not kept: they may have read the row before the write.
-func (c *userCache) wrote(u domain.User, gen userGen) {
-	key := userKey(u.Channel, u.ChannelID)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	st := userStripe(key)
-	fresh := gen == (userGen{c.gen[st], c.byID})
-	c.gen[st]++
-	if old, ok := c.byKey[key]; ok {
-		delete(c.byKey, key)
-		delete(c.keyOf, old.ID)
-	}
-	if !fresh {
-		return
-	}
-	if c.byKey == nil || len(c.byKey) >= maxCachedUsers {
-		c.byKey, c.keyOf = map[string]domain.User{}, map[int64]string{}
-	}
-	c.byKey[key] = u
-	c.keyOf[u.ID] = key
-}
-
 // forget drops the user of key (when not "") and of id (when not 0) after
 // a write of them has committed.
 func (c *userCache) forget(key string, id int64) {

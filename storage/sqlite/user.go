@@ -47,12 +47,13 @@ const lastSeenEvery = time.Hour
 // gives back to the bulk sender what waited for them to write again (the
 // reply window is open once more): their waiting job recipients and
 // notices are pending again, in the same transaction.
-func (s *UserStore) Touch(ctx context.Context, channel, channelID, username, name string) (u domain.User, err error) {
+func (s *UserStore) Touch(ctx context.Context, channel, channelID, username, name string) (domain.User, error) {
 	const op = "sqlite.UserStore.Touch"
 	if channel == "" || channelID == "" {
 		return domain.User{}, domain.E(op, domain.KindInvalid, errors.New("empty channel or channel id"))
 	}
 	u, cached, gen := s.db.users.get(channel, channelID)
+	var err error
 	if !cached {
 		u, err = s.Get(ctx, channel, channelID)
 	}
@@ -66,16 +67,7 @@ func (s *UserStore) Touch(ctx context.Context, channel, channelID, username, nam
 	case err != nil && !errors.Is(err, domain.ErrNotFound):
 		return domain.User{}, err
 	}
-	// Once written, the row the write returns is what the next update
-	// reads (a SELECT less on a new user's second message), unless another
-	// write of the user came meanwhile.
-	defer func() {
-		if err == nil {
-			s.db.users.wrote(u, gen)
-		} else {
-			s.db.channelUserChanged(channel, channelID)
-		}
-	}()
+	defer s.db.channelUserChanged(channel, channelID)
 	ts := millis(now)
 	// updated_at tells when the row changed: not when only last_seen_at did.
 	const upsert = `INSERT INTO users (channel, channel_id, username, name, last_seen_at, created_at, updated_at)
@@ -152,16 +144,18 @@ WHERE lower(username) = lower(?) ORDER BY updated_at DESC, id DESC LIMIT 1`, use
 
 // SetLocale records the language the user chose.
 func (s *UserStore) SetLocale(ctx context.Context, id int64, locale string) error {
-	return s.updateByID(ctx, "sqlite.UserStore.SetLocale", id,
+	defer s.db.userChanged(id)
+	return s.update(ctx, "sqlite.UserStore.SetLocale",
 		`UPDATE users SET locale = ?, updated_at = ? WHERE id = ?`, locale, millis(s.db.now()), id)
 }
 
 // SetConsent records the user's answer and when it was given; ConsentUnknown
 // clears both.
 func (s *UserStore) SetConsent(ctx context.Context, id int64, c domain.Consent) error {
+	defer s.db.userChanged(id)
 	now := millis(s.db.now())
 	at := sql.NullInt64{Int64: now, Valid: c != domain.ConsentUnknown}
-	return s.updateByID(ctx, "sqlite.UserStore.SetConsent", id,
+	return s.update(ctx, "sqlite.UserStore.SetConsent",
 		`UPDATE users SET consent = ?, consent_at = ?, updated_at = ? WHERE id = ?`, c, at, now, id)
 }
 
@@ -175,39 +169,27 @@ func (s *UserStore) SetBlocked(ctx context.Context, channel, channelID string, b
 
 // SetRole changes what the user may do.
 func (s *UserStore) SetRole(ctx context.Context, id int64, role domain.Role) error {
-	return s.updateByID(ctx, "sqlite.UserStore.SetRole", id,
+	defer s.db.userChanged(id)
+	return s.update(ctx, "sqlite.UserStore.SetRole",
 		`UPDATE users SET role = ?, updated_at = ? WHERE id = ?`, role, millis(s.db.now()), id)
 }
 
 // LinkSubject records that the user represents the subject. A subject that
 // does not exist is a KindConflict error (foreign key).
 func (s *UserStore) LinkSubject(ctx context.Context, userID, subjectID int64) error {
-	return s.updateByID(ctx, "sqlite.UserStore.LinkSubject", userID,
+	defer s.db.userChanged(userID)
+	return s.update(ctx, "sqlite.UserStore.LinkSubject",
 		`UPDATE users SET subject_id = ?, updated_at = ? WHERE id = ?`, subjectID, millis(s.db.now()), userID)
 }
 
 // SetStartPayload records the deep-link payload of the user's first /start;
 // later payloads are ignored.
 func (s *UserStore) SetStartPayload(ctx context.Context, id int64, payload string) error {
-	return s.updateByID(ctx, "sqlite.UserStore.SetStartPayload", id, `UPDATE users SET
+	defer s.db.userChanged(id)
+	return s.update(ctx, "sqlite.UserStore.SetStartPayload", `UPDATE users SET
 	start_payload = coalesce(nullif(start_payload, ''), ?),
 	updated_at = CASE WHEN start_payload = '' AND ? <> '' THEN ? ELSE updated_at END
 WHERE id = ?`, payload, payload, millis(s.db.now()), id)
-}
-
-// updateByID runs query, an UPDATE of the user with id, and caches the row
-// it leaves (the next update of the user reads it without a SELECT), or
-// forgets the user when that cannot be known to be safe: see
-// userCache.wrote. No matching row is domain.ErrNotFound.
-func (s *UserStore) updateByID(ctx context.Context, op string, id int64, query string, args ...any) error {
-	gen, known := s.db.users.genOfID(id)
-	u, err := scanUser(s.db.db.QueryRowContext(ctx, query+` RETURNING `+userColumns, args...))
-	if err != nil || !known {
-		s.db.userChanged(id)
-		return dbError(op, err)
-	}
-	s.db.users.wrote(u, gen)
-	return nil
 }
 
 // update runs one UPDATE by key; no matching row is domain.ErrNotFound.
