@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"runtime/debug"
@@ -138,7 +139,8 @@ func (e *Engine) Command(c Command) {
 	}
 }
 
-// Callback registers the handler of buttons whose data starts with prefix+"|".
+// Callback registers the handler of buttons whose data has this prefix
+// (see ButtonData); the handler reads the data from Ctx.Pressed.
 func (e *Engine) Callback(prefix string, officer bool, h HandlerFunc) {
 	e.callbacks[prefix] = callbackRoute{officer: officer, h: h}
 }
@@ -505,20 +507,38 @@ func (e *Engine) route(ctx context.Context, c *Ctx) error {
 	return nil
 }
 
+// routeCallback reads the pressed button's data and hands it to the
+// handler of its prefix. Data that does not read, or that its handler
+// finds lacking (ErrBadButton), is answered as an old button.
 func (e *Engine) routeCallback(ctx context.Context, c *Ctx) error {
-	data := c.Update.Callback.Data
-	prefix, rest, _ := strings.Cut(data, "|")
-	if prefix == formPrefix {
-		return e.formCallback(ctx, c, rest)
+	d, err := ParseButtonData(c.Update.Callback.Data)
+	if err != nil {
+		return e.badButton(ctx, c, err)
 	}
-	r, ok := e.callbacks[prefix]
-	if !ok {
-		return e.staleButton(ctx, c)
+	c.Pressed = d
+	if d.Prefix == formPrefix {
+		err = e.formCallback(ctx, c, d)
+	} else {
+		r, ok := e.callbacks[d.Prefix]
+		if !ok {
+			return e.staleButton(ctx, c)
+		}
+		if r.officer && !c.IsOfficer() {
+			return c.Answer(ctx, c.T("common.officers_only"), true)
+		}
+		err = r.h(ctx, c)
 	}
-	if r.officer && !c.IsOfficer() {
-		return c.Answer(ctx, c.T("common.officers_only"), true)
+	if errors.Is(err, ErrBadButton) {
+		return e.badButton(ctx, c, err)
 	}
-	return r.h(ctx, c)
+	return err
+}
+
+// badButton answers a button whose data is malformed or forged as an old
+// one; the log says why, never what the data was.
+func (e *Engine) badButton(ctx context.Context, c *Ctx, err error) error {
+	e.log.Debug("bad button", "channel", c.Update.Channel, "user", c.Update.UserID, "err", err.Error())
+	return e.staleButton(ctx, c)
 }
 
 // staleButton answers a button that no longer means anything.
@@ -537,6 +557,9 @@ func (e *Engine) SendTo(ctx context.Context, channel, chatID string, r Reply) er
 	e.mu.RUnlock()
 	if s == nil {
 		return fmt.Errorf("no sender for channel %q", channel)
+	}
+	if err := r.checkButtons(); err != nil {
+		return err
 	}
 	r, _ = r.Degrade(limitsOf(s))
 	_, err := s.Send(ctx, chatID, r)

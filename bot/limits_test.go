@@ -196,8 +196,8 @@ func TestTypedLabelsPressButtons(t *testing.T) {
 	}})
 	e.Command(bot.Command{Name: "/hoso", Handle: func(ctx context.Context, c *bot.Ctx) error {
 		var rows [][]bot.Button
-		for _, l := range []string{"⏳ Mẫu 01", "⏳ Mẫu 02", "⏳ 5 mẫu SP", "⏳ Giấy ATTP", "🧺 Danh sách", "📤 Nộp hồ sơ"} {
-			rows = append(rows, []bot.Button{{Label: l, Data: "m|" + l}})
+		for i, l := range []string{"⏳ Mẫu 01", "⏳ Mẫu 02", "⏳ 5 mẫu SP", "⏳ Giấy ATTP", "🧺 Danh sách", "📤 Nộp hồ sơ"} {
+			rows = append(rows, []bot.Button{bot.Data("m", "i", int64(i)).Button(l)})
 		}
 		return c.Send(ctx, bot.Reply{Text: "Hồ sơ", Buttons: rows})
 	}})
@@ -232,7 +232,7 @@ func TestTypedLabelsPressButtons(t *testing.T) {
 	send(bot.KindText, "GIẤY ATTP")
 	send(bot.KindCommand, "/hoso")
 	send(bot.KindText, "3")
-	want := "fallback:1,m|y,m|📤 Nộp hồ sơ,m|⏳ Giấy ATTP,m|⏳ 5 mẫu SP"
+	want := "fallback:1,m|y,m|i|5,m|i|3,m|i|2" // Nộp hồ sơ, Giấy ATTP, 5 mẫu SP
 	if got := strings.Join(pressed, ","); got != want {
 		t.Fatalf("pressed %s\nwant    %s", got, want)
 	}

@@ -182,12 +182,11 @@ func (a *app) figuresAt(ctx context.Context, c *bot.Ctx, arg string) error {
 	} else if qa != "" {
 		text += "\n\n" + qa
 	}
-	buttons := [][]bot.Button{{{Label: c.T("figures.button_definitions"), Data: cbFigures + "|def"}}}
+	buttons := [][]bot.Button{{bot.Data(cbFigures, "def").Button(c.T("figures.button_definitions"))}}
 	if end := a.planEnd(); !past && now.After(end.AddDate(0, 0, 1)) {
 		// The plan's period is over: its figures are those of its last day.
 		text = c.T("figures.period_ended", map[string]any{"To": a.Plan.Period.To, "End": a.date(end)}) + "\n\n" + text
-		buttons = append(buttons, []bot.Button{{Label: c.T("figures.button_period_end", map[string]any{"End": a.date(end)}),
-			Data: cbFigures + "|at|" + end.Format("02/01/2006")}})
+		buttons = append(buttons, []bot.Button{bot.Data(cbFigures, "at").With(end.Format("02/01/2006")).Button(c.T("figures.button_period_end", map[string]any{"End": a.date(end)}))})
 	}
 	if err := c.Send(ctx, bot.Reply{Text: text, Buttons: buttons}); err != nil {
 		<-chart
@@ -434,13 +433,12 @@ func (a *app) planEnd() time.Time {
 }
 
 func (a *app) figuresButton(ctx context.Context, c *bot.Ctx) error {
-	_, action, rest := cut(c.Update.Callback.Data)
-	switch action {
+	switch c.Pressed.Verb {
 	case "at":
 		if err := c.Answer(ctx, "", false); err != nil {
 			return err
 		}
-		return a.figuresAt(ctx, c, rest)
+		return a.figuresAt(ctx, c, c.Pressed.Arg)
 	case "def":
 		if err := c.Answer(ctx, "", false); err != nil {
 			return err
@@ -687,7 +685,7 @@ func (a *app) showrooms(ctx context.Context, c *bot.Ctx) error {
 		b.WriteString(c.T("showroom.item", map[string]any{"N": i + 1, "Name": r.Name, "Address": r.Address,
 			"Opened": r.Opened.Format("02/01/2006")}))
 	}
-	return c.Send(ctx, bot.Reply{Text: b.String(), Buttons: [][]bot.Button{{{Label: c.T("showroom.add"), Data: cbFigures + "|sr"}}}})
+	return c.Send(ctx, bot.Reply{Text: b.String(), Buttons: [][]bot.Button{{bot.Data(cbFigures, "sr").Button(c.T("showroom.add"))}}})
 }
 
 // showroomFlow records a showroom: name, address and opening day.

@@ -321,16 +321,15 @@ func (a *app) saveRevoke(ctx context.Context, c *bot.Ctx, f *bot.Form) error {
 // afterCertButtons are the producer's buttons for a recognised product:
 // re-evaluate and upgrade; and, once opened and not yet filed, give up.
 func (a *app) afterCertButtons(c *bot.Ctx, p domain.Product) []bot.Button {
-	pid := strconv.FormatInt(p.ID, 10)
 	switch p.Stage {
 	case domain.StageRecognised:
-		buttons := []bot.Button{{Label: c.T("lifecycle.button.reevaluate", map[string]any{"Name": p.Name}), Data: cbDossier + "|re|" + pid}}
+		buttons := []bot.Button{bot.Data(cbDossier, "re", p.ID).Button(c.T("lifecycle.button.reevaluate", map[string]any{"Name": p.Name}))}
 		if p.Stars < domain.TopStars {
-			buttons = append(buttons, bot.Button{Label: c.T("lifecycle.button.upgrade", map[string]any{"Name": p.Name}), Data: cbDossier + "|up|" + pid})
+			buttons = append(buttons, bot.Data(cbDossier, "up", p.ID).Button(c.T("lifecycle.button.upgrade", map[string]any{"Name": p.Name})))
 		}
 		return buttons
 	case domain.StageReevaluation, domain.StageUpgrade:
-		return []bot.Button{{Label: c.T("lifecycle.button.cancel", map[string]any{"Name": p.Name}), Data: cbDossier + "|cx|" + pid}}
+		return []bot.Button{bot.Data(cbDossier, "cx", p.ID).Button(c.T("lifecycle.button.cancel", map[string]any{"Name": p.Name}))}
 	}
 	return nil
 }
