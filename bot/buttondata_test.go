@@ -190,13 +190,13 @@ func FuzzEncodeButtonData(f *testing.F) {
 func TestButtonDataTooLongFailsTheReply(t *testing.T) {
 	var log bytes.Buffer
 	h := bottest.New(t, bottest.WithLogger(slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))))
-	h.Engine.Command(bot.Command{Name: "/dai", Handle: func(ctx context.Context, c *bot.Ctx) error {
+	h.Engine.Command(bot.Command{Name: "/dai", Access: bot.Anyone, Handle: func(ctx context.Context, c *bot.Ctx) error {
 		return c.Send(ctx, bot.Reply{Text: "Danh sách", Buttons: [][]bot.Button{
 			{bot.Data("p", "v", 1).Button("Một")},
 			{bot.Data("p", "v", 2).With(strings.Repeat("x", 60)).Button("Hai")},
 		}})
 	}})
-	h.Engine.Command(bot.Command{Name: "/tay", Handle: func(ctx context.Context, c *bot.Ctx) error {
+	h.Engine.Command(bot.Command{Name: "/tay", Access: bot.Anyone, Handle: func(ctx context.Context, c *bot.Ctx) error {
 		return c.Send(ctx, bot.Reply{Text: "Danh sách", Buttons: [][]bot.Button{{{Label: "Tay", Data: "p|v|Hòa"}}}})
 	}})
 	for _, cmd := range []string{"/dai", "/tay"} {
@@ -225,7 +225,7 @@ func TestBadButtonsAreAnsweredAsOld(t *testing.T) {
 	var log bytes.Buffer
 	h := bottest.New(t, bottest.WithLogger(slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 	var got []string
-	h.Engine.Callback("p", false, func(ctx context.Context, c *bot.Ctx) error {
+	h.Engine.Callback("p", bot.Anyone, func(ctx context.Context, c *bot.Ctx) error {
 		id, err := c.Pressed.ID(0)
 		if err != nil {
 			return err

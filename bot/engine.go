@@ -35,18 +35,6 @@ type UserStore interface {
 	SetRole(ctx context.Context, id int64, role domain.Role) error
 }
 
-// Command is a slash command.
-type Command struct {
-	Name    string   // "/dangky"
-	Aliases []string // "/register"
-	// Menu is the message id of the command's description in the
-	// command menu (setMyCommands); empty keeps it out of the menu.
-	Menu string
-	// Officer restricts the command to officers and admins.
-	Officer bool
-	Handle  HandlerFunc
-}
-
 // Config wires an Engine.
 type Config struct {
 	Users      UserStore
@@ -76,14 +64,15 @@ type Engine struct {
 	questions QuestionFunc
 	extra     []Middleware
 	handler   Handler
+	routes    []Route // as registered, for Routes
 
 	mu      sync.RWMutex
 	senders map[string]Sender
 }
 
 type callbackRoute struct {
-	officer bool
-	h       HandlerFunc
+	access Access
+	h      HandlerFunc
 }
 
 // New returns an engine; register commands, callbacks and flows before use.
@@ -130,21 +119,6 @@ func chain(h Handler, mw ...Middleware) Handler {
 	return h
 }
 
-// Command registers a command and its aliases.
-func (e *Engine) Command(c Command) {
-	cc := c
-	e.order = append(e.order, &cc)
-	for _, n := range append([]string{c.Name}, c.Aliases...) {
-		e.commands[strings.ToLower(n)] = &cc
-	}
-}
-
-// Callback registers the handler of buttons whose data has this prefix
-// (see ButtonData); the handler reads the data from Ctx.Pressed.
-func (e *Engine) Callback(prefix string, officer bool, h HandlerFunc) {
-	e.callbacks[prefix] = callbackRoute{officer: officer, h: h}
-}
-
 // Fallback handles anything that is neither a command, a button nor an
 // answer to a form.
 func (e *Engine) Fallback(h HandlerFunc) { e.fallback = h }
@@ -172,7 +146,7 @@ type MenuCommand struct {
 func (e *Engine) Menu(lang string, officer bool) []MenuCommand {
 	var out []MenuCommand
 	for _, c := range e.order {
-		if c.Menu == "" || (c.Officer && !officer) {
+		if c.Menu == "" || (c.Access != Anyone && !officer) {
 			continue
 		}
 		out = append(out, MenuCommand{Name: strings.TrimPrefix(c.Name, "/"), Description: e.tr.T(lang, c.Menu, nil)})
@@ -482,8 +456,8 @@ func (e *Engine) route(ctx context.Context, c *Ctx) error {
 			}
 			return e.remindForm(ctx, c)
 		}
-		if cmd.Officer && !c.IsOfficer() {
-			return c.Say(ctx, "common.officers_only")
+		if !cmd.Access.Allows(c.User) {
+			return cmd.Access.refuse(ctx, c)
 		}
 		active := c.Session.Active
 		if err := cmd.Handle(ctx, c); err != nil {
@@ -523,8 +497,8 @@ func (e *Engine) routeCallback(ctx context.Context, c *Ctx) error {
 		if !ok {
 			return e.staleButton(ctx, c)
 		}
-		if r.officer && !c.IsOfficer() {
-			return c.Answer(ctx, c.T("common.officers_only"), true)
+		if !r.access.Allows(c.User) {
+			return r.access.refuse(ctx, c)
 		}
 		err = r.h(ctx, c)
 	}
@@ -590,30 +564,6 @@ func (e *Engine) SetChatMenu(ctx context.Context, channel, chatID, lang string, 
 
 // T renders a message id in lang (for messages sent outside an update).
 func (e *Engine) T(lang, id string, data map[string]any) string { return e.tr.T(lang, id, data) }
-
-// OfficerCommands lists the commands only officers may use, sorted.
-func (e *Engine) OfficerCommands() []string {
-	var out []string
-	for _, c := range e.order {
-		if c.Officer {
-			out = append(out, c.Name)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
-// OfficerCallbacks lists the button data prefixes only officers may press.
-func (e *Engine) OfficerCallbacks() []string {
-	var out []string
-	for p, r := range e.callbacks {
-		if r.officer {
-			out = append(out, p)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
 
 // Commands lists the registered command names, sorted (for tests and help).
 func (e *Engine) Commands() []string {

@@ -83,7 +83,7 @@ type Flow struct {
 	Command string // the command that starts or resumes it; "" for a form started by a button
 	Title   string // message id of the form's name
 	Menu    string // message id of the command's description in the menu
-	Officer bool   // only officers may start it
+	Access  Access // who may start it (the routes table says)
 	Steps   []Step
 	// Begin runs before a new form starts. It may refuse (false) after
 	// answering the user itself, or prefill answers and set Confirming to
@@ -94,22 +94,14 @@ type Flow struct {
 	Done func(ctx context.Context, c *Ctx, f *Form) error
 }
 
-// Flow registers a form and its command.
-func (e *Engine) Flow(f *Flow) {
-	e.flows[f.ID] = f
-	if f.Command == "" {
-		return // started from buttons only (StartFlowWith)
-	}
-	e.Command(Command{Name: f.Command, Menu: f.Menu, Officer: f.Officer, Handle: func(ctx context.Context, c *Ctx) error {
-		return e.StartFlow(ctx, c, f.ID)
-	}})
-}
-
 // StartFlow starts the form, or resumes it where the user stopped.
 func (e *Engine) StartFlow(ctx context.Context, c *Ctx, id string) error {
 	flow := e.flows[id]
 	if flow == nil {
 		return domain.Errorf("form.start", "unknown flow %q", id)
+	}
+	if !flow.Access.Allows(c.User) {
+		return flow.Access.refuse(ctx, c)
 	}
 	if f := c.Session.Forms[id]; f != nil {
 		c.Session.Active = id
@@ -149,6 +141,9 @@ func (e *Engine) StartFlowWith(ctx context.Context, c *Ctx, id string, init func
 	flow := e.flows[id]
 	if flow == nil {
 		return domain.Errorf("form.start", "unknown flow %q", id)
+	}
+	if !flow.Access.Allows(c.User) {
+		return flow.Access.refuse(ctx, c)
 	}
 	return e.begin(ctx, c, flow, func(f *Form) (bool, error) { return true, init(f) })
 }

@@ -52,7 +52,7 @@ func (d draft) message() bulk.Message {
 }
 
 func (a *app) announcementFlow() *bot.Flow {
-	return &bot.Flow{ID: flowAnnounce, Title: "ann.title", Officer: true,
+	return &bot.Flow{ID: flowAnnounce, Title: "ann.title",
 		Steps: a.audienceSteps(func(*bot.Form) domain.Topic { return domain.TopicGeneral }),
 		Begin: officerOnly, Done: a.saveAnnouncement}
 }

@@ -82,33 +82,6 @@ const (
 	maxRollCall   = 40 // people on one /diemdanh screen
 )
 
-func (a *app) registerEvents(e *bot.Engine) {
-	e.Flow(a.eventFlow())
-	e.Flow(a.eventChangeFlow())
-	e.Flow(a.announcementFlow())
-	e.Command(bot.Command{Name: "/sukien", Aliases: []string{"/events"}, Menu: "menu.sukien", Handle: a.events})
-	e.Command(bot.Command{Name: "/diemdanh", Menu: "menu.diemdanh", Officer: true, Handle: a.rollCallList})
-	e.Command(bot.Command{Name: "/thongbao", Menu: "menu.thongbao", Officer: true, Handle: a.announce})
-	e.Command(bot.Command{Name: "/caidat", Aliases: []string{"/settings"}, Menu: "menu.caidat", Handle: a.settings})
-	// /start with a check-in or event payload; anything else as before.
-	e.Command(bot.Command{Name: "/start", Handle: a.startWithPayload})
-	// /huy also drops an announcement being written.
-	e.Command(bot.Command{Name: "/huy", Aliases: []string{"/cancel"}, Handle: func(ctx context.Context, c *bot.Ctx) error {
-		if c.Session.Get(keyDraft) != "" && c.Session.Active == "" {
-			c.Session.Put(keyDraft, "")
-			return c.Say(ctx, "ann.dropped")
-		}
-		return a.cancel(ctx, c)
-	}})
-	e.Callback(cbEvent, false, a.eventButton)
-	e.Callback(cbEventOfficer, true, a.eventOfficerButton)
-	e.Callback(bulk.CancelPrefix, true, a.cancelJobButton)
-	e.Callback(cbAnnounce, true, a.announceButton)
-	e.Callback(cbSettings, false, a.settingsButton)
-	e.Fallback(a.draftText(a.fallback))
-	e.Files(a.draftFile(a.ticketFile(a.upload)))
-}
-
 // eventFlow is /taosukien: an officer creates an event and invites its
 // audience.
 func (a *app) eventFlow() *bot.Flow {
@@ -127,14 +100,14 @@ func (a *app) eventFlow() *bot.Flow {
 			}
 			return bot.Escape(v)
 		}})
-	return &bot.Flow{ID: flowEvent, Command: "/taosukien", Menu: "menu.taosukien", Title: "ev.title", Officer: true, Steps: steps,
+	return &bot.Flow{ID: flowEvent, Title: "ev.title", Steps: steps,
 		Begin: officerOnly, Done: a.saveEvent}
 }
 
 // eventChangeFlow changes the title, time, place or description of an
 // event; those invited are told.
 func (a *app) eventChangeFlow() *bot.Flow {
-	return &bot.Flow{ID: flowEventChange, Title: "ev.change_title", Officer: true, Steps: []bot.Step{
+	return &bot.Flow{ID: flowEventChange, Title: "ev.change_title", Steps: []bot.Step{
 		{Key: evTitle, Prompt: "ev.ask_title", Label: "ev.label_title", Parse: parseEventTitle},
 		{Key: evWhen, Prompt: "ev.ask_when", Label: "ev.label_when", Parse: a.parseWhenStep, Show: a.showWhen},
 		{Key: evPlace, Prompt: "ev.ask_place", Label: "ev.label_place", Parse: parseEventPlace},

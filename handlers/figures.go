@@ -51,19 +51,6 @@ const (
 	maxCommuneLines = 12 // communes listed in /thongke; the rest are counted
 )
 
-// registerFigures adds /thongke, /ngansach, /diemban and /baocao.
-func (a *app) registerFigures(e *bot.Engine) {
-	if a.Plan == nil || a.Figures == nil {
-		return // not wired (a test without the plan)
-	}
-	e.Command(bot.Command{Name: "/thongke", Aliases: []string{"/stats"}, Menu: "menu.thongke", Officer: true, Handle: a.figures})
-	e.Command(bot.Command{Name: "/baocao", Aliases: []string{"/report"}, Menu: "menu.baocao", Officer: true, Handle: a.report})
-	e.Command(bot.Command{Name: "/ngansach", Aliases: []string{"/budget"}, Menu: "menu.ngansach", Officer: true, Handle: a.budget})
-	e.Command(bot.Command{Name: "/diemban", Menu: "menu.diemban", Officer: true, Handle: a.showrooms})
-	e.Flow(a.showroomFlow())
-	e.Callback(cbFigures, true, a.figuresButton)
-}
-
 // source is what the figures and the workbook read.
 func (a *app) source() report.Source {
 	return report.Source{Data: a.ReportData, Figures: a.Figures, Budget: a.Budget, Attendance: a.Attendance,
@@ -691,7 +678,7 @@ func (a *app) showrooms(ctx context.Context, c *bot.Ctx) error {
 // showroomFlow records a showroom: name, address and opening day.
 func (a *app) showroomFlow() *bot.Flow {
 	return &bot.Flow{
-		ID: flowShowroom, Command: "/themdiemban", Title: "showroom.title", Officer: true,
+		ID: flowShowroom, Title: "showroom.title",
 		Steps: []bot.Step{
 			{Key: srName, Prompt: "showroom.ask_name", Label: "showroom.label_name", Parse: parseShowroomText("showroom.name_invalid")},
 			{Key: srAddress, Prompt: "showroom.ask_address", Label: "showroom.label_address", Parse: parseShowroomText("showroom.address_invalid")},

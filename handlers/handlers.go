@@ -204,37 +204,12 @@ type app struct {
 	e *bot.Engine
 }
 
-// Register adds every command, button handler and flow to the engine.
-func Register(e *bot.Engine, d Deps) {
+// Register adds every command, button and form of the bot to the engine,
+// as the routes table lists them (routes.go); a route listed twice, or
+// one that does not say who may use it, is an error.
+func Register(e *bot.Engine, d Deps) error {
 	a := &app{Deps: d, e: e}
-	e.Command(bot.Command{Name: "/start", Menu: "menu.start", Handle: a.start})
-	e.Flow(a.registerFlow())
-	e.Command(bot.Command{Name: "/xinlienket", Handle: a.requestLink})
-	e.Command(bot.Command{Name: "/sanpham", Aliases: []string{"/products"}, Menu: "menu.sanpham", Handle: a.products})
-	e.Flow(a.productFlow())
-	e.Command(bot.Command{Name: "/hoso", Aliases: []string{"/dossier"}, Menu: "menu.hoso", Handle: a.dossier})
-	e.Command(bot.Command{Name: "/trangthai", Aliases: []string{"/status"}, Menu: "menu.trangthai", Handle: a.status})
-	e.Command(bot.Command{Name: "/trogiup", Aliases: []string{"/help"}, Menu: "menu.trogiup", Handle: a.help})
-	e.Command(bot.Command{Name: "/ngonngu", Aliases: []string{"/language"}, Menu: "menu.ngonngu", Handle: a.language})
-	e.Command(bot.Command{Name: "/huy", Aliases: []string{"/cancel"}, Menu: "menu.huy", Handle: a.cancel})
-	e.Callback(cbConsent, false, a.consentButton)
-	e.Callback(cbMenu, false, a.menuButton)
-	e.Callback(cbLanguage, false, a.languageButton)
-	e.Callback(cbProduct, false, a.productButton)
-	e.Callback(cbDossier, false, a.dossierButton)
-	a.registerOfficers(e)
-	a.registerReview(e)
-	a.registerBehalf(e)
-	a.registerSearch(e)
-	a.registerFigures(e)
-	a.registerPublic(e)
-	a.registerLifecycle(e)
-	a.registerTickets(e)
-	a.registerPrivacy(e)
-	e.Fallback(a.fallback)
-	e.Questions(a.question)
-	e.Files(a.upload)
-	a.registerEvents(e) // after Fallback and Files: it wraps them
+	return e.Register(a.routes())
 }
 
 // Button data prefixes (see bot.ButtonData).

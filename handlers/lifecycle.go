@@ -35,26 +35,28 @@ const (
 	rvDate   = "date"
 )
 
-// registerLifecycle adds /thuhoi and its form.
-func (a *app) registerLifecycle(e *bot.Engine) {
-	e.Flow(&bot.Flow{ID: flowRevoke, Command: "/thuhoi", Menu: "menu.thuhoi", Title: "lifecycle.revoke_title", Officer: true,
+// revokeFlow is /thuhoi: the province revokes a certificate.
+func (a *app) revokeFlow() *bot.Flow {
+	return &bot.Flow{ID: flowRevoke, Title: "lifecycle.revoke_title",
 		Begin: a.beginRevoke,
 		Steps: []bot.Step{
 			{Key: rvGround, Prompt: "lifecycle.ask_ground", Label: "lifecycle.label_ground", Choices: groundChoices},
 			{Key: rvNo, Prompt: "lifecycle.ask_decision_no", Label: "lifecycle.label_decision_no", Parse: parseDecisionNo},
 			{Key: rvDate, Prompt: "lifecycle.ask_decision_date", Label: "lifecycle.label_decision_date", Parse: a.parsePastDate},
 		},
-		Done: a.saveRevoke})
-	if a.Monitoring != nil {
-		e.Flow(&bot.Flow{ID: flowCheck, Command: "/haukiem", Menu: "menu.haukiem", Title: "lifecycle.check_title", Officer: true,
-			Begin: a.beginCheck,
-			Steps: []bot.Step{
-				{Key: "day", Prompt: "lifecycle.ask_check_day", Label: "lifecycle.label_check_day", Parse: a.parsePastDate},
-				{Key: "result", Prompt: "lifecycle.ask_check_result", Label: "lifecycle.label_check_result", Choices: checkChoices},
-				{Key: "note", Prompt: "lifecycle.ask_check_note", Label: "lifecycle.label_check_note", Parse: parseCheckNote, Optional: true},
-			},
-			Done: a.saveCheck})
-	}
+		Done: a.saveRevoke}
+}
+
+// checkFlow is /haukiem: the province records a monitoring check.
+func (a *app) checkFlow() *bot.Flow {
+	return &bot.Flow{ID: flowCheck, Title: "lifecycle.check_title",
+		Begin: a.beginCheck,
+		Steps: []bot.Step{
+			{Key: "day", Prompt: "lifecycle.ask_check_day", Label: "lifecycle.label_check_day", Parse: a.parsePastDate},
+			{Key: "result", Prompt: "lifecycle.ask_check_result", Label: "lifecycle.label_check_result", Choices: checkChoices},
+			{Key: "note", Prompt: "lifecycle.ask_check_note", Label: "lifecycle.label_check_note", Parse: parseCheckNote, Optional: true},
+		},
+		Done: a.saveCheck}
 }
 
 func checkChoices(c *bot.Ctx, _ *bot.Form) []bot.Choice {

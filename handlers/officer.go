@@ -33,17 +33,9 @@ const (
 // Button data of roles: "o|<action>|<user id>".
 const cbOfficer = "o"
 
-// registerOfficers adds the role commands: /capquyen, /thuquyen, /canbo.
-func (a *app) registerOfficers(e *bot.Engine) {
-	e.Flow(a.grantFlow())
-	e.Command(bot.Command{Name: "/thuquyen", Menu: "menu.thuquyen", Officer: true, Handle: a.revoke})
-	e.Command(bot.Command{Name: "/canbo", Menu: "menu.canbo", Officer: true, Handle: a.staffList})
-	e.Callback(cbOfficer, true, a.officerButton)
-}
-
 func (a *app) grantFlow() *bot.Flow {
 	return &bot.Flow{
-		ID: flowGrant, Command: "/capquyen", Title: "officer.grant_title", Menu: "menu.capquyen", Officer: true,
+		ID: flowGrant, Title: "officer.grant_title",
 		Steps: []bot.Step{
 			{Key: gWho, Prompt: "officer.ask_who", Label: "officer.label_who", Parse: a.parseWho, PickUser: true, Show: a.showWho},
 			{Key: gRole, Prompt: "officer.ask_role", Label: "officer.label_role", Choices: roleChoices},

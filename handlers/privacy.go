@@ -43,14 +43,6 @@ const keyPrivacyNonce = "pd_nonce"
 // sent hold everything.
 const maxPrivacyListed = 10
 
-func (a *app) registerPrivacy(e *bot.Engine) {
-	if a.Privacy == nil {
-		return
-	}
-	e.Command(bot.Command{Name: "/xoadulieu", Aliases: []string{"/dulieu", "/mydata"}, Menu: "mydata.menu", Handle: a.myData})
-	e.Callback(cbPrivacy, false, a.privacyButton)
-}
-
 // myData (/xoadulieu, "Dữ liệu của tôi" in /caidat) shows everything kept
 // about the person, with the ways to take it, withdraw consent or erase it.
 func (a *app) myData(ctx context.Context, c *bot.Ctx) error {

@@ -31,11 +31,6 @@ const maxLabels = 20 * qrlabel.PerSheet
 // maxLabelsText bounds what /nhanqr reads, in characters.
 const maxLabelsText = 2000
 
-func (a *app) registerPublic(e *bot.Engine) {
-	e.Callback(cbQR, false, a.qrButton)
-	e.Command(bot.Command{Name: "/nhanqr", Aliases: []string{"/labels"}, Menu: "qr.menu", Officer: true, Handle: a.labels})
-}
-
 // publicURL is the address of a product's public page.
 func (a *app) publicURL(code string) string { return a.PublicURL + "/sp/" + code }
 

@@ -32,14 +32,16 @@ type Queue interface {
 // maxQueue is how many dossiers the queue shows at once.
 const maxQueue = 20
 
-// registerReview adds /duyet and its buttons and forms.
-func (a *app) registerReview(e *bot.Engine) {
-	e.Command(bot.Command{Name: "/duyet", Menu: "menu.duyet", Officer: true, Handle: a.reviewQueue})
-	e.Callback(cbReview, true, a.reviewButton)
-	e.Flow(&bot.Flow{ID: flowReturn, Title: "review.return_title", Officer: true,
+// returnFlow returns a dossier item (or fails the dossier) with a reason.
+func (a *app) returnFlow() *bot.Flow {
+	return &bot.Flow{ID: flowReturn, Title: "review.return_title",
 		Steps: []bot.Step{{Key: "reason", Prompt: "review.ask_reason", Label: "review.label_reason", Parse: parseReason}},
-		Done:  a.saveReturn})
-	e.Flow(&bot.Flow{ID: flowScore, Title: "review.score_title", Officer: true,
+		Done:  a.saveReturn}
+}
+
+// scoreFlow records the province council's score and its outcome.
+func (a *app) scoreFlow() *bot.Flow {
+	return &bot.Flow{ID: flowScore, Title: "review.score_title",
 		Steps: []bot.Step{
 			{Key: "score", Prompt: "review.ask_score", Label: "review.label_score", Parse: parseScore, Show: showScore},
 			{Key: "stars", Prompt: "review.ask_stars", Label: "review.label_stars", Choices: starChoices(1, 2, 3, 4, 5),
@@ -47,14 +49,18 @@ func (a *app) registerReview(e *bot.Engine) {
 			{Key: "cert", Prompt: "review.ask_cert", Label: "review.label_cert", Parse: parseCertNo, When: a.needsCertificate},
 			{Key: "issued", Prompt: "review.ask_issued", Label: "review.label_issued", Parse: a.parsePastDate, When: a.needsCertificate},
 		},
-		Done: a.saveScore})
-	e.Flow(&bot.Flow{ID: flowCentral, Title: "review.central_title", Officer: true,
+		Done: a.saveScore}
+}
+
+// centralFlow records the central council's stars for a 5-star candidate.
+func (a *app) centralFlow() *bot.Flow {
+	return &bot.Flow{ID: flowCentral, Title: "review.central_title",
 		Steps: []bot.Step{
 			{Key: "stars", Prompt: "review.ask_central_stars", Label: "review.label_stars", Choices: starChoices(5, 4), Check: a.checkStars},
 			{Key: "cert", Prompt: "review.ask_cert", Label: "review.label_cert", Parse: parseCertNo},
 			{Key: "issued", Prompt: "review.ask_issued", Label: "review.label_issued", Parse: a.parsePastDate},
 		},
-		Done: a.saveCentral})
+		Done: a.saveCentral}
 }
 
 func starChoices(stars ...int) func(c *bot.Ctx, _ *bot.Form) []bot.Choice {

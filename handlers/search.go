@@ -30,12 +30,6 @@ const (
 	maxSearchText  = 100 // characters
 )
 
-// registerSearch adds /timkiem and its page buttons (officers only).
-func (a *app) registerSearch(e *bot.Engine) {
-	e.Command(bot.Command{Name: "/timkiem", Aliases: []string{"/search"}, Menu: "search.menu", Officer: true, Handle: a.search})
-	e.Callback(cbSearch, true, a.searchButton)
-}
-
 // search answers "/timkiem <text>" with the first page of results.
 func (a *app) search(ctx context.Context, c *bot.Ctx) error {
 	text := domain.Clean(c.Update.Args)

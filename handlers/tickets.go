@@ -55,14 +55,6 @@ const (
 	maxTicketList = 10
 )
 
-// registerTickets adds /hoidap (officers), /cauhoi (producers) and the
-// question buttons.
-func (a *app) registerTickets(e *bot.Engine) {
-	e.Command(bot.Command{Name: "/hoidap", Menu: "menu.hoidap", Officer: true, Handle: a.openTickets})
-	e.Command(bot.Command{Name: "/cauhoi", Menu: "menu.cauhoi", Handle: a.myTickets})
-	e.Callback(cbTicket, false, a.ticketButton)
-}
-
 // askOfficer is "Hỏi cán bộ" typed or pressed: the question kept, the one
 // typed after the words, or, with neither, a request to type it.
 func (a *app) askOfficer(ctx context.Context, c *bot.Ctx, question string) error {
