@@ -138,7 +138,7 @@ func benchEngine(b *testing.B) (*Engine, *benchSender) {
 	kv := &benchKV{m: map[string][]byte{}}
 	e := New(Config{Users: benchUsers{}, Sessions: NewSessionStore(kv), Dedup: NewDeduper(kv), Translator: tr})
 	channels := []Choice{{"sieu_thi", "Siêu thị"}, {"tien_loi", "Cửa hàng tiện lợi"}, {"tmdt", "Sàn thương mại điện tử"}, {"cua_hang", "Cửa hàng riêng"}, {"cho", "Chợ / thương lái"}}
-	e.Flow(&Flow{ID: "kenh", Command: "/kenh", Title: "register.title", Steps: []Step{
+	e.Flow(&Flow{ID: "kenh", Command: "/kenh", Access: Anyone, Title: "register.title", Steps: []Step{
 		{Key: "channels", Prompt: "register.ask_channels", Label: "register.label_channels", Multi: true, Optional: true,
 			Choices: func(*Ctx, *Form) []Choice { return channels }},
 	}, Done: func(context.Context, *Ctx, *Form) error { return nil }})

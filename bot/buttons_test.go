@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ocop-tayninh/ocopbot/bot"
 	"github.com/ocop-tayninh/ocopbot/bot/bottest"
 )
 
@@ -52,28 +53,50 @@ func TestStaleFormButtons(t *testing.T) {
 			parts[2] = "x"
 			return strings.Join(parts, "|")
 		}, "form.resume_hint", false},
+		{"a position without a step", func(h *bottest.Harness) string {
+			h.Send("u1", "/thu")
+			h.Send("u1", "An")
+			d := pressable(h, "Trồng trọt")
+			d.IDs = nil
+			return encode(h, d)
+		}, "form.resume_hint", false},
 		{"a choice out of range", func(h *bottest.Harness) string {
 			h.Send("u1", "/thu")
 			h.Send("u1", "An")
-			data, _ := h.Button("u1", "Trồng trọt")
-			return strings.TrimSuffix(data, "|0") + "|7"
+			d := pressable(h, "Trồng trọt")
+			d.IDs[1] = 7
+			return encode(h, d)
+		}, "form.resume_hint", true},
+		{"a choice without its index", func(h *bottest.Harness) string {
+			h.Send("u1", "/thu")
+			h.Send("u1", "An")
+			d := pressable(h, "Trồng trọt")
+			d.IDs = d.IDs[:1]
+			return encode(h, d)
 		}, "form.resume_hint", true},
 		{"an action the step has not", func(h *bottest.Harness) string {
 			h.Send("u1", "/thu")
 			h.Send("u1", "An")
-			data, _ := h.Button("u1", "Trồng trọt")
-			return strings.Replace(strings.TrimSuffix(data, "|0"), "|c", "|s", 1) // skip a required step
+			d := pressable(h, "Trồng trọt")
+			d.IDs, d.Arg = d.IDs[:1], "s" // skip a required step
+			return encode(h, d)
 		}, "form.resume_hint", true},
 		{"an offer that is gone", func(h *bottest.Harness) string {
 			h.Send("u1", "/thu")
 			for _, in := range []string{"An", "1", "1", "xong", "0912345678", "hoa"} {
 				h.Send("u1", in)
 			}
-			data, _ := h.Button("u1", "Long Hòa")
-			return strings.TrimSuffix(data, "|1") + "|5"
+			d := pressable(h, "Long Hòa")
+			d.IDs[1] = 5
+			return encode(h, d)
 		}, "form.resume_hint", true},
 		{"an unknown prefix", func(h *bottest.Harness) string { return "zz|1" }, "", false},
 		{"no form at all", func(h *bottest.Harness) string { return "f|abcdefgh|0|c|0" }, "", false},
+		{"data that does not read", func(h *bottest.Harness) string {
+			h.Send("u1", "/thu")
+			h.Send("u1", "An")
+			return "f|two|args|c"
+		}, "form.resume_hint", false},
 	} {
 		for _, zalo := range []bool{false, true} {
 			name := tc.name
@@ -128,8 +151,10 @@ func TestConfirmationButtons(t *testing.T) {
 	h.Send("u1", "/sua")
 	h.Press("u1", "Sửa người phụ trách")
 	edit, _ := h.Button("u1", "✏️ Tên")
-	h.PressData("u1", strings.Replace(edit, "|e|1", "|c|0", 1)).Expect("form.confirm_title")
-	h.PressData("u1", strings.Replace(edit, "|e|1", "|e|7", 1)).Expect("form.confirm_title")
+	d := parse(h, edit)
+	h.PressData("u1", encode(h, d.With("c"))).Expect("form.confirm_title")
+	d.IDs[1] = 7
+	h.PressData("u1", encode(h, d)).Expect("form.confirm_title")
 	h.Send("u1", "/thu").Expect("ftest.ask_name")
 	// The edit form's button still works: its form comes back.
 	h.PressData("u1", edit).Expect("ftest.ask_name", "form.current_value")
@@ -143,4 +168,29 @@ func TestConfirmationButtons(t *testing.T) {
 	}
 	// The other form waits where it was.
 	h.Send("u1", "/thu").Expect("form.resumed", "ftest.ask_name")
+}
+
+// pressable reads the data of the last button of u1 labelled label.
+func pressable(h *bottest.Harness, label string) bot.ButtonData {
+	h.T.Helper()
+	data, _ := h.Button("u1", label)
+	return parse(h, data)
+}
+
+func parse(h *bottest.Harness, data string) bot.ButtonData {
+	h.T.Helper()
+	d, err := bot.ParseButtonData(data)
+	if err != nil {
+		h.T.Fatalf("%q: %v", data, err)
+	}
+	return d
+}
+
+func encode(h *bottest.Harness, d bot.ButtonData) string {
+	h.T.Helper()
+	s, err := d.Encode()
+	if err != nil {
+		h.T.Fatal(err)
+	}
+	return s
 }

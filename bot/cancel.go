@@ -1,9 +1,6 @@
 package bot
 
-import (
-	"context"
-	"strconv"
-)
+import "context"
 
 // Ask before throwing work away: cancelling a form that holds answers the
 // user gave asks to confirm ("Có" cancels, "Không" goes on); asking to
@@ -16,15 +13,8 @@ func (e *Engine) askCancel(ctx context.Context, c *Ctx, flow *Flow, f *Form) err
 		return err
 	}
 	f.CancelAsked, c.cancelAsked = true, true
-	data := func(act string) string {
-		pos := f.Step
-		if f.Confirming {
-			pos = confirmPos
-		}
-		return formPrefix + "|" + f.Nonce + "|" + strconv.Itoa(pos) + "|" + act
-	}
 	return c.Send(ctx, Reply{Text: c.T("form.cancel_confirm", map[string]any{"Title": c.T(flow.Title)}), Buttons: [][]Button{
-		{{Label: c.T("form.cancel_yes"), Data: data(actDrop)}, {Label: c.T("form.cancel_no"), Data: data(actGoOn)}},
+		{formData(f, actDrop, -1).Button(c.T("form.cancel_yes")), formData(f, actGoOn, -1).Button(c.T("form.cancel_no"))},
 	}})
 }
 

@@ -39,6 +39,9 @@ type Ctx struct {
 	User    domain.User
 	Session *Session
 	Locale  string
+	// Pressed is the data of the button pressed, read by the engine before
+	// its handler runs (a callback update only).
+	Pressed ButtonData
 
 	engine   *Engine
 	sender   Sender

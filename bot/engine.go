@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"runtime/debug"
@@ -34,18 +35,6 @@ type UserStore interface {
 	SetRole(ctx context.Context, id int64, role domain.Role) error
 }
 
-// Command is a slash command.
-type Command struct {
-	Name    string   // "/dangky"
-	Aliases []string // "/register"
-	// Menu is the message id of the command's description in the
-	// command menu (setMyCommands); empty keeps it out of the menu.
-	Menu string
-	// Officer restricts the command to officers and admins.
-	Officer bool
-	Handle  HandlerFunc
-}
-
 // Config wires an Engine.
 type Config struct {
 	Users      UserStore
@@ -75,14 +64,15 @@ type Engine struct {
 	questions QuestionFunc
 	extra     []Middleware
 	handler   Handler
+	routes    []Route // as registered, for Routes
 
 	mu      sync.RWMutex
 	senders map[string]Sender
 }
 
 type callbackRoute struct {
-	officer bool
-	h       HandlerFunc
+	access Access
+	h      HandlerFunc
 }
 
 // New returns an engine; register commands, callbacks and flows before use.
@@ -129,20 +119,6 @@ func chain(h Handler, mw ...Middleware) Handler {
 	return h
 }
 
-// Command registers a command and its aliases.
-func (e *Engine) Command(c Command) {
-	cc := c
-	e.order = append(e.order, &cc)
-	for _, n := range append([]string{c.Name}, c.Aliases...) {
-		e.commands[strings.ToLower(n)] = &cc
-	}
-}
-
-// Callback registers the handler of buttons whose data starts with prefix+"|".
-func (e *Engine) Callback(prefix string, officer bool, h HandlerFunc) {
-	e.callbacks[prefix] = callbackRoute{officer: officer, h: h}
-}
-
 // Fallback handles anything that is neither a command, a button nor an
 // answer to a form.
 func (e *Engine) Fallback(h HandlerFunc) { e.fallback = h }
@@ -170,7 +146,7 @@ type MenuCommand struct {
 func (e *Engine) Menu(lang string, officer bool) []MenuCommand {
 	var out []MenuCommand
 	for _, c := range e.order {
-		if c.Menu == "" || (c.Officer && !officer) {
+		if c.Menu == "" || (c.Access != Anyone && !officer) {
 			continue
 		}
 		out = append(out, MenuCommand{Name: strings.TrimPrefix(c.Name, "/"), Description: e.tr.T(lang, c.Menu, nil)})
@@ -484,8 +460,8 @@ func (e *Engine) route(ctx context.Context, c *Ctx) error {
 			}
 			return e.remindForm(ctx, c)
 		}
-		if cmd.Officer && !c.IsOfficer() {
-			return c.Say(ctx, "common.officers_only")
+		if !cmd.Access.Allows(c.User) {
+			return cmd.Access.refuse(ctx, c)
 		}
 		active := c.Session.Active
 		if err := cmd.Handle(ctx, c); err != nil {
@@ -509,20 +485,38 @@ func (e *Engine) route(ctx context.Context, c *Ctx) error {
 	return nil
 }
 
+// routeCallback reads the pressed button's data and hands it to the
+// handler of its prefix. Data that does not read, or that its handler
+// finds lacking (ErrBadButton), is answered as an old button.
 func (e *Engine) routeCallback(ctx context.Context, c *Ctx) error {
-	data := c.Update.Callback.Data
-	prefix, rest, _ := strings.Cut(data, "|")
-	if prefix == formPrefix {
-		return e.formCallback(ctx, c, rest)
+	d, err := ParseButtonData(c.Update.Callback.Data)
+	if err != nil {
+		return e.badButton(ctx, c, err)
 	}
-	r, ok := e.callbacks[prefix]
-	if !ok {
-		return e.staleButton(ctx, c)
+	c.Pressed = d
+	if d.Prefix == formPrefix {
+		err = e.formCallback(ctx, c, d)
+	} else {
+		r, ok := e.callbacks[d.Prefix]
+		if !ok {
+			return e.staleButton(ctx, c)
+		}
+		if !r.access.Allows(c.User) {
+			return r.access.refuse(ctx, c)
+		}
+		err = r.h(ctx, c)
 	}
-	if r.officer && !c.IsOfficer() {
-		return c.Answer(ctx, c.T("common.officers_only"), true)
+	if errors.Is(err, ErrBadButton) {
+		return e.badButton(ctx, c, err)
 	}
-	return r.h(ctx, c)
+	return err
+}
+
+// badButton answers a button whose data is malformed or forged as an old
+// one; the log says why, never what the data was.
+func (e *Engine) badButton(ctx context.Context, c *Ctx, err error) error {
+	e.log.Debug("bad button", "channel", c.Update.Channel, "user", c.Update.UserID, "err", err.Error())
+	return e.staleButton(ctx, c)
 }
 
 // staleButton answers a button that no longer means anything.
@@ -541,6 +535,9 @@ func (e *Engine) SendTo(ctx context.Context, channel, chatID string, r Reply) er
 	e.mu.RUnlock()
 	if s == nil {
 		return fmt.Errorf("no sender for channel %q", channel)
+	}
+	if err := r.checkButtons(); err != nil {
+		return err
 	}
 	r, _ = r.Degrade(limitsOf(s))
 	_, err := s.Send(ctx, chatID, r)
@@ -571,30 +568,6 @@ func (e *Engine) SetChatMenu(ctx context.Context, channel, chatID, lang string, 
 
 // T renders a message id in lang (for messages sent outside an update).
 func (e *Engine) T(lang, id string, data map[string]any) string { return e.tr.T(lang, id, data) }
-
-// OfficerCommands lists the commands only officers may use, sorted.
-func (e *Engine) OfficerCommands() []string {
-	var out []string
-	for _, c := range e.order {
-		if c.Officer {
-			out = append(out, c.Name)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
-// OfficerCallbacks lists the button data prefixes only officers may press.
-func (e *Engine) OfficerCallbacks() []string {
-	var out []string
-	for p, r := range e.callbacks {
-		if r.officer {
-			out = append(out, p)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
 
 // Commands lists the registered command names, sorted (for tests and help).
 func (e *Engine) Commands() []string {

@@ -50,13 +50,13 @@ func TestFailuresAreAnsweredOnce(t *testing.T) {
 	}
 	kv := sqlite.NewKV(db)
 	e := bot.New(bot.Config{Users: sqlite.NewUserStore(db), Sessions: bot.NewSessionStore(kv), Dedup: bot.NewDeduper(kv), Translator: tr})
-	e.Command(bot.Command{Name: "/loi", Handle: func(context.Context, *bot.Ctx) error {
+	e.Command(bot.Command{Name: "/loi", Access: bot.Anyone, Handle: func(context.Context, *bot.Ctx) error {
 		return domain.E("test", domain.KindInternal, errors.New("boom"))
 	}})
-	e.Command(bot.Command{Name: "/ban", Handle: func(context.Context, *bot.Ctx) error {
+	e.Command(bot.Command{Name: "/ban", Access: bot.Anyone, Handle: func(context.Context, *bot.Ctx) error {
 		return domain.E("test", domain.KindUnavailable, errors.New("redis down"))
 	}})
-	e.Command(bot.Command{Name: "/panic", Handle: func(context.Context, *bot.Ctx) error { panic("oops") }})
+	e.Command(bot.Command{Name: "/panic", Access: bot.Anyone, Handle: func(context.Context, *bot.Ctx) error { panic("oops") }})
 	rec := &recorder{}
 	e.SetSender("t", rec)
 	internal, _ := tr.Template("vi", "error.internal")
@@ -132,7 +132,7 @@ func TestUpdateRoundTrips(t *testing.T) {
 	sessions := bot.NewSessionStore(kv)
 	e := bot.New(bot.Config{Users: sqlite.NewUserStore(db), Sessions: sessions, Dedup: bot.NewDeduper(kv), Translator: tr})
 	var handled int
-	e.Command(bot.Command{Name: "/dem", Handle: func(ctx context.Context, c *bot.Ctx) error {
+	e.Command(bot.Command{Name: "/dem", Access: bot.Anyone, Handle: func(ctx context.Context, c *bot.Ctx) error {
 		handled++
 		c.Session.Put("n", strings.Repeat("i", handled))
 		return c.Send(ctx, bot.Reply{Text: "ok"})
@@ -165,7 +165,7 @@ func TestUpdateRoundTrips(t *testing.T) {
 	// After a restart (a new engine over the same store), update 2 handed
 	// out again is found done.
 	e2 := bot.New(bot.Config{Users: sqlite.NewUserStore(db), Sessions: bot.NewSessionStore(kv), Dedup: bot.NewDeduper(kv), Translator: tr})
-	e2.Command(bot.Command{Name: "/dem", Handle: func(ctx context.Context, c *bot.Ctx) error {
+	e2.Command(bot.Command{Name: "/dem", Access: bot.Anyone, Handle: func(ctx context.Context, c *bot.Ctx) error {
 		handled++
 		return nil
 	}})

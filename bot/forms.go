@@ -11,8 +11,7 @@ import (
 	"github.com/ocop-tayninh/ocopbot/domain"
 )
 
-// formPrefix starts the callback data of every form button:
-// "f|<nonce>|<position>|<action>|<arg>", at most 64 bytes.
+// formPrefix starts the data of every form button (see formData).
 const formPrefix = "f"
 
 // confirmPos is the position of the confirmation screen in callback data.
@@ -84,7 +83,7 @@ type Flow struct {
 	Command string // the command that starts or resumes it; "" for a form started by a button
 	Title   string // message id of the form's name
 	Menu    string // message id of the command's description in the menu
-	Officer bool   // only officers may start it
+	Access  Access // who may start it (the routes table says)
 	Steps   []Step
 	// Begin runs before a new form starts. It may refuse (false) after
 	// answering the user itself, or prefill answers and set Confirming to
@@ -95,22 +94,14 @@ type Flow struct {
 	Done func(ctx context.Context, c *Ctx, f *Form) error
 }
 
-// Flow registers a form and its command.
-func (e *Engine) Flow(f *Flow) {
-	e.flows[f.ID] = f
-	if f.Command == "" {
-		return // started from buttons only (StartFlowWith)
-	}
-	e.Command(Command{Name: f.Command, Menu: f.Menu, Officer: f.Officer, Handle: func(ctx context.Context, c *Ctx) error {
-		return e.StartFlow(ctx, c, f.ID)
-	}})
-}
-
 // StartFlow starts the form, or resumes it where the user stopped.
 func (e *Engine) StartFlow(ctx context.Context, c *Ctx, id string) error {
 	flow := e.flows[id]
 	if flow == nil {
 		return domain.Errorf("form.start", "unknown flow %q", id)
+	}
+	if !flow.Access.Allows(c.User) {
+		return flow.Access.refuse(ctx, c)
 	}
 	if f := c.Session.Forms[id]; f != nil {
 		c.Session.Active = id
@@ -150,6 +141,9 @@ func (e *Engine) StartFlowWith(ctx context.Context, c *Ctx, id string, init func
 	flow := e.flows[id]
 	if flow == nil {
 		return domain.Errorf("form.start", "unknown flow %q", id)
+	}
+	if !flow.Access.Allows(c.User) {
+		return flow.Access.refuse(ctx, c)
 	}
 	return e.begin(ctx, c, flow, func(f *Form) (bool, error) { return true, init(f) })
 }
@@ -502,17 +496,28 @@ func (e *Engine) confirm(ctx context.Context, c *Ctx, flow *Flow, f *Form) error
 	return nil
 }
 
-// formCallback handles a form button: "<nonce>|<position>|<action>|<arg>".
-func (e *Engine) formCallback(ctx context.Context, c *Ctx, data string) error {
-	parts := strings.SplitN(data, "|", 4)
-	for len(parts) < 4 {
-		parts = append(parts, "")
+// formData is the data of a button of the form f as it stands: the form's
+// nonce as the verb, the step's position and, when arg ≥ 0, the index of a
+// choice, offer or step; the action as the argument.
+func formData(f *Form, act string, arg int) ButtonData {
+	pos := f.Step
+	if f.Confirming {
+		pos = confirmPos
 	}
-	nonce, posS, act, arg := parts[0], parts[1], parts[2], parts[3]
+	d := Data(formPrefix, f.Nonce, int64(pos)).With(act)
+	if arg >= 0 {
+		d.IDs = append(d.IDs, int64(arg))
+	}
+	return d
+}
+
+// formCallback handles a form button (see formData).
+func (e *Engine) formCallback(ctx context.Context, c *Ctx, d ButtonData) error {
+	act := d.Arg
 	var flow *Flow
 	var f *Form
 	for id, ff := range c.Session.Forms {
-		if ff.Nonce == nonce {
+		if ff.Nonce == d.Verb {
 			flow, f = e.flows[id], ff
 			break
 		}
@@ -520,12 +525,15 @@ func (e *Engine) formCallback(ctx context.Context, c *Ctx, data string) error {
 	if flow == nil || f == nil {
 		return e.staleButton(ctx, c)
 	}
-	pos, err := strconv.Atoi(posS)
+	pos, err := d.ID(0)
+	if err != nil {
+		return err
+	}
 	want := f.Step
 	if f.Confirming {
 		want = confirmPos
 	}
-	if err != nil || pos != want {
+	if pos != int64(want) {
 		return e.staleButton(ctx, c)
 	}
 	c.Session.Active = flow.ID
@@ -537,7 +545,10 @@ func (e *Engine) formCallback(ctx context.Context, c *Ctx, data string) error {
 	if err := c.Answer(ctx, "", false); err != nil {
 		return err
 	}
-	n, _ := strconv.Atoi(arg)
+	n := -1 // the index, for the actions that take one: none is out of range
+	if len(d.IDs) > 1 {
+		n = int(d.IDs[1])
+	}
 	switch act {
 	case actCancel:
 		return e.askCancel(ctx, c, flow, f)
@@ -606,17 +617,7 @@ func (e *Engine) prompt(ctx context.Context, c *Ctx, flow *Flow, f *Form, notice
 		b.WriteString("\n\n")
 		c.understood = ""
 	}
-	data := func(act string, arg int) string {
-		pos := f.Step
-		if f.Confirming {
-			pos = confirmPos
-		}
-		s := formPrefix + "|" + f.Nonce + "|" + strconv.Itoa(pos) + "|" + act
-		if arg >= 0 {
-			s += "|" + strconv.Itoa(arg)
-		}
-		return s
-	}
+	button := func(label, act string, arg int) Button { return formData(f, act, arg).Button(label) }
 	var r Reply
 	if f.Confirming {
 		c.Flow, c.Step = flow.ID, "confirm"
@@ -630,13 +631,13 @@ func (e *Engine) prompt(ctx context.Context, c *Ctx, flow *Flow, f *Form, notice
 			}
 			b.WriteString("\n")
 			b.WriteString(c.T("form.field", map[string]any{"Label": c.T(s.Label), "Value": HTML(e.show(c, flow, f, s, f.Answers[s.Key]))}))
-			edits = append(edits, Button{Label: c.T("form.edit", map[string]any{"Label": c.T(s.Label)}), Data: data(actEdit, i)})
+			edits = append(edits, button(c.T("form.edit", map[string]any{"Label": c.T(s.Label)}), actEdit, i))
 		}
 		b.WriteString("\n\n")
 		b.WriteString(c.T("form.confirm_hint"))
-		r.Buttons = append(r.Buttons, []Button{{Label: c.T("common.confirm"), Data: data(actConfirm, -1)}})
+		r.Buttons = append(r.Buttons, []Button{button(c.T("common.confirm"), actConfirm, -1)})
 		r.Buttons = append(r.Buttons, rows(edits, 2)...)
-		r.Buttons = append(r.Buttons, []Button{{Label: c.T("common.back"), Data: data(actBack, -1)}, {Label: c.T("common.cancel"), Data: data(actCancel, -1)}})
+		r.Buttons = append(r.Buttons, []Button{button(c.T("common.back"), actBack, -1), button(c.T("common.cancel"), actCancel, -1)})
 		r.Text = b.String()
 		return c.Send(ctx, r)
 	}
@@ -658,7 +659,7 @@ func (e *Engine) prompt(ctx context.Context, c *Ctx, flow *Flow, f *Form, notice
 			if contains(f.Picks, ch.Value) {
 				label = "✅ " + label
 			}
-			opts = append(opts, Button{Label: label, Data: data(actToggle, i)})
+			opts = append(opts, button(label, actToggle, i))
 		}
 		b.WriteString("\n")
 		b.WriteString(c.T("form.multi_hint"))
@@ -666,11 +667,11 @@ func (e *Engine) prompt(ctx context.Context, c *Ctx, flow *Flow, f *Form, notice
 		b.WriteString("\n\n")
 		b.WriteString(c.T("form.pick_offer"))
 		for i, ch := range f.Offers {
-			opts = append(opts, Button{Label: ch.Label, Data: data(actOffer, i)})
+			opts = append(opts, button(ch.Label, actOffer, i))
 		}
 	case step.Choices != nil:
 		for i, ch := range step.Choices(c, f) {
-			opts = append(opts, Button{Label: ch.Label, Data: data(actChoose, i)})
+			opts = append(opts, button(ch.Label, actChoose, i))
 		}
 	}
 	if step.Contact || step.PickUser {
@@ -697,15 +698,15 @@ func (e *Engine) prompt(ctx context.Context, c *Ctx, flow *Flow, f *Form, notice
 	r.Buttons = rows(opts, cols)
 	var nav []Button
 	if step.Multi {
-		nav = append(nav, Button{Label: c.T("common.done"), Data: data(actDone, -1)})
+		nav = append(nav, button(c.T("common.done"), actDone, -1))
 	}
 	if step.Optional {
-		nav = append(nav, Button{Label: c.T("common.skip"), Data: data(actSkip, -1)})
+		nav = append(nav, button(c.T("common.skip"), actSkip, -1))
 	}
 	if n > 1 || f.Editing {
-		nav = append(nav, Button{Label: c.T("common.back"), Data: data(actBack, -1)})
+		nav = append(nav, button(c.T("common.back"), actBack, -1))
 	}
-	nav = append(nav, Button{Label: c.T("common.cancel"), Data: data(actCancel, -1)})
+	nav = append(nav, button(c.T("common.cancel"), actCancel, -1))
 	r.Buttons = append(r.Buttons, nav)
 	r.Text = b.String()
 	return c.Send(ctx, r)

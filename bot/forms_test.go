@@ -48,7 +48,7 @@ func formHarness(t *testing.T, opts ...bottest.Option) (*bottest.Harness, *[]map
 	h := bottest.New(t, append([]bottest.Option{bottest.WithMessages("vi", formMessages)}, opts...)...)
 	var saved []map[string]string
 	places := []bot.Choice{{Value: "ht", Label: "Hòa Thành"}, {Value: "lh", Label: "Long Hòa"}, {Value: "tb", Label: "Tân Biên"}}
-	h.Engine.Flow(&bot.Flow{ID: "ft", Command: "/thu", Title: "ftest.title", Steps: []bot.Step{
+	h.Engine.Flow(&bot.Flow{ID: "ft", Command: "/thu", Access: bot.Anyone, Title: "ftest.title", Steps: []bot.Step{
 		{Key: "name", Prompt: "ftest.ask_name", Label: "ftest.label_name", Parse: func(_ *bot.Ctx, in string) (string, error) {
 			if len([]rune(in)) < 2 {
 				return "", domain.Invalid("ftest.name", "ftest.bad_name")
@@ -106,8 +106,8 @@ func formHarness(t *testing.T, opts ...bottest.Option) (*bottest.Harness, *[]map
 		saved = append(saved, f.Answers)
 		return c.Say(ctx, "ftest.saved")
 	}})
-	h.Engine.Command(bot.Command{Name: "/khac", Handle: func(ctx context.Context, c *bot.Ctx) error { return c.Say(ctx, "ftest.elsewhere") }})
-	h.Engine.Flow(&bot.Flow{ID: "ed", Title: "ftest.ed_title", Steps: []bot.Step{
+	h.Engine.Command(bot.Command{Name: "/khac", Access: bot.Anyone, Handle: func(ctx context.Context, c *bot.Ctx) error { return c.Say(ctx, "ftest.elsewhere") }})
+	h.Engine.Flow(&bot.Flow{ID: "ed", Access: bot.Anyone, Title: "ftest.ed_title", Steps: []bot.Step{
 		{Key: "who", Prompt: "ftest.ask_who", Label: "ftest.label_who", PickUser: true, Parse: func(_ *bot.Ctx, in string) (string, error) {
 			if in == "" {
 				return "", domain.Invalid("ftest.who", "")
@@ -119,13 +119,13 @@ func formHarness(t *testing.T, opts ...bottest.Option) (*bottest.Harness, *[]map
 		saved = append(saved, f.Answers)
 		return c.Say(ctx, "ftest.saved")
 	}})
-	h.Engine.Callback("ed", false, func(ctx context.Context, c *bot.Ctx) error {
+	h.Engine.Callback("ed", bot.Anyone, func(ctx context.Context, c *bot.Ctx) error {
 		return c.Engine().StartFlowWith(ctx, c, "ed", func(f *bot.Form) error {
 			f.Answers["who"], f.Answers["name"], f.RecordID, f.Confirming = "u9", "Bà Ba", 9, true
 			return nil
 		})
 	})
-	h.Engine.Command(bot.Command{Name: "/sua", Handle: func(ctx context.Context, c *bot.Ctx) error {
+	h.Engine.Command(bot.Command{Name: "/sua", Access: bot.Anyone, Handle: func(ctx context.Context, c *bot.Ctx) error {
 		return c.Send(ctx, bot.Reply{Text: "Sửa", Buttons: [][]bot.Button{{{Label: "Sửa người phụ trách", Data: "ed|9"}}}})
 	}})
 	return h, &saved

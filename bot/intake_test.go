@@ -65,7 +65,7 @@ func TestIntakeRecover(t *testing.T) {
 	h := bottest.New(t)
 	var mu sync.Mutex
 	var handled []string
-	h.Engine.Command(bot.Command{Name: "/dem", Handle: func(ctx context.Context, c *bot.Ctx) error {
+	h.Engine.Command(bot.Command{Name: "/dem", Access: bot.Anyone, Handle: func(ctx context.Context, c *bot.Ctx) error {
 		mu.Lock()
 		handled = append(handled, c.Update.Args+map[bool]string{true: "(recovered)"}[c.Update.Recovered])
 		mu.Unlock()

@@ -60,7 +60,7 @@ func TestLeadOpensTheNextMessage(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			db, tr, kv := engineStores(t, time.Now)
 			e := bot.New(bot.Config{Users: sqlite.NewUserStore(db), Sessions: bot.NewSessionStore(kv), Dedup: bot.NewDeduper(kv), Translator: tr})
-			e.Command(bot.Command{Name: "/go", Handle: func(ctx context.Context, c *bot.Ctx) error {
+			e.Command(bot.Command{Name: "/go", Access: bot.Anyone, Handle: func(ctx context.Context, c *bot.Ctx) error {
 				for _, r := range tc.sends {
 					if err := c.Send(ctx, r); err != nil {
 						return err

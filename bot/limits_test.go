@@ -97,14 +97,14 @@ func TestNumberedChoicesAndToastsOnALimitedChannel(t *testing.T) {
 	db, tr, kv := engineStores(t, time.Now)
 	e := bot.New(bot.Config{Users: sqlite.NewUserStore(db), Sessions: bot.NewSessionStore(kv), Dedup: bot.NewDeduper(kv), Translator: tr})
 	var pressed []string
-	e.Command(bot.Command{Name: "/menu", Handle: func(ctx context.Context, c *bot.Ctx) error {
+	e.Command(bot.Command{Name: "/menu", Access: bot.Anyone, Handle: func(ctx context.Context, c *bot.Ctx) error {
 		var rows [][]bot.Button
 		for _, d := range []string{"1", "2", "3", "4", "5", "6", "7"} {
 			rows = append(rows, []bot.Button{{Label: "Mục " + d, Data: "m|" + d}})
 		}
 		return c.Send(ctx, bot.Reply{Text: "Chọn", Buttons: rows})
 	}})
-	e.Callback("m", false, func(ctx context.Context, c *bot.Ctx) error {
+	e.Callback("m", bot.Anyone, func(ctx context.Context, c *bot.Ctx) error {
 		pressed = append(pressed, c.Update.Callback.Data)
 		switch c.Update.Callback.Data {
 		case "m|7":
@@ -190,18 +190,18 @@ func TestTypedLabelsPressButtons(t *testing.T) {
 	db, tr, kv := engineStores(t, time.Now)
 	e := bot.New(bot.Config{Users: sqlite.NewUserStore(db), Sessions: bot.NewSessionStore(kv), Dedup: bot.NewDeduper(kv), Translator: tr})
 	var pressed []string
-	e.Command(bot.Command{Name: "/hoi", Handle: func(ctx context.Context, c *bot.Ctx) error {
+	e.Command(bot.Command{Name: "/hoi", Access: bot.Anyone, Handle: func(ctx context.Context, c *bot.Ctx) error {
 		return c.Send(ctx, bot.Reply{Text: "Bạn có đồng ý không?", Buttons: [][]bot.Button{
 			{{Label: "Đồng ý", Data: "m|y"}}, {{Label: "Không đồng ý", Data: "m|n"}}}})
 	}})
-	e.Command(bot.Command{Name: "/hoso", Handle: func(ctx context.Context, c *bot.Ctx) error {
+	e.Command(bot.Command{Name: "/hoso", Access: bot.Anyone, Handle: func(ctx context.Context, c *bot.Ctx) error {
 		var rows [][]bot.Button
-		for _, l := range []string{"⏳ Mẫu 01", "⏳ Mẫu 02", "⏳ 5 mẫu SP", "⏳ Giấy ATTP", "🧺 Danh sách", "📤 Nộp hồ sơ"} {
-			rows = append(rows, []bot.Button{{Label: l, Data: "m|" + l}})
+		for i, l := range []string{"⏳ Mẫu 01", "⏳ Mẫu 02", "⏳ 5 mẫu SP", "⏳ Giấy ATTP", "🧺 Danh sách", "📤 Nộp hồ sơ"} {
+			rows = append(rows, []bot.Button{bot.Data("m", "i", int64(i)).Button(l)})
 		}
 		return c.Send(ctx, bot.Reply{Text: "Hồ sơ", Buttons: rows})
 	}})
-	e.Callback("m", false, func(ctx context.Context, c *bot.Ctx) error {
+	e.Callback("m", bot.Anyone, func(ctx context.Context, c *bot.Ctx) error {
 		pressed = append(pressed, c.Update.Callback.Data)
 		return c.Send(ctx, bot.Reply{Text: "ok"})
 	})
@@ -232,7 +232,7 @@ func TestTypedLabelsPressButtons(t *testing.T) {
 	send(bot.KindText, "GIẤY ATTP")
 	send(bot.KindCommand, "/hoso")
 	send(bot.KindText, "3")
-	want := "fallback:1,m|y,m|📤 Nộp hồ sơ,m|⏳ Giấy ATTP,m|⏳ 5 mẫu SP"
+	want := "fallback:1,m|y,m|i|5,m|i|3,m|i|2" // Nộp hồ sơ, Giấy ATTP, 5 mẫu SP
 	if got := strings.Join(pressed, ","); got != want {
 		t.Fatalf("pressed %s\nwant    %s", got, want)
 	}

@@ -24,6 +24,9 @@ func (e *Engine) SendReplyTo(ctx context.Context, channel, chatID string, r Repl
 	if s == nil {
 		return "", fmt.Errorf("no sender for channel %q", channel)
 	}
+	if err := r.checkButtons(); err != nil {
+		return "", err
+	}
 	r, _ = r.Degrade(limitsOf(s))
 	return s.Send(ctx, chatID, r)
 }
@@ -41,6 +44,9 @@ func (e *Engine) CanEdit(channel string) bool {
 func (c *Ctx) SendID(ctx context.Context, r Reply) (string, error) {
 	if c.blocked {
 		return "", nil
+	}
+	if err := r.checkButtons(); err != nil {
+		return "", err
 	}
 	lim := limitsOf(c.sender)
 	if lim.NoToast || c.Update.Callback != nil && c.Update.Callback.Typed {

@@ -24,21 +24,21 @@ func routeHarness(t *testing.T, opts ...bottest.Option) (*bottest.Harness, *[]st
 			return c.Say(ctx, "ftest.elsewhere")
 		}
 	}
-	h.Engine.Command(bot.Command{Name: "/canbo", Aliases: []string{"/officer"}, Menu: "menu.hoso", Officer: true, Handle: note("officer")})
-	h.Engine.Command(bot.Command{Name: "/trogiup", Menu: "menu.trogiup", Handle: note("help")})
-	h.Engine.Flow(&bot.Flow{ID: "of", Command: "/duyet", Title: "ftest.title", Officer: true, Steps: []bot.Step{
+	h.Engine.Command(bot.Command{Name: "/canbo", Aliases: []string{"/officer"}, Menu: "menu.hoso", Access: bot.Officers, Handle: note("officer")})
+	h.Engine.Command(bot.Command{Name: "/trogiup", Access: bot.Anyone, Menu: "menu.trogiup", Handle: note("help")})
+	h.Engine.Flow(&bot.Flow{ID: "of", Command: "/duyet", Title: "ftest.title", Access: bot.Officers, Steps: []bot.Step{
 		{Key: "name", Prompt: "ftest.ask_name", Label: "ftest.label_name", Parse: func(_ *bot.Ctx, in string) (string, error) { return in, nil }},
 	}, Done: func(context.Context, *bot.Ctx, *bot.Form) error { return nil }})
-	h.Engine.Flow(&bot.Flow{ID: "cl", Command: "/dong", Title: "ftest.title", Steps: []bot.Step{
+	h.Engine.Flow(&bot.Flow{ID: "cl", Command: "/dong", Access: bot.Anyone, Title: "ftest.title", Steps: []bot.Step{
 		{Key: "name", Prompt: "ftest.ask_name", Label: "ftest.label_name", Parse: func(_ *bot.Ctx, in string) (string, error) { return in, nil }},
 	}, Begin: func(ctx context.Context, c *bot.Ctx, _ *bot.Form) (bool, error) {
 		return false, c.Say(ctx, "ftest.closed")
 	}, Done: func(context.Context, *bot.Ctx, *bot.Form) error { return nil }})
-	h.Engine.Callback("ok", true, note("officer-button"))
-	h.Engine.Callback("pb", false, note("button"))
+	h.Engine.Callback("ok", bot.Officers, note("officer-button"))
+	h.Engine.Callback("pb", bot.Anyone, note("button"))
 	h.Engine.Files(note("file"))
 	h.Engine.Fallback(note("fallback"))
-	h.Engine.Command(bot.Command{Name: "/menu", Handle: func(ctx context.Context, c *bot.Ctx) error {
+	h.Engine.Command(bot.Command{Name: "/menu", Access: bot.Anyone, Handle: func(ctx context.Context, c *bot.Ctx) error {
 		return c.Send(ctx, bot.Reply{Text: "Menu", Buttons: [][]bot.Button{{{Label: "Duyệt", Data: "ok|1"}, {Label: "Xem", Data: "pb|1"}}}})
 	}})
 	return h, &seen
@@ -69,11 +69,14 @@ func TestOfficerRoutes(t *testing.T) {
 	if u, _ := h.Users.Get(bottest.Channel, "boss"); u.Role != domain.RoleAdmin {
 		t.Fatalf("the configured admin has role %q", u.Role)
 	}
-	if got := h.Engine.OfficerCommands(); !slices.Equal(got, []string{"/canbo", "/duyet"}) {
-		t.Errorf("officer commands %q", got)
+	var closed []string
+	for _, r := range h.Engine.Routes() {
+		if r.Access != bot.Anyone {
+			closed = append(closed, r.Kind+" "+r.Name+" "+r.Access.String())
+		}
 	}
-	if got := h.Engine.OfficerCallbacks(); !slices.Equal(got, []string{"ok"}) {
-		t.Errorf("officer buttons %q", got)
+	if want := []string{"command /canbo officers", "flow of officers", "command /duyet officers", "button ok officers"}; !slices.Equal(closed, want) {
+		t.Errorf("closed routes %q, want %q", closed, want)
 	}
 	if got := h.Engine.Commands(); !slices.Contains(got, "/officer") || !slices.Contains(got, "/thu") {
 		t.Errorf("commands %q", got)
@@ -168,10 +171,10 @@ func TestErrorsAreAnswered(t *testing.T) {
 		"/forbidden": &domain.Error{Op: "t", Kind: domain.KindForbidden, MsgID: "common.officers_only"},
 	}
 	for name, err := range fail {
-		h.Engine.Command(bot.Command{Name: name, Handle: func(context.Context, *bot.Ctx) error { return err }})
+		h.Engine.Command(bot.Command{Name: name, Access: bot.Anyone, Handle: func(context.Context, *bot.Ctx) error { return err }})
 	}
-	h.Engine.Callback("x", false, func(context.Context, *bot.Ctx) error { return fail["/forbidden"] })
-	h.Engine.Command(bot.Command{Name: "/file", Handle: func(ctx context.Context, c *bot.Ctx) error {
+	h.Engine.Callback("x", bot.Anyone, func(context.Context, *bot.Ctx) error { return fail["/forbidden"] })
+	h.Engine.Command(bot.Command{Name: "/file", Access: bot.Anyone, Handle: func(ctx context.Context, c *bot.Ctx) error {
 		_, err := c.Download(ctx, "f", 10)
 		return err
 	}})
@@ -193,7 +196,7 @@ func TestErrorsAreAnswered(t *testing.T) {
 // what the store has.
 func TestSendFailures(t *testing.T) {
 	h := bottest.New(t)
-	h.Engine.Command(bot.Command{Name: "/dem", Handle: func(ctx context.Context, c *bot.Ctx) error {
+	h.Engine.Command(bot.Command{Name: "/dem", Access: bot.Anyone, Handle: func(ctx context.Context, c *bot.Ctx) error {
 		c.Session.Put("n", c.Session.Get("n")+"i")
 		return c.Say(ctx, "common.done")
 	}})
@@ -212,7 +215,7 @@ func TestSendFailures(t *testing.T) {
 		t.Fatalf("session n = %q, want iii (the failed update not saved)", got)
 	}
 	// A Put of "" removes the value.
-	h.Engine.Command(bot.Command{Name: "/xoa", Handle: func(ctx context.Context, c *bot.Ctx) error {
+	h.Engine.Command(bot.Command{Name: "/xoa", Access: bot.Anyone, Handle: func(ctx context.Context, c *bot.Ctx) error {
 		c.Session.Put("n", "")
 		return nil
 	}})
@@ -227,7 +230,7 @@ func TestSendFailures(t *testing.T) {
 // the store, not from this process's copy.
 func TestStoreFailures(t *testing.T) {
 	h := bottest.New(t)
-	h.Engine.Command(bot.Command{Name: "/dem", Handle: func(ctx context.Context, c *bot.Ctx) error {
+	h.Engine.Command(bot.Command{Name: "/dem", Access: bot.Anyone, Handle: func(ctx context.Context, c *bot.Ctx) error {
 		c.Session.Put("n", c.Session.Get("n")+"i")
 		if c.Update.Args == "fail" {
 			h.KV.Fail(1) // the save
@@ -361,11 +364,11 @@ func TestBrokenSessions(t *testing.T) {
 // mark.
 func TestRoundTripsPerUpdate(t *testing.T) {
 	h := bottest.New(t)
-	h.Engine.Command(bot.Command{Name: "/dem", Handle: func(ctx context.Context, c *bot.Ctx) error {
+	h.Engine.Command(bot.Command{Name: "/dem", Access: bot.Anyone, Handle: func(ctx context.Context, c *bot.Ctx) error {
 		c.Session.Put("n", c.Session.Get("n")+"i")
 		return c.Say(ctx, "common.done")
 	}})
-	h.Engine.Command(bot.Command{Name: "/xem", Handle: func(ctx context.Context, c *bot.Ctx) error { return c.Say(ctx, "common.done") }})
+	h.Engine.Command(bot.Command{Name: "/xem", Access: bot.Anyone, Handle: func(ctx context.Context, c *bot.Ctx) error { return c.Say(ctx, "common.done") }})
 	for _, tc := range []struct {
 		cmd       string
 		recovered bool
@@ -388,5 +391,146 @@ func TestRoundTripsPerUpdate(t *testing.T) {
 	}
 	if got := h.Session("u1").Get("n"); got != "iii" {
 		t.Errorf("n = %q", got)
+	}
+}
+
+// The routes table registers everything at once; a command (or alias), a
+// button prefix or a form registered twice, and a route that does not say
+// who may use it, fail at start, each of them said.
+func TestRoutesTableRefusesTwiceAndNobody(t *testing.T) {
+	nop := func(context.Context, *bot.Ctx) error { return nil }
+	step := []bot.Step{{Key: "x", Prompt: "ftest.ask_name", Parse: func(_ *bot.Ctx, in string) (string, error) { return in, nil }}}
+	flow := func(id string) *bot.Flow { return &bot.Flow{ID: id, Title: "ftest.title", Steps: step} }
+	good := func() bot.Table {
+		return bot.Table{
+			Commands: []bot.Command{
+				{Name: "/start", Menu: "menu.start", Access: bot.Anyone, Handle: nop},
+				{Name: "/dangky", Aliases: []string{"/register"}, Access: bot.Anyone, Flow: flow("reg")},
+				{Name: "/capquyen", Access: bot.Admins, Flow: flow("grant")},
+			},
+			Flows:    []bot.FlowRoute{{Access: bot.Officers, Flow: flow("ret")}},
+			Buttons:  []bot.ButtonRoute{{Prefix: "r", Access: bot.Officers, Handle: nop}, {Prefix: "m", Access: bot.Anyone, Handle: nop}},
+			Fallback: nop,
+		}
+	}
+	h := bottest.New(t)
+	if err := h.Engine.Register(good()); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range h.Engine.Routes() {
+		got = append(got, r.Kind+" "+r.Name+" "+r.Access.String())
+	}
+	want := []string{"command /start anyone", "flow reg anyone", "command /dangky anyone", "flow grant admins", "command /capquyen admins",
+		"flow ret officers", "button r officers", "button m anyone"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("routes %q\nwant %q", got, want)
+	}
+	for _, tc := range []struct {
+		name string
+		edit func(t *bot.Table)
+		want string
+	}{
+		{"a command twice", func(t *bot.Table) {
+			t.Commands = append(t.Commands, bot.Command{Name: "/START", Access: bot.Anyone, Handle: nop})
+		}, "/start registered twice"},
+		{"an alias of another", func(t *bot.Table) {
+			t.Commands = append(t.Commands, bot.Command{Name: "/dk", Aliases: []string{"/register"}, Access: bot.Anyone, Handle: nop})
+		}, "/register registered twice"},
+		{"a prefix twice", func(t *bot.Table) {
+			t.Buttons = append(t.Buttons, bot.ButtonRoute{Prefix: "r", Access: bot.Anyone, Handle: nop})
+		}, `prefix "r" registered twice`},
+		{"the forms' prefix", func(t *bot.Table) {
+			t.Buttons = append(t.Buttons, bot.ButtonRoute{Prefix: "f", Access: bot.Anyone, Handle: nop})
+		}, "forms' own"},
+		{"a form twice", func(t *bot.Table) { t.Flows = append(t.Flows, bot.FlowRoute{Access: bot.Officers, Flow: flow("reg")}) }, `flow "reg" registered twice`},
+		{"a command without access", func(t *bot.Table) { t.Commands = append(t.Commands, bot.Command{Name: "/moi", Handle: nop}) }, "/moi does not say who may use it"},
+		{"a button without access", func(t *bot.Table) { t.Buttons = append(t.Buttons, bot.ButtonRoute{Prefix: "x", Handle: nop}) }, `"x" does not say who may press it`},
+		{"a form without access", func(t *bot.Table) { t.Flows = append(t.Flows, bot.FlowRoute{Flow: flow("new")}) }, `flow "new" does not say who may use it`},
+		{"a command of nothing", func(t *bot.Table) { t.Commands = append(t.Commands, bot.Command{Name: "/rong", Access: bot.Anyone}) }, "/rong needs a handler or a flow"},
+		{"a form route with a command", func(t *bot.Table) {
+			f := flow("cmd")
+			f.Command = "/lenh"
+			t.Flows = append(t.Flows, bot.FlowRoute{Access: bot.Anyone, Flow: f})
+		}, "list it with the commands"},
+		{"a second fallback", func(t *bot.Table) {}, "a second fallback"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := bottest.New(t)
+			tab := good()
+			if tc.name == "a second fallback" {
+				h.Engine.Fallback(nop)
+			}
+			tc.edit(&tab)
+			err := h.Engine.Register(tab)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Register: %v, want %q", err, tc.want)
+			}
+		})
+	}
+	// Two faults are both said.
+	tab := good()
+	tab.Commands = append(tab.Commands, tab.Commands[0])
+	tab.Buttons = append(tab.Buttons, tab.Buttons[0])
+	if err := bottest.New(t).Engine.Register(tab); err == nil || !strings.Contains(err.Error(), "/start") || !strings.Contains(err.Error(), `"r"`) {
+		t.Fatalf("Register: %v", err)
+	}
+}
+
+// A route for admins refuses officers with the admins' answer and
+// producers with the officers' one: its command, its buttons and its form
+// alike; the table's middleware runs before routing.
+func TestAdminRoutes(t *testing.T) {
+	h, _ := formHarness(t, bottest.WithAdmins("boss"))
+	h.Users.Put(domain.User{Channel: bottest.Channel, ChannelID: "xa", Role: domain.RoleCommuneOfficer, Communes: []string{"25459"}})
+	var seen []string
+	note := func(ctx context.Context, c *bot.Ctx) error {
+		seen = append(seen, c.Update.UserID)
+		return c.Say(ctx, "ftest.elsewhere")
+	}
+	var mw []string
+	err := h.Engine.Register(bot.Table{
+		Commands: []bot.Command{
+			{Name: "/quyen", Access: bot.Admins, Handle: note},
+			{Name: "/cap", Access: bot.Officers, Handle: func(ctx context.Context, c *bot.Ctx) error { return c.Engine().StartFlow(ctx, c, "adm") }},
+			{Name: "/nut", Access: bot.Anyone, Handle: func(ctx context.Context, c *bot.Ctx) error {
+				return c.Send(ctx, bot.Reply{Text: "Nút", Buttons: [][]bot.Button{{bot.Data("q", "r", 1).Button("Thu quyền")}}})
+			}},
+		},
+		Flows: []bot.FlowRoute{{Access: bot.Admins, Flow: &bot.Flow{ID: "adm", Title: "ftest.title", Steps: []bot.Step{
+			{Key: "name", Prompt: "ftest.ask_name", Parse: func(_ *bot.Ctx, in string) (string, error) { return in, nil }}}}}},
+		Buttons: []bot.ButtonRoute{{Prefix: "q", Access: bot.Admins, Handle: note}},
+		Middleware: []bot.Middleware{func(next bot.Handler) bot.Handler {
+			return bot.HandlerFunc(func(ctx context.Context, c *bot.Ctx) error {
+				mw = append(mw, c.Update.UserID+":"+string(c.User.Role))
+				return next.Handle(ctx, c)
+			})
+		}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ user, want string }{{"u1", "common.officers_only"}, {"xa", "officer.admins_only"}} {
+		user, want := tc.user, tc.want
+		h.Send(user, "/quyen").Expect(want)
+		h.Send(user, "/cap").Expect(want)
+		h.Send(user, "/nut")
+		if r := h.Press(user, "Thu quyền"); len(r.Answers) != 1 || !r.Answers[0].Alert || !h.Matches(r.Answers[0].Text, want) {
+			t.Errorf("%s pressed an admin button: %+v", user, r.Answers)
+		}
+	}
+	h.Send("boss", "/quyen").Expect("ftest.elsewhere")
+	h.Send("boss", "/cap").Expect("ftest.ask_name")
+	h.Send("boss", "/nut")
+	h.Press("boss", "Thu quyền").Expect("ftest.elsewhere")
+	if !slices.Equal(seen, []string{"boss", "boss"}) {
+		t.Errorf("handled for %q", seen)
+	}
+	if len(mw) != 12 || mw[0] != "u1:producer" || mw[len(mw)-1] != "boss:admin" {
+		t.Errorf("middleware saw %q", mw)
+	}
+	menu := h.Engine.Menu("vi", true)
+	if len(menu) != 0 {
+		t.Errorf("menu %+v: no command has a description", menu)
 	}
 }

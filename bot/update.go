@@ -152,11 +152,13 @@ type Reply struct {
 	Lead bool
 }
 
-// Button is an inline button: Data for a callback, or URL for a link.
+// Button is an inline button: Data for a callback (see ButtonData), or
+// URL for a link.
 type Button struct {
 	Label string
 	Data  string
 	URL   string
+	err   error // ButtonData.Button could not encode the data
 }
 
 // Attachment is a photo or file sent by the bot: a file the channel already

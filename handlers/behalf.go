@@ -13,15 +13,6 @@ import (
 // keyBehalf is the session value of an officer acting for a subject.
 const keyBehalf = "behalf"
 
-// registerBehalf adds /thaymat, /thoat and /lienket: officers acting for a
-// producer who has no smartphone, and linking people to subjects.
-func (a *app) registerBehalf(e *bot.Engine) {
-	e.Command(bot.Command{Name: "/thaymat", Menu: "menu.thaymat", Officer: true, Handle: a.behalf})
-	e.Command(bot.Command{Name: "/thoat", Menu: "menu.thoat", Officer: true, Handle: a.stopBehalf})
-	e.Command(bot.Command{Name: "/lienket", Menu: "menu.lienket", Officer: true, Handle: a.link})
-	e.Use(a.actAsSubject)
-}
-
 // actAsSubject makes an officer acting for a subject use that subject in
 // the producer's flows; what they do is recorded under their own user id.
 func (a *app) actAsSubject(next bot.Handler) bot.Handler {

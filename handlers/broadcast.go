@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -53,7 +52,7 @@ func (d draft) message() bulk.Message {
 }
 
 func (a *app) announcementFlow() *bot.Flow {
-	return &bot.Flow{ID: flowAnnounce, Title: "ann.title", Officer: true,
+	return &bot.Flow{ID: flowAnnounce, Title: "ann.title",
 		Steps: a.audienceSteps(func(*bot.Form) domain.Topic { return domain.TopicGeneral }),
 		Begin: officerOnly, Done: a.saveAnnouncement}
 }
@@ -70,7 +69,7 @@ func (a *app) announce(ctx context.Context, c *bot.Ctx) error {
 }
 
 func draftButtons(c *bot.Ctx) [][]bot.Button {
-	return [][]bot.Button{{{Label: c.T("common.done"), Data: cbAnnounce + "|d"}, {Label: c.T("common.cancel"), Data: cbAnnounce + "|x"}}}
+	return [][]bot.Button{{bot.Data(cbAnnounce, "d").Button(c.T("common.done")), bot.Data(cbAnnounce, "x").Button(c.T("common.cancel"))}}
 }
 
 func (a *app) loadDraft(c *bot.Ctx) (draft, bool) {
@@ -213,7 +212,7 @@ func cleanParagraphs(s string) string {
 
 // announceButton handles the draft's "Xong" and "Hủy".
 func (a *app) announceButton(ctx context.Context, c *bot.Ctx) error {
-	_, act, _ := cut(c.Update.Callback.Data)
+	act := c.Pressed.Verb
 	if _, ok := a.loadDraft(c); !ok {
 		return c.Answer(ctx, c.T("common.stale_button"), false)
 	}
@@ -295,9 +294,11 @@ func (a *app) saveAnnouncement(ctx context.Context, c *bot.Ctx, f *bot.Form) err
 // cancelJobButton stops a running job ("bj|x|<id>"): its creator or a
 // province officer may.
 func (a *app) cancelJobButton(ctx context.Context, c *bot.Ctx) error {
-	_, act, rest := cut(c.Update.Callback.Data)
-	id, err := strconv.ParseInt(rest, 10, 64)
-	if act != "x" || err != nil {
+	id, err := c.Pressed.ID(0)
+	if err != nil {
+		return err
+	}
+	if c.Pressed.Verb != "x" {
 		return c.Answer(ctx, c.T("common.stale_button"), false)
 	}
 	j, err := a.Jobs.Job(ctx, id)

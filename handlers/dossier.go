@@ -12,7 +12,7 @@ import (
 	"github.com/ocop-tayninh/ocopbot/domain"
 )
 
-// Button data of the dossier: "d|<action>|<product id>[|<item or file id>]".
+// Button data of the dossier: "d|<action>|<product id>[|<file id>][|<item id>]".
 const cbDossier = "d"
 
 // keyUpload is the session value naming the item the next file is for:
@@ -26,7 +26,7 @@ const MaxFileSize = 20 << 20
 // which.
 func (a *app) dossier(ctx context.Context, c *bot.Ctx) error {
 	if c.User.SubjectID == 0 {
-		return c.Send(ctx, bot.Reply{Text: c.T("product.register_first"), Buttons: [][]bot.Button{{{Label: c.T("menu.button.register"), Data: cbMenu + "|dangky"}}}})
+		return c.Send(ctx, bot.Reply{Text: c.T("product.register_first"), Buttons: registerButton(c)})
 	}
 	list, err := a.Products.ListBySubject(ctx, c.User.SubjectID)
 	if err != nil {
@@ -34,13 +34,13 @@ func (a *app) dossier(ctx context.Context, c *bot.Ctx) error {
 	}
 	switch len(list) {
 	case 0:
-		return c.Send(ctx, bot.Reply{Text: c.T("dossier.no_products"), Buttons: [][]bot.Button{{{Label: c.T("product.add"), Data: cbProduct + "|n"}}}})
+		return c.Send(ctx, bot.Reply{Text: c.T("dossier.no_products"), Buttons: [][]bot.Button{{bot.Data(cbProduct, "n").Button(c.T("product.add"))}}})
 	case 1:
 		return a.checklist(ctx, c, list[0], "")
 	}
 	var rows [][]bot.Button
 	for _, p := range list {
-		rows = append(rows, []bot.Button{{Label: p.Name, Data: cbDossier + "|c|" + strconv.FormatInt(p.ID, 10)}})
+		rows = append(rows, []bot.Button{bot.Data(cbDossier, "c", p.ID).Button(p.Name)})
 	}
 	return c.Send(ctx, bot.Reply{Text: c.T("dossier.pick_product"), Buttons: rows})
 }
@@ -101,12 +101,12 @@ func (a *app) checklist(ctx context.Context, c *bot.Ctx, p domain.Product, notic
 		b.WriteString(c.T("lifecycle.imported_dossier"))
 		var rows [][]bot.Button
 		if p.Stage == domain.StageExpired || p.Stage == domain.StageRevoked {
-			rows = append(rows, []bot.Button{{Label: c.T("lifecycle.button.new_dossier"), Data: cbDossier + "|nw|" + strconv.FormatInt(p.ID, 10)}})
+			rows = append(rows, []bot.Button{bot.Data(cbDossier, "nw", p.ID).Button(c.T("lifecycle.button.new_dossier"))})
 		}
 		for _, btn := range a.afterCertButtons(c, p) {
 			rows = append(rows, []bot.Button{btn})
 		}
-		rows = append(rows, []bot.Button{{Label: c.T("product.button.list"), Data: cbProduct + "|l"}})
+		rows = append(rows, []bot.Button{bot.Data(cbProduct, "l").Button(c.T("product.button.list"))})
 		return c.Send(ctx, bot.Reply{Text: b.String(), Buttons: rows})
 	}
 	b.WriteString(c.T("dossier.header", map[string]any{"Name": p.Name, "Code": p.Code, "Rules": r.Instrument, "Stage": c.T("stage." + string(p.Stage))}))
@@ -123,7 +123,6 @@ func (a *app) checklist(ctx context.Context, c *bot.Ctx, p domain.Product, notic
 	b.WriteString("\n")
 	b.WriteString(c.T("dossier.progress", map[string]any{"Done": done, "Total": total}))
 	section := ""
-	pid := strconv.FormatInt(p.ID, 10)
 	var buttons []bot.Button
 	for _, it := range items {
 		sec := "dossier.section_required"
@@ -148,17 +147,17 @@ func (a *app) checklist(ctx context.Context, c *bot.Ctx, p domain.Product, notic
 		}
 		b.WriteString("\n")
 		b.WriteString(line)
-		buttons = append(buttons, bot.Button{Label: stateIcons[st] + " " + it.Short, Data: cbDossier + "|i|" + pid + "|" + it.ID})
+		buttons = append(buttons, bot.Data(cbDossier, "i", p.ID).With(it.ID).Button(stateIcons[st]+" "+it.Short))
 	}
 	rows := rows2(buttons)
 	b.WriteString("\n\n")
 	switch {
 	case p.Stage == domain.StageFiled:
 		b.WriteString(c.T("dossier.filed_hint", map[string]any{"Receipt": p.ReceiptNo}))
-		rows = append(rows, []bot.Button{{Label: c.T("dossier.button.withdraw"), Data: cbDossier + "|w|" + pid}})
+		rows = append(rows, []bot.Button{bot.Data(cbDossier, "w", p.ID).Button(c.T("dossier.button.withdraw"))})
 	case p.Stage == domain.StageFailed || p.Stage == domain.StageExpired || p.Stage == domain.StageRevoked:
 		b.WriteString(c.T("lifecycle.new_dossier_hint"))
-		rows = append(rows, []bot.Button{{Label: c.T("lifecycle.button.new_dossier"), Data: cbDossier + "|nw|" + pid}})
+		rows = append(rows, []bot.Button{bot.Data(cbDossier, "nw", p.ID).Button(c.T("lifecycle.button.new_dossier"))})
 	case p.Stage.Submitted():
 		b.WriteString(c.T("dossier.with_officers"))
 		for _, btn := range a.afterCertButtons(c, p) {
@@ -166,7 +165,7 @@ func (a *app) checklist(ctx context.Context, c *bot.Ctx, p domain.Product, notic
 		}
 	case done == total:
 		b.WriteString(c.T("dossier.ready_hint"))
-		rows = append(rows, []bot.Button{{Label: c.T("dossier.button.submit"), Data: cbDossier + "|s|" + pid}})
+		rows = append(rows, []bot.Button{bot.Data(cbDossier, "s", p.ID).Button(c.T("dossier.button.submit"))})
 	default:
 		b.WriteString(c.T("dossier.pick_item_hint"))
 	}
@@ -175,7 +174,7 @@ func (a *app) checklist(ctx context.Context, c *bot.Ctx, p domain.Product, notic
 			rows = append(rows, []bot.Button{btn})
 		}
 	}
-	rows = append(rows, []bot.Button{{Label: c.T("product.button.list"), Data: cbProduct + "|l"}})
+	rows = append(rows, []bot.Button{bot.Data(cbProduct, "l").Button(c.T("product.button.list"))})
 	return c.Send(ctx, bot.Reply{Text: b.String(), Buttons: rows})
 }
 
@@ -228,7 +227,7 @@ func (a *app) item(ctx context.Context, c *bot.Ctx, p domain.Product, it domain.
 		b.WriteString("\n")
 		b.WriteString(c.T("dossier.file_line", map[string]any{"N": i + 1, "Name": name, "KB": (f.Size + 1023) / 1024}))
 		if !p.Stage.Submitted() {
-			rows = append(rows, []bot.Button{{Label: c.T("dossier.button.delete_file", map[string]any{"N": i + 1}), Data: cbDossier + "|f|" + pid + "|" + strconv.FormatInt(f.ID, 10)}})
+			rows = append(rows, []bot.Button{bot.Data(cbDossier, "f", p.ID, f.ID).Button(c.T("dossier.button.delete_file", map[string]any{"N": i + 1}))})
 		}
 	}
 	b.WriteString("\n\n")
@@ -251,20 +250,19 @@ func (a *app) item(ctx context.Context, c *bot.Ctx, p domain.Product, it domain.
 		if st == domain.ItemPaper {
 			label = "dossier.button.not_paper"
 		}
-		rows = append([][]bot.Button{{{Label: c.T(label), Data: cbDossier + "|g|" + pid + "|" + it.ID}}}, rows...)
+		rows = append([][]bot.Button{{bot.Data(cbDossier, "g", p.ID).With(it.ID).Button(c.T(label))}}, rows...)
 	}
-	rows = append(rows, []bot.Button{{Label: c.T("dossier.button.back"), Data: cbDossier + "|c|" + pid}})
+	rows = append(rows, []bot.Button{bot.Data(cbDossier, "c", p.ID).Button(c.T("dossier.button.back"))})
 	return c.Send(ctx, bot.Reply{Text: b.String(), Buttons: rows})
 }
 
-// dossierButton handles "d|<action>|<product>[|<arg>]".
+// dossierButton handles "d|<action>|<product>[|<file>][|<item>]".
 func (a *app) dossierButton(ctx context.Context, c *bot.Ctx) error {
-	parts := strings.SplitN(c.Update.Callback.Data, "|", 4)
-	for len(parts) < 4 {
-		parts = append(parts, "")
+	act, arg := c.Pressed.Verb, c.Pressed.Arg
+	id, err := c.Pressed.ID(0)
+	if err != nil {
+		return err
 	}
-	act, arg := parts[1], parts[3]
-	id, _ := strconv.ParseInt(parts[2], 10, 64)
 	p, err := a.ownProduct(ctx, c, id)
 	if err != nil {
 		// A deleted product, or another producer's id in forged data.
@@ -328,7 +326,10 @@ func (a *app) dossierButton(ctx context.Context, c *bot.Ctx) error {
 		if p.Stage.Submitted() {
 			return c.Answer(ctx, c.T("dossier.locked"), true)
 		}
-		fid, _ := strconv.ParseInt(arg, 10, 64)
+		fid, err := c.Pressed.ID(1)
+		if err != nil {
+			return err
+		}
 		if _, err := a.Dossiers.DeleteFile(ctx, p.ID, fid); err != nil {
 			if errors.Is(err, domain.ErrNotFound) || domain.ErrorKind(err) == domain.KindNotFound {
 				return c.Answer(ctx, c.T("dossier.file_gone"), true)

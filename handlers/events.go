@@ -82,33 +82,6 @@ const (
 	maxRollCall   = 40 // people on one /diemdanh screen
 )
 
-func (a *app) registerEvents(e *bot.Engine) {
-	e.Flow(a.eventFlow())
-	e.Flow(a.eventChangeFlow())
-	e.Flow(a.announcementFlow())
-	e.Command(bot.Command{Name: "/sukien", Aliases: []string{"/events"}, Menu: "menu.sukien", Handle: a.events})
-	e.Command(bot.Command{Name: "/diemdanh", Menu: "menu.diemdanh", Officer: true, Handle: a.rollCallList})
-	e.Command(bot.Command{Name: "/thongbao", Menu: "menu.thongbao", Officer: true, Handle: a.announce})
-	e.Command(bot.Command{Name: "/caidat", Aliases: []string{"/settings"}, Menu: "menu.caidat", Handle: a.settings})
-	// /start with a check-in or event payload; anything else as before.
-	e.Command(bot.Command{Name: "/start", Handle: a.startWithPayload})
-	// /huy also drops an announcement being written.
-	e.Command(bot.Command{Name: "/huy", Aliases: []string{"/cancel"}, Handle: func(ctx context.Context, c *bot.Ctx) error {
-		if c.Session.Get(keyDraft) != "" && c.Session.Active == "" {
-			c.Session.Put(keyDraft, "")
-			return c.Say(ctx, "ann.dropped")
-		}
-		return a.cancel(ctx, c)
-	}})
-	e.Callback(cbEvent, false, a.eventButton)
-	e.Callback(cbEventOfficer, true, a.eventOfficerButton)
-	e.Callback(bulk.CancelPrefix, true, a.cancelJobButton)
-	e.Callback(cbAnnounce, true, a.announceButton)
-	e.Callback(cbSettings, false, a.settingsButton)
-	e.Fallback(a.draftText(a.fallback))
-	e.Files(a.draftFile(a.ticketFile(a.upload)))
-}
-
 // eventFlow is /taosukien: an officer creates an event and invites its
 // audience.
 func (a *app) eventFlow() *bot.Flow {
@@ -127,14 +100,14 @@ func (a *app) eventFlow() *bot.Flow {
 			}
 			return bot.Escape(v)
 		}})
-	return &bot.Flow{ID: flowEvent, Command: "/taosukien", Menu: "menu.taosukien", Title: "ev.title", Officer: true, Steps: steps,
+	return &bot.Flow{ID: flowEvent, Title: "ev.title", Steps: steps,
 		Begin: officerOnly, Done: a.saveEvent}
 }
 
 // eventChangeFlow changes the title, time, place or description of an
 // event; those invited are told.
 func (a *app) eventChangeFlow() *bot.Flow {
-	return &bot.Flow{ID: flowEventChange, Title: "ev.change_title", Officer: true, Steps: []bot.Step{
+	return &bot.Flow{ID: flowEventChange, Title: "ev.change_title", Steps: []bot.Step{
 		{Key: evTitle, Prompt: "ev.ask_title", Label: "ev.label_title", Parse: parseEventTitle},
 		{Key: evWhen, Prompt: "ev.ask_when", Label: "ev.label_when", Parse: a.parseWhenStep, Show: a.showWhen},
 		{Key: evPlace, Prompt: "ev.ask_place", Label: "ev.label_place", Parse: parseEventPlace},
@@ -323,10 +296,12 @@ func eventData(loc *time.Location, e domain.Event) map[string]string {
 	return d
 }
 
-// rsvpButtons are the "Tham gia / Không tham gia" buttons of an event.
+// rsvpButtons are the "Tham gia / Không tham gia" buttons of an event, as
+// a job keeps them (labels are message ids). An id always encodes; were it
+// not so, the button's empty data would fail each copy when sent.
 func rsvpButtons(id int64) [][]bulk.Button {
-	s := strconv.FormatInt(id, 10)
-	return [][]bulk.Button{{{Label: "ev.btn_yes", Data: cbEvent + "|y|" + s}, {Label: "ev.btn_no", Data: cbEvent + "|n|" + s}}}
+	yes, no := bot.Data(cbEvent, "y", id).Button("ev.btn_yes"), bot.Data(cbEvent, "n", id).Button("ev.btn_no")
+	return [][]bulk.Button{{{Label: yes.Label, Data: yes.Data}, {Label: no.Label, Data: no.Data}}}
 }
 
 // eventMessage is a bulk message about an event: msg is "ev.invite",
@@ -512,16 +487,16 @@ func (a *app) sendEventCard(ctx context.Context, c *bot.Ctx, e domain.Event) err
 
 // eventButton handles the producers' buttons: RSVP, list, show.
 func (a *app) eventButton(ctx context.Context, c *bot.Ctx) error {
-	_, act, rest := cut(c.Update.Callback.Data)
+	act := c.Pressed.Verb
 	if act == "l" {
 		if err := c.Answer(ctx, "", false); err != nil {
 			return err
 		}
 		return a.events(ctx, c)
 	}
-	id, err := strconv.ParseInt(rest, 10, 64)
+	id, err := c.Pressed.ID(0)
 	if err != nil {
-		return c.Answer(ctx, c.T("common.stale_button"), false)
+		return err
 	}
 	ev, err := a.Events.Event(ctx, id)
 	if errors.Is(err, domain.ErrNotFound) {
@@ -595,20 +570,20 @@ func (a *app) officerEvents(ctx context.Context, c *bot.Ctx) error {
 	}
 	var rows [][]bot.Button
 	for _, e := range list {
-		data := cbEventOfficer + "|v|" + strconv.FormatInt(e.ID, 10)
+		data := bot.Data(cbEventOfficer, "v", e.ID)
 		if !inScope(c, e) {
 			if e.Cancelled || !reachesCommunes(c, e) {
 				continue
 			}
 			// An event whose audience takes in the officer's communes (a
 			// province-wide training, say): shown as its card, not managed.
-			data = cbEvent + "|s|" + strconv.FormatInt(e.ID, 10)
+			data = bot.Data(cbEvent, "s", e.ID)
 		}
 		label := c.Label("ev.officer_item", map[string]any{"Title": e.Title, "When": e.StartsAt.In(a.loc()).Format("02/01 15:04")})
 		if e.Cancelled {
 			label = "❌ " + label
 		}
-		rows = append(rows, []bot.Button{{Label: label, Data: data}})
+		rows = append(rows, []bot.Button{data.Button(label)})
 		if len(rows) == 20 {
 			break
 		}
@@ -635,9 +610,8 @@ func (a *app) showEventOfficer(ctx context.Context, c *bot.Ctx, e domain.Event, 
 	if e.Cancelled {
 		text += "\n" + c.T("ev.is_cancelled")
 	}
-	id := strconv.FormatInt(e.ID, 10)
 	b := func(label, act string) bot.Button {
-		return bot.Button{Label: c.T(label), Data: cbEventOfficer + "|" + act + "|" + id}
+		return bot.Data(cbEventOfficer, act, e.ID).Button(c.T(label))
 	}
 	r := bot.Reply{Text: text, Buttons: [][]bot.Button{
 		{b("ev.btn_people", "l"), b("ev.btn_export", "x")},
@@ -652,11 +626,10 @@ func (a *app) showEventOfficer(ctx context.Context, c *bot.Ctx, e domain.Event, 
 
 // eventOfficerButton handles "evo|<action>|<id>[|<user>]".
 func (a *app) eventOfficerButton(ctx context.Context, c *bot.Ctx) error {
-	_, act, rest := cut(c.Update.Callback.Data)
-	idS, userS, _ := strings.Cut(rest, "|")
-	id, err := strconv.ParseInt(idS, 10, 64)
+	act := c.Pressed.Verb
+	id, err := c.Pressed.ID(0)
 	if err != nil {
-		return c.Answer(ctx, c.T("common.stale_button"), false)
+		return err
 	}
 	ev, err := a.Events.Event(ctx, id)
 	if errors.Is(err, domain.ErrNotFound) {
@@ -670,9 +643,9 @@ func (a *app) eventOfficerButton(ctx context.Context, c *bot.Ctx) error {
 	}
 	switch act {
 	case "t": // toggle attendance: answered by rollCall itself
-		uid, err := strconv.ParseInt(userS, 10, 64)
+		uid, err := c.Pressed.ID(1)
 		if err != nil {
-			return c.Answer(ctx, c.T("common.stale_button"), false)
+			return err
 		}
 		return a.toggleAttendance(ctx, c, ev, uid)
 	}
@@ -705,8 +678,8 @@ func (a *app) eventOfficerButton(ctx context.Context, c *bot.Ctx) error {
 			return c.Say(ctx, "ev.is_cancelled")
 		}
 		return c.Send(ctx, bot.Reply{Text: c.T("ev.cancel_ask", map[string]any{"Title": ev.Title}), Buttons: [][]bot.Button{
-			{{Label: c.T("ev.btn_cancel_yes"), Data: cbEventOfficer + "|cc|" + idS}},
-			{{Label: c.T("common.back"), Data: cbEventOfficer + "|v|" + idS}},
+			{bot.Data(cbEventOfficer, "cc", ev.ID).Button(c.T("ev.btn_cancel_yes"))},
+			{bot.Data(cbEventOfficer, "v", ev.ID).Button(c.T("common.back"))},
 		}})
 	case "cc":
 		return a.cancelEvent(ctx, c, ev)
@@ -814,8 +787,8 @@ func (a *app) rollCallList(ctx context.Context, c *bot.Ctx) error {
 		if e.Cancelled || !inScope(c, e) || e.StartsAt.After(soon) {
 			continue
 		}
-		rows = append(rows, []bot.Button{{Label: c.Label("ev.officer_item", map[string]any{"Title": e.Title,
-			"When": e.StartsAt.In(a.loc()).Format("02/01 15:04")}), Data: cbEventOfficer + "|a|" + strconv.FormatInt(e.ID, 10)}})
+		rows = append(rows, []bot.Button{bot.Data(cbEventOfficer, "a", e.ID).Button(c.Label("ev.officer_item", map[string]any{"Title": e.Title,
+			"When": e.StartsAt.In(a.loc()).Format("02/01 15:04")}))})
 	}
 	if len(rows) == 0 {
 		return c.Say(ctx, "ev.rollcall_none")
@@ -847,8 +820,7 @@ func (a *app) rollCall(ctx context.Context, c *bot.Ctx, ev domain.Event, edit st
 		if len(label) > 60 {
 			label = append(label[:59], '…')
 		}
-		rows = append(rows, []bot.Button{{Label: string(label),
-			Data: cbEventOfficer + "|t|" + strconv.FormatInt(ev.ID, 10) + "|" + strconv.FormatInt(p.UserID, 10)}})
+		rows = append(rows, []bot.Button{bot.Data(cbEventOfficer, "t", ev.ID, p.UserID).Button(string(label))})
 		if len(rows) == maxRollCall {
 			break
 		}

@@ -51,19 +51,6 @@ const (
 	maxCommuneLines = 12 // communes listed in /thongke; the rest are counted
 )
 
-// registerFigures adds /thongke, /ngansach, /diemban and /baocao.
-func (a *app) registerFigures(e *bot.Engine) {
-	if a.Plan == nil || a.Figures == nil {
-		return // not wired (a test without the plan)
-	}
-	e.Command(bot.Command{Name: "/thongke", Aliases: []string{"/stats"}, Menu: "menu.thongke", Officer: true, Handle: a.figures})
-	e.Command(bot.Command{Name: "/baocao", Aliases: []string{"/report"}, Menu: "menu.baocao", Officer: true, Handle: a.report})
-	e.Command(bot.Command{Name: "/ngansach", Aliases: []string{"/budget"}, Menu: "menu.ngansach", Officer: true, Handle: a.budget})
-	e.Command(bot.Command{Name: "/diemban", Menu: "menu.diemban", Officer: true, Handle: a.showrooms})
-	e.Flow(a.showroomFlow())
-	e.Callback(cbFigures, true, a.figuresButton)
-}
-
 // source is what the figures and the workbook read.
 func (a *app) source() report.Source {
 	return report.Source{Data: a.ReportData, Figures: a.Figures, Budget: a.Budget, Attendance: a.Attendance,
@@ -182,12 +169,11 @@ func (a *app) figuresAt(ctx context.Context, c *bot.Ctx, arg string) error {
 	} else if qa != "" {
 		text += "\n\n" + qa
 	}
-	buttons := [][]bot.Button{{{Label: c.T("figures.button_definitions"), Data: cbFigures + "|def"}}}
+	buttons := [][]bot.Button{{bot.Data(cbFigures, "def").Button(c.T("figures.button_definitions"))}}
 	if end := a.planEnd(); !past && now.After(end.AddDate(0, 0, 1)) {
 		// The plan's period is over: its figures are those of its last day.
 		text = c.T("figures.period_ended", map[string]any{"To": a.Plan.Period.To, "End": a.date(end)}) + "\n\n" + text
-		buttons = append(buttons, []bot.Button{{Label: c.T("figures.button_period_end", map[string]any{"End": a.date(end)}),
-			Data: cbFigures + "|at|" + end.Format("02/01/2006")}})
+		buttons = append(buttons, []bot.Button{bot.Data(cbFigures, "at").With(end.Format("02/01/2006")).Button(c.T("figures.button_period_end", map[string]any{"End": a.date(end)}))})
 	}
 	if err := c.Send(ctx, bot.Reply{Text: text, Buttons: buttons}); err != nil {
 		<-chart
@@ -434,13 +420,12 @@ func (a *app) planEnd() time.Time {
 }
 
 func (a *app) figuresButton(ctx context.Context, c *bot.Ctx) error {
-	_, action, rest := cut(c.Update.Callback.Data)
-	switch action {
+	switch c.Pressed.Verb {
 	case "at":
 		if err := c.Answer(ctx, "", false); err != nil {
 			return err
 		}
-		return a.figuresAt(ctx, c, rest)
+		return a.figuresAt(ctx, c, c.Pressed.Arg)
 	case "def":
 		if err := c.Answer(ctx, "", false); err != nil {
 			return err
@@ -687,13 +672,13 @@ func (a *app) showrooms(ctx context.Context, c *bot.Ctx) error {
 		b.WriteString(c.T("showroom.item", map[string]any{"N": i + 1, "Name": r.Name, "Address": r.Address,
 			"Opened": r.Opened.Format("02/01/2006")}))
 	}
-	return c.Send(ctx, bot.Reply{Text: b.String(), Buttons: [][]bot.Button{{{Label: c.T("showroom.add"), Data: cbFigures + "|sr"}}}})
+	return c.Send(ctx, bot.Reply{Text: b.String(), Buttons: [][]bot.Button{{bot.Data(cbFigures, "sr").Button(c.T("showroom.add"))}}})
 }
 
 // showroomFlow records a showroom: name, address and opening day.
 func (a *app) showroomFlow() *bot.Flow {
 	return &bot.Flow{
-		ID: flowShowroom, Command: "/themdiemban", Title: "showroom.title", Officer: true,
+		ID: flowShowroom, Title: "showroom.title",
 		Steps: []bot.Step{
 			{Key: srName, Prompt: "showroom.ask_name", Label: "showroom.label_name", Parse: parseShowroomText("showroom.name_invalid")},
 			{Key: srAddress, Prompt: "showroom.ask_address", Label: "showroom.label_address", Parse: parseShowroomText("showroom.address_invalid")},

@@ -204,63 +204,43 @@ type app struct {
 	e *bot.Engine
 }
 
-// Register adds every command, button handler and flow to the engine.
-func Register(e *bot.Engine, d Deps) {
+// Register adds every command, button and form of the bot to the engine,
+// as the routes table lists them (routes.go); a route listed twice, or
+// one that does not say who may use it, is an error.
+func Register(e *bot.Engine, d Deps) error {
 	a := &app{Deps: d, e: e}
-	e.Command(bot.Command{Name: "/start", Menu: "menu.start", Handle: a.start})
-	e.Flow(a.registerFlow())
-	e.Command(bot.Command{Name: "/xinlienket", Handle: a.requestLink})
-	e.Command(bot.Command{Name: "/sanpham", Aliases: []string{"/products"}, Menu: "menu.sanpham", Handle: a.products})
-	e.Flow(a.productFlow())
-	e.Command(bot.Command{Name: "/hoso", Aliases: []string{"/dossier"}, Menu: "menu.hoso", Handle: a.dossier})
-	e.Command(bot.Command{Name: "/trangthai", Aliases: []string{"/status"}, Menu: "menu.trangthai", Handle: a.status})
-	e.Command(bot.Command{Name: "/trogiup", Aliases: []string{"/help"}, Menu: "menu.trogiup", Handle: a.help})
-	e.Command(bot.Command{Name: "/ngonngu", Aliases: []string{"/language"}, Menu: "menu.ngonngu", Handle: a.language})
-	e.Command(bot.Command{Name: "/huy", Aliases: []string{"/cancel"}, Menu: "menu.huy", Handle: a.cancel})
-	e.Callback(cbConsent, false, a.consentButton)
-	e.Callback(cbMenu, false, a.menuButton)
-	e.Callback(cbLanguage, false, a.languageButton)
-	e.Callback(cbProduct, false, a.productButton)
-	e.Callback(cbDossier, false, a.dossierButton)
-	a.registerOfficers(e)
-	a.registerReview(e)
-	a.registerBehalf(e)
-	a.registerSearch(e)
-	a.registerFigures(e)
-	a.registerPublic(e)
-	a.registerLifecycle(e)
-	a.registerTickets(e)
-	a.registerPrivacy(e)
-	e.Fallback(a.fallback)
-	e.Questions(a.question)
-	e.Files(a.upload)
-	a.registerEvents(e) // after Fallback and Files: it wraps them
+	return e.Register(a.routes())
 }
 
-// Button data prefixes.
+// Button data prefixes (see bot.ButtonData).
 const (
-	cbConsent  = "c" // c|y[|reg], c|n
+	cbConsent  = "c" // c|y[|<flow>], c|n
 	cbMenu     = "m" // m|<command without slash>
 	cbLanguage = "l" // l|vi, l|en
 )
 
 // menu returns the main menu buttons for the user.
 func (a *app) menu(c *bot.Ctx) [][]bot.Button {
-	first := bot.Button{Label: c.T("menu.button.register"), Data: cbMenu + "|dangky"}
+	first := bot.Data(cbMenu, "dangky").Button(c.T("menu.button.register"))
 	if c.User.SubjectID != 0 {
 		// The producer's details (to see and change them); "Trạng thái"
 		// is the products' status, "Hồ sơ" the dossier papers.
-		first = bot.Button{Label: c.T("menu.button.profile"), Data: cbMenu + "|dangky"}
+		first = bot.Data(cbMenu, "dangky").Button(c.T("menu.button.profile"))
 	}
 	rows := [][]bot.Button{{first}}
 	if c.User.SubjectID != 0 {
-		rows = append(rows, []bot.Button{{Label: c.T("menu.button.products"), Data: cbMenu + "|sanpham"}, {Label: c.T("menu.button.dossier"), Data: cbMenu + "|hoso"}})
+		rows = append(rows, []bot.Button{bot.Data(cbMenu, "sanpham").Button(c.T("menu.button.products")), bot.Data(cbMenu, "hoso").Button(c.T("menu.button.dossier"))})
 	}
 	return append(rows,
-		[]bot.Button{{Label: c.T("menu.button.status"), Data: cbMenu + "|trangthai"}, {Label: c.T("menu.button.help"), Data: cbMenu + "|trogiup"}},
-		[]bot.Button{{Label: c.T("ev.menu_button"), Data: cbEvent + "|l"}, {Label: c.T("settings.menu_button"), Data: cbSettings + "|s"}},
-		[]bot.Button{{Label: c.T("menu.button.language"), Data: cbMenu + "|ngonngu"}},
+		[]bot.Button{bot.Data(cbMenu, "trangthai").Button(c.T("menu.button.status")), bot.Data(cbMenu, "trogiup").Button(c.T("menu.button.help"))},
+		[]bot.Button{bot.Data(cbEvent, "l").Button(c.T("ev.menu_button")), bot.Data(cbSettings, "s").Button(c.T("settings.menu_button"))},
+		[]bot.Button{bot.Data(cbMenu, "ngonngu").Button(c.T("menu.button.language"))},
 	)
+}
+
+// registerButton leads someone not registered yet to the registration.
+func registerButton(c *bot.Ctx) [][]bot.Button {
+	return [][]bot.Button{{bot.Data(cbMenu, "dangky").Button(c.T("menu.button.register"))}}
 }
 
 // sayMenu sends a message with the main menu under it.
@@ -269,7 +249,7 @@ func (a *app) sayMenu(ctx context.Context, c *bot.Ctx, id string, data ...map[st
 }
 
 func (a *app) menuButton(ctx context.Context, c *bot.Ctx) error {
-	_, cmd, _ := cut(c.Update.Callback.Data)
+	cmd := c.Pressed.Verb
 	switch cmd {
 	case "dangky", "trangthai", "trogiup", "ngonngu", "sanpham", "hoso":
 		if err := c.Answer(ctx, "", false); err != nil {
@@ -291,19 +271,4 @@ func (a *app) menuButton(ctx context.Context, c *bot.Ctx) error {
 		return a.dossier(ctx, c)
 	}
 	return c.Answer(ctx, c.T("common.stale_button"), false)
-}
-
-func cut(data string) (prefix, first, rest string) {
-	parts := [3]string{}
-	n := 0
-	start := 0
-	for i := 0; i < len(data) && n < 2; i++ {
-		if data[i] == '|' {
-			parts[n] = data[start:i]
-			n++
-			start = i + 1
-		}
-	}
-	parts[n] = data[start:]
-	return parts[0], parts[1], parts[2]
 }

@@ -35,26 +35,28 @@ const (
 	rvDate   = "date"
 )
 
-// registerLifecycle adds /thuhoi and its form.
-func (a *app) registerLifecycle(e *bot.Engine) {
-	e.Flow(&bot.Flow{ID: flowRevoke, Command: "/thuhoi", Menu: "menu.thuhoi", Title: "lifecycle.revoke_title", Officer: true,
+// revokeFlow is /thuhoi: the province revokes a certificate.
+func (a *app) revokeFlow() *bot.Flow {
+	return &bot.Flow{ID: flowRevoke, Title: "lifecycle.revoke_title",
 		Begin: a.beginRevoke,
 		Steps: []bot.Step{
 			{Key: rvGround, Prompt: "lifecycle.ask_ground", Label: "lifecycle.label_ground", Choices: groundChoices},
 			{Key: rvNo, Prompt: "lifecycle.ask_decision_no", Label: "lifecycle.label_decision_no", Parse: parseDecisionNo},
 			{Key: rvDate, Prompt: "lifecycle.ask_decision_date", Label: "lifecycle.label_decision_date", Parse: a.parsePastDate},
 		},
-		Done: a.saveRevoke})
-	if a.Monitoring != nil {
-		e.Flow(&bot.Flow{ID: flowCheck, Command: "/haukiem", Menu: "menu.haukiem", Title: "lifecycle.check_title", Officer: true,
-			Begin: a.beginCheck,
-			Steps: []bot.Step{
-				{Key: "day", Prompt: "lifecycle.ask_check_day", Label: "lifecycle.label_check_day", Parse: a.parsePastDate},
-				{Key: "result", Prompt: "lifecycle.ask_check_result", Label: "lifecycle.label_check_result", Choices: checkChoices},
-				{Key: "note", Prompt: "lifecycle.ask_check_note", Label: "lifecycle.label_check_note", Parse: parseCheckNote, Optional: true},
-			},
-			Done: a.saveCheck})
-	}
+		Done: a.saveRevoke}
+}
+
+// checkFlow is /haukiem: the province records a monitoring check.
+func (a *app) checkFlow() *bot.Flow {
+	return &bot.Flow{ID: flowCheck, Title: "lifecycle.check_title",
+		Begin: a.beginCheck,
+		Steps: []bot.Step{
+			{Key: "day", Prompt: "lifecycle.ask_check_day", Label: "lifecycle.label_check_day", Parse: a.parsePastDate},
+			{Key: "result", Prompt: "lifecycle.ask_check_result", Label: "lifecycle.label_check_result", Choices: checkChoices},
+			{Key: "note", Prompt: "lifecycle.ask_check_note", Label: "lifecycle.label_check_note", Parse: parseCheckNote, Optional: true},
+		},
+		Done: a.saveCheck}
 }
 
 func checkChoices(c *bot.Ctx, _ *bot.Form) []bot.Choice {
@@ -321,16 +323,15 @@ func (a *app) saveRevoke(ctx context.Context, c *bot.Ctx, f *bot.Form) error {
 // afterCertButtons are the producer's buttons for a recognised product:
 // re-evaluate and upgrade; and, once opened and not yet filed, give up.
 func (a *app) afterCertButtons(c *bot.Ctx, p domain.Product) []bot.Button {
-	pid := strconv.FormatInt(p.ID, 10)
 	switch p.Stage {
 	case domain.StageRecognised:
-		buttons := []bot.Button{{Label: c.T("lifecycle.button.reevaluate", map[string]any{"Name": p.Name}), Data: cbDossier + "|re|" + pid}}
+		buttons := []bot.Button{bot.Data(cbDossier, "re", p.ID).Button(c.T("lifecycle.button.reevaluate", map[string]any{"Name": p.Name}))}
 		if p.Stars < domain.TopStars {
-			buttons = append(buttons, bot.Button{Label: c.T("lifecycle.button.upgrade", map[string]any{"Name": p.Name}), Data: cbDossier + "|up|" + pid})
+			buttons = append(buttons, bot.Data(cbDossier, "up", p.ID).Button(c.T("lifecycle.button.upgrade", map[string]any{"Name": p.Name})))
 		}
 		return buttons
 	case domain.StageReevaluation, domain.StageUpgrade:
-		return []bot.Button{{Label: c.T("lifecycle.button.cancel", map[string]any{"Name": p.Name}), Data: cbDossier + "|cx|" + pid}}
+		return []bot.Button{bot.Data(cbDossier, "cx", p.ID).Button(c.T("lifecycle.button.cancel", map[string]any{"Name": p.Name}))}
 	}
 	return nil
 }

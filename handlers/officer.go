@@ -33,17 +33,9 @@ const (
 // Button data of roles: "o|<action>|<user id>".
 const cbOfficer = "o"
 
-// registerOfficers adds the role commands: /capquyen, /thuquyen, /canbo.
-func (a *app) registerOfficers(e *bot.Engine) {
-	e.Flow(a.grantFlow())
-	e.Command(bot.Command{Name: "/thuquyen", Menu: "menu.thuquyen", Officer: true, Handle: a.revoke})
-	e.Command(bot.Command{Name: "/canbo", Menu: "menu.canbo", Officer: true, Handle: a.staffList})
-	e.Callback(cbOfficer, true, a.officerButton)
-}
-
 func (a *app) grantFlow() *bot.Flow {
 	return &bot.Flow{
-		ID: flowGrant, Command: "/capquyen", Title: "officer.grant_title", Menu: "menu.capquyen", Officer: true,
+		ID: flowGrant, Title: "officer.grant_title",
 		Steps: []bot.Step{
 			{Key: gWho, Prompt: "officer.ask_who", Label: "officer.label_who", Parse: a.parseWho, PickUser: true, Show: a.showWho},
 			{Key: gRole, Prompt: "officer.ask_role", Label: "officer.label_role", Choices: roleChoices},
@@ -336,22 +328,23 @@ func (a *app) revoke(ctx context.Context, c *bot.Ctx) error {
 	if !u.Role.IsOfficer() {
 		return c.Say(ctx, "officer.not_officer", map[string]any{"Who": personName(u)})
 	}
-	id := strconv.FormatInt(u.ID, 10)
 	return c.Send(ctx, bot.Reply{Text: c.T("officer.revoke_confirm", map[string]any{"Who": personName(u), "Role": c.T("role." + string(u.Role))}),
-		Buttons: [][]bot.Button{{{Label: c.T("officer.revoke_yes"), Data: cbOfficer + "|r|" + id}}, {{Label: c.T("common.cancel"), Data: cbOfficer + "|n|" + id}}}})
+		Buttons: [][]bot.Button{{bot.Data(cbOfficer, "r", u.ID).Button(c.T("officer.revoke_yes"))}, {bot.Data(cbOfficer, "n", u.ID).Button(c.T("common.cancel"))}}})
 }
 
 func (a *app) officerButton(ctx context.Context, c *bot.Ctx) error {
-	parts := strings.Split(c.Update.Callback.Data, "|")
-	if len(parts) != 3 || c.User.Role != domain.RoleAdmin {
+	if c.User.Role != domain.RoleAdmin {
 		return c.Answer(ctx, c.T("officer.admins_only"), true)
 	}
-	id, _ := strconv.ParseInt(parts[2], 10, 64)
+	id, err := c.Pressed.ID(0)
+	if err != nil {
+		return err
+	}
 	u, err := a.Staff.GetByID(ctx, id)
 	if err != nil {
 		return c.Answer(ctx, c.T("common.stale_button"), true)
 	}
-	switch parts[1] {
+	switch c.Pressed.Verb {
 	case "n":
 		if err := c.Answer(ctx, "", false); err != nil {
 			return err

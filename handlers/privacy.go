@@ -43,14 +43,6 @@ const keyPrivacyNonce = "pd_nonce"
 // sent hold everything.
 const maxPrivacyListed = 10
 
-func (a *app) registerPrivacy(e *bot.Engine) {
-	if a.Privacy == nil {
-		return
-	}
-	e.Command(bot.Command{Name: "/xoadulieu", Aliases: []string{"/dulieu", "/mydata"}, Menu: "mydata.menu", Handle: a.myData})
-	e.Callback(cbPrivacy, false, a.privacyButton)
-}
-
 // myData (/xoadulieu, "Dữ liệu của tôi" in /caidat) shows everything kept
 // about the person, with the ways to take it, withdraw consent or erase it.
 func (a *app) myData(ctx context.Context, c *bot.Ctx) error {
@@ -121,11 +113,11 @@ func (a *app) myData(ctx context.Context, c *bot.Ctx) error {
 		b.WriteString("\n\n" + c.T("mydata.optouts", map[string]any{"Topics": strings.Join(ts, ", ")}))
 	}
 	b.WriteString("\n\n" + c.T("mydata.choose"))
-	rows := [][]bot.Button{{{Label: c.T("mydata.button_export"), Data: cbPrivacy + "|x"}}}
+	rows := [][]bot.Button{{bot.Data(cbPrivacy, "x").Button(c.T("mydata.button_export"))}}
 	if c.User.Consent == domain.ConsentGiven {
-		rows = append(rows, []bot.Button{{Label: c.T("mydata.button_withdraw"), Data: cbPrivacy + "|w"}})
+		rows = append(rows, []bot.Button{bot.Data(cbPrivacy, "w").Button(c.T("mydata.button_withdraw"))})
 	}
-	rows = append(rows, []bot.Button{{Label: c.T("mydata.button_erase"), Data: cbPrivacy + "|d"}})
+	rows = append(rows, []bot.Button{bot.Data(cbPrivacy, "d").Button(c.T("mydata.button_erase"))})
 	return c.Send(ctx, bot.Reply{Text: b.String(), Buttons: rows})
 }
 
@@ -158,7 +150,7 @@ func (a *app) audit(ctx context.Context, c *bot.Ctx, kind string) error {
 }
 
 func (a *app) privacyButton(ctx context.Context, c *bot.Ctx) error {
-	_, act, arg := cut(c.Update.Callback.Data)
+	act, arg := c.Pressed.Verb, c.Pressed.Arg
 	switch act {
 	case "v":
 		if err := c.Answer(ctx, "", false); err != nil {
@@ -206,7 +198,8 @@ func (a *app) askPrivacyConfirm(ctx context.Context, c *bot.Ctx, act string) err
 	}
 	var buf [6]byte
 	_, _ = rand.Read(buf[:])
-	nonce := hex.EncodeToString(buf[:])
+	// A letter first: a button's argument is never a number (bot.ButtonData).
+	nonce := "n" + hex.EncodeToString(buf[:])
 	c.Session.Put(keyPrivacyNonce, nonce)
 	text, yes := c.T("mydata.withdraw_confirm"), c.T("mydata.button_withdraw_yes")
 	if act == "d" {
@@ -232,8 +225,8 @@ func (a *app) askPrivacyConfirm(ctx context.Context, c *bot.Ctx, act string) err
 	}
 	up := strings.ToUpper(act)
 	return c.Send(ctx, bot.Reply{Text: text, Buttons: [][]bot.Button{
-		{{Label: yes, Data: cbPrivacy + "|" + up + "|" + nonce}},
-		{{Label: c.T("mydata.button_keep"), Data: cbPrivacy + "|k"}},
+		{bot.Data(cbPrivacy, up).With(nonce).Button(yes)},
+		{bot.Data(cbPrivacy, "k").Button(c.T("mydata.button_keep"))},
 	}})
 }
 

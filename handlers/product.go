@@ -38,7 +38,7 @@ func (a *app) productFlow() *bot.Flow {
 		return []bot.Choice{{Value: "1", Label: c.T("common.yes")}, {Value: "0", Label: c.T("common.no")}}
 	}
 	return &bot.Flow{
-		ID: flowProduct, Command: "/themsanpham", Title: "product.title", Menu: "menu.themsanpham",
+		ID: flowProduct, Title: "product.title",
 		Steps: []bot.Step{
 			{Key: pName, Prompt: "product.ask_name", Label: "product.label_name", Parse: parseProductName},
 			{Key: pGroup, Prompt: "product.ask_group", Label: "product.label_group", Choices: a.groupChoices, Search: a.searchSetsFromGroup, Show: a.showGroup},
@@ -188,7 +188,7 @@ func (a *app) productSet(f *bot.Form) int {
 
 func (a *app) beginProduct(ctx context.Context, c *bot.Ctx, f *bot.Form) (bool, error) {
 	if c.User.SubjectID == 0 {
-		return false, c.Send(ctx, bot.Reply{Text: c.T("product.register_first"), Buttons: [][]bot.Button{{{Label: c.T("menu.button.register"), Data: cbMenu + "|dangky"}}}})
+		return false, c.Send(ctx, bot.Reply{Text: c.T("product.register_first"), Buttons: registerButton(c)})
 	}
 	r, err := a.rulesNow()
 	if err != nil {
@@ -290,7 +290,7 @@ func (a *app) ownProduct(ctx context.Context, c *bot.Ctx, id int64) (domain.Prod
 // products lists the subject's products (/sanpham).
 func (a *app) products(ctx context.Context, c *bot.Ctx) error {
 	if c.User.SubjectID == 0 {
-		return c.Send(ctx, bot.Reply{Text: c.T("product.register_first"), Buttons: [][]bot.Button{{{Label: c.T("menu.button.register"), Data: cbMenu + "|dangky"}}}})
+		return c.Send(ctx, bot.Reply{Text: c.T("product.register_first"), Buttons: registerButton(c)})
 	}
 	list, err := a.Products.ListBySubject(ctx, c.User.SubjectID)
 	if err != nil {
@@ -298,9 +298,9 @@ func (a *app) products(ctx context.Context, c *bot.Ctx) error {
 	}
 	var rows [][]bot.Button
 	for _, p := range list {
-		rows = append(rows, []bot.Button{{Label: c.Label("product.list_item", map[string]any{"Name": p.Name, "Stage": c.T("stage_short." + string(p.Stage))}), Data: cbProduct + "|v|" + strconv.FormatInt(p.ID, 10)}})
+		rows = append(rows, []bot.Button{bot.Data(cbProduct, "v", p.ID).Button(c.Label("product.list_item", map[string]any{"Name": p.Name, "Stage": c.T("stage_short." + string(p.Stage))}))})
 	}
-	rows = append(rows, []bot.Button{{Label: c.T("product.add"), Data: cbProduct + "|n"}})
+	rows = append(rows, []bot.Button{bot.Data(cbProduct, "n").Button(c.T("product.add"))})
 	id := "product.list"
 	if len(list) == 0 {
 		id = "product.none"
@@ -320,19 +320,18 @@ func (a *app) showProduct(ctx context.Context, c *bot.Ctx, id int64, notice stri
 		b.WriteString("\n\n")
 	}
 	b.WriteString(a.productCard(c, p))
-	pid := strconv.FormatInt(p.ID, 10)
-	rows := [][]bot.Button{{{Label: c.T("product.button.dossier"), Data: cbDossier + "|c|" + pid}}}
+	rows := [][]bot.Button{{bot.Data(cbDossier, "c", p.ID).Button(c.T("product.button.dossier"))}}
 	if line, qr := a.publicCard(ctx, c, p.ID); qr != nil {
 		b.WriteString("\n" + line)
 		rows = append(rows, qr)
 	}
 	if !p.Stage.Submitted() {
-		rows = append(rows, []bot.Button{{Label: c.T("product.button.edit"), Data: cbProduct + "|e|" + pid}})
+		rows = append(rows, []bot.Button{bot.Data(cbProduct, "e", p.ID).Button(c.T("product.button.edit"))})
 	}
 	if domain.Deletable(p) {
-		rows = append(rows, []bot.Button{{Label: c.T("product.button.delete"), Data: cbProduct + "|x|" + pid}})
+		rows = append(rows, []bot.Button{bot.Data(cbProduct, "x", p.ID).Button(c.T("product.button.delete"))})
 	}
-	rows = append(rows, []bot.Button{{Label: c.T("product.button.list"), Data: cbProduct + "|l"}})
+	rows = append(rows, []bot.Button{bot.Data(cbProduct, "l").Button(c.T("product.button.list"))})
 	return c.Send(ctx, bot.Reply{Text: b.String(), Buttons: rows})
 }
 
@@ -374,17 +373,9 @@ func (a *app) productCard(c *bot.Ctx, p domain.Product) string {
 	})
 }
 
-// productButton handles "p|<action>|<id>".
+// productButton handles "p|l", "p|n" and "p|<action>|<id>".
 func (a *app) productButton(ctx context.Context, c *bot.Ctx) error {
-	parts := strings.Split(c.Update.Callback.Data, "|")
-	act := ""
-	if len(parts) > 1 {
-		act = parts[1]
-	}
-	var id int64
-	if len(parts) > 2 {
-		id, _ = strconv.ParseInt(parts[2], 10, 64)
-	}
+	act := c.Pressed.Verb
 	switch act {
 	case "l":
 		if err := c.Answer(ctx, "", false); err != nil {
@@ -399,6 +390,10 @@ func (a *app) productButton(ctx context.Context, c *bot.Ctx) error {
 	case "v", "e", "x", "X":
 	default:
 		return c.Answer(ctx, c.T("common.stale_button"), false)
+	}
+	id, err := c.Pressed.ID(0)
+	if err != nil {
+		return err
 	}
 	p, err := a.ownProduct(ctx, c, id)
 	if err != nil {
@@ -419,10 +414,9 @@ func (a *app) productButton(ctx context.Context, c *bot.Ctx) error {
 		if !domain.Deletable(p) {
 			return a.showProduct(ctx, c, p.ID, "product.cannot_delete")
 		}
-		pid := strconv.FormatInt(p.ID, 10)
 		return c.Send(ctx, bot.Reply{Text: c.T("product.confirm_delete", map[string]any{"Name": p.Name}), Buttons: [][]bot.Button{
-			{{Label: c.T("product.button.delete_yes"), Data: cbProduct + "|X|" + pid}},
-			{{Label: c.T("common.back"), Data: cbProduct + "|v|" + pid}},
+			{bot.Data(cbProduct, "X", p.ID).Button(c.T("product.button.delete_yes"))},
+			{bot.Data(cbProduct, "v", p.ID).Button(c.T("common.back"))},
 		}})
 	default: // "X"
 		if !domain.Deletable(p) {

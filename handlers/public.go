@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"errors"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -32,11 +31,6 @@ const maxLabels = 20 * qrlabel.PerSheet
 // maxLabelsText bounds what /nhanqr reads, in characters.
 const maxLabelsText = 2000
 
-func (a *app) registerPublic(e *bot.Engine) {
-	e.Callback(cbQR, false, a.qrButton)
-	e.Command(bot.Command{Name: "/nhanqr", Aliases: []string{"/labels"}, Menu: "qr.menu", Officer: true, Handle: a.labels})
-}
-
 // publicURL is the address of a product's public page.
 func (a *app) publicURL(code string) string { return a.PublicURL + "/sp/" + code }
 
@@ -63,15 +57,17 @@ func (a *app) publicCard(ctx context.Context, c *bot.Ctx, id int64) (string, []b
 		return "", nil
 	}
 	text := c.T("qr.card", map[string]any{"Code": pp.PublicCode, "Status": c.T("qr.status." + string(check.Status))})
-	return text, []bot.Button{{Label: c.T("qr.button"), Data: cbQR + "|p|" + strconv.FormatInt(id, 10)}}
+	return text, []bot.Button{bot.Data(cbQR, "p", id).Button(c.T("qr.button"))}
 }
 
 // qrButton sends the QR code of a product's page to its producer or to an
 // officer who sees its commune.
 func (a *app) qrButton(ctx context.Context, c *bot.Ctx) error {
-	_, act, arg := cut(c.Update.Callback.Data)
-	id, err := strconv.ParseInt(arg, 10, 64)
-	if act != "p" || err != nil {
+	id, err := c.Pressed.ID(0)
+	if err != nil {
+		return err
+	}
+	if c.Pressed.Verb != "p" {
 		return c.Answer(ctx, c.T("common.stale_button"), false)
 	}
 	pp, _, ok := a.publicOf(ctx, id)
@@ -218,7 +214,7 @@ func (a *app) contactSetting(ctx context.Context, c *bot.Ctx) (string, []bot.But
 		id = "qr.contact_on"
 	}
 	line := c.T(id)
-	return line, []bot.Button{{Label: line, Data: cbSettings + "|c|"}}, nil
+	return line, []bot.Button{bot.Data(cbSettings, "c").Button(line)}, nil
 }
 
 // toggleContact turns the producer's contact on the public pages on or off.

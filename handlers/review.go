@@ -32,14 +32,16 @@ type Queue interface {
 // maxQueue is how many dossiers the queue shows at once.
 const maxQueue = 20
 
-// registerReview adds /duyet and its buttons and forms.
-func (a *app) registerReview(e *bot.Engine) {
-	e.Command(bot.Command{Name: "/duyet", Menu: "menu.duyet", Officer: true, Handle: a.reviewQueue})
-	e.Callback(cbReview, true, a.reviewButton)
-	e.Flow(&bot.Flow{ID: flowReturn, Title: "review.return_title", Officer: true,
+// returnFlow returns a dossier item (or fails the dossier) with a reason.
+func (a *app) returnFlow() *bot.Flow {
+	return &bot.Flow{ID: flowReturn, Title: "review.return_title",
 		Steps: []bot.Step{{Key: "reason", Prompt: "review.ask_reason", Label: "review.label_reason", Parse: parseReason}},
-		Done:  a.saveReturn})
-	e.Flow(&bot.Flow{ID: flowScore, Title: "review.score_title", Officer: true,
+		Done:  a.saveReturn}
+}
+
+// scoreFlow records the province council's score and its outcome.
+func (a *app) scoreFlow() *bot.Flow {
+	return &bot.Flow{ID: flowScore, Title: "review.score_title",
 		Steps: []bot.Step{
 			{Key: "score", Prompt: "review.ask_score", Label: "review.label_score", Parse: parseScore, Show: showScore},
 			{Key: "stars", Prompt: "review.ask_stars", Label: "review.label_stars", Choices: starChoices(1, 2, 3, 4, 5),
@@ -47,14 +49,18 @@ func (a *app) registerReview(e *bot.Engine) {
 			{Key: "cert", Prompt: "review.ask_cert", Label: "review.label_cert", Parse: parseCertNo, When: a.needsCertificate},
 			{Key: "issued", Prompt: "review.ask_issued", Label: "review.label_issued", Parse: a.parsePastDate, When: a.needsCertificate},
 		},
-		Done: a.saveScore})
-	e.Flow(&bot.Flow{ID: flowCentral, Title: "review.central_title", Officer: true,
+		Done: a.saveScore}
+}
+
+// centralFlow records the central council's stars for a 5-star candidate.
+func (a *app) centralFlow() *bot.Flow {
+	return &bot.Flow{ID: flowCentral, Title: "review.central_title",
 		Steps: []bot.Step{
 			{Key: "stars", Prompt: "review.ask_central_stars", Label: "review.label_stars", Choices: starChoices(5, 4), Check: a.checkStars},
 			{Key: "cert", Prompt: "review.ask_cert", Label: "review.label_cert", Parse: parseCertNo},
 			{Key: "issued", Prompt: "review.ask_issued", Label: "review.label_issued", Parse: a.parsePastDate},
 		},
-		Done: a.saveCentral})
+		Done: a.saveCentral}
 }
 
 func starChoices(stars ...int) func(c *bot.Ctx, _ *bot.Form) []bot.Choice {
@@ -224,8 +230,7 @@ func (a *app) reviewQueue(ctx context.Context, c *bot.Ctx) error {
 		if i == maxQueue {
 			break
 		}
-		rows = append(rows, []bot.Button{{Label: c.Label("review.queue_item", map[string]any{"Code": p.Code, "Name": p.Name, "Stage": c.T("stage_short." + string(p.Stage))}),
-			Data: cbReview + "|o|" + strconv.FormatInt(p.ID, 10)}})
+		rows = append(rows, []bot.Button{bot.Data(cbReview, "o", p.ID).Button(c.Label("review.queue_item", map[string]any{"Code": p.Code, "Name": p.Name, "Stage": c.T("stage_short." + string(p.Stage))}))})
 	}
 	return c.Send(ctx, bot.Reply{Text: c.T("review.queue", map[string]any{"Count": len(list), "Shown": len(rows)}), Buttons: rows})
 }
@@ -255,14 +260,13 @@ func (a *app) reviewable(ctx context.Context, c *bot.Ctx, id int64) (domain.Prod
 	return p, r, ok
 }
 
-// reviewButton handles "r|<action>|<product>[|<arg>]".
+// reviewButton handles "r|<action>|<product>[|<item or stage>]".
 func (a *app) reviewButton(ctx context.Context, c *bot.Ctx) error {
-	parts := strings.SplitN(c.Update.Callback.Data, "|", 4)
-	for len(parts) < 4 {
-		parts = append(parts, "")
+	act, arg := c.Pressed.Verb, c.Pressed.Arg
+	id, err := c.Pressed.ID(0)
+	if err != nil {
+		return err
 	}
-	act, arg := parts[1], parts[3]
-	id, _ := strconv.ParseInt(parts[2], 10, 64)
 	p, r, ok := a.reviewable(ctx, c, id)
 	if !ok {
 		return c.Answer(ctx, c.T("review.out_of_scope"), true)
@@ -431,7 +435,6 @@ func (a *app) reviewProduct(ctx context.Context, c *bot.Ctx, p domain.Product, r
 		b.WriteString("\n")
 		b.WriteString(c.T("review.receipt", map[string]any{"Receipt": p.ReceiptNo, "At": a.date(p.SubmittedAt)}))
 	}
-	pid := strconv.FormatInt(p.ID, 10)
 	var items []bot.Button
 	for _, it := range r.Checklist(p.Set) {
 		st := stateOf(states, it.ID)
@@ -441,7 +444,7 @@ func (a *app) reviewProduct(ctx context.Context, c *bot.Ctx, p domain.Product, r
 		}
 		b.WriteString("\n")
 		b.WriteString(line)
-		items = append(items, bot.Button{Label: stateIcons[st] + " " + it.Short, Data: cbReview + "|i|" + pid + "|" + it.ID})
+		items = append(items, bot.Data(cbReview, "i", p.ID).With(it.ID).Button(stateIcons[st]+" "+it.Short))
 	}
 	rows := rows2(items)
 	if line, qr := a.publicCard(ctx, c, p.ID); qr != nil {
@@ -450,14 +453,14 @@ func (a *app) reviewProduct(ctx context.Context, c *bot.Ctx, p domain.Product, r
 	}
 	for _, to := range []domain.Stage{domain.StageCommuneCheck, domain.StageProvince, domain.StageFailed} {
 		if a.may(c.User, p, moveAction(to), to) {
-			rows = append(rows, []bot.Button{{Label: c.T("review.button." + string(to)), Data: cbReview + "|m|" + pid + "|" + string(to)}})
+			rows = append(rows, []bot.Button{bot.Data(cbReview, "m", p.ID).With(string(to)).Button(c.T("review.button." + string(to)))})
 		}
 	}
 	if p.Stage == domain.StageProvince && a.may(c.User, p, domain.ActScore, "") {
-		rows = append(rows, []bot.Button{{Label: c.T("review.button.score"), Data: cbReview + "|s|" + pid}})
+		rows = append(rows, []bot.Button{bot.Data(cbReview, "s", p.ID).Button(c.T("review.button.score"))})
 	}
 	if p.Stage == domain.StageCentral && a.may(c.User, p, domain.ActCentral, "") {
-		rows = append(rows, []bot.Button{{Label: c.T("review.button.central"), Data: cbReview + "|c|" + pid}})
+		rows = append(rows, []bot.Button{bot.Data(cbReview, "c", p.ID).Button(c.T("review.button.central"))})
 	}
 	return c.Send(ctx, bot.Reply{Text: b.String(), Buttons: rows})
 }
@@ -493,7 +496,6 @@ func (a *app) reviewItem(ctx context.Context, c *bot.Ctx, p domain.Product, it d
 		return domain.Op("review.items", err)
 	}
 	st := stateOf(states, it.ID)
-	pid := strconv.FormatInt(p.ID, 10)
 	text := c.T("review.item", map[string]any{"Short": it.Short, "Name": it.Name, "Product": p.Name, "Icon": stateIcons[st],
 		"State": c.T("item_state." + string(st)), "Files": len(files)})
 	if st == domain.ItemReturned && states[it.ID].Reason != "" {
@@ -503,11 +505,11 @@ func (a *app) reviewItem(ctx context.Context, c *bot.Ctx, p domain.Product, it d
 	r, _ := a.Rules.Get(p.Rulebook)
 	if r != nil && a.canReviewItems(c.User, r, p) {
 		rows = append(rows, []bot.Button{
-			{Label: c.T("review.button.accept"), Data: cbReview + "|a|" + pid + "|" + it.ID},
-			{Label: c.T("review.button.return"), Data: cbReview + "|x|" + pid + "|" + it.ID},
+			bot.Data(cbReview, "a", p.ID).With(it.ID).Button(c.T("review.button.accept")),
+			bot.Data(cbReview, "x", p.ID).With(it.ID).Button(c.T("review.button.return")),
 		})
 	}
-	rows = append(rows, []bot.Button{{Label: c.T("review.button.back"), Data: cbReview + "|o|" + pid}})
+	rows = append(rows, []bot.Button{bot.Data(cbReview, "o", p.ID).Button(c.T("review.button.back"))})
 	return c.Send(ctx, bot.Reply{Text: text, Buttons: rows})
 }
 

@@ -30,12 +30,6 @@ const (
 	maxSearchText  = 100 // characters
 )
 
-// registerSearch adds /timkiem and its page buttons (officers only).
-func (a *app) registerSearch(e *bot.Engine) {
-	e.Command(bot.Command{Name: "/timkiem", Aliases: []string{"/search"}, Menu: "search.menu", Officer: true, Handle: a.search})
-	e.Callback(cbSearch, true, a.searchButton)
-}
-
 // search answers "/timkiem <text>" with the first page of results.
 func (a *app) search(ctx context.Context, c *bot.Ctx) error {
 	text := domain.Clean(c.Update.Args)
@@ -62,17 +56,20 @@ func (a *app) search(ctx context.Context, c *bot.Ctx) error {
 
 // searchButton shows another page of the latest search, in place.
 func (a *app) searchButton(ctx context.Context, c *bot.Ctx) error {
-	_, nonce, rest := cut(c.Update.Callback.Data)
-	page, err := strconv.Atoi(rest)
+	nonce := c.Pressed.Verb
+	page, err := c.Pressed.ID(0)
+	if err != nil {
+		return err
+	}
 	text := c.Session.Get(sessSearchQuery)
-	if err != nil || page < 0 || nonce == "" || nonce != c.Session.Get(sessSearchNonce) || text == "" {
+	if page < 0 || nonce != c.Session.Get(sessSearchNonce) || text == "" {
 		return c.Answer(ctx, c.T("search.stale"), false)
 	}
 	hits, err := a.Search.Search(ctx, a.searchQuery(c, text))
 	if err != nil {
 		return domain.Op("handlers.search", err)
 	}
-	r := a.searchPage(c, text, nonce, hits, page)
+	r := a.searchPage(c, text, nonce, hits, int(page))
 	r.Edit = c.Update.Callback.MessageID
 	if err := c.Send(ctx, r); err != nil {
 		return err
@@ -124,10 +121,10 @@ func (a *app) searchPage(c *bot.Ctx, text, nonce string, hits []domain.SearchHit
 	r := bot.Reply{Text: strings.Join(lines, "\n\n")}
 	var row []bot.Button
 	if page > 0 {
-		row = append(row, bot.Button{Label: c.T("search.prev"), Data: cbSearch + "|" + nonce + "|" + strconv.Itoa(page-1)})
+		row = append(row, bot.Data(cbSearch, nonce, int64(page-1)).Button(c.T("search.prev")))
 	}
 	if page < pages-1 {
-		row = append(row, bot.Button{Label: c.T("search.next"), Data: cbSearch + "|" + nonce + "|" + strconv.Itoa(page+1)})
+		row = append(row, bot.Data(cbSearch, nonce, int64(page+1)).Button(c.T("search.next")))
 	}
 	if len(row) > 0 {
 		r.Buttons = [][]bot.Button{row}

@@ -37,7 +37,7 @@ func (a *app) settingsReply(ctx context.Context, c *bot.Ctx) (bot.Reply, error) 
 		}
 		line := c.T(state, map[string]any{"Topic": c.T("settings.topic." + string(t))})
 		b.WriteString("\n" + line)
-		rows = append(rows, []bot.Button{{Label: line, Data: cbSettings + "|t|" + string(t)}})
+		rows = append(rows, []bot.Button{bot.Data(cbSettings, "t").With(string(t)).Button(line)})
 	}
 	line, button, err := a.contactSetting(ctx, c)
 	if err != nil {
@@ -48,14 +48,14 @@ func (a *app) settingsReply(ctx context.Context, c *bot.Ctx) (bot.Reply, error) 
 		rows = append(rows, button)
 	}
 	if a.Privacy != nil {
-		rows = append(rows, []bot.Button{{Label: c.T("mydata.settings_button"), Data: cbPrivacy + "|v"}})
+		rows = append(rows, []bot.Button{bot.Data(cbPrivacy, "v").Button(c.T("mydata.settings_button"))})
 	}
 	b.WriteString("\n\n" + c.T("settings.hint"))
 	return bot.Reply{Text: b.String(), Buttons: rows}, nil
 }
 
 func (a *app) settingsButton(ctx context.Context, c *bot.Ctx) error {
-	_, act, arg := cut(c.Update.Callback.Data)
+	act, arg := c.Pressed.Verb, c.Pressed.Arg
 	if act == "s" {
 		if err := c.Answer(ctx, "", false); err != nil {
 			return err

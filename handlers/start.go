@@ -34,21 +34,17 @@ func (a *app) start(ctx context.Context, c *bot.Ctx) error {
 
 // askConsent asks to keep personal data; then is what follows a yes.
 func (a *app) askConsent(ctx context.Context, c *bot.Ctx, then string) error {
-	yes := cbConsent + "|y"
-	if then != "" {
-		yes += "|" + then
-	}
-	rows := [][]bot.Button{{{Label: c.T("consent.yes"), Data: yes}}}
+	rows := [][]bot.Button{{bot.Data(cbConsent, "y").With(then).Button(c.T("consent.yes"))}}
 	if then == "" && c.User.SubjectID == 0 {
 		// The shortest way in: agree and register at once.
-		rows = append(rows, []bot.Button{{Label: c.T("consent.yes_register"), Data: cbConsent + "|y|" + flowRegister}})
+		rows = append(rows, []bot.Button{bot.Data(cbConsent, "y").With(flowRegister).Button(c.T("consent.yes_register"))})
 	}
-	rows = append(rows, []bot.Button{{Label: c.T("consent.no"), Data: cbConsent + "|n"}})
+	rows = append(rows, []bot.Button{bot.Data(cbConsent, "n").Button(c.T("consent.no"))})
 	return c.Send(ctx, bot.Reply{Text: c.T("consent.ask"), Buttons: rows})
 }
 
 func (a *app) consentButton(ctx context.Context, c *bot.Ctx) error {
-	_, ans, then := cut(c.Update.Callback.Data)
+	ans, then := c.Pressed.Verb, c.Pressed.Arg
 	switch ans {
 	case "y":
 		if err := a.Users.SetConsent(ctx, c.User.ID, domain.ConsentGiven); err != nil {

@@ -15,7 +15,7 @@ import (
 // words, stars, score, certificate, the next deadline and what to do next.
 func (a *app) status(ctx context.Context, c *bot.Ctx) error {
 	if c.User.SubjectID == 0 {
-		return c.Send(ctx, bot.Reply{Text: c.T("status.not_registered"), Buttons: [][]bot.Button{{{Label: c.T("menu.button.register"), Data: cbMenu + "|dangky"}}}})
+		return c.Send(ctx, bot.Reply{Text: c.T("status.not_registered"), Buttons: registerButton(c)})
 	}
 	s, err := a.Subjects.Get(ctx, c.User.SubjectID)
 	if errors.Is(err, domain.ErrNotFound) {
@@ -33,7 +33,7 @@ func (a *app) status(ctx context.Context, c *bot.Ctx) error {
 	if len(list) == 0 {
 		b.WriteString("\n\n")
 		b.WriteString(c.T("status.no_products"))
-		return c.Send(ctx, bot.Reply{Text: b.String(), Buttons: [][]bot.Button{{{Label: c.T("product.add"), Data: cbProduct + "|n"}}}})
+		return c.Send(ctx, bot.Reply{Text: b.String(), Buttons: [][]bot.Button{{bot.Data(cbProduct, "n").Button(c.T("product.add"))}}})
 	}
 	var rows [][]bot.Button
 	for _, p := range list {
@@ -135,6 +135,11 @@ func (a *app) help(ctx context.Context, c *bot.Ctx) error {
 
 // cancel ends the form in progress.
 func (a *app) cancel(ctx context.Context, c *bot.Ctx) error {
+	// It also drops an announcement being written.
+	if c.Session.Get(keyDraft) != "" && c.Session.Active == "" {
+		c.Session.Put(keyDraft, "")
+		return c.Say(ctx, "ann.dropped")
+	}
 	had, err := a.e.AskCancel(ctx, c)
 	if err != nil || had {
 		return err
@@ -150,13 +155,13 @@ func (a *app) cancel(ctx context.Context, c *bot.Ctx) error {
 // language offers Vietnamese and English.
 func (a *app) language(ctx context.Context, c *bot.Ctx) error {
 	return c.Send(ctx, bot.Reply{Text: c.T("language.ask"), Buttons: [][]bot.Button{
-		{{Label: c.T("language.vi"), Data: cbLanguage + "|" + domain.LocaleVI}},
-		{{Label: c.T("language.en"), Data: cbLanguage + "|" + domain.LocaleEN}},
+		{bot.Data(cbLanguage, domain.LocaleVI).Button(c.T("language.vi"))},
+		{bot.Data(cbLanguage, domain.LocaleEN).Button(c.T("language.en"))},
 	}})
 }
 
 func (a *app) languageButton(ctx context.Context, c *bot.Ctx) error {
-	_, lang, _ := cut(c.Update.Callback.Data)
+	lang := c.Pressed.Verb
 	if lang != domain.LocaleVI && lang != domain.LocaleEN {
 		return c.Answer(ctx, c.T("common.stale_button"), false)
 	}

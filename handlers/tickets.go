@@ -55,14 +55,6 @@ const (
 	maxTicketList = 10
 )
 
-// registerTickets adds /hoidap (officers), /cauhoi (producers) and the
-// question buttons.
-func (a *app) registerTickets(e *bot.Engine) {
-	e.Command(bot.Command{Name: "/hoidap", Menu: "menu.hoidap", Officer: true, Handle: a.openTickets})
-	e.Command(bot.Command{Name: "/cauhoi", Menu: "menu.cauhoi", Handle: a.myTickets})
-	e.Callback(cbTicket, false, a.ticketButton)
-}
-
 // askOfficer is "Hỏi cán bộ" typed or pressed: the question kept, the one
 // typed after the words, or, with neither, a request to type it.
 func (a *app) askOfficer(ctx context.Context, c *bot.Ctx, question string) error {
@@ -203,7 +195,7 @@ func (a *app) notUnderstood(ctx context.Context, c *bot.Ctx) error {
 		q = string([]rune(q)[:maxQuestion])
 	}
 	c.Session.Put(keyQuestion, q)
-	rows := append([][]bot.Button{{{Label: c.T("qa.button_ask"), Data: cbTicket + "|a"}}}, a.menu(c)...)
+	rows := append([][]bot.Button{{bot.Data(cbTicket, "a").Button(c.T("qa.button_ask"))}}, a.menu(c)...)
 	return c.Send(ctx, bot.Reply{Text: c.T("qa.not_understood"), Buttons: rows})
 }
 
@@ -251,7 +243,7 @@ func (a *app) ticketFile(next bot.HandlerFunc) bot.HandlerFunc {
 
 // ticketButton handles "q|a", "q|r|<id>" and "q|p|<id>".
 func (a *app) ticketButton(ctx context.Context, c *bot.Ctx) error {
-	_, act, arg := cut(c.Update.Callback.Data)
+	act := c.Pressed.Verb
 	if act == "a" {
 		if err := c.Answer(ctx, "", false); err != nil {
 			return err
@@ -261,7 +253,10 @@ func (a *app) ticketButton(ctx context.Context, c *bot.Ctx) error {
 	if !c.IsOfficer() {
 		return c.Answer(ctx, c.T("common.officers_only"), true)
 	}
-	id, _ := strconv.ParseInt(arg, 10, 64)
+	id, err := c.Pressed.ID(0)
+	if err != nil {
+		return err
+	}
 	t, err := a.Tickets.Get(ctx, id)
 	if err != nil || !t.VisibleTo(c.User, a.Calendar, a.now()) {
 		return c.Answer(ctx, c.T("qa.gone"), true)
@@ -360,10 +355,9 @@ func (a *app) openTickets(ctx context.Context, c *bot.Ctx) error {
 		return err
 	}
 	for _, t := range mine[:min(len(mine), maxTicketList)] {
-		id := strconv.FormatInt(t.ID, 10)
-		row := []bot.Button{{Label: c.T("qa.button_answer", map[string]any{"N": t.ID}), Data: cbTicket + "|r|" + id}}
+		row := []bot.Button{bot.Data(cbTicket, "r", t.ID).Button(c.T("qa.button_answer", map[string]any{"N": t.ID}))}
 		if t.Photos > 0 {
-			row = append(row, bot.Button{Label: c.T("qa.button_photos", map[string]any{"Count": t.Photos}), Data: cbTicket + "|p|" + id})
+			row = append(row, bot.Data(cbTicket, "p", t.ID).Button(c.T("qa.button_photos", map[string]any{"Count": t.Photos})))
 		}
 		text := c.T("qa.open_item", map[string]any{"N": t.ID, "Question": t.Question, "Commune": a.ticketCommune(t.Commune),
 			"Asked": t.Asked.In(a.loc()).Format("15:04 02/01/2006"), "Days": a.waitingDays(t.Asked, now)})
@@ -396,7 +390,7 @@ func (a *app) myTickets(ctx context.Context, c *bot.Ctx) error {
 		return domain.Op("qa.mine", err)
 	}
 	if len(list) == 0 {
-		return c.Send(ctx, bot.Reply{Text: c.T("qa.mine_none"), Buttons: [][]bot.Button{{{Label: c.T("qa.button_ask"), Data: cbTicket + "|a"}}}})
+		return c.Send(ctx, bot.Reply{Text: c.T("qa.mine_none"), Buttons: [][]bot.Button{{bot.Data(cbTicket, "a").Button(c.T("qa.button_ask"))}}})
 	}
 	var b strings.Builder
 	b.WriteString(c.T("qa.mine_header", map[string]any{"Count": len(list)}))
@@ -408,7 +402,7 @@ func (a *app) myTickets(ctx context.Context, c *bot.Ctx) error {
 			b.WriteString(c.T("qa.mine_answered", map[string]any{"N": t.ID, "Question": t.Question, "Answer": t.Answer, "Answered": a.date(t.Answered)}))
 		}
 	}
-	return c.Send(ctx, bot.Reply{Text: b.String(), Buttons: [][]bot.Button{{{Label: c.T("qa.button_ask"), Data: cbTicket + "|a"}}}})
+	return c.Send(ctx, bot.Reply{Text: b.String(), Buttons: [][]bot.Button{{bot.Data(cbTicket, "a").Button(c.T("qa.button_ask"))}}})
 }
 
 // ticketCommune names the commune of a question; "—" when the asker is

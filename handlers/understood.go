@@ -142,19 +142,17 @@ func (a *app) filingRefused(ctx context.Context, c *bot.Ctx, p domain.Product) (
 // confirmSubmit asks before filing a dossier: once filed, nothing can be
 // changed until the commune returns it.
 func (a *app) confirmSubmit(ctx context.Context, c *bot.Ctx, p domain.Product) error {
-	pid := strconv.FormatInt(p.ID, 10)
 	return c.Send(ctx, bot.Reply{Text: c.T("dossier.submit_confirm", map[string]any{"Name": p.Name}), Buttons: [][]bot.Button{
-		{{Label: c.T("dossier.submit_yes"), Data: cbDossier + "|S|" + pid}, {Label: c.T("dossier.submit_no"), Data: cbDossier + "|c|" + pid}},
+		{bot.Data(cbDossier, "S", p.ID).Button(c.T("dossier.submit_yes")), bot.Data(cbDossier, "c", p.ID).Button(c.T("dossier.submit_no"))},
 	}})
 }
 
 // confirmForward asks a commune officer before forwarding a dossier to the
 // province: the commune cannot take it back.
 func (a *app) confirmForward(ctx context.Context, c *bot.Ctx, p domain.Product) error {
-	pid := strconv.FormatInt(p.ID, 10)
 	return c.Send(ctx, bot.Reply{Text: c.T("review.forward_confirm", map[string]any{"Name": p.Name, "Code": p.Code}), Buttons: [][]bot.Button{
-		{{Label: c.T("review.forward_yes"), Data: cbReview + "|M|" + pid + "|" + string(domain.StageProvince)},
-			{Label: c.T("review.forward_no"), Data: cbReview + "|o|" + pid}},
+		{bot.Data(cbReview, "M", p.ID).With(string(domain.StageProvince)).Button(c.T("review.forward_yes")),
+			bot.Data(cbReview, "o", p.ID).Button(c.T("review.forward_no"))},
 	}})
 }
 

@@ -86,7 +86,10 @@ func New(ctx context.Context, dir string) (*Pipeline, error) {
 		Users: users, Sessions: bot.NewSessionStore(kv), Dedup: bot.NewDeduper(kv),
 		Translator: tr, Now: time.Now,
 	})
-	handlers.Register(e, handlers.Deps{Users: users, Subjects: sqlite.NewSubjectStore(db), Places: places})
+	if err := handlers.Register(e, handlers.Deps{Users: users, Subjects: sqlite.NewSubjectStore(db), Places: places}); err != nil {
+		db.Close()
+		return nil, err
+	}
 	p := &Pipeline{Engine: e, db: db, sender: newSender(), kv: kv}
 	e.SetSender(channel, p.sender)
 	return p, nil

@@ -17,6 +17,7 @@ package bottest
 import (
 	"context"
 	"io/fs"
+	"log/slog"
 	"maps"
 	"regexp"
 	"slices"
@@ -39,6 +40,7 @@ type config struct {
 	admins  []string
 	noDedup bool
 	extra   map[string]string
+	log     *slog.Logger
 }
 
 // Option changes how New builds the harness.
@@ -54,6 +56,9 @@ func WithChannel(name string) Option { return func(c *config) { c.channel = name
 func WithAdmins(users ...string) Option {
 	return func(c *config) { c.admins = append(c.admins, users...) }
 }
+
+// WithLogger gives the engine a logger (default: none).
+func WithLogger(l *slog.Logger) Option { return func(c *config) { c.log = l } }
 
 // WithoutDedup runs the engine without de-duplication (as the console does).
 func WithoutDedup() Option { return func(c *config) { c.noDedup = true } }
@@ -108,7 +113,7 @@ func New(t testing.TB, opts ...Option) *Harness {
 	if !cfg.noDedup {
 		dedup = bot.NewDeduper(kv)
 	}
-	h.Engine = bot.New(bot.Config{Users: h.Users, Sessions: h.Sessions, Dedup: dedup, Translator: tr, Admins: admins, Now: clock.Now})
+	h.Engine = bot.New(bot.Config{Users: h.Users, Sessions: h.Sessions, Dedup: dedup, Translator: tr, Admins: admins, Now: clock.Now, Logger: cfg.log})
 	h.Engine.SetSender(cfg.channel, h.Sender)
 	return h
 }

@@ -13,7 +13,6 @@ import (
 	"html"
 	"io"
 	"log/slog"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -571,5 +570,5 @@ func ProgressReply(r Renderer, lang, kind string, total, waiting int, jobID int6
 
 // cancelButton stops a running job.
 func cancelButton(r Renderer, lang string, jobID int64) [][]bot.Button {
-	return [][]bot.Button{{{Label: r.T(lang, "bulk.cancel_button", nil), Data: CancelPrefix + "|x|" + strconv.FormatInt(jobID, 10)}}}
+	return [][]bot.Button{{bot.Data(CancelPrefix, "x", jobID).Button(r.T(lang, "bulk.cancel_button", nil))}}
 }

@@ -27,9 +27,14 @@ const (
 	MaxText        = 2000    // characters of one message
 	MaxButtons     = 5       // buttons of one message
 	MaxButtonTitle = 100     // characters of a button's title
+	MaxPayload     = 1000    // characters of an oa.query button's payload
 	MaxImage       = 1 << 20 // bytes of an uploaded image
 	MaxFile        = 5 << 20 // bytes of an uploaded file
 )
+
+// A button's payload is ButtonPrefix and its data, which is ASCII
+// (bot.ButtonData): it always fits (this does not compile otherwise).
+var _ [MaxPayload - len(ButtonPrefix) - bot.MaxButtonData]struct{}
 
 // Paths of the API, under the API base.
 const (

@@ -15,10 +15,12 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ocop-tayninh/ocopbot/bot"
 	"github.com/ocop-tayninh/ocopbot/bot/zalo"
@@ -590,6 +592,50 @@ func TestEventFieldsAsStringsOrNumbers(t *testing.T) {
 		}
 		if string(ev.Sender.ID) != tc.want || string(ev.Timestamp) != tc.want {
 			t.Errorf("%s read as %q and %q, want %q", tc.in, ev.Sender.ID, ev.Timestamp, tc.want)
+		}
+	}
+}
+
+// Button data goes out in a button's payload and comes back, tapped, as
+// the user's text: it reads back as it was sent, the longest data too,
+// and fits the payload's limit.
+func TestButtonDataRoundTrips(t *testing.T) {
+	zl := zalotest.New(t)
+	s, _, _ := newSender(t, zl, &links{})
+	const user = "1234567890123456789"
+	sent := []bot.ButtonData{
+		bot.Data("d", "i", 12).With("mau01"),
+		bot.Data("evo", "t", 9223372036854775807, 42),
+		bot.Data("fg", "at").With("31/12/2025"),
+		bot.Data("f", "abcdefgh", 99, 3).With("e"),
+		bot.Data("x", "y").With(strings.Repeat("z", bot.MaxButtonData-4)),
+	}
+	var row []bot.Button
+	for _, d := range sent {
+		row = append(row, d.Button("Nút"))
+	}
+	if _, err := s.Send(t.Context(), user, bot.Reply{Text: "Chọn", Buttons: [][]bot.Button{row}}); err != nil {
+		t.Fatal(err)
+	}
+	msgs := zl.Messages(user)
+	if len(msgs) != 1 || len(msgs[0].Buttons) != len(sent) {
+		t.Fatalf("sent %+v", msgs)
+	}
+	for i, b := range msgs[0].Buttons {
+		if !b.IsQuery() || utf8.RuneCountInString(b.Payload) > zalo.MaxPayload {
+			t.Fatalf("button %+v", b)
+		}
+		ev, err := zalo.ParseEvent(zl.EventJSON(zalotest.User{ID: user}, b.Payload))
+		if err != nil {
+			t.Fatal(err)
+		}
+		u := ev.Update()
+		if u == nil || u.Kind != bot.KindCallback {
+			t.Fatalf("the tap on %q came as %+v", b.Payload, u)
+		}
+		got, err := bot.ParseButtonData(u.Callback.Data)
+		if err != nil || got.Prefix != sent[i].Prefix || got.Verb != sent[i].Verb || got.Arg != sent[i].Arg || !slices.Equal(got.IDs, sent[i].IDs) {
+			t.Errorf("sent %+v, read back %+v (%v)", sent[i], got, err)
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ocop-tayninh/ocopbot/bot"
 	"github.com/ocop-tayninh/ocopbot/bot/telegram/telegramtest"
 	"github.com/ocop-tayninh/ocopbot/storage/sqlite"
 )
@@ -28,9 +29,10 @@ func (p *person) run(cmd string) []telegramtest.Message {
 	}
 }
 
-// officerCommands lists the engine's officer-only commands and button
-// prefixes.
-func officerCommands(t *testing.T) (cmds, buttons []string) {
+// closedRoutes reads the routes table of the bot as built for serving:
+// its commands and button prefixes that are not for anyone, with who may
+// use them. A route the table does not give an access fails the build.
+func closedRoutes(t *testing.T) (cmds, buttons []string, access map[string]bot.Access) {
 	t.Helper()
 	cfg, err := parseConfig("serve", nil, env(map[string]string{"DB_PATH": t.TempDir() + "/x.db"}), io.Discard)
 	if err != nil {
@@ -41,16 +43,31 @@ func officerCommands(t *testing.T) (cmds, buttons []string) {
 		t.Fatal(err)
 	}
 	defer a.close()
-	return a.engine.OfficerCommands(), a.engine.OfficerCallbacks()
+	access = map[string]bot.Access{}
+	for _, r := range a.engine.Routes() {
+		if r.Access == bot.Anyone {
+			continue
+		}
+		switch r.Kind {
+		case "command":
+			cmds = append(cmds, r.Name)
+		case "button":
+			buttons = append(buttons, r.Name)
+		default:
+			continue
+		}
+		access[r.Name] = r.Access
+	}
+	return cmds, buttons, access
 }
 
-// TestAuthorizationMatrix runs every officer command and officer button as
-// a producer, a commune officer outside and inside the dossier's commune, a
-// province officer and an admin.
+// TestAuthorizationMatrix runs every command and button of the routes
+// table that is not for anyone as a producer, a commune officer outside
+// and inside the dossier's commune, a province officer and an admin.
 func TestAuthorizationMatrix(t *testing.T) {
-	cmds, prefixes := officerCommands(t)
-	if len(cmds) < 4 {
-		t.Fatalf("officer commands: %v", cmds)
+	cmds, prefixes, access := closedRoutes(t)
+	if len(cmds) < 4 || len(prefixes) < 4 || access["/capquyen"] != bot.Admins || access["/duyet"] != bot.Officers {
+		t.Fatalf("closed routes: %v %v %v", cmds, prefixes, access)
 	}
 	h := newHarness(t, "embedded")
 	h.env["ADMIN_IDS"] = "900"
@@ -103,7 +120,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			if name == "producer" {
 				continue
 			}
-			adminOnly := cmd == "/capquyen" || cmd == "/thuquyen"
+			adminOnly := access[cmd] == bot.Admins
 			saidAdminsOnly := len(msgs) > 0 && h.matches(msgs[0].Text, "vi", "officer.admins_only")
 			if adminOnly && (name == "admin") == saidAdminsOnly {
 				t.Errorf("%s %s: admins-only answer = %v", name, cmd, saidAdminsOnly)
@@ -155,12 +172,21 @@ func TestAuthorizationMatrix(t *testing.T) {
 			}
 		}
 	}
-	// Every officer button, whatever its data, is refused to a producer.
+	// Every officer button, whatever its data, is refused to a producer;
+	// every admins' button to the other officers.
 	producer := roles["producer"]
 	for _, prefix := range prefixes {
 		for _, data := range []string{prefix + "|" + pid, prefix + "|x|" + pid, prefix + "|c|" + uid + "|1"} {
 			if ans := producer.PressData(1, data); !h.matches(ans.Text, "vi", "common.officers_only") {
 				t.Errorf("producer pressing %q: %q", data, ans.Text)
+			}
+			if access[prefix] != bot.Admins {
+				continue
+			}
+			for _, name := range []string{"outside", "inside", "province"} {
+				if ans := roles[name].PressData(1, data); !h.matches(ans.Text, "vi", "officer.admins_only") {
+					t.Errorf("%s pressing %q: %q", name, data, ans.Text)
+				}
 			}
 		}
 	}

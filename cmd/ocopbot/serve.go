@@ -157,7 +157,7 @@ func build(ctx context.Context, cfg *Config, log *slog.Logger) (*app, error) {
 		a.engine.Use(bot.FloodLimit(max(1, cfg.UserRate/2), time.Minute/time.Duration(cfg.UserRate), "trust.slow_down", now))
 	}
 	a.wireEvents()
-	handlers.Register(a.engine, handlers.Deps{
+	err = handlers.Register(a.engine, handlers.Deps{
 		Users: a.users, Subjects: sqlite.NewSubjectStore(db), Products: productStore{a.products},
 		Dossiers: sqlite.NewDossierStore(db), Blobs: blobs, Sniff: blob.Sniff, Places: places,
 		Rules: rules, Calendar: calendar, PinnedRules: cfg.Rules, ProvinceCode: cfg.ProvinceCode,
@@ -169,6 +169,10 @@ func build(ctx context.Context, cfg *Config, log *slog.Logger) (*app, error) {
 		Public: sqlite.NewPublicStore(db), PublicURL: cfg.PublicURL, Tickets: sqlite.NewTicketStore(db),
 		Privacy: sqlite.NewPrivacyStore(db), Log: log,
 	})
+	if err != nil {
+		a.close()
+		return nil, fmt.Errorf("routes: %w", err)
+	}
 	a.report = reportSource(db, plan, places, rules, attendanceOf(a.events), eventsOf(a.events, tr))
 	a.reminders = &handlers.Reminders{Products: a.products, Users: a.users, Enqueue: a.enqueue,
 		Rules: rules, Calendar: calendar, Location: cfg.Location,
