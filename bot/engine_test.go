@@ -193,7 +193,7 @@ func TestSessionHandedToTheNextUpdate(t *testing.T) {
 	e := bot.New(bot.Config{Users: sqlite.NewUserStore(db), Sessions: bot.NewSessionStore(kv), Dedup: bot.NewDeduper(kv), Translator: tr})
 	var seen []*bot.Session
 	var values []string
-	e.Command(bot.Command{Name: "/dem", Handle: func(ctx context.Context, c *bot.Ctx) error {
+	e.Command(bot.Command{Name: "/dem", Access: bot.Anyone, Handle: func(ctx context.Context, c *bot.Ctx) error {
 		seen = append(seen, c.Session)
 		values = append(values, c.Session.Get("n"))
 		c.Session.Put("n", c.Session.Get("n")+"i")
