@@ -24,7 +24,9 @@ import (
 // them as they come; a province has hundreds of thousands); fn does not
 // use the database.
 type Data interface {
-	Subjects(ctx context.Context, area domain.Area) ([]domain.Subject, error)
+	// EachSubject calls fn with each subject registered in the area, by
+	// id, with its sales channels; s is only valid during the call.
+	EachSubject(ctx context.Context, area domain.Area, fn func(s *domain.Subject) error) error
 	// EachProduct calls fn with each product filed in the area, by id,
 	// with the states of its dossier's items by item id (an item without
 	// one is missing); p and items are only valid during the call, and p

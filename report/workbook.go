@@ -297,16 +297,13 @@ func (l *lookups) commune(code string) communeInfo {
 }
 
 func (b *builder) subjects(ctx context.Context) error {
-	list, err := b.src.Data.Subjects(ctx, b.area)
-	if err != nil {
-		return err
-	}
 	if err := b.header(SheetSubjects, 1, subjectHeaders, true); err != nil {
 		return err
 	}
 	sw, l, loc := b.sws[SheetSubjects], b.lookups(), b.now.Location()
 	var channels []byte
-	for i, s := range list {
+	n := 0
+	return b.src.Data.EachSubject(ctx, b.area, func(s *domain.Subject) error {
 		c := l.commune(s.CommuneCode)
 		channels = channels[:0]
 		modern := false
@@ -317,8 +314,9 @@ func (b *builder) subjects(ctx context.Context) error {
 			channels = append(channels, l.t("sales_channel.", string(ch))...)
 			modern = modern || ch.Modern()
 		}
-		sw.Row(i + 2)
-		sw.Int(int64(i + 1))
+		n++
+		sw.Row(n + 1)
+		sw.Int(int64(n))
 		sw.Int(s.ID)
 		sw.Str(s.Name)
 		sw.Word(l.t("subject_kind.", string(s.Kind)))
@@ -332,11 +330,8 @@ func (b *builder) subjects(ctx context.Context) error {
 		sw.WordBytes(channels)
 		sw.Word(yesNo(modern))
 		sw.Time(s.CreatedAt, loc, dateLayout)
-		if sw.err != nil {
-			return sw.err
-		}
-	}
-	return ctx.Err()
+		return sw.err
+	})
 }
 
 // productLayout is what a product's row takes from its rulebook and

@@ -95,6 +95,11 @@ func fixture(t *testing.T) (report.Source, time.Time, string) {
 // fixtureDBs holds each test's fixture database.
 var fixtureDBs sync.Map
 
+func reportStore(t *testing.T) *sqlite.ReportStore {
+	db, _ := fixtureDBs.Load(t)
+	return sqlite.NewReportStore(db.(*sqlite.DB))
+}
+
 func subjectStore(t *testing.T) *sqlite.SubjectStore {
 	db, _ := fixtureDBs.Load(t)
 	return sqlite.NewSubjectStore(db.(*sqlite.DB))
@@ -233,12 +238,12 @@ func TestBuildWorkbook(t *testing.T) {
 func TestWorkbookSubjectMovedAway(t *testing.T) {
 	src, now, inside := fixture(t)
 	ctx := t.Context()
-	list, err := src.Data.Subjects(ctx, domain.Area{Communes: []string{inside}})
+	list, err := reportStore(t).Subjects(ctx, domain.Area{Communes: []string{inside}})
 	if err != nil || len(list) != 1 {
 		t.Fatalf("subjects inside: %v, %v", list, err)
 	}
 	moved := list[0]
-	all, err := src.Data.Subjects(ctx, domain.Area{All: true})
+	all, err := reportStore(t).Subjects(ctx, domain.Area{All: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -331,7 +336,7 @@ func TestWorkbookEventsSheet(t *testing.T) {
 	ctx := t.Context()
 	v, _ := fixtureDBs.Load(t)
 	db := v.(*sqlite.DB)
-	list, err := src.Data.Subjects(ctx, domain.Area{Communes: []string{inside}})
+	list, err := reportStore(t).Subjects(ctx, domain.Area{Communes: []string{inside}})
 	if err != nil || len(list) != 1 {
 		t.Fatalf("subjects inside: %v, %v", list, err)
 	}

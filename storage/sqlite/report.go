@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"slices"
 	"strings"
 
 	"github.com/ocop-tayninh/ocopbot/domain"
@@ -19,39 +20,47 @@ func NewReportStore(db *DB) *ReportStore { return &ReportStore{db: db} }
 // Subjects returns the subjects registered in the area, with their sales
 // channels, by id.
 func (s *ReportStore) Subjects(ctx context.Context, area domain.Area) ([]domain.Subject, error) {
-	const op = "sqlite.ReportStore.Subjects"
-	where, args := areaFilter("commune_code", area)
 	var out []domain.Subject
-	index := map[int64]int{}
-	err := eachRow(ctx, s.db.db, `SELECT `+subjectColumns+` FROM subjects WHERE `+where+` ORDER BY id`, args, func(r *sql.Rows) error {
-		var sub domain.Subject
-		var created, updated int64
+	err := s.EachSubject(ctx, area, func(sub *domain.Subject) error {
+		sub.SalesChannels = slices.Clone(sub.SalesChannels)
+		out = append(out, *sub)
+		return nil
+	})
+	return out, err
+}
+
+// EachSubject calls fn with each subject registered in the area, by id,
+// with its sales channels (in one pass: each subject's come from the key
+// of subject_sales_channels). fn is called while the rows are read: it must
+// not use the database, and the subject is only valid during the call.
+func (s *ReportStore) EachSubject(ctx context.Context, area domain.Area, fn func(s *domain.Subject) error) error {
+	const op = "sqlite.ReportStore.EachSubject"
+	where, args := areaFilter("commune_code", area)
+	var (
+		sub              domain.Subject
+		created, updated int64
+		channels         string
+		list             []domain.SalesChannel
+	)
+	err := eachRow(ctx, s.db.db, `SELECT `+subjectColumns+`, `+subjectChannels+` FROM subjects WHERE `+where+` ORDER BY id`, args, func(r *sql.Rows) error {
+		sub = domain.Subject{}
 		if err := r.Scan(&sub.ID, &sub.Kind, &sub.Name, &sub.Representative, &sub.Phone, &sub.PhoneVerified,
-			&sub.CommuneCode, &sub.BusinessRegNo, &created, &updated); err != nil {
+			&sub.CommuneCode, &sub.BusinessRegNo, &created, &updated, &channels); err != nil {
 			return err
 		}
 		sub.CreatedAt, sub.UpdatedAt = fromMillis(created), fromMillis(updated)
-		index[sub.ID] = len(out)
-		out = append(out, sub)
-		return nil
-	})
-	if err != nil {
-		return nil, dbError(op, err)
-	}
-	where, args = areaFilter("s.commune_code", area)
-	err = eachRow(ctx, s.db.db, `SELECT ch.subject_id, ch.channel FROM subject_sales_channels ch JOIN subjects s ON s.id = ch.subject_id
-WHERE `+where+` ORDER BY ch.rowid`, args, func(r *sql.Rows) error {
-		var id int64
-		var c domain.SalesChannel
-		if err := r.Scan(&id, &c); err != nil {
-			return err
+		list = list[:0]
+		for c := range strings.SplitSeq(channels, ",") {
+			if c != "" {
+				list = append(list, domain.SalesChannel(c))
+			}
 		}
-		if i, ok := index[id]; ok {
-			out[i].SalesChannels = append(out[i].SalesChannels, c)
+		if len(list) > 0 {
+			sub.SalesChannels = list
 		}
-		return nil
+		return fn(&sub)
 	})
-	return out, dbError(op, err)
+	return dbError(op, err)
 }
 
 // EachProduct calls fn with each product filed in the area, by id, and
