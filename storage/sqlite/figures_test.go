@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"cmp"
+	"database/sql"
 	"maps"
 	"path/filepath"
 	"reflect"
@@ -330,6 +331,47 @@ func TestReportRows(t *testing.T) {
 	}
 	if got := products(domain.Area{Communes: []string{"L1"}}); len(got) == 0 || len(got[0].items) != 0 {
 		t.Errorf("products outside the area: %+v", got)
+	}
+}
+
+// The workbook's scans read the file through a memory map, and give their
+// connection back to the pool without it: the file's pages do not stay in
+// the bot's memory.
+func TestReportScansDropTheirMap(t *testing.T) {
+	c := newClock()
+	db, _ := open(t, c)
+	figureData(t, db, c.Now())
+	rep := sqlite.NewReportStore(db)
+	ctx := t.Context()
+	all := domain.Area{All: true}
+	n := 0
+	if err := rep.EachSubject(ctx, all, func(*domain.Subject) error { n++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if err := rep.EachProduct(ctx, all, func(*domain.Product, map[string]domain.ItemState) error { n++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if err := rep.EachChange(ctx, all, func(*domain.StageChange, string, string) error { n++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if n != 5+6+11 {
+		t.Errorf("%d rows, want 22", n)
+	}
+	// Every connection of the pool at once: the scans' among them.
+	var conns []*sql.Conn
+	for range 16 {
+		conn, err := db.SQL().Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		conns = append(conns, conn)
+	}
+	for i, conn := range conns {
+		var size int64
+		if err := conn.QueryRowContext(ctx, "PRAGMA mmap_size").Scan(&size); err != nil || size != 0 {
+			t.Errorf("connection %d: mmap_size %d, %v", i, size, err)
+		}
 	}
 }
 
