@@ -64,6 +64,16 @@ func (w *Workbook) WriteTo(dst io.Writer) (int64, error) {
 	return cw.n, err
 }
 
+// Size is at least the size of the .xlsx file WriteTo writes, for a
+// buffer to hold it.
+func (w *Workbook) Size() int {
+	n := 22 // end of the central directory
+	for _, p := range w.parts {
+		n += len(p.data) + 2*len(p.name) + 30 + 46 + 64 // local and central headers, a little room
+	}
+	return n
+}
+
 // Close lets the workbook's memory go.
 func (w *Workbook) Close() error {
 	w.parts = nil

@@ -122,9 +122,13 @@ func TestSheetWriterReadsBack(t *testing.T) {
 		parts = append(parts, p)
 	}
 	var buf bytes.Buffer
-	n, err := (&Workbook{parts: parts}).WriteTo(&buf)
+	wb := &Workbook{parts: parts}
+	n, err := wb.WriteTo(&buf)
 	if err != nil || n != int64(buf.Len()) {
 		t.Fatalf("WriteTo = %d, %v; wrote %d", n, err, buf.Len())
+	}
+	if wb.Size() < buf.Len() {
+		t.Errorf("Size %d, but the file has %d bytes", wb.Size(), buf.Len())
 	}
 	if got := wellFormed(t, buf.Bytes()); !slices.Contains(got, "xl/sharedStrings.xml") || !slices.Contains(got, "xl/worksheets/sheet2.xml") {
 		t.Errorf("parts %q", got)
