@@ -486,6 +486,7 @@ func (a *app) report(ctx context.Context, c *bot.Ctx) error {
 		return domain.E("report.build", domain.KindInternal, err)
 	}
 	var buf bytes.Buffer
+	buf.Grow(f.Size())
 	_, err = f.WriteTo(&buf)
 	f.Close()
 	if err != nil {

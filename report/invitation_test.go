@@ -26,12 +26,7 @@ func TestWorkbookEventsSheetInvitationState(t *testing.T) {
 	waiting.Invitation = "Chờ người dùng nhắn lại"
 	sent.Person, sent.RSVP, sent.Attended, sent.Invitation = "Anh Ba", "Có", true, "Đã gửi"
 	src.Events = fixedEvents{waiting, sent}
-	f, err := report.Build(t.Context(), src, report.Scope{Now: now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	got := rows(t, f, report.SheetEvents)
+	got := rows(t, build(t, src, report.Scope{Now: now}), report.SheetEvents)
 	if len(got) != 3 || got[0][len(got[0])-1] != "Lời mời" {
 		t.Fatalf("events sheet %q", got)
 	}

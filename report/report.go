@@ -19,15 +19,28 @@ import (
 	"github.com/ocop-tayninh/ocopbot/locales"
 )
 
-// Data lists the rows of the workbook over an area.
+// Data lists the rows of the workbook over an area. The Each methods call
+// fn with one row at a time while they read the rows (the workbook writes
+// them as they come; a province has hundreds of thousands); fn does not
+// use the database.
 type Data interface {
-	Subjects(ctx context.Context, area domain.Area) ([]domain.Subject, error)
-	Products(ctx context.Context, area domain.Area) ([]domain.Product, error)
-	DossierItems(ctx context.Context, area domain.Area) (map[int64]map[string]domain.DossierItem, error)
-	History(ctx context.Context, area domain.Area) ([]domain.StageChange, map[int64]string, error)
-	// SubjectNames returns the names of subjects by id (a product's
-	// subject may have moved out of the area).
-	SubjectNames(ctx context.Context, ids []int64) (map[int64]string, error)
+	// EachSubject calls fn with each subject registered in the area, by
+	// id, with its sales channels; s is only valid during the call.
+	EachSubject(ctx context.Context, area domain.Area, fn func(s *domain.Subject) error) error
+	// EachProduct calls fn with each product filed in the area, by id,
+	// with the states of its dossier's items by item id (an item without
+	// one is missing); p and items are only valid during the call, and p
+	// may have only the fields the workbook shows.
+	EachProduct(ctx context.Context, area domain.Area, fn func(p *domain.Product, items map[string]domain.ItemState) error) error
+	// ProductSubjects returns the names of the subjects of the area's
+	// products by id (a subject may have moved out of the area).
+	ProductSubjects(ctx context.Context, area domain.Area) (map[int64]string, error)
+	// EachChange calls fn with each stage change of the area's products,
+	// by product and in order, with the product's code and name.
+	EachChange(ctx context.Context, area domain.Area, fn func(h *domain.StageChange, code, name string) error) error
+	// ChangeAuthors returns the display names of the users who made the
+	// stage changes of the area's products (the system, id 0, has none).
+	ChangeAuthors(ctx context.Context, area domain.Area) (map[int64]string, error)
 }
 
 // Figures computes the counts behind the plan's figures over each of

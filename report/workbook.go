@@ -1,19 +1,14 @@
 package report
 
 import (
-	"archive/zip"
-	"compress/flate"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"sort"
-	"strings"
+	"strconv"
 	"sync"
 	"time"
-
-	"github.com/xuri/excelize/v2"
 
 	"github.com/ocop-tayninh/ocopbot/domain"
 )
@@ -88,76 +83,42 @@ func ColumnName(k ColumnKind) string {
 // column per dossier item of the rulebook in force), stage history, events
 // and attendance, the plan's figures against its targets, and the budget
 // beside what was spent.
-func Build(ctx context.Context, src Source, scope Scope) (*excelize.File, error) {
+func Build(ctx context.Context, src Source, scope Scope) (*Workbook, error) {
 	b, err := newBuilder(ctx, src, scope)
 	if err != nil {
 		return nil, err
 	}
-	f := excelize.NewFile()
-	// The fastest deflate: a province's workbook is tens of megabytes of
-	// XML, and the default level spent longer compressing it than building
-	// it, for a file only a little smaller.
-	f.SetZipWriter(func(w io.Writer) excelize.ZipWriter {
-		zw := zip.NewWriter(w)
-		zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
-			return flate.NewWriter(out, flate.BestSpeed)
-		})
-		return zw
-	})
-	b.f = f
-	ok := false
-	defer func() {
-		if !ok {
-			f.Close()
-		}
-	}()
+	// Each sheet is written as it goes (xlsx.go): its rows go out as XML
+	// into its own deflate stream as they are read from the database, and
+	// the sheets are written at the same time, each by its own goroutine;
+	// the monitoring checks, which name products and officers, come after
+	// the products and the history.
+	sst := newSharedStrings()
+	b.sws = map[string]*sheetWriter{}
 	for i, name := range Sheets {
-		if i == 0 {
-			if err := f.SetSheetName("Sheet1", name); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		if _, err := f.NewSheet(name); err != nil {
+		b.sws[name] = newSheetWriter(i, sst)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	for _, steps := range [][]func(context.Context) error{
+		{b.products, b.history, b.subjects, b.events, b.figures, b.budget}, {b.checks},
+	} {
+		if err := together(ctx, cancel, steps); err != nil {
 			return nil, err
 		}
 	}
-	// Each sheet is streamed: its rows go out as XML as they are written,
-	// instead of building excelize's model of every cell (a province's
-	// workbook has millions of cells). The rows are read from the database
-	// one sheet ahead of the writing, and the two big sheets (products,
-	// history) are written at the same time, each by its own writer.
-	b.sws = map[string]*excelize.StreamWriter{}
-	for _, name := range Sheets {
-		sw, err := f.NewStreamWriter(name)
-		if err != nil {
-			return nil, err
-		}
-		b.sws[name] = sw
-	}
-	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
+	parts, err := packageParts(Sheets, sst)
 	if err != nil {
 		return nil, err
 	}
-	b.bold = bold
-	loadCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	b.data = b.load(loadCtx)
-	for _, steps := range [][]func(context.Context) error{
-		{b.subjects}, {b.products, b.history}, {b.checks, b.events}, {b.figures}, {b.budget},
-	} {
-		if err := together(loadCtx, cancel, steps); err != nil {
-			return nil, err
-		}
-	}
 	for _, name := range Sheets {
-		if err := b.sws[name].Flush(); err != nil {
+		p, err := b.sws[name].close()
+		if err != nil {
 			return nil, err
 		}
+		parts = append(parts, p)
 	}
-	f.SetActiveSheet(0)
-	ok = true
-	return f, nil
+	return &Workbook{parts: parts}, nil
 }
 
 type builder struct {
@@ -167,15 +128,12 @@ type builder struct {
 	now     time.Time
 	t       func(string) string
 	current *domain.Rulebook
-	f       *excelize.File
-	bold    int
-	// data is filled by load while the sheets are written.
-	data *rows
-	// subjectNames are the names of the subjects sheet's rows, for the
-	// products sheet.
-	subjectNames map[int64]string
+	// refs are the code and name of each product, by id, and authors the
+	// names of the users who moved them, for the checks sheet.
+	refs    map[int64][2]string
+	authors map[int64]string
 	// sws write the rows of each sheet.
-	sws map[string]*excelize.StreamWriter
+	sws map[string]*sheetWriter
 }
 
 // together runs steps at the same time and returns the first error, after
@@ -241,100 +199,48 @@ func newBuilder(ctx context.Context, src Source, scope Scope) (*builder, error) 
 	return b, ctx.Err()
 }
 
-// rows are the workbook's data, each part ready when its channel is
-// closed (after which its fields may be read).
-type rows struct {
-	subjectsReady, productsReady, historyReady chan struct{}
-
-	subjects    []domain.Subject
-	subjectsErr error
-	products    []domain.Product
-	items       map[int64]map[string]domain.DossierItem
-	refs        map[int64][2]string // product id -> code, name (for the history)
-	productsErr error
-	history     []domain.StageChange
-	names       map[int64]string
-	historyErr  error
-}
-
-// load reads the workbook's rows in the order of the sheets, in a
-// goroutine of its own.
-func (b *builder) load(ctx context.Context) *rows {
-	d := &rows{subjectsReady: make(chan struct{}), productsReady: make(chan struct{}), historyReady: make(chan struct{})}
-	go func() {
-		d.subjects, d.subjectsErr = b.src.Data.Subjects(ctx, b.area)
-		close(d.subjectsReady)
-		d.products, d.productsErr = b.src.Data.Products(ctx, b.area)
-		if d.productsErr == nil {
-			d.items, d.productsErr = b.src.Data.DossierItems(ctx, b.area)
-		}
-		d.refs = make(map[int64][2]string, len(d.products))
-		for _, p := range d.products {
-			d.refs[p.ID] = [2]string{p.Code, p.Name}
-		}
-		close(d.productsReady)
-		d.history, d.names, d.historyErr = b.src.Data.History(ctx, b.area)
-		close(d.historyReady)
-	}()
-	return d
-}
-
-// wait waits for a part of the rows.
-func wait(ctx context.Context, ready chan struct{}) error {
-	select {
-	case <-ready:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
 // row writes values from column A of a row (1-based) of the sheet being
-// built; rows go in increasing order.
+// built (see sheetWriter.Values); rows go in increasing order.
 func (b *builder) row(sheet string, n int, values ...any) error {
-	cell, err := excelize.CoordinatesToCellName(1, n)
-	if err != nil {
-		return err
-	}
-	for i, v := range values {
-		if v == "" { // no cell at all rather than an empty one
-			values[i] = nil
-		}
-	}
-	return b.sws[sheet].SetRow(cell, values)
+	sw := b.sws[sheet]
+	sw.Row(n)
+	sw.Values(values...)
+	return sw.err
 }
 
 // header writes a bold header row; freeze (for a header in row 1 only)
 // also widens the columns and freezes the rows above the data.
 func (b *builder) header(sheet string, n int, headers []string, freeze bool) error {
+	sw := b.sws[sheet]
 	if freeze {
-		sw := b.sws[sheet]
-		if err := sw.SetColWidth(1, max(len(headers), 1), 18); err != nil {
-			return err
-		}
-		if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: n, TopLeftCell: fmt.Sprintf("A%d", n+1), ActivePane: "bottomLeft"}); err != nil {
-			return err
-		}
+		sw.SetColWidth(1, max(len(headers), 1), 18)
+		sw.Freeze(n)
 	}
-	vals := make([]any, len(headers))
-	for i, h := range headers {
-		vals[i] = excelize.Cell{StyleID: b.bold, Value: h}
+	sw.Row(n)
+	for _, h := range headers {
+		sw.StrStyle(h, styleBold)
 	}
-	return b.row(sheet, n, vals...)
+	return sw.err
 }
+
+// Layouts of the dates and moments in the sheets.
+const (
+	dateLayout   = "02/01/2006"
+	momentLayout = "02/01/2006 15:04"
+)
 
 func (b *builder) date(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(b.now.Location()).Format("02/01/2006")
+	return t.In(b.now.Location()).Format(dateLayout)
 }
 
 func (b *builder) moment(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(b.now.Location()).Format("02/01/2006 15:04")
+	return t.In(b.now.Location()).Format(momentLayout)
 }
 
 func yesNo(v bool) string {
@@ -352,60 +258,127 @@ func (b *builder) commune(code string) (name, province string, inPlan bool) {
 	return c.Name, c.FormerProvince, b.src.Plan.InArea(c)
 }
 
+// lookups remember, for the rows of one sheet, the names asked for on
+// every row: translations by prefix and key, communes by code. Each sheet
+// has its own (no locks).
+type lookups struct {
+	b        *builder
+	words    map[[2]string]string
+	communes map[string]communeInfo
+}
+
+type communeInfo struct {
+	name, province string
+	inPlan         bool
+}
+
+func (b *builder) lookups() *lookups {
+	return &lookups{b: b, words: map[[2]string]string{}, communes: map[string]communeInfo{}}
+}
+
+// t translates the message id prefix+key.
+func (l *lookups) t(prefix, key string) string {
+	k := [2]string{prefix, key}
+	v, ok := l.words[k]
+	if !ok {
+		v = l.b.t(prefix + key)
+		l.words[k] = v
+	}
+	return v
+}
+
+func (l *lookups) commune(code string) communeInfo {
+	c, ok := l.communes[code]
+	if !ok {
+		c.name, c.province, c.inPlan = l.b.commune(code)
+		l.communes[code] = c
+	}
+	return c
+}
+
 func (b *builder) subjects(ctx context.Context) error {
-	if err := wait(ctx, b.data.subjectsReady); err != nil {
-		return err
-	}
-	list, err := b.data.subjects, b.data.subjectsErr
-	if err != nil {
-		return err
-	}
 	if err := b.header(SheetSubjects, 1, subjectHeaders, true); err != nil {
 		return err
 	}
-	b.subjectNames = make(map[int64]string, len(list))
-	for i, s := range list {
-		b.subjectNames[s.ID] = s.Name
-		name, prov, inPlan := b.commune(s.CommuneCode)
-		var channels []string
+	sw, l, loc := b.sws[SheetSubjects], b.lookups(), b.now.Location()
+	var channels []byte
+	n := 0
+	return b.src.Data.EachSubject(ctx, b.area, func(s *domain.Subject) error {
+		c := l.commune(s.CommuneCode)
+		channels = channels[:0]
 		modern := false
-		for _, ch := range s.SalesChannels {
-			channels = append(channels, b.t("sales_channel."+string(ch)))
+		for j, ch := range s.SalesChannels {
+			if j > 0 {
+				channels = append(channels, "; "...)
+			}
+			channels = append(channels, l.t("sales_channel.", string(ch))...)
 			modern = modern || ch.Modern()
 		}
-		if err := b.row(SheetSubjects, i+2, i+1, s.ID, s.Name, b.t("subject_kind."+string(s.Kind)), s.Representative,
-			domain.FormatPhone(s.Phone), s.CommuneCode, name, prov, yesNo(inPlan), s.BusinessRegNo,
-			strings.Join(channels, "; "), yesNo(modern), b.date(s.CreatedAt)); err != nil {
-			return err
+		n++
+		sw.Row(n + 1)
+		sw.Int(int64(n))
+		sw.Int(s.ID)
+		sw.Str(s.Name)
+		sw.Word(l.t("subject_kind.", string(s.Kind)))
+		sw.Str(s.Representative)
+		sw.Str(domain.FormatPhone(s.Phone))
+		sw.Word(s.CommuneCode)
+		sw.Word(c.name)
+		sw.Word(c.province)
+		sw.Word(yesNo(c.inPlan))
+		sw.Str(s.BusinessRegNo)
+		sw.WordBytes(channels)
+		sw.Word(yesNo(modern))
+		sw.Time(s.CreatedAt, loc, dateLayout)
+		return sw.err
+	})
+}
+
+// productLayout is what a product's row takes from its rulebook and
+// product set: the same for every product of the pair.
+type productLayout struct {
+	group, set string
+	// required are the ids of the required items of the checklist.
+	required []string
+	// applies says, for each item of the rulebook in force (a column),
+	// whether it applies to the product.
+	applies []bool
+}
+
+func (b *builder) productLayout(rulebook string, setID int) *productLayout {
+	rules, ok := b.src.Rules.Get(rulebook)
+	if !ok {
+		rules = b.current
+	}
+	l := &productLayout{}
+	for _, r := range []*domain.Rulebook{rules, b.current} {
+		if ps, ok := r.Set(setID); ok {
+			l.set = ps.Name
+			if g, ok := r.Group(ps.Group); ok {
+				l.group = g.Name
+			}
+			break
 		}
 	}
-	return nil
+	for _, it := range rules.Checklist(setID) {
+		if it.Kind.Required() {
+			l.required = append(l.required, it.ID)
+		}
+	}
+	for _, it := range b.current.Items {
+		applies := it.AppliesTo(setID)
+		if own, ok := rules.Item(it.ID); ok {
+			applies = own.AppliesTo(setID)
+		}
+		l.applies = append(l.applies, applies)
+	}
+	return l
 }
 
 func (b *builder) products(ctx context.Context) error {
-	if err := wait(ctx, b.data.productsReady); err != nil {
-		return err
-	}
-	list, items, err := b.data.products, b.data.items, b.data.productsErr
+	subjects, err := b.src.Data.ProductSubjects(ctx, b.area)
 	if err != nil {
 		return err
-	}
-	b.data.products, b.data.items = nil, nil // free them as the sheet is written
-	subjectName := b.subjectNames
-	var others []int64
-	for _, p := range list {
-		if _, ok := subjectName[p.SubjectID]; !ok {
-			others = append(others, p.SubjectID)
-		}
-	}
-	if len(others) > 0 {
-		names, err := b.src.Data.SubjectNames(ctx, others)
-		if err != nil {
-			return err
-		}
-		for id, name := range names {
-			subjectName[id] = name
-		}
 	}
 	headers := append([]string(nil), productHeaders...)
 	for _, it := range b.current.Items {
@@ -414,93 +387,105 @@ func (b *builder) products(ctx context.Context) error {
 	if err := b.header(SheetProducts, 1, headers, true); err != nil {
 		return err
 	}
-	for i, p := range list {
-		rules, ok := b.src.Rules.Get(p.Rulebook)
-		if !ok {
-			rules = b.current
+	sw, l, loc := b.sws[SheetProducts], b.lookups(), b.now.Location()
+	type layoutKey struct {
+		rulebook string
+		set      int
+	}
+	layouts := map[layoutKey]*productLayout{}
+	imported := b.t("lifecycle.imported_dossier") // no dossier in the bot: not "0/4"
+	missing := l.t("item_state.", string(domain.ItemMissing))
+	var progress []byte
+	refs := map[int64][2]string{}
+	n := 0
+	err = b.src.Data.EachProduct(ctx, b.area, func(p *domain.Product, state map[string]domain.ItemState) error {
+		refs[p.ID] = [2]string{p.Code, p.Name}
+		lay := layouts[layoutKey{p.Rulebook, p.Set}]
+		if lay == nil {
+			lay = b.productLayout(p.Rulebook, p.Set)
+			layouts[layoutKey{p.Rulebook, p.Set}] = lay
 		}
-		group, set := "", ""
-		for _, r := range []*domain.Rulebook{rules, b.current} {
-			if ps, ok := r.Set(p.Set); ok {
-				set = ps.Name
-				if g, ok := r.Group(ps.Group); ok {
-					group = g.Name
-				}
-				break
-			}
-		}
-		name, _, _ := b.commune(p.CommuneCode)
-		var stars, score any = "", ""
+		n++
+		sw.Row(n + 1)
+		sw.Int(int64(n))
+		sw.Str(p.Code)
+		sw.Str(p.Name)
+		sw.Str(subjects[p.SubjectID])
+		sw.Word(p.CommuneCode)
+		sw.Word(l.commune(p.CommuneCode).name)
+		sw.Word(lay.group)
+		sw.Word(lay.set)
+		sw.Word(l.t("stage_short.", string(p.Stage)))
 		if p.Stars > 0 {
-			stars = p.Stars
+			sw.Int(int64(p.Stars))
+		} else {
+			sw.Skip()
 		}
 		if p.Score > 0 {
-			score = p.Score
+			sw.Float(p.Score)
+		} else {
+			sw.Skip()
 		}
-		state := items[p.ID]
-		done, required := 0, 0
-		for _, it := range rules.Checklist(p.Set) {
-			if it.Kind.Required() {
-				required++
-				if state[it.ID].State.Counts() {
-					done++
-				}
+		sw.Str(p.CertNo)
+		sw.Time(p.CertIssued, loc, dateLayout)
+		sw.Time(p.CertExpires, loc, dateLayout)
+		sw.Word(p.Rulebook)
+		sw.Word(p.Craft)
+		sw.Word(yesNo(p.RawArea))
+		sw.Word(yesNo(p.Circular))
+		if domain.Imported(*p) {
+			sw.Word(imported)
+			return sw.err
+		}
+		done := 0
+		for _, id := range lay.required {
+			if state[id].Counts() {
+				done++
 			}
 		}
-		progress := fmt.Sprintf("%d/%d", done, required)
-		imported := domain.Imported(p)
-		if imported {
-			progress = b.t("lifecycle.imported_dossier") // no dossier in the bot: not "0/4"
-		}
-		vals := []any{i + 1, p.Code, p.Name, subjectName[p.SubjectID], p.CommuneCode, name, group, set,
-			b.t("stage_short." + string(p.Stage)), stars, score, p.CertNo, b.date(p.CertIssued), b.date(p.CertExpires),
-			p.Rulebook, p.Craft, yesNo(p.RawArea), yesNo(p.Circular), progress}
-		for _, it := range b.current.Items {
-			if imported {
-				vals = append(vals, "")
-				continue
-			}
-			applies := it.AppliesTo(p.Set)
-			if own, ok := rules.Item(it.ID); ok {
-				applies = own.AppliesTo(p.Set)
-			}
+		progress = strconv.AppendInt(progress[:0], int64(done), 10)
+		progress = append(progress, '/')
+		progress = strconv.AppendInt(progress, int64(len(lay.required)), 10)
+		sw.WordBytes(progress)
+		for j, it := range b.current.Items {
 			switch st, ok := state[it.ID]; {
-			case !applies:
-				vals = append(vals, notApplied)
+			case !lay.applies[j]:
+				sw.Word(notApplied)
 			case ok:
-				vals = append(vals, b.t("item_state."+string(st.State)))
+				sw.Word(l.t("item_state.", string(st)))
 			default:
-				vals = append(vals, b.t("item_state."+string(domain.ItemMissing)))
+				sw.Word(missing)
 			}
 		}
-		if err := b.row(SheetProducts, i+2, vals...); err != nil {
-			return err
-		}
-	}
-	return nil
+		return sw.err
+	})
+	b.refs = refs
+	return err
 }
 
 func (b *builder) history(ctx context.Context) error {
-	if err := wait(ctx, b.data.historyReady); err != nil {
-		return err
-	}
-	changes, names, err := b.data.history, b.data.names, b.data.historyErr
+	names, err := b.src.Data.ChangeAuthors(ctx, b.area)
 	if err != nil {
 		return err
 	}
-	if err := wait(ctx, b.data.productsReady); err != nil {
-		return err
-	}
-	refs := b.data.refs
-	b.data.history = nil
+	b.authors = names
 	if err := b.header(SheetHistory, 1, historyHeaders, true); err != nil {
 		return err
 	}
-	for i, h := range changes {
-		from := ""
+	sw, l, loc := b.sws[SheetHistory], b.lookups(), b.now.Location()
+	n := 0
+	return b.src.Data.EachChange(ctx, b.area, func(h *domain.StageChange, code, name string) error {
+		n++
+		sw.Row(n + 1)
+		sw.Int(int64(n))
+		sw.Str(code)
+		sw.Str(name)
 		if h.From != "" {
-			from = b.t("stage_short." + string(h.From))
+			sw.Word(l.t("stage_short.", string(h.From)))
+		} else {
+			sw.Skip()
 		}
+		sw.Word(l.t("stage_short.", string(h.To)))
 		who := system
 		if h.By != 0 {
 			who = names[h.By]
@@ -508,12 +493,11 @@ func (b *builder) history(ctx context.Context) error {
 				who = fmt.Sprintf("#%d", h.By)
 			}
 		}
-		p := refs[h.ProductID]
-		if err := b.row(SheetHistory, i+2, i+1, p[0], p[1], from, b.t("stage_short."+string(h.To)), who, h.Reason, b.moment(h.At)); err != nil {
-			return err
-		}
-	}
-	return nil
+		sw.Word(who)
+		sw.Str(h.Reason)
+		sw.Time(h.At, loc, momentLayout)
+		return sw.err
+	})
 }
 
 // checks writes the monitoring checks (hậu kiểm) of the area's products.
@@ -529,8 +513,8 @@ func (b *builder) checks(ctx context.Context) error {
 		return err
 	}
 	for i, c := range list {
-		p := b.data.refs[c.ProductID]
-		who := b.data.names[c.By]
+		p := b.refs[c.ProductID]
+		who := b.authors[c.By]
 		if who == "" {
 			who = fmt.Sprintf("#%d", c.By)
 		}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -94,9 +95,36 @@ func fixture(t *testing.T) (report.Source, time.Time, string) {
 // fixtureDBs holds each test's fixture database.
 var fixtureDBs sync.Map
 
+func reportStore(t *testing.T) *sqlite.ReportStore {
+	db, _ := fixtureDBs.Load(t)
+	return sqlite.NewReportStore(db.(*sqlite.DB))
+}
+
 func subjectStore(t *testing.T) *sqlite.SubjectStore {
 	db, _ := fixtureDBs.Load(t)
 	return sqlite.NewSubjectStore(db.(*sqlite.DB))
+}
+
+// build builds the workbook and opens its bytes with excelize, as
+// officers' spreadsheet programs open what they receive.
+func build(t *testing.T, src report.Source, scope report.Scope) *excelize.File {
+	t.Helper()
+	wb, err := report.Build(t.Context(), src, scope)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if _, err := wb.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	wb.Close()
+	report.WellFormed(t, buf.Bytes())
+	f, err := excelize.OpenReader(&buf)
+	if err != nil {
+		t.Fatalf("the workbook does not open: %v", err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
 }
 
 func rows(t *testing.T, f *excelize.File, sheet string) [][]string {
@@ -110,21 +138,7 @@ func rows(t *testing.T, f *excelize.File, sheet string) [][]string {
 
 func TestBuildWorkbook(t *testing.T) {
 	src, now, inside := fixture(t)
-	f, err := report.Build(t.Context(), src, report.Scope{Now: now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Round-trip through bytes: what officers receive opens with excelize.
-	var buf bytes.Buffer
-	if err := f.Write(&buf); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
-	f, err = excelize.OpenReader(&buf)
-	if err != nil {
-		t.Fatalf("the workbook does not open: %v", err)
-	}
-	defer f.Close()
+	f := build(t, src, report.Scope{Now: now})
 	if got := f.GetSheetList(); len(got) != len(report.Sheets) {
 		t.Fatalf("sheets %v, want %v", got, report.Sheets)
 	} else {
@@ -207,11 +221,7 @@ func TestBuildWorkbook(t *testing.T) {
 	}
 
 	// A commune officer's workbook holds their commune only.
-	f2, err := report.Build(t.Context(), src, report.Scope{Communes: []string{inside}, Now: now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f2.Close()
+	f2 := build(t, src, report.Scope{Communes: []string{inside}, Now: now})
 	if n := len(rows(t, f2, report.SheetProducts)); n != 3 {
 		t.Errorf("scoped products sheet has %d rows, want 1 + 2", n)
 	}
@@ -228,12 +238,12 @@ func TestBuildWorkbook(t *testing.T) {
 func TestWorkbookSubjectMovedAway(t *testing.T) {
 	src, now, inside := fixture(t)
 	ctx := t.Context()
-	list, err := src.Data.Subjects(ctx, domain.Area{Communes: []string{inside}})
+	list, err := reportStore(t).Subjects(ctx, domain.Area{Communes: []string{inside}})
 	if err != nil || len(list) != 1 {
 		t.Fatalf("subjects inside: %v, %v", list, err)
 	}
 	moved := list[0]
-	all, err := src.Data.Subjects(ctx, domain.Area{All: true})
+	all, err := reportStore(t).Subjects(ctx, domain.Area{All: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -245,17 +255,56 @@ func TestWorkbookSubjectMovedAway(t *testing.T) {
 	if err := subjectStore(t).Update(ctx, &moved); err != nil {
 		t.Fatal(err)
 	}
-	f, err := report.Build(ctx, src, report.Scope{Communes: []string{inside}, Now: now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	f := build(t, src, report.Scope{Communes: []string{inside}, Now: now})
 	if n := len(rows(t, f, report.SheetSubjects)); n != 1 {
 		t.Errorf("subjects sheet has %d rows, want the header only", n)
 	}
 	products := rows(t, f, report.SheetProducts)
 	if len(products) != 3 || products[1][3] != moved.Name || products[2][3] != moved.Name {
 		t.Errorf("products of the moved subject: %q", products)
+	}
+}
+
+// Names are written as they were typed: Vietnamese letters, characters
+// XML escapes; control characters, which XML cannot hold, are dropped.
+func TestWorkbookKeepsText(t *testing.T) {
+	src, now, inside := fixture(t)
+	ctx := t.Context()
+	s := domain.Subject{Kind: domain.KindHousehold, Name: "Hộ kinh doanh <Bà Tư> & \"Con gái\" 'Út'\x01",
+		Representative: "  Nguyễn Thị Ửng  ", CommuneCode: inside}
+	if err := subjectStore(t).Create(ctx, &s); err != nil {
+		t.Fatal(err)
+	}
+	p := domain.Product{SubjectID: s.ID, Name: "Bánh & <kẹo> _x0041_", Set: 6, Rulebook: "qd26-2026", Stage: domain.StageIdea}
+	v, _ := fixtureDBs.Load(t)
+	if err := sqlite.NewProductStore(v.(*sqlite.DB)).Create(ctx, &p, "", "80"); err != nil {
+		t.Fatal(err)
+	}
+	f := build(t, src, report.Scope{Now: now})
+	var subject, product, change []string
+	for _, r := range rows(t, f, report.SheetSubjects) {
+		if len(r) > 1 && r[1] == strconv.FormatInt(s.ID, 10) {
+			subject = r
+		}
+	}
+	for _, r := range rows(t, f, report.SheetProducts) {
+		if len(r) > 1 && r[1] == p.Code {
+			product = r
+		}
+	}
+	for _, r := range rows(t, f, report.SheetHistory) {
+		if len(r) > 1 && r[1] == p.Code {
+			change = r
+		}
+	}
+	if subject == nil || subject[2] != "Hộ kinh doanh <Bà Tư> & \"Con gái\" 'Út'" || subject[4] != "  Nguyễn Thị Ửng  " {
+		t.Errorf("subject row %q", subject)
+	}
+	if product == nil || product[2] != p.Name || product[3] != subject[2] {
+		t.Errorf("product row %q", product)
+	}
+	if change == nil || change[2] != p.Name || change[4] != "ý tưởng" || change[5] != "Hệ thống" {
+		t.Errorf("history row %q", change)
 	}
 }
 
@@ -287,7 +336,7 @@ func TestWorkbookEventsSheet(t *testing.T) {
 	ctx := t.Context()
 	v, _ := fixtureDBs.Load(t)
 	db := v.(*sqlite.DB)
-	list, err := src.Data.Subjects(ctx, domain.Area{Communes: []string{inside}})
+	list, err := reportStore(t).Subjects(ctx, domain.Area{Communes: []string{inside}})
 	if err != nil || len(list) != 1 {
 		t.Fatalf("subjects inside: %v, %v", list, err)
 	}
@@ -328,12 +377,7 @@ func TestWorkbookEventsSheet(t *testing.T) {
 		{"inside", []string{inside}, 2},
 		{"another commune", []string{"00000"}, 1},
 	} {
-		f, err := report.Build(ctx, src, report.Scope{Communes: tc.communes, Now: now})
-		if err != nil {
-			t.Fatal(err)
-		}
-		got := rows(t, f, report.SheetEvents)
-		f.Close()
+		got := rows(t, build(t, src, report.Scope{Communes: tc.communes, Now: now}), report.SheetEvents)
 		if len(got) != tc.rows || got[0][1] != "Sự kiện" {
 			t.Errorf("%s: events sheet %q, want the header and %d row(s)", tc.name, got, tc.rows-1)
 			continue

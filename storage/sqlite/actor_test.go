@@ -48,15 +48,23 @@ func TestHistoryNamesActors(t *testing.T) {
 			t.Fatalf("move %d: %v", i, err)
 		}
 	}
-	_, names, err := sqlite.NewReportStore(db).History(ctx, domain.Area{All: true})
-	if err != nil {
-		t.Fatal(err)
-	}
 	want := map[int64]string{lanZalo.ID: "Cán bộ Lan", nameless.ID: "Zalo 5000000000902", handle.ID: "@canbo_tinh"}
-	for id, w := range want {
-		if names[id] != w {
-			t.Errorf("actor %d is named %q, want %q", id, names[id], w)
+	for _, area := range []domain.Area{{All: true}, {Communes: []string{"25459"}}} {
+		names, err := sqlite.NewReportStore(db).ChangeAuthors(ctx, area)
+		if err != nil {
+			t.Fatal(err)
 		}
+		if len(names) != len(want) {
+			t.Errorf("%+v: authors %v, want %v", area, names, want)
+		}
+		for id, w := range want {
+			if names[id] != w {
+				t.Errorf("%+v: actor %d is named %q, want %q", area, id, names[id], w)
+			}
+		}
+	}
+	if names, err := sqlite.NewReportStore(db).ChangeAuthors(ctx, domain.Area{Communes: []string{"00000"}}); err != nil || len(names) != 0 {
+		t.Errorf("authors of another commune's changes: %v, %v", names, err)
 	}
 	byID, err := sqlite.NewReportStore(db).UserNames(ctx, []int64{lanZalo.ID, nameless.ID, handle.ID})
 	if err != nil {

@@ -1,8 +1,12 @@
 package sqlite_test
 
 import (
+	"cmp"
+	"database/sql"
+	"maps"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -262,25 +266,125 @@ func TestReportRows(t *testing.T) {
 	if err != nil || len(subs) != 3 || len(subs[0].SalesChannels) != 2 {
 		t.Fatalf("Subjects = %+v, %v", subs, err)
 	}
-	prods, err := rep.Products(ctx, area)
-	if err != nil || len(prods) != 4 {
-		t.Fatalf("Products = %d, %v", len(prods), err)
+	type productRow struct {
+		p     domain.Product
+		items map[string]domain.ItemState
 	}
-	hist, _, err := rep.History(ctx, domain.Area{All: true})
-	// 6 creations, p1 two moves, p3 two moves, p6 one move.
-	if err != nil || len(hist) != 11 {
-		t.Fatalf("History = %d, %v", len(hist), err)
+	products := func(area domain.Area) []productRow {
+		t.Helper()
+		var out []productRow
+		err := rep.EachProduct(ctx, area, func(p *domain.Product, items map[string]domain.ItemState) error {
+			out = append(out, productRow{*p, maps.Clone(items)})
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
 	}
-	if err := sqlite.NewDossierStore(db).SetState(ctx, prods[0].ID, "mau01", domain.ItemSent, ""); err != nil {
+	prods := products(area)
+	if len(prods) != 4 || !slices.IsSortedFunc(prods, func(a, b productRow) int { return cmp.Compare(a.p.ID, b.p.ID) }) {
+		t.Fatalf("EachProduct gave %d products, want 4 by id", len(prods))
+	}
+	names, err := rep.ProductSubjects(ctx, area)
+	if err != nil {
 		t.Fatal(err)
 	}
-	items, err := rep.DossierItems(ctx, area)
-	if err != nil || items[prods[0].ID]["mau01"].State != domain.ItemSent {
-		t.Fatalf("DossierItems = %+v, %v", items, err)
+	for _, r := range prods {
+		if want := subjectName(t, subs, r.p.SubjectID); names[r.p.SubjectID] != want || len(r.items) != 0 {
+			t.Errorf("product %d: subject %q (want %q), items %v", r.p.ID, names[r.p.SubjectID], want, r.items)
+		}
 	}
-	if items, _ := rep.DossierItems(ctx, domain.Area{Communes: []string{"L1"}}); len(items) != 0 {
-		t.Errorf("items outside the area: %+v", items)
+	if len(names) != 3 {
+		t.Errorf("subjects of the area's products: %v, want 3", names)
 	}
+	if all, err := rep.ProductSubjects(ctx, domain.Area{All: true}); err != nil || len(all) != 5 {
+		t.Errorf("subjects of the province's products: %v, %v", all, err)
+	}
+	var hist []domain.StageChange
+	err = rep.EachChange(ctx, domain.Area{All: true}, func(h *domain.StageChange, code, name string) error {
+		if code == "" || name == "" {
+			t.Errorf("change %+v: product %q %q", h, code, name)
+		}
+		hist = append(hist, *h)
+		return nil
+	})
+	// 6 creations, p1 two moves, p3 two moves, p6 one move.
+	if err != nil || len(hist) != 11 {
+		t.Fatalf("EachChange = %d, %v", len(hist), err)
+	}
+	dossiers := sqlite.NewDossierStore(db)
+	for _, it := range []struct {
+		id    string
+		state domain.ItemState
+	}{{"mau01", domain.ItemSent}, {"mau02", domain.ItemReturned}} {
+		if err := dossiers.SetState(ctx, prods[0].p.ID, it.id, it.state, "thiếu dấu"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	prods = products(area)
+	if got, want := prods[0].items, map[string]domain.ItemState{"mau01": domain.ItemSent, "mau02": domain.ItemReturned}; !maps.Equal(got, want) {
+		t.Errorf("items of the first product: %v, want %v", got, want)
+	}
+	if len(prods[1].items) != 0 {
+		t.Errorf("items of another product: %v", prods[1].items)
+	}
+	if got := products(domain.Area{Communes: []string{"L1"}}); len(got) == 0 || len(got[0].items) != 0 {
+		t.Errorf("products outside the area: %+v", got)
+	}
+}
+
+// The workbook's scans read the file through a memory map, and give their
+// connection back to the pool without it: the file's pages do not stay in
+// the bot's memory.
+func TestReportScansDropTheirMap(t *testing.T) {
+	c := newClock()
+	db, _ := open(t, c)
+	figureData(t, db, c.Now())
+	rep := sqlite.NewReportStore(db)
+	ctx := t.Context()
+	all := domain.Area{All: true}
+	n := 0
+	if err := rep.EachSubject(ctx, all, func(*domain.Subject) error { n++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if err := rep.EachProduct(ctx, all, func(*domain.Product, map[string]domain.ItemState) error { n++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if err := rep.EachChange(ctx, all, func(*domain.StageChange, string, string) error { n++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if n != 5+6+11 {
+		t.Errorf("%d rows, want 22", n)
+	}
+	// Every connection of the pool at once: the scans' among them.
+	var conns []*sql.Conn
+	for range 16 {
+		conn, err := db.SQL().Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		conns = append(conns, conn)
+	}
+	for i, conn := range conns {
+		var size int64
+		if err := conn.QueryRowContext(ctx, "PRAGMA mmap_size").Scan(&size); err != nil || size != 0 {
+			t.Errorf("connection %d: mmap_size %d, %v", i, size, err)
+		}
+	}
+}
+
+// subjectName is the name of a subject of a list.
+func subjectName(t *testing.T, list []domain.Subject, id int64) string {
+	t.Helper()
+	for _, s := range list {
+		if s.ID == id {
+			return s.Name
+		}
+	}
+	t.Fatalf("no subject %d", id)
+	return ""
 }
 
 // TestFigureCountsAfterMigration checks that migration 0007, which keeps
