@@ -64,6 +64,10 @@ type Ctx struct {
 	// cancelAsked: the update asked to confirm cancelling the form; no
 	// reminder of the form follows.
 	cancelAsked bool
+	// saving is the save of a confirming step in progress (see once), and
+	// ref the record it named (Saved).
+	saving *saving
+	ref    string
 }
 
 // T renders a message id in the user's language.
@@ -146,6 +150,9 @@ func (c *Ctx) Answer(ctx context.Context, text string, alert bool) error {
 	if limitsOf(c.sender).NoToast || c.Update.Callback.Typed {
 		c.toast, c.alert = text, alert
 		return nil
+	}
+	if err := c.commitSave(); err != nil {
+		return err
 	}
 	if err := c.sender.AnswerCallback(ctx, c.Update.Callback.ID, text, alert); err != nil {
 		return domain.E("answer_callback", domain.KindUnavailable, err)

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"runtime/debug"
@@ -59,6 +60,9 @@ type Config struct {
 	Now    func() time.Time
 	// Timeout bounds the handling of one update.
 	Timeout time.Duration
+	// Saves keeps what confirming steps saved, so that none is saved
+	// twice (nil: they run as they are, as in the console's tests).
+	Saves Saves
 }
 
 // Engine routes updates to commands, callbacks and flows.
@@ -266,10 +270,11 @@ func (e *Engine) sharedKV() bool {
 func (e *Engine) recoverer(next Handler) Handler {
 	return HandlerFunc(func(ctx context.Context, c *Ctx) (err error) {
 		defer func() {
-			if err != nil {
+			var saved *savedUnanswered
+			if err != nil && !errors.As(err, &saved) {
 				e.replyError(ctx, c, err)
-				err = nil
 			}
+			err = nil
 			if c.Update.Callback != nil {
 				_ = c.Answer(context.WithoutCancel(ctx), "", false)
 				c.flushToast(context.WithoutCancel(ctx))
