@@ -754,7 +754,7 @@ func parseOpeningDay(in string, now time.Time) (time.Time, error) {
 
 func (a *app) saveShowroom(ctx context.Context, c *bot.Ctx, f *bot.Form) error {
 	if !c.IsOfficer() {
-		return c.Say(ctx, "common.officers_only")
+		return domain.Invalid("showroom.save", "common.officers_only")
 	}
 	day, err := time.Parse("02/01/2006", f.Answers[srOpened])
 	if err != nil {
@@ -767,6 +767,7 @@ func (a *app) saveShowroom(ctx context.Context, c *bot.Ctx, f *bot.Form) error {
 	if err := a.Showrooms.AddShowroom(ctx, &r); err != nil {
 		return domain.Op("showroom.save", err)
 	}
+	c.Saved(strconv.FormatInt(r.ID, 10))
 	return c.Say(ctx, "showroom.saved", map[string]any{"Name": r.Name, "Opened": f.Answers[srOpened]})
 }
 

@@ -44,7 +44,7 @@ func (a *app) registerLifecycle(e *bot.Engine) {
 			{Key: rvNo, Prompt: "lifecycle.ask_decision_no", Label: "lifecycle.label_decision_no", Parse: parseDecisionNo},
 			{Key: rvDate, Prompt: "lifecycle.ask_decision_date", Label: "lifecycle.label_decision_date", Parse: a.parsePastDate},
 		},
-		Done: a.saveRevoke})
+		Done: a.saveRevoke, Summary: a.productSummary})
 	if a.Monitoring != nil {
 		e.Flow(&bot.Flow{ID: flowCheck, Command: "/haukiem", Menu: "menu.haukiem", Title: "lifecycle.check_title", Officer: true,
 			Begin: a.beginCheck,
@@ -53,7 +53,7 @@ func (a *app) registerLifecycle(e *bot.Engine) {
 				{Key: "result", Prompt: "lifecycle.ask_check_result", Label: "lifecycle.label_check_result", Choices: checkChoices},
 				{Key: "note", Prompt: "lifecycle.ask_check_note", Label: "lifecycle.label_check_note", Parse: parseCheckNote, Optional: true},
 			},
-			Done: a.saveCheck})
+			Done: a.saveCheck, Summary: a.productSummary})
 	}
 }
 
@@ -117,6 +117,7 @@ func (a *app) saveCheck(ctx context.Context, c *bot.Ctx, f *bot.Form) error {
 		}
 		return domain.Op("lifecycle.check", err)
 	}
+	c.Saved(strconv.FormatInt(p.ID, 10))
 	return c.Send(ctx, bot.Reply{Text: c.T("lifecycle.check_saved", map[string]any{"Name": p.Name, "Code": p.Code}) + "\n\n" +
 		a.productCard(c, p) + a.afterCertLines(ctx, c, p)})
 }
@@ -312,6 +313,7 @@ func (a *app) saveRevoke(ctx context.Context, c *bot.Ctx, f *bot.Form) error {
 	if err := a.tell(ctx, p, moved, ""); err != nil {
 		return err
 	}
+	c.Saved(strconv.FormatInt(moved.ID, 10))
 	r := moved.Revocation
 	return c.Say(ctx, "lifecycle.revoked", map[string]any{"Name": moved.Name, "Code": moved.Code,
 		"Ground": c.T("revoke_ground." + string(r.Ground)), "DecisionNo": r.DecisionNo, "DecisionDate": a.date(r.Date),

@@ -149,7 +149,7 @@ func build(ctx context.Context, cfg *Config, log *slog.Logger) (*app, error) {
 	admins := cfg.AdminKeys()
 	a.engine = bot.New(bot.Config{
 		Users: a.users, Sessions: bot.NewSessionStore(a.kv), Dedup: bot.NewDeduper(a.kv),
-		Translator: tr, Logger: log, Admins: admins, Now: now,
+		Translator: tr, Logger: log, Admins: admins, Now: now, Saves: savesAdapter{db: db, s: sqlite.NewSaves(db)},
 	})
 	if cfg.UserRate > 0 {
 		// One person flooding the bot is asked to slow down; the others
@@ -385,6 +385,10 @@ func (a *app) housekeeping(ctx context.Context, every time.Duration) {
 				a.log.Warn("housekeeping: kv", "err", err)
 			}
 		}
+		// A confirmation older than a session's life is only a stale button.
+		if _, err := sqlite.NewSaves(a.db).Purge(ctx, a.now().Add(-bot.SessionTTL)); err != nil && ctx.Err() == nil {
+			a.log.Warn("housekeeping: saves", "err", err)
+		}
 		if sums, err := sqlite.NewDownloads(a.db).Expire(ctx, a.now()); err != nil && ctx.Err() == nil {
 			a.log.Warn("housekeeping: download files", "err", err)
 		} else {
@@ -506,6 +510,41 @@ func (s productStore) MoveStage(ctx context.Context, id int64, from, to domain.S
 	}
 	return s.ProductStore.MoveStage(ctx, id, from, to, by, reason, fn)
 }
+
+// savesAdapter presents the SQLite saves, and the Atomic of a save, to
+// the engine.
+type savesAdapter struct {
+	db *sqlite.DB
+	s  *sqlite.Saves
+}
+
+func (a savesAdapter) Saved(ctx context.Context, channel, user, key string) (string, string, bool, error) {
+	return a.s.Saved(ctx, channel, user, key)
+}
+
+func (a savesAdapter) Begin(ctx context.Context) (context.Context, bot.SaveTx, error) {
+	actx, t, err := a.db.Begin(ctx)
+	if err != nil {
+		return ctx, nil, err
+	}
+	return actx, saveTx{t: t, s: a.s}, nil
+}
+
+// saveTx records a save in its Atomic, then commits.
+type saveTx struct {
+	t *sqlite.Atomic
+	s *sqlite.Saves
+}
+
+func (t saveTx) Commit(ctx context.Context, channel, user, key, flow, ref string) error {
+	if err := t.s.Record(ctx, channel, user, key, flow, ref); err != nil {
+		t.t.Rollback()
+		return err
+	}
+	return t.t.Commit()
+}
+
+func (t saveTx) Rollback() { t.t.Rollback() }
 
 // inboxAdapter presents the SQLite inbox to the engine.
 type inboxAdapter struct{ in *sqlite.Inbox }
