@@ -155,7 +155,12 @@ func (c *Ctx) Answer(ctx context.Context, text string, alert bool) error {
 		return err
 	}
 	if err := c.sender.AnswerCallback(ctx, c.Update.Callback.ID, text, alert); err != nil {
-		return domain.E("answer_callback", domain.KindUnavailable, err)
+		// Answering only ends the button's spinner, and a press handed out
+		// again after a restart (or a long outage) is too old to answer:
+		// the update goes on, and a notice the answer carried is sent as a
+		// message at its end (flushToast), as on a channel without toasts.
+		c.engine.log.Warn("answer callback", "channel", c.Update.Channel, "update", c.Update.ID, "err", err.Error())
+		c.toast, c.alert = text, alert
 	}
 	return nil
 }
