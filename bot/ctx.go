@@ -68,6 +68,8 @@ type Ctx struct {
 	// ref the record it named (Saved).
 	saving *saving
 	ref    string
+	// stopped: a hard stop cut the update short; it is left pending.
+	stopped bool
 }
 
 // T renders a message id in the user's language.

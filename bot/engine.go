@@ -211,6 +211,11 @@ func (e *Engine) Handle(ctx context.Context, u *Update) error {
 	ctx, cancel := context.WithTimeout(ctx, e.cfg.Timeout)
 	defer cancel()
 	err := e.handler.Handle(ctx, c)
+	if c.stopped {
+		// Cut short by a hard stop: not answered, not marked; the next
+		// start hands it out again.
+		return err
+	}
 	if dedup && !c.finished {
 		// Finish even after a failed update: it got an answer already.
 		if ferr := e.cfg.Dedup.Finish(context.WithoutCancel(ctx), u.Channel, u.ID); ferr != nil && err == nil {
@@ -270,6 +275,13 @@ func (e *Engine) sharedKV() bool {
 func (e *Engine) recoverer(next Handler) Handler {
 	return HandlerFunc(func(ctx context.Context, c *Ctx) (err error) {
 		defer func() {
+			if err != nil && stopping(ctx) {
+				// The process stops without waiting any longer (the grace
+				// after SIGTERM is over): the update is left for the next
+				// start rather than answered with an error.
+				c.stopped = true
+				return
+			}
 			var saved *savedUnanswered
 			if err != nil && !errors.As(err, &saved) {
 				e.replyError(ctx, c, err)
@@ -286,6 +298,11 @@ func (e *Engine) recoverer(next Handler) Handler {
 		return next.Handle(ctx, c)
 	})
 }
+
+// stopping reports whether the handling of an update was cut short by a
+// hard stop: its context cancelled (not timed out), which the process does
+// once the grace after SIGTERM is over.
+func stopping(ctx context.Context) bool { return errors.Is(ctx.Err(), context.Canceled) }
 
 // panics turns a panic into an internal error (inside the logger, so that
 // it is logged with its stack).

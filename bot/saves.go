@@ -140,3 +140,20 @@ func (c *Ctx) Once(ctx context.Context, key string, save func(context.Context) e
 	}
 	return err
 }
+
+// Finish marks the update handled now, before the rest of its work: an
+// update handed out again after a stop or a crash is then not handled a
+// second time. A step whose effect must not come twice (a report's
+// workbook) calls it just before that effect, and so accepts that a crash
+// in the middle of the effect loses it rather than doubles it.
+func (c *Ctx) Finish(ctx context.Context) error {
+	d, u := c.engine.cfg.Dedup, c.Update
+	if d == nil || u.ID == 0 || c.finished {
+		return nil
+	}
+	if err := d.Finish(ctx, u.Channel, u.ID); err != nil {
+		return domain.E("update.finish", domain.KindUnavailable, err)
+	}
+	c.finished = true
+	return nil
+}

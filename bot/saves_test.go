@@ -244,3 +244,41 @@ func TestOnceSavesAStepOnce(t *testing.T) {
 		t.Fatalf("%d saves, want 3", recs.len())
 	}
 }
+
+// An update cut short by a hard stop (its context cancelled, as when the
+// grace after SIGTERM is over) is neither answered with an error nor
+// marked handled: the next start hands it out again. One that marked
+// itself handled first (Finish) is not.
+func TestUpdateCutShortByAHardStopIsLeftPending(t *testing.T) {
+	h := bottest.New(t)
+	started := make(chan struct{})
+	h.Engine.Command(bot.Command{Name: "/lau", Handle: func(ctx context.Context, c *bot.Ctx) error {
+		if c.Update.Args == "xong" {
+			if err := c.Finish(ctx); err != nil {
+				return err
+			}
+		}
+		close(started)
+		<-ctx.Done()
+		return ctx.Err()
+	}})
+	for i, args := range []string{"", "xong"} {
+		started = make(chan struct{})
+		ctx, cancel := context.WithCancel(context.Background())
+		u := &bot.Update{Channel: h.Channel, ID: int64(200 + i), UserID: "u", ChatID: "u", Private: true, Kind: bot.KindCommand, Command: "/lau", Args: args}
+		errc := make(chan error, 1)
+		go func() { errc <- h.Engine.Handle(ctx, u) }()
+		<-started
+		cancel()
+		if err := <-errc; !errors.Is(err, context.Canceled) {
+			t.Fatalf("%q: Handle = %v, want the update left to be tried again", args, err)
+		}
+		if n := len(h.Sender.Sent()); n != 0 {
+			t.Fatalf("%q: %d messages after a hard stop: %+v", args, n, h.Sender.Sent())
+		}
+		todo, err := bot.NewDeduper(h.KV).Release(context.Background(), h.Channel, u.ID)
+		if err != nil || todo != (args == "") {
+			t.Fatalf("%q: to handle again after the restart: %v, %v", args, todo, err)
+		}
+	}
+}
