@@ -17,18 +17,22 @@ type UserStore struct{ db *DB }
 func NewUserStore(db *DB) *UserStore { return &UserStore{db: db} }
 
 const userColumns = `id, channel, channel_id, username, name, role, locale, consent, consent_at,
-	blocked, subject_id, start_payload, last_seen_at, created_at, updated_at`
+	blocked, subject_id, start_payload, last_seen_at, created_at, updated_at, open_forms`
 
 func scanUser(row interface{ Scan(...any) error }) (domain.User, error) {
 	var (
 		u                              domain.User
 		consentAt, subjectID, lastSeen sql.NullInt64
 		created, updated               int64
+		forms                          string
 	)
 	err := row.Scan(&u.ID, &u.Channel, &u.ChannelID, &u.Username, &u.Name, &u.Role, &u.Locale, &u.Consent, &consentAt,
-		&u.Blocked, &subjectID, &u.StartPayload, &lastSeen, &created, &updated)
+		&u.Blocked, &subjectID, &u.StartPayload, &lastSeen, &created, &updated, &forms)
 	if err != nil {
 		return domain.User{}, err
+	}
+	if forms != "" {
+		u.OpenForms = strings.Split(forms, ",")
 	}
 	u.ConsentAt, u.LastSeen = fromNullMillis(consentAt), fromNullMillis(lastSeen)
 	u.SubjectID = subjectID.Int64
@@ -181,6 +185,14 @@ func (s *UserStore) LinkSubject(ctx context.Context, userID, subjectID int64) er
 	defer s.db.userChanged(ctx, userID)
 	return s.update(ctx, "sqlite.UserStore.LinkSubject",
 		`UPDATE users SET subject_id = ?, updated_at = ? WHERE id = ?`, subjectID, millis(s.db.now()), userID)
+}
+
+// SetOpenForms records which forms the user has open (flow ids, none:
+// nil), apart from their session (see domain.User.OpenForms).
+func (s *UserStore) SetOpenForms(ctx context.Context, id int64, flows []string) error {
+	defer s.db.userChanged(ctx, id)
+	return s.update(ctx, "sqlite.UserStore.SetOpenForms",
+		`UPDATE users SET open_forms = ? WHERE id = ?`, strings.Join(flows, ","), id)
 }
 
 // SetStartPayload records the deep-link payload of the user's first /start;
