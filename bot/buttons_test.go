@@ -62,7 +62,7 @@ func TestStaleFormButtons(t *testing.T) {
 			h.Send("u1", "/thu")
 			h.Send("u1", "An")
 			data, _ := h.Button("u1", "Trồng trọt")
-			return strings.Replace(strings.TrimSuffix(data, "|0"), "|c", "|s", 1) // skip a required step
+			return strings.TrimSuffix(data, "|c|0") + "|s" // skip a required step (the nonce may hold a "c")
 		}, "form.resume_hint", true},
 		{"an offer that is gone", func(h *bottest.Harness) string {
 			h.Send("u1", "/thu")

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -219,7 +221,7 @@ func (e *Engine) Handle(ctx context.Context, u *Update) error {
 	if dedup && !c.finished {
 		// Finish even after a failed update: it got an answer already.
 		if ferr := e.cfg.Dedup.Finish(context.WithoutCancel(ctx), u.Channel, u.ID); ferr != nil && err == nil {
-			err = ferr
+			err = domain.E("update.finish", domain.KindUnavailable, ferr)
 		}
 	}
 	return err
@@ -250,7 +252,7 @@ func (e *Engine) claim(ctx context.Context, c *Ctx) error {
 		ops = append(ops, read)
 	}
 	if err := kvBatch(ctx, e.cfg.Dedup.kv, ops); err != nil {
-		return fmt.Errorf("dedup: %w", err)
+		return domain.E("update.claim", domain.KindUnavailable, err)
 	}
 	if !claim.OK {
 		c.duplicate = true
@@ -258,8 +260,12 @@ func (e *Engine) claim(ctx context.Context, c *Ctx) error {
 	}
 	if read != nil {
 		e.cfg.Sessions.read(u.Channel, u.UserID, read.Val, read.OK)
+		raw, found := read.Val, read.OK
+		if p, pf, ok := e.cfg.Sessions.pendingCopy(u.Channel, u.UserID); ok {
+			raw, found = p, pf // the store is behind
+		}
 		c.preloaded = true
-		c.Session, c.sessionRaw = loaded(read.Val, read.OK)
+		c.Session, c.sessionRaw = loaded(raw, found)
 	}
 	return nil
 }
@@ -441,7 +447,7 @@ func (e *Engine) loadSession(next Handler) Handler {
 			}
 			c.Session = s
 		}
-		if err := next.Handle(ctx, c); err != nil {
+		if err := e.lostForms(ctx, c, next); err != nil {
 			return err // never save after a failed step
 		}
 		// A kept lead goes out before the save, as every message of the
@@ -464,14 +470,78 @@ func (e *Engine) loadSession(next Handler) Handler {
 			ops = append(ops, e.cfg.Dedup.finishOp(u.Channel, u.ID))
 		}
 		if len(ops) == 0 {
+			e.markForms(ctx, c)
 			return nil
 		}
-		if err := e.cfg.Sessions.run(ctx, ops...); err != nil {
+		kept, err := e.cfg.Sessions.run(ctx, ops...)
+		if err != nil {
 			return err
 		}
+		if kept {
+			// The store is down: the step stands on the session this
+			// process keeps, written again once the store is back.
+			e.log.Warn("session kept until the store is back", "channel", u.Channel, "update", u.ID)
+		}
 		c.finished = finish
+		e.markForms(ctx, c)
 		return nil
 	})
+}
+
+// FormMarks is a UserStore that keeps, apart from the sessions, which
+// forms a user has open (domain.User.OpenForms): a form missing from the
+// session at the user's next update was lost with it (a Redis restarted
+// empty, a session expired) and the user is told so, instead of having
+// an answer to it misread.
+type FormMarks interface {
+	SetOpenForms(ctx context.Context, userID int64, flows []string) error
+}
+
+// lostForms tells the user about the open forms their session lost, then
+// handles the update: a text or a shared contact, most likely an answer
+// to the lost form, is not handled further.
+func (e *Engine) lostForms(ctx context.Context, c *Ctx, next Handler) error {
+	if _, ok := e.cfg.Users.(FormMarks); !ok || len(c.User.OpenForms) == 0 {
+		return next.Handle(ctx, c)
+	}
+	told := false
+	for _, id := range c.User.OpenForms {
+		flow := e.flows[id]
+		if flow == nil || c.Session.Forms[id] != nil {
+			continue
+		}
+		msg, data := "form.lost", map[string]any{"Title": c.T(flow.Title), "Command": flow.Command}
+		if flow.Command == "" {
+			msg = "form.lost_reply"
+		}
+		if err := c.Say(ctx, msg, data); err != nil {
+			return err
+		}
+		told = true
+	}
+	if u := c.Update; told && (u.Kind == KindText || u.Kind == KindContact || u.Kind == KindUserShared) {
+		return nil
+	}
+	return next.Handle(ctx, c)
+}
+
+// markForms records the forms the session has open when they are not
+// those recorded (see FormMarks); a failure is only logged: the marks
+// are a safety net, written again at the next update.
+func (e *Engine) markForms(ctx context.Context, c *Ctx) {
+	m, ok := e.cfg.Users.(FormMarks)
+	if !ok || c.User.ID == 0 || c.Session == nil {
+		return
+	}
+	open := slices.Sorted(maps.Keys(c.Session.Forms))
+	if slices.Equal(open, c.User.OpenForms) {
+		return
+	}
+	if err := m.SetOpenForms(ctx, c.User.ID, open); err != nil {
+		e.log.Warn("open forms not recorded", "channel", c.Update.Channel, "update", c.Update.ID, "err", err)
+		return
+	}
+	c.User.OpenForms = open
 }
 
 // route sends the update to its command, button handler, form or fallback.

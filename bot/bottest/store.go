@@ -277,7 +277,25 @@ func (s *Users) Touch(_ context.Context, channel, channelID, username, name stri
 func clone(u *domain.User) domain.User {
 	c := *u
 	c.Communes = append([]string(nil), u.Communes...)
+	c.OpenForms = append([]string(nil), u.OpenForms...)
 	return c
+}
+
+var _ bot.FormMarks = (*Users)(nil)
+
+// SetOpenForms records the forms the user has open (bot.FormMarks).
+func (s *Users) SetOpenForms(_ context.Context, id int64, flows []string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err != nil {
+		return s.err
+	}
+	for _, u := range s.m {
+		if u.ID == id {
+			u.OpenForms = append([]string(nil), flows...)
+		}
+	}
+	return nil
 }
 
 // SetBlocked records that the user blocked (or unblocked) the bot.
