@@ -39,6 +39,7 @@ type app struct {
 	db        *sqlite.DB
 	redis     *redis.Store
 	kv        bot.KV
+	sessions  *bot.SessionStore
 	users     *sqlite.UserStore
 	products  *sqlite.ProductStore
 	inbox     *sqlite.Inbox
@@ -147,8 +148,9 @@ func build(ctx context.Context, cfg *Config, log *slog.Logger) (*app, error) {
 	}
 	a.lease = newTakeoverLease(leases, log)
 	admins := cfg.AdminKeys()
+	a.sessions = bot.NewSessionStore(a.kv)
 	a.engine = bot.New(bot.Config{
-		Users: a.users, Sessions: bot.NewSessionStore(a.kv), Dedup: bot.NewDeduper(a.kv),
+		Users: a.users, Sessions: a.sessions, Dedup: bot.NewDeduper(a.kv),
 		Translator: tr, Logger: log, Admins: admins, Now: now, Saves: savesAdapter{db: db, s: sqlite.NewSaves(db)},
 	})
 	if cfg.UserRate > 0 {
@@ -293,6 +295,13 @@ func (a *app) serveChannels(ctx context.Context) error {
 		defer wg.Done()
 		a.housekeeping(ctx, time.Hour)
 	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		// Sessions that could not be written while Redis was down go
+		// there again once it is back.
+		a.sessions.RunFlush(ctx, 2*time.Second, a.log)
+	}()
 	if a.zaloTokens != nil {
 		wg.Add(1)
 		go func() {
@@ -324,6 +333,11 @@ func (a *app) serveChannels(ctx context.Context) error {
 		disp.Wait()
 		for _, in := range intakes {
 			in.Flush()
+		}
+		if n := a.sessions.Pending(); n > 0 {
+			if err := a.sessions.Flush(shutdownCtx); err != nil {
+				a.log.Warn("stop: sessions not written again to the store", "sessions", n, "err", err)
+			}
 		}
 		close(drained)
 	}()
