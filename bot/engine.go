@@ -65,6 +65,11 @@ type Config struct {
 	// Saves keeps what confirming steps saved, so that none is saved
 	// twice (nil: they run as they are, as in the console's tests).
 	Saves Saves
+	// MarkForms keeps which forms each user has open in the users store
+	// (when it is a FormMarks), to tell a user whose form the session store
+	// lost: for sessions in a store that may lose them (a Redis without
+	// persistence). The embedded store keeps them with the rest.
+	MarkForms bool
 }
 
 // Engine routes updates to commands, callbacks and flows.
@@ -501,7 +506,7 @@ type FormMarks interface {
 // handles the update: a text or a shared contact, most likely an answer
 // to the lost form, is not handled further.
 func (e *Engine) lostForms(ctx context.Context, c *Ctx, next Handler) error {
-	if _, ok := e.cfg.Users.(FormMarks); !ok || len(c.User.OpenForms) == 0 {
+	if _, ok := e.cfg.Users.(FormMarks); !ok || !e.cfg.MarkForms || len(c.User.OpenForms) == 0 {
 		return next.Handle(ctx, c)
 	}
 	told := false
@@ -530,7 +535,7 @@ func (e *Engine) lostForms(ctx context.Context, c *Ctx, next Handler) error {
 // are a safety net, written again at the next update.
 func (e *Engine) markForms(ctx context.Context, c *Ctx) {
 	m, ok := e.cfg.Users.(FormMarks)
-	if !ok || c.User.ID == 0 || c.Session == nil {
+	if !ok || !e.cfg.MarkForms || c.User.ID == 0 || c.Session == nil {
 		return
 	}
 	open := slices.Sorted(maps.Keys(c.Session.Forms))

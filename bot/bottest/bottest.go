@@ -110,7 +110,7 @@ func New(t testing.TB, opts ...Option) *Harness {
 		dedup = bot.NewDeduper(kv)
 	}
 	h.Engine = bot.New(bot.Config{Users: h.Users, Sessions: h.Sessions, Dedup: dedup, Translator: tr, Admins: admins, Now: clock.Now,
-		Saves: h.Saves})
+		Saves: h.Saves, MarkForms: true})
 	h.Engine.SetSender(cfg.channel, h.Sender)
 	return h
 }

@@ -152,6 +152,9 @@ func build(ctx context.Context, cfg *Config, log *slog.Logger) (*app, error) {
 	a.engine = bot.New(bot.Config{
 		Users: a.users, Sessions: a.sessions, Dedup: bot.NewDeduper(a.kv),
 		Translator: tr, Logger: log, Admins: admins, Now: now, Saves: savesAdapter{db: db, s: sqlite.NewSaves(db)},
+		// Redis may come back empty; the embedded store keeps the sessions
+		// with the rest of the data.
+		MarkForms: a.redis != nil,
 	})
 	if cfg.UserRate > 0 {
 		// One person flooding the bot is asked to slow down; the others
