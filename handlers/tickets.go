@@ -349,22 +349,32 @@ func (a *app) answerTicket(ctx context.Context, c *bot.Ctx, idS, text string) er
 	if err != nil || !t.VisibleTo(c.User, a.Calendar, a.now()) {
 		return c.Say(ctx, "qa.gone")
 	}
-	t, err = a.Tickets.Answer(ctx, id, c.User.ID, text)
-	if domain.ErrorKind(err) == domain.KindConflict {
-		return c.Say(ctx, "qa.answered_already")
+	// The answer and the asker's notice are one save (bot.Ctx.Once): a
+	// crash between them would leave the asker never told.
+	key := ""
+	if ref := updateRef(c); ref != "" {
+		key = "qa-answer:" + ref
 	}
-	if err != nil {
-		return domain.Op("qa.answer", err)
-	}
-	asker, err := a.Staff.GetByID(ctx, t.UserID)
-	if err != nil {
-		return domain.Op("qa.asker", err)
-	}
-	if err := a.notifyUser(ctx, asker, "qa:"+strconv.FormatInt(t.ID, 10), bot.Notice{Msg: "qa.answered_you",
-		Data: map[string]string{"N": strconv.FormatInt(t.ID, 10), "Question": t.Question, "Answer": t.Answer}}); err != nil {
-		return err
-	}
-	return c.Say(ctx, "qa.answer_sent", map[string]any{"N": t.ID})
+	return c.Once(ctx, key, func(ctx context.Context) error {
+		t, err := a.Tickets.Answer(ctx, id, c.User.ID, text)
+		if domain.ErrorKind(err) == domain.KindConflict {
+			return c.Say(ctx, "qa.answered_already")
+		}
+		if err != nil {
+			return domain.Op("qa.answer", err)
+		}
+		asker, err := a.Staff.GetByID(ctx, t.UserID)
+		if err != nil {
+			return domain.Op("qa.asker", err)
+		}
+		if err := a.notifyUser(ctx, asker, "qa:"+strconv.FormatInt(t.ID, 10), bot.Notice{Msg: "qa.answered_you",
+			Data: map[string]string{"N": strconv.FormatInt(t.ID, 10), "Question": t.Question, "Answer": t.Answer}}); err != nil {
+			return err
+		}
+		return c.Say(ctx, "qa.answer_sent", map[string]any{"N": t.ID})
+	}, func(ctx context.Context, _ string) error {
+		return c.Say(ctx, "qa.answer_sent", map[string]any{"N": id})
+	})
 }
 
 // openTickets (/hoidap) lists the open questions the officer answers,
