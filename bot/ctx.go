@@ -67,6 +67,12 @@ type Ctx struct {
 	// cancelAsked: the update asked to confirm cancelling the form; no
 	// reminder of the form follows.
 	cancelAsked bool
+	// saving is the save of a confirming step in progress (see once), and
+	// ref the record it named (Saved).
+	saving *saving
+	ref    string
+	// stopped: a hard stop cut the update short; it is left pending.
+	stopped bool
 }
 
 // T renders a message id in the user's language.
@@ -150,8 +156,16 @@ func (c *Ctx) Answer(ctx context.Context, text string, alert bool) error {
 		c.toast, c.alert = text, alert
 		return nil
 	}
+	if err := c.commitSave(); err != nil {
+		return err
+	}
 	if err := c.sender.AnswerCallback(ctx, c.Update.Callback.ID, text, alert); err != nil {
-		return domain.E("answer_callback", domain.KindUnavailable, err)
+		// Answering only ends the button's spinner, and a press handed out
+		// again after a restart (or a long outage) is too old to answer:
+		// the update goes on, and a notice the answer carried is sent as a
+		// message at its end (flushToast), as on a channel without toasts.
+		c.engine.log.Warn("answer callback", "channel", c.Update.Channel, "update", c.Update.ID, "err", err.Error())
+		c.toast, c.alert = text, alert
 	}
 	return nil
 }

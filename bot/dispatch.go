@@ -17,6 +17,11 @@ import (
 // driver's deep frames every time (runtime.newstack: 7 % of the bot's CPU,
 // see BENCHMARKS.md). Workers are started as work arrives, up to the limit,
 // and end with ctx.
+//
+// An update that could not be handled (a store unavailable: Redis down) is
+// tried again later, with a growing pause, for as long as the process
+// runs; meanwhile the user's later updates wait behind it, so that they
+// are handled in the order they came, and the worker serves other users.
 type Dispatcher struct {
 	handle  func(ctx context.Context, u *Update) error
 	ctx     context.Context
@@ -31,6 +36,13 @@ type Dispatcher struct {
 	idle    int              // workers waiting for work and not yet claimed
 	wakeups int              // signals sent to claimed idle workers, not yet taken
 	wg      sync.WaitGroup   // updates dispatched and not yet done
+	// parked are the users whose first update failed, until it is tried
+	// again; tries counts the failures of a user's first update.
+	parked map[string]*time.Timer
+	tries  map[string]int
+	// first and last are the pauses before the first try again and the
+	// longest (firstRetry, lastRetry).
+	first, last time.Duration
 }
 
 type job struct {
@@ -48,10 +60,18 @@ func NewDispatcher(ctx context.Context, handle func(context.Context, *Update) er
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	d := &Dispatcher{handle: handle, ctx: ctx, log: log, workers: workers, queues: map[string][]job{}}
+	d := &Dispatcher{handle: handle, ctx: ctx, log: log, workers: workers, queues: map[string][]job{},
+		parked: map[string]*time.Timer{}, tries: map[string]int{}, first: firstRetry, last: lastRetry}
 	d.cond = sync.NewCond(&d.mu)
 	context.AfterFunc(ctx, func() {
 		d.mu.Lock()
+		// The parked updates are not tried again: they are handed back
+		// (failed) and stay pending in the inbox for the next start.
+		for key, t := range d.parked {
+			t.Stop()
+			delete(d.parked, key)
+			d.readyLocked(key)
+		}
 		d.cond.Broadcast()
 		d.mu.Unlock()
 	})
@@ -67,19 +87,25 @@ func (d *Dispatcher) Dispatch(u *Update, done func(error)) {
 	q, busy := d.queues[key]
 	d.queues[key] = append(q, job{u: u, done: done})
 	if !busy {
-		d.ready = append(d.ready, key)
-		if d.idle > 0 {
-			// Claim the idle worker now, so that the next Dispatch before it
-			// wakes starts another one rather than signalling it again.
-			d.idle--
-			d.wakeups++
-			d.cond.Signal()
-		} else if d.started < d.workers {
-			d.started++
-			go d.work()
-		}
+		d.readyLocked(key)
 	}
 	d.mu.Unlock()
+}
+
+// readyLocked makes the user's queue ready for a worker, waking or
+// starting one; d.mu is held.
+func (d *Dispatcher) readyLocked(key string) {
+	d.ready = append(d.ready, key)
+	if d.idle > 0 {
+		// Claim the idle worker now, so that the next Dispatch before it
+		// wakes starts another one rather than signalling it again.
+		d.idle--
+		d.wakeups++
+		d.cond.Signal()
+	} else if d.started < d.workers {
+		d.started++
+		go d.work()
+	}
 }
 
 // work takes a user with work, handles their updates in order until none
@@ -112,10 +138,17 @@ func (d *Dispatcher) work() {
 				break
 			}
 			j := q[0]
+			d.mu.Unlock()
+			err := d.handle(d.ctx, j.u)
+			d.mu.Lock()
+			if err != nil && d.ctx.Err() == nil && d.retry(key, j.u, err) {
+				break // parked: the update stays first in the queue
+			}
+			delete(d.tries, key)
+			q = d.queues[key]
 			q[0] = job{}
 			d.queues[key] = q[1:]
 			d.mu.Unlock()
-			err := d.handleRetry(j.u)
 			if j.done != nil {
 				j.done(err)
 			}
@@ -125,21 +158,38 @@ func (d *Dispatcher) work() {
 	}
 }
 
-// handleRetry retries an update whose store was unavailable a few times.
-func (d *Dispatcher) handleRetry(u *Update) error {
-	var err error
-	for attempt := 0; attempt < 3; attempt++ {
-		if err = d.handle(d.ctx, u); err == nil || d.ctx.Err() != nil {
-			return err
-		}
-		d.log.Warn("update not handled, retrying", "channel", u.Channel, "update", u.ID, "attempt", attempt+1, "err", err)
-		select {
-		case <-time.After(time.Duration(200<<attempt) * time.Millisecond):
-		case <-d.ctx.Done():
-			return d.ctx.Err()
-		}
+// Pauses before an update that failed is tried again: the first doubled
+// at each failure, up to the last. An update whose store was unavailable
+// is tried again for as long as the process runs; one that failed
+// otherwise, up to maxTries times.
+const (
+	firstRetry = 200 * time.Millisecond
+	lastRetry  = 15 * time.Second
+	maxTries   = 3
+)
+
+// retry parks the user whose first update failed, to be tried again after
+// a pause, and reports whether it did; d.mu is held.
+func (d *Dispatcher) retry(key string, u *Update, err error) bool {
+	n := d.tries[key]
+	if n >= maxTries && domain.ErrorKind(err) != domain.KindUnavailable {
+		return false
 	}
-	return err
+	d.tries[key] = n + 1
+	pause := d.last
+	if n < 20 && d.first<<n < d.last {
+		pause = d.first << n
+	}
+	d.log.Warn("update not handled, trying again", "channel", u.Channel, "update", u.ID, "attempt", n+1, "in_ms", pause.Milliseconds(), "err", err)
+	d.parked[key] = time.AfterFunc(pause, func() {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		if _, ok := d.parked[key]; ok {
+			delete(d.parked, key)
+			d.readyLocked(key)
+		}
+	})
+	return true
 }
 
 // Wait blocks until every queued update has been handled.

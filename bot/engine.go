@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -48,6 +50,14 @@ type Config struct {
 	Now    func() time.Time
 	// Timeout bounds the handling of one update.
 	Timeout time.Duration
+	// Saves keeps what confirming steps saved, so that none is saved
+	// twice (nil: they run as they are, as in the console's tests).
+	Saves Saves
+	// MarkForms keeps which forms each user has open in the users store
+	// (when it is a FormMarks), to tell a user whose form the session store
+	// lost: for sessions in a store that may lose them (a Redis without
+	// persistence). The embedded store keeps them with the rest.
+	MarkForms bool
 }
 
 // Engine routes updates to commands, callbacks and flows.
@@ -183,10 +193,15 @@ func (e *Engine) Handle(ctx context.Context, u *Update) error {
 	ctx, cancel := context.WithTimeout(ctx, e.cfg.Timeout)
 	defer cancel()
 	err := e.handler.Handle(ctx, c)
+	if c.stopped {
+		// Cut short by a hard stop: not answered, not marked; the next
+		// start hands it out again.
+		return err
+	}
 	if dedup && !c.finished {
 		// Finish even after a failed update: it got an answer already.
 		if ferr := e.cfg.Dedup.Finish(context.WithoutCancel(ctx), u.Channel, u.ID); ferr != nil && err == nil {
-			err = ferr
+			err = domain.E("update.finish", domain.KindUnavailable, ferr)
 		}
 	}
 	return err
@@ -217,7 +232,7 @@ func (e *Engine) claim(ctx context.Context, c *Ctx) error {
 		ops = append(ops, read)
 	}
 	if err := kvBatch(ctx, e.cfg.Dedup.kv, ops); err != nil {
-		return fmt.Errorf("dedup: %w", err)
+		return domain.E("update.claim", domain.KindUnavailable, err)
 	}
 	if !claim.OK {
 		c.duplicate = true
@@ -225,8 +240,12 @@ func (e *Engine) claim(ctx context.Context, c *Ctx) error {
 	}
 	if read != nil {
 		e.cfg.Sessions.read(u.Channel, u.UserID, read.Val, read.OK)
+		raw, found := read.Val, read.OK
+		if p, pf, ok := e.cfg.Sessions.pendingCopy(u.Channel, u.UserID); ok {
+			raw, found = p, pf // the store is behind
+		}
 		c.preloaded = true
-		c.Session, c.sessionRaw = loaded(read.Val, read.OK)
+		c.Session, c.sessionRaw = loaded(raw, found)
 	}
 	return nil
 }
@@ -242,10 +261,18 @@ func (e *Engine) sharedKV() bool {
 func (e *Engine) recoverer(next Handler) Handler {
 	return HandlerFunc(func(ctx context.Context, c *Ctx) (err error) {
 		defer func() {
-			if err != nil {
-				e.replyError(ctx, c, err)
-				err = nil
+			if err != nil && stopping(ctx) {
+				// The process stops without waiting any longer (the grace
+				// after SIGTERM is over): the update is left for the next
+				// start rather than answered with an error.
+				c.stopped = true
+				return
 			}
+			var saved *savedUnanswered
+			if err != nil && !errors.As(err, &saved) {
+				e.replyError(ctx, c, err)
+			}
+			err = nil
 			if c.Update.Callback != nil {
 				_ = c.Answer(context.WithoutCancel(ctx), "", false)
 				c.flushToast(context.WithoutCancel(ctx))
@@ -257,6 +284,11 @@ func (e *Engine) recoverer(next Handler) Handler {
 		return next.Handle(ctx, c)
 	})
 }
+
+// stopping reports whether the handling of an update was cut short by a
+// hard stop: its context cancelled (not timed out), which the process does
+// once the grace after SIGTERM is over.
+func stopping(ctx context.Context) bool { return errors.Is(ctx.Err(), context.Canceled) }
 
 // panics turns a panic into an internal error (inside the logger, so that
 // it is logged with its stack).
@@ -395,7 +427,7 @@ func (e *Engine) loadSession(next Handler) Handler {
 			}
 			c.Session = s
 		}
-		if err := next.Handle(ctx, c); err != nil {
+		if err := e.lostForms(ctx, c, next); err != nil {
 			return err // never save after a failed step
 		}
 		// A kept lead goes out before the save, as every message of the
@@ -421,15 +453,81 @@ func (e *Engine) loadSession(next Handler) Handler {
 		if save != nil {
 			stored = save.Val // nil for a deletion
 		}
-		if len(ops) > 0 {
-			if err := e.cfg.Sessions.run(ctx, ops...); err != nil {
-				return err
-			}
+		if len(ops) == 0 {
+			e.markForms(ctx, c)
+			e.cfg.Sessions.handBack(u.Channel, u.UserID, s, stored)
+			return nil
+		}
+		kept, err := e.cfg.Sessions.run(ctx, ops...)
+		if err != nil {
+			return err
+		}
+		if kept {
+			// The store is down: the step stands on the session this
+			// process keeps, written again once the store is back.
+			e.log.Warn("session kept until the store is back", "channel", u.Channel, "update", u.ID)
 		}
 		c.finished = finish
-		e.cfg.Sessions.keep(u.Channel, u.UserID, s, stored)
+		e.markForms(ctx, c)
+		e.cfg.Sessions.handBack(u.Channel, u.UserID, s, stored)
 		return nil
 	})
+}
+
+// FormMarks is a UserStore that keeps, apart from the sessions, which
+// forms a user has open (domain.User.OpenForms): a form missing from the
+// session at the user's next update was lost with it (a Redis restarted
+// empty, a session expired) and the user is told so, instead of having
+// an answer to it misread.
+type FormMarks interface {
+	SetOpenForms(ctx context.Context, userID int64, flows []string) error
+}
+
+// lostForms tells the user about the open forms their session lost, then
+// handles the update: a text or a shared contact, most likely an answer
+// to the lost form, is not handled further.
+func (e *Engine) lostForms(ctx context.Context, c *Ctx, next Handler) error {
+	if _, ok := e.cfg.Users.(FormMarks); !ok || !e.cfg.MarkForms || len(c.User.OpenForms) == 0 {
+		return next.Handle(ctx, c)
+	}
+	told := false
+	for _, id := range c.User.OpenForms {
+		flow := e.flows[id]
+		if flow == nil || c.Session.Forms[id] != nil {
+			continue
+		}
+		msg, data := "form.lost", map[string]any{"Title": c.T(flow.Title), "Command": flow.Command}
+		if flow.Command == "" {
+			msg = "form.lost_reply"
+		}
+		if err := c.Say(ctx, msg, data); err != nil {
+			return err
+		}
+		told = true
+	}
+	if u := c.Update; told && (u.Kind == KindText || u.Kind == KindContact || u.Kind == KindUserShared) {
+		return nil
+	}
+	return next.Handle(ctx, c)
+}
+
+// markForms records the forms the session has open when they are not
+// those recorded (see FormMarks); a failure is only logged: the marks
+// are a safety net, written again at the next update.
+func (e *Engine) markForms(ctx context.Context, c *Ctx) {
+	m, ok := e.cfg.Users.(FormMarks)
+	if !ok || !e.cfg.MarkForms || c.User.ID == 0 || c.Session == nil {
+		return
+	}
+	open := slices.Sorted(maps.Keys(c.Session.Forms))
+	if slices.Equal(open, c.User.OpenForms) {
+		return
+	}
+	if err := m.SetOpenForms(ctx, c.User.ID, open); err != nil {
+		e.log.Warn("open forms not recorded", "channel", c.Update.Channel, "update", c.Update.ID, "err", err)
+		return
+	}
+	c.User.OpenForms = open
 }
 
 // route sends the update to its command, button handler, form or fallback.

@@ -89,9 +89,20 @@ type Flow struct {
 	// answering the user itself, or prefill answers and set Confirming to
 	// open on the confirmation screen (editing an existing record).
 	Begin func(ctx context.Context, c *Ctx, f *Form) (bool, error)
-	// Done saves the confirmed answers. A KindInvalid error is shown and the
-	// confirmation screen stays.
+	// Done saves the confirmed answers and says so. A KindInvalid error is
+	// shown and the confirmation screen stays. With a store of saves
+	// (Config.Saves) it runs at most once per form instance: what it writes
+	// until it first speaks is one transaction with the record that the
+	// form was saved (so it must write before it speaks, and only through
+	// stores that join the transaction); it names what it saved with
+	// Ctx.Saved. Confirmed again, the form says it is saved already, with
+	// Summary.
 	Done func(ctx context.Context, c *Ctx, f *Form) error
+	// Summary, if set, renders (HTML) the record a confirmed form saved,
+	// named by the ref Done gave Ctx.Saved, for a confirmation pressed
+	// again; "" (or no Summary) shows the form's answers when they are
+	// still there.
+	Summary func(ctx context.Context, c *Ctx, ref string) (string, error)
 }
 
 // StartFlow starts the form, or resumes it where the user stopped.
@@ -476,6 +487,10 @@ func (e *Engine) edit(ctx context.Context, c *Ctx, flow *Flow, f *Form, idx int)
 	return e.prompt(ctx, c, flow, f, "")
 }
 
+// confirm saves the form, once per form instance (see Flow.Done): a
+// form saved before says so instead. When the save's reply fails, the
+// user is not told that nothing was saved; the form stays on its
+// confirmation, and "Xác nhận" pressed again shows what was saved.
 func (e *Engine) confirm(ctx context.Context, c *Ctx, flow *Flow, f *Form) error {
 	// An answer to a step that no longer applies is dropped.
 	for i := range flow.Steps {
@@ -483,17 +498,89 @@ func (e *Engine) confirm(ctx context.Context, c *Ctx, flow *Flow, f *Form) error
 			delete(f.Answers, flow.Steps[i].Key)
 		}
 	}
-	if err := flow.Done(ctx, c, f); err != nil {
+	saved, err := e.once(ctx, c, formKey(f.Nonce), flow.ID, func(ctx context.Context) error { return flow.Done(ctx, c, f) },
+		func(ctx context.Context, _, ref string) error { return e.alreadySaved(ctx, c, flow, f, ref) })
+	if err != nil && !saved {
 		if domain.ErrorKind(err) == domain.KindInvalid {
 			return e.prompt(ctx, c, flow, f, domain.ErrorMsgID(err))
 		}
 		return err
 	}
-	delete(c.Session.Forms, flow.ID)
-	if c.Session.Active == flow.ID {
+	if err != nil {
+		return &savedUnanswered{err}
+	}
+	e.closeForm(c, flow.ID)
+	return nil
+}
+
+// formKey is the key of a form instance among a user's saves.
+func formKey(nonce string) string { return "form:" + nonce }
+
+// closeForm drops the form of flow id from the session.
+func (e *Engine) closeForm(c *Ctx, id string) {
+	delete(c.Session.Forms, id)
+	if c.Session.Active == id {
 		c.Session.Active = ""
 	}
-	return nil
+}
+
+// alreadySaved answers a confirmation of a form saved before: it says so,
+// with the saved record's summary (or the form's answers, f may be nil),
+// and closes the form.
+func (e *Engine) alreadySaved(ctx context.Context, c *Ctx, flow *Flow, f *Form, ref string) error {
+	c.Flow, c.Step = flow.ID, "saved"
+	var summary string
+	if flow.Summary != nil && ref != "" {
+		s, err := flow.Summary(ctx, c, ref)
+		if err != nil && domain.ErrorKind(err) != domain.KindNotFound {
+			return err
+		}
+		summary = s
+	}
+	if summary == "" && f != nil {
+		summary = e.fields(c, flow, f)
+	}
+	if f != nil {
+		e.closeForm(c, flow.ID)
+	}
+	text := c.T("form.already_saved", map[string]any{"Title": c.T(flow.Title)})
+	if summary != "" {
+		text += "\n\n" + summary
+	}
+	return c.Send(ctx, Reply{Text: text, RemoveKeyboard: true})
+}
+
+// fields renders the answers of a form as on its confirmation screen.
+func (e *Engine) fields(c *Ctx, flow *Flow, f *Form) string {
+	var lines []string
+	for i := range flow.Steps {
+		s := &flow.Steps[i]
+		if applies(s, f) {
+			lines = append(lines, c.T("form.field", map[string]any{"Label": c.T(s.Label), "Value": HTML(e.show(c, flow, f, s, f.Answers[s.Key]))}))
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// savedForm answers a button of a form no longer in the session: when the
+// form was saved, that it was, with what it saved.
+func (e *Engine) savedForm(ctx context.Context, c *Ctx, nonce string) (bool, error) {
+	s := e.cfg.Saves
+	if s == nil || nonce == "" {
+		return false, nil
+	}
+	id, ref, ok, err := s.Saved(ctx, c.Update.Channel, c.Update.UserID, formKey(nonce))
+	if err != nil {
+		return false, domain.E("save.check", domain.KindUnavailable, err)
+	}
+	flow := e.flows[id]
+	if !ok || flow == nil {
+		return false, nil
+	}
+	if err := c.Answer(ctx, "", false); err != nil {
+		return true, err
+	}
+	return true, e.alreadySaved(ctx, c, flow, nil, ref)
 }
 
 // formData is the data of a button of the form f as it stands: the form's
@@ -523,6 +610,9 @@ func (e *Engine) formCallback(ctx context.Context, c *Ctx, d ButtonData) error {
 		}
 	}
 	if flow == nil || f == nil {
+		if saved, err := e.savedForm(ctx, c, d.Verb); saved || err != nil {
+			return err
+		}
 		return e.staleButton(ctx, c)
 	}
 	pos, err := d.ID(0)

@@ -84,6 +84,10 @@ func (c *Ctx) send(ctx context.Context, r Reply) (string, error) {
 	if c.blocked {
 		return "", nil
 	}
+	// A confirming step's save is committed before the step speaks.
+	if err := c.commitSave(); err != nil {
+		return "", err
+	}
 	id, err := c.sender.Send(ctx, c.Update.ChatID, r)
 	if errors.Is(err, ErrBlocked) {
 		c.blocked = true

@@ -226,8 +226,9 @@ func TestSendFailures(t *testing.T) {
 }
 
 // When the store is down the update is handed back to be tried again, and
-// the next try is handled; a session whose save failed is read again from
-// the store, not from this process's copy.
+// the next try is handled. A session whose save failed is kept by this
+// process, whose copy the next update reads, and written again: by the
+// next save, or by Flush.
 func TestStoreFailures(t *testing.T) {
 	h := bottest.New(t)
 	h.Engine.Command(bot.Command{Name: "/dem", Access: bot.Anyone, Handle: func(ctx context.Context, c *bot.Ctx) error {
@@ -245,12 +246,22 @@ func TestStoreFailures(t *testing.T) {
 	again := *u
 	h.Update(&again).Expect("common.done")
 	r := h.Send("u1", "/dem fail")
-	if r.Err != nil || !r.Has("error.unavailable") {
+	if r.Err != nil || r.Has("error.unavailable") || !r.Has("common.done") {
 		t.Fatalf("a failed save: %v\n%s", r.Err, r.Texts())
 	}
+	if n := h.Sessions.Pending(); n != 1 {
+		t.Fatalf("%d session writes pending, want 1", n)
+	}
 	h.Send("u1", "/dem")
-	if got := h.Session("u1").Get("n"); got != "ii" {
-		t.Fatalf("session n = %q, want ii", got)
+	if got := h.Session("u1").Get("n"); got != "iii" || h.Sessions.Pending() != 0 {
+		t.Fatalf("session n = %q (%d pending), want iii written", got, h.Sessions.Pending())
+	}
+	h.Send("u1", "/dem fail")
+	if err := h.Sessions.Flush(context.Background()); err != nil || h.Sessions.Pending() != 0 {
+		t.Fatalf("Flush: %v, %d pending", err, h.Sessions.Pending())
+	}
+	if got := h.Session("u1").Get("n"); got != "iiii" {
+		t.Fatalf("session n = %q after Flush, want iiii", got)
 	}
 	h.Users.Fail(errors.New("db down"))
 	h.Send("u1", "/dem").Expect("error.unavailable")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"time"
@@ -97,11 +98,18 @@ type Form struct {
 // do not touch sessions). A session written is kept until its lifetime in
 // the store ends; one read from the store for an hour (readKeep), as its
 // remaining lifetime there is not known.
+//
+// When a session cannot be written (the store is down), the copy is kept
+// as the user's session and the write is kept too (pending), to be made
+// again by Flush: the conversation goes on while Redis is down, and the
+// sessions are in Redis again once it is back (also when it came back
+// empty, having lost them).
 type SessionStore struct {
-	kv    KV
-	now   func() time.Time
-	mu    sync.Mutex
-	saved map[string]savedSession
+	kv      KV
+	now     func() time.Time
+	mu      sync.Mutex
+	saved   map[string]savedSession
+	pending map[string]*domain.KVOp // session writes that failed, by key
 }
 
 // savedSession is a session as last written: raw nil when deleted. sess,
@@ -109,7 +117,7 @@ type SessionStore struct {
 // next update of the user takes it instead of decoding raw again (the
 // JSON decoding of every update's session was 5 % of the bot's CPU in the
 // Zalo benchmark, BENCHMARKS.md). One update at a time has it: taking it
-// leaves nil, and only an update that ended well gives it back (keep).
+// leaves nil, and only an update that ended well gives it back (handBack).
 type savedSession struct {
 	raw     []byte
 	sess    *Session
@@ -146,9 +154,9 @@ func (s *SessionStore) take(channel, user string) (sess *Session, raw []byte, ok
 	return sess, e.raw, true
 }
 
-// keep gives back sess, which an update that ended well leaves as raw
+// handBack gives back sess, which an update that ended well leaves as raw
 // (what is stored now), for the user's next update to take.
-func (s *SessionStore) keep(channel, user string, sess *Session, raw []byte) {
+func (s *SessionStore) handBack(channel, user string, sess *Session, raw []byte) {
 	if raw == nil {
 		return
 	}
@@ -173,10 +181,28 @@ func (s *SessionStore) read(channel, user string, raw []byte, found bool) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.saved == nil || len(s.saved) >= maxSavedSessions {
-		s.saved = map[string]savedSession{}
+	key := sessionKey(channel, user)
+	if _, ok := s.pending[key]; ok {
+		return // the store is behind: the copy is the session
 	}
-	s.saved[sessionKey(channel, user)] = savedSession{raw: raw, expires: s.now().Add(readKeep)}
+	s.roomLocked()
+	s.saved[key] = savedSession{raw: raw, expires: s.now().Add(readKeep)}
+}
+
+// roomLocked makes room for one more copy: when full, the copies start
+// again empty but for those whose write is pending (they are the only
+// copy of those sessions). s.mu is held.
+func (s *SessionStore) roomLocked() {
+	if s.saved != nil && len(s.saved) < maxSavedSessions {
+		return
+	}
+	kept := map[string]savedSession{}
+	for k := range s.pending {
+		if e, ok := s.saved[k]; ok {
+			kept[k] = e
+		}
+	}
+	s.saved = kept
 }
 
 // wrote keeps the copy of what ops wrote, once they have succeeded.
@@ -187,9 +213,7 @@ func (s *SessionStore) wrote(ops []*domain.KVOp) {
 		if !strings.HasPrefix(o.Key, "sess:") {
 			continue
 		}
-		if s.saved == nil || len(s.saved) >= maxSavedSessions {
-			s.saved = map[string]savedSession{}
-		}
+		s.roomLocked()
 		switch o.Kind {
 		case domain.KVSet:
 			s.saved[o.Key] = savedSession{raw: o.Val, expires: s.now().Add(o.TTL)}
@@ -199,13 +223,98 @@ func (s *SessionStore) wrote(ops []*domain.KVOp) {
 	}
 }
 
-// forget drops the copies of ops' keys, after a write whose outcome is
-// not known (the store may or may not have it).
-func (s *SessionStore) forget(ops []*domain.KVOp) {
+// keep keeps the session writes of ops that failed as pending, and their
+// sessions as the users' (wrote); it reports whether there was one.
+func (s *SessionStore) keep(ops []*domain.KVOp) bool {
+	var kept []*domain.KVOp
+	for _, o := range ops {
+		if strings.HasPrefix(o.Key, "sess:") && (o.Kind == domain.KVSet || o.Kind == domain.KVDel) {
+			kept = append(kept, o)
+		}
+	}
+	if len(kept) == 0 {
+		return false
+	}
+	s.wrote(kept)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.pending == nil {
+		s.pending = map[string]*domain.KVOp{}
+	}
+	for _, o := range kept {
+		s.pending[o.Key] = o
+	}
+	return true
+}
+
+// pendingCopy returns the session of a write that waits for the store.
+func (s *SessionStore) pendingCopy(channel, user string) (raw []byte, found, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.pending[sessionKey(channel, user)]
+	if p == nil {
+		return nil, false, false
+	}
+	return p.Val, p.Kind == domain.KVSet, true
+}
+
+// Pending returns how many session writes wait for the store.
+func (s *SessionStore) Pending() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.pending)
+}
+
+// Flush makes the pending session writes again, in one round trip; those
+// written (and not written anew meanwhile) are pending no more.
+func (s *SessionStore) Flush(ctx context.Context) error {
+	s.mu.Lock()
+	ops := make([]*domain.KVOp, 0, len(s.pending))
+	for _, o := range s.pending {
+		c := *o
+		ops = append(ops, &c)
+	}
+	s.mu.Unlock()
+	if len(ops) == 0 {
+		return nil
+	}
+	if err := kvBatch(ctx, s.kv, ops); err != nil {
+		return domain.E("session.flush", domain.KindUnavailable, err)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, o := range ops {
-		delete(s.saved, o.Key)
+		if p := s.pending[o.Key]; p != nil && string(p.Val) == string(o.Val) && p.Kind == o.Kind {
+			delete(s.pending, o.Key)
+		}
+	}
+	return nil
+}
+
+// RunFlush flushes the pending session writes until ctx ends: every
+// interval while there are some, with a growing pause while the store is
+// still down.
+func (s *SessionStore) RunFlush(ctx context.Context, interval time.Duration, log *slog.Logger) {
+	pause := interval
+	t := time.NewTimer(pause)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if n := s.Pending(); n > 0 {
+			if err := s.Flush(ctx); err != nil {
+				pause = min(pause*2, 30*time.Second)
+			} else {
+				pause = interval
+				if log != nil {
+					log.Info("sessions written again to the store", "sessions", n)
+				}
+			}
+		}
+		t.Reset(pause)
 	}
 }
 
@@ -214,6 +323,11 @@ func sessionKey(channel, user string) string { return "sess:" + channel + ":" + 
 // Load returns the user's session and its stored bytes (to tell later
 // whether it changed). A missing or unreadable session is a fresh one.
 func (s *SessionStore) Load(ctx context.Context, channel, user string) (*Session, []byte, error) {
+	if raw, found, ok := s.pendingCopy(channel, user); ok {
+		// Not yet written again: the store is behind.
+		sess, old := loaded(raw, found)
+		return sess, old, nil
+	}
 	raw, ok, err := s.kv.Get(ctx, sessionKey(channel, user))
 	if err != nil {
 		return nil, nil, domain.E("session.load", domain.KindUnavailable, err)
@@ -249,7 +363,8 @@ func (s *SessionStore) Save(ctx context.Context, channel, user string, sess *Ses
 	if err != nil || o == nil {
 		return err
 	}
-	return s.run(ctx, o)
+	_, err = s.run(ctx, o)
+	return err
 }
 
 // saveOp is the write of Save, for a batch; nil when nothing is to be
@@ -272,14 +387,24 @@ func (s *SessionStore) saveOp(channel, user string, sess *Session, old []byte) (
 	return &domain.KVOp{Kind: domain.KVSet, Key: key, Val: raw, TTL: SessionTTL}, nil
 }
 
-// run runs a save (and whatever goes with it) in one round trip.
-func (s *SessionStore) run(ctx context.Context, ops ...*domain.KVOp) error {
+// run runs a save (and whatever goes with it) in one round trip. When the
+// store fails, the session is kept (see SessionStore) and kept reports it:
+// the update's step stands, and the write is made again later; what went
+// with it (a de-duplication mark) is dropped.
+func (s *SessionStore) run(ctx context.Context, ops ...*domain.KVOp) (kept bool, err error) {
 	if err := kvBatch(ctx, s.kv, ops); err != nil {
-		s.forget(ops)
-		return domain.E("session.save", domain.KindUnavailable, err)
+		if ctx.Err() == nil && s.keep(ops) {
+			return true, nil
+		}
+		return false, domain.E("session.save", domain.KindUnavailable, err)
 	}
 	s.wrote(ops)
-	return nil
+	s.mu.Lock()
+	for _, o := range ops {
+		delete(s.pending, o.Key) // written anew
+	}
+	s.mu.Unlock()
+	return false, nil
 }
 
 // kvBatch runs ops on kv in one round trip when kv can (domain.KVBatcher),

@@ -48,6 +48,10 @@ type User struct {
 	// Communes scopes a commune officer (official commune codes).
 	Communes     []string
 	StartPayload string // deep-link payload of the first /start, kept for later use
+	// OpenForms are the flow ids of the forms the user has open, kept
+	// apart from the session (in Redis): a form a lost session had is
+	// told about rather than silently gone.
+	OpenForms []string
 	// LastSeen is when the user last wrote to the bot (any update), as the
 	// reply window counts it: recorded at most once an hour, so it may be
 	// up to an hour older than the last message. Zero: never recorded.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -283,11 +284,12 @@ func (a *app) saveAnnouncement(ctx context.Context, c *bot.Ctx, f *bot.Form) err
 		return domain.Op("ann.save", err)
 	}
 	if !created && j.ID == 0 {
-		return c.Say(ctx, "aud.nobody")
+		return domain.Invalid("ann.save", "aud.nobody")
 	}
 	if !created {
 		return nil // a repeat of the confirmation: the job runs already
 	}
+	c.Saved(strconv.FormatInt(j.ID, 10))
 	return a.startProgress(ctx, c, *j, n, waiting)
 }
 

@@ -384,10 +384,40 @@ func (a *app) submit(ctx context.Context, c *bot.Ctx, p domain.Product, r *domai
 	if !confirmed {
 		return a.confirmSubmit(ctx, c, p)
 	}
+	// The moves, the receipt and the officers' notices are one save: a
+	// crash in between leaves none of them (bot.Ctx.Once).
+	key := ""
+	if ref := updateRef(c); ref != "" {
+		key = "submit:" + ref
+	}
+	var refused *refusal
+	err = c.Once(ctx, key, func(ctx context.Context) error { return a.file(ctx, c, p, r) },
+		func(ctx context.Context, _ string) error {
+			if q, err := a.Products.Get(ctx, p.ID); err == nil {
+				p = q
+			}
+			return a.checklist(ctx, c, p, c.T("dossier.already_submitted"))
+		})
+	if errors.As(err, &refused) {
+		return a.submitRefused(ctx, c, p, refused.err)
+	}
+	return err
+}
+
+// refusal is a submission the rules refused, said once the save is
+// dropped.
+type refusal struct{ err error }
+
+func (r *refusal) Error() string { return r.err.Error() }
+
+// file moves the product to the commune with its receipt number, queues
+// the officers' notices and tells the producer.
+func (a *app) file(ctx context.Context, c *bot.Ctx, p domain.Product, r *domain.Rulebook) error {
+	var err error
 	if p.Stage == domain.StageIdea {
 		// An idea becomes a dossier in preparation before it is filed.
 		if p, _, err = a.decide(ctx, c.User.ID, domain.RoleProducer, p, domain.Action{Kind: domain.ActPrepare}, nil); err != nil {
-			return a.submitRefused(ctx, c, p, err)
+			return &refusal{err}
 		}
 	}
 	now := a.now()
@@ -400,8 +430,9 @@ func (a *app) submit(ctx context.Context, c *bot.Ctx, p domain.Product, r *domai
 		return nil
 	})
 	if err != nil {
-		return a.submitRefused(ctx, c, p, err)
+		return &refusal{err}
 	}
+	c.Saved(strconv.FormatInt(moved.ID, 10))
 	c.Session.Put(keyUpload, "")
 	if err := a.notifyOfficers(ctx, moved.CommuneCode, a.noticeKey("submitted", moved.ID), bot.Notice{Msg: "notice.officer_submitted",
 		Data: map[string]string{"Name": moved.Name, "Code": moved.Code, "Receipt": moved.ReceiptNo}}); err != nil {

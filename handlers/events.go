@@ -101,7 +101,7 @@ func (a *app) eventFlow() *bot.Flow {
 			return bot.Escape(v)
 		}})
 	return &bot.Flow{ID: flowEvent, Title: "ev.title", Steps: steps,
-		Begin: officerOnly, Done: a.saveEvent}
+		Begin: officerOnly, Done: a.saveEvent, Summary: a.eventSummary}
 }
 
 // eventChangeFlow changes the title, time, place or description of an
@@ -112,7 +112,7 @@ func (a *app) eventChangeFlow() *bot.Flow {
 		{Key: evWhen, Prompt: "ev.ask_when", Label: "ev.label_when", Parse: a.parseWhenStep, Show: a.showWhen},
 		{Key: evPlace, Prompt: "ev.ask_place", Label: "ev.label_place", Parse: parseEventPlace},
 		{Key: evDesc, Prompt: "ev.ask_desc", Label: "ev.label_desc", Parse: parseEventDesc, Optional: true},
-	}, Begin: officerOnly, Done: a.saveEventChange}
+	}, Begin: officerOnly, Done: a.saveEventChange, Summary: a.eventSummary}
 }
 
 // officerOnly refuses a form to anyone but officers (a forged start).
@@ -353,6 +353,7 @@ func (a *app) saveEvent(ctx context.Context, c *bot.Ctx, f *bot.Form) error {
 	if err != nil {
 		return domain.Op("ev.save", err)
 	}
+	c.Saved(strconv.FormatInt(ev.ID, 10))
 	if job == nil || job.ID == 0 {
 		if err := c.Say(ctx, "aud.nobody"); err != nil {
 			return err
@@ -715,8 +716,32 @@ func (a *app) saveEventChange(ctx context.Context, c *bot.Ctx, f *bot.Form) erro
 		}
 		return domain.Op("ev.change", err)
 	}
-	a.kick()
+	c.Saved(strconv.FormatInt(ev.ID, 10))
+	// The sender is woken once the change is committed (showing it
+	// commits it, see bot.Flow.Done).
+	defer a.kick()
 	return a.showEventOfficer(ctx, c, ev, "ev.change_saved")
+}
+
+// eventSummary renders the event a form saved (its id), for a
+// confirmation pressed again.
+func (a *app) eventSummary(ctx context.Context, c *bot.Ctx, ref string) (string, error) {
+	id, _ := strconv.ParseInt(ref, 10, 64)
+	e, err := a.Events.Event(ctx, id)
+	if err != nil {
+		return "", domain.Op("ev.summary", err)
+	}
+	n, err := a.Events.Counts(ctx, e.ID)
+	if err != nil {
+		return "", domain.Op("ev.summary", err)
+	}
+	data := map[string]any{}
+	for k, v := range eventData(a.loc(), e) {
+		data[k] = v
+	}
+	data["Kind"] = c.T("ev_kind." + string(e.Kind))
+	data["Yes"], data["No"], data["Attended"] = n.Yes, n.No, n.Attended
+	return c.T("ev.officer_card", data), nil
 }
 
 func (a *app) cancelEvent(ctx context.Context, c *bot.Ctx, ev domain.Event) error {

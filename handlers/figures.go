@@ -464,22 +464,38 @@ func (a *app) definitions(ctx context.Context, c *bot.Ctx) error {
 	return c.Send(ctx, bot.Reply{Text: b.String()})
 }
 
-// report builds the workbook and sends it as a document, with a progress
-// message first that is edited when the workbook is done.
 // reportTimeout bounds the building of a workbook.
 const reportTimeout = 5 * time.Minute
 
+// report builds the workbook and sends it as a document, with a progress
+// message first that is edited when the workbook is done.
+//
+// The workbook goes once: the update is marked handled just before it is
+// sent (bot.Ctx.Finish), so that a stop or a crash while it is on its way
+// does not send it again after the restart. A hard stop (SIGTERM, and the
+// grace over) before that leaves the update for the next start, which
+// builds and sends it then.
 func (a *app) report(ctx context.Context, c *bot.Ctx) error {
 	now := a.now()
 	progress, err := c.SendID(ctx, bot.Reply{Text: c.T("baocao.progress")})
 	if err != nil {
 		return err
 	}
-	// A province-wide workbook may take longer than an ordinary update may.
+	// A province-wide workbook may take longer than an ordinary update
+	// may; it stops with the process, not with the update's deadline.
 	buildCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), reportTimeout)
 	defer cancel()
+	defer context.AfterFunc(ctx, func() {
+		if errors.Is(ctx.Err(), context.Canceled) {
+			cancel()
+		}
+	})()
+	stopped := func() bool { return errors.Is(ctx.Err(), context.Canceled) }
 	f, err := report.Build(buildCtx, a.source(), report.Scope{Communes: scopeOf(c.User), Now: now})
 	if err != nil {
+		if stopped() {
+			return ctx.Err()
+		}
 		if progress != "" {
 			_ = c.Send(buildCtx, bot.Reply{Edit: progress, Text: c.T("baocao.failed")})
 		}
@@ -495,6 +511,12 @@ func (a *app) report(ctx context.Context, c *bot.Ctx) error {
 	scope := c.T("baocao.scope_province")
 	if communes := scopeOf(c.User); communes != nil {
 		scope = a.communeNames(communes)
+	}
+	if stopped() {
+		return ctx.Err()
+	}
+	if err := c.Finish(context.WithoutCancel(ctx)); err != nil {
+		return err
 	}
 	if err := c.Send(buildCtx, bot.Reply{
 		Document: &bot.Attachment{Name: "bao-cao-ocop-" + now.Format("2006-01-02") + ".xlsx", Data: buf.Bytes()},
@@ -740,7 +762,7 @@ func parseOpeningDay(in string, now time.Time) (time.Time, error) {
 
 func (a *app) saveShowroom(ctx context.Context, c *bot.Ctx, f *bot.Form) error {
 	if !c.IsOfficer() {
-		return c.Say(ctx, "common.officers_only")
+		return domain.Invalid("showroom.save", "common.officers_only")
 	}
 	day, err := time.Parse("02/01/2006", f.Answers[srOpened])
 	if err != nil {
@@ -753,6 +775,7 @@ func (a *app) saveShowroom(ctx context.Context, c *bot.Ctx, f *bot.Form) error {
 	if err := a.Showrooms.AddShowroom(ctx, &r); err != nil {
 		return domain.Op("showroom.save", err)
 	}
+	c.Saved(strconv.FormatInt(r.ID, 10))
 	return c.Say(ctx, "showroom.saved", map[string]any{"Name": r.Name, "Opened": f.Answers[srOpened]})
 }
 

@@ -44,7 +44,7 @@ func (a *app) revokeFlow() *bot.Flow {
 			{Key: rvNo, Prompt: "lifecycle.ask_decision_no", Label: "lifecycle.label_decision_no", Parse: parseDecisionNo},
 			{Key: rvDate, Prompt: "lifecycle.ask_decision_date", Label: "lifecycle.label_decision_date", Parse: a.parsePastDate},
 		},
-		Done: a.saveRevoke}
+		Done: a.saveRevoke, Summary: a.productSummary}
 }
 
 // checkFlow is /haukiem: the province records a monitoring check.
@@ -56,7 +56,7 @@ func (a *app) checkFlow() *bot.Flow {
 			{Key: "result", Prompt: "lifecycle.ask_check_result", Label: "lifecycle.label_check_result", Choices: checkChoices},
 			{Key: "note", Prompt: "lifecycle.ask_check_note", Label: "lifecycle.label_check_note", Parse: parseCheckNote, Optional: true},
 		},
-		Done: a.saveCheck}
+		Done: a.saveCheck, Summary: a.productSummary}
 }
 
 func checkChoices(c *bot.Ctx, _ *bot.Form) []bot.Choice {
@@ -119,6 +119,7 @@ func (a *app) saveCheck(ctx context.Context, c *bot.Ctx, f *bot.Form) error {
 		}
 		return domain.Op("lifecycle.check", err)
 	}
+	c.Saved(strconv.FormatInt(p.ID, 10))
 	return c.Send(ctx, bot.Reply{Text: c.T("lifecycle.check_saved", map[string]any{"Name": p.Name, "Code": p.Code}) + "\n\n" +
 		a.productCard(c, p) + a.afterCertLines(ctx, c, p)})
 }
@@ -314,6 +315,7 @@ func (a *app) saveRevoke(ctx context.Context, c *bot.Ctx, f *bot.Form) error {
 	if err := a.tell(ctx, p, moved, ""); err != nil {
 		return err
 	}
+	c.Saved(strconv.FormatInt(moved.ID, 10))
 	r := moved.Revocation
 	return c.Say(ctx, "lifecycle.revoked", map[string]any{"Name": moved.Name, "Code": moved.Code,
 		"Ground": c.T("revoke_ground." + string(r.Ground)), "DecisionNo": r.DecisionNo, "DecisionDate": a.date(r.Date),
@@ -340,25 +342,49 @@ func (a *app) afterCertButtons(c *bot.Ctx, p domain.Product) []bot.Button {
 // re-evaluation outside its window is refused with when it opens, or that
 // it has closed and what to do.
 func (a *app) openAfterCert(ctx context.Context, c *bot.Ctx, p domain.Product, kind domain.ActionKind) error {
-	moved, _, err := a.decide(ctx, c.User.ID, domain.RoleProducer, p, domain.Action{Kind: kind}, nil)
-	if err != nil {
-		if domain.ErrorKind(err) != domain.KindInvalid {
-			return err
-		}
-		var de *domain.Error
-		data := map[string]any{"Name": p.Name}
-		if errors.As(err, &de) {
-			for k, v := range de.Data {
-				data[k] = v
-			}
-		}
-		id := domain.ErrorMsgID(err)
-		if id == domain.MsgNotNow {
-			id = "lifecycle.not_now_stage"
-			data["Stage"] = c.T("stage." + string(p.Stage))
-		}
-		return a.sayMenu(ctx, c, id, data)
+	// The move and the dossier's renewal are one save (bot.Ctx.Once).
+	key := ""
+	if ref := updateRef(c); ref != "" {
+		key = "after:" + ref
 	}
+	var refused *refusal
+	err := c.Once(ctx, key, func(ctx context.Context) error { return a.renew(ctx, c, p, kind) },
+		func(ctx context.Context, _ string) error {
+			if q, err := a.Products.Get(ctx, p.ID); err == nil {
+				p = q
+			}
+			return a.checklist(ctx, c, p, "")
+		})
+	if !errors.As(err, &refused) {
+		return err
+	}
+	var de *domain.Error
+	data := map[string]any{"Name": p.Name}
+	if errors.As(refused.err, &de) {
+		for k, v := range de.Data {
+			data[k] = v
+		}
+	}
+	id := domain.ErrorMsgID(refused.err)
+	if id == domain.MsgNotNow {
+		id = "lifecycle.not_now_stage"
+		data["Stage"] = c.T("stage." + string(p.Stage))
+	}
+	return a.sayMenu(ctx, c, id, data)
+}
+
+// renew moves the product to a re-evaluation or an upgrade (or gives it
+// up), renews its dossier and tells the producer; what the rules refuse
+// comes back as a refusal.
+func (a *app) renew(ctx context.Context, c *bot.Ctx, p domain.Product, kind domain.ActionKind) error {
+	moved, _, err := a.decide(ctx, c.User.ID, domain.RoleProducer, p, domain.Action{Kind: kind}, nil)
+	if domain.ErrorKind(err) == domain.KindInvalid {
+		return &refusal{err}
+	}
+	if err != nil {
+		return err
+	}
+	c.Saved(strconv.FormatInt(moved.ID, 10))
 	if kind == domain.ActCancel {
 		return a.sayMenu(ctx, c, "lifecycle.cancelled", map[string]any{"Name": moved.Name, "Until": a.date(moved.ValidUntil)})
 	}

@@ -271,15 +271,22 @@ func (a *app) saveGrant(ctx context.Context, c *bot.Ctx, f *bot.Form) error {
 	if err := a.Staff.Grant(ctx, c.User.ID, target.ID, role, communes); err != nil {
 		return domain.Op("officer.grant", err)
 	}
-	a.refreshMenu(ctx, target, true)
 	if err := a.notifyUser(ctx, target, "grant", bot.Notice{Msg: "officer.granted_you", Data: map[string]string{"Role": c.T("role." + string(role))}}); err != nil {
 		return err
 	}
+	c.Saved(strconv.FormatInt(target.ID, 10))
 	if role == domain.RoleCommuneOfficer {
-		return c.Say(ctx, "officer.granted_communes", map[string]any{"Who": personName(target), "Role": c.T("role." + string(role)),
+		err = c.Say(ctx, "officer.granted_communes", map[string]any{"Who": personName(target), "Role": c.T("role." + string(role)),
 			"Communes": bot.HTML(a.showCommunes(c, f, f.Answers[gCommunes]))})
+	} else {
+		err = c.Say(ctx, "officer.granted", map[string]any{"Who": personName(target), "Role": c.T("role." + string(role))})
 	}
-	return c.Say(ctx, "officer.granted", map[string]any{"Who": personName(target), "Role": c.T("role." + string(role))})
+	if err == nil {
+		// The officers' menu is the messenger's, over the network: once
+		// the grant is committed (the reply commits it, see bot.Flow.Done).
+		a.refreshMenu(ctx, target, true)
+	}
+	return err
 }
 
 // refreshMenu gives an officer the officers' command menu, or takes it away.

@@ -53,8 +53,9 @@ func (a *app) productFlow() *bot.Flow {
 				When: func(f *bot.Form) bool { return f.Answers[pRaw] == "1" }},
 			{Key: pCircular, Prompt: "product.ask_circular", Label: "product.label_circular", Choices: yesNo},
 		},
-		Begin: a.beginProduct,
-		Done:  a.saveProduct,
+		Begin:   a.beginProduct,
+		Done:    a.saveProduct,
+		Summary: a.productSummary,
 	}
 }
 
@@ -254,6 +255,7 @@ func (a *app) saveProduct(ctx context.Context, c *bot.Ctx, f *bot.Form) error {
 		if err := a.Products.Update(ctx, &p); err != nil {
 			return domain.Op("product.update", err)
 		}
+		c.Saved(strconv.FormatInt(p.ID, 10))
 		return a.showProduct(ctx, c, p.ID, "product.updated")
 	}
 	s, err := a.Subjects.Get(ctx, c.User.SubjectID)
@@ -268,7 +270,19 @@ func (a *app) saveProduct(ctx context.Context, c *bot.Ctx, f *bot.Form) error {
 	if err := a.Products.Create(ctx, &p, s.CommuneCode, a.ProvinceCode); err != nil {
 		return domain.Op("product.create", err)
 	}
+	c.Saved(strconv.FormatInt(p.ID, 10))
 	return a.showProduct(ctx, c, p.ID, "product.created")
+}
+
+// productSummary renders the product a form saved or decided on (its id),
+// for a confirmation pressed again.
+func (a *app) productSummary(ctx context.Context, c *bot.Ctx, ref string) (string, error) {
+	id, _ := strconv.ParseInt(ref, 10, 64)
+	p, err := a.Products.Get(ctx, id)
+	if err != nil {
+		return "", domain.Op("product.summary", err)
+	}
+	return a.productCard(c, p) + a.afterCertLines(ctx, c, p), nil
 }
 
 // ownProduct loads a product of the user's subject; anything else is

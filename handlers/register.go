@@ -40,8 +40,9 @@ func (a *app) registerFlow() *bot.Flow {
 				When: func(f *bot.Form) bool { return f.Answers[fKind] != string(domain.KindProspective) || f.RecordID != 0 }},
 			{Key: fChannels, Prompt: "register.ask_channels", Label: "register.label_channels", Choices: salesChannelChoices, Multi: true, Optional: true},
 		},
-		Begin: a.beginRegister,
-		Done:  a.saveRegistration,
+		Begin:   a.beginRegister,
+		Done:    a.saveRegistration,
+		Summary: a.subjectSummary,
 	}
 }
 
@@ -288,6 +289,7 @@ func (a *app) saveRegistration(ctx context.Context, c *bot.Ctx, f *bot.Form) err
 			return domain.Op("register.create", err)
 		}
 	}
+	c.Saved(strconv.FormatInt(s.ID, 10))
 	if f.Answers["behalf"] == "1" {
 		// An officer registered a producer who has no smartphone: the
 		// officer is not linked, but goes on acting for the new subject.
@@ -307,6 +309,17 @@ func (a *app) saveRegistration(ctx context.Context, c *bot.Ctx, f *bot.Form) err
 		return c.Send(ctx, bot.Reply{Text: c.T(msg, data) + "\n\n" + c.T("register.prospective_note"), Buttons: a.menu(c)})
 	}
 	return a.sayMenu(ctx, c, msg, data)
+}
+
+// subjectSummary renders the subject a registration saved (its id), for
+// a confirmation pressed again.
+func (a *app) subjectSummary(ctx context.Context, c *bot.Ctx, ref string) (string, error) {
+	id, _ := strconv.ParseInt(ref, 10, 64)
+	s, err := a.Subjects.Get(ctx, id)
+	if err != nil {
+		return "", domain.Op("register.summary", err)
+	}
+	return a.profile(c, s), nil
 }
 
 // profile renders a subject as "Label: value" lines.

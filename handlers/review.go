@@ -36,7 +36,7 @@ const maxQueue = 20
 func (a *app) returnFlow() *bot.Flow {
 	return &bot.Flow{ID: flowReturn, Title: "review.return_title",
 		Steps: []bot.Step{{Key: "reason", Prompt: "review.ask_reason", Label: "review.label_reason", Parse: parseReason}},
-		Done:  a.saveReturn}
+		Done:  a.saveReturn, Summary: a.productSummary}
 }
 
 // scoreFlow records the province council's score and its outcome.
@@ -49,7 +49,7 @@ func (a *app) scoreFlow() *bot.Flow {
 			{Key: "cert", Prompt: "review.ask_cert", Label: "review.label_cert", Parse: parseCertNo, When: a.needsCertificate},
 			{Key: "issued", Prompt: "review.ask_issued", Label: "review.label_issued", Parse: a.parsePastDate, When: a.needsCertificate},
 		},
-		Done: a.saveScore}
+		Done: a.saveScore, Summary: a.productSummary}
 }
 
 // centralFlow records the central council's stars for a 5-star candidate.
@@ -60,7 +60,7 @@ func (a *app) centralFlow() *bot.Flow {
 			{Key: "cert", Prompt: "review.ask_cert", Label: "review.label_cert", Parse: parseCertNo},
 			{Key: "issued", Prompt: "review.ask_issued", Label: "review.label_issued", Parse: a.parsePastDate},
 		},
-		Done: a.saveCentral}
+		Done: a.saveCentral, Summary: a.productSummary}
 }
 
 func starChoices(stars ...int) func(c *bot.Ctx, _ *bot.Form) []bot.Choice {
@@ -514,13 +514,15 @@ func (a *app) reviewItem(ctx context.Context, c *bot.Ctx, p domain.Product, it d
 }
 
 // formProduct loads the product a review form is about, checking the
-// officer may still act on it.
+// officer may still act on it; it names the product as what the form
+// saves (its decision, see bot.Ctx.Saved).
 func (a *app) formProduct(ctx context.Context, c *bot.Ctx, f *bot.Form) (domain.Product, *domain.Rulebook, error) {
 	id, _ := strconv.ParseInt(f.Answers["pid"], 10, 64)
 	p, r, ok := a.reviewable(ctx, c, id)
 	if !ok || !c.IsOfficer() {
 		return domain.Product{}, nil, domain.Invalid("review.form", "review.out_of_scope")
 	}
+	c.Saved(strconv.FormatInt(p.ID, 10))
 	return p, r, nil
 }
 

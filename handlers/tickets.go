@@ -42,10 +42,11 @@ const cbTicket = "q"
 
 // Session keys of questions.
 const (
-	keyQuestion = "q.text"  // the text the FAQ could not answer, to ask
-	keyAsking   = "q.ask"   // "1": the next text is the question
-	keyPhotoTo  = "q.photo" // the ticket photos sent now attach to
-	keyReply    = "q.reply" // the ticket an officer is answering
+	keyQuestion   = "q.text"  // the text the FAQ could not answer, to ask
+	keyQuestionOf = "q.of"    // the update that question came in (it names the question)
+	keyAsking     = "q.ask"   // "1": the next text is the question
+	keyPhotoTo    = "q.photo" // the ticket photos sent now attach to
+	keyReply      = "q.reply" // the ticket an officer is answering
 )
 
 // Limits of questions and answers, in characters, and of lists.
@@ -61,24 +62,52 @@ func (a *app) askOfficer(ctx context.Context, c *bot.Ctx, question string) error
 	if a.Tickets == nil {
 		return a.sayMenu(ctx, c, "fallback.not_understood")
 	}
+	of := updateRef(c)
 	if question == "" {
-		question = c.Session.Get(keyQuestion)
+		question, of = c.Session.Get(keyQuestion), c.Session.Get(keyQuestionOf)
 	}
 	if question == "" {
 		c.Session.Put(keyAsking, "1")
 		return c.Say(ctx, "qa.type_question")
 	}
-	return a.createTicket(ctx, c, question)
+	return a.createTicket(ctx, c, question, of)
 }
 
-// createTicket files the question for the officers and tells them.
-func (a *app) createTicket(ctx context.Context, c *bot.Ctx, question string) error {
+// createTicket files the question for the officers and tells them, once
+// for the update the question came in (of): "Hỏi cán bộ" pressed again,
+// or the update handed out again after a crash, says it was sent.
+func (a *app) createTicket(ctx context.Context, c *bot.Ctx, question, of string) error {
 	c.Session.Put(keyQuestion, "")
+	c.Session.Put(keyQuestionOf, "")
 	c.Session.Put(keyAsking, "")
 	if utf8.RuneCountInString(question) > maxQuestion {
 		c.Session.Put(keyAsking, "1")
 		return c.Say(ctx, "qa.question_too_long", map[string]any{"Max": maxQuestion})
 	}
+	if of == "" {
+		of = updateRef(c)
+	}
+	key := ""
+	if of != "" {
+		key = "qa:" + of
+	}
+	return c.Once(ctx, key, func(ctx context.Context) error { return a.fileTicket(ctx, c, question) },
+		func(ctx context.Context, ref string) error {
+			return a.sayMenu(ctx, c, "qa.already_asked", map[string]any{"N": ref})
+		})
+}
+
+// updateRef names the update (with the user: a question typed in it), ""
+// when the channel does not number its updates (the console).
+func updateRef(c *bot.Ctx) string {
+	if c.Update.ID == 0 {
+		return ""
+	}
+	return strconv.FormatInt(c.Update.ID, 10)
+}
+
+// fileTicket records the question and queues the officers' notices.
+func (a *app) fileTicket(ctx context.Context, c *bot.Ctx, question string) error {
 	t := domain.Ticket{UserID: c.User.ID, SubjectID: c.User.SubjectID, Question: question}
 	if c.User.SubjectID != 0 {
 		s, err := a.Subjects.Get(ctx, c.User.SubjectID)
@@ -100,6 +129,7 @@ func (a *app) createTicket(ctx context.Context, c *bot.Ctx, question string) err
 	if err := a.Tickets.Create(ctx, &t); err != nil {
 		return domain.Op("qa.create", err)
 	}
+	c.Saved(strconv.FormatInt(t.ID, 10))
 	n := bot.Notice{Msg: "qa.new", Data: map[string]string{"N": strconv.FormatInt(t.ID, 10), "Question": question, "Commune": a.ticketCommune(t.Commune)}}
 	if err := a.enqueueAll(ctx, officers, "qa:new:"+strconv.FormatInt(t.ID, 10), n); err != nil {
 		return err
@@ -159,7 +189,7 @@ func (a *app) ticketText(ctx context.Context, c *bot.Ctx) (bool, error) {
 		if !domain.HasLetterOrDigit(text) {
 			return true, c.Say(ctx, "qa.type_question")
 		}
-		return true, a.createTicket(ctx, c, text)
+		return true, a.createTicket(ctx, c, text, "")
 	}
 	return false, nil
 }
@@ -195,6 +225,7 @@ func (a *app) notUnderstood(ctx context.Context, c *bot.Ctx) error {
 		q = string([]rune(q)[:maxQuestion])
 	}
 	c.Session.Put(keyQuestion, q)
+	c.Session.Put(keyQuestionOf, updateRef(c))
 	rows := append([][]bot.Button{{bot.Data(cbTicket, "a").Button(c.T("qa.button_ask"))}}, a.menu(c)...)
 	return c.Send(ctx, bot.Reply{Text: c.T("qa.not_understood"), Buttons: rows})
 }
@@ -313,22 +344,32 @@ func (a *app) answerTicket(ctx context.Context, c *bot.Ctx, idS, text string) er
 	if err != nil || !t.VisibleTo(c.User, a.Calendar, a.now()) {
 		return c.Say(ctx, "qa.gone")
 	}
-	t, err = a.Tickets.Answer(ctx, id, c.User.ID, text)
-	if domain.ErrorKind(err) == domain.KindConflict {
-		return c.Say(ctx, "qa.answered_already")
+	// The answer and the asker's notice are one save (bot.Ctx.Once): a
+	// crash between them would leave the asker never told.
+	key := ""
+	if ref := updateRef(c); ref != "" {
+		key = "qa-answer:" + ref
 	}
-	if err != nil {
-		return domain.Op("qa.answer", err)
-	}
-	asker, err := a.Staff.GetByID(ctx, t.UserID)
-	if err != nil {
-		return domain.Op("qa.asker", err)
-	}
-	if err := a.notifyUser(ctx, asker, "qa:"+strconv.FormatInt(t.ID, 10), bot.Notice{Msg: "qa.answered_you",
-		Data: map[string]string{"N": strconv.FormatInt(t.ID, 10), "Question": t.Question, "Answer": t.Answer}}); err != nil {
-		return err
-	}
-	return c.Say(ctx, "qa.answer_sent", map[string]any{"N": t.ID})
+	return c.Once(ctx, key, func(ctx context.Context) error {
+		t, err := a.Tickets.Answer(ctx, id, c.User.ID, text)
+		if domain.ErrorKind(err) == domain.KindConflict {
+			return c.Say(ctx, "qa.answered_already")
+		}
+		if err != nil {
+			return domain.Op("qa.answer", err)
+		}
+		asker, err := a.Staff.GetByID(ctx, t.UserID)
+		if err != nil {
+			return domain.Op("qa.asker", err)
+		}
+		if err := a.notifyUser(ctx, asker, "qa:"+strconv.FormatInt(t.ID, 10), bot.Notice{Msg: "qa.answered_you",
+			Data: map[string]string{"N": strconv.FormatInt(t.ID, 10), "Question": t.Question, "Answer": t.Answer}}); err != nil {
+			return err
+		}
+		return c.Say(ctx, "qa.answer_sent", map[string]any{"N": t.ID})
+	}, func(ctx context.Context, _ string) error {
+		return c.Say(ctx, "qa.answer_sent", map[string]any{"N": id})
+	})
 }
 
 // openTickets (/hoidap) lists the open questions the officer answers,

@@ -84,6 +84,7 @@ type Harness struct {
 	Users    *Users
 	Sender   *Sender
 	Sessions *bot.SessionStore
+	Saves    *Saves
 	Channel  string
 
 	nextID int64
@@ -104,7 +105,7 @@ func New(t testing.TB, opts ...Option) *Harness {
 	clock := NewClock(Epoch)
 	kv := NewKV(clock.Now)
 	h := &Harness{T: t, Tr: tr, Clock: clock, KV: kv, Users: NewUsers(clock.Now), Sender: NewSender(cfg.limits),
-		Sessions: bot.NewSessionStore(kv), Channel: cfg.channel}
+		Sessions: bot.NewSessionStore(kv), Saves: NewSaves(), Channel: cfg.channel}
 	admins := map[string]bool{}
 	for _, a := range cfg.admins {
 		admins[cfg.channel+":"+a] = true
@@ -113,7 +114,8 @@ func New(t testing.TB, opts ...Option) *Harness {
 	if !cfg.noDedup {
 		dedup = bot.NewDeduper(kv)
 	}
-	h.Engine = bot.New(bot.Config{Users: h.Users, Sessions: h.Sessions, Dedup: dedup, Translator: tr, Admins: admins, Now: clock.Now, Logger: cfg.log})
+	h.Engine = bot.New(bot.Config{Users: h.Users, Sessions: h.Sessions, Dedup: dedup, Translator: tr, Admins: admins, Now: clock.Now, Logger: cfg.log,
+		Saves: h.Saves, MarkForms: true})
 	h.Engine.SetSender(cfg.channel, h.Sender)
 	return h
 }

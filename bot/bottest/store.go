@@ -277,7 +277,25 @@ func (s *Users) Touch(_ context.Context, channel, channelID, username, name stri
 func clone(u *domain.User) domain.User {
 	c := *u
 	c.Communes = append([]string(nil), u.Communes...)
+	c.OpenForms = append([]string(nil), u.OpenForms...)
 	return c
+}
+
+var _ bot.FormMarks = (*Users)(nil)
+
+// SetOpenForms records the forms the user has open (bot.FormMarks).
+func (s *Users) SetOpenForms(_ context.Context, id int64, flows []string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err != nil {
+		return s.err
+	}
+	for _, u := range s.m {
+		if u.ID == id {
+			u.OpenForms = append([]string(nil), flows...)
+		}
+	}
+	return nil
 }
 
 // SetBlocked records that the user blocked (or unblocked) the bot.
@@ -353,3 +371,60 @@ func (s *Users) Put(u domain.User) domain.User {
 	s.m[key] = &u
 	return clone(&u)
 }
+
+// Saves is an in-memory bot.Saves. A save's record is kept when its
+// transaction commits; the harness's other stores do not take part in
+// transactions, so a test keeps what a step saved in its own store.
+type Saves struct {
+	mu sync.Mutex
+	m  map[string][2]string // channel, user, key -> flow, ref
+}
+
+var _ bot.Saves = (*Saves)(nil)
+
+// NewSaves returns an empty store of saves.
+func NewSaves() *Saves { return &Saves{m: map[string][2]string{}} }
+
+func saveKey(channel, user, key string) string { return channel + "\x00" + user + "\x00" + key }
+
+// Saved returns what the step key of the user saved, when it did.
+func (s *Saves) Saved(_ context.Context, channel, user, key string) (flow, ref string, ok bool, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v, ok := s.m[saveKey(channel, user, key)]
+	return v[0], v[1], ok, nil
+}
+
+// Begin opens a save's transaction.
+func (s *Saves) Begin(ctx context.Context) (context.Context, bot.SaveTx, error) {
+	return ctx, &saveTx{s: s}, nil
+}
+
+// Len returns how many steps were saved.
+func (s *Saves) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.m)
+}
+
+type saveTx struct {
+	s    *Saves
+	done bool
+}
+
+func (t *saveTx) Commit(_ context.Context, channel, user, key, flow, ref string) error {
+	if t.done {
+		return errors.New("bottest: save committed or rolled back already")
+	}
+	t.done = true
+	t.s.mu.Lock()
+	defer t.s.mu.Unlock()
+	k := saveKey(channel, user, key)
+	if _, ok := t.s.m[k]; ok {
+		return domain.E("bottest.Saves", domain.KindConflict, errors.New("saved twice"))
+	}
+	t.s.m[k] = [2]string{flow, ref}
+	return nil
+}
+
+func (t *saveTx) Rollback() { t.done = true }

@@ -6,9 +6,12 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/ocop-tayninh/ocopbot/bot"
 	"github.com/ocop-tayninh/ocopbot/bot/telegram/telegramtest"
@@ -22,7 +25,10 @@ func TestHelperProcess(t *testing.T) {
 	if os.Getenv("OCOPBOT_HELPER_PROCESS") != "1" {
 		t.Skip("run as a child process by TestUpdateCutShortByACrashIsHandledAfterRestartOnce")
 	}
-	err := run(context.Background(), []string{"ocopbot"}, os.Getenv, strings.NewReader(""), os.Stdout, os.Stderr)
+	// As main: SIGTERM asks for a graceful stop (see child.term).
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := run(ctx, []string{"ocopbot"}, os.Getenv, strings.NewReader(""), os.Stdout, os.Stderr)
 	fmt.Fprintln(os.Stderr, "helper process ended:", err)
 	os.Exit(0)
 }
@@ -169,4 +175,22 @@ func (c *child) kill() {
 		c.h.t.Fatal(err)
 	}
 	c.cmd.Wait()
+}
+
+// term stops the child as systemd does: SIGTERM, then it has the grace of
+// its stop (10 s for the updates in flight) before it ends by itself.
+func (c *child) term() {
+	c.h.t.Helper()
+	if err := c.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		c.h.t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { c.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(45 * time.Second):
+		c.cmd.Process.Kill()
+		<-done
+		c.h.t.Fatalf("the child did not stop within 45 s of SIGTERM:\n%s", c.out.String())
+	}
 }

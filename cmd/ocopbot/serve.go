@@ -39,6 +39,7 @@ type app struct {
 	db        *sqlite.DB
 	redis     *redis.Store
 	kv        bot.KV
+	sessions  *bot.SessionStore
 	users     *sqlite.UserStore
 	products  *sqlite.ProductStore
 	inbox     *sqlite.Inbox
@@ -147,9 +148,13 @@ func build(ctx context.Context, cfg *Config, log *slog.Logger) (*app, error) {
 	}
 	a.lease = newTakeoverLease(leases, log)
 	admins := cfg.AdminKeys()
+	a.sessions = bot.NewSessionStore(a.kv)
 	a.engine = bot.New(bot.Config{
-		Users: a.users, Sessions: bot.NewSessionStore(a.kv), Dedup: bot.NewDeduper(a.kv),
-		Translator: tr, Logger: log, Admins: admins, Now: now,
+		Users: a.users, Sessions: a.sessions, Dedup: bot.NewDeduper(a.kv),
+		Translator: tr, Logger: log, Admins: admins, Now: now, Saves: savesAdapter{db: db, s: sqlite.NewSaves(db)},
+		// Redis may come back empty; the embedded store keeps the sessions
+		// with the rest of the data.
+		MarkForms: a.redis != nil,
 	})
 	if cfg.UserRate > 0 {
 		// One person flooding the bot is asked to slow down; the others
@@ -297,6 +302,13 @@ func (a *app) serveChannels(ctx context.Context) error {
 		defer wg.Done()
 		a.housekeeping(ctx, time.Hour)
 	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		// Sessions that could not be written while Redis was down go
+		// there again once it is back.
+		a.sessions.RunFlush(ctx, 2*time.Second, a.log)
+	}()
 	if a.zaloTokens != nil {
 		wg.Add(1)
 		go func() {
@@ -328,6 +340,11 @@ func (a *app) serveChannels(ctx context.Context) error {
 		disp.Wait()
 		for _, in := range intakes {
 			in.Flush()
+		}
+		if n := a.sessions.Pending(); n > 0 {
+			if err := a.sessions.Flush(shutdownCtx); err != nil {
+				a.log.Warn("stop: sessions not written again to the store", "sessions", n, "err", err)
+			}
 		}
 		close(drained)
 	}()
@@ -388,6 +405,10 @@ func (a *app) housekeeping(ctx context.Context, every time.Duration) {
 			if _, err := kv.PurgeExpired(ctx); err != nil && ctx.Err() == nil {
 				a.log.Warn("housekeeping: kv", "err", err)
 			}
+		}
+		// A confirmation older than a session's life is only a stale button.
+		if _, err := sqlite.NewSaves(a.db).Purge(ctx, a.now().Add(-bot.SessionTTL)); err != nil && ctx.Err() == nil {
+			a.log.Warn("housekeeping: saves", "err", err)
 		}
 		if sums, err := sqlite.NewDownloads(a.db).Expire(ctx, a.now()); err != nil && ctx.Err() == nil {
 			a.log.Warn("housekeeping: download files", "err", err)
@@ -510,6 +531,41 @@ func (s productStore) MoveStage(ctx context.Context, id int64, from, to domain.S
 	}
 	return s.ProductStore.MoveStage(ctx, id, from, to, by, reason, fn)
 }
+
+// savesAdapter presents the SQLite saves, and the Atomic of a save, to
+// the engine.
+type savesAdapter struct {
+	db *sqlite.DB
+	s  *sqlite.Saves
+}
+
+func (a savesAdapter) Saved(ctx context.Context, channel, user, key string) (string, string, bool, error) {
+	return a.s.Saved(ctx, channel, user, key)
+}
+
+func (a savesAdapter) Begin(ctx context.Context) (context.Context, bot.SaveTx, error) {
+	actx, t, err := a.db.Begin(ctx)
+	if err != nil {
+		return ctx, nil, err
+	}
+	return actx, saveTx{t: t, s: a.s}, nil
+}
+
+// saveTx records a save in its Atomic, then commits.
+type saveTx struct {
+	t *sqlite.Atomic
+	s *sqlite.Saves
+}
+
+func (t saveTx) Commit(ctx context.Context, channel, user, key, flow, ref string) error {
+	if err := t.s.Record(ctx, channel, user, key, flow, ref); err != nil {
+		t.t.Rollback()
+		return err
+	}
+	return t.t.Commit()
+}
+
+func (t saveTx) Rollback() { t.t.Rollback() }
 
 // inboxAdapter presents the SQLite inbox to the engine.
 type inboxAdapter struct{ in *sqlite.Inbox }

@@ -240,12 +240,7 @@ WHERE product_id = ? AND item_id = ? AND state = ?`, domain.ItemMissing, now, pr
 // read runs fn in a read-only transaction, so that its queries see one
 // snapshot.
 func (s *DossierStore) read(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := s.db.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	return fn(tx)
+	return s.db.readTx(ctx, fn)
 }
 
 // productExists returns sql.ErrNoRows when the product does not exist.

@@ -63,7 +63,7 @@ func (s *UserStore) LinkPerson(ctx context.Context, userID, otherID int64) error
 		return err
 	})
 	for _, id := range ids {
-		s.db.userChanged(id)
+		s.db.userChanged(ctx, id)
 	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return notFound(op)

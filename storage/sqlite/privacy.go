@@ -192,7 +192,7 @@ func (s *PrivacyStore) Withdraw(ctx context.Context, userID int64) error {
 		return err
 	})
 	for _, id := range ids {
-		s.db.userChanged(id)
+		s.db.userChanged(ctx, id)
 	}
 	return dbError(op, err)
 }
@@ -270,6 +270,10 @@ func (s *PrivacyStore) Erase(ctx context.Context, userID int64, kind string) (do
 			if _, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE channel = ? AND chat_id = ?`, u.Channel, u.ChannelID); err != nil {
 				return err
 			}
+			// Which of their forms were saved (ids only, but theirs).
+			if _, err := tx.ExecContext(ctx, `DELETE FROM saves WHERE channel = ? AND user_id = ?`, u.Channel, u.ChannelID); err != nil {
+				return err
+			}
 			sums, err := dropDownloads(ctx, tx, `channel = ? AND chat_id = ?`, u.Channel, u.ChannelID)
 			if err != nil {
 				return err
@@ -286,8 +290,8 @@ func (s *PrivacyStore) Erase(ctx context.Context, userID int64, kind string) (do
 		return err
 	})
 	for _, u := range us {
-		s.db.userChanged(u.ID)
-		s.db.channelUserChanged(u.Channel, u.ChannelID)
+		s.db.userChanged(ctx, u.ID)
+		s.db.channelUserChanged(ctx, u.Channel, u.ChannelID)
 	}
 	return r, dbError(op, err)
 }

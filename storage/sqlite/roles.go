@@ -37,7 +37,7 @@ func (s *UserStore) Grant(ctx context.Context, actorID, targetID int64, role dom
 	var ids []int64
 	defer func() {
 		for _, id := range ids {
-			s.db.userChanged(id)
+			s.db.userChanged(ctx, id)
 		}
 	}()
 	err := s.db.inTx(ctx, func(tx *sql.Tx) error {

@@ -85,12 +85,7 @@ func (s *SearchStore) Search(ctx context.Context, q domain.SearchQuery) ([]domai
 
 // read runs fn in a read transaction: one consistent snapshot.
 func (s *SearchStore) read(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := s.db.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	return fn(tx)
+	return s.db.readTx(ctx, fn)
 }
 
 // rankSearchHits scores the subjects and products against q and sorts the hits.

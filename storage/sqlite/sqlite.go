@@ -153,10 +153,12 @@ func (c *userCache) forget(key string, id int64) {
 // userChanged forgets a user after a write of the users table (or of
 // user_communes) concerning them has committed: by id, or by channel and
 // channel id.
-func (db *DB) userChanged(id int64) { db.users.forget("", id) }
+func (db *DB) userChanged(ctx context.Context, id int64) {
+	db.db.afterCommit(ctx, func() { db.users.forget("", id) })
+}
 
-func (db *DB) channelUserChanged(channel, channelID string) {
-	db.users.forget(userKey(channel, channelID), 0)
+func (db *DB) channelUserChanged(ctx context.Context, channel, channelID string) {
+	db.db.afterCommit(ctx, func() { db.users.forget(userKey(channel, channelID), 0) })
 }
 
 // pool is the connection pool, whose ExecContext, QueryContext and
@@ -201,8 +203,12 @@ func (p *pool) stmt(ctx context.Context, query string) *sql.Stmt {
 	return st
 }
 
+// ExecContext, QueryContext and QueryRowContext run in the open Atomic
+// ctx carries, if any (see Begin).
 func (p *pool) ExecContext(ctx context.Context, query string, args ...any) (res sql.Result, err error) {
-	if st := p.stmt(ctx, query); st != nil {
+	if tx := p.joined(ctx); tx != nil {
+		res, err = tx.ExecContext(ctx, query, args...)
+	} else if st := p.stmt(ctx, query); st != nil {
 		res, err = st.ExecContext(ctx, args...)
 	} else {
 		res, err = p.DB.ExecContext(ctx, query, args...)
@@ -214,7 +220,9 @@ func (p *pool) ExecContext(ctx context.Context, query string, args ...any) (res 
 }
 
 func (p *pool) QueryContext(ctx context.Context, query string, args ...any) (rows *sql.Rows, err error) {
-	if st := p.stmt(ctx, query); st != nil {
+	if tx := p.joined(ctx); tx != nil {
+		rows, err = tx.QueryContext(ctx, query, args...)
+	} else if st := p.stmt(ctx, query); st != nil {
 		rows, err = st.QueryContext(ctx, args...)
 	} else {
 		rows, err = p.DB.QueryContext(ctx, query, args...)
@@ -226,6 +234,9 @@ func (p *pool) QueryContext(ctx context.Context, query string, args ...any) (row
 }
 
 func (p *pool) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if tx := p.joined(ctx); tx != nil {
+		return tx.QueryRowContext(ctx, query, args...)
+	}
 	if st := p.stmt(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
@@ -479,8 +490,12 @@ func (db *DB) apply(ctx context.Context, m migration) error {
 	})
 }
 
-// inTx runs fn in a write transaction, committing when it returns nil.
+// inTx runs fn in a write transaction, committing when it returns nil;
+// inside an open Atomic (see Begin), in a savepoint of its transaction.
 func (db *DB) inTx(ctx context.Context, fn func(*sql.Tx) error) (err error) {
+	if tx := db.db.joined(ctx); tx != nil {
+		return db.db.savepoint(ctx, tx, fn)
+	}
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
 		db.db.count(err)

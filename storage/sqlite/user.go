@@ -17,18 +17,22 @@ type UserStore struct{ db *DB }
 func NewUserStore(db *DB) *UserStore { return &UserStore{db: db} }
 
 const userColumns = `id, channel, channel_id, username, name, role, locale, consent, consent_at,
-	blocked, subject_id, start_payload, last_seen_at, created_at, updated_at`
+	blocked, subject_id, start_payload, last_seen_at, created_at, updated_at, open_forms`
 
 func scanUser(row interface{ Scan(...any) error }) (domain.User, error) {
 	var (
 		u                              domain.User
 		consentAt, subjectID, lastSeen sql.NullInt64
 		created, updated               int64
+		forms                          string
 	)
 	err := row.Scan(&u.ID, &u.Channel, &u.ChannelID, &u.Username, &u.Name, &u.Role, &u.Locale, &u.Consent, &consentAt,
-		&u.Blocked, &subjectID, &u.StartPayload, &lastSeen, &created, &updated)
+		&u.Blocked, &subjectID, &u.StartPayload, &lastSeen, &created, &updated, &forms)
 	if err != nil {
 		return domain.User{}, err
+	}
+	if forms != "" {
+		u.OpenForms = strings.Split(forms, ",")
 	}
 	u.ConsentAt, u.LastSeen = fromNullMillis(consentAt), fromNullMillis(lastSeen)
 	u.SubjectID = subjectID.Int64
@@ -60,14 +64,15 @@ func (s *UserStore) Touch(ctx context.Context, channel, channelID, username, nam
 	now := s.db.now()
 	switch {
 	case err == nil && u.Username == username && u.Name == name && !u.Blocked && now.Sub(u.LastSeen) < lastSeenEvery:
-		if !cached {
+		if !cached && s.db.db.joined(ctx) == nil {
+			// (Not what an open Atomic read: it may yet be rolled back.)
 			s.db.users.put(u, gen)
 		}
 		return u, nil // the common case needs no write
 	case err != nil && !errors.Is(err, domain.ErrNotFound):
 		return domain.User{}, err
 	}
-	defer s.db.channelUserChanged(channel, channelID)
+	defer s.db.channelUserChanged(ctx, channel, channelID)
 	ts := millis(now)
 	// updated_at tells when the row changed: not when only last_seen_at did.
 	const upsert = `INSERT INTO users (channel, channel_id, username, name, last_seen_at, created_at, updated_at)
@@ -144,7 +149,7 @@ WHERE lower(username) = lower(?) ORDER BY updated_at DESC, id DESC LIMIT 1`, use
 
 // SetLocale records the language the user chose.
 func (s *UserStore) SetLocale(ctx context.Context, id int64, locale string) error {
-	defer s.db.userChanged(id)
+	defer s.db.userChanged(ctx, id)
 	return s.update(ctx, "sqlite.UserStore.SetLocale",
 		`UPDATE users SET locale = ?, updated_at = ? WHERE id = ?`, locale, millis(s.db.now()), id)
 }
@@ -152,7 +157,7 @@ func (s *UserStore) SetLocale(ctx context.Context, id int64, locale string) erro
 // SetConsent records the user's answer and when it was given; ConsentUnknown
 // clears both.
 func (s *UserStore) SetConsent(ctx context.Context, id int64, c domain.Consent) error {
-	defer s.db.userChanged(id)
+	defer s.db.userChanged(ctx, id)
 	now := millis(s.db.now())
 	at := sql.NullInt64{Int64: now, Valid: c != domain.ConsentUnknown}
 	return s.update(ctx, "sqlite.UserStore.SetConsent",
@@ -161,7 +166,7 @@ func (s *UserStore) SetConsent(ctx context.Context, id int64, c domain.Consent) 
 
 // SetBlocked marks whether the user of (channel, channelID) blocked the bot.
 func (s *UserStore) SetBlocked(ctx context.Context, channel, channelID string, blocked bool) error {
-	defer s.db.channelUserChanged(channel, channelID)
+	defer s.db.channelUserChanged(ctx, channel, channelID)
 	return s.update(ctx, "sqlite.UserStore.SetBlocked",
 		`UPDATE users SET blocked = ?, updated_at = ? WHERE channel = ? AND channel_id = ?`,
 		blocked, millis(s.db.now()), channel, channelID)
@@ -169,7 +174,7 @@ func (s *UserStore) SetBlocked(ctx context.Context, channel, channelID string, b
 
 // SetRole changes what the user may do.
 func (s *UserStore) SetRole(ctx context.Context, id int64, role domain.Role) error {
-	defer s.db.userChanged(id)
+	defer s.db.userChanged(ctx, id)
 	return s.update(ctx, "sqlite.UserStore.SetRole",
 		`UPDATE users SET role = ?, updated_at = ? WHERE id = ?`, role, millis(s.db.now()), id)
 }
@@ -177,15 +182,23 @@ func (s *UserStore) SetRole(ctx context.Context, id int64, role domain.Role) err
 // LinkSubject records that the user represents the subject. A subject that
 // does not exist is a KindConflict error (foreign key).
 func (s *UserStore) LinkSubject(ctx context.Context, userID, subjectID int64) error {
-	defer s.db.userChanged(userID)
+	defer s.db.userChanged(ctx, userID)
 	return s.update(ctx, "sqlite.UserStore.LinkSubject",
 		`UPDATE users SET subject_id = ?, updated_at = ? WHERE id = ?`, subjectID, millis(s.db.now()), userID)
+}
+
+// SetOpenForms records which forms the user has open (flow ids, none:
+// nil), apart from their session (see domain.User.OpenForms).
+func (s *UserStore) SetOpenForms(ctx context.Context, id int64, flows []string) error {
+	defer s.db.userChanged(ctx, id)
+	return s.update(ctx, "sqlite.UserStore.SetOpenForms",
+		`UPDATE users SET open_forms = ? WHERE id = ?`, strings.Join(flows, ","), id)
 }
 
 // SetStartPayload records the deep-link payload of the user's first /start;
 // later payloads are ignored.
 func (s *UserStore) SetStartPayload(ctx context.Context, id int64, payload string) error {
-	defer s.db.userChanged(id)
+	defer s.db.userChanged(ctx, id)
 	return s.update(ctx, "sqlite.UserStore.SetStartPayload", `UPDATE users SET
 	start_payload = coalesce(nullif(start_payload, ''), ?),
 	updated_at = CASE WHEN start_payload = '' AND ? <> '' THEN ? ELSE updated_at END
