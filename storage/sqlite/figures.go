@@ -44,56 +44,95 @@ func areaFilter(column string, a domain.Area) (string, []any) {
 // today, the figures are those at the end of that day, read from the stage
 // history (each change keeps the product's stars and validity after it):
 // products and subjects created later do not count; officers are today's.
+//
+// Each group of figures is one named query below, run in this order.
 func (s *FigureStore) Counts(ctx context.Context, areas []domain.Area, now time.Time) ([]domain.FigureCounts, error) {
 	const op = "sqlite.FigureStore.Counts"
-	q := s.db.db
-	out := make([]domain.FigureCounts, len(areas))
-	members := make([]map[string]bool, len(areas)) // nil: every commune
-	union := domain.Area{Communes: []string{}}
+	if len(areas) == 0 {
+		return []domain.FigureCounts{}, nil
+	}
+	f := s.newFigureRun(areas, now)
+	for _, count := range []func(context.Context, *figureRun) error{
+		s.countProducts, s.countCrafts, s.countSubjects, s.countCircular, s.countOfficers, s.countShowrooms,
+	} {
+		if err := count(ctx, f); err != nil {
+			return nil, dbError(op, err)
+		}
+	}
+	return f.out, nil
+}
+
+// figureRun is one call of Counts: the areas, the counts being added up
+// for each, and the day they are taken at.
+type figureRun struct {
+	areas   []domain.Area
+	out     []domain.FigureCounts
+	members []map[string]bool // per area, its communes; nil: every commune
+	union   domain.Area       // every commune of any area
+	now     time.Time
+	// past is set when now's day is before the DB clock's today: the
+	// figures are then read from the stage history at the end of that day.
+	past           bool
+	startMS, endMS int64 // now's day, [start, end) in milliseconds
+}
+
+func (s *FigureStore) newFigureRun(areas []domain.Area, now time.Time) *figureRun {
+	f := &figureRun{
+		areas:   areas,
+		out:     make([]domain.FigureCounts, len(areas)),
+		members: make([]map[string]bool, len(areas)),
+		union:   domain.Area{Communes: []string{}},
+		now:     now,
+	}
 	seen := map[string]bool{}
 	for i, a := range areas {
-		out[i] = domain.FigureCounts{ByCommune: map[string]int{}, ByStage: map[domain.Stage]int{}, ByStars: map[int]int{}}
+		f.out[i] = domain.FigureCounts{ByCommune: map[string]int{}, ByStage: map[domain.Stage]int{}, ByStars: map[int]int{}}
 		if a.All {
-			union.All = true
+			f.union.All = true
 			continue
 		}
-		members[i] = map[string]bool{}
+		f.members[i] = map[string]bool{}
 		for _, c := range a.Communes {
-			members[i][c] = true
+			f.members[i][c] = true
 			if !seen[c] {
 				seen[c] = true
-				union.Communes = append(union.Communes, c)
-			}
-		}
-	}
-	if len(areas) == 0 {
-		return out, nil
-	}
-	// each calls fn with the counts of every area that holds commune.
-	each := func(commune string, fn func(c *domain.FigureCounts)) {
-		for i := range out {
-			if members[i] == nil || members[i][commune] {
-				fn(&out[i])
+				f.union.Communes = append(f.union.Communes, c)
 			}
 		}
 	}
 	loc := now.Location()
 	y, m, d := now.Date()
 	dayStart := time.Date(y, m, d, 0, 0, 0, 0, loc)
-	dayEnd := dayStart.AddDate(0, 0, 1)
 	ty, tm, td := s.db.now().In(loc).Date()
-	past := dayStart.Before(time.Date(ty, tm, td, 0, 0, 0, 0, loc))
-	startMS, endMS := millis(dayStart), millis(dayEnd)
+	f.past = dayStart.Before(time.Date(ty, tm, td, 0, 0, 0, 0, loc))
+	f.startMS, f.endMS = millis(dayStart), millis(dayStart.AddDate(0, 0, 1))
+	return f
+}
 
-	// Products, by commune and by everything a breakdown needs.
-	prod, prodArgs := areaFilter("commune_code", union)
-	productQuery := `SELECT commune_code, stage, stars, rulebook, set_id, count(*),
+// each calls fn with the counts of every area that holds commune.
+func (f *figureRun) each(commune string, fn func(c *domain.FigureCounts)) {
+	for i := range f.out {
+		if f.members[i] == nil || f.members[i][commune] {
+			fn(&f.out[i])
+		}
+	}
+}
+
+// countProducts counts the products by commune, stage, set and stars, the
+// recognised ones (≥3★ with a valid certificate), those sent to the central
+// level (5★ or at that stage), the rated ones and those rated and
+// upgraded — Products, ByCommune, ByStage, BySet, Recognised, ByStars,
+// Central, Rated and Upgraded. In the past, each product's stage, stars and
+// validity are those of its last stage change before the day's end.
+func (s *FigureStore) countProducts(ctx context.Context, f *figureRun) error {
+	prod, prodArgs := areaFilter("commune_code", f.union)
+	query := `SELECT commune_code, stage, stars, rulebook, set_id, count(*),
 	sum(coalesce(valid_until, 0) >= ?), sum(rated), sum(rated AND upgraded)
 FROM products WHERE ` + prod + ` GROUP BY commune_code, stage, stars, rulebook, set_id`
-	productArgs := append([]any{startMS}, prodArgs...)
-	if past {
-		prod, prodArgs = areaFilter("p.commune_code", union)
-		productQuery = `WITH last AS (SELECT product_id, max(id) AS id FROM stage_changes WHERE at < ? GROUP BY product_id)
+	args := append([]any{f.startMS}, prodArgs...)
+	if f.past {
+		prod, prodArgs = areaFilter("p.commune_code", f.union)
+		query = `WITH last AS (SELECT product_id, max(id) AS id FROM stage_changes WHERE at < ? GROUP BY product_id)
 SELECT p.commune_code, sc.to_stage, sc.stars, p.rulebook, p.set_id, count(*),
 	sum(coalesce(sc.valid_until, 0) >= ?),
 	sum(EXISTS (SELECT 1 FROM stage_changes r WHERE r.product_id = p.id AND r.to_stage = 'cong_nhan' AND r.at < ?)),
@@ -102,17 +141,17 @@ SELECT p.commune_code, sc.to_stage, sc.stars, p.rulebook, p.set_id, count(*),
 			AND coalesce(b.valid_until, 0) > coalesce(a.valid_until, 0)))
 FROM last JOIN stage_changes sc ON sc.id = last.id JOIN products p ON p.id = last.product_id
 WHERE ` + prod + ` GROUP BY p.commune_code, sc.to_stage, sc.stars, p.rulebook, p.set_id`
-		productArgs = append([]any{endMS, startMS, endMS, endMS}, prodArgs...)
+		args = append([]any{f.endMS, f.startMS, f.endMS, f.endMS}, prodArgs...)
 	}
 	type setKey struct {
 		rulebook string
 		set      int
 	}
-	bySet := make([]map[setKey]int, len(areas))
+	bySet := make([]map[setKey]int, len(f.out))
 	for i := range bySet {
 		bySet[i] = map[setKey]int{}
 	}
-	err := eachRow(ctx, q, productQuery, productArgs, func(r *sql.Rows) error {
+	err := eachRow(ctx, s.db.db, query, args, func(r *sql.Rows) error {
 		var (
 			commune, rulebook       string
 			stage                   domain.Stage
@@ -127,11 +166,11 @@ WHERE ` + prod + ` GROUP BY p.commune_code, sc.to_stage, sc.stars, p.rulebook, p
 			recognised = valid
 		}
 		central := stage == domain.StageCentral || (stars == 5 && stage != domain.StageRevoked)
-		for i := range out {
-			if members[i] != nil && !members[i][commune] {
+		for i := range f.out {
+			if f.members[i] != nil && !f.members[i][commune] {
 				continue
 			}
-			c := &out[i]
+			c := &f.out[i]
 			c.Products += n
 			c.ByCommune[commune] += n
 			c.ByStage[stage] += n
@@ -149,65 +188,77 @@ WHERE ` + prod + ` GROUP BY p.commune_code, sc.to_stage, sc.stars, p.rulebook, p
 		return nil
 	})
 	if err != nil {
-		return nil, dbError(op, err)
+		return err
 	}
 	for i, m := range bySet {
 		for k, n := range m {
-			out[i].BySet = append(out[i].BySet, domain.SetCount{Rulebook: k.rulebook, Set: k.set, N: n})
+			f.out[i].BySet = append(f.out[i].BySet, domain.SetCount{Rulebook: k.rulebook, Set: k.set, N: n})
 		}
-		sort.Slice(out[i].BySet, func(a, b int) bool {
-			x, y := out[i].BySet[a], out[i].BySet[b]
+		sort.Slice(f.out[i].BySet, func(a, b int) bool {
+			x, y := f.out[i].BySet[a], f.out[i].BySet[b]
 			if x.Rulebook != y.Rulebook {
 				return x.Rulebook < y.Rulebook
 			}
 			return x.Set < y.Set
 		})
 	}
+	return nil
+}
 
-	// The traditional crafts written on recognised products.
-	crafts := make([]map[string]bool, len(areas))
+// countCrafts lists the traditional crafts written on recognised products
+// (≥3★, a valid certificate, neither expired nor revoked) — CraftTexts,
+// sorted.
+func (s *FigureStore) countCrafts(ctx context.Context, f *figureRun) error {
+	prod, prodArgs := areaFilter("commune_code", f.union)
+	query := `SELECT DISTINCT commune_code, craft FROM products INDEXED BY products_craft
+WHERE craft <> '' AND stars >= 3 AND coalesce(valid_until, 0) >= ? AND stage NOT IN (?, ?) AND ` + prod
+	args := append([]any{f.startMS, domain.StageExpired, domain.StageRevoked}, prodArgs...)
+	if f.past {
+		prod, prodArgs = areaFilter("p.commune_code", f.union)
+		query = `WITH last AS (SELECT product_id, max(id) AS id FROM stage_changes WHERE at < ? GROUP BY product_id)
+SELECT DISTINCT p.commune_code, p.craft FROM last JOIN stage_changes sc ON sc.id = last.id JOIN products p ON p.id = last.product_id
+WHERE p.craft <> '' AND sc.stars >= 3 AND coalesce(sc.valid_until, 0) >= ? AND sc.to_stage NOT IN (?, ?) AND ` + prod
+		args = append([]any{f.endMS, f.startMS, domain.StageExpired, domain.StageRevoked}, prodArgs...)
+	}
+	crafts := make([]map[string]bool, len(f.out))
 	for i := range crafts {
 		crafts[i] = map[string]bool{}
 	}
-	craftQuery := `SELECT DISTINCT commune_code, craft FROM products INDEXED BY products_craft
-WHERE craft <> '' AND stars >= 3 AND coalesce(valid_until, 0) >= ? AND stage NOT IN (?, ?) AND ` + prod
-	craftArgs := append([]any{startMS, domain.StageExpired, domain.StageRevoked}, prodArgs...)
-	if past {
-		craftQuery = `WITH last AS (SELECT product_id, max(id) AS id FROM stage_changes WHERE at < ? GROUP BY product_id)
-SELECT DISTINCT p.commune_code, p.craft FROM last JOIN stage_changes sc ON sc.id = last.id JOIN products p ON p.id = last.product_id
-WHERE p.craft <> '' AND sc.stars >= 3 AND coalesce(sc.valid_until, 0) >= ? AND sc.to_stage NOT IN (?, ?) AND ` + prod
-		craftArgs = append([]any{endMS, startMS, domain.StageExpired, domain.StageRevoked}, prodArgs...)
-	}
-	err = eachRow(ctx, q, craftQuery, craftArgs, func(r *sql.Rows) error {
+	err := eachRow(ctx, s.db.db, query, args, func(r *sql.Rows) error {
 		var commune, craft string
 		if err := r.Scan(&commune, &craft); err != nil {
 			return err
 		}
-		for i := range out {
-			if members[i] == nil || members[i][commune] {
+		for i := range f.out {
+			if f.members[i] == nil || f.members[i][commune] {
 				crafts[i][craft] = true
 			}
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, dbError(op, err)
+		return err
 	}
 	for i, m := range crafts {
 		for craft := range m {
-			out[i].CraftTexts = append(out[i].CraftTexts, craft)
+			f.out[i].CraftTexts = append(f.out[i].CraftTexts, craft)
 		}
-		sort.Strings(out[i].CraftTexts)
+		sort.Strings(f.out[i].CraftTexts)
 	}
+	return nil
+}
 
-	// Subjects, by commune, kind and whether they sell through a modern
-	// channel.
-	subj, subjArgs := areaFilter("commune_code", union)
-	if past {
+// countSubjects counts the subjects by commune, the cooperatives and SMEs
+// among them, and those selling through a modern channel — Subjects,
+// Cooperatives, SMEs and Modern. In the past, subjects created later do
+// not count.
+func (s *FigureStore) countSubjects(ctx context.Context, f *figureRun) error {
+	subj, args := areaFilter("commune_code", f.union)
+	if f.past {
 		subj += " AND created_at < ?"
-		subjArgs = append(subjArgs, endMS)
+		args = append(args, f.endMS)
 	}
-	err = eachRow(ctx, q, `SELECT commune_code, kind, modern, count(*) FROM subjects WHERE `+subj+` GROUP BY commune_code, kind, modern`, subjArgs,
+	return eachRow(ctx, s.db.db, `SELECT commune_code, kind, modern, count(*) FROM subjects WHERE `+subj+` GROUP BY commune_code, kind, modern`, args,
 		func(r *sql.Rows) error {
 			var commune string
 			var kind domain.SubjectKind
@@ -216,7 +267,7 @@ WHERE p.craft <> '' AND sc.stars >= 3 AND coalesce(sc.valid_until, 0) >= ? AND s
 			if err := r.Scan(&commune, &kind, &modern, &n); err != nil {
 				return err
 			}
-			each(commune, func(c *domain.FigureCounts) {
+			f.each(commune, func(c *domain.FigureCounts) {
 				c.Subjects += n
 				switch kind {
 				case domain.KindCooperative:
@@ -230,65 +281,67 @@ WHERE p.craft <> '' AND sc.stars >= 3 AND coalesce(sc.valid_until, 0) >= ? AND s
 			})
 			return nil
 		})
-	if err != nil {
-		return nil, dbError(op, err)
-	}
-	// Subjects with a product that is circular on a raw-material area, by
-	// the subject's commune.
-	subj, subjArgs = areaFilter("s.commune_code", union)
-	if past {
+}
+
+// countCircular counts the subjects with a product that is circular on a
+// raw-material area, by the subject's commune — Circular. In the past,
+// products created later do not count.
+func (s *FigureStore) countCircular(ctx context.Context, f *figureRun) error {
+	subj, args := areaFilter("s.commune_code", f.union)
+	if f.past {
 		subj += " AND p.created_at < ?"
-		subjArgs = append(subjArgs, endMS)
+		args = append(args, f.endMS)
 	}
-	err = eachRow(ctx, q, `SELECT s.commune_code, count(DISTINCT p.subject_id) FROM products p INDEXED BY products_circular
-JOIN subjects s ON s.id = p.subject_id WHERE p.circular = 1 AND p.raw_area = 1 AND `+subj+` GROUP BY s.commune_code`, subjArgs,
+	return eachRow(ctx, s.db.db, `SELECT s.commune_code, count(DISTINCT p.subject_id) FROM products p INDEXED BY products_circular
+JOIN subjects s ON s.id = p.subject_id WHERE p.circular = 1 AND p.raw_area = 1 AND `+subj+` GROUP BY s.commune_code`, args,
 		func(r *sql.Rows) error {
 			var commune string
 			var n int
 			if err := r.Scan(&commune, &n); err != nil {
 				return err
 			}
-			each(commune, func(c *domain.FigureCounts) { c.Circular += n })
+			f.each(commune, func(c *domain.FigureCounts) { c.Circular += n })
 			return nil
 		})
-	if err != nil {
-		return nil, dbError(op, err)
-	}
+}
 
-	// Officers: a commune officer may hold several communes, so they are
-	// counted per area (the table is small).
-	for i, a := range areas {
-		officers := `SELECT count(*) FROM users WHERE role IN (?, ?, ?)`
-		officerArgs := []any{domain.RoleCommuneOfficer, domain.RoleProvinceOfficer, domain.RoleAdmin}
+// countOfficers counts today's officers — Officers: for the whole province
+// every commune and province officer and admin, for an area the commune
+// officers holding one of its communes. A commune officer may hold several
+// communes, so they are counted per area (the table is small).
+func (s *FigureStore) countOfficers(ctx context.Context, f *figureRun) error {
+	for i, a := range f.areas {
+		query := `SELECT count(*) FROM users WHERE role IN (?, ?, ?)`
+		args := []any{domain.RoleCommuneOfficer, domain.RoleProvinceOfficer, domain.RoleAdmin}
 		if !a.All {
-			where, args := areaFilter("uc.commune_code", a)
-			officers = `SELECT count(DISTINCT u.id) FROM users u JOIN user_communes uc ON uc.user_id = u.id WHERE u.role = ? AND ` + where
-			officerArgs = append([]any{domain.RoleCommuneOfficer}, args...)
+			where, areaArgs := areaFilter("uc.commune_code", a)
+			query = `SELECT count(DISTINCT u.id) FROM users u JOIN user_communes uc ON uc.user_id = u.id WHERE u.role = ? AND ` + where
+			args = append([]any{domain.RoleCommuneOfficer}, areaArgs...)
 		}
-		if err := q.QueryRowContext(ctx, officers, officerArgs...).Scan(&out[i].Officers); err != nil {
-			return nil, dbError(op, err)
+		if err := s.db.db.QueryRowContext(ctx, query, args...).Scan(&f.out[i].Officers); err != nil {
+			return err
 		}
 	}
-	// Showrooms by commune; one of no known commune ('') counts in every
-	// area.
-	err = eachRow(ctx, q, `SELECT commune_code, count(*) FROM showrooms WHERE opened <= ? GROUP BY commune_code`,
-		[]any{now.Format(time.DateOnly)}, func(r *sql.Rows) error {
+	return nil
+}
+
+// countShowrooms counts the showrooms opened by now's day, by commune —
+// Showrooms; one of no known commune (the empty code) counts in every area.
+func (s *FigureStore) countShowrooms(ctx context.Context, f *figureRun) error {
+	return eachRow(ctx, s.db.db, `SELECT commune_code, count(*) FROM showrooms WHERE opened <= ? GROUP BY commune_code`,
+		[]any{f.now.Format(time.DateOnly)}, func(r *sql.Rows) error {
 			var commune string
 			var n int
 			if err := r.Scan(&commune, &n); err != nil {
 				return err
 			}
-			for i := range out {
-				if commune == "" || members[i] == nil || members[i][commune] {
-					out[i].Showrooms += n
+			for i := range f.out {
+				if commune == "" || f.members[i] == nil || f.members[i][commune] {
+					f.out[i].Showrooms += n
 				}
 			}
 			return nil
 		})
-	if err != nil {
-		return nil, dbError(op, err)
-	}
-	return out, nil
 }
 
 // eachRow runs a query and calls fn on each row.
