@@ -189,29 +189,15 @@ func ParseEventTime(in string, now time.Time, loc *time.Location) (time.Time, er
 	if dateS == "" || timeS == "" {
 		return time.Time{}, domain.Invalid(op, "ev.when_format")
 	}
-	dparts := strings.FieldsFunc(dateS, func(r rune) bool { return r == '/' || r == '-' || r == '.' })
-	if len(dparts) < 2 || len(dparts) > 3 {
+	date, dateErr := domain.ParseDate(dateS)
+	if errors.Is(dateErr, domain.ErrDateFormat) {
 		return time.Time{}, domain.Invalid(op, "ev.when_format")
 	}
-	nums := make([]int, len(dparts))
-	for i, p := range dparts {
-		n, err := strconv.Atoi(p)
-		if err != nil || n < 0 || len(p) > 4 {
-			return time.Time{}, domain.Invalid(op, "ev.when_format")
-		}
-		nums[i] = n
-	}
-	day, month := nums[0], nums[1]
+	day, month := date.Day, int(date.Month)
 	now = now.In(loc)
-	year, yearGiven := now.Year(), len(nums) == 3
+	year, yearGiven := now.Year(), date.HasYear
 	if yearGiven {
-		year = nums[2]
-		switch {
-		case len(dparts[2]) == 2:
-			year += 2000
-		case len(dparts[2]) != 4:
-			return time.Time{}, domain.Invalid(op, "ev.when_format")
-		}
+		year = date.Year
 	}
 	var hour, minute int
 	tparts := strings.FieldsFunc(timeS, func(r rune) bool { return r == ':' || r == 'h' || r == 'g' })
@@ -231,6 +217,9 @@ func ParseEventTime(in string, now time.Time, loc *time.Location) (time.Time, er
 	}
 	if hour > 23 || minute > 59 {
 		return time.Time{}, domain.Invalid(op, "ev.time_invalid")
+	}
+	if dateErr != nil {
+		return time.Time{}, domain.Invalid(op, "ev.date_invalid")
 	}
 	valid := func(y int) (time.Time, bool) {
 		t := time.Date(y, time.Month(month), day, hour, minute, 0, 0, loc)

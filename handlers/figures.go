@@ -728,31 +728,16 @@ func parseShowroomText(msgID string) func(*bot.Ctx, string) (string, error) {
 	}
 }
 
-// parseOpeningDay reads a day as dd/mm/yyyy (also with - or . between, and
-// without leading zeros) and refuses a day after today: a showroom is
-// recorded once it has opened, so that the figure counts real showrooms.
+// parseOpeningDay reads a day with its year (domain.ParseDate) and
+// refuses a day after today: a showroom is recorded once it has opened, so
+// that the figure counts real showrooms.
 func parseOpeningDay(in string, now time.Time) (time.Time, error) {
 	const op = "opening_day.parse"
-	parts := strings.FieldsFunc(strings.TrimSpace(in), func(r rune) bool { return r == '/' || r == '-' || r == '.' || r == ' ' })
-	if len(parts) != 3 {
+	d, err := domain.ParseDate(in)
+	if err != nil || !d.HasYear || d.Year < 1990 {
 		return time.Time{}, domain.Invalid(op, "showroom.date_invalid")
 	}
-	var n [3]int
-	for i, p := range parts {
-		v, err := strconv.Atoi(p)
-		if err != nil || v <= 0 {
-			return time.Time{}, domain.Invalid(op, "showroom.date_invalid")
-		}
-		n[i] = v
-	}
-	d, m, y := n[0], n[1], n[2]
-	if y < 100 || y > 9999 || m > 12 {
-		return time.Time{}, domain.Invalid(op, "showroom.date_invalid")
-	}
-	day := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
-	if day.Day() != d || y < 1990 {
-		return time.Time{}, domain.Invalid(op, "showroom.date_invalid")
-	}
+	day := d.In(time.UTC)
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
 	if day.After(today) {
 		return time.Time{}, domain.Invalid(op, "showroom.date_future")

@@ -75,6 +75,8 @@ func TestParseOpeningDay(t *testing.T) {
 	for in, want := range map[string]string{
 		"08/03/2025": "2025-03-08", "8/3/2025": "2025-03-08", "08-03-2025": "2025-03-08", "8.3.2025": "2025-03-08",
 		"15/06/2026": "2026-06-15", "29/02/2024": "2024-02-29",
+		// domain.ParseDate's forms: a two-digit year is 20yy, spaces separate.
+		"1/1/25": "2025-01-01", "8 3 2025": "2025-03-08",
 	} {
 		d, err := parseOpeningDay(in, now)
 		if err != nil || d.Format(time.DateOnly) != want {
@@ -85,10 +87,27 @@ func TestParseOpeningDay(t *testing.T) {
 		"16/06/2026": "showroom.date_future", "01/01/2030": "showroom.date_future",
 		"31/02/2025": "showroom.date_invalid", "29/02/2025": "showroom.date_invalid", "2025": "showroom.date_invalid",
 		"ngày mai": "showroom.date_invalid", "00/01/2025": "showroom.date_invalid", "01/13/2025": "showroom.date_invalid",
-		"1/1/25": "showroom.date_invalid", "": "showroom.date_invalid",
+		"": "showroom.date_invalid", "8/3": "showroom.date_invalid", "1/1/1989": "showroom.date_invalid",
 	} {
 		if _, err := parseOpeningDay(in, now); domain.ErrorMsgID(err) != want {
 			t.Errorf("%q: %v, want %s", in, err, want)
+		}
+	}
+}
+
+// TestParseDateNeedsYear: the review, lifecycle and /thongke dates are
+// domain.ParseDate's with a year, at the start of the day in loc.
+func TestParseDateNeedsYear(t *testing.T) {
+	loc := time.FixedZone("ICT", 7*3600)
+	for in, want := range map[string]string{"5/3/2026": "2026-03-05", "05-03-26": "2026-03-05", "5 / 3 / 2026": "2026-03-05"} {
+		d, ok := parseDate(in, loc)
+		if !ok || !d.Equal(time.Date(2026, 3, 5, 0, 0, 0, 0, loc)) || d.Format(time.DateOnly) != want {
+			t.Errorf("parseDate(%q) = %v, %v; want %s", in, d, ok, want)
+		}
+	}
+	for _, in := range []string{"5/3", "31/02/2026", "mai", ""} {
+		if d, ok := parseDate(in, loc); ok {
+			t.Errorf("parseDate(%q) = %v, want refused", in, d)
 		}
 	}
 }

@@ -150,15 +150,14 @@ func parseCertNo(_ *bot.Ctx, in string) (string, error) {
 	return in, nil
 }
 
-// parseDate reads dd/mm/yyyy (also d/m/yyyy, with - or .).
+// parseDate reads a date with its year (domain.ParseDate) as the start of
+// that day in loc.
 func parseDate(in string, loc *time.Location) (time.Time, bool) {
-	s := strings.NewReplacer("-", "/", ".", "/", " ", "").Replace(strings.TrimSpace(in))
-	for _, layout := range []string{"2/1/2006", "02/01/2006"} {
-		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
-			return t, true
-		}
+	d, err := domain.ParseDate(in)
+	if err != nil || !d.HasYear {
+		return time.Time{}, false
 	}
-	return time.Time{}, false
+	return d.In(loc), true
 }
 
 func (a *app) parsePastDate(_ *bot.Ctx, in string) (string, error) {
