@@ -128,3 +128,15 @@ type StageChange struct {
 	Stars      int
 	ValidUntil time.Time
 }
+
+// Move is what a stage move offers the change it runs on the product
+// inside its transaction (sqlite.ProductStore.MoveStage): what the product
+// does not carry, and numbers taken in the move's transaction, so that a
+// move that fails takes none.
+type Move interface {
+	// CommuneCode returns the commune the product was created in.
+	CommuneCode() string
+	// NextReceiptSerial takes the next receipt serial of the product's
+	// commune in the year, counting from 1.
+	NextReceiptSerial(year int) (int, error)
+}

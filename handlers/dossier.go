@@ -421,7 +421,7 @@ func (a *app) file(ctx context.Context, c *bot.Ctx, p domain.Product, r *domain.
 		}
 	}
 	now := a.now()
-	moved, _, err := a.decide(ctx, c.User.ID, domain.RoleProducer, p, domain.Action{Kind: domain.ActSubmit}, func(q *domain.Product, m Move) error {
+	moved, _, err := a.decide(ctx, c.User.ID, domain.RoleProducer, p, domain.Action{Kind: domain.ActSubmit}, func(q *domain.Product, m domain.Move) error {
 		serial, err := m.NextReceiptSerial(now.Year())
 		if err != nil {
 			return err

@@ -26,7 +26,7 @@ type Expiry struct {
 		// expire from whose last valid day is before day.
 		ListExpiring(ctx context.Context, day time.Time) ([]domain.Product, error)
 		MoveStage(ctx context.Context, id int64, from, to domain.Stage, by int64, reason string,
-			apply func(p *domain.Product, m Move) error) (domain.Product, error)
+			apply func(p *domain.Product, m domain.Move) error) (domain.Product, error)
 	}
 	Users interface {
 		ReachBySubject(ctx context.Context, subjectID int64) ([]domain.User, error)
@@ -72,7 +72,7 @@ func (x *Expiry) run(ctx context.Context, now time.Time) error {
 		if err != nil {
 			continue // the rulebook does not expire it from here
 		}
-		moved, err := x.Products.MoveStage(ctx, p.ID, p.Stage, q.Stage, 0, ch.Reason, func(s *domain.Product, _ Move) error {
+		moved, err := x.Products.MoveStage(ctx, p.ID, p.Stage, q.Stage, 0, ch.Reason, func(s *domain.Product, _ domain.Move) error {
 			r, _, err := x.Rules.Apply(*s, act, domain.ActorSystem, now, x.PinnedRules)
 			if err != nil {
 				return err

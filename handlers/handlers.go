@@ -50,14 +50,7 @@ type Products interface {
 	// MoveStage moves a product between stages in one transaction, failing
 	// with KindConflict when it is no longer in stage from; apply sets the
 	// fields that go with the move.
-	MoveStage(ctx context.Context, id int64, from, to domain.Stage, by int64, reason string, apply func(p *domain.Product, m Move) error) (domain.Product, error)
-}
-
-// Move is what a stage move offers its apply function: numbers taken in
-// the move's transaction, so that a failed move takes none.
-type Move interface {
-	CommuneCode() string
-	NextReceiptSerial(year int) (int, error)
+	MoveStage(ctx context.Context, id int64, from, to domain.Stage, by int64, reason string, apply func(p *domain.Product, m domain.Move) error) (domain.Product, error)
 }
 
 // Dossiers is what the handlers need of the dossier repository.

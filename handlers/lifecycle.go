@@ -201,14 +201,14 @@ func parseDecisionNo(_ *bot.Ctx, in string) (string, error) {
 // someone moved it meanwhile). extra, when set, adds what the handler owns
 // (a receipt number) inside the same transaction.
 func (a *app) decide(ctx context.Context, by int64, role domain.Role, p domain.Product, act domain.Action,
-	extra func(*domain.Product, Move) error) (domain.Product, domain.StageChange, error) {
+	extra func(*domain.Product, domain.Move) error) (domain.Product, domain.StageChange, error) {
 	const op = "handlers.decide"
 	now := a.now()
 	q, ch, err := a.Rules.ApplyAs(p, act, role, now, a.PinnedRules)
 	if err != nil {
 		return p, ch, err
 	}
-	moved, err := a.Products.MoveStage(ctx, p.ID, p.Stage, q.Stage, by, ch.Reason, func(x *domain.Product, m Move) error {
+	moved, err := a.Products.MoveStage(ctx, p.ID, p.Stage, q.Stage, by, ch.Reason, func(x *domain.Product, m domain.Move) error {
 		y, _, err := a.Rules.ApplyAs(*x, act, role, now, a.PinnedRules)
 		if err != nil {
 			return err

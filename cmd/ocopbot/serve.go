@@ -163,7 +163,7 @@ func build(ctx context.Context, cfg *Config, log *slog.Logger) (*app, error) {
 	}
 	a.wireEvents()
 	err = handlers.Register(a.engine, handlers.Deps{
-		Users: a.users, Subjects: sqlite.NewSubjectStore(db), Products: productStore{a.products},
+		Users: a.users, Subjects: sqlite.NewSubjectStore(db), Products: a.products,
 		Dossiers: sqlite.NewDossierStore(db), Blobs: blobs, Sniff: blob.Sniff, Places: places,
 		Rules: rules, Calendar: calendar, PinnedRules: cfg.Rules, ProvinceCode: cfg.ProvinceCode,
 		Location: cfg.Location, Now: now, Enqueue: a.enqueue, Search: sqlite.NewSearchStore(db), Staff: a.users, Queue: a.products,
@@ -182,7 +182,7 @@ func build(ctx context.Context, cfg *Config, log *slog.Logger) (*app, error) {
 	a.reminders = &handlers.Reminders{Products: a.products, Users: a.users, Enqueue: a.enqueue,
 		Rules: rules, Calendar: calendar, Location: cfg.Location,
 		Tickets: sqlite.NewTicketStore(db), Officers: a.users, Places: places}
-	a.expiry = &handlers.Expiry{Products: productStore{a.products}, Users: a.users, Enqueue: a.enqueue,
+	a.expiry = &handlers.Expiry{Products: a.products, Users: a.users, Enqueue: a.enqueue,
 		Rules: rules, Location: cfg.Location, PinnedRules: cfg.Rules}
 	return a, nil
 }
@@ -518,18 +518,6 @@ func (s outboxStore) MarkWaiting(ctx context.Context, id int64) error {
 func (s outboxStore) Recover(ctx context.Context) (int64, error) { return s.o.Recover(ctx) }
 func (s outboxStore) MarkFailed(ctx context.Context, id int64, errText string, retryAt time.Time, final bool) error {
 	return s.o.MarkFailed(ctx, id, errText, retryAt, final)
-}
-
-// productStore presents the SQLite products to the handlers.
-type productStore struct{ *sqlite.ProductStore }
-
-func (s productStore) MoveStage(ctx context.Context, id int64, from, to domain.Stage, by int64, reason string,
-	apply func(*domain.Product, handlers.Move) error) (domain.Product, error) {
-	var fn func(*domain.Product, *sqlite.Move) error
-	if apply != nil {
-		fn = func(p *domain.Product, m *sqlite.Move) error { return apply(p, m) }
-	}
-	return s.ProductStore.MoveStage(ctx, id, from, to, by, reason, fn)
 }
 
 // savesAdapter presents the SQLite saves, and the Atomic of a save, to

@@ -41,7 +41,7 @@ func figureData(t *testing.T, db *sqlite.DB, now time.Time) {
 		from := p.Stage
 		for _, to := range moves {
 			// Recognised again: with a new certificate, three more years.
-			renew := func(q *domain.Product, _ *sqlite.Move) error {
+			renew := func(q *domain.Product, _ domain.Move) error {
 				if to == domain.StageRecognised {
 					q.CertExpires, q.ValidUntil = q.CertExpires.AddDate(3, 0, 0), q.ValidUntil.AddDate(3, 0, 0)
 				}

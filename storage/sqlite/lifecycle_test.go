@@ -48,7 +48,7 @@ func TestFiguresAsOfADay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	moved, err := products.MoveStage(ctx, five.ID, got.Stage, q.Stage, 0, ch.Reason, func(p *domain.Product, _ *sqlite.Move) error { *p = q; return nil })
+	moved, err := products.MoveStage(ctx, five.ID, got.Stage, q.Stage, 0, ch.Reason, func(p *domain.Product, _ domain.Move) error { *p = q; return nil })
 	if err != nil || moved.Revocation.DecisionNo != "9/QĐ-BNNMT" || moved.Revocation.Level != domain.ActorCentral || !moved.Revocation.Date.Equal(day(2025, 6, 30)) {
 		t.Fatalf("revocation stored: %+v, %v", moved.Revocation, err)
 	}
@@ -184,7 +184,7 @@ func TestUpgradedNeedsANewCertificate(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", act, err)
 		}
-		moved, err := products.MoveStage(ctx, p.ID, p.Stage, q.Stage, 0, ch.Reason, func(x *domain.Product, _ *sqlite.Move) error { *x = q; return nil })
+		moved, err := products.MoveStage(ctx, p.ID, p.Stage, q.Stage, 0, ch.Reason, func(x *domain.Product, _ domain.Move) error { *x = q; return nil })
 		if err != nil {
 			t.Fatal(err)
 		}

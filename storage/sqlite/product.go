@@ -16,7 +16,7 @@ import (
 //
 // A product keeps the commune code it was created in (copied from its subject)
 // in a column of its own: Product has no field for it, but its Code holds it,
-// and MoveStage hands it to apply through Move.
+// and MoveStage hands it to apply through a domain.Move.
 type ProductStore struct{ db *DB }
 
 // NewProductStore returns the product repository of db.
@@ -228,21 +228,21 @@ func (s *ProductStore) Delete(ctx context.Context, id int64) error {
 	return nil
 }
 
-// Move is what the apply function of MoveStage may use besides the product:
-// what the product does not carry, and counters bound to the move's
-// transaction, so that a move that fails takes no number.
-type Move struct {
+// move is the domain.Move that MoveStage gives its apply function: counters
+// bound to the move's transaction, so that a move that fails takes no
+// number.
+type move struct {
 	ctx     context.Context
 	tx      *sql.Tx
 	commune string
 }
 
 // CommuneCode returns the commune the product was created in.
-func (m *Move) CommuneCode() string { return m.commune }
+func (m *move) CommuneCode() string { return m.commune }
 
 // NextReceiptSerial takes the next receipt serial of the product's commune in
 // the year, counting from 1. The number is taken only if the move commits.
-func (m *Move) NextReceiptSerial(year int) (int, error) {
+func (m *move) NextReceiptSerial(year int) (int, error) {
 	return nextCounter(m.ctx, m.tx, receiptCounter(m.commune, year))
 }
 
@@ -261,7 +261,7 @@ func (m *Move) NextReceiptSerial(year int) (int, error) {
 // Submission, for example, takes its receipt number inside the move:
 //
 //	p, err := products.MoveStage(ctx, id, domain.StagePreparing, domain.StageFiled, userID, "",
-//		func(p *domain.Product, m *sqlite.Move) error {
+//		func(p *domain.Product, m domain.Move) error {
 //			n, err := m.NextReceiptSerial(year)
 //			if err != nil {
 //				return err
@@ -271,7 +271,7 @@ func (m *Move) NextReceiptSerial(year int) (int, error) {
 //			return nil
 //		})
 func (s *ProductStore) MoveStage(ctx context.Context, id int64, from, to domain.Stage, by int64, reason string,
-	apply func(p *domain.Product, m *Move) error) (domain.Product, error) {
+	apply func(p *domain.Product, m domain.Move) error) (domain.Product, error) {
 	const op = "sqlite.ProductStore.MoveStage"
 	if to == "" {
 		return domain.Product{}, domain.E(op, domain.KindInvalid, errors.New("empty target stage"))
@@ -292,7 +292,7 @@ func (s *ProductStore) MoveStage(ctx context.Context, id int64, from, to domain.
 			return domain.E(op, domain.KindConflict, fmt.Errorf("product %d is in stage %q, not %q", id, p.Stage, from))
 		}
 		if apply != nil {
-			if err := apply(&p, &Move{ctx: ctx, tx: tx, commune: commune}); err != nil {
+			if err := apply(&p, &move{ctx: ctx, tx: tx, commune: commune}); err != nil {
 				return err
 			}
 		}

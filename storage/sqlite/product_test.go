@@ -254,7 +254,7 @@ func TestMoveStage(t *testing.T) {
 
 	// A move from a stage the product is no longer in is a conflict and
 	// changes nothing; apply is not called.
-	_, err = products.MoveStage(ctx, p.ID, domain.StageIdea, domain.StageFiled, 7, "", func(*domain.Product, *sqlite.Move) error {
+	_, err = products.MoveStage(ctx, p.ID, domain.StageIdea, domain.StageFiled, 7, "", func(*domain.Product, domain.Move) error {
 		t.Error("apply called on a stale move")
 		return nil
 	})
@@ -263,7 +263,7 @@ func TestMoveStage(t *testing.T) {
 	// Submission takes a receipt number inside the move.
 	c.Advance(time.Hour)
 	submit := func(id int64, from domain.Stage) (domain.Product, error) {
-		return products.MoveStage(ctx, id, from, domain.StageFiled, 7, "", func(p *domain.Product, m *sqlite.Move) error {
+		return products.MoveStage(ctx, id, from, domain.StageFiled, 7, "", func(p *domain.Product, m domain.Move) error {
 			n, err := m.NextReceiptSerial(2025)
 			if err != nil {
 				return err
@@ -292,7 +292,7 @@ func TestMoveStage(t *testing.T) {
 		t.Fatal(err)
 	}
 	refused := domain.Invalid("dossier.submit", "dossier.incomplete")
-	_, err = products.MoveStage(ctx, q.ID, domain.StagePreparing, domain.StageFiled, 7, "", func(p *domain.Product, m *sqlite.Move) error {
+	_, err = products.MoveStage(ctx, q.ID, domain.StagePreparing, domain.StageFiled, 7, "", func(p *domain.Product, m domain.Move) error {
 		if _, err := m.NextReceiptSerial(2025); err != nil {
 			return err
 		}
@@ -311,7 +311,7 @@ func TestMoveStage(t *testing.T) {
 
 	// Withdrawal clears the receipt; recognition sets score and certificate.
 	c.Advance(time.Hour)
-	withdrawn, err := products.MoveStage(ctx, p.ID, domain.StageFiled, domain.StagePreparing, 7, "rút hồ sơ", func(p *domain.Product, _ *sqlite.Move) error {
+	withdrawn, err := products.MoveStage(ctx, p.ID, domain.StageFiled, domain.StagePreparing, 7, "rút hồ sơ", func(p *domain.Product, _ domain.Move) error {
 		p.ReceiptNo, p.SubmittedAt = "", time.Time{}
 		return nil
 	})
@@ -319,7 +319,7 @@ func TestMoveStage(t *testing.T) {
 		t.Fatalf("withdrawn = %+v, %v", withdrawn, err)
 	}
 	issued := time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC)
-	cert, err := products.MoveStage(ctx, q.ID, domain.StageFiled, domain.StageRecognised, 9, "hội đồng tỉnh", func(p *domain.Product, _ *sqlite.Move) error {
+	cert, err := products.MoveStage(ctx, q.ID, domain.StageFiled, domain.StageRecognised, 9, "hội đồng tỉnh", func(p *domain.Product, _ domain.Move) error {
 		p.Score, p.Stars, p.CertNo, p.CertRules = 72.5, 4, "123/QĐ-UBND", "qd148-2023"
 		p.CertIssued, p.CertExpires = issued, issued.AddDate(3, 0, 0)
 		return nil
