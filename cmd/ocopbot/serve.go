@@ -496,28 +496,18 @@ func (a *app) enqueue(ctx context.Context, key, channel, chatID string, n bot.No
 	return err
 }
 
-// outboxStore presents the SQLite outbox to the engine.
-type outboxStore struct{ o *sqlite.Outbox }
+// outboxStore presents the SQLite outbox to the engine: the marks are the
+// store's own; only a claimed row is translated, as the engine needs less
+// of it than the store keeps (kind, state, last error, not-before).
+type outboxStore struct{ *sqlite.Outbox }
 
 func (s outboxStore) Claim(ctx context.Context, now time.Time, limit int) ([]bot.Outgoing, error) {
-	rows, err := s.o.Claim(ctx, now, limit)
+	rows, err := s.Outbox.Claim(ctx, now, limit)
 	out := make([]bot.Outgoing, len(rows))
 	for i, m := range rows {
 		out[i] = bot.Outgoing{ID: m.ID, Key: m.Key, Channel: m.Channel, ChatID: m.ChatID, Payload: m.Payload, Attempts: m.Attempts}
 	}
 	return out, err
-}
-
-func (s outboxStore) MarkSent(ctx context.Context, id int64) error { return s.o.MarkSent(ctx, id) }
-func (s outboxStore) MarkBlocked(ctx context.Context, id int64) error {
-	return s.o.MarkBlocked(ctx, id)
-}
-func (s outboxStore) MarkWaiting(ctx context.Context, id int64) error {
-	return s.o.MarkWaiting(ctx, id)
-}
-func (s outboxStore) Recover(ctx context.Context) (int64, error) { return s.o.Recover(ctx) }
-func (s outboxStore) MarkFailed(ctx context.Context, id int64, errText string, retryAt time.Time, final bool) error {
-	return s.o.MarkFailed(ctx, id, errText, retryAt, final)
 }
 
 // savesAdapter presents the SQLite saves, and the Atomic of a save, to
@@ -555,15 +545,18 @@ func (t saveTx) Commit(ctx context.Context, channel, user, key, flow, ref string
 
 func (t saveTx) Rollback() { t.t.Rollback() }
 
-// inboxAdapter presents the SQLite inbox to the engine.
-type inboxAdapter struct{ in *sqlite.Inbox }
+// inboxAdapter presents the SQLite inbox to the engine: MarkDone and
+// NextOffset are the store's own; the items are translated, as the engine's
+// carry the update the channel decoded, which storage (importing only
+// domain) does not know.
+type inboxAdapter struct{ *sqlite.Inbox }
 
 func (i inboxAdapter) RecordBatch(ctx context.Context, channel string, items []bot.InboxItem) ([]bot.InboxItem, error) {
 	rows := make([]sqlite.InboxItem, len(items))
 	for k, it := range items {
 		rows[k] = sqlite.InboxItem{Channel: it.Channel, UpdateID: it.UpdateID, UserKey: it.UserKey, Payload: it.Payload}
 	}
-	fresh, err := i.in.RecordBatch(ctx, channel, rows)
+	fresh, err := i.Inbox.RecordBatch(ctx, channel, rows)
 	if err != nil {
 		return nil, err
 	}
@@ -582,17 +575,9 @@ func (i inboxAdapter) RecordBatch(ctx context.Context, channel string, items []b
 	return out, nil
 }
 
-func (i inboxAdapter) MarkDone(ctx context.Context, channel string, ids ...int64) error {
-	return i.in.MarkDone(ctx, channel, ids...)
-}
-
 func (i inboxAdapter) Pending(ctx context.Context, channel string) ([]bot.InboxItem, error) {
-	rows, err := i.in.Pending(ctx, channel)
+	rows, err := i.Inbox.Pending(ctx, channel)
 	return fromRows(rows), err
-}
-
-func (i inboxAdapter) NextOffset(ctx context.Context, channel string) (int64, error) {
-	return i.in.NextOffset(ctx, channel)
 }
 
 func fromRows(rows []sqlite.InboxItem) []bot.InboxItem {
