@@ -46,7 +46,7 @@ type Step struct {
 	Label  string // message id of the field's name on the confirmation screen
 	// Parse reads a typed answer (NFC-normalised and trimmed) and returns the
 	// value to keep, or a domain error whose message id says what is expected.
-	Parse func(c *Ctx, in string) (string, error)
+	Parse func(ctx context.Context, c *Ctx, in string) (string, error)
 	// Choices lists the options, in order; typing the number or the name of
 	// an option selects it like its button.
 	Choices func(c *Ctx, f *Form) []Choice
@@ -64,12 +64,12 @@ type Step struct {
 	Optional bool
 	// Show renders a value for the confirmation screen (HTML-escaped by the
 	// caller's choice); by default the choice label or the value itself.
-	Show func(c *Ctx, f *Form, value string) string
+	Show func(ctx context.Context, c *Ctx, f *Form, value string) string
 	// When, if set, says whether the step applies given earlier answers.
 	When func(f *Form) bool
 	// Check, if set, checks a value against earlier answers (stars against
 	// a score, say); an invalid one re-asks the step with its message.
-	Check func(c *Ctx, f *Form, value string) error
+	Check func(ctx context.Context, c *Ctx, f *Form, value string) error
 	// Verified, if set, runs when a Contact step's value comes verified (the
 	// user's own number, shared with the channel's button or form); done
 	// ends the form there (the person was recognised and answered).
@@ -223,7 +223,7 @@ func (e *Engine) formInput(ctx context.Context, c *Ctx) error {
 		return e.acceptContact(ctx, c, flow, f, step)
 	}
 	if u.Kind == KindUserShared && u.Shared != nil && step.PickUser && !f.Confirming {
-		v, err := step.Parse(c, u.Shared.ID)
+		v, err := step.Parse(ctx, c, u.Shared.ID)
 		if err != nil {
 			return e.rejected(ctx, c, flow, f, err)
 		}
@@ -289,7 +289,7 @@ func (e *Engine) formInput(ctx context.Context, c *Ctx) error {
 		f.Offers = found
 		return e.prompt(ctx, c, flow, f, "")
 	case step.Parse != nil:
-		v, err := step.Parse(c, in)
+		v, err := step.Parse(ctx, c, in)
 		if err != nil {
 			return e.rejected(ctx, c, flow, f, err)
 		}
@@ -338,7 +338,7 @@ func (e *Engine) acceptContact(ctx context.Context, c *Ctx, flow *Flow, f *Form,
 	if !ct.Own {
 		return e.prompt(ctx, c, flow, f, "form.contact_not_own")
 	}
-	v, err := step.Parse(c, ct.Phone)
+	v, err := step.Parse(ctx, c, ct.Phone)
 	if err != nil {
 		return e.rejected(ctx, c, flow, f, err)
 	}
@@ -404,7 +404,7 @@ func (e *Engine) finishMulti(ctx context.Context, c *Ctx, flow *Flow, f *Form, s
 func (e *Engine) accept(ctx context.Context, c *Ctx, flow *Flow, f *Form, value string) error {
 	step := &flow.Steps[f.Step]
 	if step.Check != nil {
-		if err := step.Check(c, f, value); err != nil {
+		if err := step.Check(ctx, c, f, value); err != nil {
 			f.Picks, f.Offers = nil, nil
 			return e.rejected(ctx, c, flow, f, err)
 		}
@@ -414,7 +414,7 @@ func (e *Engine) accept(ctx context.Context, c *Ctx, flow *Flow, f *Form, value 
 	if step.Contact || step.PickUser {
 		// Take the reply keyboard away again; the note opens the next
 		// question where the channel allows.
-		if err := c.Send(ctx, Reply{Text: c.T("form.noted", map[string]any{"Label": c.T(step.Label), "Value": HTML(e.show(c, flow, f, step, value))}), RemoveKeyboard: true, Lead: true}); err != nil {
+		if err := c.Send(ctx, Reply{Text: c.T("form.noted", map[string]any{"Label": c.T(step.Label), "Value": HTML(e.show(ctx, c, flow, f, step, value))}), RemoveKeyboard: true, Lead: true}); err != nil {
 			return err
 		}
 	}
@@ -538,7 +538,7 @@ func (e *Engine) alreadySaved(ctx context.Context, c *Ctx, flow *Flow, f *Form, 
 		summary = s
 	}
 	if summary == "" && f != nil {
-		summary = e.fields(c, flow, f)
+		summary = e.fields(ctx, c, flow, f)
 	}
 	if f != nil {
 		e.closeForm(c, flow.ID)
@@ -551,12 +551,12 @@ func (e *Engine) alreadySaved(ctx context.Context, c *Ctx, flow *Flow, f *Form, 
 }
 
 // fields renders the answers of a form as on its confirmation screen.
-func (e *Engine) fields(c *Ctx, flow *Flow, f *Form) string {
+func (e *Engine) fields(ctx context.Context, c *Ctx, flow *Flow, f *Form) string {
 	var lines []string
 	for i := range flow.Steps {
 		s := &flow.Steps[i]
 		if applies(s, f) {
-			lines = append(lines, c.T("form.field", map[string]any{"Label": c.T(s.Label), "Value": HTML(e.show(c, flow, f, s, f.Answers[s.Key]))}))
+			lines = append(lines, c.T("form.field", map[string]any{"Label": c.T(s.Label), "Value": HTML(e.show(ctx, c, flow, f, s, f.Answers[s.Key]))}))
 		}
 	}
 	return strings.Join(lines, "\n")
@@ -720,7 +720,7 @@ func (e *Engine) prompt(ctx context.Context, c *Ctx, flow *Flow, f *Form, notice
 				continue
 			}
 			b.WriteString("\n")
-			b.WriteString(c.T("form.field", map[string]any{"Label": c.T(s.Label), "Value": HTML(e.show(c, flow, f, s, f.Answers[s.Key]))}))
+			b.WriteString(c.T("form.field", map[string]any{"Label": c.T(s.Label), "Value": HTML(e.show(ctx, c, flow, f, s, f.Answers[s.Key]))}))
 			edits = append(edits, button(c.T("form.edit", map[string]any{"Label": c.T(s.Label)}), actEdit, i))
 		}
 		b.WriteString("\n\n")
@@ -739,7 +739,7 @@ func (e *Engine) prompt(ctx context.Context, c *Ctx, flow *Flow, f *Form, notice
 	b.WriteString(c.T(step.Prompt))
 	if old := f.Answers[step.Key]; f.Editing && old != "" && !step.Multi {
 		b.WriteString("\n")
-		b.WriteString(c.T("form.current_value", map[string]any{"Value": HTML(e.show(c, flow, f, step, old))}))
+		b.WriteString(c.T("form.current_value", map[string]any{"Value": HTML(e.show(ctx, c, flow, f, step, old))}))
 	}
 	var opts []Button
 	switch {
@@ -803,12 +803,12 @@ func (e *Engine) prompt(ctx context.Context, c *Ctx, flow *Flow, f *Form, notice
 }
 
 // show renders a value for the user.
-func (e *Engine) show(c *Ctx, flow *Flow, f *Form, s *Step, v string) string {
+func (e *Engine) show(ctx context.Context, c *Ctx, flow *Flow, f *Form, s *Step, v string) string {
 	if v == "" {
 		return c.T("form.empty_value")
 	}
 	if s.Show != nil {
-		return s.Show(c, f, v)
+		return s.Show(ctx, c, f, v)
 	}
 	if s.Choices != nil {
 		var labels []string

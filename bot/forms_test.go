@@ -49,7 +49,7 @@ func formHarness(t *testing.T, opts ...bottest.Option) (*bottest.Harness, *[]map
 	var saved []map[string]string
 	places := []bot.Choice{{Value: "ht", Label: "Hòa Thành"}, {Value: "lh", Label: "Long Hòa"}, {Value: "tb", Label: "Tân Biên"}}
 	h.Engine.Flow(&bot.Flow{ID: "ft", Command: "/thu", Access: bot.Anyone, Title: "ftest.title", Steps: []bot.Step{
-		{Key: "name", Prompt: "ftest.ask_name", Label: "ftest.label_name", Parse: func(_ *bot.Ctx, in string) (string, error) {
+		{Key: "name", Prompt: "ftest.ask_name", Label: "ftest.label_name", Parse: func(ctx context.Context, _ *bot.Ctx, in string) (string, error) {
 			if len([]rune(in)) < 2 {
 				return "", domain.Invalid("ftest.name", "ftest.bad_name")
 			}
@@ -60,15 +60,15 @@ func formHarness(t *testing.T, opts ...bottest.Option) (*bottest.Harness, *[]map
 		}},
 		{Key: "sell", Prompt: "ftest.ask_sell", Label: "ftest.label_sell", Multi: true, Choices: func(*bot.Ctx, *bot.Form) []bot.Choice {
 			return []bot.Choice{{Value: "market", Label: "Chợ"}, {Value: "shop", Label: "Siêu thị"}, {Value: "online", Label: "Bán online"}}
-		}, Check: func(_ *bot.Ctx, _ *bot.Form, v string) error {
+		}, Check: func(ctx context.Context, _ *bot.Ctx, _ *bot.Form, v string) error {
 			if strings.Contains(v, "market") && strings.Contains(v, "shop") {
 				return domain.Invalid("ftest.sell", "ftest.market_and_shop")
 			}
 			return nil
 		}},
 		{Key: "note", Prompt: "ftest.ask_note", Label: "ftest.label_note", Optional: true, When: func(f *bot.Form) bool { return f.Answers["kind"] == "cook" },
-			Parse: func(_ *bot.Ctx, in string) (string, error) { return in, nil }},
-		{Key: "phone", Prompt: "ftest.ask_phone", Label: "ftest.label_phone", Contact: true, Parse: func(_ *bot.Ctx, in string) (string, error) {
+			Parse: func(ctx context.Context, _ *bot.Ctx, in string) (string, error) { return in, nil }},
+		{Key: "phone", Prompt: "ftest.ask_phone", Label: "ftest.label_phone", Contact: true, Parse: func(ctx context.Context, _ *bot.Ctx, in string) (string, error) {
 			p := strings.NewReplacer(" ", "", ".", "", "+84", "0").Replace(in)
 			if len(p) != 10 || strings.Trim(p, "0123456789") != "" {
 				return "", domain.Invalid("ftest.phone", "ftest.bad_phone")
@@ -91,7 +91,7 @@ func formHarness(t *testing.T, opts ...bottest.Option) (*bottest.Harness, *[]map
 				}
 			}
 			return out, nil
-		}, Show: func(_ *bot.Ctx, _ *bot.Form, v string) string {
+		}, Show: func(ctx context.Context, _ *bot.Ctx, _ *bot.Form, v string) string {
 			for _, p := range places {
 				if p.Value == v {
 					return p.Label
@@ -108,13 +108,13 @@ func formHarness(t *testing.T, opts ...bottest.Option) (*bottest.Harness, *[]map
 	}})
 	h.Engine.Command(bot.Command{Name: "/khac", Access: bot.Anyone, Handle: func(ctx context.Context, c *bot.Ctx) error { return c.Say(ctx, "ftest.elsewhere") }})
 	h.Engine.Flow(&bot.Flow{ID: "ed", Access: bot.Anyone, Title: "ftest.ed_title", Steps: []bot.Step{
-		{Key: "who", Prompt: "ftest.ask_who", Label: "ftest.label_who", PickUser: true, Parse: func(_ *bot.Ctx, in string) (string, error) {
+		{Key: "who", Prompt: "ftest.ask_who", Label: "ftest.label_who", PickUser: true, Parse: func(ctx context.Context, _ *bot.Ctx, in string) (string, error) {
 			if in == "" {
 				return "", domain.Invalid("ftest.who", "")
 			}
 			return "u" + in, nil
 		}},
-		{Key: "name", Prompt: "ftest.ask_name", Label: "ftest.label_name", Parse: func(_ *bot.Ctx, in string) (string, error) { return in, nil }},
+		{Key: "name", Prompt: "ftest.ask_name", Label: "ftest.label_name", Parse: func(ctx context.Context, _ *bot.Ctx, in string) (string, error) { return in, nil }},
 	}, Done: func(ctx context.Context, c *bot.Ctx, f *bot.Form) error {
 		saved = append(saved, f.Answers)
 		return c.Say(ctx, "ftest.saved")

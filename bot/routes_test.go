@@ -27,10 +27,10 @@ func routeHarness(t *testing.T, opts ...bottest.Option) (*bottest.Harness, *[]st
 	h.Engine.Command(bot.Command{Name: "/canbo", Aliases: []string{"/officer"}, Menu: "menu.hoso", Access: bot.Officers, Handle: note("officer")})
 	h.Engine.Command(bot.Command{Name: "/trogiup", Access: bot.Anyone, Menu: "menu.trogiup", Handle: note("help")})
 	h.Engine.Flow(&bot.Flow{ID: "of", Command: "/duyet", Title: "ftest.title", Access: bot.Officers, Steps: []bot.Step{
-		{Key: "name", Prompt: "ftest.ask_name", Label: "ftest.label_name", Parse: func(_ *bot.Ctx, in string) (string, error) { return in, nil }},
+		{Key: "name", Prompt: "ftest.ask_name", Label: "ftest.label_name", Parse: func(ctx context.Context, _ *bot.Ctx, in string) (string, error) { return in, nil }},
 	}, Done: func(context.Context, *bot.Ctx, *bot.Form) error { return nil }})
 	h.Engine.Flow(&bot.Flow{ID: "cl", Command: "/dong", Access: bot.Anyone, Title: "ftest.title", Steps: []bot.Step{
-		{Key: "name", Prompt: "ftest.ask_name", Label: "ftest.label_name", Parse: func(_ *bot.Ctx, in string) (string, error) { return in, nil }},
+		{Key: "name", Prompt: "ftest.ask_name", Label: "ftest.label_name", Parse: func(ctx context.Context, _ *bot.Ctx, in string) (string, error) { return in, nil }},
 	}, Begin: func(ctx context.Context, c *bot.Ctx, _ *bot.Form) (bool, error) {
 		return false, c.Say(ctx, "ftest.closed")
 	}, Done: func(context.Context, *bot.Ctx, *bot.Form) error { return nil }})
@@ -410,7 +410,7 @@ func TestRoundTripsPerUpdate(t *testing.T) {
 // who may use it, fail at start, each of them said.
 func TestRoutesTableRefusesTwiceAndNobody(t *testing.T) {
 	nop := func(context.Context, *bot.Ctx) error { return nil }
-	step := []bot.Step{{Key: "x", Prompt: "ftest.ask_name", Parse: func(_ *bot.Ctx, in string) (string, error) { return in, nil }}}
+	step := []bot.Step{{Key: "x", Prompt: "ftest.ask_name", Parse: func(ctx context.Context, _ *bot.Ctx, in string) (string, error) { return in, nil }}}
 	flow := func(id string) *bot.Flow { return &bot.Flow{ID: id, Title: "ftest.title", Steps: step} }
 	good := func() bot.Table {
 		return bot.Table{
@@ -509,7 +509,7 @@ func TestAdminRoutes(t *testing.T) {
 			}},
 		},
 		Flows: []bot.FlowRoute{{Access: bot.Admins, Flow: &bot.Flow{ID: "adm", Title: "ftest.title", Steps: []bot.Step{
-			{Key: "name", Prompt: "ftest.ask_name", Parse: func(_ *bot.Ctx, in string) (string, error) { return in, nil }}}}}},
+			{Key: "name", Prompt: "ftest.ask_name", Parse: func(ctx context.Context, _ *bot.Ctx, in string) (string, error) { return in, nil }}}}}},
 		Buttons: []bot.ButtonRoute{{Prefix: "q", Access: bot.Admins, Handle: note}},
 		Middleware: []bot.Middleware{func(next bot.Handler) bot.Handler {
 			return bot.HandlerFunc(func(ctx context.Context, c *bot.Ctx) error {

@@ -47,7 +47,7 @@ func (r *records) len() int {
 func saveFlow(recs *records, reply func(ctx context.Context, c *bot.Ctx) error) *bot.Flow {
 	return &bot.Flow{ID: "st", Command: "/so", Access: bot.Anyone, Title: "stest.title",
 		Steps: []bot.Step{{Key: "name", Prompt: "stest.ask_name", Label: "stest.label_name",
-			Parse: func(_ *bot.Ctx, in string) (string, error) { return in, nil }}},
+			Parse: func(ctx context.Context, _ *bot.Ctx, in string) (string, error) { return in, nil }}},
 		Done: func(ctx context.Context, c *bot.Ctx, f *bot.Form) error {
 			n := recs.add(f.Answers["name"])
 			c.Saved(strconv.Itoa(n))
@@ -195,7 +195,7 @@ func TestFormRefusedSaveIsNotRecorded(t *testing.T) {
 	refuse := true
 	h.Engine.Flow(&bot.Flow{ID: "st", Command: "/so", Access: bot.Anyone, Title: "stest.title",
 		Steps: []bot.Step{{Key: "name", Prompt: "stest.ask_name", Label: "stest.label_name",
-			Parse: func(_ *bot.Ctx, in string) (string, error) { return in, nil }}},
+			Parse: func(ctx context.Context, _ *bot.Ctx, in string) (string, error) { return in, nil }}},
 		Done: func(ctx context.Context, c *bot.Ctx, f *bot.Form) error {
 			if refuse {
 				return domain.Invalid("stest", "form.invalid")

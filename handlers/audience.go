@@ -29,7 +29,9 @@ const maxAudienceCommunes = 30
 func (a *app) audienceSteps(topic func(f *bot.Form) domain.Topic) []bot.Step {
 	return []bot.Step{
 		{Key: audKind, Prompt: "aud.ask_kind", Label: "aud.label_kind", Choices: a.audienceKinds,
-			Show: func(c *bot.Ctx, f *bot.Form, v string) string { return a.showAudience(c, f, topic(f)) }},
+			Show: func(ctx context.Context, c *bot.Ctx, f *bot.Form, v string) string {
+				return a.showAudience(ctx, c, f, topic(f))
+			}},
 		{Key: audCommunes, Prompt: "aud.ask_communes", Label: "aud.label_communes", Parse: a.parseAudienceCommunes, Show: a.showAudienceCommunes,
 			When: func(f *bot.Form) bool { return f.Answers[audKind] == domain.AudienceCommunes }},
 		{Key: audGroups, Prompt: "aud.ask_groups", Label: "aud.label_groups", Choices: a.audienceGroups, Multi: true,
@@ -75,7 +77,7 @@ func audienceStages(c *bot.Ctx, _ *bot.Form) []bot.Choice {
 // parseAudienceCommunes reads communes typed with or without diacritics,
 // separated by commas or semicolons: each must name one commune, one the
 // officer may reach.
-func (a *app) parseAudienceCommunes(c *bot.Ctx, in string) (string, error) {
+func (a *app) parseAudienceCommunes(ctx context.Context, c *bot.Ctx, in string) (string, error) {
 	parts := strings.FieldsFunc(in, func(r rune) bool { return r == ',' || r == ';' || r == '\n' })
 	if len(parts) == 0 {
 		return "", domain.Invalid("aud.communes", "aud.communes_invalid")
@@ -130,7 +132,7 @@ func (a *app) findCommune(name string) (string, bool) {
 	return "", false
 }
 
-func (a *app) showAudienceCommunes(_ *bot.Ctx, _ *bot.Form, v string) string {
+func (a *app) showAudienceCommunes(ctx context.Context, _ *bot.Ctx, _ *bot.Form, v string) string {
 	var names []string
 	for _, code := range strings.Split(v, ",") {
 		if cm, ok := a.Places.Get(code); ok {
@@ -203,7 +205,7 @@ func splitList(s string) []string {
 // number of people it reaches now: the preview's audience size, and how
 // many of them are outside the reply window of their channel (Zalo), when
 // some are.
-func (a *app) showAudience(c *bot.Ctx, f *bot.Form, topic domain.Topic) string {
+func (a *app) showAudience(ctx context.Context, c *bot.Ctx, f *bot.Form, topic domain.Topic) string {
 	au := a.audienceOf(f)
 	var label string
 	switch au.Kind {
@@ -216,7 +218,7 @@ func (a *app) showAudience(c *bot.Ctx, f *bot.Form, topic domain.Topic) string {
 	case domain.AudienceStage:
 		label = c.T("aud.kind_stage")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	n, err := a.Jobs.CountAudience(ctx, au, topic, c.User.ID)
 	if err != nil {

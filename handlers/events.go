@@ -93,7 +93,7 @@ func (a *app) eventFlow() *bot.Flow {
 	}
 	steps = append(steps, a.audienceSteps(func(f *bot.Form) domain.Topic { return domain.EventKind(f.Answers[evKind]).Topic() })...)
 	steps = append(steps, bot.Step{Key: evCapacity, Prompt: "ev.ask_capacity", Label: "ev.label_capacity", Parse: parseCapacity, Optional: true,
-		Show: func(c *bot.Ctx, _ *bot.Form, v string) string {
+		Show: func(ctx context.Context, c *bot.Ctx, _ *bot.Form, v string) string {
 			if v == "" {
 				return c.T("ev.no_limit")
 			}
@@ -135,14 +135,14 @@ var (
 	parseEventPlace = textField("ev.place", 2, maxEventPlace, "ev.place_invalid", "ev.place_invalid", "ev.place_too_long")
 )
 
-func parseEventDesc(_ *bot.Ctx, in string) (string, error) {
+func parseEventDesc(ctx context.Context, _ *bot.Ctx, in string) (string, error) {
 	if utf8.RuneCountInString(in) > maxEventDesc {
 		return "", domain.Invalid("ev.desc", "ev.desc_too_long")
 	}
 	return in, nil
 }
 
-func parseCapacity(_ *bot.Ctx, in string) (string, error) {
+func parseCapacity(ctx context.Context, _ *bot.Ctx, in string) (string, error) {
 	n, ok := domain.ParseCount(in, "nguoi", "cho", "khach", "ban") // "50", "50 người", "1.000 chỗ"
 	if !ok || n < 1 || n > maxCapacity {
 		return "", domain.Invalid("ev.capacity", "ev.capacity_invalid")
@@ -150,7 +150,7 @@ func parseCapacity(_ *bot.Ctx, in string) (string, error) {
 	return strconv.Itoa(n), nil
 }
 
-func (a *app) parseWhenStep(_ *bot.Ctx, in string) (string, error) {
+func (a *app) parseWhenStep(ctx context.Context, _ *bot.Ctx, in string) (string, error) {
 	t, err := ParseEventTime(in, a.now(), a.loc())
 	if err != nil {
 		return "", err
@@ -253,7 +253,7 @@ func (a *app) whenOf(v string) (time.Time, bool) {
 	return t, err == nil
 }
 
-func (a *app) showWhen(_ *bot.Ctx, _ *bot.Form, v string) string {
+func (a *app) showWhen(ctx context.Context, _ *bot.Ctx, _ *bot.Form, v string) string {
 	if t, ok := a.whenOf(v); ok {
 		return t.Format("02/01/2006 15:04")
 	}

@@ -707,7 +707,7 @@ func (a *app) showroomFlow() *bot.Flow {
 			{Key: srAddress, Prompt: "showroom.ask_address", Label: "showroom.label_address", Parse: parseShowroomText("showroom.address_invalid")},
 			{Key: srCommune, Prompt: "showroom.ask_commune", Label: "showroom.label_commune", Search: a.searchCommune, Show: a.showCommune,
 				Check: a.checkShowroomCommune},
-			{Key: srOpened, Prompt: "showroom.ask_opened", Label: "showroom.label_opened", Parse: func(_ *bot.Ctx, in string) (string, error) {
+			{Key: srOpened, Prompt: "showroom.ask_opened", Label: "showroom.label_opened", Parse: func(ctx context.Context, _ *bot.Ctx, in string) (string, error) {
 				d, err := parseOpeningDay(in, a.now())
 				if err != nil {
 					return "", err
@@ -719,8 +719,8 @@ func (a *app) showroomFlow() *bot.Flow {
 	}
 }
 
-func parseShowroomText(msgID string) func(*bot.Ctx, string) (string, error) {
-	return func(_ *bot.Ctx, in string) (string, error) {
+func parseShowroomText(msgID string) func(context.Context, *bot.Ctx, string) (string, error) {
+	return func(ctx context.Context, _ *bot.Ctx, in string) (string, error) {
 		if n := utf8.RuneCountInString(in); !domain.HasLetterOrDigit(in) || n < 2 || n > maxShowroomText {
 			return "", domain.Invalid("showroom.text", msgID)
 		}
@@ -753,7 +753,7 @@ func (a *app) saveShowroom(ctx context.Context, c *bot.Ctx, f *bot.Form) error {
 	if err != nil {
 		return domain.Invalid("showroom.save", "showroom.date_invalid")
 	}
-	if err := a.checkShowroomCommune(c, f, f.Answers[srCommune]); err != nil {
+	if err := a.checkShowroomCommune(ctx, c, f, f.Answers[srCommune]); err != nil {
 		return err
 	}
 	r := domain.Showroom{Name: f.Answers[srName], Address: f.Answers[srAddress], Opened: day, By: c.User.ID, CommuneCode: f.Answers[srCommune]}
@@ -766,7 +766,7 @@ func (a *app) saveShowroom(ctx context.Context, c *bot.Ctx, f *bot.Form) error {
 
 // checkShowroomCommune keeps a commune officer's showrooms in their
 // communes.
-func (a *app) checkShowroomCommune(c *bot.Ctx, _ *bot.Form, code string) error {
+func (a *app) checkShowroomCommune(ctx context.Context, c *bot.Ctx, _ *bot.Form, code string) error {
 	if !c.User.Sees(code) {
 		return domain.Invalid("showroom.commune", "showroom.commune_outside")
 	}

@@ -67,7 +67,7 @@ func checkChoices(c *bot.Ctx, _ *bot.Form) []bot.Choice {
 	return out
 }
 
-func parseCheckNote(_ *bot.Ctx, in string) (string, error) {
+func parseCheckNote(ctx context.Context, _ *bot.Ctx, in string) (string, error) {
 	if utf8.RuneCountInString(in) > maxCheckNote {
 		return "", domain.Invalid("lifecycle.check_note", "lifecycle.check_note_too_long")
 	}
@@ -188,7 +188,7 @@ func groundChoices(c *bot.Ctx, _ *bot.Form) []bot.Choice {
 	return out
 }
 
-func parseDecisionNo(_ *bot.Ctx, in string) (string, error) {
+func parseDecisionNo(ctx context.Context, _ *bot.Ctx, in string) (string, error) {
 	if n := utf8.RuneCountInString(in); n < 2 || n > 60 || !domain.HasLetterOrDigit(in) {
 		return "", domain.Invalid("lifecycle.decision_no", "lifecycle.decision_no_invalid")
 	}

@@ -107,17 +107,17 @@ func isDigits(s string) bool {
 	return true
 }
 
-func (a *app) parseWho(c *bot.Ctx, in string) (string, error) {
-	u, err := a.findUser(context.Background(), c.Update.Channel, in)
+func (a *app) parseWho(ctx context.Context, c *bot.Ctx, in string) (string, error) {
+	u, err := a.findUser(ctx, c.Update.Channel, in)
 	if err != nil {
 		return "", err
 	}
 	return strconv.FormatInt(u.ID, 10), nil
 }
 
-func (a *app) showWho(c *bot.Ctx, _ *bot.Form, v string) string {
+func (a *app) showWho(ctx context.Context, c *bot.Ctx, _ *bot.Form, v string) string {
 	id, _ := strconv.ParseInt(v, 10, 64)
-	u, err := a.Staff.GetByID(context.Background(), id)
+	u, err := a.Staff.GetByID(ctx, id)
 	if err != nil {
 		return bot.Escape(v)
 	}
@@ -143,7 +143,7 @@ func personName(u domain.User) string {
 
 // parseCommunes reads communes by code or name, separated by commas or
 // semicolons; a name that matches several places is refused with them.
-func (a *app) parseCommunes(_ *bot.Ctx, in string) (string, error) {
+func (a *app) parseCommunes(ctx context.Context, _ *bot.Ctx, in string) (string, error) {
 	codes, bad := a.communeCodes(in)
 	if bad != "" || len(codes) == 0 {
 		return "", domain.Invalid("officer.communes", "officer.communes_invalid")
@@ -184,7 +184,7 @@ func dedupe(list []string) []string {
 	return out
 }
 
-func (a *app) showCommunes(_ *bot.Ctx, _ *bot.Form, v string) string {
+func (a *app) showCommunes(ctx context.Context, _ *bot.Ctx, _ *bot.Form, v string) string {
 	var names []string
 	for _, code := range strings.Split(v, ",") {
 		if cm, ok := a.Places.Get(code); ok {
@@ -206,7 +206,7 @@ func (a *app) beginGrant(ctx context.Context, c *bot.Ctx, f *bot.Form) (bool, er
 	if len(args) == 0 {
 		return true, nil
 	}
-	who, err := a.parseWho(c, args[0])
+	who, err := a.parseWho(ctx, c, args[0])
 	if err != nil {
 		return false, c.Say(ctx, domain.ErrorMsgID(err))
 	}
@@ -277,7 +277,7 @@ func (a *app) saveGrant(ctx context.Context, c *bot.Ctx, f *bot.Form) error {
 	c.Saved(strconv.FormatInt(target.ID, 10))
 	if role == domain.RoleCommuneOfficer {
 		err = c.Say(ctx, "officer.granted_communes", map[string]any{"Who": personName(target), "Role": c.T("role." + string(role)),
-			"Communes": bot.HTML(a.showCommunes(c, f, f.Answers[gCommunes]))})
+			"Communes": bot.HTML(a.showCommunes(ctx, c, f, f.Answers[gCommunes]))})
 	} else {
 		err = c.Say(ctx, "officer.granted", map[string]any{"Who": personName(target), "Role": c.T("role." + string(role))})
 	}
@@ -390,7 +390,7 @@ func (a *app) staffList(ctx context.Context, c *bot.Ctx) error {
 	for _, u := range list {
 		b.WriteString("\n")
 		b.WriteString(c.T("officer.list_line", map[string]any{"Who": personName(u), "Role": c.T("role." + string(u.Role)),
-			"Communes": bot.HTML(a.showCommunes(c, nil, strings.Join(u.Communes, ",")))}))
+			"Communes": bot.HTML(a.showCommunes(ctx, c, nil, strings.Join(u.Communes, ",")))}))
 	}
 	if c.User.Role == domain.RoleAdmin {
 		changes, err := a.Staff.RoleChanges(ctx, 20)

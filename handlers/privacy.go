@@ -60,7 +60,7 @@ func (a *app) myData(ctx context.Context, c *bot.Ctx) error {
 			"Since": a.date(u.CreatedAt), "Consent": c.T("mydata.consent." + consentKey(u.Consent))}))
 	}
 	if d.Subject.ID != 0 {
-		b.WriteString("\n\n" + c.T("mydata.subject", map[string]any{"Profile": bot.HTML(a.profile(c, d.Subject))}))
+		b.WriteString("\n\n" + c.T("mydata.subject", map[string]any{"Profile": bot.HTML(a.profile(ctx, c, d.Subject))}))
 		if d.SharedWith > 0 {
 			b.WriteString("\n" + c.T("mydata.shared", map[string]any{"N": d.SharedWith}))
 		}

@@ -130,7 +130,7 @@ func (a *app) findSets(c *bot.Ctx, in, prefix string) ([]bot.Choice, error) {
 	return out, nil
 }
 
-func (a *app) showGroup(c *bot.Ctx, f *bot.Form, v string) string {
+func (a *app) showGroup(ctx context.Context, c *bot.Ctx, f *bot.Form, v string) string {
 	r := a.rulesOf(f)
 	gid, _ := strconv.Atoi(v)
 	setName := ""
@@ -147,7 +147,7 @@ func (a *app) showGroup(c *bot.Ctx, f *bot.Form, v string) string {
 	return bot.Escape(v)
 }
 
-func (a *app) showSet(c *bot.Ctx, f *bot.Form, v string) string {
+func (a *app) showSet(ctx context.Context, c *bot.Ctx, f *bot.Form, v string) string {
 	n, _ := strconv.Atoi(v)
 	if s, ok := a.rulesOf(f).Set(n); ok {
 		return bot.Escape(s.Name)

@@ -70,7 +70,7 @@ const (
 
 var parseOrgName = textField("register.name", 2, maxOrgName, "register.name_invalid", "register.name_too_short", "register.name_too_long")
 
-func parsePersonName(_ *bot.Ctx, in string) (string, error) {
+func parsePersonName(ctx context.Context, _ *bot.Ctx, in string) (string, error) {
 	n := utf8.RuneCountInString(in)
 	if n > maxPersonName {
 		return "", domain.Invalid("register.rep", "register.rep_too_long")
@@ -91,9 +91,11 @@ func parsePersonName(_ *bot.Ctx, in string) (string, error) {
 	return in, nil
 }
 
-func parsePhone(_ *bot.Ctx, in string) (string, error) { return domain.ParsePhone(in) }
+func parsePhone(ctx context.Context, _ *bot.Ctx, in string) (string, error) {
+	return domain.ParsePhone(in)
+}
 
-func showPhone(c *bot.Ctx, f *bot.Form, v string) string {
+func showPhone(ctx context.Context, c *bot.Ctx, f *bot.Form, v string) string {
 	s := bot.Escape(domain.FormatPhone(v))
 	if f != nil && f.Answers[fPhone+".verified"] == "1" {
 		s += " " + c.T("register.phone_verified")
@@ -102,7 +104,7 @@ func showPhone(c *bot.Ctx, f *bot.Form, v string) string {
 }
 
 // parseRegNo reads a business registration number: digits, letters and dashes.
-func parseRegNo(_ *bot.Ctx, in string) (string, error) {
+func parseRegNo(ctx context.Context, _ *bot.Ctx, in string) (string, error) {
 	s := strings.ToUpper(strings.Join(strings.Fields(in), ""))
 	digits := 0
 	for _, r := range s {
@@ -174,7 +176,7 @@ func shortProvince(p string) string {
 	return strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(p, "Tỉnh "), "Thành phố "))
 }
 
-func (a *app) showCommune(_ *bot.Ctx, _ *bot.Form, code string) string {
+func (a *app) showCommune(ctx context.Context, _ *bot.Ctx, _ *bot.Form, code string) string {
 	if cm, ok := a.Places.Get(code); ok {
 		return bot.Escape(cm.Name)
 	}
@@ -294,7 +296,7 @@ func (a *app) saveRegistration(ctx context.Context, c *bot.Ctx, f *bot.Form) err
 		// An officer registered a producer who has no smartphone: the
 		// officer is not linked, but goes on acting for the new subject.
 		c.Session.Put(keyBehalf, strconv.FormatInt(s.ID, 10))
-		return c.Say(ctx, "behalf.registered", map[string]any{"Profile": bot.HTML(a.profile(c, s)), "Code": strconv.FormatInt(s.ID, 10)})
+		return c.Say(ctx, "behalf.registered", map[string]any{"Profile": bot.HTML(a.profile(ctx, c, s)), "Code": strconv.FormatInt(s.ID, 10)})
 	}
 	if c.User.SubjectID != s.ID {
 		if err := a.Users.LinkSubject(ctx, c.User.ID, s.ID); err != nil {
@@ -302,7 +304,7 @@ func (a *app) saveRegistration(ctx context.Context, c *bot.Ctx, f *bot.Form) err
 		}
 		c.User.SubjectID = s.ID
 	}
-	data := map[string]any{"Profile": bot.HTML(a.profile(c, s)), "Code": strconv.FormatInt(s.ID, 10)}
+	data := map[string]any{"Profile": bot.HTML(a.profile(ctx, c, s)), "Code": strconv.FormatInt(s.ID, 10)}
 	if domain.CanFile(s) != nil {
 		// Everyone who makes products may start; filing waits for the
 		// household business registration, and the producer hears how.
@@ -319,19 +321,19 @@ func (a *app) subjectSummary(ctx context.Context, c *bot.Ctx, ref string) (strin
 	if err != nil {
 		return "", domain.Op("register.summary", err)
 	}
-	return a.profile(c, s), nil
+	return a.profile(ctx, c, s), nil
 }
 
 // profile renders a subject as "Label: value" lines.
-func (a *app) profile(c *bot.Ctx, s domain.Subject) string {
+func (a *app) profile(ctx context.Context, c *bot.Ctx, s domain.Subject) string {
 	ans := subjectAnswers(s)
 	f := &bot.Form{Answers: ans}
 	lines := []string{
 		c.T("form.field", map[string]any{"Label": c.T("register.label_kind"), "Value": c.T("subject_kind." + string(s.Kind))}),
 		c.T("form.field", map[string]any{"Label": c.T("register.label_name"), "Value": s.Name}),
 		c.T("form.field", map[string]any{"Label": c.T("register.label_rep"), "Value": s.Representative}),
-		c.T("form.field", map[string]any{"Label": c.T("register.label_phone"), "Value": bot.HTML(showPhone(c, f, s.Phone))}),
-		c.T("form.field", map[string]any{"Label": c.T("register.label_commune"), "Value": bot.HTML(a.showCommune(c, f, s.CommuneCode))}),
+		c.T("form.field", map[string]any{"Label": c.T("register.label_phone"), "Value": bot.HTML(showPhone(ctx, c, f, s.Phone))}),
+		c.T("form.field", map[string]any{"Label": c.T("register.label_commune"), "Value": bot.HTML(a.showCommune(ctx, c, f, s.CommuneCode))}),
 	}
 	regno := s.BusinessRegNo
 	if regno == "" {
@@ -382,5 +384,5 @@ func (a *app) samePerson(ctx context.Context, c *bot.Ctx, f *bot.Form, phone str
 		return false, domain.Op("register.same_person", err)
 	}
 	c.User.SubjectID = s.ID
-	return true, a.sayMenu(ctx, c, "register.same_person", map[string]any{"Profile": bot.HTML(a.profile(c, s)), "Code": strconv.FormatInt(s.ID, 10)})
+	return true, a.sayMenu(ctx, c, "register.same_person", map[string]any{"Profile": bot.HTML(a.profile(ctx, c, s)), "Code": strconv.FormatInt(s.ID, 10)})
 }

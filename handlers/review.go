@@ -87,7 +87,7 @@ func ParseDecimal(in string) (float64, bool) {
 	return v, true
 }
 
-func parseScore(_ *bot.Ctx, in string) (string, error) {
+func parseScore(ctx context.Context, _ *bot.Ctx, in string) (string, error) {
 	v, ok := ParseDecimal(in)
 	if !ok || !domain.ValidScore(v) {
 		return "", domain.Invalid("review.score", "review.score_invalid")
@@ -96,7 +96,7 @@ func parseScore(_ *bot.Ctx, in string) (string, error) {
 }
 
 // showScore writes a kept score the Vietnamese way: "72,5".
-func showScore(_ *bot.Ctx, _ *bot.Form, v string) string {
+func showScore(ctx context.Context, _ *bot.Ctx, _ *bot.Form, v string) string {
 	f, err := strconv.ParseFloat(v, 64)
 	if err != nil {
 		return bot.Escape(v)
@@ -132,7 +132,7 @@ func (a *app) needsCertificate(f *bot.Form) bool {
 	return r != nil && !a.scoreToCentral(f) && r.Recognised(stars)
 }
 
-func parseReason(_ *bot.Ctx, in string) (string, error) {
+func parseReason(ctx context.Context, _ *bot.Ctx, in string) (string, error) {
 	n := utf8.RuneCountInString(in)
 	if n < 3 || !domain.HasLetterOrDigit(in) {
 		return "", domain.Invalid("review.reason", "review.reason_invalid")
@@ -143,7 +143,7 @@ func parseReason(_ *bot.Ctx, in string) (string, error) {
 	return in, nil
 }
 
-func parseCertNo(_ *bot.Ctx, in string) (string, error) {
+func parseCertNo(ctx context.Context, _ *bot.Ctx, in string) (string, error) {
 	if n := utf8.RuneCountInString(in); n < 2 || n > 60 || !domain.HasLetterOrDigit(in) {
 		return "", domain.Invalid("review.cert", "review.cert_invalid")
 	}
@@ -160,7 +160,7 @@ func parseDate(in string, loc *time.Location) (time.Time, bool) {
 	return d.In(loc), true
 }
 
-func (a *app) parsePastDate(_ *bot.Ctx, in string) (string, error) {
+func (a *app) parsePastDate(ctx context.Context, _ *bot.Ctx, in string) (string, error) {
 	t, ok := parseDate(in, a.loc())
 	if !ok {
 		return "", domain.Invalid("review.date", "review.date_invalid")
@@ -173,11 +173,11 @@ func (a *app) parsePastDate(_ *bot.Ctx, in string) (string, error) {
 
 // checkStars refuses stars above the band of the score (the form's, or the
 // product's for the central decision).
-func (a *app) checkStars(c *bot.Ctx, f *bot.Form, v string) error {
+func (a *app) checkStars(ctx context.Context, c *bot.Ctx, f *bot.Form, v string) error {
 	stars, _ := strconv.Atoi(v)
 	score := scoreValue(f)
 	id, _ := strconv.ParseInt(f.Answers["pid"], 10, 64)
-	p, err := a.Products.Get(context.Background(), id)
+	p, err := a.Products.Get(ctx, id)
 	if err != nil {
 		return domain.Invalid("review.stars", "review.out_of_scope")
 	}
@@ -426,7 +426,7 @@ func (a *app) reviewProduct(ctx context.Context, c *bot.Ctx, p domain.Product, r
 		b.WriteString("\n\n")
 	}
 	b.WriteString(c.T("review.subject", map[string]any{"Name": s.Name, "Kind": c.T("subject_kind." + string(s.Kind)),
-		"Phone": domain.FormatPhone(s.Phone), "Commune": bot.HTML(a.showCommune(c, nil, p.CommuneCode))}))
+		"Phone": domain.FormatPhone(s.Phone), "Commune": bot.HTML(a.showCommune(ctx, c, nil, p.CommuneCode))}))
 	b.WriteString("\n\n")
 	b.WriteString(a.productCard(c, p))
 	b.WriteString(a.afterCertLines(ctx, c, p))

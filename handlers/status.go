@@ -29,7 +29,7 @@ func (a *app) status(ctx context.Context, c *bot.Ctx) error {
 		return domain.Op("status.products", err)
 	}
 	var b strings.Builder
-	b.WriteString(c.T("status.profile", map[string]any{"Profile": bot.HTML(a.profile(c, s))}))
+	b.WriteString(c.T("status.profile", map[string]any{"Profile": bot.HTML(a.profile(ctx, c, s))}))
 	if len(list) == 0 {
 		b.WriteString("\n\n")
 		b.WriteString(c.T("status.no_products"))

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"context"
+
 	"unicode/utf8"
 
 	"github.com/ocop-tayninh/ocopbot/bot"
@@ -10,8 +12,8 @@ import (
 // textField is a parser for a free-text answer of min to max characters
 // that holds at least one letter or digit. Each refusal has its message id
 // (tooShort may repeat invalid).
-func textField(op string, min, max int, invalid, tooShort, tooLong string) func(*bot.Ctx, string) (string, error) {
-	return func(_ *bot.Ctx, in string) (string, error) {
+func textField(op string, min, max int, invalid, tooShort, tooLong string) func(context.Context, *bot.Ctx, string) (string, error) {
+	return func(ctx context.Context, _ *bot.Ctx, in string) (string, error) {
 		switch n := utf8.RuneCountInString(in); {
 		case !domain.HasLetterOrDigit(in):
 			return "", domain.Invalid(op, invalid)

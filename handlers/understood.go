@@ -73,12 +73,12 @@ const keyTakenPhone = fPhone + ".taken"
 // number, or ask the officers to link them to that subject (/xinlienket).
 // A number shared with the channel's button is the person's own and links
 // when saved (saveRegistration), so it is not refused here.
-func (a *app) phoneFree(_ *bot.Ctx, f *bot.Form, phone string) error {
+func (a *app) phoneFree(ctx context.Context, _ *bot.Ctx, f *bot.Form, phone string) error {
 	delete(f.Answers, keyTakenPhone)
 	if f.Answers[fPhone+".verified"] == "1" || f.Answers["behalf"] == "1" {
 		return nil
 	}
-	s, err := a.Subjects.FindByPhone(context.Background(), phone)
+	s, err := a.Subjects.FindByPhone(ctx, phone)
 	switch {
 	case errors.Is(err, domain.ErrNotFound) || domain.ErrorKind(err) == domain.KindNotFound:
 		return nil

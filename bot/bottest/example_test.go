@@ -12,7 +12,7 @@ import (
 // productFlow is a small flow as handlers write them: a table of steps.
 func productFlow(saved *map[string]string) *bot.Flow {
 	return &bot.Flow{ID: "prd", Command: "/themsanpham", Access: bot.Anyone, Title: "product.title", Steps: []bot.Step{
-		{Key: "name", Prompt: "product.ask_name", Label: "product.label_name", Parse: func(_ *bot.Ctx, in string) (string, error) {
+		{Key: "name", Prompt: "product.ask_name", Label: "product.label_name", Parse: func(ctx context.Context, _ *bot.Ctx, in string) (string, error) {
 			if len([]rune(in)) < 3 {
 				return "", domain.Invalid("product.name", "product.name_too_short")
 			}
