@@ -56,6 +56,7 @@ package zalotest
 
 import (
 	"bytes"
+	"context"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -337,8 +338,9 @@ func (s *Server) Webhook() string {
 }
 
 // Handle serves path (e.g. "/v3.0/oa/quota/message") with h, replacing the
-// fake's own handler if any. Calls and Requests record its calls too; the
-// request body can be read again by h.
+// fake's own handler if any (h can pass requests on to it with Default).
+// Calls and Requests record its calls too; the request body can be read
+// again by h. A nil h restores the fake's own handler.
 func (s *Server) Handle(path string, h http.HandlerFunc) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -410,10 +412,39 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}()
 
 	r.Body = io.NopCloser(bytes.NewReader(body))
+	if tooLarge {
+		r = r.WithContext(context.WithValue(r.Context(), tooLargeKey{}, true))
+	}
 	if h != nil {
 		h(w, r)
 		return
 	}
+	s.serveDefault(w, r, path, body, tooLarge)
+}
+
+// tooLargeKey marks, in a request's context, a body over the fake's limit
+// (read as empty), so that Default answers it as the fake's own handler does.
+type tooLargeKey struct{}
+
+// Default serves r with the fake's own handler for its path, as if no
+// handler had been installed with Handle: a handler that only wants to hold
+// or observe some requests passes the others through with it. r's body must
+// not have been read, or must have been set again to what was received.
+func (s *Server) Default(w http.ResponseWriter, r *http.Request) {
+	var body []byte
+	if r.Body != nil {
+		var err error
+		if body, err = io.ReadAll(r.Body); err != nil {
+			http.Error(w, "can't read request body", http.StatusBadRequest)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+	}
+	tooLarge, _ := r.Context().Value(tooLargeKey{}).(bool)
+	s.serveDefault(w, r, r.URL.Path, body, tooLarge)
+}
+
+func (s *Server) serveDefault(w http.ResponseWriter, r *http.Request, path string, body []byte, tooLarge bool) {
 	if strings.HasPrefix(path, PathFiles) {
 		s.serveFile(w, r, strings.TrimPrefix(path, PathFiles))
 		return

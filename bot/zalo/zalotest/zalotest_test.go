@@ -1527,6 +1527,29 @@ func TestCallLogAndHandle(t *testing.T) {
 	if status != http.StatusOK || !strings.Contains(string(data), `"echo":{"user_id":"1"}`) || s.Calls(quota) != 1 {
 		t.Fatalf("custom handler: %d %s", status, data)
 	}
+
+	// A handler that holds one kind of send passes the others on to the
+	// fake, which records them as its own; nil restores the fake.
+	s.Handle(zalotest.PathSend, func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if bytes.Contains(body, []byte("held")) {
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprint(w, `{"error":-32,"message":"held"}`)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		s.Default(w, r)
+	})
+	wantCode(t, send(t, s, tok, textBody(alice.ID, "held")), zalotest.CodeRateLimited)
+	mustSend(t, s, tok, textBody(alice.ID, "passed"))
+	if m, _ := s.LastMessage(alice.ID); m.Text != "passed" {
+		t.Fatalf("last message %q, want the one passed through", m.Text)
+	}
+	if status, _ := do(t, s, http.MethodGet, zalotest.PathSend, nil, nil); status != http.StatusMethodNotAllowed {
+		t.Fatalf("GET send passed through: %d", status)
+	}
+	s.Handle(zalotest.PathSend, nil)
+	mustSend(t, s, tok, textBody(alice.ID, "held"))
 }
 
 // TestConcurrentUse drives every part of the fake at once; run with -race.
