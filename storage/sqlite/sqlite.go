@@ -64,9 +64,10 @@ type DB struct {
 // userCache keeps users by channel and channel id for UserStore.Touch,
 // which every update calls: users change seldom, and only through this
 // package (every write of a user drops them from the cache once it is
-// committed: userChanged). Another process writing the users table of
-// the same file would not be seen; none does (the admin commands do not
-// write users).
+// committed: userChanged; a write outside a transaction keeps the row it
+// returns instead: wrote). Another process writing the users table of the
+// same file would not be seen; none does (the admin commands do not write
+// users, and roles are given through the bot).
 //
 // A read that raced a write of the same user must not be kept, so writes
 // are counted, per stripe of keys: with one count for all, every new
@@ -116,6 +117,44 @@ func (c *userCache) put(u domain.User, gen userGen) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if gen != (userGen{c.gen[userStripe(key)], c.byID}) {
+		return
+	}
+	if c.byKey == nil || len(c.byKey) >= maxCachedUsers {
+		c.byKey, c.keyOf = map[string]domain.User{}, map[int64]string{}
+	}
+	c.byKey[key] = u
+	c.keyOf[u.ID] = key
+}
+
+// genOfID returns the write counts to give to wrote for a write of the
+// user with id, when that user is cached (their key, and so their stripe,
+// is known).
+func (c *userCache) genOfID(id int64) (userGen, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	key, ok := c.keyOf[id]
+	if !ok {
+		return userGen{}, false
+	}
+	return userGen{c.gen[userStripe(key)], c.byID}, true
+}
+
+// wrote caches u as a write that has just committed left them, when no
+// other write that may concern them came since gen was read (before the
+// write); otherwise it only forgets them. Either way the reads in flight
+// are not kept: they may have read the row before the write.
+func (c *userCache) wrote(u domain.User, gen userGen) {
+	key := userKey(u.Channel, u.ChannelID)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	st := userStripe(key)
+	fresh := gen == (userGen{c.gen[st], c.byID})
+	c.gen[st]++
+	if old, ok := c.byKey[key]; ok {
+		delete(c.byKey, key)
+		delete(c.keyOf, old.ID)
+	}
+	if !fresh {
 		return
 	}
 	if c.byKey == nil || len(c.byKey) >= maxCachedUsers {
@@ -204,10 +243,17 @@ func (p *pool) stmt(ctx context.Context, query string) *sql.Stmt {
 }
 
 // ExecContext, QueryContext and QueryRowContext run in the open Atomic
-// ctx carries, if any (see Begin).
+// ctx carries, if any (see Begin), with the kept statement there too: the
+// transaction's connection reuses the statement it prepared before
+// (database/sql's Tx.StmtContext), where tx.QueryContext prepared it anew
+// on every call (5 % of the bot's CPU on Zalo, see BENCHMARKS.md).
 func (p *pool) ExecContext(ctx context.Context, query string, args ...any) (res sql.Result, err error) {
 	if tx := p.joined(ctx); tx != nil {
-		res, err = tx.ExecContext(ctx, query, args...)
+		if st := p.stmt(ctx, query); st != nil {
+			res, err = tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+		} else {
+			res, err = tx.ExecContext(ctx, query, args...)
+		}
 	} else if st := p.stmt(ctx, query); st != nil {
 		res, err = st.ExecContext(ctx, args...)
 	} else {
@@ -221,7 +267,11 @@ func (p *pool) ExecContext(ctx context.Context, query string, args ...any) (res 
 
 func (p *pool) QueryContext(ctx context.Context, query string, args ...any) (rows *sql.Rows, err error) {
 	if tx := p.joined(ctx); tx != nil {
-		rows, err = tx.QueryContext(ctx, query, args...)
+		if st := p.stmt(ctx, query); st != nil {
+			rows, err = tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+		} else {
+			rows, err = tx.QueryContext(ctx, query, args...)
+		}
 	} else if st := p.stmt(ctx, query); st != nil {
 		rows, err = st.QueryContext(ctx, args...)
 	} else {
@@ -235,6 +285,9 @@ func (p *pool) QueryContext(ctx context.Context, query string, args ...any) (row
 
 func (p *pool) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
 	if tx := p.joined(ctx); tx != nil {
+		if st := p.stmt(ctx, query); st != nil {
+			return tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+		}
 		return tx.QueryRowContext(ctx, query, args...)
 	}
 	if st := p.stmt(ctx, query); st != nil {
