@@ -1,13 +1,10 @@
 package main
 
 import (
-	"context"
 	"strings"
 	"testing"
 
 	"github.com/ocop-tayninh/ocopbot/bot/telegram/telegramtest"
-	"github.com/ocop-tayninh/ocopbot/domain"
-	"github.com/ocop-tayninh/ocopbot/storage/sqlite"
 )
 
 // message returns the current state of one of the bot's messages to a user.
@@ -35,22 +32,16 @@ func TestSearchEndToEnd(t *testing.T) {
 	// The officers' list of rated products, imported before the bot starts.
 	a := &admin{t: t, env: h.env}
 	a.ok("import", example("import-example.csv"))
+	// The commune officer of Trảng Bàng, given the role before the bot
+	// starts (while it runs, roles change only through the bot).
+	admin, officer, producer := h.user(900, "Quản trị"), h.user(901, "Cán bộ Trảng Bàng"), h.user(902, "Hạnh")
+	seedOfficer(t, h.openDB(), officer, "25708")
 	h.start()
 
-	admin, officer, producer := h.user(900, "Quản trị"), h.user(901, "Cán bộ Trảng Bàng"), h.user(902, "Hạnh")
-	for _, p := range []*person{admin, officer, producer} {
+	for _, p := range []*person{admin, producer} {
 		p.Send("/start")
 		p.Expect("start.welcome")
 		p.Expect("consent.ask")
-	}
-	db := h.openDB()
-	users := sqlite.NewUserStore(db)
-	u, err := users.Get(context.Background(), "telegram", "901")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := users.Grant(context.Background(), 0, u.ID, domain.RoleCommuneOfficer, []string{"25708"}); err != nil {
-		t.Fatal(err)
 	}
 
 	// A producer is refused, and so is a forged page button.

@@ -178,3 +178,80 @@ func TestAtomicUserCacheAfterCommit(t *testing.T) {
 		t.Fatalf("the committed role is not seen: %+v", got)
 	}
 }
+
+// A user's own writes outside a transaction leave their row cached as the
+// write returned it: the next Touch sees each change (consent, a form
+// opened and closed, the link to a subject, the language) without reading
+// the user again, and a write rolled back inside an Atomic is not seen.
+func TestUserWritesKeepTheRowTheyReturn(t *testing.T) {
+	ctx := t.Context()
+	db, _ := open(t, newClock())
+	users, subjects := sqlite.NewUserStore(db), sqlite.NewSubjectStore(db)
+	u, err := users.Touch(ctx, "zalo", "11", "", "Mười Một")
+	if err != nil {
+		t.Fatal(err)
+	}
+	touch := func() domain.User {
+		t.Helper()
+		got, err := users.Touch(ctx, "zalo", "11", "", "Mười Một")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	s := atomicSubject("+84912000011")
+	if err := subjects.Create(ctx, &s); err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct {
+		name  string
+		write func() error
+		check func(domain.User) bool
+	}{
+		{"consent", func() error { return users.SetConsent(ctx, u.ID, domain.ConsentGiven) }, func(g domain.User) bool { return g.Consent == domain.ConsentGiven }},
+		{"form opened", func() error { return users.SetOpenForms(ctx, u.ID, []string{"reg"}) }, func(g domain.User) bool { return len(g.OpenForms) == 1 && g.OpenForms[0] == "reg" }},
+		{"subject linked", func() error { return users.LinkSubject(ctx, u.ID, s.ID) }, func(g domain.User) bool { return g.SubjectID == s.ID }},
+		{"form closed", func() error { return users.SetOpenForms(ctx, u.ID, nil) }, func(g domain.User) bool { return len(g.OpenForms) == 0 }},
+		{"language", func() error { return users.SetLocale(ctx, u.ID, "en") }, func(g domain.User) bool { return g.Locale == "en" }},
+	}
+	for _, st := range steps {
+		touch() // cached before the write
+		if err := st.write(); err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		if got := touch(); !st.check(got) {
+			t.Errorf("after %s, Touch gives %+v", st.name, got)
+		}
+	}
+	var stored string
+	if err := db.SQL().QueryRowContext(ctx, `SELECT locale FROM users WHERE id = ?`, u.ID).Scan(&stored); err != nil || stored != "en" {
+		t.Fatalf("the database holds %q (%v)", stored, err)
+	}
+
+	actx, tx, err := db.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := users.SetLocale(actx, u.ID, "vi"); err != nil {
+		t.Fatal(err)
+	}
+	tx.Rollback()
+	if got := touch(); got.Locale != "en" {
+		t.Errorf("a rolled back write is seen: %+v", got)
+	}
+	if err := users.SetLocale(ctx, u.ID+1000, "vi"); !errors.Is(err, domain.ErrNotFound) {
+		t.Errorf("a write of nobody: %v", err)
+	}
+
+	// The row is served from the write, not read again: a change made
+	// behind the store's back (which the bot never does) is not seen.
+	if err := users.SetConsent(ctx, u.ID, domain.ConsentGiven); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.SQL().ExecContext(ctx, `UPDATE users SET locale = 'xx' WHERE id = ?`, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := touch(); got.Locale != "en" {
+		t.Errorf("the user was read again after their write: %+v", got)
+	}
+}

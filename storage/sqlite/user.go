@@ -51,13 +51,12 @@ const lastSeenEvery = time.Hour
 // gives back to the bulk sender what waited for them to write again (the
 // reply window is open once more): their waiting job recipients and
 // notices are pending again, in the same transaction.
-func (s *UserStore) Touch(ctx context.Context, channel, channelID, username, name string) (domain.User, error) {
+func (s *UserStore) Touch(ctx context.Context, channel, channelID, username, name string) (_ domain.User, err error) {
 	const op = "sqlite.UserStore.Touch"
 	if channel == "" || channelID == "" {
 		return domain.User{}, domain.E(op, domain.KindInvalid, errors.New("empty channel or channel id"))
 	}
 	u, cached, gen := s.db.users.get(channel, channelID)
-	var err error
 	if !cached {
 		u, err = s.Get(ctx, channel, channelID)
 	}
@@ -72,7 +71,17 @@ func (s *UserStore) Touch(ctx context.Context, channel, channelID, username, nam
 	case err != nil && !errors.Is(err, domain.ErrNotFound):
 		return domain.User{}, err
 	}
-	defer s.db.channelUserChanged(ctx, channel, channelID)
+	// Once written, the row the write returns is what the user's next
+	// update reads (a SELECT less on a new user's second message), unless
+	// another write of the user came meanwhile or an open transaction may
+	// yet roll it back.
+	defer func() {
+		if err == nil && s.db.db.joined(ctx) == nil {
+			s.db.users.wrote(u, gen)
+		} else {
+			s.db.channelUserChanged(ctx, channel, channelID)
+		}
+	}()
 	ts := millis(now)
 	// updated_at tells when the row changed: not when only last_seen_at did.
 	const upsert = `INSERT INTO users (channel, channel_id, username, name, last_seen_at, created_at, updated_at)
@@ -149,18 +158,16 @@ WHERE lower(username) = lower(?) ORDER BY updated_at DESC, id DESC LIMIT 1`, use
 
 // SetLocale records the language the user chose.
 func (s *UserStore) SetLocale(ctx context.Context, id int64, locale string) error {
-	defer s.db.userChanged(ctx, id)
-	return s.update(ctx, "sqlite.UserStore.SetLocale",
+	return s.updateByID(ctx, "sqlite.UserStore.SetLocale", id,
 		`UPDATE users SET locale = ?, updated_at = ? WHERE id = ?`, locale, millis(s.db.now()), id)
 }
 
 // SetConsent records the user's answer and when it was given; ConsentUnknown
 // clears both.
 func (s *UserStore) SetConsent(ctx context.Context, id int64, c domain.Consent) error {
-	defer s.db.userChanged(ctx, id)
 	now := millis(s.db.now())
 	at := sql.NullInt64{Int64: now, Valid: c != domain.ConsentUnknown}
-	return s.update(ctx, "sqlite.UserStore.SetConsent",
+	return s.updateByID(ctx, "sqlite.UserStore.SetConsent", id,
 		`UPDATE users SET consent = ?, consent_at = ?, updated_at = ? WHERE id = ?`, c, at, now, id)
 }
 
@@ -174,35 +181,59 @@ func (s *UserStore) SetBlocked(ctx context.Context, channel, channelID string, b
 
 // SetRole changes what the user may do.
 func (s *UserStore) SetRole(ctx context.Context, id int64, role domain.Role) error {
-	defer s.db.userChanged(ctx, id)
-	return s.update(ctx, "sqlite.UserStore.SetRole",
+	return s.updateByID(ctx, "sqlite.UserStore.SetRole", id,
 		`UPDATE users SET role = ?, updated_at = ? WHERE id = ?`, role, millis(s.db.now()), id)
 }
 
 // LinkSubject records that the user represents the subject. A subject that
 // does not exist is a KindConflict error (foreign key).
 func (s *UserStore) LinkSubject(ctx context.Context, userID, subjectID int64) error {
-	defer s.db.userChanged(ctx, userID)
-	return s.update(ctx, "sqlite.UserStore.LinkSubject",
+	return s.updateByID(ctx, "sqlite.UserStore.LinkSubject", userID,
 		`UPDATE users SET subject_id = ?, updated_at = ? WHERE id = ?`, subjectID, millis(s.db.now()), userID)
 }
 
 // SetOpenForms records which forms the user has open (flow ids, none:
 // nil), apart from their session (see domain.User.OpenForms).
 func (s *UserStore) SetOpenForms(ctx context.Context, id int64, flows []string) error {
-	defer s.db.userChanged(ctx, id)
-	return s.update(ctx, "sqlite.UserStore.SetOpenForms",
+	return s.updateByID(ctx, "sqlite.UserStore.SetOpenForms", id,
 		`UPDATE users SET open_forms = ? WHERE id = ?`, strings.Join(flows, ","), id)
 }
 
 // SetStartPayload records the deep-link payload of the user's first /start;
 // later payloads are ignored.
 func (s *UserStore) SetStartPayload(ctx context.Context, id int64, payload string) error {
-	defer s.db.userChanged(ctx, id)
-	return s.update(ctx, "sqlite.UserStore.SetStartPayload", `UPDATE users SET
+	return s.updateByID(ctx, "sqlite.UserStore.SetStartPayload", id, `UPDATE users SET
 	start_payload = coalesce(nullif(start_payload, ''), ?),
 	updated_at = CASE WHEN start_payload = '' AND ? <> '' THEN ? ELSE updated_at END
 WHERE id = ?`, payload, payload, millis(s.db.now()), id)
+}
+
+// updateByID runs query, an UPDATE of the user with id (by its last
+// argument). Outside a transaction the row it leaves is cached for the
+// user's next update (a SELECT less after consent, a form opened or
+// closed, the link to a subject), unless another write that may concern
+// the user came meanwhile; inside one, the user is only forgotten once it
+// commits (it may yet be rolled back). No matching row is
+// domain.ErrNotFound.
+func (s *UserStore) updateByID(ctx context.Context, op string, id int64, query string, args ...any) error {
+	if s.db.db.joined(ctx) != nil {
+		defer s.db.userChanged(ctx, id)
+		return s.update(ctx, op, query, args...)
+	}
+	gen, cached := s.db.users.genOfID(id)
+	u, err := scanUser(s.db.db.QueryRowContext(ctx, query+" RETURNING "+userColumns, args...))
+	switch {
+	case err != nil:
+		s.db.users.forget("", id)
+		return dbError(op, err)
+	case cached:
+		s.db.users.wrote(u, gen)
+	default:
+		// Not cached before the write: nothing to compare with (a read of
+		// them in flight is not kept either); the next update reads them.
+		s.db.users.forget(userKey(u.Channel, u.ChannelID), 0)
+	}
+	return nil
 }
 
 // update runs one UPDATE by key; no matching row is domain.ErrNotFound.

@@ -56,3 +56,29 @@ func TestUserCacheKeepsReadsThatRacedOtherUsers(t *testing.T) {
 		t.Error("a write of a cached user by id counted as one of an unknown user")
 	}
 }
+
+// A write keeps the row it returned, unless another write that may concern
+// the user came between the read before it and its end; a read in flight
+// during the write is not kept over it.
+func TestUserCacheKeepsWhatAWriteReturned(t *testing.T) {
+	before := domain.User{ID: 1, Channel: "zalo", ChannelID: "x", Name: "old"}
+	after := before
+	after.Name = "new"
+
+	var c userCache
+	_, _, gen := c.get("zalo", "x")     // Touch reads before writing
+	_, _, inFlight := c.get("zalo", "x") // another read, of the old row
+	c.wrote(after, gen)
+	c.put(before, inFlight)
+	if u, ok, _ := c.get("zalo", "x"); !ok || u.Name != "new" {
+		t.Errorf("cached %+v (%v), want the written row", u, ok)
+	}
+
+	var d userCache
+	_, _, gen = d.get("zalo", "x")
+	d.forget("", 1) // an officer changed the user meanwhile
+	d.wrote(after, gen)
+	if u, ok, _ := d.get("zalo", "x"); ok {
+		t.Errorf("cached %+v although another write came between", u)
+	}
+}
