@@ -66,7 +66,7 @@ func TestUserCacheKeepsWhatAWriteReturned(t *testing.T) {
 	after.Name = "new"
 
 	var c userCache
-	_, _, gen := c.get("zalo", "x")     // Touch reads before writing
+	_, _, gen := c.get("zalo", "x")      // Touch reads before writing
 	_, _, inFlight := c.get("zalo", "x") // another read, of the old row
 	c.wrote(after, gen)
 	c.put(before, inFlight)
