@@ -29,8 +29,12 @@ func (e *Engine) AskCancel(ctx context.Context, c *Ctx) (bool, error) {
 }
 
 // answered reports whether the user answered a step of the form (a
-// prefilled edit of an existing record counts only once changed).
+// prefilled edit of an existing record counts only once changed), or
+// sent a gathering step something.
 func answered(flow *Flow, f *Form) bool {
+	if f.Gathering != nil && !f.Gathering.Empty() {
+		return true
+	}
 	if f.RecordID != 0 && !f.Editing {
 		return false
 	}

@@ -38,8 +38,9 @@ type Choice struct {
 	Label string `json:"l"`
 }
 
-// Step is one question of a form. Exactly one of Parse, Choices or Search
-// says how an answer is read; Contact adds the share-contact button to Parse.
+// Step is one question of a form. Exactly one of Parse, Choices, Search or
+// Gather says how an answer is read; Contact adds the share-contact button
+// to Parse.
 type Step struct {
 	Key    string
 	Prompt string // message id of the question
@@ -55,6 +56,9 @@ type Step struct {
 	// Search finds candidates for a typed text: one is taken, several are
 	// offered as buttons, none is an error whose message id re-prompts.
 	Search func(c *Ctx, in string) ([]Choice, error)
+	// Gather takes several messages (texts, photos, documents) until the
+	// user presses or types «Xong»; see Gather.
+	Gather *Gather
 	// Contact offers the channel's "share my phone number" button.
 	Contact bool
 	// PickUser offers the channel's "choose a person" button; the picked
@@ -229,7 +233,14 @@ func (e *Engine) formInput(ctx context.Context, c *Ctx) error {
 		}
 		return e.accept(ctx, c, flow, f, v)
 	}
+	if (u.Kind == KindPhoto || u.Kind == KindDocument) && step.Gather != nil && !f.Confirming {
+		f.CancelAsked = false
+		return e.gatherFile(ctx, c, flow, f, step)
+	}
 	if u.Kind != KindText {
+		if step.Gather != nil && step.Gather.Files > 0 && !f.Confirming {
+			return e.prompt(ctx, c, flow, f, "form.gather_expected")
+		}
 		return e.prompt(ctx, c, flow, f, "form.text_expected")
 	}
 	in := domain.Clean(u.Text)
@@ -247,6 +258,9 @@ func (e *Engine) formInput(ctx context.Context, c *Ctx) error {
 	}
 	if word == "" {
 		return e.prompt(ctx, c, flow, f, "form.empty")
+	}
+	if step.Gather != nil {
+		return e.gatherText(ctx, c, flow, f, step, word)
 	}
 	if step.Optional && (step.Choices == nil || step.Multi && len(f.Picks) == 0) && skipMeant(in) {
 		return e.accept(ctx, c, flow, f, "") // "bỏ qua", "chưa có", "không có"
@@ -410,7 +424,16 @@ func (e *Engine) accept(ctx context.Context, c *Ctx, flow *Flow, f *Form, value 
 		}
 	}
 	f.Answers[step.Key] = value
-	f.Picks, f.Offers = nil, nil
+	f.Picks, f.Offers, f.Gathering = nil, nil, nil
+	if step.Gather != nil && step.Gather.Preview != nil && value != "" {
+		g, err := ParseGathered(value)
+		if err != nil {
+			return err
+		}
+		if err := step.Gather.Preview(ctx, c, f, g); err != nil {
+			return err
+		}
+	}
 	if step.Contact || step.PickUser {
 		// Take the reply keyboard away again; the note opens the next
 		// question where the channel allows.
@@ -452,6 +475,7 @@ func (e *Engine) back(ctx context.Context, c *Ctx, flow *Flow, f *Form) error {
 		}
 		f.Step = prev
 	}
+	f.Gathering = nil // what the step gathered goes with it (not on the first step)
 	return e.prompt(ctx, c, flow, f, "")
 }
 
@@ -480,7 +504,7 @@ func (e *Engine) edit(ctx context.Context, c *Ctx, flow *Flow, f *Form, idx int)
 		return e.prompt(ctx, c, flow, f, "")
 	}
 	f.Step, f.Editing, f.Confirming = idx, true, false
-	f.Picks, f.Offers = nil, nil
+	f.Picks, f.Offers, f.Gathering = nil, nil, nil
 	if flow.Steps[idx].Multi && f.Answers[flow.Steps[idx].Key] != "" {
 		f.Picks = strings.Split(f.Answers[flow.Steps[idx].Key], ",")
 	}
@@ -686,6 +710,9 @@ func (e *Engine) formCallback(ctx context.Context, c *Ctx, d ButtonData) error {
 		if step.Multi {
 			return e.finishMulti(ctx, c, flow, f, step)
 		}
+		if step.Gather != nil {
+			return e.finishGather(ctx, c, flow, f, step)
+		}
 	case actOffer:
 		if n >= 0 && n < len(f.Offers) {
 			return e.accept(ctx, c, flow, f, f.Offers[n].Value)
@@ -737,7 +764,17 @@ func (e *Engine) prompt(ctx context.Context, c *Ctx, flow *Flow, f *Form, notice
 	b.WriteString(c.T("form.header", map[string]any{"Title": c.T(flow.Title), "N": n, "Total": total}))
 	b.WriteString("\n")
 	b.WriteString(c.T(step.Prompt))
-	if old := f.Answers[step.Key]; f.Editing && old != "" && !step.Multi {
+	switch old := f.Answers[step.Key]; {
+	case step.Gather != nil && f.Gathering != nil:
+		b.WriteString("\n\n")
+		b.WriteString(c.T("form.gather_so_far", map[string]any{"Value": HTML(ShowGathered(c, *f.Gathering))}))
+	case step.Gather != nil && old != "":
+		// Back on a step answered before: «Xong» keeps what it took.
+		b.WriteString("\n\n")
+		b.WriteString(c.T("form.current_value", map[string]any{"Value": HTML(e.show(ctx, c, flow, f, step, old))}))
+		b.WriteString("\n")
+		b.WriteString(c.T("form.gather_keep"))
+	case f.Editing && old != "" && !step.Multi:
 		b.WriteString("\n")
 		b.WriteString(c.T("form.current_value", map[string]any{"Value": HTML(e.show(ctx, c, flow, f, step, old))}))
 	}
@@ -785,21 +822,26 @@ func (e *Engine) prompt(ctx context.Context, c *Ctx, flow *Flow, f *Form, notice
 	if len(opts) > 6 {
 		cols = 2
 	}
-	r.Buttons = rows(opts, cols)
-	var nav []Button
-	if step.Multi {
-		nav = append(nav, button(c.T("common.done"), actDone, -1))
-	}
-	if step.Optional {
-		nav = append(nav, button(c.T("common.skip"), actSkip, -1))
-	}
-	if n > 1 || f.Editing {
-		nav = append(nav, button(c.T("common.back"), actBack, -1))
-	}
-	nav = append(nav, button(c.T("common.cancel"), actCancel, -1))
-	r.Buttons = append(r.Buttons, nav)
+	r.Buttons = append(rows(opts, cols), e.nav(c, f, step, n))
 	r.Text = b.String()
 	return c.Send(ctx, r)
+}
+
+// nav is the row of a step's «Xong», «Bỏ qua», «Quay lại» and «Hủy», as
+// they apply; n is the step's number.
+func (e *Engine) nav(c *Ctx, f *Form, step *Step, n int) []Button {
+	button := func(label, act string) Button { return formData(f, act, -1).Button(label) }
+	var nav []Button
+	if step.Multi || step.Gather != nil {
+		nav = append(nav, button(c.T("common.done"), actDone))
+	}
+	if step.Optional {
+		nav = append(nav, button(c.T("common.skip"), actSkip))
+	}
+	if n > 1 || f.Editing {
+		nav = append(nav, button(c.T("common.back"), actBack))
+	}
+	return append(nav, button(c.T("common.cancel"), actCancel))
 }
 
 // show renders a value for the user.
@@ -809,6 +851,13 @@ func (e *Engine) show(ctx context.Context, c *Ctx, flow *Flow, f *Form, s *Step,
 	}
 	if s.Show != nil {
 		return s.Show(ctx, c, f, v)
+	}
+	if s.Gather != nil {
+		g, err := ParseGathered(v)
+		if err != nil {
+			return escape(v)
+		}
+		return ShowGathered(c, g)
 	}
 	if s.Choices != nil {
 		var labels []string

@@ -76,6 +76,8 @@ type Form struct {
 	Picks []string `json:"picks,omitempty"`
 	// Offers are the candidates offered by a search step, to pick from.
 	Offers []Choice `json:"offers,omitempty"`
+	// Gathering is what a gathering step (Step.Gather) took so far.
+	Gathering *Gathered `json:"gathering,omitempty"`
 	// Confirming is true on the confirmation screen.
 	Confirming bool `json:"confirming,omitempty"`
 	// Editing is true when one field is being changed from the

@@ -143,6 +143,28 @@ func Clean(s string) string {
 	return norm.NFC.String(b.String())
 }
 
+// CleanParagraphs is Clean for a text of several lines (an officer's
+// announcement): each line is cleaned, the line breaks are kept, and at
+// most one blank line is left between paragraphs (long texts are split
+// there) and none at either end.
+func CleanParagraphs(s string) string {
+	var out []string
+	blank := false
+	for _, line := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n") {
+		line = Clean(line)
+		if line == "" {
+			blank = len(out) > 0
+			continue
+		}
+		if blank {
+			out = append(out, "")
+			blank = false
+		}
+		out = append(out, line)
+	}
+	return strings.Join(out, "\n")
+}
+
 // HasLetterOrDigit reports whether s contains at least one letter or decimal
 // digit, in any script. A name made only of emoji, punctuation or blanks has
 // none.

@@ -98,6 +98,21 @@ func TestClean(t *testing.T) {
 	}
 }
 
+func TestCleanParagraphs(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"", ""},
+		{" \n\n ", ""},
+		{"Họp  khẩn\u200b lúc 14 giờ. ", "Họp khẩn lúc 14 giờ."},
+		{"Dòng một\r\nDòng hai", "Dòng một\nDòng hai"},
+		{"\n\nĐoạn một\n\n\n \t\nĐoạn hai\n\n", "Đoạn một\n\nĐoạn hai"},
+		{"Bi\u0300nh Minh\nA\x00B", "Bình Minh\nAB"},
+	} {
+		if got := CleanParagraphs(tt.in); got != tt.want {
+			t.Errorf("CleanParagraphs(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
 func TestIsBlank(t *testing.T) {
 	tests := []struct {
 		in               string

@@ -31,8 +31,7 @@ func (a *app) routes() bot.Table {
 			{Name: "/trangthai", Aliases: []string{"/status"}, Menu: "menu.trangthai", Access: bot.Anyone, Handle: a.status},
 			{Name: "/trogiup", Aliases: []string{"/help"}, Menu: "menu.trogiup", Access: bot.Anyone, Handle: a.help},
 			{Name: "/ngonngu", Aliases: []string{"/language"}, Menu: "menu.ngonngu", Access: bot.Anyone, Handle: a.language},
-			// The form in progress, a question being asked or an
-			// announcement being written.
+			// The form in progress, or a question being asked.
 			{Name: "/huy", Aliases: []string{"/cancel"}, Menu: "menu.huy", Access: bot.Anyone, Handle: a.cancel},
 
 			{Name: "/capquyen", Menu: "menu.capquyen", Access: bot.Admins, Flow: a.grantFlow()},
@@ -63,17 +62,16 @@ func (a *app) routes() bot.Table {
 			{Name: "/taosukien", Menu: "menu.taosukien", Access: bot.Officers, Flow: a.eventFlow()},
 			{Name: "/sukien", Aliases: []string{"/events"}, Menu: "menu.sukien", Access: bot.Anyone, Handle: a.events},
 			{Name: "/diemdanh", Menu: "menu.diemdanh", Access: bot.Officers, Handle: a.rollCallList},
-			{Name: "/thongbao", Menu: "menu.thongbao", Access: bot.Officers, Handle: a.announce},
+			{Name: "/thongbao", Menu: "menu.thongbao", Access: bot.Officers, Flow: a.announcementFlow()},
 			{Name: "/caidat", Aliases: []string{"/settings"}, Menu: "menu.caidat", Access: bot.Anyone, Handle: a.settings},
 		}),
 
 		// Forms started by a button or a handler, not by a command.
 		Flows: []bot.FlowRoute{
-			{Access: bot.Officers, Flow: a.returnFlow()},       // "r|x", "r|m|…|khong_dat": return an item, fail a dossier
-			{Access: bot.Officers, Flow: a.scoreFlow()},        // "r|s"
-			{Access: bot.Officers, Flow: a.centralFlow()},      // "r|c"
-			{Access: bot.Officers, Flow: a.eventChangeFlow()},  // "evo|e"
-			{Access: bot.Officers, Flow: a.announcementFlow()}, // /thongbao, after the draft
+			{Access: bot.Officers, Flow: a.returnFlow()},      // "r|x", "r|m|…|khong_dat": return an item, fail a dossier
+			{Access: bot.Officers, Flow: a.scoreFlow()},       // "r|s"
+			{Access: bot.Officers, Flow: a.centralFlow()},     // "r|c"
+			{Access: bot.Officers, Flow: a.eventChangeFlow()}, // "evo|e"
 		},
 
 		Buttons: slices.Concat([]bot.ButtonRoute{
@@ -90,7 +88,6 @@ func (a *app) routes() bot.Table {
 			{Prefix: cbEvent, Access: bot.Anyone, Handle: a.eventButton},     // events of the user's audience only
 			{Prefix: cbEventOfficer, Access: bot.Officers, Handle: a.eventOfficerButton},
 			{Prefix: bulk.CancelPrefix, Access: bot.Officers, Handle: a.cancelJobButton}, // its sender, or the province
-			{Prefix: cbAnnounce, Access: bot.Officers, Handle: a.announceButton},
 			{Prefix: cbSettings, Access: bot.Anyone, Handle: a.settingsButton},
 		}, only(a.Plan != nil && a.Figures != nil,
 			bot.ButtonRoute{Prefix: cbFigures, Access: bot.Officers, Handle: a.figuresButton},
@@ -103,11 +100,10 @@ func (a *app) routes() bot.Table {
 			// producer's subject in the producer's commands and forms.
 			a.actAsSubject,
 		},
-		// Text outside a form: an announcement being written, an answer
-		// to a question, the FAQ; files: the announcement's, a question's
-		// photo, else a dossier's.
-		Fallback:  a.draftText(a.fallback),
-		Files:     a.draftFile(a.ticketFile(a.upload)),
+		// Text outside a form: an answer to a question, the FAQ; files: a
+		// question's photo, else a dossier's.
+		Fallback:  a.fallback,
+		Files:     a.ticketFile(a.upload),
 		Questions: a.question,
 	}
 }

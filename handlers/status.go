@@ -135,11 +135,6 @@ func (a *app) help(ctx context.Context, c *bot.Ctx) error {
 
 // cancel ends the form in progress.
 func (a *app) cancel(ctx context.Context, c *bot.Ctx) error {
-	// It also drops an announcement being written.
-	if c.Session.Get(keyDraft) != "" && c.Session.Active == "" {
-		c.Session.Put(keyDraft, "")
-		return c.Say(ctx, "ann.dropped")
-	}
 	had, err := a.e.AskCancel(ctx, c)
 	if err != nil || had {
 		return err

@@ -22,7 +22,7 @@ func (p *person) run(cmd string) []telegramtest.Message {
 	var out []telegramtest.Message
 	for {
 		m := p.Next()
-		if p.h.matches(m.Text, "vi", "cancel.nothing") || p.h.matches(m.Text, "vi", "form.cancelled") || p.h.matches(m.Text, "vi", "form.cancel_confirm") || p.h.matches(m.Text, "vi", "ann.dropped") {
+		if p.h.matches(m.Text, "vi", "cancel.nothing") || p.h.matches(m.Text, "vi", "form.cancelled") || p.h.matches(m.Text, "vi", "form.cancel_confirm") {
 			return out
 		}
 		out = append(out, m)
