@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/ocop-tayninh/ocopbot/bot"
@@ -35,6 +36,9 @@ type Reminders struct {
 		OfficersOf(ctx context.Context, commune string) ([]domain.User, error)
 	}
 	Places *domain.Places
+
+	mu      sync.Mutex
+	scanned time.Time // when the products were last read through
 }
 
 // reminderHour is when reminders go out, local time.
@@ -47,11 +51,46 @@ var filingReminders = []int{14, 3}
 // (after a stop, say); later it would say something no longer true.
 const lateWindow = 48 * time.Hour
 
-// Due queues every reminder whose moment has come.
+// Due queues every reminder whose moment has come. The questions'
+// follow-ups are looked at every round; the products only when a
+// reminder's moment may have come since they were last read through (see
+// productsDue).
 func (r *Reminders) Due(ctx context.Context, now time.Time) error {
 	if err := r.ticketReminders(ctx, now); err != nil {
 		return err
 	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.productsDue(now) {
+		return nil
+	}
+	if err := r.productReminders(ctx, now); err != nil {
+		return err
+	}
+	r.scanned = now
+	return nil
+}
+
+// productsDue reports whether the products must be read through at now:
+// at the first round, and at the first round at or after 08:00 each day,
+// since every product reminder's moment is 08:00 of its day (one that
+// became due later in the day, a product added at 10:00, goes out the
+// next morning, inside lateWindow). Reading every product at each round
+// of the outbox worker (every 2 s) took the whole process for tens of
+// milliseconds with 100,000 products, and held up the public pages and
+// the conversations (BENCHMARKS.md, issue 14).
+func (r *Reminders) productsDue(now time.Time) bool {
+	if r.scanned.IsZero() || now.Before(r.scanned) {
+		return true // the first round, or the clock went back
+	}
+	next := r.at(r.scanned)
+	if !next.After(r.scanned) {
+		next = r.at(r.day(r.scanned).AddDate(0, 0, 1))
+	}
+	return !now.Before(next)
+}
+
+func (r *Reminders) productReminders(ctx context.Context, now time.Time) error {
 	products, err := r.Products.ListForReminders(ctx)
 	if err != nil {
 		return err
