@@ -57,6 +57,7 @@ type DB struct {
 	db    *pool
 	now   func() time.Time
 	users userCache
+	group grouper // small writes committed together (grouped)
 
 	stopCheckpoints func() // ends the checkpointer and waits for it
 }
@@ -335,6 +336,7 @@ func open(ctx context.Context, path string, now func() time.Time, upTo int) (*DB
 	sqldb.SetMaxOpenConns(maxConns)
 	sqldb.SetMaxIdleConns(maxConns) // database/sql keeps only 2 by default
 	db := &DB{db: &pool{DB: sqldb, stmts: map[string]*sql.Stmt{}}, now: now}
+	db.group.db = db.db
 	if err := sqldb.PingContext(ctx); err != nil {
 		sqldb.Close()
 		return nil, domain.E(op, domain.KindUnavailable, fmt.Errorf("open %s: %w", path, err))

@@ -94,23 +94,26 @@ RETURNING ` + userColumns
 	if err != nil || channel != domain.ChannelZalo {
 		// A new user, or one of a channel without a reply window: nothing
 		// waits for them, one statement does.
-		u, err = scanUser(s.db.db.QueryRowContext(ctx, upsert, channel, channelID, username, name, ts, ts, ts))
+		err = s.db.grouped(ctx, func(tx *sql.Tx) (err error) {
+			u, err = scanUser(s.db.db.txQueryRow(ctx, tx, upsert, channel, channelID, username, name, ts, ts, ts))
+			return err
+		})
 		if err != nil {
 			return domain.User{}, dbError(op, err)
 		}
 		return u, nil
 	}
-	err = s.db.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.db.grouped(ctx, func(tx *sql.Tx) error {
 		var err error
-		u, err = scanUser(tx.QueryRowContext(ctx, upsert, channel, channelID, username, name, ts, ts, ts))
+		u, err = scanUser(s.db.db.txQueryRow(ctx, tx, upsert, channel, channelID, username, name, ts, ts, ts))
 		if err != nil {
 			return err
 		}
 		// Literal states, so that the partial indexes serve the lookups.
-		if _, err = tx.ExecContext(ctx, `UPDATE job_recipients SET state = 'pending' WHERE user_id = ? AND state = 'waiting'`, u.ID); err != nil {
+		if _, err = s.db.db.txExec(ctx, tx, `UPDATE job_recipients SET state = 'pending' WHERE user_id = ? AND state = 'waiting'`, u.ID); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE outbox SET state = 'pending' WHERE channel = ? AND chat_id = ? AND state = 'waiting'`,
+		_, err = s.db.db.txExec(ctx, tx, `UPDATE outbox SET state = 'pending' WHERE channel = ? AND chat_id = ? AND state = 'waiting'`,
 			channel, channelID)
 		return err
 	})
@@ -221,7 +224,11 @@ func (s *UserStore) updateByID(ctx context.Context, op string, id int64, query s
 		return s.update(ctx, op, query, args...)
 	}
 	gen, cached := s.db.users.genOfID(id)
-	u, err := scanUser(s.db.db.QueryRowContext(ctx, query+" RETURNING "+userColumns, args...))
+	var u domain.User
+	err := s.db.grouped(ctx, func(tx *sql.Tx) (err error) {
+		u, err = scanUser(s.db.db.txQueryRow(ctx, tx, query+" RETURNING "+userColumns, args...))
+		return err
+	})
 	switch {
 	case err != nil:
 		s.db.users.forget("", id)

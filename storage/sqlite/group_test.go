@@ -1,0 +1,106 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ocop-tayninh/ocopbot/domain"
+)
+
+// The writes that come while a group waits for the database are committed
+// together in the next one; one that fails leaves the others whole, and one
+// whose context ended while it waited is not run.
+func TestGroupedWritesCommitTogether(t *testing.T) {
+	ctx := t.Context()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "ocop.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	users := NewUserStore(db)
+	var ids []int64
+	for _, id := range []string{"1", "2", "3", "4", "5", "6"} {
+		u, err := users.Touch(ctx, "telegram", id, "", "Người "+id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, u.ID)
+	}
+	commits := func() int {
+		db.group.mu.Lock()
+		defer db.group.mu.Unlock()
+		return db.group.commits
+	}
+	queued := func() int {
+		db.group.mu.Lock()
+		defer db.group.mu.Unlock()
+		return len(db.group.queue)
+	}
+	before := commits()
+
+	// Another writer holds the database: the first grouped write waits for
+	// it, and the others gather behind that one.
+	_, hold, err := db.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, len(ids)+2)
+	write := func(i int, ctx context.Context, id int64) {
+		defer wg.Done()
+		errs[i] = users.SetLocale(ctx, id, "en")
+	}
+	wg.Add(1)
+	go write(0, ctx, ids[0])
+	waitFor(t, func() bool { // the first is taken, and waits in BEGIN
+		db.group.mu.Lock()
+		defer db.group.mu.Unlock()
+		return len(db.group.queue) == 0 && db.group.running
+	})
+	cancelled, cancel := context.WithCancel(ctx)
+	for i, id := range ids[1:] {
+		wg.Add(1)
+		go write(i+1, ctx, id)
+	}
+	wg.Add(2)
+	go write(len(ids), ctx, ids[len(ids)-1]+100) // nobody: fails alone
+	go write(len(ids)+1, cancelled, ids[0])
+	waitFor(t, func() bool { return queued() == len(ids)+1 })
+	cancel()
+	hold.Rollback()
+	wg.Wait()
+
+	for i := range ids {
+		if errs[i] != nil {
+			t.Errorf("write %d: %v", i, errs[i])
+		}
+	}
+	if !errors.Is(errs[len(ids)], domain.ErrNotFound) {
+		t.Errorf("the write of nobody: %v", errs[len(ids)])
+	}
+	if !errors.Is(errs[len(ids)+1], context.Canceled) {
+		t.Errorf("the cancelled write: %v", errs[len(ids)+1])
+	}
+	if n := commits() - before; n != 2 {
+		t.Errorf("%d transactions for %d writes, want 2 (the first, then the group)", n, len(ids)+2)
+	}
+	var en int
+	if err := db.SQL().QueryRowContext(ctx, `SELECT count(*) FROM users WHERE locale = 'en'`).Scan(&en); err != nil || en != len(ids) {
+		t.Fatalf("%d users in English (%v), want %d", en, err, len(ids))
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("timed out")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
