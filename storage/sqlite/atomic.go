@@ -21,11 +21,12 @@ type Atomic struct {
 
 // ambient is the transaction an Atomic's context carries.
 type ambient struct {
-	pool  *pool
-	mu    sync.Mutex
-	tx    *sql.Tx  // nil once committed or rolled back
-	saves int      // savepoints opened so far, for their names
-	after []func() // to run once committed
+	pool   *pool
+	mu     sync.Mutex
+	tx     *sql.Tx  // nil once committed or rolled back
+	saves  int      // savepoints opened so far, for their names
+	after  []func() // to run once committed
+	unlock func()   // gives back the write turn (pool.lockWrite)
 }
 
 type ambientKey struct{}
@@ -41,12 +42,14 @@ func (db *DB) Begin(ctx context.Context) (context.Context, *Atomic, error) {
 	if db.db.joined(ctx) != nil {
 		return ctx, nil, ErrNestedAtomic
 	}
+	unlock := db.db.lockWrite(ctx)
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
+		unlock()
 		db.db.count(err)
 		return ctx, nil, dbError("sqlite.Begin", err)
 	}
-	a := &ambient{pool: db.db, tx: tx}
+	a := &ambient{pool: db.db, tx: tx, unlock: unlock}
 	return context.WithValue(ctx, ambientKey{}, a), &Atomic{a: a}, nil
 }
 
@@ -61,7 +64,9 @@ func (t *Atomic) Commit() error {
 	if tx == nil {
 		return dbError("sqlite.Commit", sql.ErrTxDone)
 	}
-	if err := tx.Commit(); err != nil {
+	err := tx.Commit()
+	a.unlock()
+	if err != nil {
 		a.pool.count(err)
 		return dbError("sqlite.Commit", err)
 	}
@@ -81,6 +86,7 @@ func (t *Atomic) Rollback() {
 	a.mu.Unlock()
 	if tx != nil {
 		_ = tx.Rollback()
+		a.unlock()
 	}
 }
 

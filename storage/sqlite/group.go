@@ -95,7 +95,9 @@ func (g *grouper) commit(batch []*groupWrite) {
 	}
 	// The transaction belongs to no caller: it is not cut short by one
 	// caller's context (each statement still runs under its own).
-	tx, err := g.db.BeginTx(context.WithoutCancel(live[0].ctx), nil)
+	bctx := context.WithoutCancel(live[0].ctx)
+	defer g.db.lockWrite(bctx)()
+	tx, err := g.db.BeginTx(bctx, nil)
 	if err != nil {
 		g.db.count(err)
 		for _, w := range live {

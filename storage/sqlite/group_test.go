@@ -104,3 +104,48 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// A writer waits for this process's write turn, held by an open Atomic,
+// rather than in SQLite's busy sleeps, and goes on once the Atomic ends;
+// the Atomic's own writes, and the stores' calls joined to it, never wait
+// for the turn it holds.
+func TestWritersTakeTurns(t *testing.T) {
+	ctx := t.Context()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "ocop.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	users, inbox := NewUserStore(db), NewInbox(db)
+	u, err := users.Touch(ctx, "telegram", "1", "", "Một")
+	if err != nil {
+		t.Fatal(err)
+	}
+	actx, hold, err := db.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Joined: no wait.
+	if err := users.SetLocale(actx, u.ID, "en"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := inbox.RecordBatch(actx, "telegram", []InboxItem{{UpdateID: 1, UserKey: "telegram:1", Payload: []byte("{}")}}); err != nil {
+		t.Fatal(err)
+	}
+	if n := db.db.queued.Load(); n != 0 {
+		t.Fatalf("%d writers of the Atomic waited for its own turn", n)
+	}
+	done := make(chan error, 1)
+	go func() { done <- users.SetConsent(ctx, u.ID, domain.ConsentGiven) }()
+	waitFor(t, func() bool { return db.db.queued.Load() == 1 })
+	if err := hold.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	got, err := users.Get(ctx, "telegram", "1")
+	if err != nil || got.Locale != "en" || got.Consent != domain.ConsentGiven {
+		t.Fatalf("after both writes: %+v %v", got, err)
+	}
+}

@@ -208,10 +208,51 @@ func (db *DB) channelUserChanged(ctx context.Context, channel, channelID string)
 // a kept statement again only on a connection that has not seen it.
 type pool struct {
 	*sql.DB
-	mu    sync.Mutex
-	stmts map[string]*sql.Stmt
-	errs  atomic.Uint64 // SQLite's own errors (count)
+	mu     sync.Mutex
+	stmts  map[string]*sql.Stmt
+	errs   atomic.Uint64 // SQLite's own errors (count)
+	writer chan struct{} // held by this process's writer (lockWrite)
+	queued atomic.Int32  // writers waiting for the turn (for tests)
 }
+
+// writeWait bounds how long lockWrite waits before leaving the wait to
+// SQLite (busy_timeout, the same 5 s).
+const writeWait = 5 * time.Second
+
+// lockWrite takes this process's write turn before a write transaction
+// (or a write outside one) and returns what gives it back. SQLite lets one
+// connection write at a time, and a connection that finds the database
+// locked sleeps and tries again (1, 2, 5, 10 … 100 ms under
+// busy_timeout): when many updates reached the same step at once (a
+// registration's save), those sleeps left the cores idle while the
+// writers waited (BENCHMARKS.md). Waiting here instead, each writer starts
+// as soon as the one before is done. Another process (the admin commands)
+// still meets busy_timeout. A wait longer than writeWait, or one whose
+// context ends, goes on without the turn and leaves it to SQLite, as
+// before.
+func (p *pool) lockWrite(ctx context.Context) (unlock func()) {
+	if p.joined(ctx) != nil {
+		return func() {} // the open Atomic holds the turn
+	}
+	select {
+	case p.writer <- struct{}{}:
+		return p.unlockWrite
+	default:
+	}
+	p.queued.Add(1)
+	defer p.queued.Add(-1)
+	t := time.NewTimer(writeWait)
+	defer t.Stop()
+	select {
+	case p.writer <- struct{}{}:
+		return p.unlockWrite
+	case <-ctx.Done():
+	case <-t.C:
+	}
+	return func() {}
+}
+
+func (p *pool) unlockWrite() { <-p.writer }
 
 // maxStmts bounds the kept statements (queries built with a variable
 // number of "?" are different texts); beyond it statements are prepared
@@ -335,7 +376,7 @@ func open(ctx context.Context, path string, now func() time.Time, upTo int) (*DB
 	}
 	sqldb.SetMaxOpenConns(maxConns)
 	sqldb.SetMaxIdleConns(maxConns) // database/sql keeps only 2 by default
-	db := &DB{db: &pool{DB: sqldb, stmts: map[string]*sql.Stmt{}}, now: now}
+	db := &DB{db: &pool{DB: sqldb, stmts: map[string]*sql.Stmt{}, writer: make(chan struct{}, 1)}, now: now}
 	db.group.db = db.db
 	if err := sqldb.PingContext(ctx); err != nil {
 		sqldb.Close()
@@ -551,6 +592,7 @@ func (db *DB) inTx(ctx context.Context, fn func(*sql.Tx) error) (err error) {
 	if tx := db.db.joined(ctx); tx != nil {
 		return db.db.savepoint(ctx, tx, fn)
 	}
+	defer db.db.lockWrite(ctx)()
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
 		db.db.count(err)
