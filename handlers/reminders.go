@@ -15,7 +15,10 @@ import (
 // unique key so that it is sent once whatever the restarts.
 type Reminders struct {
 	Products interface {
-		ListForReminders(ctx context.Context) ([]domain.Product, error)
+		// ListForReminders lists the products not yet submitted under
+		// one of rulebooks, and the recognised ones whose certificate
+		// expires in one of the ranges [from, to).
+		ListForReminders(ctx context.Context, rulebooks []string, expiring [][2]time.Time) ([]domain.Product, error)
 	}
 	Users interface {
 		// ReachBySubject: each person once, at the channel used last.
@@ -91,11 +94,12 @@ func (r *Reminders) productsDue(now time.Time) bool {
 }
 
 func (r *Reminders) productReminders(ctx context.Context, now time.Time) error {
-	products, err := r.Products.ListForReminders(ctx)
+	now = now.In(r.Location)
+	books, expiring := r.candidates(now)
+	products, err := r.Products.ListForReminders(ctx, books, expiring)
 	if err != nil {
 		return err
 	}
-	now = now.In(r.Location)
 	for _, p := range products {
 		rb, ok := r.Rules.Get(p.Rulebook)
 		if !ok {
@@ -147,6 +151,40 @@ func (r *Reminders) productReminders(ctx context.Context, now time.Time) error {
 		}
 	}
 	return nil
+}
+
+// candidates narrows the products to read at now (each is then judged
+// below, exactly): the rulebooks one of whose filing reminders' moments is
+// inside its late window now, and the expiry dates whose re-evaluation
+// reminders' moments are (with a day or two to spare on either side). A
+// re-evaluation reminder's moment is a fixed number of days before the
+// expiry (domain.ReevaluationWindow), so its expiry dates are that many
+// days after the last few days.
+func (r *Reminders) candidates(now time.Time) (books []string, expiring [][2]time.Time) {
+	var books0 []*domain.Rulebook
+	if r.Rules != nil {
+		books0 = r.Rules.All()
+	}
+	for _, rb := range books0 {
+		dl := rb.NextDeadline(r.Calendar, now)
+		if dl.FileBy.IsZero() {
+			continue
+		}
+		for _, days := range filingReminders {
+			if at := r.at(dl.FileBy.AddDate(0, 0, -days)); !now.Before(at) && now.Before(at.Add(lateWindow)) {
+				books = append(books, rb.ID)
+				break
+			}
+		}
+	}
+	today := r.day(now)
+	open, closes := domain.ReevaluationWindow(today)
+	late := int(lateWindow/(24*time.Hour)) + 1
+	for _, moment := range []time.Time{r.day(open), r.day(closes.AddDate(0, 0, -30))} {
+		ahead := int(today.Sub(moment).Hours()/24 + 0.5) // the expiry is this many days after the moment
+		expiring = append(expiring, [2]time.Time{today.AddDate(0, 0, ahead-late-1), today.AddDate(0, 0, ahead+2)})
+	}
+	return books, expiring
 }
 
 // at is 08:00 on the day of t.

@@ -10,7 +10,7 @@ import (
 
 type countedProducts struct{ reads int }
 
-func (c *countedProducts) ListForReminders(context.Context) ([]domain.Product, error) {
+func (c *countedProducts) ListForReminders(context.Context, []string, [][2]time.Time) ([]domain.Product, error) {
 	c.reads++
 	return nil, nil
 }

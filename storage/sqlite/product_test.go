@@ -398,6 +398,7 @@ func TestListForReminders(t *testing.T) {
 	expires := time.Date(2028, 12, 1, 0, 0, 0, 0, time.UTC)
 
 	var want []int64
+	var rulebook string // the rulebook the products are under
 	for _, c := range []struct {
 		sub     domain.Subject
 		stage   domain.Stage
@@ -421,8 +422,11 @@ func TestListForReminders(t *testing.T) {
 		if c.listed {
 			want = append(want, p.ID)
 		}
+		rulebook = p.Rulebook
 	}
-	ps, err := products.ListForReminders(ctx)
+	books := []string{rulebook}
+	around := [][2]time.Time{{expires.AddDate(0, 0, -1), expires.AddDate(0, 0, 1)}}
+	ps, err := products.ListForReminders(ctx, books, around)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -438,6 +442,15 @@ func TestListForReminders(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("ListForReminders = %v, want %v", got, want)
+	}
+
+	// Narrowed: another rulebook's dossiers, and certificates expiring
+	// outside the ranges, are left out.
+	if ps, err := products.ListForReminders(ctx, []string{"other"}, [][2]time.Time{{expires.AddDate(0, 0, 1), expires.AddDate(0, 0, 9)}}); err != nil || len(ps) != 0 {
+		t.Fatalf("narrowed to nothing: %d products (%v)", len(ps), err)
+	}
+	if ps, err := products.ListForReminders(ctx, nil, around); err != nil || len(ps) != 1 || ps[0].Stage != domain.StageRecognised {
+		t.Fatalf("the certificates only: %+v (%v)", ps, err)
 	}
 }
 
