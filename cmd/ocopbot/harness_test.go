@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	mrand "math/rand/v2"
 	"net"
 	"os"
 	"path/filepath"
@@ -75,8 +76,24 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
+// freeAddr returns a loopback address free now, on a port below Linux's
+// ephemeral range (32768–60999 by default). The bot binds it only later
+// (after the test's seeding, and again after each restart): a port of the
+// ephemeral range could meanwhile go to a listener of another test package
+// running at the same time ("bind: address already in use"), and, after
+// the bot stopped, a fake's late webhook call could reach that package's
+// server. Ports chosen at random below the range are taken by nothing that
+// asks the system for any free port.
 func freeAddr(t *testing.T) string {
 	t.Helper()
+	for range 200 {
+		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", 20000+mrand.IntN(12000)))
+		if err != nil {
+			continue // taken: another one
+		}
+		defer ln.Close()
+		return ln.Addr().String()
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

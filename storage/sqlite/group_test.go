@@ -56,11 +56,10 @@ func TestGroupedWritesCommitTogether(t *testing.T) {
 	}
 	wg.Add(1)
 	go write(0, ctx, ids[0])
-	waitFor(t, func() bool { // the first is taken, and waits in BEGIN
-		db.group.mu.Lock()
-		defer db.group.mu.Unlock()
-		return len(db.group.queue) == 0 && db.group.running
-	})
+	// The first is taken, and its group waits for the write turn the
+	// Atomic holds (not merely the group of the set-up's last write still
+	// ending).
+	waitFor(t, func() bool { return queued() == 0 && db.db.queued.Load() == 1 })
 	cancelled, cancel := context.WithCancel(ctx)
 	for i, id := range ids[1:] {
 		wg.Add(1)
