@@ -107,7 +107,10 @@ func (g *grouper) commit(batch []*groupWrite) {
 	}
 	defer func() { _ = tx.Rollback() }()
 	if len(live) == 1 {
-		live[0].err = live[0].fn(tx)
+		// Alone: its own transaction, rolled back if it fails.
+		if live[0].err = live[0].fn(tx); live[0].err != nil {
+			return
+		}
 	} else {
 		for _, w := range live {
 			w.err = g.savepoint(w, tx)

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"path/filepath"
 	"sync"
@@ -146,5 +147,34 @@ func TestWritersTakeTurns(t *testing.T) {
 	got, err := users.Get(ctx, "telegram", "1")
 	if err != nil || got.Locale != "en" || got.Consent != domain.ConsentGiven {
 		t.Fatalf("after both writes: %+v %v", got, err)
+	}
+}
+
+// A write that fails part way leaves nothing of itself, alone in its group
+// as inside a larger one.
+func TestGroupedWriteThatFailsLeavesNothing(t *testing.T) {
+	ctx := t.Context()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "ocop.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	u, err := NewUserStore(db).Touch(ctx, "telegram", "1", "", "Một")
+	if err != nil {
+		t.Fatal(err)
+	}
+	boom := errors.New("the write's second statement failed")
+	err = db.grouped(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET locale = 'en' WHERE id = ?`, u.ID); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("err = %v", err)
+	}
+	var locale string
+	if err := db.SQL().QueryRowContext(ctx, `SELECT locale FROM users WHERE id = ?`, u.ID).Scan(&locale); err != nil || locale == "en" {
+		t.Fatalf("the failed write's first statement was kept: locale %q (%v)", locale, err)
 	}
 }
