@@ -161,11 +161,11 @@ func (r *Reminders) productReminders(ctx context.Context, now time.Time) error {
 // expiry (domain.ReevaluationWindow), so its expiry dates are that many
 // days after the last few days.
 func (r *Reminders) candidates(now time.Time) (books []string, expiring [][2]time.Time) {
-	var books0 []*domain.Rulebook
+	var rulebooks []*domain.Rulebook
 	if r.Rules != nil {
-		books0 = r.Rules.All()
+		rulebooks = r.Rules.All()
 	}
-	for _, rb := range books0 {
+	for _, rb := range rulebooks {
 		dl := rb.NextDeadline(r.Calendar, now)
 		if dl.FileBy.IsZero() {
 			continue

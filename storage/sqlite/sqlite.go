@@ -120,6 +120,11 @@ func (c *userCache) put(u domain.User, gen userGen) {
 	if gen != (userGen{c.gen[userStripe(key)], c.byID}) {
 		return
 	}
+	c.keepLocked(key, u)
+}
+
+// keepLocked caches u under key; when full, the cache starts again empty.
+func (c *userCache) keepLocked(key string, u domain.User) {
 	if c.byKey == nil || len(c.byKey) >= maxCachedUsers {
 		c.byKey, c.keyOf = map[string]domain.User{}, map[int64]string{}
 	}
@@ -155,14 +160,9 @@ func (c *userCache) wrote(u domain.User, gen userGen) {
 		delete(c.byKey, key)
 		delete(c.keyOf, old.ID)
 	}
-	if !fresh {
-		return
+	if fresh {
+		c.keepLocked(key, u)
 	}
-	if c.byKey == nil || len(c.byKey) >= maxCachedUsers {
-		c.byKey, c.keyOf = map[string]domain.User{}, map[int64]string{}
-	}
-	c.byKey[key] = u
-	c.keyOf[u.ID] = key
 }
 
 // forget drops the user of key (when not "") and of id (when not 0) after
