@@ -61,9 +61,10 @@ func (in *Inbox) RecordBatch(ctx context.Context, channel string, items []InboxI
 	// A batch larger than one statement (a page of long polling) is one
 	// transaction, so that it is recorded whole or not at all.
 	if len(items) <= insertChunk {
-		unlock := in.db.db.lockWrite(ctx)
-		newOnes, err = in.insert(ctx, in.db.db.QueryContext, channel, items, now)
-		unlock()
+		func() {
+			defer in.db.db.lockWrite(ctx)() // given back even if the insert panics
+			newOnes, err = in.insert(ctx, in.db.db.QueryContext, channel, items, now)
+		}()
 	} else {
 		err = in.db.inTx(ctx, func(tx *sql.Tx) error {
 			newOnes = newOnes[:0]
@@ -147,10 +148,11 @@ func (in *Inbox) MarkDone(ctx context.Context, channel string, updateIDs ...int6
 	if err != nil {
 		return domain.E(op, domain.KindInternal, err)
 	}
-	unlock := in.db.db.lockWrite(ctx)
-	res, err := in.db.db.ExecContext(ctx, `UPDATE inbox SET state = 'done', done_at = coalesce(done_at, ?), payload = x''
+	res, err := func() (sql.Result, error) {
+		defer in.db.db.lockWrite(ctx)()
+		return in.db.db.ExecContext(ctx, `UPDATE inbox SET state = 'done', done_at = coalesce(done_at, ?), payload = x''
 WHERE channel = ? AND update_id IN (SELECT value FROM json_each(?))`, millis(in.db.now()), channel, string(list))
-	unlock()
+	}()
 	if err != nil {
 		return dbError(op, err)
 	}
