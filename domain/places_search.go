@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 )
 
@@ -92,7 +93,15 @@ func (p *Places) Search(query string, limit int) []PlaceMatch {
 		return nil
 	}
 
-	cands := make([]candidate, len(p.communes))
+	// The candidates (one per commune, about 10 kB) come from a pool: a
+	// search per registration allocated them anew (BENCHMARKS.md).
+	cp := candidatePool.Get().(*[]candidate)
+	defer candidatePool.Put(cp)
+	if cap(*cp) < len(p.communes) {
+		*cp = make([]candidate, len(p.communes))
+	}
+	cands := (*cp)[:len(p.communes)]
+	clear(cands)
 	found := false
 	if code := Clean(query); isDigits(code) {
 		if i, ok := p.byCode[code]; ok {
@@ -139,6 +148,8 @@ func (p *Places) Search(query string, limit int) []PlaceMatch {
 }
 
 // candidate is the best match found so far for one commune.
+var candidatePool = sync.Pool{New: func() any { return new([]candidate) }}
+
 type candidate struct {
 	ok       bool
 	score    int

@@ -70,6 +70,12 @@ func init() {
 		defer mu.Unlock()
 		if cpu != nil {
 			pprof.StopCPUProfile()
+			// What was allocated since the start, beside it: go tool pprof
+			// -sample_index=alloc_space.
+			if a, err := os.Create(cpu.Name() + ".allocs"); err == nil {
+				_ = pprof.Lookup("allocs").WriteTo(a, 0)
+				a.Close()
+			}
 			cpu.Close()
 			cpu = nil
 			if tr != nil {
