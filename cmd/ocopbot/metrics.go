@@ -215,7 +215,11 @@ func (s *scraped) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	now := s.a.now()
-	inbox, outbox, bulkQ, err := s.a.db.Backlogs(ctx)
+	outbox, bulkQ, err := s.a.db.Backlogs(ctx)
+	var inbox sqlite.Backlog
+	if err == nil {
+		inbox, err = s.a.inbox.Backlog(ctx)
+	}
 	if err != nil {
 		s.a.log.Warn("metrics: backlogs", "err", err)
 	} else {

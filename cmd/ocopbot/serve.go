@@ -43,6 +43,7 @@ type app struct {
 	users     *sqlite.UserStore
 	products  *sqlite.ProductStore
 	inbox     *sqlite.Inbox
+	inboxDB   *sqlite.DB // the inbox's own file
 	outbox    *sqlite.Outbox
 	lease     bot.Lease
 	engine    *bot.Engine
@@ -131,14 +132,28 @@ func build(ctx context.Context, cfg *Config, log *slog.Logger) (*app, error) {
 		db.Close()
 		return nil, fmt.Errorf("file store: %w", err)
 	}
-	a := &app{cfg: cfg, log: log, now: now, db: db, blobs: blobs, users: sqlite.NewUserStore(db), inbox: sqlite.NewInbox(db), metrics: newMetrics(),
+	// The inbox has a file of its own (sqlite.OpenInboxDB says why); what
+	// an older version left in the main file's inbox moves there first.
+	inboxPath := sqlite.InboxPath(cfg.DBPath)
+	idb, err := sqlite.OpenInboxDB(ctx, inboxPath, now)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("inbox %s: %w", inboxPath, err)
+	}
+	a := &app{cfg: cfg, log: log, now: now, db: db, inboxDB: idb, blobs: blobs, users: sqlite.NewUserStore(db), inbox: sqlite.NewInbox(idb), metrics: newMetrics(),
 		products: sqlite.NewProductStore(db), outbox: sqlite.NewOutbox(db)}
+	if n, err := a.inbox.MoveFrom(ctx, db); err != nil {
+		a.close()
+		return nil, fmt.Errorf("inbox %s: %w", inboxPath, err)
+	} else if n > 0 {
+		log.Info("inbox moved to its own file", "updates", n, "file", inboxPath)
+	}
 	var leases leaseStore = sqlite.NewLeases(db)
 	if cfg.RedisURL != "" {
 		redis.SetLogger(log)
 		rs, err := redis.Open(ctx, string(cfg.RedisURL))
 		if err != nil {
-			db.Close()
+			a.close()
 			return nil, fmt.Errorf("redis: %w", err)
 		}
 		rs = rs.WithPrefix(cfg.RedisPrefix)
@@ -207,6 +222,7 @@ func (a *app) close() {
 	if a.redis != nil {
 		a.redis.Close()
 	}
+	a.inboxDB.Close()
 	a.db.Close()
 }
 

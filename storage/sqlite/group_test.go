@@ -116,7 +116,7 @@ func TestWritersTakeTurns(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	users, inbox := NewUserStore(db), NewInbox(db)
+	users := NewUserStore(db)
 	u, err := users.Touch(ctx, "telegram", "1", "", "Một")
 	if err != nil {
 		t.Fatal(err)
@@ -129,7 +129,7 @@ func TestWritersTakeTurns(t *testing.T) {
 	if err := users.SetLocale(actx, u.ID, "en"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := inbox.RecordBatch(actx, "telegram", []InboxItem{{UpdateID: 1, UserKey: "telegram:1", Payload: []byte("{}")}}); err != nil {
+	if _, err := users.Touch(actx, "telegram", "2", "", "Hai"); err != nil {
 		t.Fatal(err)
 	}
 	if n := db.db.queued.Load(); n != 0 {

@@ -46,10 +46,10 @@ type Backlog struct {
 	Oldest time.Time
 }
 
-// Backlogs returns the updates recorded and not yet handled (inbox), the
-// notices not yet sent (outbox: pending or being sent) and the bulk
-// messages not yet sent (job recipients pending or being sent).
-func (db *DB) Backlogs(ctx context.Context) (inbox, outbox, bulk Backlog, err error) {
+// Backlogs returns the notices not yet sent (outbox: pending or being
+// sent) and the bulk messages not yet sent (job recipients pending or
+// being sent). The inbox's is Inbox.Backlog.
+func (db *DB) Backlogs(ctx context.Context) (outbox, bulk Backlog, err error) {
 	const op = "sqlite.Backlogs"
 	read := func(q string, b *Backlog) error {
 		var oldest sql.NullInt64
@@ -61,9 +61,6 @@ func (db *DB) Backlogs(ctx context.Context) (inbox, outbox, bulk Backlog, err er
 			b.Oldest = fromMillis(oldest.Int64)
 		}
 		return nil
-	}
-	if err = read(`SELECT count(*), min(received_at) FROM inbox WHERE state = 'pending'`, &inbox); err != nil {
-		return
 	}
 	if err = read(`SELECT count(*), min(created_at) FROM outbox WHERE state IN ('pending', 'sending')`, &outbox); err != nil {
 		return

@@ -26,8 +26,119 @@ type InboxItem struct {
 // is lost in a crash and none is handled twice (at-least-once intake).
 type Inbox struct{ db *DB }
 
-// NewInbox returns the inbox of db.
+// NewInbox returns the inbox of db: a database opened with OpenInboxDB,
+// as the bot runs it, or the main database, whose inbox table holds what
+// an older version recorded (and serves the tests of both).
 func NewInbox(db *DB) *Inbox { return &Inbox{db: db} }
+
+// OpenInboxDB opens (creating when missing) the database file at path
+// that holds the inbox alone (see InboxPath). Every update is written to
+// the inbox twice, when it comes and when it is handled: in the main
+// file those writes made the page cache of every other connection stale
+// for its next read (SQLite drops a connection's cache when another wrote
+// the file) and took the main file's write turn from the handlers' own
+// writes. In a file of its own they cost the bot a fifth less CPU per
+// Zalo event (BENCHMARKS.md). Durability is the same: WAL,
+// synchronous(NORMAL), checkpointed every second.
+func OpenInboxDB(ctx context.Context, path string, now func() time.Time) (*DB, error) {
+	return open(ctx, path, now, 0, inboxSchema)
+}
+
+// InboxPath is where the inbox of the database at dbPath lives: beside
+// it, "ocop.db" → "ocop-inbox.db".
+func InboxPath(dbPath string) string {
+	return strings.TrimSuffix(dbPath, ".db") + "-inbox.db"
+}
+
+// MoveFrom moves into this inbox what an older version recorded in the
+// inbox table of from (the main database): the updates, pending and done,
+// and the channels' offsets, then empties from's tables. It is run at the
+// start, before any update is taken. A stop between the copy and the
+// emptying leaves both; the next start copies again, and what is here
+// already stays as it is. It returns how many updates it moved.
+func (in *Inbox) MoveFrom(ctx context.Context, from *DB) (int64, error) {
+	const op = "sqlite.Inbox.MoveFrom"
+	if from == nil || from == in.db {
+		return 0, nil
+	}
+	var rows, offsets int64
+	err := from.db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM inbox), (SELECT count(*) FROM channel_offsets)`).Scan(&rows, &offsets)
+	if err != nil {
+		return 0, dbError(op, err)
+	}
+	if rows == 0 && offsets == 0 {
+		return 0, nil
+	}
+	err = in.db.inTx(ctx, func(tx *sql.Tx) error {
+		old, err := from.db.QueryContext(ctx, `SELECT channel, update_id, user_key, payload, received_at, state, done_at FROM inbox`)
+		if err != nil {
+			return err
+		}
+		defer old.Close()
+		for old.Next() {
+			var channel, user, state string
+			var id, received int64
+			var payload []byte
+			var done sql.NullInt64
+			if err := old.Scan(&channel, &id, &user, &payload, &received, &state, &done); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO inbox (channel, update_id, user_key, payload, received_at, state, done_at)
+VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (channel, update_id) DO NOTHING`, channel, id, user, blob(payload), received, state, done); err != nil {
+				return err
+			}
+		}
+		if err := old.Err(); err != nil {
+			return err
+		}
+		offs, err := from.db.QueryContext(ctx, `SELECT channel, max_update_id FROM channel_offsets`)
+		if err != nil {
+			return err
+		}
+		defer offs.Close()
+		for offs.Next() {
+			var channel string
+			var maxID int64
+			if err := offs.Scan(&channel, &maxID); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO channel_offsets (channel, max_update_id) VALUES (?, ?)
+ON CONFLICT (channel) DO UPDATE SET max_update_id = max(max_update_id, excluded.max_update_id)`, channel, maxID); err != nil {
+				return err
+			}
+		}
+		return offs.Err()
+	})
+	if err != nil {
+		return 0, dbError(op, err)
+	}
+	err = from.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM inbox`); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM channel_offsets`)
+		return err
+	})
+	if err != nil {
+		return 0, dbError(op, err)
+	}
+	return rows, nil
+}
+
+// Backlog returns the updates recorded and not yet handled.
+func (in *Inbox) Backlog(ctx context.Context) (Backlog, error) {
+	var b Backlog
+	var oldest sql.NullInt64
+	err := in.db.db.QueryRowContext(ctx, `SELECT count(*), min(received_at) FROM inbox WHERE state = 'pending'`).Scan(&b.Count, &oldest)
+	if err != nil {
+		in.db.db.count(err)
+		return Backlog{}, dbError("sqlite.Inbox.Backlog", err)
+	}
+	if oldest.Valid {
+		b.Oldest = fromMillis(oldest.Int64)
+	}
+	return b, nil
+}
 
 // Record stores an update as pending. isNew is false when the update was
 // recorded before; then nothing changes.

@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"reflect"
 	"sync"
 	"testing"
@@ -20,10 +21,27 @@ func updateIDs(items []sqlite.InboxItem) []int64 {
 	return ids
 }
 
+// openInbox opens the inbox in a file of its own, as the bot does.
+func openInbox(t *testing.T, c *clock) (*sqlite.DB, string) {
+	t.Helper()
+	path := sqlite.InboxPath(filepath.Join(t.TempDir(), "data", "ocop.db"))
+	return reopenInbox(t, path, c), path
+}
+
+func reopenInbox(t *testing.T, path string, c *clock) *sqlite.DB {
+	t.Helper()
+	db, err := sqlite.OpenInboxDB(t.Context(), path, c.Now)
+	if err != nil {
+		t.Fatalf("OpenInboxDB: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
 func TestInbox(t *testing.T) {
 	ctx := t.Context()
 	c := newClock()
-	db, path := open(t, c)
+	db, path := openInbox(t, c)
 	in := sqlite.NewInbox(db)
 
 	if off, err := in.NextOffset(ctx, "telegram"); err != nil || off != 0 {
@@ -120,7 +138,7 @@ func TestInbox(t *testing.T) {
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
-	in = sqlite.NewInbox(reopen(t, path, c))
+	in = sqlite.NewInbox(reopenInbox(t, path, c))
 	if off, err := in.NextOffset(ctx, "telegram"); err != nil || off != 13 {
 		t.Fatalf("NextOffset after prune and reopen = %d, %v; want 13", off, err)
 	}
@@ -141,7 +159,7 @@ func TestInbox(t *testing.T) {
 // poller, the webhook and the workers marking updates done would.
 func TestInboxConcurrentWriters(t *testing.T) {
 	ctx := t.Context()
-	db, _ := open(t, newClock())
+	db, _ := openInbox(t, newClock())
 	in := sqlite.NewInbox(db)
 	const writers, perWriter = 8, 40
 
@@ -185,7 +203,7 @@ func TestInboxConcurrentWriters(t *testing.T) {
 // gives back only the new half.
 func TestInboxLargeBatch(t *testing.T) {
 	ctx := t.Context()
-	db, _ := open(t, newClock())
+	db, _ := openInbox(t, newClock())
 	in := sqlite.NewInbox(db)
 	page := func(from, n int64) []sqlite.InboxItem {
 		var items []sqlite.InboxItem
@@ -207,5 +225,74 @@ func TestInboxLargeBatch(t *testing.T) {
 	}
 	if off, _ := in.NextOffset(ctx, "telegram"); off != 201 {
 		t.Errorf("NextOffset = %d, want 201", off)
+	}
+}
+
+// TestInboxMovesFromTheMainFile: what an older version recorded in the
+// main file's inbox (pending and handled updates, the channels' offsets)
+// moves to the inbox's own file, once; a stop between the copy and the
+// emptying of the main file only makes the next start copy again, which
+// changes nothing already there.
+func TestInboxMovesFromTheMainFile(t *testing.T) {
+	ctx := t.Context()
+	c := newClock()
+	main, _ := open(t, c)
+	idb, _ := openInbox(t, c)
+	in := sqlite.NewInbox(idb)
+	older := func() {
+		t.Helper()
+		if _, err := main.SQL().ExecContext(ctx, `INSERT INTO inbox (channel, update_id, user_key, payload, received_at, state, done_at)
+VALUES ('telegram', 7, 'u', x'', 1, 'done', 2), ('telegram', 8, 'u', '{"text":"chưa xử lý"}', 3, 'pending', NULL),
+	('zalo', 5, 'z', '{"event_name":"user_send_text"}', 4, 'pending', NULL)
+ON CONFLICT DO NOTHING;
+INSERT INTO channel_offsets (channel, max_update_id) VALUES ('telegram', 20)
+ON CONFLICT (channel) DO UPDATE SET max_update_id = 20`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	older()
+	n, err := in.MoveFrom(ctx, main)
+	if err != nil || n != 3 {
+		t.Fatalf("MoveFrom = %d, %v; want 3", n, err)
+	}
+	check := func(when string) {
+		t.Helper()
+		if p, err := in.Pending(ctx, "zalo"); err != nil || len(p) != 1 || p[0].UpdateID != 5 || string(p[0].Payload) != `{"event_name":"user_send_text"}` {
+			t.Errorf("%s: zalo pending %+v, %v", when, p, err)
+		}
+		if off, err := in.NextOffset(ctx, "telegram"); err != nil || off != 21 {
+			t.Errorf("%s: telegram offset %d, %v; want 21 (kept from the main file)", when, off, err)
+		}
+		var left int
+		if err := main.SQL().QueryRowContext(ctx, `SELECT (SELECT count(*) FROM inbox) + (SELECT count(*) FROM channel_offsets)`).Scan(&left); err != nil || left != 0 {
+			t.Errorf("%s: %d rows left in the main file, %v", when, left, err)
+		}
+	}
+	check("moved")
+	if p, _ := in.Pending(ctx, "telegram"); len(p) != 1 || p[0].UpdateID != 8 || string(p[0].Payload) != `{"text":"chưa xử lý"}` {
+		t.Errorf("telegram pending after the move: %+v", p)
+	}
+
+	// Update 8 is handled here; then a start finds the main file as a
+	// stop before its emptying left it.
+	if err := in.MarkDone(ctx, "telegram", 8); err != nil {
+		t.Fatal(err)
+	}
+	older()
+	if _, err := in.MoveFrom(ctx, main); err != nil {
+		t.Fatal(err)
+	}
+	check("copied again")
+	if p, _ := in.Pending(ctx, "telegram"); len(p) != 0 {
+		t.Errorf("update 8, handled, is pending again after the second copy: %+v", p)
+	}
+	if n, err := in.MoveFrom(ctx, main); err != nil || n != 0 {
+		t.Errorf("MoveFrom of an empty main file = %d, %v", n, err)
+	}
+	if n, err := in.MoveFrom(ctx, idb); err != nil || n != 0 {
+		t.Errorf("MoveFrom of itself = %d, %v", n, err)
+	}
+	if b, err := in.Backlog(ctx); err != nil || b.Count != 1 || !b.Oldest.Equal(time.UnixMilli(4)) {
+		t.Errorf("Backlog = %+v, %v; want the zalo update received at 4 ms", b, err)
 	}
 }

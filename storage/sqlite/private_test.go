@@ -23,10 +23,16 @@ func TestDatabaseFilesArePrivate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := sqlite.NewInbox(db).Record(t.Context(), "telegram", 1, "u", []byte(`{}`)); err != nil {
+	ipath := sqlite.InboxPath(path)
+	idb, err := sqlite.OpenInboxDB(t.Context(), ipath, c.Now)
+	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]fs.FileMode{dir: 0o700, path: 0o600, path + "-wal": 0o600, path + "-shm": 0o600}
+	if _, err := sqlite.NewInbox(idb).Record(t.Context(), "telegram", 1, "u", []byte(`{}`)); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]fs.FileMode{dir: 0o700, path: 0o600, path + "-wal": 0o600, path + "-shm": 0o600,
+		ipath: 0o600, ipath + "-wal": 0o600, ipath + "-shm": 0o600}
 	check := func(when string) {
 		t.Helper()
 		for p, m := range want {
@@ -42,11 +48,15 @@ func TestDatabaseFilesArePrivate(t *testing.T) {
 	}
 	check("created")
 	db.Close()
+	idb.Close()
 
-	for _, p := range []string{path, path + "-wal", path + "-shm"} {
-		os.Chmod(p, 0o644)
+	for p := range want {
+		if p != dir {
+			os.Chmod(p, 0o644)
+		}
 	}
 	reopen(t, path, c)
+	reopenInbox(t, ipath, c)
 	check("reopened")
 }
 
@@ -56,7 +66,7 @@ func TestDatabaseFilesArePrivate(t *testing.T) {
 func TestInboxClearsHandledBodies(t *testing.T) {
 	ctx := t.Context()
 	c := newClock()
-	db, path := open(t, c)
+	db, _ := openInbox(t, c)
 	in := sqlite.NewInbox(db)
 	for id, body := range map[int64]string{1: `{"text":"số tôi 0912345678"}`, 2: `{"text":"chưa xử lý"}`} {
 		if _, err := in.Record(ctx, "telegram", id, "u", []byte(body)); err != nil {
@@ -90,8 +100,7 @@ func TestInboxClearsHandledBodies(t *testing.T) {
 	}
 
 	// A database an older version left: a handled row with its body.
-	db.Close()
-	oldPath := filepath.Join(filepath.Dir(path), "old.db")
+	oldPath := filepath.Join(t.TempDir(), "old.db")
 	olddb, err := sqlite.OpenAtVersion(ctx, oldPath, c.Now, 18)
 	if err != nil {
 		t.Fatal(err)

@@ -48,8 +48,15 @@ const pragmas = "_pragma=foreign_keys(1)&_pragma=busy_timeout(5000)&_pragma=jour
 // hold a connection (a transaction, unread rows) while it asks for another.
 const maxConns = 16
 
-//go:embed migrations/*.sql
+//go:embed migrations/*.sql inbox_migrations/*.sql
 var migrationFiles embed.FS
+
+// The migrations of the main database, and of the inbox's own file
+// (OpenInboxDB).
+const (
+	mainSchema  = "migrations"
+	inboxSchema = "inbox_migrations"
+)
 
 // DB is an open database. Repositories are built on it with NewUserStore,
 // NewSubjectStore, NewInbox and NewKV.
@@ -354,12 +361,12 @@ func (p *pool) Close() error {
 // time.Now. The path may not contain "?". Open refuses a database whose
 // schema is newer than this binary.
 func Open(ctx context.Context, path string, now func() time.Time) (*DB, error) {
-	return open(ctx, path, now, 0)
+	return open(ctx, path, now, 0, mainSchema)
 }
 
 // open is Open applying the migrations up to version upTo only (0: all),
 // which tests use to make the database an older binary left.
-func open(ctx context.Context, path string, now func() time.Time, upTo int) (*DB, error) {
+func open(ctx context.Context, path string, now func() time.Time, upTo int, schema string) (*DB, error) {
 	const op = "sqlite.Open"
 	if path == "" || strings.Contains(path, "?") {
 		return nil, domain.E(op, domain.KindInvalid, fmt.Errorf("unusable database path %q", path))
@@ -382,7 +389,7 @@ func open(ctx context.Context, path string, now func() time.Time, upTo int) (*DB
 		sqldb.Close()
 		return nil, domain.E(op, domain.KindUnavailable, fmt.Errorf("open %s: %w", path, err))
 	}
-	if err := db.migrate(ctx, upTo); err != nil {
+	if err := db.migrate(ctx, upTo, schema); err != nil {
 		sqldb.Close()
 		return nil, domain.E(op, domain.KindInternal, fmt.Errorf("%s: %w", path, err))
 	}
@@ -506,8 +513,8 @@ type migration struct {
 
 // migrations returns the embedded migrations ordered by version. A file is
 // named NNNN_what.sql; NNNN is its version.
-func migrations() ([]migration, error) {
-	entries, err := fs.ReadDir(migrationFiles, "migrations")
+func migrations(schema string) ([]migration, error) {
+	entries, err := fs.ReadDir(migrationFiles, schema)
 	if err != nil {
 		return nil, err
 	}
@@ -518,7 +525,7 @@ func migrations() ([]migration, error) {
 		if !ok || err != nil || v <= 0 {
 			return nil, fmt.Errorf("migration file %q is not named NNNN_name.sql", e.Name())
 		}
-		b, err := migrationFiles.ReadFile("migrations/" + e.Name())
+		b, err := migrationFiles.ReadFile(schema + "/" + e.Name())
 		if err != nil {
 			return nil, err
 		}
@@ -536,8 +543,8 @@ func migrations() ([]migration, error) {
 // migrate applies the migrations not yet recorded in schema_migrations, in
 // order, each in its own transaction; those after version upTo are left
 // when upTo is not 0.
-func (db *DB) migrate(ctx context.Context, upTo int) error {
-	ms, err := migrations()
+func (db *DB) migrate(ctx context.Context, upTo int, schema string) error {
+	ms, err := migrations(schema)
 	if err != nil {
 		return err
 	}
