@@ -102,6 +102,13 @@ func PlainText(s string) string {
 		}
 		return s
 	}
+	return plainTextByRegexp(s)
+}
+
+// plainTextByRegexp is PlainText by regular expressions, for a text that
+// may hold a link; for any other it gives what PlainText's one pass
+// gives (TestPlainTextAsTheRegexpsDid).
+func plainTextByRegexp(s string) string {
 	s = anchorRE.ReplaceAllStringFunc(s, func(a string) string {
 		m := anchorRE.FindStringSubmatch(a)
 		href, label := html.UnescapeString(m[1]), tagRE.ReplaceAllString(m[2], "")
