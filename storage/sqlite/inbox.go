@@ -75,6 +75,13 @@ func (in *Inbox) MoveFrom(ctx context.Context, from *DB) (int64, error) {
 			return err
 		}
 		defer old.Close()
+		// Prepared once: an older inbox holds every update of 7 days.
+		ins, err := tx.PrepareContext(ctx, `INSERT INTO inbox (channel, update_id, user_key, payload, received_at, state, done_at)
+VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (channel, update_id) DO NOTHING`)
+		if err != nil {
+			return err
+		}
+		defer ins.Close()
 		for old.Next() {
 			var channel, user, state string
 			var id, received int64
@@ -83,8 +90,7 @@ func (in *Inbox) MoveFrom(ctx context.Context, from *DB) (int64, error) {
 			if err := old.Scan(&channel, &id, &user, &payload, &received, &state, &done); err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO inbox (channel, update_id, user_key, payload, received_at, state, done_at)
-VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (channel, update_id) DO NOTHING`, channel, id, user, blob(payload), received, state, done); err != nil {
+			if _, err := ins.ExecContext(ctx, channel, id, user, blob(payload), received, state, done); err != nil {
 				return err
 			}
 		}
