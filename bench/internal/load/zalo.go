@@ -18,10 +18,10 @@ import (
 	"github.com/ocop-tayninh/ocopbot/bot/zalo/zalotest"
 )
 
-// ZaloFake is a fake Zalo OA (zalotest, without its request log) that
-// posts the simulated users' events, signed, to the bot's webhook and
-// routes the messages the bot sends (POST /v3.0/oa/message/cs) to the user
-// they are for, as they are accepted (zalotest.Server.Observe).
+// ZaloFake is a fake Zalo OA (zalotest, without its logs of requests and
+// messages) that posts the simulated users' events, signed, to the bot's
+// webhook and routes the messages the bot sends (POST /v3.0/oa/message/cs)
+// to the user they are for, as they are accepted (zalotest.Server.Observe).
 type ZaloFake struct {
 	*zalotest.Server
 	hc  *http.Client
@@ -37,7 +37,7 @@ type ZaloFake struct {
 func NewZaloFake(concurrency int) *ZaloFake {
 	concurrency = max(concurrency, 1)
 	f := &ZaloFake{
-		Server: zalotest.NewServer(zalotest.WithoutRequestBodies()),
+		Server: zalotest.NewServer(zalotest.WithoutRequestBodies(), zalotest.WithoutMessages()),
 		users:  map[string]chan<- zalotest.Message{},
 		sem:    make(chan struct{}, concurrency),
 		hc: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{

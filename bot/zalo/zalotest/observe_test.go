@@ -39,3 +39,31 @@ func TestObserveSeesAcceptedMessagesOnly(t *testing.T) {
 		t.Fatalf("the record has %+v", last)
 	}
 }
+
+func TestWithoutMessagesObservesAndCountsOnly(t *testing.T) {
+	t.Parallel()
+	s := zalotest.New(t, zalotest.WithoutRequestBodies(), zalotest.WithoutMessages())
+	tok := s.IssueAccessToken()
+	var (
+		mu  sync.Mutex
+		got []zalotest.Message
+	)
+	s.Observe(func(m zalotest.Message) { mu.Lock(); got = append(got, m); mu.Unlock() })
+
+	a := mustSend(t, s, tok, buttonsBody(alice.ID, "chọn", `[{"title":"Có","type":"oa.query.hide","payload":"#b:y"}]`))
+	mustSend(t, s, tok, textBody(alice.ID, "hai"))
+	s.OutsideWindow(bob.ID, true)
+	wantCode(t, send(t, s, tok, textBody(bob.ID, "x")), zalotest.CodeOutsideWindow)
+
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 2 || got[0].ID != a.Data.MessageID || got[0].Kind != zalotest.KindButtons || got[1].Text != "hai" || got[1].At.IsZero() {
+		t.Fatalf("observed %+v", got)
+	}
+	if s.SentCount(alice.ID) != 2 || s.SentCount(bob.ID) != 0 {
+		t.Fatalf("sent %d and %d, want 2 and 0", s.SentCount(alice.ID), s.SentCount(bob.ID))
+	}
+	if _, ok := s.LastMessage(alice.ID); ok || len(s.Messages(alice.ID)) != 0 || len(s.AllMessages()) != 0 {
+		t.Fatal("the messages were kept")
+	}
+}

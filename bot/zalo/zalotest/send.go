@@ -100,6 +100,7 @@ func (m Message) clone() Message {
 // userState holds what the fake knows about one user.
 type userState struct {
 	msgs []Message
+	sent int // accepted messages, kept in msgs or not (WithoutMessages)
 	// changed is notified when a message to the user is accepted.
 	changed signal
 }
@@ -378,11 +379,8 @@ func (s *Server) serveSend(w http.ResponseWriter, r *http.Request, body []byte, 
 		m, perr = parseSend(body)
 	}
 	s.mu.Lock()
-	res := s.sendLocked(tok, now, m, perr, body)
+	res := s.sendLocked(tok, now, &m, perr, body)
 	obs := s.observers
-	if len(obs) > 0 && res.status == 0 && res.code == 0 {
-		m = s.all[len(s.all)-1] // the message as recorded
-	}
 	s.mu.Unlock()
 	if res.status == 0 && res.code == 0 {
 		for _, fn := range obs {
@@ -393,8 +391,9 @@ func (s *Server) serveSend(w http.ResponseWriter, r *http.Request, body []byte, 
 }
 
 // sendLocked applies the faults and checks in the order the package
-// documentation gives, and records an accepted message.
-func (s *Server) sendLocked(tok string, now time.Time, m Message, perr error, body []byte) result {
+// documentation gives, and records an accepted message (completing *m as
+// recorded).
+func (s *Server) sendLocked(tok string, now time.Time, m *Message, perr error, body []byte) result {
 	switch {
 	case s.serverErrors > 0:
 		s.serverErrors--
@@ -434,8 +433,11 @@ func (s *Server) sendLocked(tok string, now time.Time, m Message, perr error, bo
 	m.Raw = body
 	m.At = now
 	st := s.userLocked(m.UserID)
-	st.msgs = append(st.msgs, m)
-	s.all = append(s.all, m)
+	st.sent++
+	if s.cfg.keepMessages {
+		st.msgs = append(st.msgs, *m)
+		s.all = append(s.all, *m)
+	}
 	st.changed.Notify()
 	s.changed.Notify()
 	return result{data: sendData{MessageID: m.ID, UserID: m.UserID, SentTime: strconv.FormatInt(now.UnixMilli(), 10)}}
@@ -475,7 +477,7 @@ func (s *Server) SentCount(userID string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if st := s.users[userID]; st != nil {
-		return len(st.msgs)
+		return st.sent
 	}
 	return 0
 }

@@ -134,6 +134,7 @@ type config struct {
 	refreshToken   string
 	accessTTL      time.Duration
 	recordBodies   bool
+	keepMessages   bool
 	webhookTimeout time.Duration
 }
 
@@ -164,6 +165,15 @@ func WithAccessTokenTTL(d time.Duration) Option { return func(c *config) { c.acc
 // raw request bodies (Requests returns nil), to save memory in long
 // benchmarks. Messages and uploads are recorded either way.
 func WithoutRequestBodies() Option { return func(c *config) { c.recordBodies = false } }
+
+// WithoutMessages hands every accepted message to the observers (Observe)
+// and counts it (SentCount) but does not keep it: Messages, LastMessage,
+// AllMessages and WaitMessages find none, and PressButton finds no button.
+// For load generators, which follow the messages as they come and would
+// otherwise pay for a record that grows by every message of the run
+// (copied as it grows, under the Server's lock, and scanned by every
+// collection).
+func WithoutMessages() Option { return func(c *config) { c.keepMessages = false } }
 
 // WithWebhookTimeout bounds each post to the bot's webhook (10 seconds by
 // default). Zalo itself expects an answer within about 2 seconds.
@@ -237,6 +247,7 @@ func NewServer(opts ...Option) *Server {
 		oaSecret:       DefaultOASecret,
 		accessTTL:      DefaultAccessTokenTTL,
 		recordBodies:   true,
+		keepMessages:   true,
 		webhookTimeout: DefaultWebhookTimeout,
 	}
 	for _, o := range opts {
