@@ -5,9 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"runtime/debug"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -78,6 +76,8 @@ type Engine struct {
 
 	mu      sync.RWMutex
 	senders map[string]Sender
+
+	marks *formMarker // nil: no open-form marks (Config.MarkForms)
 }
 
 type callbackRoute struct {
@@ -104,6 +104,11 @@ func New(cfg Config) *Engine {
 		callbacks: map[string]callbackRoute{},
 		flows:     map[string]*Flow{},
 		senders:   map[string]Sender{},
+	}
+	if m, ok := cfg.Users.(FormMarks); ok && cfg.MarkForms {
+		e.marks = &formMarker{store: m, delay: marksDelay, log: func(err error, users int) {
+			e.log.Warn("open forms not recorded", "users", users, "err", err)
+		}}
 	}
 	e.build()
 	return e
@@ -454,7 +459,7 @@ func (e *Engine) loadSession(next Handler) Handler {
 			stored = save.Val // nil for a deletion
 		}
 		if len(ops) == 0 {
-			e.markForms(ctx, c)
+			e.markForms(c)
 			e.cfg.Sessions.handBack(u.Channel, u.UserID, s, stored)
 			return nil
 		}
@@ -468,66 +473,10 @@ func (e *Engine) loadSession(next Handler) Handler {
 			e.log.Warn("session kept until the store is back", "channel", u.Channel, "update", u.ID)
 		}
 		c.finished = finish
-		e.markForms(ctx, c)
+		e.markForms(c)
 		e.cfg.Sessions.handBack(u.Channel, u.UserID, s, stored)
 		return nil
 	})
-}
-
-// FormMarks is a UserStore that keeps, apart from the sessions, which
-// forms a user has open (domain.User.OpenForms): a form missing from the
-// session at the user's next update was lost with it (a Redis restarted
-// empty, a session expired) and the user is told so, instead of having
-// an answer to it misread.
-type FormMarks interface {
-	SetOpenForms(ctx context.Context, userID int64, flows []string) error
-}
-
-// lostForms tells the user about the open forms their session lost, then
-// handles the update: a text or a shared contact, most likely an answer
-// to the lost form, is not handled further.
-func (e *Engine) lostForms(ctx context.Context, c *Ctx, next Handler) error {
-	if _, ok := e.cfg.Users.(FormMarks); !ok || !e.cfg.MarkForms || len(c.User.OpenForms) == 0 {
-		return next.Handle(ctx, c)
-	}
-	told := false
-	for _, id := range c.User.OpenForms {
-		flow := e.flows[id]
-		if flow == nil || c.Session.Forms[id] != nil {
-			continue
-		}
-		msg, data := "form.lost", map[string]any{"Title": c.T(flow.Title), "Command": flow.Command}
-		if flow.Command == "" {
-			msg = "form.lost_reply"
-		}
-		if err := c.Say(ctx, msg, data); err != nil {
-			return err
-		}
-		told = true
-	}
-	if u := c.Update; told && (u.Kind == KindText || u.Kind == KindContact || u.Kind == KindUserShared) {
-		return nil
-	}
-	return next.Handle(ctx, c)
-}
-
-// markForms records the forms the session has open when they are not
-// those recorded (see FormMarks); a failure is only logged: the marks
-// are a safety net, written again at the next update.
-func (e *Engine) markForms(ctx context.Context, c *Ctx) {
-	m, ok := e.cfg.Users.(FormMarks)
-	if !ok || !e.cfg.MarkForms || c.User.ID == 0 || c.Session == nil {
-		return
-	}
-	open := slices.Sorted(maps.Keys(c.Session.Forms))
-	if slices.Equal(open, c.User.OpenForms) {
-		return
-	}
-	if err := m.SetOpenForms(ctx, c.User.ID, open); err != nil {
-		e.log.Warn("open forms not recorded", "channel", c.Update.Channel, "update", c.Update.ID, "err", err)
-		return
-	}
-	c.User.OpenForms = open
 }
 
 // route sends the update to its command, button handler, form or fallback.

@@ -101,6 +101,9 @@ func TestLostFormIsToldPlainly(t *testing.T) {
 	h, saved := formHarness(t)
 	h.Send("u1", "/thu").Expect("ftest.ask_name")
 	h.Send("u1", "An").Expect("ftest.ask_kind")
+	if err := h.Engine.FlushMarks(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	if u, _ := h.Users.Get(h.Channel, "u1"); len(u.OpenForms) != 1 || u.OpenForms[0] != "ft" {
 		t.Fatalf("open forms recorded: %v", u.OpenForms)
 	}
@@ -114,11 +117,81 @@ func TestLostFormIsToldPlainly(t *testing.T) {
 	if len(r.Sent) != 1 {
 		t.Fatalf("the answer was read too:\n%s", r.Texts())
 	}
+	if err := h.Engine.FlushMarks(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	if u, _ := h.Users.Get(h.Channel, "u1"); len(u.OpenForms) != 0 {
 		t.Fatalf("open forms after the notice: %v", u.OpenForms)
 	}
 	h.Send("u1", "/thu").Expect("ftest.ask_name")
 	if len(*saved) != 0 {
 		t.Fatal("something was saved")
+	}
+}
+
+// The open-form marks are written behind the updates, together: none is
+// in the store right after the step, both users' are after the flush.
+// A form closed whose mark is not yet written is not told as lost when
+// the session store loses everything (the store still marks it open).
+func TestFormMarksAreWrittenBehindAndReadFirst(t *testing.T) {
+	h, _ := formHarness(t)
+	ctx := context.Background()
+	h.Send("u1", "/thu").Expect("ftest.ask_name")
+	h.Send("u2", "/thu").Expect("ftest.ask_name")
+	if u, _ := h.Users.Get(h.Channel, "u1"); len(u.OpenForms) != 0 {
+		t.Fatalf("open forms written at once: %v", u.OpenForms)
+	}
+	if err := h.Engine.FlushMarks(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"u1", "u2"} {
+		if u, _ := h.Users.Get(h.Channel, id); len(u.OpenForms) != 1 || u.OpenForms[0] != "ft" {
+			t.Fatalf("%s: open forms after the flush: %v", id, u.OpenForms)
+		}
+	}
+
+	// u1 leaves the form; the store still has it open.
+	h.Send("u1", "hủy").Expect("form.cancelled")
+	if u, _ := h.Users.Get(h.Channel, "u1"); len(u.OpenForms) != 1 {
+		t.Fatalf("the closed form's mark written at once: %v", u.OpenForms)
+	}
+	for k := range h.KV.Keys("sess:") {
+		_ = h.KV.Del(ctx, k)
+	}
+	h.Sessions.DropCopies()
+	if r := h.Send("u1", "/trogiup"); r.Has("form.lost") {
+		t.Fatalf("a form closed is told as lost:\n%s", r.Texts())
+	}
+	h.Send("u2", "Bình").Expect("form.lost")
+
+	// A failed write keeps the marks for the next one.
+	h.Users.Fail(errors.New("disk full"))
+	if err := h.Engine.FlushMarks(ctx); err == nil {
+		t.Fatal("the flush did not fail with the store")
+	}
+	h.Users.Fail(nil)
+	if err := h.Engine.FlushMarks(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"u1", "u2"} {
+		if u, _ := h.Users.Get(h.Channel, id); len(u.OpenForms) != 0 {
+			t.Fatalf("%s: open forms after the retried flush: %v", id, u.OpenForms)
+		}
+	}
+}
+
+// Without a flush, the marks are written by themselves soon after.
+func TestFormMarksAreWrittenWithoutAFlush(t *testing.T) {
+	h, _ := formHarness(t)
+	h.Send("u1", "/thu").Expect("ftest.ask_name")
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if u, _ := h.Users.Get(h.Channel, "u1"); len(u.OpenForms) == 1 && u.OpenForms[0] == "ft" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the open form's mark was never written")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -283,15 +283,15 @@ func clone(u *domain.User) domain.User {
 
 var _ bot.FormMarks = (*Users)(nil)
 
-// SetOpenForms records the forms the user has open (bot.FormMarks).
-func (s *Users) SetOpenForms(_ context.Context, id int64, flows []string) error {
+// SetOpenForms records the forms the users have open (bot.FormMarks).
+func (s *Users) SetOpenForms(_ context.Context, marks map[int64][]string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.err != nil {
 		return s.err
 	}
 	for _, u := range s.m {
-		if u.ID == id {
+		if flows, ok := marks[u.ID]; ok {
 			u.OpenForms = append([]string(nil), flows...)
 		}
 	}

@@ -357,6 +357,9 @@ func (a *app) serveChannels(ctx context.Context) error {
 		for _, in := range intakes {
 			in.Flush()
 		}
+		if err := a.engine.FlushMarks(shutdownCtx); err != nil {
+			a.log.Warn("stop: open-form marks not written", "err", err)
+		}
 		if n := a.sessions.Pending(); n > 0 {
 			if err := a.sessions.Flush(shutdownCtx); err != nil {
 				a.log.Warn("stop: sessions not written again to the store", "sessions", n, "err", err)

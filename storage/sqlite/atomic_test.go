@@ -209,9 +209,9 @@ func TestUserWritesKeepTheRowTheyReturn(t *testing.T) {
 		check func(domain.User) bool
 	}{
 		{"consent", func() error { return users.SetConsent(ctx, u.ID, domain.ConsentGiven) }, func(g domain.User) bool { return g.Consent == domain.ConsentGiven }},
-		{"form opened", func() error { return users.SetOpenForms(ctx, u.ID, []string{"reg"}) }, func(g domain.User) bool { return len(g.OpenForms) == 1 && g.OpenForms[0] == "reg" }},
+		{"form opened", func() error { return users.SetOpenForms(ctx, map[int64][]string{u.ID: {"reg"}}) }, func(g domain.User) bool { return len(g.OpenForms) == 1 && g.OpenForms[0] == "reg" }},
 		{"subject linked", func() error { return users.LinkSubject(ctx, u.ID, s.ID) }, func(g domain.User) bool { return g.SubjectID == s.ID }},
-		{"form closed", func() error { return users.SetOpenForms(ctx, u.ID, nil) }, func(g domain.User) bool { return len(g.OpenForms) == 0 }},
+		{"form closed", func() error { return users.SetOpenForms(ctx, map[int64][]string{u.ID: nil}) }, func(g domain.User) bool { return len(g.OpenForms) == 0 }},
 		{"language", func() error { return users.SetLocale(ctx, u.ID, "en") }, func(g domain.User) bool { return g.Locale == "en" }},
 	}
 	for _, st := range steps {

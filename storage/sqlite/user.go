@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -195,11 +197,69 @@ func (s *UserStore) LinkSubject(ctx context.Context, userID, subjectID int64) er
 		`UPDATE users SET subject_id = ?, updated_at = ? WHERE id = ?`, subjectID, millis(s.db.now()), userID)
 }
 
-// SetOpenForms records which forms the user has open (flow ids, none:
-// nil), apart from their session (see domain.User.OpenForms).
-func (s *UserStore) SetOpenForms(ctx context.Context, id int64, flows []string) error {
-	return s.updateByID(ctx, "sqlite.UserStore.SetOpenForms", id,
-		`UPDATE users SET open_forms = ? WHERE id = ?`, strings.Join(flows, ","), id)
+// SetOpenForms records which forms each user has open (flow ids, none:
+// nil), by user id, apart from their sessions (see domain.User.OpenForms
+// and bot.FormMarks), in one write. A user no longer stored is skipped.
+// The rows written are kept in the user cache as updateByID keeps one.
+func (s *UserStore) SetOpenForms(ctx context.Context, marks map[int64][]string) error {
+	const op = "sqlite.UserStore.SetOpenForms"
+	if len(marks) == 0 {
+		return nil
+	}
+	type mark struct {
+		id     int64
+		gen    userGen
+		cached bool
+		u      domain.User
+		found  bool
+	}
+	if s.db.db.joined(ctx) != nil {
+		// Inside an Atomic: the users are forgotten once it commits.
+		for _, id := range slices.Sorted(maps.Keys(marks)) {
+			s.db.userChanged(ctx, id)
+			if _, err := s.db.db.ExecContext(ctx, `UPDATE users SET open_forms = ? WHERE id = ?`, strings.Join(marks[id], ","), id); err != nil {
+				return dbError(op, err)
+			}
+		}
+		return nil
+	}
+	ms := make([]mark, 0, len(marks))
+	for _, id := range slices.Sorted(maps.Keys(marks)) {
+		gen, cached := s.db.users.genOfID(id)
+		ms = append(ms, mark{id: id, gen: gen, cached: cached})
+	}
+	const query = `UPDATE users SET open_forms = ? WHERE id = ? RETURNING ` + userColumns
+	err := s.db.grouped(ctx, func(tx *sql.Tx) error {
+		for i := range ms {
+			m := &ms[i]
+			u, err := scanUser(s.db.db.txQueryRow(ctx, tx, query, strings.Join(marks[m.id], ","), m.id))
+			switch {
+			case errors.Is(err, sql.ErrNoRows):
+				m.found = false
+			case err != nil:
+				return err
+			default:
+				m.u, m.found = u, true
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		for _, m := range ms {
+			s.db.users.forget("", m.id)
+		}
+		return dbError(op, err)
+	}
+	for _, m := range ms {
+		switch {
+		case !m.found:
+		case m.cached:
+			s.db.users.wrote(m.u, m.gen)
+		default:
+			s.db.users.forget(userKey(m.u.Channel, m.u.ChannelID), 0)
+		}
+	}
+	return nil
 }
 
 // SetStartPayload records the deep-link payload of the user's first /start;

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -265,5 +266,42 @@ func TestTouchSeesEveryWrite(t *testing.T) {
 	}
 	if got := touch(); got.Username != "lan" {
 		t.Errorf("renamed back: %+v", got)
+	}
+}
+
+// The open-form marks of several users are one write; a user gone
+// meanwhile (erased) is skipped, and each user's next read has them.
+func TestSetOpenFormsOfSeveralUsers(t *testing.T) {
+	ctx := t.Context()
+	db, _ := open(t, newClock())
+	users := sqlite.NewUserStore(db)
+	a, err := users.Touch(ctx, "zalo", "1", "", "An")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := users.Touch(ctx, "telegram", "2", "binh", "Bình")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := users.SetOpenForms(ctx, map[int64][]string{a.ID: {"dangky", "sp"}, b.ID: {"dangky"}, 999999: {"sp"}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []struct {
+		channel, id string
+		forms       []string
+	}{{"zalo", "1", []string{"dangky", "sp"}}, {"telegram", "2", []string{"dangky"}}} {
+		got, err := users.Get(ctx, want.channel, want.id)
+		if err != nil || !slices.Equal(got.OpenForms, want.forms) {
+			t.Fatalf("%s:%s: open forms %v, %v; want %v", want.channel, want.id, got.OpenForms, err, want.forms)
+		}
+	}
+	if err := users.SetOpenForms(ctx, map[int64][]string{a.ID: nil}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := users.Get(ctx, "zalo", "1"); err != nil || len(got.OpenForms) != 0 {
+		t.Fatalf("open forms after closing: %v, %v", got.OpenForms, err)
+	}
+	if got, err := users.Get(ctx, "telegram", "2"); err != nil || len(got.OpenForms) != 1 {
+		t.Fatalf("the other user's marks changed: %v, %v", got.OpenForms, err)
 	}
 }
