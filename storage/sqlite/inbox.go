@@ -172,8 +172,8 @@ func (in *Inbox) RecordBatch(ctx context.Context, channel string, items []InboxI
 	now := millis(in.db.now())
 	// One statement for the whole batch (up to insertChunk rows), without a
 	// transaction around it: the rows it returns are those recorded now.
-	// The channel's highest update id follows in a trigger (migration
-	// 0012). A transaction cost a BEGIN and a COMMIT prepared anew on each
+	// The channel's highest update id needs no write of its own (see
+	// NextOffset). A transaction cost a BEGIN and a COMMIT prepared anew on each
 	// webhook call, and a statement per row (see BENCHMARKS.md).
 	// A batch larger than one statement (a page of long polling) is one
 	// transaction, so that it is recorded whole or not at all.
@@ -309,28 +309,41 @@ WHERE channel = ? AND state = 'pending' ORDER BY update_id`, channel)
 }
 
 // NextOffset returns one more than the highest update id ever recorded for the
-// channel, or 0 when none was. Pruning does not lower it.
+// channel, or 0 when none was. Pruning does not lower it: it keeps the
+// highest of the rows it deletes.
 func (in *Inbox) NextOffset(ctx context.Context, channel string) (int64, error) {
 	var maxID int64
-	err := in.db.db.QueryRowContext(ctx, `SELECT max_update_id FROM channel_offsets WHERE channel = ?`, channel).Scan(&maxID)
+	err := in.db.db.QueryRowContext(ctx, `SELECT max(
+	coalesce((SELECT max(update_id) FROM inbox WHERE channel = ?1), -1),
+	coalesce((SELECT max_update_id FROM channel_offsets WHERE channel = ?1), -1))`, channel).Scan(&maxID)
 	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return 0, nil
 	case err != nil:
 		return 0, dbError("sqlite.Inbox.NextOffset", err)
+	case maxID < 0:
+		return 0, nil
 	}
 	return maxID + 1, nil
 }
 
 // Prune deletes the done updates received before the time and returns how
-// many it deleted. Pending ones are kept whatever their age.
+// many it deleted. Pending ones are kept whatever their age. The highest
+// update id of each channel among those deleted is kept (NextOffset).
 func (in *Inbox) Prune(ctx context.Context, before time.Time) (int64, error) {
 	const op = "sqlite.Inbox.Prune"
-	res, err := in.db.db.ExecContext(ctx, `DELETE FROM inbox WHERE state = 'done' AND received_at < ?`, millis(before))
-	if err != nil {
-		return 0, dbError(op, err)
-	}
-	n, err := res.RowsAffected()
+	var n int64
+	err := in.db.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO channel_offsets (channel, max_update_id)
+SELECT channel, max(update_id) FROM inbox WHERE state = 'done' AND received_at < ?1 GROUP BY channel
+ON CONFLICT (channel) DO UPDATE SET max_update_id = max(max_update_id, excluded.max_update_id)`, millis(before)); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM inbox WHERE state = 'done' AND received_at < ?`, millis(before))
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
 	if err != nil {
 		return 0, dbError(op, err)
 	}
