@@ -109,8 +109,7 @@ func (f *ZaloFake) postText(ctx context.Context, u zalotest.User, text string) e
 	if err := checkLoopback(url); err != nil {
 		return err
 	}
-	body := f.EventJSON(u, text)
-	sig := f.Sign(body)
+	body, sig := f.SignedEventJSON(u, text)
 	var last error
 	for attempt := 0; attempt < 5; attempt++ {
 		if attempt > 0 {

@@ -373,6 +373,13 @@ func (s *Server) EchoOA(u User, text string) (int, error) {
 // has a fresh msg_id and a timestamp greater than any before, and it
 // reopens u's reply window.
 func (s *Server) EventJSON(u User, text string) []byte {
+	raw, _ := s.SignedEventJSON(u, text)
+	return raw
+}
+
+// SignedEventJSON is EventJSON with the event's X-ZEvent-Signature (what
+// Sign gives for it), signed without reading the body again.
+func (s *Server) SignedEventJSON(u User, text string) (body []byte, signature string) {
 	s.mu.Lock()
 	ev := s.userEventLocked(u, "user_send_text", &wireMessage{Text: &text})
 	s.changed.Notify()
@@ -381,7 +388,7 @@ func (s *Server) EventJSON(u User, text string) []byte {
 	if err != nil {
 		panic(err) // it holds strings and structs only
 	}
-	return raw
+	return raw, s.signWith(raw, ev.Timestamp)
 }
 
 // Sign returns the X-ZEvent-Signature header Zalo would send with the

@@ -1210,6 +1210,12 @@ func TestEventJSONForLoadGenerators(t *testing.T) {
 	if got := h.last(t); got.sig != mac(s.AppID(), raw, ev.Timestamp, s.OASecret()) || !bytes.Equal(got.body, raw) {
 		t.Fatalf("got %+v", got)
 	}
+
+	// Signed with the body: what Sign would give.
+	raw, sig := s.SignedEventJSON(bob, "Đồng ý")
+	if ev := parseEvent(t, raw); *ev.Message.Text != "Đồng ý" || sig != s.Sign(raw) || sig != mac(s.AppID(), raw, ev.Timestamp, s.OASecret()) {
+		t.Fatalf("SignedEventJSON: %s with %s", raw, sig)
+	}
 }
 
 func TestPostUnsignedForgedAndReplay(t *testing.T) {
