@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"runtime/pprof"
 	"time"
 
 	"github.com/ocop-tayninh/ocopbot/bench/internal/load"
@@ -92,7 +93,8 @@ type subject struct {
 }
 
 func (e *env) newSubject(ctx context.Context, mode load.Mode, kind load.Bot, name string) (*subject, error) {
-	fake := load.NewFake(mode, e.o.hookConc)
+	var fake *load.Fake
+	labelled(ctx, name, func() { fake = load.NewFake(mode, e.o.hookConc) })
 	b, err := e.startBot(ctx, kind, fake)
 	if err != nil {
 		fake.Close()
@@ -112,6 +114,16 @@ func (s *subject) close() {
 
 func (s *subject) run(users int) load.Runner { return s.newRun(users) }
 
+// labelled runs fn with the profiler label loop=name on this goroutine and
+// on every goroutine it starts (the fake's server, which serves each
+// connection on a goroutine of its own; the simulated users and their
+// HTTP connections), so that the bench's own profile (-profile,
+// ocopbench.cpu.pprof) tells each loop's cost apart: go tool pprof
+// -tagfocus loop=zalo_full.
+func labelled(ctx context.Context, name string, fn func()) {
+	pprof.Do(ctx, pprof.Labels("loop", name), func(context.Context) { fn() })
+}
+
 // closed runs n new users at once through the script, adding to the sums.
 func (s *subject) closed(ctx context.Context, n int) error {
 	cpu0, _ := s.b.CPU()
@@ -120,7 +132,9 @@ func (s *subject) closed(ctx context.Context, n int) error {
 		s.b.startCPU(s.name + "_closed")
 		defer s.b.stopCPU()
 	}
-	res, err := load.Closed(ctx, s.run(n), n, 0)
+	var res load.Result
+	var err error
+	labelled(ctx, s.name, func() { res, err = load.Closed(ctx, s.run(n), n, 0) })
 	if err != nil {
 		return s.b.failure(err)
 	}
@@ -155,7 +169,9 @@ func (s *subject) open(ctx context.Context, d time.Duration) error {
 	rate := s.e.o.openRate
 	s.e.logf("%s: open loop, %.0f updates/s for %v", s.name, rate, d)
 	s.b.startCPU(s.name + "_open")
-	res, err := load.Open(ctx, s.run(int(rate*d.Seconds())+1), rate, d)
+	var res load.Result
+	var err error
+	labelled(ctx, s.name, func() { res, err = load.Open(ctx, s.run(int(rate*d.Seconds())+1), rate, d) })
 	s.b.stopCPU()
 	if err != nil {
 		return s.b.failure(err)

@@ -40,7 +40,8 @@ func runZalo(ctx context.Context, e *env) error {
 // newZaloSubject starts the bot (load.Full) or the bare handler against a
 // new fake Zalo.
 func (e *env) newZaloSubject(ctx context.Context, kind load.Bot, name string) (*subject, error) {
-	fake := load.NewZaloFake(e.o.hookConc)
+	var fake *load.ZaloFake
+	labelled(ctx, name, func() { fake = load.NewZaloFake(e.o.hookConc) })
 	b, err := e.startZaloBot(ctx, kind, fake)
 	if err != nil {
 		fake.Close()

@@ -316,7 +316,24 @@ func hasChoices(m zalotest.Message) bool {
 			return true
 		}
 	}
-	return numberedRE.MatchString(m.Text)
+	return hasNumberedLine(m.Text)
+}
+
+// hasNumberedLine reports whether a line of text matches numberedRE,
+// without the regexp: every message the bot sends is asked, on the same
+// cores as the bot.
+func hasNumberedLine(text string) bool {
+	for line := range strings.Lines(text) {
+		line = strings.TrimSuffix(line, "\n")
+		i := 0
+		for i < len(line) && line[i] >= '0' && line[i] <= '9' {
+			i++
+		}
+		if i > 0 && len(line) > i+2 && line[i] == '.' && line[i+1] == ' ' {
+			return true
+		}
+	}
+	return false
 }
 
 // choose returns what a user posts to pick the choice of m whose title

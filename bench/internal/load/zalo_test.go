@@ -133,3 +133,14 @@ func TestChooseButtonOrNumber(t *testing.T) {
 		t.Error("hasChoices")
 	}
 }
+
+func TestNumberedLineAsTheRegexp(t *testing.T) {
+	for _, text := range []string{
+		"", "1. Chợ", "Chọn:\n12. Siêu thị\n", "1.Chợ", "1. ", "1.  ", ". Chợ", "a1. Chợ", "Giá 2. 000 đồng",
+		"dòng một\r\n2. hai", "x\n\n3. ba\n", "10.5 kg", "1. \n", "Xin chào",
+	} {
+		if got, want := hasNumberedLine(text), numberedRE.MatchString(text); got != want {
+			t.Errorf("hasNumberedLine(%q) = %v, the regexp says %v", text, got, want)
+		}
+	}
+}
