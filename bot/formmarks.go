@@ -114,13 +114,6 @@ func (m *formMarker) flush(ctx context.Context) error {
 	return err
 }
 
-// queued returns how many users' marks wait to be written.
-func (m *formMarker) queued() int {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return len(m.pending) + len(m.writing)
-}
-
 // openForms returns the forms the user has open by the marks: those not
 // yet written, else those the store gave with the user.
 func (e *Engine) openForms(c *Ctx) []string {
