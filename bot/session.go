@@ -442,7 +442,7 @@ func (s *Session) empty() bool {
 
 func encodeSession(s *Session) ([]byte, error) {
 	s.V = SessionVersion
-	return json.Marshal(s)
+	return appendSession(make([]byte, 0, 512), s)
 }
 
 // decodeSession reads a session of this version, in one pass: reading the
