@@ -161,6 +161,10 @@ func (r *Reply) checkButtons() error {
 // writes it (no sign "+", no leading zeros), so that it reads back the
 // same.
 func readID(s string) (int64, bool) {
+	// Most fields asked are words: no ParseInt (and its error) for them.
+	if s == "" || (s[0] < '0' || s[0] > '9') && s[0] != '-' {
+		return 0, false
+	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
 		return 0, false
