@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -512,7 +513,10 @@ func (d *Deduper) untake(channel string, id int64) {
 	d.mu.Unlock()
 }
 
-func dedupKey(channel string, id int64) string { return fmt.Sprintf("upd:%s:%d", channel, id) }
+func dedupKey(channel string, id int64) string {
+	var buf [20]byte
+	return "upd:" + channel + ":" + string(strconv.AppendInt(buf[:0], id, 10))
+}
 
 // Begin claims the update. It returns false when the update was handled
 // already or is being handled.
