@@ -134,7 +134,8 @@ func (s *Store) setArgs(op, key string, val []byte, ttl time.Duration) ([]any, e
 	if val == nil {
 		val = []byte{}
 	}
-	args := []any{"set", s.prefix + key, val}
+	args := make([]any, 3, 6) // room for px and nx: one allocation
+	args[0], args[1], args[2] = "set", s.prefix+key, val
 	if ttl > 0 {
 		args = append(args, "px", int64((ttl+time.Millisecond-1)/time.Millisecond))
 	}
