@@ -26,9 +26,11 @@ type Translator struct {
 	localizers map[string]*i18n.Localizer
 	ids        map[string]map[string]bool   // lang -> message ids
 	templates  map[string]map[string]string // lang -> id -> raw template
-	// plain remembers the messages rendered without data (lang + "\x00" +
-	// id -> text): most buttons and prompts, asked for on every update.
-	plain sync.Map
+	// plain remembers the messages rendered without data (lang -> id ->
+	// text): most buttons and prompts, asked for on every update. (Keyed
+	// by lang + id in a sync.Map, the key cost an allocation a call.)
+	plainMu sync.RWMutex
+	plain   map[string]map[string]string
 	// simple holds the messages whose only actions are {{.Field}}, cut
 	// at them: they are rendered by joining the parts, without running the
 	// template engine (lang -> id).
@@ -97,7 +99,7 @@ func NewTranslator(fsys fs.FS) (*Translator, error) {
 	b := i18n.NewBundle(language.Vietnamese)
 	b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
 	t := &Translator{bundle: b, localizers: map[string]*i18n.Localizer{}, ids: map[string]map[string]bool{}, templates: map[string]map[string]string{},
-		simple: map[string]map[string]*simpleTemplate{}}
+		simple: map[string]map[string]*simpleTemplate{}, plain: map[string]map[string]string{}}
 	files, err := fs.Glob(fsys, "*.toml")
 	if err != nil {
 		return nil, err
@@ -170,15 +172,25 @@ func (t *Translator) T(lang, id string, data map[string]any) string {
 		l = t.localizers["vi"]
 	}
 	if len(data) == 0 {
-		key := lang + "\x00" + id
-		if v, ok := t.plain.Load(key); ok {
-			return v.(string)
+		if t.localizers[lang] == nil {
+			lang = "vi" // what l is
+		}
+		t.plainMu.RLock()
+		s, ok := t.plain[lang][id]
+		t.plainMu.RUnlock()
+		if ok {
+			return s
 		}
 		s, err := l.Localize(&i18n.LocalizeConfig{MessageID: id})
 		if err != nil {
 			return id
 		}
-		t.plain.Store(key, s)
+		t.plainMu.Lock()
+		if t.plain[lang] == nil {
+			t.plain[lang] = map[string]string{}
+		}
+		t.plain[lang][id] = s
+		t.plainMu.Unlock()
 		return s
 	}
 	if st := t.simpleOf(lang, id); st != nil {
