@@ -302,8 +302,10 @@ func (in *Intake) Accept(ctx context.Context, items []InboxItem) error {
 		all = append(all, b.items...)
 	}
 	// With the leading caller's context: when it is cancelled (the process
-	// stops, the webhook caller went away) nothing is recorded and every
-	// call of the batch fails, so that Telegram sends the updates again.
+	// stops, the webhook caller went away) before the record, nothing is
+	// recorded and every call of the batch fails, so that the channel
+	// sends the updates again. (The record itself, a statement of a
+	// moment, is not cut short: a copy sent again is refused as known.)
 	var fresh []InboxItem
 	fresh, err = in.Inbox.RecordBatch(ctx, in.Channel, all)
 	if err == nil {

@@ -160,6 +160,7 @@ func (p *pool) txStmt(ctx context.Context, tx *sql.Tx, query string) *sql.Stmt {
 
 // txQueryRow is tx.QueryRowContext with the kept statement of query.
 func (p *pool) txQueryRow(ctx context.Context, tx *sql.Tx, query string, args ...any) *sql.Row {
+	ctx = brief(ctx)
 	if st := p.txStmt(ctx, tx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
@@ -168,6 +169,7 @@ func (p *pool) txQueryRow(ctx context.Context, tx *sql.Tx, query string, args ..
 
 // txExec is tx.ExecContext with the kept statement of query.
 func (p *pool) txExec(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
+	ctx = brief(ctx)
 	if st := p.txStmt(ctx, tx, query); st != nil {
 		return st.ExecContext(ctx, args...)
 	}

@@ -180,7 +180,8 @@ func (in *Inbox) RecordBatch(ctx context.Context, channel string, items []InboxI
 	if len(items) <= insertChunk {
 		func() {
 			defer in.db.db.lockWrite(ctx)() // given back even if the insert panics
-			newOnes, err = in.insert(ctx, in.db.db.QueryContext, channel, items, now)
+			// A statement of a moment: see brief.
+			newOnes, err = in.insert(brief(ctx), in.db.db.QueryContext, channel, items, now)
 		}()
 	} else {
 		err = in.db.inTx(ctx, func(tx *sql.Tx) error {

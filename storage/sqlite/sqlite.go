@@ -291,12 +291,28 @@ func (p *pool) stmt(ctx context.Context, query string) *sql.Stmt {
 	return st
 }
 
+// brief returns ctx for a statement of a moment (ExecContext,
+// QueryRowContext, a grouped write's): without its cancellation, once
+// checked that it is not cancelled already (then it is returned as it is,
+// for the statement to fail with it). A cancellable context cost
+// database/sql a context and a goroutine for each query (to close its
+// rows when the context ends) and the driver another goroutine for each
+// statement (to interrupt it), several times per update; neither can
+// help a statement that takes microseconds. Scans (QueryContext) keep it.
+func brief(ctx context.Context) context.Context {
+	if ctx.Done() == nil || ctx.Err() != nil {
+		return ctx
+	}
+	return context.WithoutCancel(ctx)
+}
+
 // ExecContext, QueryContext and QueryRowContext run in the open Atomic
 // ctx carries, if any (see Begin), with the kept statement there too: the
 // transaction's connection reuses the statement it prepared before
 // (database/sql's Tx.StmtContext), where tx.QueryContext prepared it anew
 // on every call (5 % of the bot's CPU on Zalo, see BENCHMARKS.md).
 func (p *pool) ExecContext(ctx context.Context, query string, args ...any) (res sql.Result, err error) {
+	ctx = brief(ctx)
 	if tx := p.joined(ctx); tx != nil {
 		if st := p.stmt(ctx, query); st != nil {
 			res, err = tx.StmtContext(ctx, st).ExecContext(ctx, args...)
@@ -333,6 +349,7 @@ func (p *pool) QueryContext(ctx context.Context, query string, args ...any) (row
 }
 
 func (p *pool) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	ctx = brief(ctx)
 	if tx := p.joined(ctx); tx != nil {
 		if st := p.stmt(ctx, query); st != nil {
 			return tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)

@@ -305,3 +305,24 @@ func TestSetOpenFormsOfSeveralUsers(t *testing.T) {
 		t.Fatalf("the other user's marks changed: %v, %v", got.OpenForms, err)
 	}
 }
+
+// A statement of a moment runs without its context's cancellation, but a
+// context already cancelled still fails it.
+func TestCancelledContextFailsAPointStatement(t *testing.T) {
+	db, _ := open(t, newClock())
+	users := sqlite.NewUserStore(db)
+	if _, err := users.Touch(t.Context(), "zalo", "1", "", "An"); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if _, err := users.Get(ctx, "zalo", "1"); err == nil {
+		t.Fatal("Get ran with a cancelled context")
+	}
+	if err := users.SetConsent(ctx, 1, domain.ConsentGiven); err == nil {
+		t.Fatal("SetConsent ran with a cancelled context")
+	}
+	if u, err := users.Get(t.Context(), "zalo", "1"); err != nil || u.Consent == domain.ConsentGiven {
+		t.Fatalf("after the cancelled write: %+v, %v", u, err)
+	}
+}
