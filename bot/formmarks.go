@@ -42,26 +42,62 @@ type formMarker struct {
 	mu      sync.Mutex
 	pending map[int64][]string // newest marks not yet handed to the store
 	writing map[int64][]string // the marks the store is writing now
-	timer   *time.Timer
+	// known are the marks this process wrote (bounded, see maxKnownMarks):
+	// newer than those of a user read before the write committed.
+	known map[int64][]string
+	timer *time.Timer
 
 	flushMu sync.Mutex // one write at a time
 }
 
-// get returns the user's marks not yet written, if any.
+// maxKnownMarks bounds formMarker.known; when full it starts again empty
+// (the store's copy of the user is then right but in the moment of a
+// write).
+const maxKnownMarks = 20000
+
+// get returns the user's marks as this process knows them (queued, being
+// written, or written by it), if it does.
 func (m *formMarker) get(userID int64) ([]string, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	return m.getLocked(userID)
+}
+
+func (m *formMarker) getLocked(userID int64) ([]string, bool) {
 	if f, ok := m.pending[userID]; ok {
 		return f, true
 	}
-	f, ok := m.writing[userID]
+	if f, ok := m.writing[userID]; ok {
+		return f, true
+	}
+	f, ok := m.known[userID]
 	return f, ok
 }
 
-// set queues the user's marks, to be written within the delay.
-func (m *formMarker) set(userID int64, forms []string) {
+// set records the forms the user has open, stored being the marks the
+// store gave with the user. A change is queued, to be written within the
+// delay; a change back to what the store holds, with no write of the user
+// in flight, only drops the queued one.
+func (m *formMarker) set(userID int64, forms, stored []string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	cur, ok := m.getLocked(userID)
+	if !ok {
+		cur = stored
+	}
+	if slices.Equal(cur, forms) {
+		return
+	}
+	if _, inFlight := m.writing[userID]; !inFlight {
+		held, ok := m.known[userID]
+		if !ok {
+			held = stored
+		}
+		if slices.Equal(held, forms) {
+			delete(m.pending, userID)
+			return
+		}
+	}
 	if m.pending == nil {
 		m.pending = map[int64][]string{}
 	}
@@ -97,7 +133,12 @@ func (m *formMarker) flush(ctx context.Context) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.writing = nil
-	if err != nil {
+	if err == nil {
+		if m.known == nil || len(m.known)+len(batch) > maxKnownMarks {
+			m.known = map[int64][]string{}
+		}
+		maps.Copy(m.known, batch)
+	} else {
 		if m.pending == nil {
 			m.pending = map[int64][]string{}
 		}
@@ -114,8 +155,9 @@ func (m *formMarker) flush(ctx context.Context) error {
 	return err
 }
 
-// openForms returns the forms the user has open by the marks: those not
-// yet written, else those the store gave with the user.
+// openForms returns the forms the user has open by the marks: as this
+// process knows them (queued, being written, written by it), else those the
+// store gave with the user.
 func (e *Engine) openForms(c *Ctx) []string {
 	if f, ok := e.marks.get(c.User.ID); ok {
 		return f
@@ -166,10 +208,9 @@ func (e *Engine) markForms(c *Ctx) {
 	if e.marks == nil || c.User.ID == 0 || c.Session == nil {
 		return
 	}
-	open := slices.Sorted(maps.Keys(c.Session.Forms))
-	if slices.Equal(open, e.openForms(c)) {
-		return
+	var open []string
+	if len(c.Session.Forms) > 0 {
+		open = slices.Sorted(maps.Keys(c.Session.Forms))
 	}
-	e.marks.set(c.User.ID, open)
-	c.User.OpenForms = open
+	e.marks.set(c.User.ID, open, c.User.OpenForms)
 }

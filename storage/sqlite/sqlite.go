@@ -172,6 +172,30 @@ func (c *userCache) wrote(u domain.User, gen userGen) {
 	}
 }
 
+// wroteAll is wrote for the users one transaction wrote, each with the
+// counts read before it: each is kept when no write came to its stripe
+// since then, whatever the others of the same transaction do to the
+// counts (one by one, each made the next of its stripe look stale).
+func (c *userCache) wroteAll(us []domain.User, gens []userGen) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	fresh := make([]bool, len(us))
+	for i, u := range us {
+		fresh[i] = gens[i] == (userGen{c.gen[userStripe(userKey(u.Channel, u.ChannelID))], c.byID})
+	}
+	for i, u := range us {
+		key := userKey(u.Channel, u.ChannelID)
+		c.gen[userStripe(key)]++
+		if old, ok := c.byKey[key]; ok {
+			delete(c.byKey, key)
+			delete(c.keyOf, old.ID)
+		}
+		if fresh[i] {
+			c.keepLocked(key, u)
+		}
+	}
+}
+
 // forget drops the user of key (when not "") and of id (when not 0) after
 // a write of them has committed.
 func (c *userCache) forget(key string, id int64) {

@@ -250,15 +250,18 @@ func (s *UserStore) SetOpenForms(ctx context.Context, marks map[int64][]string) 
 		}
 		return dbError(op, err)
 	}
+	var kept []domain.User
+	var gens []userGen
 	for _, m := range ms {
 		switch {
 		case !m.found:
 		case m.cached:
-			s.db.users.wrote(m.u, m.gen)
+			kept, gens = append(kept, m.u), append(gens, m.gen)
 		default:
 			s.db.users.forget(userKey(m.u.Channel, m.u.ChannelID), 0)
 		}
 	}
+	s.db.users.wroteAll(kept, gens)
 	return nil
 }
 

@@ -82,3 +82,57 @@ func TestUserCacheKeepsWhatAWriteReturned(t *testing.T) {
 		t.Errorf("cached %+v although another write came between", u)
 	}
 }
+
+// Users written together in one transaction (the open-form marks) are all
+// kept, even in one stripe; one written meanwhile by somebody else is not.
+func TestUserCacheKeepsTheUsersOfOneWrite(t *testing.T) {
+	var c userCache
+	var us []domain.User
+	stripe := -1
+	for i := 0; len(us) < 3; i++ { // three users of one stripe
+		u := domain.User{ID: int64(i + 1), Channel: "zalo", ChannelID: fmt.Sprint("u", i)}
+		k := userKey(u.Channel, u.ChannelID)
+		if stripe == -1 {
+			stripe = userStripe(k)
+		}
+		if userStripe(k) == stripe {
+			us = append(us, u)
+		}
+	}
+	var gens []userGen
+	for _, u := range us {
+		_, _, gen := c.get(u.Channel, u.ChannelID)
+		c.put(u, gen)
+		g, ok := c.genOfID(u.ID)
+		if !ok {
+			t.Fatal("not cached")
+		}
+		gens = append(gens, g)
+	}
+	written := make([]domain.User, len(us))
+	for i, u := range us {
+		u.OpenForms = []string{"dangky"}
+		written[i] = u
+	}
+	c.wroteAll(written, gens)
+	for _, u := range us {
+		if got, ok, _ := c.get(u.Channel, u.ChannelID); !ok || len(got.OpenForms) != 1 {
+			t.Fatalf("user %d after the write: %+v, cached %v", u.ID, got, ok)
+		}
+	}
+
+	// A write of the first user between the counts and the write: only
+	// that user is dropped.
+	for i, u := range us {
+		gens[i], _ = c.genOfID(u.ID)
+	}
+	c.forget(userKey(us[0].Channel, us[0].ChannelID), 0)
+	c.wroteAll(written, gens)
+	if _, ok, _ := c.get(us[0].Channel, us[0].ChannelID); ok {
+		t.Error("a user written meanwhile was kept")
+	}
+	// The others share its stripe: its write is a write of the stripe.
+	if _, ok, _ := c.get(us[1].Channel, us[1].ChannelID); ok {
+		t.Error("a user of the same stripe was kept after another's write of it")
+	}
+}
