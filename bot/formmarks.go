@@ -40,14 +40,22 @@ type formMarker struct {
 	log   func(err error, users int)
 
 	mu      sync.Mutex
-	pending map[int64][]string // newest marks not yet handed to the store
-	writing map[int64][]string // the marks the store is writing now
+	pending map[int64]mark // newest marks not yet handed to the store
+	writing map[int64]mark // the marks the store is writing now
 	// known are the marks this process wrote (bounded, see maxKnownMarks):
 	// newer than those of a user read before the write committed.
-	known map[int64][]string
+	known map[int64]mark
 	timer *time.Timer
 
 	flushMu sync.Mutex // one write at a time
+}
+
+// mark is the forms a user has open, with the user's key (channel and
+// id on it): a user id freed by an erasure may be given to a new user,
+// who must not inherit what was known of the one erased.
+type mark struct {
+	key   string
+	forms []string
 }
 
 // maxKnownMarks bounds formMarker.known; when full it starts again empty
@@ -57,31 +65,29 @@ const maxKnownMarks = 20000
 
 // get returns the user's marks as this process knows them (queued, being
 // written, or written by it), if it does.
-func (m *formMarker) get(userID int64) ([]string, bool) {
+func (m *formMarker) get(userID int64, key string) ([]string, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.getLocked(userID)
+	return m.getLocked(userID, key)
 }
 
-func (m *formMarker) getLocked(userID int64) ([]string, bool) {
-	if f, ok := m.pending[userID]; ok {
-		return f, true
+func (m *formMarker) getLocked(userID int64, key string) ([]string, bool) {
+	for _, marks := range []map[int64]mark{m.pending, m.writing, m.known} {
+		if f, ok := marks[userID]; ok && f.key == key {
+			return f.forms, true
+		}
 	}
-	if f, ok := m.writing[userID]; ok {
-		return f, true
-	}
-	f, ok := m.known[userID]
-	return f, ok
+	return nil, false
 }
 
 // set records the forms the user has open, stored being the marks the
 // store gave with the user. A change is queued, to be written within the
 // delay; a change back to what the store holds, with no write of the user
 // in flight, only drops the queued one.
-func (m *formMarker) set(userID int64, forms, stored []string) {
+func (m *formMarker) set(userID int64, key string, forms, stored []string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	cur, ok := m.getLocked(userID)
+	cur, ok := m.getLocked(userID, key)
 	if !ok {
 		cur = stored
 	}
@@ -89,9 +95,9 @@ func (m *formMarker) set(userID int64, forms, stored []string) {
 		return
 	}
 	if _, inFlight := m.writing[userID]; !inFlight {
-		held, ok := m.known[userID]
-		if !ok {
-			held = stored
+		held := stored
+		if k, ok := m.known[userID]; ok && k.key == key {
+			held = k.forms
 		}
 		if slices.Equal(held, forms) {
 			delete(m.pending, userID)
@@ -99,9 +105,9 @@ func (m *formMarker) set(userID int64, forms, stored []string) {
 		}
 	}
 	if m.pending == nil {
-		m.pending = map[int64][]string{}
+		m.pending = map[int64]mark{}
 	}
-	m.pending[userID] = forms
+	m.pending[userID] = mark{key: key, forms: forms}
 	m.armLocked()
 }
 
@@ -129,18 +135,22 @@ func (m *formMarker) flush(ctx context.Context) error {
 	if len(batch) == 0 {
 		return nil
 	}
-	err := m.store.SetOpenForms(ctx, batch)
+	forms := make(map[int64][]string, len(batch))
+	for id, f := range batch {
+		forms[id] = f.forms
+	}
+	err := m.store.SetOpenForms(ctx, forms)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.writing = nil
 	if err == nil {
 		if m.known == nil || len(m.known)+len(batch) > maxKnownMarks {
-			m.known = map[int64][]string{}
+			m.known = map[int64]mark{}
 		}
 		maps.Copy(m.known, batch)
 	} else {
 		if m.pending == nil {
-			m.pending = map[int64][]string{}
+			m.pending = map[int64]mark{}
 		}
 		for id, f := range batch {
 			if _, newer := m.pending[id]; !newer {
@@ -159,7 +169,7 @@ func (m *formMarker) flush(ctx context.Context) error {
 // process knows them (queued, being written, written by it), else those the
 // store gave with the user.
 func (e *Engine) openForms(c *Ctx) []string {
-	if f, ok := e.marks.get(c.User.ID); ok {
+	if f, ok := e.marks.get(c.User.ID, userMarkKey(c)); ok {
 		return f
 	}
 	return c.User.OpenForms
@@ -212,5 +222,8 @@ func (e *Engine) markForms(c *Ctx) {
 	if len(c.Session.Forms) > 0 {
 		open = slices.Sorted(maps.Keys(c.Session.Forms))
 	}
-	e.marks.set(c.User.ID, open, c.User.OpenForms)
+	e.marks.set(c.User.ID, userMarkKey(c), open, c.User.OpenForms)
 }
+
+// userMarkKey names the user of c apart from their id (see mark).
+func userMarkKey(c *Ctx) string { return c.User.Channel + ":" + c.User.ChannelID }

@@ -34,36 +34,40 @@ func TestFormMarkerWritesOnlyChanges(t *testing.T) {
 	reg := []string{"reg"}
 
 	// Opened and closed before the write: nothing to write.
-	m.set(1, reg, nil)
-	m.set(1, nil, nil)
+	m.set(1, "zalo:a", reg, nil)
+	m.set(1, "zalo:a", nil, nil)
 	// Unchanged: nothing either.
-	m.set(2, reg, reg)
+	m.set(2, "zalo:b", reg, reg)
 	if err := m.flush(ctx); err != nil || len(st.writes) != 0 {
 		t.Fatalf("writes %v, %v; want none", st.writes, err)
 	}
 
 	// Opened: written; then known, also to an update that read the user
 	// before the write committed and closes the form.
-	m.set(1, reg, nil)
+	m.set(1, "zalo:a", reg, nil)
 	if err := m.flush(ctx); err != nil || len(st.writes) != 1 || !slices.Equal(st.writes[0][1], reg) {
 		t.Fatalf("writes %v, %v", st.writes, err)
 	}
-	if f, ok := m.get(1); !ok || !slices.Equal(f, reg) {
+	if f, ok := m.get(1, "zalo:a"); !ok || !slices.Equal(f, reg) {
 		t.Fatalf("known %v, %v", f, ok)
 	}
-	m.set(1, nil, nil) // the store's copy read before the write: stale
+	// The id given to somebody else (after an erasure): not theirs.
+	if f, ok := m.get(1, "telegram:z"); ok {
+		t.Fatalf("a new user with the same id has the marks %v", f)
+	}
+	m.set(1, "zalo:a", nil, nil) // the store's copy read before the write: stale
 	if err := m.flush(ctx); err != nil || len(st.writes) != 2 || st.writes[1][1] != nil {
 		t.Fatalf("the closed form is not written: %v, %v", st.writes, err)
 	}
 
 	// A failed write is kept for the next, unless newer marks came.
 	st.err = errors.New("disk full")
-	m.set(3, reg, nil)
-	m.set(4, reg, nil)
+	m.set(3, "zalo:c", reg, nil)
+	m.set(4, "zalo:d", reg, nil)
 	if err := m.flush(ctx); err == nil {
 		t.Fatal("the write did not fail")
 	}
-	m.set(4, []string{"sp"}, nil)
+	m.set(4, "zalo:d", []string{"sp"}, nil)
 	st.err = nil
 	if err := m.flush(ctx); err != nil {
 		t.Fatal(err)
