@@ -157,19 +157,7 @@ func (c *userCache) genOfID(id int64) (userGen, bool) {
 // write); otherwise it only forgets them. Either way the reads in flight
 // are not kept: they may have read the row before the write.
 func (c *userCache) wrote(u domain.User, gen userGen) {
-	key := userKey(u.Channel, u.ChannelID)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	st := userStripe(key)
-	fresh := gen == (userGen{c.gen[st], c.byID})
-	c.gen[st]++
-	if old, ok := c.byKey[key]; ok {
-		delete(c.byKey, key)
-		delete(c.keyOf, old.ID)
-	}
-	if fresh {
-		c.keepLocked(key, u)
-	}
+	c.wroteAll([]domain.User{u}, []userGen{gen})
 }
 
 // wroteAll is wrote for the users one transaction wrote, each with the
@@ -179,9 +167,10 @@ func (c *userCache) wrote(u domain.User, gen userGen) {
 func (c *userCache) wroteAll(us []domain.User, gens []userGen) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	fresh := make([]bool, len(us))
+	var buf [8]bool
+	fresh := buf[:0]
 	for i, u := range us {
-		fresh[i] = gens[i] == (userGen{c.gen[userStripe(userKey(u.Channel, u.ChannelID))], c.byID})
+		fresh = append(fresh, gens[i] == (userGen{c.gen[userStripe(userKey(u.Channel, u.ChannelID))], c.byID}))
 	}
 	for i, u := range us {
 		key := userKey(u.Channel, u.ChannelID)

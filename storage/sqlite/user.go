@@ -234,8 +234,7 @@ func (s *UserStore) SetOpenForms(ctx context.Context, marks map[int64][]string) 
 			m := &ms[i]
 			u, err := scanUser(s.db.db.txQueryRow(ctx, tx, query, strings.Join(marks[m.id], ","), m.id))
 			switch {
-			case errors.Is(err, sql.ErrNoRows):
-				m.found = false
+			case errors.Is(err, sql.ErrNoRows): // erased meanwhile: skipped
 			case err != nil:
 				return err
 			default:
