@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
+	"slices"
 	"testing"
 	"time"
 
@@ -134,13 +136,28 @@ func TestChooseButtonOrNumber(t *testing.T) {
 	}
 }
 
+// numberedRE is what a line of a numbered list of choices is.
+var numberedRE = regexp.MustCompile(`(?m)^(\d+)\. (.+)$`)
+
 func TestNumberedLineAsTheRegexp(t *testing.T) {
 	for _, text := range []string{
 		"", "1. Chợ", "Chọn:\n12. Siêu thị\n", "1.Chợ", "1. ", "1.  ", ". Chợ", "a1. Chợ", "Giá 2. 000 đồng",
 		"dòng một\r\n2. hai", "x\n\n3. ba\n", "10.5 kg", "1. \n", "Xin chào",
+		"Chọn:\n1. Chợ\n2. Siêu thị\n3. Bỏ qua", "1. a\n2.b\n3. c\r\n", "7. bảy\n8. tám\n",
 	} {
 		if got, want := hasNumberedLine(text), numberedRE.MatchString(text); got != want {
 			t.Errorf("hasNumberedLine(%q) = %v, the regexp says %v", text, got, want)
+		}
+		var got [][2]string
+		for n, rest := range numberedLines(text) {
+			got = append(got, [2]string{n, rest})
+		}
+		var want [][2]string
+		for _, m := range numberedRE.FindAllStringSubmatch(text, -1) {
+			want = append(want, [2]string{m[1], m[2]})
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("numberedLines(%q) = %q, the regexp finds %q", text, got, want)
 		}
 	}
 }
