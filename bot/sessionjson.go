@@ -5,7 +5,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
-	"unicode/utf8"
+
+	"github.com/ocop-tayninh/ocopbot/bot/internal/jsonenc"
 )
 
 // appendSession appends s as json.Marshal writes it (the same bytes: the
@@ -19,7 +20,7 @@ func appendSession(b []byte, s *Session) ([]byte, error) {
 	b = strconv.AppendInt(b, int64(s.V), 10)
 	if s.Active != "" {
 		b = append(b, `,"active":`...)
-		b = appendJSONString(b, s.Active)
+		b = jsonenc.AppendString(b, s.Active)
 	}
 	if len(s.Forms) > 0 {
 		b = append(b, `,"forms":{`...)
@@ -28,7 +29,7 @@ func appendSession(b []byte, s *Session) ([]byte, error) {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendJSONString(b, k)
+			b = jsonenc.AppendString(b, k)
 			b = append(b, ':')
 			var err error
 			if b, err = appendForm(b, s.Forms[k]); err != nil {
@@ -39,7 +40,7 @@ func appendSession(b []byte, s *Session) ([]byte, error) {
 	}
 	if s.After != "" {
 		b = append(b, `,"after":`...)
-		b = appendJSONString(b, s.After)
+		b = jsonenc.AppendString(b, s.After)
 	}
 	if len(s.Data) > 0 {
 		b = append(b, `,"data":`...)
@@ -61,9 +62,9 @@ func appendForm(b []byte, f *Form) ([]byte, error) {
 		return append(b, "null"...), nil
 	}
 	b = append(b, `{"flow":`...)
-	b = appendJSONString(b, f.Flow)
+	b = jsonenc.AppendString(b, f.Flow)
 	b = append(b, `,"nonce":`...)
-	b = appendJSONString(b, f.Nonce)
+	b = jsonenc.AppendString(b, f.Nonce)
 	b = append(b, `,"step":`...)
 	b = strconv.AppendInt(b, int64(f.Step), 10)
 	if len(f.Answers) > 0 {
@@ -129,9 +130,9 @@ func appendStringMap(b []byte, m map[string]string) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, k)
+		b = jsonenc.AppendString(b, k)
 		b = append(b, ':')
-		b = appendJSONString(b, m[k])
+		b = jsonenc.AppendString(b, m[k])
 	}
 	return append(b, '}')
 }
@@ -142,60 +143,7 @@ func appendStrings(b []byte, list []string) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, s)
+		b = jsonenc.AppendString(b, s)
 	}
 	return append(b, ']')
-}
-
-// appendJSONString appends s quoted as encoding/json quotes a string: <, >
-// and & escaped for HTML, U+2028 and U+2029 escaped, invalid UTF-8 as
-// U+FFFD.
-func appendJSONString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		if c := s[i]; c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\b':
-				b = append(b, '\\', 'b')
-			case '\f':
-				b = append(b, '\\', 'f')
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-		case r == '\u2028' || r == '\u2029':
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xF])
-		default:
-			i += size
-			continue
-		}
-		i += size
-		start = i
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }

@@ -20,6 +20,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/ocop-tayninh/ocopbot/bot"
+	"github.com/ocop-tayninh/ocopbot/bot/internal/jsonenc"
 )
 
 // Limits of the consultation-message API (ZALO.md §2).
@@ -309,6 +310,52 @@ type (
 	}
 )
 
+// appendTextBody appends the send body of a text message (with its
+// buttons) as json.Marshal writes sendBody, without reflection: every
+// question of a form is one, and encoding/json was a fifth of the send
+// (BENCHMARKS.md). TestTextBodyAsMarshal compares the bytes.
+func appendTextBody(b []byte, userID string, m textMessage) []byte {
+	b = append(b, `{"recipient":{"user_id":`...)
+	b = jsonenc.AppendString(b, userID)
+	b = append(b, `},"message":{"text":`...)
+	b = jsonenc.AppendString(b, m.Text)
+	if a := m.Attachment; a != nil {
+		b = append(b, `,"attachment":{"type":`...)
+		b = jsonenc.AppendString(b, a.Type)
+		b = append(b, `,"payload":{"buttons":`...)
+		if a.Payload.Buttons == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, '[')
+			for i, bt := range a.Payload.Buttons {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				b = append(b, `{"title":`...)
+				b = jsonenc.AppendString(b, bt.Title)
+				b = append(b, `,"type":`...)
+				b = jsonenc.AppendString(b, bt.Type)
+				b = append(b, `,"payload":`...)
+				switch p := bt.Payload.(type) {
+				case string:
+					b = jsonenc.AppendString(b, p)
+				case urlPayload:
+					b = append(b, `{"url":`...)
+					b = jsonenc.AppendString(b, p.URL)
+					b = append(b, '}')
+				default:
+					raw, _ := json.Marshal(p) // no payload of another kind is made
+					b = append(b, raw...)
+				}
+				b = append(b, '}')
+			}
+			b = append(b, ']')
+		}
+		b = append(b, "}}"...)
+	}
+	return append(b, "}}"...)
+}
+
 func clip(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {
 		return s
@@ -330,14 +377,19 @@ func (s *Sender) AnswerCallback(ctx context.Context, userID, text string, _ bool
 
 // send posts one message and returns its id.
 func (s *Sender) send(ctx context.Context, userID string, msg any) (string, error) {
-	body, err := json.Marshal(sendBody{Recipient: recipient{UserID: userID}, Message: msg})
-	if err != nil {
-		return "", err
+	var body []byte
+	if m, ok := msg.(textMessage); ok {
+		body = appendTextBody(make([]byte, 0, 256+len(m.Text)), userID, m)
+	} else {
+		var err error
+		if body, err = json.Marshal(sendBody{Recipient: recipient{UserID: userID}, Message: msg}); err != nil {
+			return "", err
+		}
 	}
 	var out struct {
 		MessageID string `json:"message_id"`
 	}
-	err = s.call(ctx, userID, PathSend, func() (io.Reader, string) { return bytes.NewReader(body), "application/json" }, &out)
+	err := s.call(ctx, userID, PathSend, func() (io.Reader, string) { return bytes.NewReader(body), "application/json" }, &out)
 	return out.MessageID, err
 }
 
