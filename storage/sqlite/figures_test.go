@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -499,5 +500,57 @@ func TestModernChannelsKept(t *testing.T) {
 	}
 	if got := modern(); got != 0 {
 		t.Errorf("no channel: modern = %d, want 0", got)
+	}
+}
+
+// TestFigureCountsInTwoHalves: the products of many communes with numeric
+// codes, counted in one scan and in two halves at once, give the same
+// figures, for the province and for an area across the split.
+func TestFigureCountsInTwoHalves(t *testing.T) {
+	c := newClock()
+	db, _ := open(t, c)
+	now := c.Now()
+	ctx := t.Context()
+	subjects := sqlite.NewSubjectStore(db)
+	products := sqlite.NewProductStore(db)
+	valid, expired := now.AddDate(1, 0, 0), now.AddDate(0, 0, -1)
+	stages := []domain.Stage{domain.StageIdea, domain.StageRecognised, domain.StageRecognised, domain.StageCentral, domain.StageExpired}
+	var communes []string
+	for i := range 12 {
+		communes = append(communes, strconv.Itoa(25459+i*231))
+	}
+	for i := range 120 {
+		commune := communes[(i*7)%len(communes)]
+		s := domain.Subject{Kind: domain.KindCooperative, Name: "HTX " + strconv.Itoa(i), CommuneCode: commune}
+		if err := subjects.Create(ctx, &s); err != nil {
+			t.Fatal(err)
+		}
+		p := domain.Product{SubjectID: s.ID, Name: "SP", Rulebook: "qd26-2026", Set: 1 + i%5, Stage: stages[i%len(stages)]}
+		if p.Stage != domain.StageIdea {
+			p.Stars, p.CertNo, p.CertExpires = 3+i%3, strconv.Itoa(i), valid
+			if i%4 == 0 {
+				p.CertExpires = expired
+			}
+		}
+		if err := products.Create(ctx, &p, commune, "80"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	figures := sqlite.NewFigureStore(db)
+	areas := []domain.Area{{All: true}, {Communes: []string{communes[1], communes[10]}}}
+	whole, err := figures.Counts(ctx, areas, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sqlite.SetFigureSplitAt(t, 1)
+	halves, err := figures.Counts(ctx, areas, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if whole[0].Products != 120 || whole[0].Recognised == 0 {
+		t.Fatalf("the data set is not what the test means: %+v", whole[0])
+	}
+	if !reflect.DeepEqual(whole, halves) {
+		t.Errorf("one scan:\n%+v\ntwo halves:\n%+v", whole, halves)
 	}
 }
