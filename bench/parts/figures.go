@@ -210,8 +210,8 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	}
 	defer insChannel.Close()
 	insProduct, err := prep(`INSERT INTO products (id, subject_id, code, serial, year, commune_code, name, set_id, existing,
-	raw_area, circular, stage, rulebook, score, stars, cert_no, cert_issued, cert_expires, cert_rules, created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	raw_area, circular, stage, rulebook, score, stars, cert_no, cert_issued, cert_expires, cert_rules, valid_until, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return err
 	}
@@ -258,6 +258,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 			stars                  int
 			certNo, certRules      string
 			certIssued, certExpiry any
+			validUntil             any
 		)
 		history := []domain.Stage{domain.StageIdea}
 		switch i % 10 {
@@ -269,8 +270,11 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 			certRules = "qd148-2023"
 			issued := created + 120*day
 			certIssued, certExpiry = issued, issued+3*365*day
+			validUntil = certExpiry
 			history = append(history, domain.StageFiled, domain.StageProvince, domain.StageRecognised)
-			if i%50 == 0 {
+			if i%50 == 0 || issued+3*365*day < nowMS {
+				// Expired, as the daily expiry job leaves a certificate
+				// whose last valid day has passed.
 				stage = domain.StageExpired
 				history = append(history, domain.StageExpired)
 			}
@@ -291,7 +295,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 			stage = domain.StageIdea
 		}
 		if err := insProduct.exec(ctx, i, subject, code, serial, year, commune, fmt.Sprintf("Sản phẩm %d", i), 1+i%26, i%3 == 0,
-			i%4 == 0, i%5 == 0, stage, "qd148-2023", score, stars, certNo, certIssued, certExpiry, certRules, created, created); err != nil {
+			i%4 == 0, i%5 == 0, stage, "qd148-2023", score, stars, certNo, certIssued, certExpiry, certRules, validUntil, created, created); err != nil {
 			return err
 		}
 		from := domain.Stage("")

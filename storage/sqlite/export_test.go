@@ -14,11 +14,3 @@ func OpenAtVersion(ctx context.Context, path string, now func() time.Time, versi
 
 // InTx is inTx, for tests of the transaction's end.
 func (db *DB) InTx(ctx context.Context, fn func(*sql.Tx) error) error { return db.inTx(ctx, fn) }
-
-// SetFigureSplitAt sets the number of products from which today's figures
-// are scanned in two halves, until the test ends.
-func SetFigureSplitAt(t interface{ Cleanup(func()) }, n int64) {
-	old := splitAt
-	splitAt = n
-	t.Cleanup(func() { splitAt = old })
-}

@@ -4,11 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"fmt"
-	"slices"
 	"sort"
-	"strconv"
-	"sync"
 	"time"
 
 	"github.com/ocop-tayninh/ocopbot/domain"
@@ -49,32 +45,19 @@ func areaFilter(column string, a domain.Area) (string, []any) {
 // history (each change keeps the product's stars and validity after it):
 // products and subjects created later do not count; officers are today's.
 //
-// Each group of figures is one named query below. The products' (the
-// scan of ~100,000 index entries, two thirds of the time) runs on a
-// connection of its own while the others run in turn: /thongke waits for
-// the longer of the two, not for their sum (BENCHMARKS.md). Each query
-// writes only its own fields of the counts, so they never meet.
+// Each group of figures is one named query below, run in this order.
 func (s *FigureStore) Counts(ctx context.Context, areas []domain.Area, now time.Time) ([]domain.FigureCounts, error) {
 	const op = "sqlite.FigureStore.Counts"
 	if len(areas) == 0 {
 		return []domain.FigureCounts{}, nil
 	}
 	f := s.newFigureRun(areas, now)
-	products := make(chan error, 1)
-	go func() { products <- s.countProducts(ctx, f) }()
-	var err error
 	for _, count := range []func(context.Context, *figureRun) error{
-		s.countCrafts, s.countSubjects, s.countCircular, s.countOfficers, s.countShowrooms,
+		s.countProducts, s.countCrafts, s.countSubjects, s.countCircular, s.countOfficers, s.countShowrooms,
 	} {
-		if err = count(ctx, f); err != nil {
-			break
+		if err := count(ctx, f); err != nil {
+			return nil, dbError(op, err)
 		}
-	}
-	if perr := <-products; err == nil {
-		err = perr
-	}
-	if err != nil {
-		return nil, dbError(op, err)
 	}
 	return f.out, nil
 }
@@ -139,96 +122,26 @@ func (f *figureRun) each(commune string, fn func(c *domain.FigureCounts)) {
 // recognised ones (≥3★ with a valid certificate), those sent to the central
 // level (5★ or at that stage), the rated ones and those rated and
 // upgraded — Products, ByCommune, ByStage, BySet, Recognised, ByStars,
-// Central, Rated and Upgraded. In the past, each product's stage, stars and
-// validity are those of its last stage change before the day's end.
+// Central, Rated and Upgraded. Today's come from the counts the triggers
+// of migration 0025 keep (product_counts, product_set_counts), less the
+// certificates whose last valid day has passed; in the past, each
+// product's stage, stars and validity are those of its last stage change
+// before the day's end.
 func (s *FigureStore) countProducts(ctx context.Context, f *figureRun) error {
-	prod, prodArgs := areaFilter("commune_code", f.union)
-	query := `SELECT commune_code, stage, stars, rulebook, set_id, count(*),
-	sum(coalesce(valid_until, 0) >= ?), sum(rated), sum(rated AND upgraded)
-FROM products WHERE ` + prod
-	group := ` GROUP BY commune_code, stage, stars, rulebook, set_id`
-	args := append([]any{f.startMS}, prodArgs...)
-	if f.past {
-		prod, prodArgs = areaFilter("p.commune_code", f.union)
-		query = `WITH last AS (SELECT product_id, max(id) AS id FROM stage_changes WHERE at < ? GROUP BY product_id)
-SELECT p.commune_code, sc.to_stage, sc.stars, p.rulebook, p.set_id, count(*),
-	sum(coalesce(sc.valid_until, 0) >= ?),
-	sum(EXISTS (SELECT 1 FROM stage_changes r WHERE r.product_id = p.id AND r.to_stage = 'cong_nhan' AND r.at < ?)),
-	sum(EXISTS (SELECT 1 FROM stage_changes a JOIN stage_changes b ON b.product_id = a.product_id AND b.id > a.id
-		WHERE a.product_id = p.id AND a.to_stage IN ('danh_gia_lai', 'nang_hang') AND b.to_stage = 'cong_nhan' AND b.at < ?
-			AND coalesce(b.valid_until, 0) > coalesce(a.valid_until, 0)))
-FROM last JOIN stage_changes sc ON sc.id = last.id JOIN products p ON p.id = last.product_id
-WHERE ` + prod
-		group = ` GROUP BY p.commune_code, sc.to_stage, sc.stars, p.rulebook, p.set_id`
-		args = append([]any{f.endMS, f.startMS, f.endMS, f.endMS}, prodArgs...)
-	}
-	type setKey struct {
-		rulebook string
-		set      int
-	}
-	bySet := make([]map[setKey]int, len(f.out))
-	for i := range bySet {
-		bySet[i] = map[setKey]int{}
-	}
-	var mu sync.Mutex // the halves of a split scan add up together
-	add := func(r *sql.Rows) error {
-		var (
-			commune, rulebook       string
-			stage                   domain.Stage
-			stars, set, n, valid    int
-			rated, ratedAndUpgraded int
-		)
-		if err := r.Scan(&commune, &stage, &stars, &rulebook, &set, &n, &valid, &rated, &ratedAndUpgraded); err != nil {
-			return err
-		}
-		recognised := 0
-		if stars >= 3 && stage != domain.StageExpired && stage != domain.StageRevoked {
-			recognised = valid
-		}
-		central := stage == domain.StageCentral || (stars == 5 && stage != domain.StageRevoked)
-		mu.Lock()
-		defer mu.Unlock()
-		for i := range f.out {
-			if f.members[i] != nil && !f.members[i][commune] {
-				continue
-			}
-			c := &f.out[i]
-			c.Products += n
-			c.ByCommune[commune] += n
-			c.ByStage[stage] += n
-			bySet[i][setKey{rulebook, set}] += n
-			c.Recognised += recognised
-			if recognised > 0 {
-				c.ByStars[stars] += recognised
-			}
-			if central {
-				c.Central += n
-			}
-			c.Rated += rated
-			c.Upgraded += ratedAndUpgraded
-		}
-		return nil
+	a := &productTally{f: f, bySet: make([]map[setKey]int, len(f.out))}
+	for i := range a.bySet {
+		a.bySet[i] = map[setKey]int{}
 	}
 	var err error
-	if mid, ok := s.communeSplit(ctx, f); ok {
-		// Today's figures of many products: the index's two halves, by
-		// commune, are scanned at the same time on two connections. Every
-		// count is a sum over the products, so the halves add up.
-		lower := make(chan error, 1)
-		go func() {
-			lower <- eachRow(ctx, s.db.db, query+` AND commune_code < ?`+group, append(slices.Clip(args), mid), add)
-		}()
-		err = eachRow(ctx, s.db.db, query+` AND commune_code >= ?`+group, append(slices.Clip(args), mid), add)
-		if lerr := <-lower; err == nil {
-			err = lerr
-		}
+	if f.past {
+		err = s.pastProducts(ctx, a)
 	} else {
-		err = eachRow(ctx, s.db.db, query+group, args, add)
+		err = s.todayProducts(ctx, a)
 	}
 	if err != nil {
 		return err
 	}
-	for i, m := range bySet {
+	for i, m := range a.bySet {
 		for k, n := range m {
 			f.out[i].BySet = append(f.out[i].BySet, domain.SetCount{Rulebook: k.rulebook, Set: k.set, N: n})
 		}
@@ -243,39 +156,193 @@ WHERE ` + prod
 	return nil
 }
 
-// splitAt is the number of products from which countProducts scans today's
-// figures in two halves at once (BenchmarkFigureCounts: 100,000 products
-// 120 → 100 ms on two cores): below it, one scan is quicker than starting
-// two. A variable for the tests.
-var splitAt int64 = 20000
+type setKey struct {
+	rulebook string
+	set      int
+}
 
-// communeSplit returns a commune code that parts today's products of f's
-// area into two halves of the products index, by the numeric middle of
-// the lowest and the highest code (codes are numbers of one width, as the
-// official ones); false when the scan is not worth splitting: figures of
-// a past day, an area of some communes (a few thousand products at most),
-// few products, or codes that are not such numbers.
-func (s *FigureStore) communeSplit(ctx context.Context, f *figureRun) (string, bool) {
-	if f.past || !f.union.All {
-		return "", false
+// productTally adds the products' counts of a commune into every area
+// that holds it, one kind of count at a time.
+type productTally struct {
+	f     *figureRun
+	bySet []map[setKey]int
+}
+
+func (a *productTally) each(commune string, fn func(i int, c *domain.FigureCounts)) {
+	for i := range a.f.out {
+		if a.f.members[i] == nil || a.f.members[i][commune] {
+			fn(i, &a.f.out[i])
+		}
 	}
-	var lo, hi sql.NullString
-	var n int64
-	// Each is one step down the index (min/max), and the table's count
-	// one walk of its pages, not of its rows' values.
-	if s.db.db.QueryRowContext(ctx, `SELECT min(commune_code) FROM products`).Scan(&lo) != nil ||
-		s.db.db.QueryRowContext(ctx, `SELECT max(commune_code) FROM products`).Scan(&hi) != nil ||
-		s.db.db.QueryRowContext(ctx, `SELECT count(*) FROM products`).Scan(&n) != nil ||
-		!lo.Valid || !hi.Valid || n < splitAt || len(lo.String) != len(hi.String) {
-		return "", false
+}
+
+// commune adds n products of commune, central of them sent to the
+// central level, rated of them rated and upgraded of those upgraded.
+func (a *productTally) commune(commune string, n, central, rated, upgraded int) {
+	a.each(commune, func(_ int, c *domain.FigureCounts) {
+		c.Products += n
+		c.ByCommune[commune] += n
+		c.Central += central
+		c.Rated += rated
+		c.Upgraded += upgraded
+	})
+}
+
+func (a *productTally) stage(commune string, stage domain.Stage, n int) {
+	a.each(commune, func(_ int, c *domain.FigureCounts) { c.ByStage[stage] += n })
+}
+
+func (a *productTally) set(commune string, k setKey, n int) {
+	a.each(commune, func(i int, _ *domain.FigureCounts) { a.bySet[i][k] += n })
+}
+
+// recognised adds n recognised products of stars (none: nothing).
+func (a *productTally) recognised(commune string, stars, n int) {
+	if n <= 0 {
+		return
 	}
-	a, errA := strconv.ParseUint(lo.String, 10, 64)
-	b, errB := strconv.ParseUint(hi.String, 10, 64)
-	if errA != nil || errB != nil || b-a < 2 || len(lo.String) > 18 {
-		return "", false
+	a.each(commune, func(_ int, c *domain.FigureCounts) {
+		c.Recognised += n
+		c.ByStars[stars] += n
+	})
+}
+
+// recognisable reports whether products of stage and stars count as
+// recognised while their certificate is valid: 3 stars or more, neither
+// expired nor revoked (the condition of the partial index
+// products_lapsing and of todayProducts' queries).
+func recognisable(stage domain.Stage, stars int) bool {
+	return stars >= 3 && stage != domain.StageExpired && stage != domain.StageRevoked
+}
+
+// central reports whether products of stage and stars count as sent to
+// the central level.
+func central(stage domain.Stage, stars int) bool {
+	return stage == domain.StageCentral || (stars == 5 && stage != domain.StageRevoked)
+}
+
+// todayProducts adds up today's counts from the tables of migration 0025,
+// each kind in a query of its own grouped by commune (one table with a
+// row per commune, stage, stars, rulebook and set held ~10,000 rows at
+// 100,000 products, and reading them into Go cost what the scan of the
+// products did: BENCHMARKS.md). The recognised are the dated products of
+// a recognisable stage and stars less those whose last valid day is
+// before today, read from products_lapsing.
+func (s *FigureStore) todayProducts(ctx context.Context, a *productTally) error {
+	area, args := areaFilter("commune_code", a.f.union)
+	const recognisableSQL = `stars >= 3 AND stage NOT IN ('het_han', 'thu_hoi')`
+	type starsKey struct {
+		commune string
+		stars   int
 	}
-	mid := fmt.Sprintf("%0*d", len(lo.String), a+(b-a)/2)
-	return mid, true
+	lapsed := map[starsKey]int{}
+	queries := []struct {
+		query string
+		args  []any
+		row   func(*sql.Rows) error
+	}{
+		{`SELECT commune_code, stars, count(*) FROM products INDEXED BY products_lapsing
+WHERE valid_until IS NOT NULL AND ` + recognisableSQL + ` AND valid_until < ? AND ` + area + `
+GROUP BY commune_code, stars`, append([]any{a.f.startMS}, args...), func(r *sql.Rows) error {
+			var k starsKey
+			var n int
+			if err := r.Scan(&k.commune, &k.stars, &n); err != nil {
+				return err
+			}
+			lapsed[k] = n
+			return nil
+		}},
+		{`SELECT commune_code, stars, sum(n * dated) FROM product_counts WHERE ` + recognisableSQL + ` AND ` + area + `
+GROUP BY commune_code, stars`, args, func(r *sql.Rows) error {
+			var k starsKey
+			var dated int
+			if err := r.Scan(&k.commune, &k.stars, &dated); err != nil {
+				return err
+			}
+			a.recognised(k.commune, k.stars, dated-lapsed[k])
+			return nil
+		}},
+		{`SELECT commune_code, sum(n), sum(CASE WHEN stage = ? OR (stars = 5 AND stage <> ?) THEN n ELSE 0 END),
+	sum(n * rated), sum(n * (rated AND upgraded))
+FROM product_counts WHERE ` + area + ` GROUP BY commune_code HAVING sum(n) > 0`,
+			append([]any{domain.StageCentral, domain.StageRevoked}, args...), func(r *sql.Rows) error {
+				var commune string
+				var n, central, rated, upgraded int
+				if err := r.Scan(&commune, &n, &central, &rated, &upgraded); err != nil {
+					return err
+				}
+				a.commune(commune, n, central, rated, upgraded)
+				return nil
+			}},
+		{`SELECT commune_code, stage, sum(n) FROM product_counts WHERE ` + area + `
+GROUP BY commune_code, stage HAVING sum(n) > 0`, args, func(r *sql.Rows) error {
+			var commune string
+			var stage domain.Stage
+			var n int
+			if err := r.Scan(&commune, &stage, &n); err != nil {
+				return err
+			}
+			a.stage(commune, stage, n)
+			return nil
+		}},
+		{`SELECT commune_code, rulebook, set_id, n FROM product_set_counts WHERE n > 0 AND ` + area, args, func(r *sql.Rows) error {
+			var commune string
+			var k setKey
+			var n int
+			if err := r.Scan(&commune, &k.rulebook, &k.set, &n); err != nil {
+				return err
+			}
+			a.set(commune, k, n)
+			return nil
+		}},
+	}
+	for _, q := range queries {
+		if err := eachRow(ctx, s.db.db, q.query, q.args, q.row); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// pastProducts adds up the products at the end of a past day, from each
+// product's last stage change before it, a group at a time.
+func (s *FigureStore) pastProducts(ctx context.Context, a *productTally) error {
+	f := a.f
+	prod, prodArgs := areaFilter("p.commune_code", f.union)
+	query := `WITH last AS (SELECT product_id, max(id) AS id FROM stage_changes WHERE at < ? GROUP BY product_id)
+SELECT p.commune_code, sc.to_stage, sc.stars, p.rulebook, p.set_id, count(*),
+	sum(coalesce(sc.valid_until, 0) >= ?),
+	sum(EXISTS (SELECT 1 FROM stage_changes r WHERE r.product_id = p.id AND r.to_stage = 'cong_nhan' AND r.at < ?)),
+	sum(EXISTS (SELECT 1 FROM stage_changes a JOIN stage_changes b ON b.product_id = a.product_id AND b.id > a.id
+		WHERE a.product_id = p.id AND a.to_stage IN ('danh_gia_lai', 'nang_hang') AND b.to_stage = 'cong_nhan' AND b.at < ?
+			AND coalesce(b.valid_until, 0) > coalesce(a.valid_until, 0)))
+FROM last JOIN stage_changes sc ON sc.id = last.id JOIN products p ON p.id = last.product_id
+WHERE ` + prod + ` GROUP BY p.commune_code, sc.to_stage, sc.stars, p.rulebook, p.set_id`
+	args := append([]any{f.endMS, f.startMS, f.endMS, f.endMS}, prodArgs...)
+	return eachRow(ctx, s.db.db, query, args, func(r *sql.Rows) error {
+		var (
+			commune                 string
+			stage                   domain.Stage
+			stars                   int
+			k                       setKey
+			n, valid                int
+			rated, ratedAndUpgraded int
+		)
+		if err := r.Scan(&commune, &stage, &stars, &k.rulebook, &k.set, &n, &valid, &rated, &ratedAndUpgraded); err != nil {
+			return err
+		}
+		centralN := 0
+		if central(stage, stars) {
+			centralN = n
+		}
+		a.commune(commune, n, centralN, rated, ratedAndUpgraded)
+		a.stage(commune, stage, n)
+		a.set(commune, k, n)
+		if recognisable(stage, stars) {
+			a.recognised(commune, stars, valid)
+		}
+		return nil
+	})
 }
 
 // countCrafts lists the traditional crafts written on recognised products
