@@ -507,7 +507,8 @@ func TestModernChannelsKept(t *testing.T) {
 // TestProductFiguresSummaryKept: after random creations, stage moves
 // (which set rated and upgraded through their own trigger), changes of
 // every column the figures group by, of the last valid day (set, moved,
-// cleared) and deletions, the counts of migration 0025 are the products
+// cleared) and deletions (of a product, or of its producer and so by the
+// cascade of its products), the counts of migration 0025 are the products
 // grouped, and today's Counts are what the products' rows give when
 // counted one by one.
 func TestProductFiguresSummaryKept(t *testing.T) {
@@ -592,8 +593,13 @@ func TestProductFiguresSummaryKept(t *testing.T) {
 			}
 		default:
 			i := r.IntN(len(ids))
-			if err := products.Delete(ctx, ids[i]); err != nil {
-				t.Fatal(err)
+			if r.IntN(2) == 0 {
+				if err := products.Delete(ctx, ids[i]); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				// The producer erased: the product goes by the cascade.
+				exec(`DELETE FROM subjects WHERE id = (SELECT subject_id FROM products WHERE id = ?)`, ids[i])
 			}
 			ids = slices.Delete(ids, i, i+1)
 		}
