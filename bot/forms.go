@@ -265,6 +265,11 @@ func (e *Engine) formInput(ctx context.Context, c *Ctx) error {
 	if step.Optional && (step.Choices == nil || step.Multi && len(f.Picks) == 0) && skipMeant(in) {
 		return e.accept(ctx, c, flow, f, "") // "bỏ qua", "chưa có", "không có"
 	}
+	if !step.Optional && domain.ParseAnswer(in) == domain.AnswerSkip && !namesChoice(c, f, step, in, word) {
+		// "bỏ qua" where an answer is needed: said so, instead of "not
+		// found" or "not right", which read as if a name was misspelt.
+		return e.prompt(ctx, c, flow, f, "form.required")
+	}
 	switch {
 	case step.Multi:
 		return e.multiInput(ctx, c, flow, f, step, in, word)
@@ -902,6 +907,24 @@ func applies(s *Step, f *Form) bool { return s.When == nil || s.When(f) }
 
 // matchChoice finds the option a folded text names: its number (1-based),
 // its folded label or value, or the one label it is a prefix of.
+// namesChoice reports whether the typed text (in, folded: word) names
+// one of the step's choices or of the places offered, or means one ("Chưa
+// có" may be a choice; "không có" means "Không").
+func namesChoice(c *Ctx, f *Form, step *Step, in, word string) bool {
+	if _, ok := matchChoice(f.Offers, word); ok {
+		return true
+	}
+	if step.Choices == nil {
+		return false
+	}
+	choices := step.Choices(c, f)
+	if _, ok := matchChoice(choices, word); ok {
+		return true
+	}
+	_, ok := meaningChoice(choices, in)
+	return ok
+}
+
 func matchChoice(choices []Choice, word string) (int, bool) {
 	word = strings.TrimSpace(strings.TrimSuffix(word, "."))
 	if word == "" {
