@@ -116,16 +116,30 @@ func (s *Server) userLocked(id string) *userState {
 
 // Wire shapes of a send.
 type (
-	sendBody struct {
+	// wireSend is a send body whose attachment's payload is P: raw
+	// (sendBody, decoded layer by layer) or decoded with the body
+	// (wholeBody).
+	wireSend[P any] struct {
 		Recipient *wireRecipient `json:"recipient"`
 		Message   *struct {
 			Text           *string `json:"text"`
 			QuoteMessageID string  `json:"quote_message_id"`
 			Attachment     *struct {
-				Type    string          `json:"type"`
-				Payload json.RawMessage `json:"payload"`
+				Type    string `json:"type"`
+				Payload P      `json:"payload"`
 			} `json:"attachment"`
 		} `json:"message"`
+	}
+	sendBody  = wireSend[json.RawMessage]
+	wholeBody = wireSend[*wholePayload]
+	// wholePayload is every payload the fake accepts, decoded in the
+	// body's pass (a missing or null array is a nil pointer, as present
+	// says of the raw one).
+	wholePayload struct {
+		TemplateType string         `json:"template_type"`
+		Buttons      *[]wireButton  `json:"buttons"`
+		Elements     *[]wireElement `json:"elements"`
+		Token        string         `json:"token"`
 	}
 	wireRecipient struct {
 		UserID    string `json:"user_id"`
@@ -151,25 +165,6 @@ type (
 	}
 	filePayload struct {
 		Token string `json:"token"`
-	}
-	// wholeBody is sendBody with its attachment's payload decoded in the
-	// same pass, as every payload the fake accepts can be (a missing or
-	// null array is a nil pointer, as present says of the raw one).
-	wholeBody struct {
-		Recipient *wireRecipient `json:"recipient"`
-		Message   *struct {
-			Text           *string `json:"text"`
-			QuoteMessageID string  `json:"quote_message_id"`
-			Attachment     *struct {
-				Type    string `json:"type"`
-				Payload *struct {
-					TemplateType string         `json:"template_type"`
-					Buttons      *[]wireButton  `json:"buttons"`
-					Elements     *[]wireElement `json:"elements"`
-					Token        string         `json:"token"`
-				} `json:"payload"`
-			} `json:"attachment"`
-		} `json:"message"`
 	}
 )
 
@@ -218,30 +213,20 @@ func parseSend(body []byte) (Message, error) {
 	if json.Unmarshal(body, &w) != nil {
 		return parseSendLayered(body)
 	}
-	parts := sendParts{recipient: w.Recipient, hasMsg: w.Message != nil}
-	if msg := w.Message; msg != nil {
-		parts.text, parts.quoteID = msg.Text, msg.QuoteMessageID
-		if att := msg.Attachment; att != nil {
-			parts.hasAtt, parts.attType = true, att.Type
-			p := att.Payload
-			parts.template = func() (templateParts, bool) {
-				if p == nil {
-					return templateParts{}, false
-				}
-				t := templateParts{templateType: p.TemplateType, buttonsPresent: p.Buttons != nil, elementsPresent: p.Elements != nil}
-				t.buttons = func() ([]wireButton, bool) { return *p.Buttons, true }
-				t.elements = func() ([]wireElement, bool) { return *p.Elements, true }
-				return t, true
-			}
-			parts.file = func() (filePayload, bool) {
-				if p == nil {
-					return filePayload{}, false
-				}
-				return filePayload{Token: p.Token}, true
-			}
+	return checkSend(partsOf(w, func(p *wholePayload) (templateParts, bool) {
+		if p == nil {
+			return templateParts{}, false
 		}
-	}
-	return checkSend(parts)
+		t := templateParts{templateType: p.TemplateType, buttonsPresent: p.Buttons != nil, elementsPresent: p.Elements != nil}
+		t.buttons = func() ([]wireButton, bool) { return *p.Buttons, true }
+		t.elements = func() ([]wireElement, bool) { return *p.Elements, true }
+		return t, true
+	}, func(p *wholePayload) (filePayload, bool) {
+		if p == nil {
+			return filePayload{}, false
+		}
+		return filePayload{Token: p.Token}, true
+	}))
 }
 
 // parseSendLayered is parseSend decoding each layer of the body (the
@@ -251,35 +236,41 @@ func parseSendLayered(body []byte) (Message, error) {
 	if err := json.Unmarshal(body, &b); err != nil {
 		return Message{}, fmt.Errorf("body is not a valid JSON object: %v", err)
 	}
+	return checkSend(partsOf(b, func(raw json.RawMessage) (templateParts, bool) {
+		var p templatePayload
+		if err := json.Unmarshal(raw, &p); err != nil || !present(raw) {
+			return templateParts{}, false
+		}
+		t := templateParts{templateType: p.TemplateType, buttonsPresent: present(p.Buttons), elementsPresent: present(p.Elements)}
+		t.buttons = func() ([]wireButton, bool) {
+			var wire []wireButton
+			return wire, json.Unmarshal(p.Buttons, &wire) == nil
+		}
+		t.elements = func() ([]wireElement, bool) {
+			var els []wireElement
+			return els, json.Unmarshal(p.Elements, &els) == nil
+		}
+		return t, true
+	}, func(raw json.RawMessage) (filePayload, bool) {
+		var p filePayload
+		return p, json.Unmarshal(raw, &p) == nil
+	}))
+}
+
+// partsOf gives the checks the parts of a body whose payload is P, read
+// as a template or as a file's when they ask.
+func partsOf[P any](b wireSend[P], template func(P) (templateParts, bool), file func(P) (filePayload, bool)) sendParts {
 	parts := sendParts{recipient: b.Recipient, hasMsg: b.Message != nil}
 	if msg := b.Message; msg != nil {
 		parts.text, parts.quoteID = msg.Text, msg.QuoteMessageID
 		if att := msg.Attachment; att != nil {
+			p := att.Payload
 			parts.hasAtt, parts.attType = true, att.Type
-			raw := att.Payload
-			parts.template = func() (templateParts, bool) {
-				var p templatePayload
-				if err := json.Unmarshal(raw, &p); err != nil || !present(raw) {
-					return templateParts{}, false
-				}
-				t := templateParts{templateType: p.TemplateType, buttonsPresent: present(p.Buttons), elementsPresent: present(p.Elements)}
-				t.buttons = func() ([]wireButton, bool) {
-					var wire []wireButton
-					return wire, json.Unmarshal(p.Buttons, &wire) == nil
-				}
-				t.elements = func() ([]wireElement, bool) {
-					var els []wireElement
-					return els, json.Unmarshal(p.Elements, &els) == nil
-				}
-				return t, true
-			}
-			parts.file = func() (filePayload, bool) {
-				var p filePayload
-				return p, json.Unmarshal(raw, &p) == nil
-			}
+			parts.template = func() (templateParts, bool) { return template(p) }
+			parts.file = func() (filePayload, bool) { return file(p) }
 		}
 	}
-	return checkSend(parts)
+	return parts
 }
 
 // checkSend checks a send body's parts, in the order the package
