@@ -176,13 +176,13 @@ func (a *productTally) each(commune string, fn func(i int, c *domain.FigureCount
 	}
 }
 
-// commune adds n products of commune, central of them sent to the
-// central level, rated of them rated and upgraded of those upgraded.
-func (a *productTally) commune(commune string, n, central, rated, upgraded int) {
+// commune adds n products of commune, sent of them sent to the central
+// level, rated of them rated and upgraded of those upgraded.
+func (a *productTally) commune(commune string, n, sent, rated, upgraded int) {
 	a.each(commune, func(_ int, c *domain.FigureCounts) {
 		c.Products += n
 		c.ByCommune[commune] += n
-		c.Central += central
+		c.Central += sent
 		c.Rated += rated
 		c.Upgraded += upgraded
 	})
@@ -213,12 +213,6 @@ func (a *productTally) recognised(commune string, stars, n int) {
 // products_lapsing and of todayProducts' queries).
 func recognisable(stage domain.Stage, stars int) bool {
 	return stars >= 3 && stage != domain.StageExpired && stage != domain.StageRevoked
-}
-
-// central reports whether products of stage and stars count as sent to
-// the central level.
-func central(stage domain.Stage, stars int) bool {
-	return stage == domain.StageCentral || (stars == 5 && stage != domain.StageRevoked)
 }
 
 // todayProducts adds up today's counts from the tables of migration 0025,
@@ -267,11 +261,11 @@ GROUP BY commune_code, stars`, args, func(r *sql.Rows) error {
 FROM product_counts WHERE ` + area + ` GROUP BY commune_code HAVING sum(n) > 0`,
 			append([]any{domain.StageCentral, domain.StageRevoked}, args...), func(r *sql.Rows) error {
 				var commune string
-				var n, central, rated, upgraded int
-				if err := r.Scan(&commune, &n, &central, &rated, &upgraded); err != nil {
+				var n, sent, rated, upgraded int
+				if err := r.Scan(&commune, &n, &sent, &rated, &upgraded); err != nil {
 					return err
 				}
-				a.commune(commune, n, central, rated, upgraded)
+				a.commune(commune, n, sent, rated, upgraded)
 				return nil
 			}},
 		{`SELECT commune_code, stage, sum(n) FROM product_counts WHERE ` + area + `
@@ -331,11 +325,11 @@ WHERE ` + prod + ` GROUP BY p.commune_code, sc.to_stage, sc.stars, p.rulebook, p
 		if err := r.Scan(&commune, &stage, &stars, &k.rulebook, &k.set, &n, &valid, &rated, &ratedAndUpgraded); err != nil {
 			return err
 		}
-		centralN := 0
-		if central(stage, stars) {
-			centralN = n
+		sent := 0 // to the central level: at that stage, or 5 stars not revoked
+		if stage == domain.StageCentral || (stars == 5 && stage != domain.StageRevoked) {
+			sent = n
 		}
-		a.commune(commune, n, centralN, rated, ratedAndUpgraded)
+		a.commune(commune, n, sent, rated, ratedAndUpgraded)
 		a.stage(commune, stage, n)
 		a.set(commune, k, n)
 		if recognisable(stage, stars) {
