@@ -132,8 +132,8 @@ func TestMatrixGrantRefusesAnUnknownCommune(t *testing.T) {
 
 // TestMatrixTypedAnswers: every answer a button offers can be typed as
 // people type it, with or without diacritics: consent, "chưa có" at an
-// optional step, a yes/no choice, the confirmation, the language, an
-// RSVP to an invitation.
+// optional step ("bỏ qua" at one that needs an answer is told so), a
+// yes/no choice, the confirmation, the language, an RSVP to an invitation.
 func TestMatrixTypedAnswers(t *testing.T) {
 	for _, ch := range channels {
 		t.Run(ch, func(t *testing.T) {
@@ -165,6 +165,8 @@ func TestMatrixTypedAnswers(t *testing.T) {
 			p.Send("0912 000 651")
 			p.Expect("form.noted")
 			p.Expect("register.ask_commune")
+			p.Send("bo qua") // a step that needs an answer: said so, asked again
+			p.Expect("form.required", "register.ask_commune")
 			p.Send("binh minh")
 			p.Expect("register.ask_regno")
 			p.Send("dạ chưa có") // an optional step: skipped
