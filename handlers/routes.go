@@ -87,6 +87,7 @@ func (a *app) routes() bot.Table {
 			{Prefix: cbTicket, Access: bot.Anyone, Handle: a.ticketButton},   // "q|a" anyone; answers officers only
 			{Prefix: cbEvent, Access: bot.Anyone, Handle: a.eventButton},     // events of the user's audience only
 			{Prefix: cbEventOfficer, Access: bot.Officers, Handle: a.eventOfficerButton},
+			{Prefix: cbSearchSubject, Access: bot.Officers, Handle: a.searchSubject},     // a subject /timkiem found, in the officer's communes only
 			{Prefix: bulk.CancelPrefix, Access: bot.Officers, Handle: a.cancelJobButton}, // its sender, or the province
 			{Prefix: cbSettings, Access: bot.Anyone, Handle: a.settingsButton},
 		}, only(a.Plan != nil && a.Figures != nil,

@@ -16,8 +16,13 @@ type Searcher interface {
 }
 
 // Button data of search pages: "tk|<nonce>|<page>". The nonce ties the
-// buttons to the latest search of the officer, kept in the session.
-const cbSearch = "tk"
+// buttons to the latest search of the officer, kept in the session. A
+// product found opens as in the review ("r|o|<product>"), a subject as
+// "tks|o|<subject>".
+const (
+	cbSearch        = "tk"
+	cbSearchSubject = "tks"
+)
 
 // Session keys of the latest search.
 const (
@@ -26,7 +31,10 @@ const (
 )
 
 const (
-	searchPageSize = 5
+	// searchPageSize: three hits, each with its button, and the two page
+	// buttons make five, as many as Zalo shows as buttons (more would
+	// become a numbered list there).
+	searchPageSize = 3
 	maxSearchText  = 100 // characters
 )
 
@@ -115,10 +123,13 @@ func (a *app) searchPage(c *bot.Ctx, text, nonce string, hits []domain.SearchHit
 	page = min(page, pages-1)
 	lines := []string{c.T("search.header", map[string]any{"Query": text, "Total": len(hits), "Page": page + 1, "Pages": pages})}
 	from := page * searchPageSize
+	var open [][]bot.Button
 	for i, h := range hits[from:min(from+searchPageSize, len(hits))] {
-		lines = append(lines, a.searchLine(c, from+i+1, h))
+		n := from + i + 1
+		lines = append(lines, a.searchLine(c, n, h))
+		open = append(open, []bot.Button{searchOpen(c, n, h)})
 	}
-	r := bot.Reply{Text: strings.Join(lines, "\n\n")}
+	r := bot.Reply{Text: strings.Join(lines, "\n\n"), Buttons: open}
 	var row []bot.Button
 	if page > 0 {
 		row = append(row, bot.Data(cbSearch, nonce, int64(page-1)).Button(c.T("search.prev")))
@@ -127,9 +138,75 @@ func (a *app) searchPage(c *bot.Ctx, text, nonce string, hits []domain.SearchHit
 		row = append(row, bot.Data(cbSearch, nonce, int64(page+1)).Button(c.T("search.next")))
 	}
 	if len(row) > 0 {
-		r.Buttons = [][]bot.Button{row}
+		r.Buttons = append(r.Buttons, row)
 	}
 	return r
+}
+
+// searchOpen is the button that opens hit number n: a product as the
+// review shows it, a subject with its products.
+func searchOpen(c *bot.Ctx, n int, h domain.SearchHit) bot.Button {
+	if h.Product != nil {
+		return bot.Data(cbReview, "o", h.Product.ID).Button(c.Label("search.open_product", map[string]any{"N": n, "Name": h.Product.Name}))
+	}
+	return bot.Data(cbSearchSubject, "o", h.Subject.ID).Button(c.Label("search.open_subject", map[string]any{"N": n, "Name": h.Subject.Name}))
+}
+
+// searchSubject opens a subject found by /timkiem ("tks|o|<subject>"): who
+// it is, and its products in the officer's communes, each a button to open
+// it as the review does.
+func (a *app) searchSubject(ctx context.Context, c *bot.Ctx) error {
+	id, err := c.Pressed.ID(0)
+	if err != nil {
+		return err
+	}
+	if c.Pressed.Verb != "o" {
+		return c.Answer(ctx, c.T("common.stale_button"), false)
+	}
+	s, err := a.Subjects.Get(ctx, id)
+	if err != nil || !c.User.Sees(s.CommuneCode) {
+		// Out of scope answers as one that does not exist.
+		return c.Answer(ctx, c.T("search.subject_gone"), true)
+	}
+	all, err := a.Products.ListBySubject(ctx, s.ID)
+	if err != nil {
+		return domain.Op("search.subject", err)
+	}
+	if err := c.Answer(ctx, "", false); err != nil {
+		return err
+	}
+	phone := c.T("search.no_phone")
+	if s.Phone != "" {
+		phone = domain.FormatPhone(s.Phone)
+	}
+	var b strings.Builder
+	b.WriteString(c.T("review.subject", map[string]any{"Name": s.Name, "Kind": c.T("subject_kind." + string(s.Kind)),
+		"Phone": phone, "Commune": bot.HTML(a.showCommune(ctx, c, nil, s.CommuneCode))}))
+	if s.Representative != "" {
+		b.WriteString("\n")
+		b.WriteString(c.T("search.representative", map[string]any{"Name": s.Representative}))
+	}
+	var rows [][]bot.Button
+	for _, p := range all {
+		if !c.User.Sees(p.CommuneCode) {
+			continue
+		}
+		stage := c.T("stage_short." + string(p.Stage))
+		if p.Stars > 0 {
+			stage = c.T("search.stars", map[string]any{"Stage": stage, "Stars": p.Stars})
+		}
+		b.WriteString("\n")
+		b.WriteString(c.T("search.subject_product", map[string]any{"Name": p.Name, "Code": p.Code, "Stage": bot.HTML(stage)}))
+		rows = append(rows, []bot.Button{bot.Data(cbReview, "o", p.ID).Button(c.Label("review.queue_item",
+			map[string]any{"Code": p.Code, "Name": p.Name, "Stage": c.T("stage_short." + string(p.Stage))}))})
+	}
+	if len(rows) == 0 {
+		b.WriteString("\n")
+		b.WriteString(c.T("search.subject_no_products"))
+	}
+	b.WriteString("\n\n")
+	b.WriteString(c.T("search.subject_behalf", map[string]any{"Code": strconv.FormatInt(s.ID, 10)}))
+	return c.Send(ctx, bot.Reply{Text: b.String(), Buttons: rows})
 }
 
 // searchLine renders one hit.

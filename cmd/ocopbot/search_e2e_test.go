@@ -1,10 +1,13 @@
 package main
 
 import (
+	"context"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/ocop-tayninh/ocopbot/bot/telegram/telegramtest"
+	"github.com/ocop-tayninh/ocopbot/storage/sqlite"
 )
 
 // message returns the current state of one of the bot's messages to a user.
@@ -95,18 +98,21 @@ func TestSearchEndToEnd(t *testing.T) {
 		t.Errorf("too long: %q", m.Text)
 	}
 
-	// Pages: 6 hits for "HTX", 5 on a page; the buttons turn the page in
-	// place.
+	// Pages: 6 hits for "HTX", 3 on a page, each with a button that opens
+	// it; the page buttons turn the page in place.
 	m = admin.search("HTX")
-	if !strings.Contains(m.PlainText, "6 mục · trang 1/2") || strings.Contains(m.Text, "6. ") {
+	if !strings.Contains(m.PlainText, "6 mục · trang 1/2") || !strings.Contains(m.Text, "3. ") || strings.Contains(m.Text, "4. ") {
 		t.Fatalf("page 1:\n%s", m.PlainText)
 	}
 	if _, ok := m.FindButton("◀ Trang trước"); ok {
 		t.Error("page 1 has a previous button")
 	}
+	if n := len(m.Buttons()); n != 4 {
+		t.Errorf("page 1 has %d buttons, want 3 results and the next page", n)
+	}
 	admin.Press("Trang sau")
 	page := admin.message(m.ID)
-	if !strings.Contains(page.PlainText, "trang 2/2") || !strings.Contains(page.Text, "6. ") || page.Edits != 1 {
+	if !strings.Contains(page.PlainText, "trang 2/2") || !strings.Contains(page.Text, "6. ") || strings.Contains(page.Text, "3. ") || page.Edits != 1 {
 		t.Errorf("page 2 (%d edits):\n%s", page.Edits, page.PlainText)
 	}
 	if _, ok := page.FindButton("Trang sau ▶"); ok {
@@ -116,9 +122,10 @@ func TestSearchEndToEnd(t *testing.T) {
 	if page := admin.message(m.ID); !strings.Contains(page.PlainText, "trang 1/2") {
 		t.Errorf("back to page 1:\n%s", page.PlainText)
 	}
-	// A new search makes the old buttons stale.
+	// A new search makes the old page buttons stale.
 	admin.search("banh trang")
-	if ans := admin.PressData(m.ID, page.Buttons()[0].Data); !h.matches(ans.Text, "vi", "search.stale") {
+	prev, _ := page.FindButton("◀ Trang trước")
+	if ans := admin.PressData(m.ID, prev.Data); !h.matches(ans.Text, "vi", "search.stale") {
 		t.Errorf("a stale page button: %q", ans.Text)
 	}
 	admin.Quiet()
@@ -139,4 +146,76 @@ func TestSearchEndToEnd(t *testing.T) {
 		t.Errorf("officer, out of scope: %q", officer.last().Text)
 	}
 	officer.Quiet()
+}
+
+// TestSearchOpensResults opens what /timkiem found, on each channel: a
+// product as the review shows it, a subject with its products in the
+// officer's communes. On Zalo the page's buttons are real buttons (three
+// results and the page buttons: five at most).
+func TestSearchOpensResults(t *testing.T) {
+	for _, ch := range channels {
+		t.Run(ch, func(t *testing.T) {
+			h := newMatrix(t, ch, "embedded")
+			imp := &admin{t: t, env: h.env}
+			imp.ok("import", example("import-example.csv"))
+			admin := h.admin(900, "Quản trị", ch)
+			officer := h.user(901, "Cán bộ Trảng Bàng")
+			db := h.openDB()
+			seedOfficer(t, db, officer, "25708")
+			outside, err := sqlite.NewSubjectStore(db).FindByPhone(context.Background(), "+84913111222") // Bình Minh
+			if err != nil {
+				t.Fatal(err)
+			}
+			h.start()
+			admin.Send("/start")
+			admin.Expect("start.welcome")
+			admin.Expect("consent.ask")
+
+			// A product found opens as the review shows it.
+			m := admin.search("banh trang")
+			if !h.matches(m.Text, "vi", "search.header") {
+				t.Fatalf("banh trang:\n%s", m.PlainText)
+			}
+			if ch == "zalo" {
+				zm := h.zl.Messages(admin.zu.ID)
+				if last := zm[len(zm)-1]; len(last.Buttons) == 0 || len(last.Buttons) > 5 {
+					t.Errorf("zalo: %d buttons on a page of results, want 1 to 5", len(last.Buttons))
+				}
+			}
+			admin.Press("📦 Bánh tráng phơi sương Trảng Bàng")
+			card := admin.Expect("review.subject")
+			if !strings.Contains(card.PlainText, "HTX Bánh tráng Trảng Bàng") || !strings.Contains(card.PlainText, "Bánh tráng phơi sương Trảng Bàng") {
+				t.Errorf("the product opened:\n%s", card.PlainText)
+			}
+
+			// A subject found opens with its products, each opening as above.
+			admin.search("0912 345 678")
+			admin.Press("1. 👤 HTX Bánh tráng Trảng Bàng")
+			card = admin.Expect("review.subject")
+			for _, want := range []string{"HTX Bánh tráng Trảng Bàng", "0912 345 678", "Bánh tráng phơi sương Trảng Bàng", "/thaymat "} {
+				if !strings.Contains(card.PlainText, want) {
+					t.Errorf("the subject opened lacks %q:\n%s", want, card.PlainText)
+				}
+			}
+			admin.Press("Bánh tráng phơi sương Trảng Bàng")
+			if card := admin.Expect("review.subject"); !strings.Contains(card.PlainText, "Bánh tráng phơi sương Trảng Bàng") {
+				t.Errorf("the subject's product opened:\n%s", card.PlainText)
+			}
+			admin.Quiet()
+
+			// A commune officer opens what is in scope, and a subject
+			// outside it (a forged button) answers as one not found.
+			m = officer.search("banh trang")
+			if strings.Contains(m.Text, "Muối tôm") {
+				t.Errorf("officer sees Bình Minh:\n%s", m.PlainText)
+			}
+			ans := officer.PressData(m.ID, "tks|o|"+strconv.FormatInt(outside.ID, 10))
+			if ch == "zalo" {
+				officer.Expect("search.subject_gone")
+			} else if !h.matches(ans.Text, "vi", "search.subject_gone") {
+				t.Errorf("a subject outside the scope: %q", ans.Text)
+			}
+			officer.Quiet()
+		})
+	}
 }
