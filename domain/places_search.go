@@ -67,6 +67,17 @@ var queryKinds = [][]string{
 	{"p"}, {"ph"}, {"x"}, {"tt"}, {"h"}, {"tx"}, {"tp"}, {"q"},
 }
 
+// queryDistrictKinds are those of queryKinds that only a district has.
+var queryDistrictKinds = [][]string{{"thi", "xa"}, {"thanh", "pho"}, {"huyen"}, {"quan"}, {"tx"}, {"tp"}, {"h"}, {"q"}}
+
+// NamesDistrict reports whether query starts with the kind of a former
+// district ("huyện Gò Dầu", "TX Trảng Bàng", "thành phố Tây Ninh"): who
+// types it means the district, not a commune that kept its name. "Thị
+// trấn" is a commune's kind.
+func NamesDistrict(query string) bool {
+	return prefixLen(splitWords(Fold(query)), queryDistrictKinds) > 0
+}
+
 // Search finds the communes a user may mean by query, typed with or without
 // diacritics, with or without its kind ("xã", "phường", "P.", "huyện", ...),
 // and optionally followed by the former province ("Châu Thành Long An"). It

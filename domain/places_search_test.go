@@ -366,3 +366,32 @@ func BenchmarkDefaultPlaces(b *testing.B) {
 		}
 	}
 }
+
+func TestNamesDistrict(t *testing.T) {
+	for _, c := range []struct {
+		query string
+		want  bool
+	}{
+		{"huyện Gò Dầu", true},
+		{"huyen go dau", true},
+		{"HUYỆN GÒ DẦU", true},
+		{"thị xã Trảng Bàng", true},
+		{"TX Trảng Bàng", true},
+		{"tx. trang bang", true},
+		{"thành phố Tây Ninh", true},
+		{"TP Tây Ninh", true},
+		{"quận 1", true},
+		{"H. Châu Thành", true},
+		{"Trảng Bàng", false},
+		{"Phường Trảng Bàng", false},
+		{"xã Thạnh Đức", false},
+		{"thị trấn Gò Dầu", false},
+		{"huyện", false}, // a kind alone names nothing
+		{"hung thuan", false},
+		{"", false},
+	} {
+		if got := NamesDistrict(c.query); got != c.want {
+			t.Errorf("NamesDistrict(%q) = %v, want %v", c.query, got, c.want)
+		}
+	}
+}

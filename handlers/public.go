@@ -187,13 +187,23 @@ func (a *app) labelCommunes(text string) []domain.Commune {
 	if cm, ok := a.Places.Get(text); ok {
 		return []domain.Commune{cm}
 	}
-	var out []domain.Commune
+	// A commune named as typed wins over the former districts of that
+	// name: "trang bang" is Phường Trảng Bàng, not the six communes made
+	// from the former Thị xã Trảng Bàng (Gò Dầu among them), unless the
+	// district's kind is typed ("thi xa trang bang").
+	var named, from []domain.Commune
 	for _, m := range a.Places.Search(text, len(a.Places.All())) {
-		if m.Via == domain.ViaCommune || m.Via == domain.ViaDistrict {
-			out = append(out, m.Commune)
+		switch m.Via {
+		case domain.ViaCommune:
+			named = append(named, m.Commune)
+		case domain.ViaDistrict:
+			from = append(from, m.Commune)
 		}
 	}
-	return out
+	if len(named) == 0 || len(from) > 0 && domain.NamesDistrict(text) {
+		return append(named, from...) // a commune of the district's name is one of them
+	}
+	return named
 }
 
 // contactSetting is the /caidat line of a producer's contact on the
