@@ -145,7 +145,7 @@ func (s *Server) product(w http.ResponseWriter, r *http.Request, raw string) {
 		stars, starsClass = s.t("public.stars_lapsed", map[string]any{"Stars": rec.Stars}), "stars lapsed"
 	}
 	title := s.t("public.product_title", map[string]any{"Name": rec.Name, "Stars": rec.Stars})
-	desc := rec.StatusText + " · " + rec.Producer + " · " + rec.Commune
+	desc := strings.Join(nonEmpty(rec.StatusText, rec.Producer, rec.Commune), " · ")
 	v := productPage{page: s.page(title, desc), Status: check.Status, StatusText: rec.StatusText,
 		StatusNote: s.t("public.note."+string(check.Status), map[string]any{"Until": s.date(pp.Product.CertExpires)}),
 		Name:       rec.Name, StarGlyphs: starGlyphs(rec.Stars), StarsText: stars, StarsClass: starsClass,
@@ -159,7 +159,14 @@ func (s *Server) product(w http.ResponseWriter, r *http.Request, raw string) {
 			v.Facts = append(v.Facts, fact{Label: s.t(id, nil), Value: value})
 		}
 	}
-	add("public.fact.producer", rec.Producer)
+	if rec.Producer == "" {
+		// A producer who had their data erased keeps a certified
+		// product's page without their name (sqlite eraseSubject): the
+		// buyer is told so rather than shown a missing line.
+		add("public.fact.producer", s.t("public.producer_withheld", nil))
+	} else {
+		add("public.fact.producer", rec.Producer)
+	}
 	add("public.fact.commune", rec.Commune)
 	add("public.fact.set", rec.ProductSet)
 	add("public.fact.cert_no", rec.Certificate.Number)

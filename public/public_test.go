@@ -354,3 +354,29 @@ func TestCatalogue(t *testing.T) {
 		t.Errorf("query not escaped")
 	}
 }
+
+// TestErasedProducer: a certified product of a producer who had their
+// data erased keeps its page (the register of certificates), says the
+// producer is not published, and leaves no empty part in the preview's
+// description.
+func TestErasedProducer(t *testing.T) {
+	f := newFixture(t, public.Config{}, 0)
+	// What the erasure leaves of the subject (sqlite eraseSubject).
+	if _, err := f.db.SQL().Exec(`UPDATE subjects SET name = '', representative = '', phone = '' WHERE id = ?`, f.subID); err != nil {
+		t.Fatal(err)
+	}
+	res, body := f.get(t, "GET", "/sp/"+f.codes["Bánh tráng phơi sương"])
+	if res.StatusCode != 200 {
+		t.Fatalf("status %d", res.StatusCode)
+	}
+	for _, want := range []string{"Chủ thể sản xuất", "Không công bố (chủ thể đã xoá thông tin cá nhân)", "Còn hiệu lực", "Phường Tân Ninh"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	for _, never := range []string{"HTX Bánh tráng Trảng Bàng", "·  ·", "· ·"} {
+		if strings.Contains(body, never) {
+			t.Errorf("page shows %q", never)
+		}
+	}
+}
