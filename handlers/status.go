@@ -217,7 +217,11 @@ func (a *app) fallback(ctx context.Context, c *bot.Ctx) error {
 	switch {
 	case containsAny(w, "ho so", "giay to", "con thieu", "thieu gi"):
 		return a.dossier(ctx, c)
-	case containsAny(w, "san pham", "them san pham"):
+	case containsAny(w, "them san pham", "them sp", "san pham moi", "dang ky san pham", "dang ki san pham", "tao san pham"):
+		// What the menu's "Thêm sản phẩm" says, typed: the form itself,
+		// not the list that offers it.
+		return a.e.StartFlow(ctx, c, flowProduct)
+	case containsAny(w, "san pham"):
 		return a.products(ctx, c)
 	case containsAny(w, "dang ky", "dang ki", "register"):
 		return a.e.StartFlow(ctx, c, flowRegister)

@@ -295,6 +295,16 @@ func TestStatusOfACertifiedProductAndFAQ(t *testing.T) {
 			}
 		}
 	}
+	// Typed like the menu's "Thêm sản phẩm", without diacritics: the form,
+	// not the list; "san pham" alone is the list.
+	for _, q := range []string{"them san pham", "Thêm sản phẩm mới", "dang ky san pham"} {
+		p.Send(q)
+		p.Expect("form.header", "product.ask_name")
+		p.Send("/huy")
+		p.Expect("form.cancelled")
+	}
+	p.Send("san pham cua toi")
+	p.Expect("product.list")
 	for q, id := range map[string]string{
 		"OCOP là gì":               "faq.ocop",
 		"mau 01 la gi":             "faq.mau01",
