@@ -118,7 +118,7 @@ func (e *Engine) StartFlow(ctx context.Context, c *Ctx, id string) error {
 	if !flow.Access.Allows(c.User) {
 		return flow.Access.refuse(ctx, c)
 	}
-	if f := c.Session.Forms[id]; f != nil {
+	if f := c.Session.Forms[id]; f != nil && !(commandArgs(c, flow) && untouched(flow, f)) {
 		c.Session.Active = id
 		if err := c.Say(ctx, "form.resumed", map[string]any{"Title": c.T(flow.Title)}); err != nil {
 			return err
@@ -131,6 +131,29 @@ func (e *Engine) StartFlow(ctx context.Context, c *Ctx, id string) error {
 		}
 		return flow.Begin(ctx, c, f)
 	})
+}
+
+// commandArgs reports whether the update is the flow's own command typed
+// with arguments ("/capquyen 200 xa Trảng Bàng"): the user says what the
+// form should start from.
+func commandArgs(c *Ctx, flow *Flow) bool {
+	u := c.Update
+	return u != nil && u.Command != "" && u.Command == flow.Command && strings.TrimSpace(u.Args) != ""
+}
+
+// untouched reports whether the user has answered none of the form's steps
+// (Begin's own prefilled keys aside) and is not confirming: starting it
+// again loses nothing.
+func untouched(flow *Flow, f *Form) bool {
+	if f.Confirming {
+		return false
+	}
+	for _, s := range flow.Steps {
+		if _, ok := f.Answers[s.Key]; ok {
+			return false
+		}
+	}
+	return true
 }
 
 // begin creates a fresh form of flow, lets init prefill (or refuse) it,

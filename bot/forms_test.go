@@ -351,3 +351,45 @@ func TestFormPaths(t *testing.T) {
 		})
 	}
 }
+
+// A form's command typed with arguments while that form is open and
+// untouched starts it again from the arguments (nothing typed is lost);
+// once a step is answered, the same command resumes the form as before,
+// and so does the command without arguments.
+func TestFormCommandArgsOverAnUntouchedForm(t *testing.T) {
+	h := bottest.New(t, bottest.WithMessages("vi", formMessages))
+	var saved []map[string]string
+	h.Engine.Flow(&bot.Flow{ID: "ga", Command: "/cap", Access: bot.Anyone, Title: "ftest.ed_title", Steps: []bot.Step{
+		{Key: "who", Prompt: "ftest.ask_who", Label: "ftest.label_who", Parse: func(ctx context.Context, _ *bot.Ctx, in string) (string, error) { return in, nil }},
+		{Key: "name", Prompt: "ftest.ask_name", Label: "ftest.label_name", Parse: func(ctx context.Context, _ *bot.Ctx, in string) (string, error) { return in, nil }},
+	}, Begin: func(ctx context.Context, c *bot.Ctx, f *bot.Form) (bool, error) {
+		f.Answers["internal"] = "x" // a key of Begin's own, not a step's
+		if a := strings.TrimSpace(c.Update.Args); a != "" {
+			f.Answers["who"], f.Step = a, 1
+		}
+		return true, nil
+	}, Done: func(ctx context.Context, c *bot.Ctx, f *bot.Form) error {
+		saved = append(saved, f.Answers)
+		return c.Say(ctx, "ftest.saved")
+	}})
+
+	play(t, h, "1", []act{
+		{in: "/cap", want: []string{"form.header", "ftest.ask_who"}},
+		{in: "/cap 200", want: []string{"form.header", "ftest.ask_name"}}, // started again from "200"
+		{in: "Bà Ba", want: []string{"form.confirm_title"}},
+		{in: "xac nhan", want: []string{"ftest.saved"}},
+	})
+	if len(saved) != 1 || saved[0]["who"] != "200" || saved[0]["name"] != "Bà Ba" {
+		t.Fatalf("saved %v, want who 200 and name Bà Ba", saved)
+	}
+
+	// Something typed already: the command resumes, arguments or not.
+	play(t, h, "2", []act{
+		{in: "/cap 300", want: []string{"ftest.ask_name"}},
+		{in: "/cap 400", want: []string{"form.resumed", "ftest.ask_name"}},
+		{in: "/cap", want: []string{"form.resumed", "ftest.ask_name"}},
+	})
+	if got := h.Session("2").Forms["ga"].Answers["who"]; got != "300" {
+		t.Fatalf("the form's answer became %q, want 300 kept", got)
+	}
+}
