@@ -18,7 +18,8 @@ const cbReview = "r"
 
 // Forms of the review.
 const (
-	flowReturn  = "ret" // return an item, or fail a dossier, with a reason
+	flowReturn  = "ret" // return an item with a reason (and, from before flowFail, fail a dossier)
+	flowFail    = "fai" // fail a dossier with a reason
 	flowScore   = "sco" // the province council's result
 	flowCentral = "cen" // the central decision on a 5★ candidate
 )
@@ -37,6 +38,14 @@ func (a *app) returnFlow() *bot.Flow {
 	return &bot.Flow{ID: flowReturn, Title: "review.return_title",
 		Steps: []bot.Step{{Key: "reason", Prompt: "review.ask_reason", Label: "review.label_reason", Parse: parseReason}},
 		Done:  a.saveReturn, Summary: a.productSummary}
+}
+
+// failFlow records that a dossier did not pass ("⛔ Không đạt"), with the
+// reason the producer is told: not a return to be completed.
+func (a *app) failFlow() *bot.Flow {
+	return &bot.Flow{ID: flowFail, Title: "review.fail_title",
+		Steps: []bot.Step{{Key: "reason", Prompt: "review.ask_fail_reason", Label: "review.label_reason", Parse: parseReason}},
+		Done:  a.saveFail, Summary: a.productSummary}
 }
 
 // scoreFlow records the province council's score and its outcome.
@@ -322,8 +331,8 @@ func (a *app) reviewButton(ctx context.Context, c *bot.Ctx) error {
 			return err
 		}
 		if to == domain.StageFailed {
-			return a.e.StartFlowWith(ctx, c, flowReturn, func(f *bot.Form) error {
-				f.Answers["pid"], f.Answers["fail"] = strconv.FormatInt(p.ID, 10), "1"
+			return a.e.StartFlowWith(ctx, c, flowFail, func(f *bot.Form) error {
+				f.Answers["pid"] = strconv.FormatInt(p.ID, 10)
 				return nil
 			})
 		}
@@ -534,17 +543,9 @@ func (a *app) saveReturn(ctx context.Context, c *bot.Ctx, f *bot.Form) error {
 	}
 	reason := f.Answers["reason"]
 	if f.Answers["fail"] == "1" {
-		moved, err := a.move(ctx, c, p, domain.Action{Kind: domain.ActFail, Reason: reason})
-		if domain.ErrorMsgID(err) == domain.MsgNotNow {
-			return domain.Invalid("review.fail", "review.not_now")
-		}
-		if err != nil {
-			return err
-		}
-		if moved.Stage == domain.StageRecognised {
-			return a.reviewProduct(ctx, c, moved, r, c.T("review.upgrade_not_granted"))
-		}
-		return a.reviewProduct(ctx, c, moved, r, c.T("review.failed"))
+		// A failure opened in the return's form before it had its own,
+		// still in a session.
+		return a.saveFail(ctx, c, f)
 	}
 	it, ok := r.Item(f.Answers["item"])
 	if !ok || !a.canReviewItems(c.User, r, p) {
@@ -564,6 +565,25 @@ func (a *app) saveReturn(ctx context.Context, c *bot.Ctx, f *bot.Form) error {
 		return err
 	}
 	return a.reviewProduct(ctx, c, moved, r, c.T("review.returned", map[string]any{"Item": it.Short}))
+}
+
+// saveFail records that the dossier did not pass, with its reason.
+func (a *app) saveFail(ctx context.Context, c *bot.Ctx, f *bot.Form) error {
+	p, r, err := a.formProduct(ctx, c, f)
+	if err != nil {
+		return err
+	}
+	moved, err := a.move(ctx, c, p, domain.Action{Kind: domain.ActFail, Reason: f.Answers["reason"]})
+	if domain.ErrorMsgID(err) == domain.MsgNotNow {
+		return domain.Invalid("review.fail", "review.not_now")
+	}
+	if err != nil {
+		return err
+	}
+	if moved.Stage == domain.StageRecognised {
+		return a.reviewProduct(ctx, c, moved, r, c.T("review.upgrade_not_granted"))
+	}
+	return a.reviewProduct(ctx, c, moved, r, c.T("review.failed"))
 }
 
 // saveScore records the province council's result; the rulebook decides

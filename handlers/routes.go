@@ -68,7 +68,8 @@ func (a *app) routes() bot.Table {
 
 		// Forms started by a button or a handler, not by a command.
 		Flows: []bot.FlowRoute{
-			{Access: bot.Officers, Flow: a.returnFlow()},      // "r|x", "r|m|…|khong_dat": return an item, fail a dossier
+			{Access: bot.Officers, Flow: a.returnFlow()},      // "r|x": return an item
+			{Access: bot.Officers, Flow: a.failFlow()},        // "r|m|…|khong_dat": fail a dossier
 			{Access: bot.Officers, Flow: a.scoreFlow()},       // "r|s"
 			{Access: bot.Officers, Flow: a.centralFlow()},     // "r|c"
 			{Access: bot.Officers, Flow: a.eventChangeFlow()}, // "evo|e"

@@ -329,3 +329,45 @@ func TestGrantWithTheUserPicker(t *testing.T) {
 	h.api.Push(picked)
 	admin.Expect("officer.who_unknown", "officer.ask_who")
 }
+
+// TestMatrixFailADossier: "⛔ Không đạt" opens a form of its own (its
+// title and question are the failure's, not a return's), and the
+// producer is told the reason.
+func TestMatrixFailADossier(t *testing.T) {
+	for _, ch := range channels {
+		t.Run(ch, func(t *testing.T) {
+			h := newMatrix(t, ch, "embedded")
+			commune := h.user(901, "Cán bộ xã")
+			seedOfficer(t, h.openDB(), commune, "25480")
+			h.start()
+			p := h.user(903, "Hạnh")
+			submitted(t, p)
+			commune.ExpectNotice("notice.officer_submitted")
+
+			commune.Send("/duyet")
+			commune.Expect("review.queue")
+			commune.Press("Bánh tráng phơi sương")
+			commune.Expect("review.subject")
+			commune.Press("Bắt đầu thẩm định")
+			commune.Expect("review.moved")
+			p.ExpectNotice("notice.stage.xa_tham_dinh")
+			commune.Press("Không đạt")
+			m := commune.Expect("form.header", "review.ask_fail_reason")
+			if !strings.Contains(m.PlainText, "Hồ sơ không đạt") || strings.Contains(m.PlainText, "Trả lại") {
+				t.Errorf("the failure's form:\n%s", m.PlainText)
+			}
+			commune.Send("Sản phẩm chưa có bao bì, nhãn mác")
+			commune.Expect("form.confirm_title")
+			commune.Press("Xác nhận")
+			commune.Expect("review.failed")
+			if n := p.Expect("notice.stage.khong_dat"); !strings.Contains(n.PlainText, "chưa có bao bì, nhãn mác") {
+				t.Errorf("the producer's notice lacks the reason:\n%s", n.PlainText)
+			}
+			db := h.openDB()
+			list, _ := sqlite.NewProductStore(db).ListBySubject(context.Background(), p.stored(db).SubjectID)
+			if len(list) != 1 || list[0].Stage != domain.StageFailed {
+				t.Fatalf("products %+v, want one not passed", list)
+			}
+		})
+	}
+}
