@@ -373,6 +373,11 @@ func (a *app) productCard(c *bot.Ctx, p domain.Product) string {
 	if craft == "" {
 		craft = c.T("form.empty_value")
 	}
+	if groupName == "" {
+		// A rulebook whose sets are not known (qd148-2023): the set's
+		// number is all there is.
+		groupName = c.T("form.empty_value")
+	}
 	raw := yn(p.RawArea)
 	if p.RawArea && p.RawAreaWhere != "" {
 		raw += " (" + p.RawAreaWhere + ")"

@@ -187,6 +187,11 @@ func TestSearchOpensResults(t *testing.T) {
 			if !strings.Contains(card.PlainText, "HTX Bánh tráng Trảng Bàng") || !strings.Contains(card.PlainText, "Bánh tráng phơi sương Trảng Bàng") {
 				t.Errorf("the product opened:\n%s", card.PlainText)
 			}
+			// Imported under qd148-2023, whose groups the rulebook does not
+			// know: the group says so rather than nothing.
+			if !strings.Contains(card.PlainText, "Ngành: (chưa có)") {
+				t.Errorf("the group of a product of an old rulebook:\n%s", card.PlainText)
+			}
 
 			// A subject found opens with its products, each opening as above.
 			admin.search("0912 345 678")
