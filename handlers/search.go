@@ -191,12 +191,8 @@ func (a *app) searchSubject(ctx context.Context, c *bot.Ctx) error {
 		if !c.User.Sees(p.CommuneCode) {
 			continue
 		}
-		stage := c.T("stage_short." + string(p.Stage))
-		if p.Stars > 0 {
-			stage = c.T("search.stars", map[string]any{"Stage": stage, "Stars": p.Stars})
-		}
 		b.WriteString("\n")
-		b.WriteString(c.T("search.subject_product", map[string]any{"Name": p.Name, "Code": p.Code, "Stage": bot.HTML(stage)}))
+		b.WriteString(c.T("search.subject_product", map[string]any{"Name": p.Name, "Code": p.Code, "Stage": bot.HTML(searchStage(c, p))}))
 		rows = append(rows, []bot.Button{bot.Data(cbReview, "o", p.ID).Button(c.Label("review.queue_item",
 			map[string]any{"Code": p.Code, "Name": p.Name, "Stage": c.T("stage_short." + string(p.Stage))}))})
 	}
@@ -223,14 +219,20 @@ func (a *app) searchLine(c *bot.Ctx, n int, h domain.SearchHit) string {
 		})
 	}
 	p := h.Product
+	return c.T("search.product", map[string]any{
+		"N": n, "Name": p.Name, "Code": p.Code, "Subject": s.Name,
+		"Commune": a.searchCommuneName(p.CommuneCode), "Stage": bot.HTML(searchStage(c, *p)),
+	})
+}
+
+// searchStage is a product's stage in short, with its stars when it has
+// some.
+func searchStage(c *bot.Ctx, p domain.Product) string {
 	stage := c.T("stage_short." + string(p.Stage))
 	if p.Stars > 0 {
 		stage = c.T("search.stars", map[string]any{"Stage": stage, "Stars": p.Stars})
 	}
-	return c.T("search.product", map[string]any{
-		"N": n, "Name": p.Name, "Code": p.Code, "Subject": s.Name,
-		"Commune": a.searchCommuneName(p.CommuneCode), "Stage": bot.HTML(stage),
-	})
+	return stage
 }
 
 // searchCommuneName returns the commune's name, or its code when unknown.
