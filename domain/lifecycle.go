@@ -476,6 +476,26 @@ func ExpiryDue(p Product, day time.Time) bool {
 	return !p.ValidUntil.IsZero() && civilDateOf(p.ValidUntil.In(day.Location())).before(civilDateOf(day))
 }
 
+// GraceEnded reports whether p's certificate stopped counting as valid
+// before day while its re-evaluation, filed in time, still waits in the
+// dossier's stages: the 180 days past expiry of Điều 12.3 are over with no
+// decision. The product keeps its stage (the decision may still come) and
+// its producer is told once; a certificate that was not extended, or one
+// of a product the expiry job moves (ExpiryDue), is not this.
+func GraceEnded(p Product, day time.Time) bool {
+	if p.Purpose != PurposeReeval || p.CertNo == "" || p.ValidUntil.IsZero() || p.CertExpires.IsZero() {
+		return false
+	}
+	switch p.Stage {
+	case StageFiled, StageCommuneCheck, StageDistrict, StageProvince, StageCentral, StageReturned:
+	default:
+		return false
+	}
+	loc := day.Location()
+	until := civilDateOf(p.ValidUntil.In(loc))
+	return civilDateOf(p.CertExpires.In(loc)).before(until) && until.before(civilDateOf(day))
+}
+
 // Imported reports whether a product came from a list of recognised
 // products (ocopbot import) rather than a dossier filed through the bot: a
 // certificate without a receipt. Its dossier is not in the bot; what is

@@ -450,3 +450,40 @@ func TestApplyEveryTransition(t *testing.T) {
 		}
 	}
 }
+
+func TestGraceEnded(t *testing.T) {
+	loc := hcm(t)
+	d := func(y int, m time.Month, dd int) time.Time { return time.Date(y, m, dd, 0, 0, 0, 0, loc) }
+	// Expired 1/3/2027, re-evaluation filed in time: valid to 28/8/2027.
+	filed := Product{Stage: StageCommuneCheck, Purpose: PurposeReeval, Stars: 4, CertNo: "7/QĐ-UBND",
+		CertExpires: d(2027, 3, 1), ValidUntil: d(2027, 8, 28)}
+	with := func(f func(p *Product)) Product { p := filed; f(&p); return p }
+	for _, c := range []struct {
+		name string
+		p    Product
+		day  time.Time
+		want bool
+	}{
+		{"the last day of the grace", filed, d(2027, 8, 28).Add(23 * time.Hour), false},
+		{"the day after", filed, d(2027, 8, 29), true},
+		{"long after", filed, d(2028, 1, 1), true},
+		{"filed, at the commune", with(func(p *Product) { p.Stage = StageFiled }), d(2027, 9, 1), true},
+		{"returned to be completed", with(func(p *Product) { p.Stage = StageReturned }), d(2027, 9, 1), true},
+		{"at the province", with(func(p *Product) { p.Stage = StageProvince }), d(2027, 9, 1), true},
+		{"at the central level", with(func(p *Product) { p.Stage = StageCentral }), d(2027, 9, 1), true},
+		{"decided: recognised again", with(func(p *Product) { p.Stage = StageRecognised }), d(2027, 9, 1), false},
+		{"decided: not passed", with(func(p *Product) { p.Stage = StageFailed }), d(2027, 9, 1), false},
+		{"expired (the expiry job's)", with(func(p *Product) { p.Stage = StageExpired }), d(2027, 9, 1), false},
+		{"still being prepared (ExpiryDue's)", with(func(p *Product) { p.Stage = StageReevaluation }), d(2027, 9, 1), false},
+		{"a first evaluation", with(func(p *Product) { p.Purpose = PurposeFirst }), d(2027, 9, 1), false},
+		{"an upgrade", with(func(p *Product) { p.Purpose = PurposeUpgrade }), d(2027, 9, 1), false},
+		{"not extended (withdrawn)", with(func(p *Product) { p.ValidUntil = p.CertExpires }), d(2027, 9, 1), false},
+		{"no certificate", with(func(p *Product) { p.CertNo = "" }), d(2027, 9, 1), false},
+		{"no last day", with(func(p *Product) { p.ValidUntil = time.Time{} }), d(2027, 9, 1), false},
+		{"a day read in UTC", filed, time.Date(2027, 8, 28, 17, 30, 0, 0, time.UTC).In(loc), true}, // 00:30 on 29/8 in Tây Ninh
+	} {
+		if got := GraceEnded(c.p, c.day); got != c.want {
+			t.Errorf("%s: GraceEnded = %v, want %v", c.name, got, c.want)
+		}
+	}
+}

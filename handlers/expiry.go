@@ -25,6 +25,10 @@ type Expiry struct {
 		// ListExpiring lists the products in a stage the system may
 		// expire from whose last valid day is before day.
 		ListExpiring(ctx context.Context, day time.Time) ([]domain.Product, error)
+		// ListGraceEnded lists the re-evaluations filed in time, still in
+		// the dossier's stages, whose extended last valid day is in
+		// [since, day).
+		ListGraceEnded(ctx context.Context, day, since time.Time) ([]domain.Product, error)
 		MoveStage(ctx context.Context, id int64, from, to domain.Stage, by int64, reason string,
 			apply func(p *domain.Product, m domain.Move) error) (domain.Product, error)
 	}
@@ -90,23 +94,57 @@ func (x *Expiry) run(ctx context.Context, now time.Time) error {
 			return err
 		}
 	}
+	return x.graceEnded(ctx, now, today)
+}
+
+// graceWindow is how far back the job looks for a re-evaluation's grace
+// that ended: a day missed while the bot was stopped is still told, one
+// long past is not told years later.
+const graceWindow = 7
+
+// graceEnded tells the producers whose certificate stopped being valid
+// while their re-evaluation, filed in time, waits for its decision past
+// the 180 days (domain.GraceEnded). The product keeps its stage; the
+// notice goes once, under a key of the product and its last valid day.
+func (x *Expiry) graceEnded(ctx context.Context, now, today time.Time) error {
+	list, err := x.Products.ListGraceEnded(ctx, today, today.AddDate(0, 0, -graceWindow))
+	if err != nil {
+		return err
+	}
+	for _, p := range list {
+		if !domain.GraceEnded(p, now) {
+			continue
+		}
+		until := p.ValidUntil.In(x.Location)
+		n := bot.Notice{Msg: "notice.grace_ended", Data: map[string]string{"Name": p.Name, "CertNo": p.CertNo,
+			"Until": until.Format("02/01/2006")}}
+		if err := x.notify(ctx, p, "grace-ended", until, n); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
 func (x *Expiry) tell(ctx context.Context, p domain.Product) error {
 	until := p.ValidUntil.In(x.Location)
+	n := bot.Notice{Msg: "notice.stage.het_han", Data: map[string]string{"Name": p.Name, "Code": p.Code, "CertNo": p.CertNo,
+		"Until": until.Format("02/01/2006")}}
+	return x.notify(ctx, p, "expired", until, n)
+}
+
+// notify queues n for everyone who acts for p's subject, once per kind,
+// product and last valid day.
+func (x *Expiry) notify(ctx context.Context, p domain.Product, kind string, until time.Time, n bot.Notice) error {
 	users, err := x.Users.ReachBySubject(ctx, p.SubjectID)
 	if err != nil {
 		return err
 	}
-	n := bot.Notice{Msg: "notice.stage.het_han", Data: map[string]string{"Name": p.Name, "Code": p.Code, "CertNo": p.CertNo,
-		"Until": until.Format("02/01/2006")}}
 	for _, u := range users {
 		if u.Blocked {
 			continue
 		}
 		n.Lang = u.Locale
-		key := fmt.Sprintf("expired:%d:%s:%s", p.ID, until.Format("20060102"), strconv.FormatInt(u.ID, 10))
+		key := fmt.Sprintf("%s:%d:%s:%s", kind, p.ID, until.Format("20060102"), strconv.FormatInt(u.ID, 10))
 		if err := x.Enqueue(ctx, key, u.Channel, u.ChannelID, n); err != nil {
 			return err
 		}

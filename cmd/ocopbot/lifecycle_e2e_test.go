@@ -315,3 +315,52 @@ func TestMatrixCertificateLifecycle(t *testing.T) {
 		})
 	}
 }
+
+// TestMatrixReevaluationGraceEnds: a re-evaluation filed in time keeps the
+// certificate valid while it waits, at most 180 days past expiry (Điều
+// 12.3). When that ends with no decision the product keeps its stage, its
+// producer is told once (not again at a restart), and a grace that ended
+// long ago (before the bot ran) is not told late.
+func TestMatrixReevaluationGraceEnds(t *testing.T) {
+	for _, ch := range channels {
+		t.Run(ch, func(t *testing.T) {
+			ctx := context.Background()
+			loc, _ := time.LoadLocation("Asia/Ho_Chi_Minh")
+			clock := &fakeClock{}
+			clock.Set(time.Date(2026, 12, 7, 10, 0, 0, 0, loc))
+			h := newMatrix(t, ch, "embedded")
+			p := h.user(622, "Lan")
+			db := h.openDB()
+			uid := seedPerson(t, db, p, "Lan", "25480", 0)
+			u, _ := sqlite.NewUserStore(db).GetByID(ctx, uid)
+			day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, loc) }
+			waiting := func(name string, issued, until time.Time) domain.Product {
+				t.Helper()
+				pr := certified(t, db, u.SubjectID, name, 6, 4, issued)
+				// As a re-evaluation filed in time and sent to the province leaves it.
+				if _, err := db.SQL().ExecContext(ctx, `UPDATE products SET stage = ?, purpose = ?, valid_until = ? WHERE id = ?`,
+					domain.StageProvince, domain.PurposeReeval, until.UnixMilli(), pr.ID); err != nil {
+					t.Fatal(err)
+				}
+				return pr
+			}
+			// Expired 9/6/2026: valid while waiting through 6/12/2026.
+			honey := waiting("Mật ong", day(2023, 6, 9), day(2026, 12, 6))
+			// Its grace ended on 1/10/2026, long before this start.
+			waiting("Muối tôm", day(2023, 4, 4), day(2026, 10, 1))
+
+			h.startClocked(clock)
+			m := p.Expect("notice.grace_ended")
+			if !strings.Contains(m.PlainText, "Mật ong") || !strings.Contains(m.PlainText, "06/12/2026") {
+				t.Fatalf("the notice:\n%s", m.PlainText)
+			}
+			if got, _ := sqlite.NewProductStore(db).Get(ctx, honey.ID); got.Stage != domain.StageProvince {
+				t.Fatalf("the product moved to %s; the re-evaluation is still to be decided", got.Stage)
+			}
+			h.stop()
+			h.startClocked(clock)
+			time.Sleep(2500 * time.Millisecond) // a round of the worker
+			p.Quiet()                           // told once, and not of Muối tôm
+		})
+	}
+}

@@ -265,3 +265,50 @@ func TestShowroomsByCommune(t *testing.T) {
 		t.Errorf("Showrooms = %+v, %v", list, err)
 	}
 }
+
+// TestListGraceEnded: the re-evaluations filed in time whose extended last
+// day has passed, within the days asked, and none other.
+func TestListGraceEnded(t *testing.T) {
+	c := newClock()
+	db, _ := open(t, c)
+	ctx := t.Context()
+	loc := time.FixedZone("ICT", 7*3600)
+	day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, loc) }
+	s := domain.Subject{Kind: domain.KindCooperative, Name: "HTX", CommuneCode: "A1"}
+	if err := sqlite.NewSubjectStore(db).Create(ctx, &s); err != nil {
+		t.Fatal(err)
+	}
+	products := sqlite.NewProductStore(db)
+	mk := func(stage domain.Stage, purpose domain.Purpose, expires, until time.Time) domain.Product {
+		t.Helper()
+		p := domain.Product{SubjectID: s.ID, Name: "SP", Rulebook: "qd26-2026", Stage: domain.StageRecognised, Stars: 4, CertNo: "x",
+			CertIssued: expires.AddDate(-3, 0, 0), CertExpires: expires}
+		if err := products.CreateIn(ctx, &p, "A1", "80", loc); err != nil {
+			t.Fatal(err)
+		}
+		// Set as the moves of a re-evaluation filed in time leave them.
+		if _, err := db.SQL().ExecContext(ctx, `UPDATE products SET stage = ?, purpose = ?, valid_until = ? WHERE id = ?`,
+			stage, purpose, until.UnixMilli(), p.ID); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	ended := mk(domain.StageProvince, domain.PurposeReeval, day(2025, 1, 1), day(2025, 6, 30))
+	returned := mk(domain.StageReturned, domain.PurposeReeval, day(2025, 1, 2), day(2025, 6, 25))
+	mk(domain.StageProvince, domain.PurposeReeval, day(2025, 1, 3), day(2025, 7, 1))    // its last day
+	mk(domain.StageProvince, domain.PurposeReeval, day(2024, 1, 1), day(2024, 6, 29))   // long before since
+	mk(domain.StageRecognised, domain.PurposeReeval, day(2025, 1, 1), day(2025, 6, 30)) // decided
+	mk(domain.StageProvince, domain.PurposeUpgrade, day(2025, 1, 1), day(2025, 6, 30))  // an upgrade
+	mk(domain.StageReevaluation, domain.PurposeReeval, day(2025, 1, 1), day(2025, 6, 30))
+	list, err := products.ListGraceEnded(ctx, day(2025, 7, 1), day(2025, 6, 24))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	for _, p := range list {
+		ids = append(ids, p.ID)
+	}
+	if len(ids) != 2 || ids[0] != ended.ID || ids[1] != returned.ID {
+		t.Fatalf("ListGraceEnded = %v, want %d and %d", ids, ended.ID, returned.ID)
+	}
+}

@@ -225,6 +225,18 @@ WHERE valid_until IS NOT NULL AND valid_until < ? AND stage IN (?, ?, ?) ORDER B
 		millis(day), domain.StageRecognised, domain.StageReevaluation, domain.StageUpgrade)
 }
 
+// ListGraceEnded lists the re-evaluations filed in time, still in the
+// dossier's stages, whose extended last valid day is before day and not
+// before since (domain.GraceEnded decides each): the expiry job tells their
+// producers once, and since keeps a day long past from being told again
+// and again.
+func (s *ProductStore) ListGraceEnded(ctx context.Context, day, since time.Time) ([]domain.Product, error) {
+	return s.list(ctx, "sqlite.ProductStore.ListGraceEnded", `SELECT `+productColumns+` FROM products INDEXED BY products_valid_until
+WHERE valid_until IS NOT NULL AND valid_until < ? AND valid_until >= ? AND purpose = ? AND stage IN (?, ?, ?, ?, ?, ?) ORDER BY id`,
+		millis(day), millis(since), domain.PurposeReeval, domain.StageFiled, domain.StageCommuneCheck, domain.StageDistrict,
+		domain.StageProvince, domain.StageCentral, domain.StageReturned)
+}
+
 func (s *ProductStore) list(ctx context.Context, op, query string, args ...any) ([]domain.Product, error) {
 	rows, err := s.db.db.QueryContext(ctx, query, args...)
 	if err != nil {
