@@ -142,10 +142,11 @@ func commandArgs(c *Ctx, flow *Flow) bool {
 }
 
 // untouched reports whether the user has answered none of the form's steps
-// (Begin's own prefilled keys aside) and is not confirming: starting it
-// again loses nothing.
+// (Begin's own prefilled keys aside) and has nothing under way in one: no
+// messages gathered, no choices ticked or offered, not confirming or
+// editing. Starting it again loses nothing.
 func untouched(flow *Flow, f *Form) bool {
-	if f.Confirming {
+	if f.Confirming || f.Editing || f.Gathering != nil || len(f.Picks) > 0 || len(f.Offers) > 0 {
 		return false
 	}
 	for _, s := range flow.Steps {

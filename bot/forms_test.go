@@ -392,4 +392,15 @@ func TestFormCommandArgsOverAnUntouchedForm(t *testing.T) {
 	if got := h.Session("2").Forms["ga"].Answers["who"]; got != "300" {
 		t.Fatalf("the form's answer became %q, want 300 kept", got)
 	}
+
+	// Messages gathered at the first step are something under way too.
+	g, _ := gatherHarness(t)
+	play(t, g, "3", []act{
+		{in: "/chu", want: []string{"form.header", "gtest.ask_body"}},
+		{in: "Họp chợ phiên sáng mai"},
+		{in: "/chu nữa", want: []string{"form.resumed"}},
+	})
+	if f := g.Session("3").Forms["g0"]; f == nil || f.Gathering == nil || !strings.Contains(f.Gathering.Text, "Họp chợ phiên") {
+		t.Fatalf("the gathered text was lost: %+v", f)
+	}
 }
