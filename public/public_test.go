@@ -369,7 +369,7 @@ func TestErasedProducer(t *testing.T) {
 	if res.StatusCode != 200 {
 		t.Fatalf("status %d", res.StatusCode)
 	}
-	for _, want := range []string{"Chủ thể sản xuất", "Không công bố (chủ thể đã xoá thông tin cá nhân)", "Còn hiệu lực", "Phường Tân Ninh"} {
+	for _, want := range []string{"Chủ thể sản xuất", "Không công bố (chủ thể đã xóa thông tin cá nhân)", "Còn hiệu lực", "Phường Tân Ninh"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("page lacks %q", want)
 		}
