@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -164,8 +165,11 @@ func (a *app) searchSubject(ctx context.Context, c *bot.Ctx) error {
 		return c.Answer(ctx, c.T("common.stale_button"), false)
 	}
 	s, err := a.Subjects.Get(ctx, id)
+	if err != nil && !errors.Is(err, domain.ErrNotFound) && domain.ErrorKind(err) != domain.KindNotFound {
+		return domain.Op("search.subject", err)
+	}
 	if err != nil || !c.User.Sees(s.CommuneCode) {
-		// Out of scope answers as one that does not exist.
+		// Gone (erased), or out of scope: answered as one that does not exist.
 		return c.Answer(ctx, c.T("search.subject_gone"), true)
 	}
 	all, err := a.Products.ListBySubject(ctx, s.ID)
