@@ -217,9 +217,10 @@ func (a *app) fallback(ctx context.Context, c *bot.Ctx) error {
 	switch {
 	case containsAny(w, "ho so", "giay to", "con thieu", "thieu gi"):
 		return a.dossier(ctx, c)
-	case containsAny(w, "them san pham", "them sp", "san pham moi", "dang ky san pham", "dang ki san pham", "tao san pham"):
+	case len(strings.Fields(w)) <= 5 && containsAny(w, "them san pham", "them sp", "san pham moi", "dang ky san pham", "dang ki san pham", "tao san pham"):
 		// What the menu's "Thêm sản phẩm" says, typed: the form itself,
-		// not the list that offers it.
+		// not the list that offers it. Only a short message: a question
+		// that mentions new products is not a request to add one.
 		return a.e.StartFlow(ctx, c, flowProduct)
 	case containsAny(w, "san pham"):
 		return a.products(ctx, c)
