@@ -480,7 +480,10 @@ func TestGraceEnded(t *testing.T) {
 		{"not extended (withdrawn)", with(func(p *Product) { p.ValidUntil = p.CertExpires }), d(2027, 9, 1), false},
 		{"no certificate", with(func(p *Product) { p.CertNo = "" }), d(2027, 9, 1), false},
 		{"no last day", with(func(p *Product) { p.ValidUntil = time.Time{} }), d(2027, 9, 1), false},
-		{"a day read in UTC", filed, time.Date(2027, 8, 28, 17, 30, 0, 0, time.UTC).In(loc), true}, // 00:30 on 29/8 in Tây Ninh
+		// 17:30 UTC on 28/8 is 00:30 on 29/8 in Tây Ninh: the day is the
+		// province's (callers pass their clock in its zone).
+		{"just after midnight in the province", filed, time.Date(2027, 8, 28, 17, 30, 0, 0, time.UTC).In(loc), true},
+		{"just before midnight in the province", filed, time.Date(2027, 8, 28, 16, 30, 0, 0, time.UTC).In(loc), false},
 	} {
 		if got := GraceEnded(c.p, c.day); got != c.want {
 			t.Errorf("%s: GraceEnded = %v, want %v", c.name, got, c.want)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -361,6 +362,23 @@ func TestMatrixReevaluationGraceEnds(t *testing.T) {
 			h.startClocked(clock)
 			time.Sleep(2500 * time.Millisecond) // a round of the worker
 			p.Quiet()                           // told once, and not of Muối tôm
+			// The same in the outbox: one notice of the grace's end, Mật ong's.
+			var keys []string
+			rows, err := db.SQL().QueryContext(ctx, `SELECT key FROM outbox WHERE key LIKE 'grace-ended:%'`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for rows.Next() {
+				var k string
+				if err := rows.Scan(&k); err != nil {
+					t.Fatal(err)
+				}
+				keys = append(keys, k)
+			}
+			rows.Close()
+			if want := fmt.Sprintf("grace-ended:%d:20261206:%d", honey.ID, uid); len(keys) != 1 || keys[0] != want {
+				t.Fatalf("outbox keys %v, want [%s]", keys, want)
+			}
 		})
 	}
 }
