@@ -119,7 +119,12 @@ func (a *app) labels(ctx context.Context, c *bot.Ctx) error {
 		missing []string
 		what    string
 	)
-	if communes := a.labelCommunes(text); len(communes) > 0 {
+	communes, wider := a.labelCommunes(text)
+	hint := ""
+	if wider != "" {
+		hint = "\n" + c.T("qr.labels_wider", map[string]any{"District": wider})
+	}
+	if len(communes) > 0 {
 		var names []string
 		for _, cm := range communes {
 			names = append(names, cm.Name)
@@ -156,7 +161,7 @@ func (a *app) labels(ctx context.Context, c *bot.Ctx) error {
 		what = c.T("qr.labels_list", map[string]any{"Count": len(chosen)})
 	}
 	if len(chosen) == 0 {
-		return c.Say(ctx, "qr.labels_none", map[string]any{"What": what, "Missing": strings.Join(missing, ", ")})
+		return c.Send(ctx, bot.Reply{Text: c.T("qr.labels_none", map[string]any{"What": what, "Missing": strings.Join(missing, ", ")}) + hint})
 	}
 	if len(chosen) > maxLabels {
 		return c.Say(ctx, "qr.labels_too_many", map[string]any{"Count": len(chosen), "Max": maxLabels})
@@ -175,17 +180,19 @@ func (a *app) labels(ctx context.Context, c *bot.Ctx) error {
 	if len(missing) > 0 {
 		msg += "\n" + c.T("qr.labels_missing", map[string]any{"Missing": strings.Join(missing, ", ")})
 	}
+	msg += hint
 	return c.Send(ctx, bot.Reply{Text: msg, Document: &bot.Attachment{Name: "nhan-qr-ocop.pdf", Data: pdf}})
 }
 
 // labelCommunes returns the communes text names (by code or name, or a
-// former district), none when it names none.
-func (a *app) labelCommunes(text string) []domain.Commune {
+// former district), none when it names none; wider is the former district
+// of that name left out because a commune has the name (for a hint).
+func (a *app) labelCommunes(text string) (communes []domain.Commune, wider string) {
 	if a.Places == nil {
-		return nil
+		return nil, ""
 	}
 	if cm, ok := a.Places.Get(text); ok {
-		return []domain.Commune{cm}
+		return []domain.Commune{cm}, ""
 	}
 	// A commune named as typed wins over the former districts of that
 	// name: "trang bang" is Phường Trảng Bàng, not the six communes made
@@ -198,12 +205,15 @@ func (a *app) labelCommunes(text string) []domain.Commune {
 			named = append(named, m.Commune)
 		case domain.ViaDistrict:
 			from = append(from, m.Commune)
+			if wider == "" {
+				wider = m.District.Name
+			}
 		}
 	}
 	if len(named) == 0 || len(from) > 0 && domain.NamesDistrict(text) {
-		return append(named, from...) // a commune of the district's name is one of them
+		return append(named, from...), "" // a commune of the district's name is one of them
 	}
-	return named
+	return named, wider
 }
 
 // contactSetting is the /caidat line of a producer's contact on the
