@@ -476,6 +476,14 @@ func ExpiryDue(p Product, day time.Time) bool {
 	return !p.ValidUntil.IsZero() && civilDateOf(p.ValidUntil.In(day.Location())).before(civilDateOf(day))
 }
 
+// graceStages are the dossier's stages a re-evaluation filed in time waits
+// in (GraceEnded).
+var graceStages = []Stage{StageFiled, StageCommuneCheck, StageDistrict, StageProvince, StageCentral, StageReturned}
+
+// GraceStages returns the stages GraceEnded looks at, for a store to find
+// the candidates by.
+func GraceStages() []Stage { return slices.Clone(graceStages) }
+
 // GraceEnded reports whether p's certificate stopped counting as valid
 // before day while its re-evaluation, filed in time, still waits in the
 // dossier's stages: the 180 days past expiry of Điều 12.3 are over with no
@@ -483,12 +491,8 @@ func ExpiryDue(p Product, day time.Time) bool {
 // its producer is told once; a certificate that was not extended, or one
 // of a product the expiry job moves (ExpiryDue), is not this.
 func GraceEnded(p Product, day time.Time) bool {
-	if p.Purpose != PurposeReeval || p.CertNo == "" || p.ValidUntil.IsZero() || p.CertExpires.IsZero() {
-		return false
-	}
-	switch p.Stage {
-	case StageFiled, StageCommuneCheck, StageDistrict, StageProvince, StageCentral, StageReturned:
-	default:
+	if p.Purpose != PurposeReeval || p.CertNo == "" || p.ValidUntil.IsZero() || p.CertExpires.IsZero() ||
+		!slices.Contains(graceStages, p.Stage) {
 		return false
 	}
 	loc := day.Location()

@@ -231,10 +231,14 @@ WHERE valid_until IS NOT NULL AND valid_until < ? AND stage IN (?, ?, ?) ORDER B
 // producers once, and since keeps a day long past from being told again
 // and again.
 func (s *ProductStore) ListGraceEnded(ctx context.Context, day, since time.Time) ([]domain.Product, error) {
+	stages := domain.GraceStages()
+	args := []any{millis(day), millis(since), domain.PurposeReeval}
+	for _, st := range stages {
+		args = append(args, st)
+	}
 	return s.list(ctx, "sqlite.ProductStore.ListGraceEnded", `SELECT `+productColumns+` FROM products INDEXED BY products_valid_until
-WHERE valid_until IS NOT NULL AND valid_until < ? AND valid_until >= ? AND purpose = ? AND stage IN (?, ?, ?, ?, ?, ?) ORDER BY id`,
-		millis(day), millis(since), domain.PurposeReeval, domain.StageFiled, domain.StageCommuneCheck, domain.StageDistrict,
-		domain.StageProvince, domain.StageCentral, domain.StageReturned)
+WHERE valid_until IS NOT NULL AND valid_until < ? AND valid_until >= ? AND purpose = ? AND stage IN (?`+strings.Repeat(", ?", len(stages)-1)+`) ORDER BY id`,
+		args...)
 }
 
 func (s *ProductStore) list(ctx context.Context, op, query string, args ...any) ([]domain.Product, error) {
