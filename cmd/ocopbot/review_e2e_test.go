@@ -75,6 +75,20 @@ func (p *person) onPaper(items []domain.Item, sent ...string) {
 	}
 }
 
+// startCheck has a commune officer open the submitted dossier of
+// "Bánh tráng phơi sương" from /duyet and start the commune's check; the
+// producer p is told.
+func (off *person) startCheck(p *person) {
+	off.h.t.Helper()
+	off.Send("/duyet")
+	off.Expect("review.queue")
+	off.Press("Bánh tráng phơi sương")
+	off.Expect("review.subject")
+	off.Press("Bắt đầu thẩm định")
+	off.Expect("review.moved")
+	p.ExpectNotice("notice.stage.xa_tham_dinh")
+}
+
 // expectNotice waits for a notice (sent by the outbox worker) among the
 // user's next messages.
 func (p *person) ExpectNotice(id string) {
@@ -161,13 +175,7 @@ func TestReviewEndToEnd(t *testing.T) {
 	commune.ExpectNotice("notice.officer_submitted")
 
 	// The commune checks, accepts and forwards.
-	commune.Send("/duyet")
-	commune.Expect("review.queue")
-	commune.Press("Bánh tráng phơi sương")
-	commune.Expect("review.subject")
-	commune.Press("Bắt đầu thẩm định")
-	commune.Expect("review.moved")
-	p.ExpectNotice("notice.stage.xa_tham_dinh")
+	commune.startCheck(p)
 	commune.Press("Chuyển lên tỉnh")
 	commune.Expect("review.forward_incomplete")
 	commune.Press("Mẫu 01")
@@ -350,13 +358,7 @@ func TestMatrixFailADossier(t *testing.T) {
 			submitted(t, p)
 			commune.ExpectNotice("notice.officer_submitted")
 
-			commune.Send("/duyet")
-			commune.Expect("review.queue")
-			commune.Press("Bánh tráng phơi sương")
-			commune.Expect("review.subject")
-			commune.Press("Bắt đầu thẩm định")
-			commune.Expect("review.moved")
-			p.ExpectNotice("notice.stage.xa_tham_dinh")
+			commune.startCheck(p)
 			commune.Press("Không đạt")
 			m := commune.Expect("form.header", "review.ask_fail_reason")
 			if !strings.Contains(m.PlainText, "Hồ sơ không đạt") || strings.Contains(m.PlainText, "Trả lại") {

@@ -81,19 +81,25 @@ func TestFiguresAsOfADay(t *testing.T) {
 	}
 }
 
+// expirySubject opens a database with one subject in commune A1, for the
+// expiry job's listings, and the province's zone (+7) with a day in it.
+func expirySubject(t *testing.T) (*sqlite.DB, domain.Subject, *time.Location, func(y int, m time.Month, d int) time.Time) {
+	t.Helper()
+	db, _ := open(t, newClock())
+	loc := time.FixedZone("ICT", 7*3600)
+	s := domain.Subject{Kind: domain.KindCooperative, Name: "HTX", CommuneCode: "A1"}
+	if err := sqlite.NewSubjectStore(db).Create(t.Context(), &s); err != nil {
+		t.Fatal(err)
+	}
+	return db, s, loc, func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, loc) }
+}
+
 // TestListExpiringAndByCode: the expiry job's candidates are the products
 // in a stage it may expire from whose last valid day is before the day
 // asked; products are found by code.
 func TestListExpiringAndByCode(t *testing.T) {
-	c := newClock()
-	db, _ := open(t, c)
+	db, s, loc, day := expirySubject(t)
 	ctx := t.Context()
-	loc := time.FixedZone("ICT", 7*3600)
-	day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, loc) }
-	s := domain.Subject{Kind: domain.KindCooperative, Name: "HTX", CommuneCode: "A1"}
-	if err := sqlite.NewSubjectStore(db).Create(ctx, &s); err != nil {
-		t.Fatal(err)
-	}
 	products := sqlite.NewProductStore(db)
 	mk := func(stage domain.Stage, last time.Time) domain.Product {
 		t.Helper()
@@ -269,15 +275,8 @@ func TestShowroomsByCommune(t *testing.T) {
 // TestListGraceEnded: the re-evaluations filed in time whose extended last
 // day has passed, within the days asked, and none other.
 func TestListGraceEnded(t *testing.T) {
-	c := newClock()
-	db, _ := open(t, c)
+	db, s, loc, day := expirySubject(t)
 	ctx := t.Context()
-	loc := time.FixedZone("ICT", 7*3600)
-	day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, loc) }
-	s := domain.Subject{Kind: domain.KindCooperative, Name: "HTX", CommuneCode: "A1"}
-	if err := sqlite.NewSubjectStore(db).Create(ctx, &s); err != nil {
-		t.Fatal(err)
-	}
 	products := sqlite.NewProductStore(db)
 	mk := func(stage domain.Stage, purpose domain.Purpose, expires, until time.Time) domain.Product {
 		t.Helper()
