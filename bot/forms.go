@@ -120,7 +120,14 @@ func (e *Engine) StartFlow(ctx context.Context, c *Ctx, id string) error {
 	}
 	if f := c.Session.Forms[id]; f != nil && !(commandArgs(c, flow) && untouched(flow, f)) {
 		c.Session.Active = id
-		if err := c.Say(ctx, "form.resumed", map[string]any{"Title": c.T(flow.Title)}); err != nil {
+		msg, data := "form.resumed", map[string]any{"Title": c.T(flow.Title)}
+		if commandArgs(c, flow) {
+			// The arguments are not used: the form under way could be
+			// for someone else ("/capquyen 12345" then "/capquyen 67890"),
+			// and confirming it would save the first one's.
+			msg, data["Args"], data["Command"] = "form.resumed_args", strings.TrimSpace(c.Update.Args), flow.Command
+		}
+		if err := c.Say(ctx, msg, data); err != nil {
 			return err
 		}
 		return e.prompt(ctx, c, flow, f, "")

@@ -386,11 +386,15 @@ func TestFormCommandArgsOverAnUntouchedForm(t *testing.T) {
 	// Something typed already: the command resumes, arguments or not.
 	play(t, h, "2", []act{
 		{in: "/cap 300", want: []string{"ftest.ask_name"}},
-		{in: "/cap 400", want: []string{"form.resumed", "ftest.ask_name"}},
+		{in: "/cap 400", want: []string{"form.resumed_args", "ftest.ask_name"}},
 		{in: "/cap", want: []string{"form.resumed", "ftest.ask_name"}},
 	})
 	if got := h.Session("2").Forms["ga"].Answers["who"]; got != "300" {
 		t.Fatalf("the form's answer became %q, want 300 kept", got)
+	}
+	// The user is told the arguments were not used, and how to use them.
+	if r := h.Send("2", "/cap 400").Expect("form.resumed_args"); !strings.Contains(r.Sent[0].Text, "“400”") || !strings.Contains(r.Sent[0].Text, "gõ lại /cap 400") {
+		t.Fatalf("the resume does not say what was not used: %q", r.Sent[0].Text)
 	}
 
 	// Messages gathered at the first step are something under way too.
@@ -398,7 +402,7 @@ func TestFormCommandArgsOverAnUntouchedForm(t *testing.T) {
 	play(t, g, "3", []act{
 		{in: "/chu", want: []string{"form.header", "gtest.ask_body"}},
 		{in: "Họp chợ phiên sáng mai"},
-		{in: "/chu nữa", want: []string{"form.resumed"}},
+		{in: "/chu nữa", want: []string{"form.resumed_args"}},
 	})
 	if f := g.Session("3").Forms["g0"]; f == nil || f.Gathering == nil || !strings.Contains(f.Gathering.Text, "Họp chợ phiên") {
 		t.Fatalf("the gathered text was lost: %+v", f)
