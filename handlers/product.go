@@ -354,6 +354,11 @@ func (a *app) productCard(c *bot.Ctx, p domain.Product) string {
 	r, _ := a.Rules.Get(p.Rulebook)
 	setName, groupName := strconv.Itoa(p.Set), ""
 	if r != nil {
+		if _, ok := r.Set(p.Set); !ok && p.Set != 0 {
+			// A rulebook whose list of sets is not known (qd148-2023):
+			// the number is cited with the decision it is a number of.
+			setName = c.T("product.set_number", map[string]any{"N": p.Set, "Instrument": r.Instrument})
+		}
 		if s, ok := r.Set(p.Set); ok {
 			setName = s.Name
 			for _, g := range r.Groups {

@@ -102,6 +102,15 @@ func (s *Server) setName(p domain.Product) string {
 	if p.Set == 0 {
 		return ""
 	}
+	if s.cfg.Rules != nil {
+		// A rulebook whose list of sets is not known (qd148-2023): the
+		// number, with the decision it is a number of.
+		for _, id := range []string{p.Rulebook, p.CertRules} {
+			if r, ok := s.cfg.Rules.Get(id); ok {
+				return s.t("product.set_number", map[string]any{"N": p.Set, "Instrument": r.Instrument})
+			}
+		}
+	}
 	return strconv.Itoa(p.Set)
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -191,6 +192,10 @@ func TestSearchOpensResults(t *testing.T) {
 			// know: the group says so rather than nothing.
 			if !strings.Contains(card.PlainText, "Ngành: (chưa có)") {
 				t.Errorf("the group of a product of an old rulebook:\n%s", card.PlainText)
+			}
+			// Nor its sets' names: the set is its number in the decision.
+			if !regexp.MustCompile(`Bộ sản phẩm: số \d+ theo Quyết định 148/QĐ-TTg\n`).MatchString(card.PlainText) {
+				t.Errorf("the set of a product of an old rulebook:\n%s", card.PlainText)
 			}
 
 			// A subject found opens with its products, each opening as above.
