@@ -468,13 +468,19 @@ func ValidOn(p Product, day time.Time) bool {
 // ExpiryDue reports whether the expiry job moves p to het_han on day: in a
 // stage the system may expire from, with a last valid day before day.
 func ExpiryDue(p Product, day time.Time) bool {
-	switch p.Stage {
-	case StageRecognised, StageReevaluation, StageUpgrade:
-	default:
+	if !slices.Contains(expiryStages, p.Stage) {
 		return false
 	}
 	return !p.ValidUntil.IsZero() && civilDateOf(p.ValidUntil.In(day.Location())).before(civilDateOf(day))
 }
+
+// expiryStages are the stages the expiry job moves a product from
+// (ExpiryDue): a valid certificate, under re-evaluation or upgrade.
+var expiryStages = []Stage{StageRecognised, StageReevaluation, StageUpgrade}
+
+// ExpiryStages returns the stages ExpiryDue looks at, for a store to find
+// the candidates by.
+func ExpiryStages() []Stage { return slices.Clone(expiryStages) }
 
 // graceStages are the dossier's stages a re-evaluation filed in time waits
 // in (GraceEnded).

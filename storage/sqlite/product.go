@@ -216,13 +216,18 @@ WHERE (stage IN (?, ?, ?) AND rulebook IN (SELECT value FROM json_each(?)))`)
 }
 
 // ListExpiring returns, ordered by id, the products in a stage the system
-// may expire from (cong_nhan, danh_gia_lai, nang_hang) whose last valid day
+// may expire from (domain.ExpiryStages) whose last valid day
 // is before day (midnight in the province's time zone): the expiry job's
 // candidates. Whether each is due is domain.ExpiryDue's to say.
 func (s *ProductStore) ListExpiring(ctx context.Context, day time.Time) ([]domain.Product, error) {
+	stages := domain.ExpiryStages()
+	args := []any{millis(day)}
+	for _, st := range stages {
+		args = append(args, st)
+	}
 	return s.list(ctx, "sqlite.ProductStore.ListExpiring", `SELECT `+productColumns+` FROM products INDEXED BY products_valid_until
-WHERE valid_until IS NOT NULL AND valid_until < ? AND stage IN (?, ?, ?) ORDER BY id`,
-		millis(day), domain.StageRecognised, domain.StageReevaluation, domain.StageUpgrade)
+WHERE valid_until IS NOT NULL AND valid_until < ? AND stage IN (?`+strings.Repeat(", ?", len(stages)-1)+`) ORDER BY id`,
+		args...)
 }
 
 // ListGraceEnded lists the re-evaluations filed in time, still in the
