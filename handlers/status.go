@@ -198,13 +198,21 @@ func (a *app) fallback(ctx context.Context, c *bot.Ctx) error {
 	}
 	w := domain.Fold(c.Update.Text)
 	if w == "" {
-		return a.sayMenu(ctx, c, "fallback.not_understood")
+		return a.sayMenu(ctx, c, "fallback.no_words")
 	}
 	if done, err := a.ticketText(ctx, c); done || err != nil {
 		return err
 	}
 	if done, err := a.typedRSVP(ctx, c); done || err != nil {
 		return err
+	}
+	if !hasLetter(c.Update.Text) {
+		// A number that is none of the last message's choices (a "99"
+		// at the menu), an emoji, punctuation: not a question to keep.
+		if n := strings.Trim(c.Update.Text, " .,)"); n != "" && strings.Trim(n, "0123456789") == "" {
+			return a.sayMenu(ctx, c, "fallback.no_such_choice", map[string]any{"N": n})
+		}
+		return a.sayMenu(ctx, c, "fallback.no_words")
 	}
 	if containsAny(w, statusWords...) {
 		return a.status(ctx, c)

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/ocop-tayninh/ocopbot/bot"
@@ -136,7 +137,22 @@ func (a *app) fileTicket(ctx context.Context, c *bot.Ctx, question string) error
 	}
 	c.Session.Put(keyPhotoTo, strconv.FormatInt(t.ID, 10))
 	c.Session.Put(keyUpload, "") // photos now go with the question
-	return a.sayMenu(ctx, c, "qa.asked", map[string]any{"N": t.ID})
+	return a.sayMenu(ctx, c, "qa.asked", map[string]any{"N": t.ID, "Question": quoteShort(question)})
+}
+
+// quoteShort is a question as the confirmation quotes it: whole up to
+// maxQuote characters, cut at a word with "…" beyond.
+func quoteShort(s string) string {
+	const maxQuote = 200
+	r := []rune(s)
+	if len(r) <= maxQuote {
+		return s
+	}
+	cut := string(r[:maxQuote])
+	if i := strings.LastIndexByte(cut, ' '); i > maxQuote/2 {
+		cut = cut[:i]
+	}
+	return strings.TrimRight(cut, " ,.;:") + "…"
 }
 
 // ticketOfficers are who answers questions of a commune: its commune
@@ -186,12 +202,23 @@ func (a *app) ticketText(ctx context.Context, c *bot.Ctx) (bool, error) {
 		return true, a.askOfficer(ctx, c, rest)
 	}
 	if c.Session.Get(keyAsking) != "" {
-		if !domain.HasLetterOrDigit(text) {
+		if !hasLetter(text) {
 			return true, c.Say(ctx, "qa.type_question")
 		}
 		return true, a.createTicket(ctx, c, text, "")
 	}
+	// The question kept is the text just before "Hỏi cán bộ": another
+	// text drops it (notUnderstood keeps this one if it is a question),
+	// so that "hỏi cán bộ" typed later does not send an old one.
+	c.Session.Put(keyQuestion, "")
+	c.Session.Put(keyQuestionOf, "")
 	return false, nil
+}
+
+// hasLetter reports whether s has a letter: a question has words; a
+// number, an emoji or punctuation alone is not one.
+func hasLetter(s string) bool {
+	return strings.IndexFunc(s, unicode.IsLetter) >= 0
 }
 
 // afterWords reports whether text begins with the folded words, and
@@ -226,7 +253,9 @@ func (a *app) notUnderstood(ctx context.Context, c *bot.Ctx) error {
 	}
 	c.Session.Put(keyQuestion, q)
 	c.Session.Put(keyQuestionOf, updateRef(c))
-	rows := append([][]bot.Button{{bot.Data(cbTicket, "a").Button(c.T("qa.button_ask"))}}, a.menu(c)...)
+	// The menu keeps its numbers (a "1" typed is still its first item);
+	// the question's button comes after it.
+	rows := append(a.menu(c), []bot.Button{bot.Data(cbTicket, "a").Button(c.T("qa.button_ask"))})
 	return c.Send(ctx, bot.Reply{Text: c.T("qa.not_understood"), Buttons: rows})
 }
 

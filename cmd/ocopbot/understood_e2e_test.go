@@ -538,8 +538,8 @@ func TestMatrixAskAnOfficer(t *testing.T) {
 			labelOf(t, m, "Hỏi cán bộ")
 			p.Press("Hỏi cán bộ")
 			m = p.Expect("qa.asked")
-			if !strings.Contains(m.PlainText, "câu hỏi số 1 ") {
-				t.Errorf("the question has no number:\n%s", m.PlainText)
+			if !strings.Contains(m.PlainText, "câu hỏi số 1 ") || !strings.Contains(m.PlainText, "«Tem truy xuất nguồn gốc làm ở đâu vậy?»") {
+				t.Errorf("the question has no number, or is not quoted:\n%s", m.PlainText)
 			}
 			p.SendPhoto(jpegBytes)
 			p.Expect("qa.photo_added")
@@ -607,6 +607,53 @@ func TestMatrixAskAnOfficer(t *testing.T) {
 			m = admin.Expect("figures.title", "qa.stats")
 			if !strings.Contains(m.PlainText, "Hỏi cán bộ: 2 câu hỏi, 1 đã trả lời; thời gian trả lời (trung vị): ") {
 				t.Errorf("/thongke does not count the questions:\n%s", m.PlainText)
+			}
+		})
+	}
+}
+
+// TestMatrixNoJunkQuestions: what is not a question never reaches the
+// officers. A number that is no choice of the menu says so; an emoji gets
+// the menu; "hỏi cán bộ" typed after them asks for the question rather
+// than sending them, and one kept before another text is not sent later.
+// The menu keeps its numbers under "Mình chưa trả lời được câu này".
+func TestMatrixNoJunkQuestions(t *testing.T) {
+	for _, ch := range channels {
+		t.Run(ch, func(t *testing.T) {
+			h := newMatrix(t, ch, "embedded")
+			h.start()
+			p := h.user(702, "Tám").register("HTX Tám", "binh minh")
+			p.Send("99")
+			if m := p.Expect("fallback.no_such_choice"); !strings.Contains(m.PlainText, "Không có mục số 99.") {
+				t.Errorf("a number out of the menu:\n%s", m.PlainText)
+			}
+			p.Send("👍")
+			p.Expect("fallback.no_words")
+			p.Send("hoi can bo")
+			p.Expect("qa.type_question")
+			p.Send("??")
+			p.Expect("qa.type_question")
+			p.Send("Giấy ATTP xin ở đâu vậy em?")
+			if m := p.Expect("qa.asked"); !strings.Contains(m.PlainText, "«Giấy ATTP xin ở đâu vậy em?»") {
+				t.Errorf("the question sent:\n%s", m.PlainText)
+			}
+
+			// A question kept, then another text: "hỏi cán bộ" later asks
+			// again rather than sending the old one.
+			p.Send("Tem truy xuất làm ở đâu vậy?")
+			m := p.Expect("qa.not_understood")
+			if bs := m.Buttons(); len(bs) < 2 || strings.Contains(bs[0].Text, "Hỏi cán bộ") || !strings.Contains(bs[len(bs)-1].Text, "Hỏi cán bộ") {
+				t.Errorf("the menu's items moved: %+v\n%s", bs, m.PlainText)
+			}
+			p.Send("cảm ơn em")
+			p.Expect("qa.smalltalk_thanks")
+			p.Send("hỏi cán bộ")
+			p.Expect("qa.type_question")
+
+			db := h.openDB()
+			all, err := sqlite.NewTicketStore(db).All(context.Background(), domain.Area{All: true})
+			if err != nil || len(all) != 1 || all[0].Question != "Giấy ATTP xin ở đâu vậy em?" {
+				t.Fatalf("the questions filed: %+v, %v", all, err)
 			}
 		})
 	}
