@@ -64,6 +64,9 @@ type Ctx struct {
 	// understood is what a loosely typed answer was taken for, said at the
 	// top of the next question of the form ("Đã chọn: Phường Thanh Điền").
 	understood string
+	// noticeData fills the notice of the next prompt: a step's Check
+	// refused the answer with a message that names something.
+	noticeData map[string]any
 	// cancelAsked: the update asked to confirm cancelling the form; no
 	// reminder of the form follows.
 	cancelAsked bool

@@ -367,6 +367,7 @@ func (e *Engine) rejected(ctx context.Context, c *Ctx, flow *Flow, f *Form, err 
 	if id == "" {
 		id = "form.invalid"
 	}
+	c.noticeData = domain.ErrorData(err)
 	return e.refuse(ctx, c, flow, f, id)
 }
 
@@ -762,9 +763,10 @@ func (e *Engine) formCallback(ctx context.Context, c *Ctx, d ButtonData) error {
 func (e *Engine) prompt(ctx context.Context, c *Ctx, flow *Flow, f *Form, notice string) error {
 	var b strings.Builder
 	if notice != "" {
-		b.WriteString(c.T("form.warning", map[string]any{"Text": HTML(c.T(notice))}))
+		b.WriteString(c.T("form.warning", map[string]any{"Text": HTML(c.T(notice, c.noticeData))}))
 		b.WriteString("\n\n")
 	}
+	c.noticeData = nil
 	if c.understood != "" {
 		b.WriteString(c.T("form.understood", map[string]any{"Value": c.understood}))
 		b.WriteString("\n\n")

@@ -118,5 +118,21 @@ func ErrorMsgID(err error) string {
 	return ""
 }
 
+// ErrorData returns the data that fills the message of ErrorMsgID (nil
+// when there is none).
+func ErrorData(err error) map[string]any {
+	var e *Error
+	for err != nil {
+		if !errors.As(err, &e) {
+			return nil
+		}
+		if e.MsgID != "" {
+			return e.Data
+		}
+		err = e.Err
+	}
+	return nil
+}
+
 // ErrNotFound is returned (wrapped) by stores when a row does not exist.
 var ErrNotFound = &Error{Kind: KindNotFound, MsgID: "error.not_found"}

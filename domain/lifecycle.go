@@ -506,6 +506,17 @@ func GraceEnded(p Product, day time.Time) bool {
 	return civilDateOf(p.CertExpires.In(loc)).before(until) && until.before(civilDateOf(day))
 }
 
+// BeforeIssue reports whether day comes before the day p's certificate was
+// issued, in day's location: what is recorded about a certificate (its
+// revocation, a monitoring check) cannot be dated before it. False when p
+// has no issue date.
+func BeforeIssue(p Product, day time.Time) bool {
+	if p.CertIssued.IsZero() {
+		return false
+	}
+	return civilDateOf(day).before(civilDateOf(p.CertIssued.In(day.Location())))
+}
+
 // Imported reports whether a product came from a list of recognised
 // products (ocopbot import) rather than a dossier filed through the bot: a
 // certificate without a receipt. Its dossier is not in the bot; what is

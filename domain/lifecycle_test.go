@@ -490,3 +490,27 @@ func TestGraceEnded(t *testing.T) {
 		}
 	}
 }
+
+func TestBeforeIssue(t *testing.T) {
+	hcm := time.FixedZone("ICT", 7*3600)
+	issued := time.Date(2024, 1, 15, 0, 0, 0, 0, hcm)
+	p := Product{CertNo: "123/QĐ-UBND", CertIssued: issued}
+	for _, tc := range []struct {
+		name string
+		p    Product
+		day  time.Time
+		want bool
+	}{
+		{"years before", p, time.Date(2020, 1, 1, 0, 0, 0, 0, hcm), true},
+		{"the day before", p, time.Date(2024, 1, 14, 23, 59, 0, 0, hcm), true},
+		{"the issue day itself", p, time.Date(2024, 1, 15, 0, 0, 0, 0, hcm), false},
+		{"after", p, time.Date(2026, 12, 7, 0, 0, 0, 0, hcm), false},
+		// The day is the province's: 15/01 00:30 in Tây Ninh is 14/01 in UTC.
+		{"the issue day, stored in UTC", Product{CertIssued: issued.UTC()}, time.Date(2024, 1, 15, 0, 30, 0, 0, hcm), false},
+		{"no issue date", Product{}, time.Date(2020, 1, 1, 0, 0, 0, 0, hcm), false},
+	} {
+		if got := BeforeIssue(tc.p, tc.day); got != tc.want {
+			t.Errorf("%s: BeforeIssue = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

@@ -42,7 +42,8 @@ func (a *app) revokeFlow() *bot.Flow {
 		Steps: []bot.Step{
 			{Key: rvGround, Prompt: "lifecycle.ask_ground", Label: "lifecycle.label_ground", Choices: groundChoices},
 			{Key: rvNo, Prompt: "lifecycle.ask_decision_no", Label: "lifecycle.label_decision_no", Parse: parseDecisionNo},
-			{Key: rvDate, Prompt: "lifecycle.ask_decision_date", Label: "lifecycle.label_decision_date", Parse: a.parsePastDate},
+			{Key: rvDate, Prompt: "lifecycle.ask_decision_date", Label: "lifecycle.label_decision_date", Parse: a.parsePastDate,
+				Check: a.checkAfterIssue},
 		},
 		Done: a.saveRevoke, Summary: a.productSummary}
 }
@@ -52,11 +53,32 @@ func (a *app) checkFlow() *bot.Flow {
 	return &bot.Flow{ID: flowCheck, Title: "lifecycle.check_title",
 		Begin: a.beginCheck,
 		Steps: []bot.Step{
-			{Key: "day", Prompt: "lifecycle.ask_check_day", Label: "lifecycle.label_check_day", Parse: a.parsePastDate},
+			{Key: "day", Prompt: "lifecycle.ask_check_day", Label: "lifecycle.label_check_day", Parse: a.parsePastDate,
+				Check: a.checkAfterIssue},
 			{Key: "result", Prompt: "lifecycle.ask_check_result", Label: "lifecycle.label_check_result", Choices: checkChoices},
 			{Key: "note", Prompt: "lifecycle.ask_check_note", Label: "lifecycle.label_check_note", Parse: parseCheckNote, Optional: true},
 		},
 		Done: a.saveCheck, Summary: a.productSummary}
+}
+
+// checkAfterIssue refuses a day before the certificate's issue date (a
+// revocation's decision, a monitoring check), saying which it was.
+func (a *app) checkAfterIssue(ctx context.Context, c *bot.Ctx, f *bot.Form, v string) error {
+	id, _ := strconv.ParseInt(f.Answers["pid"], 10, 64)
+	p, err := a.Products.Get(ctx, id)
+	if err != nil {
+		return domain.Invalid("lifecycle.date", "lifecycle.no_such_product")
+	}
+	day, ok := parseDate(v, a.loc())
+	if !ok {
+		return domain.Invalid("lifecycle.date", "review.date_invalid")
+	}
+	if domain.BeforeIssue(p, day) {
+		e := domain.Invalid("lifecycle.date", "lifecycle.date_before_issue")
+		e.Data = map[string]any{"Issued": a.date(p.CertIssued), "CertNo": p.CertNo}
+		return e
+	}
+	return nil
 }
 
 func checkChoices(c *bot.Ctx, _ *bot.Form) []bot.Choice {

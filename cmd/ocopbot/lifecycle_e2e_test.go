@@ -258,6 +258,11 @@ func TestMatrixCertificateLifecycle(t *testing.T) {
 				t.Fatalf("the product shows no checks yet:\n%s", m.Text)
 			}
 			off.Expect("lifecycle.ask_check_day")
+			// Not before the certificate (issued 10/01/2025).
+			off.Send("01/01/2020")
+			if m := off.Expect("lifecycle.date_before_issue", "lifecycle.ask_check_day"); !strings.Contains(m.Text, "(10/01/2025)") {
+				t.Errorf("the refusal does not say when the certificate was issued:\n%s", m.Text)
+			}
 			off.Send("06/12/2026")
 			off.Expect("lifecycle.ask_check_result")
 			off.Press("Vi phạm, đề nghị thu hồi")
@@ -283,6 +288,8 @@ func TestMatrixCertificateLifecycle(t *testing.T) {
 			off.Expect("lifecycle.ask_decision_date")
 			off.Send("09/12/2026")
 			off.Expect("review.date_future", "lifecycle.ask_decision_date")
+			off.Send("09/01/2025")
+			off.Expect("lifecycle.date_before_issue", "lifecycle.ask_decision_date")
 			off.Send("05/12/2026")
 			off.Expect("form.confirm_title")
 			off.Press("Xác nhận")
