@@ -83,6 +83,13 @@ func OutsideWindow(channel string, lastSeen, now time.Time) bool {
 // IsProvince reports whether the role sees and acts on the whole province.
 func (r Role) IsProvince() bool { return r == RoleProvinceOfficer || r == RoleAdmin }
 
+// OwnDossier reports whether p belongs to the subject u is linked to as
+// its producer: an officer who also produces does not decide on their own
+// dossier (another officer does), whatever their role and communes.
+func OwnDossier(u User, p Product) bool {
+	return u.SubjectID != 0 && u.SubjectID == p.SubjectID
+}
+
 // Sees reports whether the user may see and act on a commune's subjects
 // and dossiers: province officers and admins everywhere, commune officers
 // in their communes, producers nowhere (they see only their own subject).

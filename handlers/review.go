@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -230,7 +231,18 @@ func (a *app) reviewQueue(ctx context.Context, c *bot.Ctx) error {
 	if err != nil {
 		return domain.Op("review.queue", err)
 	}
+	own := 0
+	list = slices.DeleteFunc(list, func(p domain.Product) bool {
+		mine, err := a.ownDossier(ctx, c, p)
+		if mine || err != nil {
+			own++
+		}
+		return mine || err != nil
+	})
 	if len(list) == 0 {
+		if own > 0 {
+			return c.Say(ctx, "review.queue_only_own")
+		}
 		return c.Say(ctx, "review.queue_empty")
 	}
 	var rows [][]bot.Button
@@ -258,6 +270,21 @@ func (a *app) may(u domain.User, p domain.Product, kind domain.ActionKind, to do
 	return a.Rules.Allowed(p, kind, to, u.Role, a.now(), a.PinnedRules)
 }
 
+// ownDossier reports whether p is the dossier of the subject the officer
+// is linked to as its producer (domain.OwnDossier): the stored link, not
+// the subject they act for with /thaymat.
+func (a *app) ownDossier(ctx context.Context, c *bot.Ctx, p domain.Product) (bool, error) {
+	u := c.User
+	if c.Session.Get(keyBehalf) != "" {
+		stored, err := a.Staff.GetByID(ctx, c.User.ID)
+		if err != nil {
+			return false, domain.Op("review.own", err)
+		}
+		u = stored
+	}
+	return domain.OwnDossier(u, p), nil
+}
+
 // reviewable loads a product the officer may see.
 func (a *app) reviewable(ctx context.Context, c *bot.Ctx, id int64) (domain.Product, *domain.Rulebook, bool) {
 	p, err := a.Products.Get(ctx, id)
@@ -278,6 +305,12 @@ func (a *app) reviewButton(ctx context.Context, c *bot.Ctx) error {
 	p, r, ok := a.reviewable(ctx, c, id)
 	if !ok {
 		return c.Answer(ctx, c.T("review.out_of_scope"), true)
+	}
+	if mine, err := a.ownDossier(ctx, c, p); mine || err != nil {
+		if err != nil {
+			return err
+		}
+		return c.Answer(ctx, c.T("review.own_dossier"), true)
 	}
 	item := func() (domain.Item, bool) {
 		for _, it := range r.Checklist(p.Set) {
@@ -529,6 +562,12 @@ func (a *app) formProduct(ctx context.Context, c *bot.Ctx, f *bot.Form) (domain.
 	p, r, ok := a.reviewable(ctx, c, id)
 	if !ok || !c.IsOfficer() {
 		return domain.Product{}, nil, domain.Invalid("review.form", "review.out_of_scope")
+	}
+	if mine, err := a.ownDossier(ctx, c, p); mine || err != nil {
+		if err != nil {
+			return domain.Product{}, nil, err
+		}
+		return domain.Product{}, nil, domain.Invalid("review.form", "review.own_dossier")
 	}
 	c.Saved(strconv.FormatInt(p.ID, 10))
 	return p, r, nil

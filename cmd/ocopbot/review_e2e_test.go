@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -375,6 +376,50 @@ func TestMatrixFailADossier(t *testing.T) {
 			list, _ := sqlite.NewProductStore(db).ListBySubject(context.Background(), p.stored(db).SubjectID)
 			if len(list) != 1 || list[0].Stage != domain.StageFailed {
 				t.Fatalf("products %+v, want one not passed", list)
+			}
+		})
+	}
+}
+
+// TestMatrixNoReviewOfOnesOwnDossier: a producer who is made a commune
+// officer of their own commune does not review their own dossier: /duyet
+// leaves it out and says why, a forged button to open it is refused, and
+// the other officer of the commune reviews it as usual.
+func TestMatrixNoReviewOfOnesOwnDossier(t *testing.T) {
+	for _, ch := range channels {
+		t.Run(ch, func(t *testing.T) {
+			h := newMatrix(t, ch, "embedded")
+			admin := h.admin(900, "Quản trị", ch)
+			commune := h.user(901, "Cán bộ xã")
+			seedOfficer(t, h.openDB(), commune, "25480")
+			h.start()
+			admin.Send("/start")
+			admin.Expect("start.welcome")
+			admin.Expect("consent.ask")
+			p := h.user(903, "Hạnh")
+			submitted(t, p)
+			commune.ExpectNotice("notice.officer_submitted")
+			admin.ExpectNotice("notice.officer_submitted")
+
+			admin.Send("/capquyen " + p.chatID() + " xa binh minh")
+			admin.Expect("form.confirm_title")
+			admin.Press("Xác nhận")
+			admin.Expect("officer.granted_communes")
+			p.ExpectNotice("officer.granted_you")
+
+			p.Send("/duyet")
+			p.Expect("review.queue_only_own")
+			db := h.openDB()
+			list, err := sqlite.NewProductStore(db).ListBySubject(context.Background(), p.stored(db).SubjectID)
+			if err != nil || len(list) != 1 {
+				t.Fatalf("products %+v, %v", list, err)
+			}
+			p.pressRefused(fmt.Sprintf("r|o|%d", list[0].ID), "review.own_dossier")
+			p.pressRefused(fmt.Sprintf("r|m|%d|%s", list[0].ID, domain.StageCommuneCheck), "review.own_dossier")
+
+			commune.startCheck(p)
+			if got, _ := sqlite.NewProductStore(db).Get(context.Background(), list[0].ID); got.Stage != domain.StageCommuneCheck {
+				t.Fatalf("stage %s after the other officer's start", got.Stage)
 			}
 		})
 	}
