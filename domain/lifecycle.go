@@ -439,6 +439,41 @@ func notHigher(p Product, stars int) bool {
 
 // reevalWindow is the window of a rulebook, or qd26-2026's when it does
 // not know one.
+// ReevalPhase is where a day stands against a certificate's window for
+// filing its re-evaluation.
+type ReevalPhase int
+
+const (
+	ReevalNotYet ReevalPhase = iota // before the window opens
+	ReevalOpen                      // in the window
+	ReevalClosed                    // after the window (the certificate may still be valid)
+)
+
+// ReevalWindowOf returns the window for filing p's re-evaluation, judged by
+// the rulebook for new dossiers on now's day (as ActReevaluate is), and
+// where now's day stands against it, in now's location. ok is false when
+// p has no certificate expiry.
+func (rs *Rulebooks) ReevalWindowOf(p Product, now time.Time, pinned string) (phase ReevalPhase, opens, closes time.Time, ok bool) {
+	if p.CertExpires.IsZero() {
+		return ReevalNotYet, time.Time{}, time.Time{}, false
+	}
+	judge, _ := rs.Get(p.Rulebook)
+	if cur, err := rs.ForNewDossier(now, pinned); err == nil {
+		judge = cur
+	}
+	opens, closes = rs.reevalWindow(judge, p.CertExpires.In(now.Location()))
+	today := civilDateOf(now)
+	switch {
+	case today.before(civilDateOf(opens)):
+		phase = ReevalNotYet
+	case civilDateOf(closes).before(today):
+		phase = ReevalClosed
+	default:
+		phase = ReevalOpen
+	}
+	return phase, opens, closes, true
+}
+
 func (rs *Rulebooks) reevalWindow(r *Rulebook, expiry time.Time) (opens, closes time.Time) {
 	if r != nil {
 		if o, c, ok := r.Reevaluation(expiry); ok {

@@ -142,3 +142,34 @@ func TestReevaluationWindow(t *testing.T) {
 		t.Error("qd148-2023 does not know its re-evaluation time limit")
 	}
 }
+
+// ReevalWindowOf says where a day stands against the window, on the
+// province's days: a certificate expiring 15/03/2027 is re-evaluated from
+// 16/09/2026 to 15/11/2026 (TestReevaluationWindow).
+func TestReevalWindowOf(t *testing.T) {
+	loc := hcm(t)
+	rs, err := DefaultRulebooks()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := Product{Rulebook: "qd26-2026", CertNo: "1/QĐ-UBND", CertExpires: day(t, loc, "2027-03-15")}
+	at := func(s string, h int) time.Time { return day(t, loc, s).Add(time.Duration(h) * time.Hour) }
+	for _, tc := range []struct {
+		now  time.Time
+		want ReevalPhase
+	}{
+		{at("2026-09-15", 23), ReevalNotYet},
+		{at("2026-09-16", 0), ReevalOpen},
+		{at("2026-11-15", 23), ReevalOpen},
+		{at("2026-11-16", 0), ReevalClosed},
+		{at("2027-03-14", 12), ReevalClosed}, // still valid, too late to file
+	} {
+		phase, opens, closes, ok := rs.ReevalWindowOf(p, tc.now, "")
+		if !ok || phase != tc.want || !opens.Equal(day(t, loc, "2026-09-16")) || !closes.Equal(day(t, loc, "2026-11-15")) {
+			t.Errorf("at %v: %v, %v – %v, %v; want phase %v", tc.now, phase, opens, closes, ok, tc.want)
+		}
+	}
+	if _, _, _, ok := rs.ReevalWindowOf(Product{Rulebook: "qd26-2026"}, at("2026-10-01", 0), ""); ok {
+		t.Error("a product without a certificate has a window")
+	}
+}

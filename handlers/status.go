@@ -81,6 +81,7 @@ func (a *app) productStatus(c *bot.Ctx, p domain.Product) string {
 		lines = append(lines, a.certificateLine(c, p, now))
 	}
 	r, _ := a.Rules.Get(p.Rulebook)
+	next := c.T("next." + string(p.Stage))
 	switch {
 	case r == nil:
 	case p.Stage == domain.StageReevaluation || p.Stage == domain.StageUpgrade:
@@ -94,10 +95,17 @@ func (a *app) productStatus(c *bot.Ctx, p domain.Product) string {
 		// whatever zone the stored time was read back in.
 		lines = append(lines, c.T("status.commune_check", map[string]any{"CheckBy": a.date(r.CommuneCheckBy(a.Calendar, p.SubmittedAt, a.loc()))}))
 	case p.Stage == domain.StageRecognised && !p.CertExpires.IsZero():
-		open, closeAt := domain.ReevaluationWindow(p.CertExpires.In(now.Location()))
+		phase, open, closeAt, _ := a.Rules.ReevalWindowOf(p, now.In(a.loc()), a.PinnedRules)
 		lines = append(lines, c.T("status.reevaluation", map[string]any{"Open": a.date(open), "Close": a.date(closeAt)}))
+		// "Mình sẽ nhắc …" only while the window is ahead.
+		switch phase {
+		case domain.ReevalOpen:
+			next = c.T("next.reeval_open", map[string]any{"Close": a.date(closeAt)})
+		case domain.ReevalClosed:
+			next = c.T("next.reeval_closed", map[string]any{"Close": a.date(closeAt), "Expires": a.date(p.CertExpires)})
+		}
 	}
-	lines = append(lines, c.T("status.next", map[string]any{"Next": c.T("next." + string(p.Stage))}))
+	lines = append(lines, c.T("status.next", map[string]any{"Next": next}))
 	return strings.Join(lines, "\n")
 }
 

@@ -201,6 +201,58 @@ func TestMatrixProductAndDossierWithUploads(t *testing.T) {
 	}
 }
 
+// TestMatrixStatusReevaluationPhase: /trangthai promises a reminder only
+// while the re-evaluation's window is ahead; in it, it says to file now and
+// by when; after it, that it is too late and until when the certificate
+// holds (tried as an officer: a certificate ending in twelve days read
+// "Mình sẽ nhắc khi đến lúc đánh giá lại").
+func TestMatrixStatusReevaluationPhase(t *testing.T) {
+	for _, ch := range channels {
+		t.Run(ch, func(t *testing.T) {
+			h := newMatrix(t, ch, "embedded")
+			h.start()
+			p := h.user(613, "Phúc").register("HTX Phúc", "binh minh")
+			db := h.openDB()
+			u := p.stored(db)
+			loc, _ := time.LoadLocation("Asia/Ho_Chi_Minh")
+			y, m, d := time.Now().In(loc).Date()
+			today := time.Date(y, m, d, 0, 0, 0, 0, loc)
+			for _, c := range []struct {
+				name    string
+				expires int // days from today
+			}{{"Xoài sắp hết hạn", 12}, {"Mật ong đang đánh giá lại", 150}, {"Nấm còn lâu", 400}} {
+				exp := today.AddDate(0, 0, c.expires)
+				prod := domain.Product{SubjectID: u.SubjectID, Name: c.name, Set: 1, Stage: domain.StageRecognised, Rulebook: "qd26-2026",
+					Year: 2024, Score: 72.5, Stars: 4, CertNo: "9/QĐ-UBND", CertIssued: exp.AddDate(-3, 0, 0), CertExpires: exp, CertRules: "qd26-2026"}
+				if err := sqlite.NewProductStore(db).Create(context.Background(), &prod, "25480", "80"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			p.Send("/trangthai")
+			msg := p.Expect("status.profile", "next.reeval_closed")
+			block := func(name string) string {
+				i := strings.Index(msg.PlainText, name)
+				if i < 0 {
+					t.Fatalf("no %s in the status:\n%s", name, msg.PlainText)
+				}
+				rest := msg.PlainText[i:]
+				if j := strings.Index(rest[1:], "🧺"); j >= 0 {
+					rest = rest[:j+1]
+				}
+				return rest
+			}
+			for name, id := range map[string]string{"Xoài sắp hết hạn": "next.reeval_closed", "Mật ong đang đánh giá lại": "next.reeval_open", "Nấm còn lâu": "next.cong_nhan"} {
+				if b := block(name); !p.matches(b, "vi", id) {
+					t.Errorf("%s: not %s:\n%s", name, id, b)
+				}
+			}
+			if b := block("Xoài sắp hết hạn"); !strings.Contains(b, today.AddDate(0, 0, 12).Format("02/01/2006")) || strings.Contains(b, "Mình sẽ nhắc") {
+				t.Errorf("the closed window's line:\n%s", b)
+			}
+		})
+	}
+}
+
 func TestMatrixStatusAndFAQ(t *testing.T) {
 	for _, ch := range channels {
 		t.Run(ch, func(t *testing.T) {
