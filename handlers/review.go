@@ -55,7 +55,7 @@ func (a *app) scoreFlow() *bot.Flow {
 		Steps: []bot.Step{
 			{Key: "score", Prompt: "review.ask_score", Label: "review.label_score", Parse: parseScore, Show: showScore},
 			{Key: "stars", Prompt: "review.ask_stars", Label: "review.label_stars", Choices: starChoices(1, 2, 3, 4, 5),
-				When: func(f *bot.Form) bool { return !a.scoreToCentral(f) }, Check: a.checkStars},
+				When: func(f *bot.Form) bool { return !a.scoreToCentral(f) }, Check: a.checkStars, Show: a.showStars},
 			{Key: "cert", Prompt: "review.ask_cert", Label: "review.label_cert", Parse: parseCertNo, When: a.needsCertificate},
 			{Key: "issued", Prompt: "review.ask_issued", Label: "review.label_issued", Parse: a.parsePastDate, When: a.needsCertificate},
 		},
@@ -66,7 +66,8 @@ func (a *app) scoreFlow() *bot.Flow {
 func (a *app) centralFlow() *bot.Flow {
 	return &bot.Flow{ID: flowCentral, Title: "review.central_title",
 		Steps: []bot.Step{
-			{Key: "stars", Prompt: "review.ask_central_stars", Label: "review.label_stars", Choices: starChoices(5, 4), Check: a.checkStars},
+			{Key: "stars", Prompt: "review.ask_central_stars", Label: "review.label_stars", Choices: starChoices(5, 4), Check: a.checkStars,
+				Show: a.showStars},
 			{Key: "cert", Prompt: "review.ask_cert", Label: "review.label_cert", Parse: parseCertNo},
 			{Key: "issued", Prompt: "review.ask_issued", Label: "review.label_issued", Parse: a.parsePastDate},
 		},
@@ -199,6 +200,28 @@ func (a *app) checkStars(ctx context.Context, c *bot.Ctx, f *bot.Form, v string)
 		return domain.Invalid("review.stars", "review.stars_above_band")
 	}
 	return nil
+}
+
+// showStars shows the stars on the confirmation screen, with a warning
+// when they are below the score's band: the council may decide so (only
+// stars above the band are refused), but a slip of the finger ("1" for
+// the first button) must not pass unseen.
+func (a *app) showStars(ctx context.Context, c *bot.Ctx, f *bot.Form, v string) string {
+	stars, _ := strconv.Atoi(v)
+	out := bot.Escape(c.T("review.stars_choice", map[string]any{"Stars": stars, "Icons": strings.Repeat("⭐", stars)}))
+	score := scoreValue(f)
+	id, _ := strconv.ParseInt(f.Answers["pid"], 10, 64)
+	p, err := a.Products.Get(ctx, id)
+	if err != nil {
+		return out
+	}
+	if f.Answers["score"] == "" {
+		score = p.Score
+	}
+	if r, ok := a.Rules.Get(p.Rulebook); ok && stars < r.StarsFor(score) {
+		out += "\n" + c.T("review.stars_below_band", map[string]any{"Score": formatScore(score), "Band": r.StarsFor(score)})
+	}
+	return out
 }
 
 // reviewStages are the stages an officer's queue holds.

@@ -223,6 +223,21 @@ func TestReviewEndToEnd(t *testing.T) {
 	if !strings.Contains(m.Text, "72,5") { // decimals with a comma
 		t.Errorf("the score is not written the Vietnamese way:\n%s", m.Text)
 	}
+	if province.matches(m.Text, "vi", "review.stars_below_band") {
+		t.Errorf("4 stars for 72,5 points is the band, not below it:\n%s", m.Text)
+	}
+	// Stars below the band are the council's to give, but said so before
+	// they are confirmed.
+	province.Press("Hạng sao")
+	province.Expect("review.ask_stars")
+	province.Press("3 sao")
+	if m = province.Expect("form.confirm_title"); !province.matches(m.Text, "vi", "review.stars_below_band") || !strings.Contains(m.Text, "72,5 điểm (4 sao)") {
+		t.Errorf("3 stars for 72,5 points are not flagged:\n%s", m.Text)
+	}
+	province.Press("Hạng sao")
+	province.Expect("review.ask_stars")
+	province.Press("4 sao")
+	province.Expect("form.confirm_title")
 	province.Press("Xác nhận")
 	m = province.Expect("review.certified")
 	if _, ok := m.FindButton("Mã QR"); !ok {
