@@ -164,6 +164,16 @@ func (a *app) checklist(ctx context.Context, c *bot.Ctx, p domain.Product, notic
 			rows = append(rows, []bot.Button{btn})
 		}
 	case done == total:
+		s, err := a.Subjects.Get(ctx, p.SubjectID)
+		if err != nil {
+			return domain.Op("dossier.subject", err)
+		}
+		if domain.CanFile(s) != nil {
+			// The papers are there but the household has no business
+			// registration yet: no «Nộp hồ sơ» that would be refused.
+			b.WriteString(c.T("dossier.ready_needs_regno"))
+			break
+		}
 		b.WriteString(c.T("dossier.ready_hint"))
 		rows = append(rows, []bot.Button{bot.Data(cbDossier, "s", p.ID).Button(c.T("dossier.button.submit"))})
 	default:

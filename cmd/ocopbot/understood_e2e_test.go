@@ -379,16 +379,31 @@ func TestMatrixEveryoneCanStart(t *testing.T) {
 			p.Send("/huy")
 			p.Expect("form.cancelled")
 
-			submitRefused := func() {
-				p.addProduct("Bánh tráng phơi sương", "Thực phẩm", "Chế biến từ gạo, ngũ cốc")
-				_, items := required(t, 6)
-				p.Send("/hoso")
-				p.Expect("dossier.header")
-				p.onPaper(items)
-				p.Press("Nộp hồ sơ")
+			p.addProduct("Bánh tráng phơi sương", "Thực phẩm", "Chế biến từ gạo, ngũ cốc")
+			_, items := required(t, 6)
+			p.Send("/hoso")
+			p.Expect("dossier.header")
+			p.onPaper(items)
+			// Every paper there, but no number yet: the checklist says what
+			// is missing and offers no «Nộp hồ sơ» that would be refused.
+			p.Send("/hoso")
+			m = p.Expect("dossier.header", "dossier.ready_needs_regno")
+			if p.matches(m.Text, "vi", "dossier.ready_hint") {
+				t.Errorf("the checklist says it is ready to file:\n%s", m.PlainText)
 			}
-			submitRefused()
-			p.Expect("dossier.needs_regno", "dossier.header")
+			if _, ok := m.FindButton("Nộp hồ sơ"); ok {
+				t.Errorf("a «Nộp hồ sơ» button without the registration number: %+v", m.Buttons())
+			}
+			// One pressed from an older screen is refused, saying why.
+			{
+				db := h.openDB()
+				list, err := sqlite.NewProductStore(db).ListBySubject(context.Background(), p.stored(db).SubjectID)
+				if err != nil || len(list) != 1 {
+					t.Fatalf("products %+v, %v", list, err)
+				}
+				p.PressData(m.ID, "d|s|"+strconv.FormatInt(list[0].ID, 10))
+				p.Expect("dossier.needs_regno", "dossier.header")
+			}
 
 			// With the number, the household files.
 			p.Send("/dangky")
