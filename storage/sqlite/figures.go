@@ -384,13 +384,16 @@ WHERE p.craft <> '' AND sc.stars >= 3 AND coalesce(sc.valid_until, 0) >= ? AND s
 
 // countSubjects counts the subjects by commune, the cooperatives and SMEs
 // among them, and those selling through a modern channel — Subjects,
-// Cooperatives, SMEs and Modern. In the past, subjects created later do
-// not count.
+// Cooperatives, SMEs and Modern. In the past, a subject counts from its
+// row's creation or from its products' first stage change, whichever came
+// first: one imported today with a certificate of 2024 existed in 2025,
+// and the plan's figures of its last day must see it.
 func (s *FigureStore) countSubjects(ctx context.Context, f *figureRun) error {
 	subj, args := areaFilter("commune_code", f.union)
 	if f.past {
-		subj += " AND created_at < ?"
-		args = append(args, f.endMS)
+		subj += ` AND (created_at < ? OR EXISTS (SELECT 1 FROM products p JOIN stage_changes sc ON sc.product_id = p.id
+	WHERE p.subject_id = subjects.id AND sc.at < ?))`
+		args = append(args, f.endMS, f.endMS)
 	}
 	return eachRow(ctx, s.db.db, `SELECT commune_code, kind, modern, count(*) FROM subjects WHERE `+subj+` GROUP BY commune_code, kind, modern`, args,
 		func(r *sql.Rows) error {

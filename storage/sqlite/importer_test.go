@@ -213,3 +213,37 @@ WHEN NEW.name = 'FAIL' BEGIN SELECT RAISE(ABORT, 'refused'); END`); err != nil {
 		}
 	}
 }
+
+// TestPastFiguresCountImportedSubjects: a subject imported today with a
+// certificate of 2024 existed at the end of 2025 (the plan's last day):
+// the figures of that day count it, where its row's creation (today) would
+// not. A subject registered today with nothing before stays out.
+func TestPastFiguresCountImportedSubjects(t *testing.T) {
+	c := newClock() // 1/7/2025
+	db, _ := open(t, c)
+	impBatch(t, db, []sqlite.ImportRow{
+		impRow(2, "+84912345678", "HTX Bánh tráng", "25708", "Bánh tráng phơi sương", "1/GCN", 65.5, 3, time.Date(2024, 1, 15, 0, 0, 0, 0, time.UTC)),
+	})
+	fresh := domain.Subject{Kind: domain.KindSME, Name: "Công ty mới", Phone: "+84913000111", CommuneCode: "25708"}
+	if err := sqlite.NewSubjectStore(db).Create(t.Context(), &fresh); err != nil {
+		t.Fatal(err)
+	}
+	figures := sqlite.NewFigureStore(db)
+	for _, tc := range []struct {
+		day                 time.Time
+		subjects, coops, sm int
+	}{
+		{time.Date(2024, 12, 31, 12, 0, 0, 0, time.UTC), 1, 1, 0}, // the imported one, certified in January 2024
+		{time.Date(2023, 12, 31, 12, 0, 0, 0, time.UTC), 0, 0, 0}, // before its certificate
+		{c.Now(), 2, 1, 1},                                       // today: both
+	} {
+		got, err := figures.Counts(t.Context(), []domain.Area{{All: true}}, tc.day)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g := got[0]; g.Subjects != tc.subjects || g.Cooperatives != tc.coops || g.SMEs != tc.sm {
+			t.Errorf("as of %s: %d subjects, %d cooperatives, %d SMEs; want %d, %d, %d",
+				tc.day.Format(time.DateOnly), g.Subjects, g.Cooperatives, g.SMEs, tc.subjects, tc.coops, tc.sm)
+		}
+	}
+}
