@@ -168,21 +168,12 @@ type GroupCount struct {
 // (qd148-2023), in the rulebook in force on day. The result is in the order
 // of the groups, with the unknown group (0) last when it has products.
 func (rs *Rulebooks) ByGroup(sets []SetCount, day time.Time) []GroupCount {
-	current := rs.InForce(day)
-	if current == nil && len(rs.books) > 0 {
-		current = rs.books[len(rs.books)-1]
-	}
+	current := rs.catalogue(day)
 	n := map[int]int{}
 	for _, sc := range sets {
 		g := 0
-		for _, r := range []*Rulebook{rs.byID[sc.Rulebook], current} {
-			if r == nil {
-				continue
-			}
-			if s, ok := r.Set(sc.Set); ok {
-				g = s.Group
-				break
-			}
+		if s, _, ok := setIn(sc.Set, current, rs.byID[sc.Rulebook]); ok {
+			g = s.Group
 		}
 		n[g] += sc.N
 	}
@@ -201,6 +192,39 @@ func (rs *Rulebooks) ByGroup(sets []SetCount, day time.Time) []GroupCount {
 		out = append(out, GroupCount{Group: 0, N: rest})
 	}
 	return out
+}
+
+// catalogue is the rulebook whose list of sets reads a set number that a
+// product's own rulebook does not list: the one in force on day, else the
+// newest.
+func (rs *Rulebooks) catalogue(day time.Time) *Rulebook {
+	current := rs.InForce(day)
+	if current == nil && len(rs.books) > 0 {
+		current = rs.books[len(rs.books)-1]
+	}
+	return current
+}
+
+// setIn looks set up in the product's own rulebooks, then in current.
+func setIn(set int, current *Rulebook, own ...*Rulebook) (ProductSet, *Rulebook, bool) {
+	for _, r := range append(own, current) {
+		if r == nil {
+			continue
+		}
+		if s, ok := r.Set(set); ok {
+			return s, r, true
+		}
+	}
+	return ProductSet{}, nil, false
+}
+
+// SetOf returns the product set p's number names and the rulebook that
+// lists it: p's own rulebook (or its certificate's), else the catalogue in
+// force on day. A rulebook without its list of sets (qd148-2023) leaves
+// the number to today's catalogue, as `ocopbot import` read it and the
+// figures group it (ByGroup), so that a card and the figures agree.
+func (rs *Rulebooks) SetOf(p Product, day time.Time) (ProductSet, *Rulebook, bool) {
+	return setIn(p.Set, rs.catalogue(day), rs.byID[p.Rulebook], rs.byID[p.CertRules])
 }
 
 func sortedKeys(m map[int]int) []int {

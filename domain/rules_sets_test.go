@@ -3,6 +3,7 @@ package domain
 import (
 	"slices"
 	"testing"
+	"time"
 )
 
 func setIDs(sets []ProductSet) []int {
@@ -187,5 +188,37 @@ func TestItemKind(t *testing.T) {
 	f := SetFilter{Except: []int{26}}
 	if !f.Has(1) || f.Has(26) || (SetFilter{}).Has(1) || !(SetFilter{All: true}).Has(99) || (SetFilter{Only: []int{2}}).Has(1) {
 		t.Error("SetFilter.Has")
+	}
+}
+
+// SetOf names a product's set where its own rulebook lists it, else in the
+// catalogue in force (a qd148-2023 product imported with set 6), as the
+// figures group it.
+func TestSetOf(t *testing.T) {
+	rs, err := DefaultRulebooks()
+	if err != nil {
+		t.Fatal(err)
+	}
+	today := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name     string
+		p        Product
+		set      string
+		rulebook string
+		ok       bool
+	}{
+		{"its own rulebook", Product{Rulebook: "qd26-2026", Set: 6}, "Chế biến từ gạo, ngũ cốc", "qd26-2026", true},
+		{"a rulebook without its list", Product{Rulebook: "qd148-2023", CertRules: "qd148-2023", Set: 6}, "Chế biến từ gạo, ngũ cốc", "qd26-2026", true},
+		{"no such set anywhere", Product{Rulebook: "qd148-2023", Set: 99}, "", "", false},
+	} {
+		s, r, ok := rs.SetOf(tc.p, today)
+		if ok != tc.ok || s.Name != tc.set || (ok && r.ID != tc.rulebook) {
+			t.Errorf("%s: %q of %v, %v; want %q of %s", tc.name, s.Name, r, ok, tc.set, tc.rulebook)
+		}
+	}
+	// The figures group the same way.
+	g := rs.ByGroup([]SetCount{{Rulebook: "qd148-2023", Set: 6, N: 2}}, today)
+	if len(g) == 0 || g[0].Name != "Thực phẩm" || g[0].N != 2 {
+		t.Errorf("ByGroup = %+v, want the two in Thực phẩm", g)
 	}
 }

@@ -351,21 +351,12 @@ func (a *app) showProduct(ctx context.Context, c *bot.Ctx, id int64, notice stri
 
 // productCard renders a product's facts.
 func (a *app) productCard(c *bot.Ctx, p domain.Product) string {
-	r, _ := a.Rules.Get(p.Rulebook)
 	setName, groupName := strconv.Itoa(p.Set), ""
-	if r != nil {
-		if _, ok := r.Set(p.Set); !ok && p.Set != 0 {
-			// A rulebook whose list of sets is not known (qd148-2023):
-			// the number is cited with the decision it is a number of.
-			setName = c.T("product.set_number", map[string]any{"N": p.Set, "Instrument": r.Instrument})
-		}
-		if s, ok := r.Set(p.Set); ok {
-			setName = s.Name
-			for _, g := range r.Groups {
-				if g.ID == s.Group {
-					groupName = g.Name
-				}
-			}
+	if s, r, ok := a.Rules.SetOf(p, a.now()); ok {
+		// Named as the figures group it (domain.Rulebooks.SetOf).
+		setName = s.Name
+		if g, ok := r.Group(s.Group); ok {
+			groupName = g.Name
 		}
 	}
 	yn := func(b bool) string {
@@ -379,8 +370,7 @@ func (a *app) productCard(c *bot.Ctx, p domain.Product) string {
 		craft = c.T("form.empty_value")
 	}
 	if groupName == "" {
-		// A rulebook whose sets are not known (qd148-2023): the set's
-		// number is all there is.
+		// A set number no rulebook lists: the number is all there is.
 		groupName = c.T("form.empty_value")
 	}
 	raw := yn(p.RawArea)

@@ -91,25 +91,13 @@ func (s *Server) communeName(code string) string {
 
 func (s *Server) setName(p domain.Product) string {
 	if s.cfg.Rules != nil {
-		for _, id := range []string{p.Rulebook, p.CertRules} {
-			if r, ok := s.cfg.Rules.Get(id); ok {
-				if set, ok := r.Set(p.Set); ok {
-					return set.Name
-				}
-			}
+		// Named as the figures group it (domain.Rulebooks.SetOf).
+		if set, _, ok := s.cfg.Rules.SetOf(p, s.cfg.Now().In(s.cfg.Location)); ok {
+			return set.Name
 		}
 	}
 	if p.Set == 0 {
 		return ""
-	}
-	if s.cfg.Rules != nil {
-		// A rulebook whose list of sets is not known (qd148-2023): the
-		// number, with the decision it is a number of.
-		for _, id := range []string{p.Rulebook, p.CertRules} {
-			if r, ok := s.cfg.Rules.Get(id); ok {
-				return s.t("product.set_number", map[string]any{"N": p.Set, "Instrument": r.Instrument})
-			}
-		}
 	}
 	return strconv.Itoa(p.Set)
 }
