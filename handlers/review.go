@@ -500,7 +500,15 @@ func (a *app) reviewProduct(ctx context.Context, c *bot.Ctx, p domain.Product, r
 		b.WriteString(c.T("review.receipt", map[string]any{"Receipt": p.ReceiptNo, "At": a.date(p.SubmittedAt)}))
 	}
 	var items []bot.Button
-	for _, it := range r.Checklist(p.Set) {
+	checklist := r.Checklist(p.Set)
+	if domain.Imported(p) {
+		// Recognised before the bot: its dossier is on paper at the
+		// province, not a list of missing items (as /hoso shows it).
+		b.WriteString("\n")
+		b.WriteString(c.T("lifecycle.imported_dossier"))
+		checklist = nil
+	}
+	for _, it := range checklist {
 		st := stateOf(states, it.ID)
 		line := stateIcons[st] + " " + c.T("dossier.item_line", map[string]any{"Short": it.Short, "Name": it.Name})
 		if n := counts[it.ID]; n > 0 {

@@ -193,6 +193,11 @@ func TestSearchOpensResults(t *testing.T) {
 			if !strings.Contains(card.PlainText, "Ngành: Thực phẩm\nBộ sản phẩm: Chế biến từ gạo, ngũ cốc\n") {
 				t.Errorf("the group and set of a product of an old rulebook:\n%s", card.PlainText)
 			}
+			// Its dossier is on paper at the province: no list of missing
+			// papers to act on.
+			if !admin.matches(card.Text, "vi", "lifecycle.imported_dossier") || strings.Contains(card.PlainText, "⏳") {
+				t.Errorf("an imported product's card lists papers:\n%s", card.PlainText)
+			}
 
 			// A subject found opens with its products, each opening as above.
 			admin.search("0912 345 678")
