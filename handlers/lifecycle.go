@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/ocop-tayninh/ocopbot/bot"
@@ -154,8 +155,18 @@ func (a *app) saveCheck(ctx context.Context, c *bot.Ctx, f *bot.Form) error {
 func (a *app) afterCertLines(ctx context.Context, c *bot.Ctx, p domain.Product) string {
 	var lines []string
 	if p.CertNo != "" {
-		lines = append(lines, c.T("lifecycle.line_certificate", map[string]any{"Stars": p.Stars, "No": p.CertNo,
-			"Issued": a.date(p.CertIssued), "Until": a.date(p.ValidUntil)}))
+		// Where it stands by the figures' rule (domain.CheckCertificate):
+		// an expired or revoked one is not "còn hiệu lực".
+		line := "lifecycle.line_certificate"
+		until := p.ValidUntil
+		switch check := domain.CheckCertificate(p, time.Time{}, a.now(), a.loc()); check.Status {
+		case domain.CertExpired:
+			line, until = "lifecycle.line_certificate_lapsed", check.Since
+		case domain.CertRevoked:
+			line = "lifecycle.line_certificate_revoked"
+		}
+		lines = append(lines, c.T(line, map[string]any{"Stars": p.Stars, "No": p.CertNo,
+			"Issued": a.date(p.CertIssued), "Until": a.date(until)}))
 	}
 	switch p.Purpose {
 	case domain.PurposeReeval:

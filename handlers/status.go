@@ -100,9 +100,9 @@ func (a *app) productStatus(c *bot.Ctx, p domain.Product) string {
 		// "Mình sẽ nhắc …" only while the window is ahead.
 		switch phase {
 		case domain.ReevalOpen:
-			next = c.T("next.reeval_open", map[string]any{"Close": a.date(closeAt)})
+			next = c.T("next.reeval_open")
 		case domain.ReevalClosed:
-			next = c.T("next.reeval_closed", map[string]any{"Close": a.date(closeAt), "Expires": a.date(p.CertExpires)})
+			next = c.T("next.reeval_closed")
 		}
 	}
 	lines = append(lines, c.T("status.next", map[string]any{"Next": next}))

@@ -199,6 +199,14 @@ func TestSearchOpensResults(t *testing.T) {
 				t.Errorf("an imported product's card lists papers:\n%s", card.PlainText)
 			}
 
+			// An expired certificate is not shown as valid.
+			admin.search("nhang sach")
+			admin.Press("📦 Nhang sạch Hòa Thành")
+			card = admin.Expect("review.subject")
+			if !admin.matches(card.Text, "vi", "lifecycle.line_certificate_lapsed") || strings.Contains(card.PlainText, "còn hiệu lực") {
+				t.Errorf("an expired certificate on the officers' view:\n%s", card.PlainText)
+			}
+
 			// A subject found opens with its products, each opening as above.
 			admin.search("0912 345 678")
 			admin.Press("1. 👤 HTX Bánh tráng Trảng Bàng")
