@@ -355,9 +355,15 @@ func (a *app) dossierButton(ctx context.Context, c *bot.Ctx) error {
 			return err
 		}
 		return a.submit(ctx, c, p, r, act == "S")
-	case "w":
+	case "w", "W": // "W": the withdrawal confirmed
 		if err := c.Answer(ctx, "", false); err != nil {
 			return err
+		}
+		if act == "w" {
+			// As the submission asks first: the receipt is given up.
+			return c.Send(ctx, bot.Reply{Text: c.T("dossier.withdraw_confirm", map[string]any{"Name": p.Name, "Receipt": p.ReceiptNo}),
+				Buttons: [][]bot.Button{{bot.Data(cbDossier, "W", p.ID).Button(c.T("dossier.withdraw_yes")),
+					bot.Data(cbDossier, "c", p.ID).Button(c.T("dossier.withdraw_no"))}}})
 		}
 		return a.withdraw(ctx, c, p)
 	case "re", "up", "cx", "nw":

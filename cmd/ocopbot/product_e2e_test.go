@@ -203,6 +203,19 @@ func TestProductDossierSubmitAndStatus(t *testing.T) {
 	p.Send("/hoso")
 	p.Expect("dossier.header", "dossier.filed_hint")
 	p.Press("Rút hồ sơ")
+	// Asked first, as the submission is; "no" leaves it filed.
+	m = p.Expect("dossier.withdraw_confirm")
+	if !strings.Contains(m.Text, "1/PĐK-") {
+		t.Errorf("the question does not name the receipt given up:\n%s", m.Text)
+	}
+	p.Press("Không, để nguyên")
+	p.Expect("dossier.header", "dossier.filed_hint")
+	if got, _ := sqlite.NewProductStore(db).Get(context.Background(), list[0].ID); got.Stage != domain.StageFiled {
+		t.Fatalf("withdrawn without a yes: %s", got.Stage)
+	}
+	p.Press("Rút hồ sơ")
+	p.Expect("dossier.withdraw_confirm")
+	p.Press("Có, rút về")
 	p.Expect("dossier.withdrawn")
 }
 
