@@ -56,6 +56,9 @@ type Step struct {
 	// Search finds candidates for a typed text: one is taken, several are
 	// offered as buttons, none is an error whose message id re-prompts.
 	Search func(c *Ctx, in string) ([]Choice, error)
+	// Offer is the message id over the candidates Search offers;
+	// "form.pick_offer" (places of the same name) by default.
+	Offer string
 	// Gather takes several messages (texts, photos, documents) until the
 	// user presses or types «Xong»; see Gather.
 	Gather *Gather
@@ -830,7 +833,11 @@ func (e *Engine) prompt(ctx context.Context, c *Ctx, flow *Flow, f *Form, notice
 		b.WriteString(c.T("form.multi_hint"))
 	case len(f.Offers) > 0:
 		b.WriteString("\n\n")
-		b.WriteString(c.T("form.pick_offer"))
+		offer := step.Offer
+		if offer == "" {
+			offer = "form.pick_offer"
+		}
+		b.WriteString(c.T(offer))
 		for i, ch := range f.Offers {
 			opts = append(opts, button(ch.Label, actOffer, i))
 		}

@@ -41,13 +41,14 @@ func (a *app) productFlow() *bot.Flow {
 		ID: flowProduct, Title: "product.title",
 		Steps: []bot.Step{
 			{Key: pName, Prompt: "product.ask_name", Label: "product.label_name", Parse: parseProductName},
-			{Key: pGroup, Prompt: "product.ask_group", Label: "product.label_group", Choices: a.groupChoices, Search: a.searchSetsFromGroup, Show: a.showGroup},
-			{Key: pSet, Prompt: "product.ask_set", Label: "product.label_set", Choices: a.setChoices, Search: a.searchSets, Show: a.showSet,
+			{Key: pGroup, Prompt: "product.ask_group", Label: "product.label_group", Choices: a.groupChoices, Search: a.searchSetsFromGroup, Show: a.showGroup,
+				Offer: "product.set_offer"},
+			{Key: pSet, Prompt: "product.ask_set", Label: "product.label_set", Choices: a.setChoices, Search: a.searchSets, Show: a.showSet, Offer: "product.set_offer",
 				When: a.needsSet},
 			{Key: pExisting, Prompt: "product.ask_existing", Label: "product.label_existing", Choices: func(c *bot.Ctx, _ *bot.Form) []bot.Choice {
 				return []bot.Choice{{Value: "1", Label: c.T("product.existing_yes")}, {Value: "0", Label: c.T("product.existing_no")}}
 			}},
-			{Key: pCraft, Prompt: "product.ask_craft", Label: "product.label_craft", Parse: parseShortText, Optional: true},
+			{Key: pCraft, Prompt: "product.ask_craft", Label: "product.label_craft", Parse: parseCraft, Optional: true},
 			{Key: pRaw, Prompt: "product.ask_raw", Label: "product.label_raw", Choices: yesNo},
 			{Key: pRawWhere, Prompt: "product.ask_raw_where", Label: "product.label_raw_where", Parse: parseShortText,
 				When: func(f *bot.Form) bool { return f.Answers[pRaw] == "1" }},
@@ -63,6 +64,19 @@ var (
 	parseProductName = textField("product.name", 2, maxProductName, "product.name_invalid", "product.name_too_short", "product.name_too_long")
 	parseShortText   = textField("product.text", 2, maxShortText, "product.text_invalid", "product.text_invalid", "product.text_too_long")
 )
+
+// parseCraft reads the traditional craft a product is tied to. The
+// question is asked as "… hay làng nghề nào không?": "có" alone is asked
+// which one, "không" is no craft (nothing is stored as its name).
+func parseCraft(ctx context.Context, c *bot.Ctx, in string) (string, error) {
+	switch domain.ParseAnswer(in) {
+	case domain.AnswerYes:
+		return "", domain.Invalid("product.craft", "product.craft_which")
+	case domain.AnswerNo, domain.AnswerSkip:
+		return "", nil
+	}
+	return parseShortText(ctx, c, in)
+}
 
 // rulesFor returns the rulebook a new dossier takes today.
 func (a *app) rulesNow() (*domain.Rulebook, error) {

@@ -182,14 +182,19 @@ func TestMatrixTypedAnswers(t *testing.T) {
 			// A yes/no choice of a form, typed politely.
 			p.Send("/themsanpham")
 			p.Expect("product.ask_name")
-			p.Send("Muối tôm")
+			p.Send("Mật ong rừng")
 			p.Expect("product.ask_group")
-			p.Press("Thực phẩm")
-			p.Expect("product.ask_set")
-			p.Press("Chế biến từ gạo, ngũ cốc")
+			// The kind typed: the sets that match, offered as kinds of
+			// product (not as places of the same name).
+			p.Send("mat ong")
+			p.Expect("product.set_offer")
+			p.Press("Mật ong, mật khác và nông sản thực phẩm khác")
 			p.Expect("product.ask_existing")
 			p.Press("Sản phẩm đã có")
 			p.Expect("product.ask_craft")
+			// "có" alone is not the craft's name: which one is asked.
+			p.Send("co")
+			p.Expect("product.craft_which", "product.ask_craft")
 			p.Send("không có")
 			p.Expect("product.ask_raw")
 			p.Send("dạ có")
@@ -200,6 +205,9 @@ func TestMatrixTypedAnswers(t *testing.T) {
 			p.Expect("form.confirm_title")
 			p.Send("OK")
 			p.Expect("product.created")
+			if list, err := sqlite.NewProductStore(db).ListBySubject(context.Background(), p.stored(db).SubjectID); err != nil || len(list) != 1 || list[0].Craft != "" {
+				t.Fatalf("the craft of a product without one: %+v, %v", list, err)
+			}
 
 			// The language, typed.
 			p.Send("/ngonngu")
