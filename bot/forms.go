@@ -482,6 +482,13 @@ func (e *Engine) accept(ctx context.Context, c *Ctx, flow *Flow, f *Form, value 
 		}
 	}
 	if f.Editing {
+		// An edit may make a step apply that was never answered ("Vùng
+		// nguyên liệu" changed to "Có" asks where): it is asked, still as
+		// an edit, before the confirmation comes back.
+		if i := unanswered(flow, f); i >= 0 {
+			f.Step = i
+			return e.prompt(ctx, c, flow, f, "")
+		}
 		f.Editing = false
 		f.Confirming = true
 		return e.prompt(ctx, c, flow, f, "")
@@ -493,6 +500,19 @@ func (e *Engine) accept(ctx context.Context, c *Ctx, flow *Flow, f *Form, value 
 		f.Step = next
 	}
 	return e.prompt(ctx, c, flow, f, "")
+}
+
+// unanswered returns the first step that depends on earlier answers
+// (When), applies now and has no answer (a skipped optional step has
+// one: ""), or -1. Steps without When were answered or prefilled.
+func unanswered(flow *Flow, f *Form) int {
+	for i := range flow.Steps {
+		st := &flow.Steps[i]
+		if _, ok := f.Answers[st.Key]; !ok && st.When != nil && applies(st, f) {
+			return i
+		}
+	}
+	return -1
 }
 
 func (e *Engine) back(ctx context.Context, c *Ctx, flow *Flow, f *Form) error {

@@ -282,6 +282,13 @@ func TestFormPaths(t *testing.T) {
 			{in: "Long Hòa", want: []string{"form.confirm_title"}},
 			{in: "xác nhận", want: []string{"ftest.saved"}},
 		}, saved: map[string]string{"name": "Bình", "kind": "craft", "sell": "market,online", "phone": "0987654321", "place": "lh"}},
+		{name: "an edit that makes a step apply asks it before the confirmation", acts: []act{
+			{in: "/thu"}, {in: "An"}, {in: "1"}, {in: "1"}, {in: "xong"}, {in: "0912345678"}, {in: "Tân Biên", want: []string{"form.confirm_title"}},
+			{do: "press", in: "✏️ Nghề", want: []string{"ftest.ask_kind"}},
+			{do: "press", in: "Chế biến", want: []string{"ftest.ask_note"}},
+			{in: "làm nước mắm", want: []string{"form.confirm_title"}},
+			{in: "xác nhận", want: []string{"ftest.saved"}},
+		}, saved: map[string]string{"name": "An", "kind": "cook", "sell": "market", "note": "làm nước mắm", "phone": "0912345678", "place": "tb"}},
 		{name: "done refuses and the screen stays", acts: []act{
 			{in: "/thu"}, {in: "Trùng"}, {in: "1"}, {in: "1"}, {in: "xong"}, {in: "0912345678"}, {in: "Tân Biên"},
 			{in: "ok", want: []string{"ftest.duplicate", "form.confirm_title"}},

@@ -136,6 +136,8 @@ func TestAnnouncementEndToEnd(t *testing.T) {
 	off.Press("✏️ Người nhận")
 	off.Expect("aud.ask_kind")
 	off.Press("Một số xã/phường")
+	off.Expect("aud.ask_communes") // the edit made the step apply: asked before the screen
+	off.Press("Quay lại")
 	off.Expect("form.confirm_title") // back on the screen: the communes are still to be given
 	off.Press("Xác nhận")
 	off.Expect("aud.communes_invalid", "form.confirm_title")
