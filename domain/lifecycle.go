@@ -32,6 +32,10 @@ const (
 	maxDecisionNoLen                  = 60
 )
 
+// ReasonImported is the reason of the stage changes an import writes
+// (ocopbot import): the recognition on the day of issue, the expiry.
+const ReasonImported = "imported"
+
 // RevocationGrounds are the grounds of Điều 8, in the order of the text.
 var RevocationGrounds = []RevocationGround{GroundForged, GroundNoLonger, GroundViolation, GroundMisuse, GroundStopped, GroundAuthority}
 

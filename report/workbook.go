@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"sync"
@@ -287,6 +288,19 @@ func (l *lookups) t(prefix, key string) string {
 	return v
 }
 
+// reason is a stage change's reason as the sheet shows it: the officer's
+// words as typed; an import and a revocation's ground, which are stored
+// as codes, in words.
+func (l *lookups) reason(h *domain.StageChange) string {
+	switch {
+	case h.Reason == domain.ReasonImported:
+		return l.t("history_reason.", "imported")
+	case h.To == domain.StageRevoked && slices.Contains(domain.RevocationGrounds, domain.RevocationGround(h.Reason)):
+		return l.t("revoke_ground.", h.Reason)
+	}
+	return h.Reason
+}
+
 func (l *lookups) commune(code string) communeInfo {
 	c, ok := l.communes[code]
 	if !ok {
@@ -494,7 +508,7 @@ func (b *builder) history(ctx context.Context) error {
 			}
 		}
 		sw.Word(who)
-		sw.Str(h.Reason)
+		sw.Str(l.reason(h))
 		sw.Time(h.At, loc, momentLayout)
 		return sw.err
 	})

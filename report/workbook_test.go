@@ -387,3 +387,39 @@ func TestWorkbookEventsSheet(t *testing.T) {
 		}
 	}
 }
+
+// The history sheet gives an import and a revocation's ground in words,
+// not the codes they are stored as; an officer's reason stays as typed.
+func TestHistoryReasonsInWords(t *testing.T) {
+	src, now, _ := fixture(t)
+	db, _ := fixtureDBs.Load(t)
+	sqlDB := db.(*sqlite.DB).SQL()
+	var pid int64
+	if err := sqlDB.QueryRow(`SELECT id FROM products ORDER BY id LIMIT 1`).Scan(&pid); err != nil {
+		t.Fatal(err)
+	}
+	at := now.Add(-time.Hour).UnixMilli()
+	for _, r := range [][3]string{{"y_tuong", "cong_nhan", sqlite.ReasonImported}, {"cong_nhan", "thu_hoi", "violation"}, {"thu_hoi", "chuan_bi_ho_so", "Bổ sung giấy ATTP"}} {
+		if _, err := sqlDB.Exec(`INSERT INTO stage_changes (product_id, from_stage, to_stage, reason, at) VALUES (?, ?, ?, ?, ?)`, pid, r[0], r[1], r[2], at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f := build(t, src, report.Scope{Now: now})
+	var reasons []string
+	for _, r := range rows(t, f, report.SheetHistory) {
+		if len(r) > 6 {
+			reasons = append(reasons, r[6])
+		}
+	}
+	got := strings.Join(reasons, "|")
+	for _, want := range []string{"Nhập từ danh sách đã công nhận", "Vi phạm pháp luật về chất lượng", "Bổ sung giấy ATTP"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("history reasons %q lack %q", reasons, want)
+		}
+	}
+	for _, never := range []string{"imported", "violation"} {
+		if slices.Contains(reasons, never) {
+			t.Errorf("history reasons %q show the code %q", reasons, never)
+		}
+	}
+}

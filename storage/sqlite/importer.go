@@ -11,7 +11,7 @@ import (
 )
 
 // ReasonImported is the reason of the stage changes written by an import.
-const ReasonImported = "imported"
+const ReasonImported = domain.ReasonImported
 
 // ImportRow is one already-rated product of an import file with its
 // subject, checked by the caller (package importer).
