@@ -144,6 +144,11 @@ func (a *app) link(ctx context.Context, c *bot.Ctx) error {
 	if err := a.notifyUser(ctx, u, "linked", n); err != nil {
 		return err
 	}
+	if from.ID != 0 {
+		// The officer is told too that the person left a subject, which
+		// may now have nobody acting for it.
+		return c.Say(ctx, "behalf.linked_moved", map[string]any{"Who": personName(u), "Name": s.Name, "From": from.Name})
+	}
 	return c.Say(ctx, "behalf.linked", map[string]any{"Who": personName(u), "Name": s.Name})
 }
 

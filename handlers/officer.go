@@ -215,7 +215,9 @@ func (a *app) beginGrant(ctx context.Context, c *bot.Ctx, f *bot.Form) (bool, er
 	if len(args) > 1 {
 		role, ok := parseRoleWord(args[1])
 		if !ok {
-			return true, nil
+			// Said, not dropped in silence with what followed it: the
+			// form asks the role, then the communes.
+			return true, c.Say(ctx, "officer.role_unknown", map[string]any{"Word": args[1]})
 		}
 		f.Answers[gRole] = string(role)
 		f.Step = 2

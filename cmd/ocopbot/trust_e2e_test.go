@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -85,7 +86,10 @@ func TestMatrixOfficerScopeOnOthersRecords(t *testing.T) {
 			off.Expect("behalf.linked")
 			tu.Expect("behalf.linked_you")
 			off.Send("/lienket " + binh.ref() + " 0912000971")
-			off.Expect("behalf.linked")
+			// The officer hears that Bình left «HTX Bình», as Bình does.
+			if m := off.Expect("behalf.linked_moved"); !strings.Contains(m.PlainText, "«HTX Bình»") {
+				t.Errorf("the officer is not told whom Bình was moved from:\n%s", m.PlainText)
+			}
 			binh.Expect("trust.moved_you")
 			for _, p := range []*person{tu, binh} {
 				if got := p.stored(db).SubjectID; got != lanSubject {

@@ -126,6 +126,13 @@ func TestMatrixGrantRefusesAnUnknownCommune(t *testing.T) {
 			if err != nil || len(got) != 1 {
 				t.Fatalf("communes of the officer: %v, %v", got, err)
 			}
+
+			// A role misspelt is said, not dropped with the communes after it.
+			admin.Send("/capquyen " + officer.chatID() + " xaa trang bang")
+			if m := admin.Expect("officer.role_unknown"); !strings.Contains(m.PlainText, "«xaa»") {
+				t.Errorf("the refusal does not name the word:\n%s", m.PlainText)
+			}
+			admin.Expect("officer.ask_role")
 		})
 	}
 }
