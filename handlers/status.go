@@ -185,7 +185,9 @@ var faqTopics = []struct {
 }{
 	{"faq.mau01", []string{"mau 01", "mau 1", "mau so 01", "phieu dang ky"}},
 	{"faq.mau02", []string{"mau 02", "mau 2", "mau so 02", "tu danh gia", "bao cao tu danh gia"}},
-	{"faq.stars", []string{"hang sao", "cach tinh sao", "thang diem", "bao nhieu diem", "may sao la", "tinh diem", "xep hang"}},
+	{"faq.validity", []string{"hieu luc bao lau", "thoi han bao lau", "dung duoc bao lau", "bao nhieu nam", "may nam", "bao lau het han"}},
+	{"faq.stars", []string{"hang sao", "cach tinh sao", "thang diem", "bao nhieu diem", "diem bao nhieu", "may sao la", "tinh diem", "xep hang",
+		"duoc 3 sao", "duoc 4 sao", "duoc 5 sao", "dat 3 sao", "dat 4 sao", "dat 5 sao"}},
 	{"faq.groups", []string{"nhom san pham", "nganh hang", "6 nhom", "sau nhom", "bo san pham", "nhom nao"}},
 	{"faq.where", []string{"nop o dau", "nop ho so o dau", "o dau nop", "nop giay", "ban giay", "mang den dau", "nop mau"}},
 	{"faq.rounds", []string{"dot danh gia", "khi nao danh gia", "han nop", "khi nao nop", "bao gio nop", "thoi han"}},

@@ -286,6 +286,10 @@ func TestMatrixStatusAndFAQ(t *testing.T) {
 				{"mau 01 la gi", "faq.mau01"},
 				{"nop ho so o dau", "faq.where"},
 				{"cach tinh sao the nao", "faq.stars"},
+				{"lam sao de duoc 4 sao", "faq.stars"},
+				{"diem bao nhieu thi duoc 3 sao", "faq.stars"},
+				{"chung nhan ocop co thoi han bao lau", "faq.validity"},
+				{"khi nao danh gia", "faq.rounds"},
 				{"được hỗ trợ gì", "faq.support"},
 				{"xyz không hiểu gì cả abc", "qa.not_understood"},
 			} {
