@@ -235,7 +235,7 @@ func TestPastFiguresCountImportedSubjects(t *testing.T) {
 	}{
 		{time.Date(2024, 12, 31, 12, 0, 0, 0, time.UTC), 1, 1, 0}, // the imported one, certified in January 2024
 		{time.Date(2023, 12, 31, 12, 0, 0, 0, time.UTC), 0, 0, 0}, // before its certificate
-		{c.Now(), 2, 1, 1},                                       // today: both
+		{c.Now(), 2, 1, 1}, // today: both
 	} {
 		got, err := figures.Counts(t.Context(), []domain.Area{{All: true}}, tc.day)
 		if err != nil {
