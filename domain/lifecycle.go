@@ -94,6 +94,7 @@ const (
 	MsgNeedCertificate    = "lifecycle.need_certificate"  // recognised without number or date
 	MsgWindowNotOpen      = "lifecycle.reeval_not_open"   // Data: Opens, Closes, Expires
 	MsgWindowClosed       = "lifecycle.reeval_closed"     // Data: Closes, Expires
+	MsgWithdrawTooLate    = "lifecycle.withdraw_too_late" // Data: Closes
 	MsgNotExpired         = "lifecycle.not_expired"       // Data: Until
 	MsgBadGround          = "lifecycle.revoke_bad_ground" // not a ground of Điều 8
 	MsgBadDecision        = "lifecycle.revoke_bad_decision"
@@ -185,6 +186,14 @@ func (rs *Rulebooks) Apply(p Product, act Action, actor Actor, now time.Time, pi
 		}
 		q.SubmittedAt = now
 	case ActWithdraw:
+		if p.Purpose == PurposeReeval && !p.CertExpires.IsZero() {
+			// Withdrawn after its window, a re-evaluation could not be
+			// filed again and the certificate would lose its extension:
+			// the commune returns it to be completed instead.
+			if _, closes := rs.reevalWindow(judgeNow(current, judge), p.CertExpires.In(loc)); civilDateOf(closes).before(today) {
+				return p, StageChange{}, invalidData(op, MsgWithdrawTooLate, map[string]any{"Closes": DateVN(closes)})
+			}
+		}
 		q.SubmittedAt, q.ReceiptNo = time.Time{}, ""
 		if p.Purpose == PurposeReeval && !p.CertExpires.IsZero() {
 			q.ValidUntil = dayIn(p.CertExpires, loc)
@@ -260,7 +269,7 @@ func (rs *Rulebooks) Apply(p Product, act Action, actor Actor, now time.Time, pi
 		}
 		r.DecisionNo = Clean(r.DecisionNo)
 		if n := len([]rune(r.DecisionNo)); n < 2 || n > maxDecisionNoLen || !HasLetterOrDigit(r.DecisionNo) ||
-			r.Date.IsZero() || today.before(civilDateOf(r.Date.In(loc))) {
+			r.Date.IsZero() || today.before(civilDateOf(r.Date.In(loc))) || BeforeIssue(p, r.Date.In(loc)) {
 			return p, StageChange{}, Invalid(op, MsgBadDecision)
 		}
 		r.Date = dayIn(r.Date, loc)
@@ -441,8 +450,6 @@ func notHigher(p Product, stars int) bool {
 	return p.Purpose == PurposeUpgrade && stars <= p.Stars
 }
 
-// reevalWindow is the window of a rulebook, or qd26-2026's when it does
-// not know one.
 // ReevalPhase is where a day stands against a certificate's window for
 // filing its re-evaluation.
 type ReevalPhase int
@@ -478,6 +485,8 @@ func (rs *Rulebooks) ReevalWindowOf(p Product, now time.Time, pinned string) (ph
 	return phase, opens, closes, true
 }
 
+// reevalWindow is the window of a rulebook, or qd26-2026's when it does
+// not know one.
 func (rs *Rulebooks) reevalWindow(r *Rulebook, expiry time.Time) (opens, closes time.Time) {
 	if r != nil {
 		if o, c, ok := r.Reevaluation(expiry); ok {

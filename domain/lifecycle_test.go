@@ -39,6 +39,14 @@ func TestApplyTransitions(t *testing.T) {
 	reevaluating.Purpose = PurposeReeval
 	revoke := Revocation{Ground: GroundViolation, DecisionNo: "45/QĐ-UBND", Date: now.AddDate(0, 0, -2)}
 	filed := func(p Product) Product { p.SubmittedAt = now.AddDate(0, 0, -30).Add(3 * time.Hour); return p }
+	// A re-evaluation filed in time: withdrawn while its window is open,
+	// not after it (it could not be filed again).
+	reevalFiled := func(expires time.Time) Product {
+		q := certified(StageFiled)
+		q.Purpose, q.CertExpires = PurposeReeval, expires
+		q.ValidUntil = expires.AddDate(0, 0, 180)
+		return filed(q)
+	}
 	fiveStars := certified(StageRecognised)
 	fiveStars.Stars, fiveStars.Score = 5, 93
 	cer := Action{Kind: ActScore, Score: 75, Stars: 4, CertNo: "99/QĐ-UBND", Issued: now}
@@ -58,6 +66,8 @@ func TestApplyTransitions(t *testing.T) {
 		{"commune files on paper", at(StagePreparing), Action{Kind: ActSubmit}, ActorCommune, StageFiled, ""},
 		{"withdraw", at(StageFiled), Action{Kind: ActWithdraw}, ActorProducer, StagePreparing, ""},
 		{"too late to withdraw", at(StageCommuneCheck), Action{Kind: ActWithdraw}, ActorProducer, "", MsgNotNow},
+		{"withdraw a re-evaluation in its window", reevalFiled(time.Date(2027, 6, 1, 0, 0, 0, 0, loc)), Action{Kind: ActWithdraw}, ActorProducer, StagePreparing, ""},
+		{"withdraw a re-evaluation after its window", reevalFiled(time.Date(2027, 3, 1, 0, 0, 0, 0, loc)), Action{Kind: ActWithdraw}, ActorProducer, "", MsgWithdrawTooLate},
 		{"commune starts the check", at(StageFiled), Action{Kind: ActForward, To: StageCommuneCheck}, ActorCommune, StageCommuneCheck, ""},
 		{"commune forwards", at(StageCommuneCheck), Action{Kind: ActForward, To: StageProvince}, ActorCommune, StageProvince, ""},
 		{"producer cannot forward", at(StageCommuneCheck), Action{Kind: ActForward, To: StageProvince}, ActorProducer, "", MsgNotNow},
@@ -98,6 +108,7 @@ func TestApplyTransitions(t *testing.T) {
 		{"commune cannot revoke", certified(StageRecognised), Action{Kind: ActRevoke, Revocation: revoke}, ActorCommune, "", MsgNotNow},
 		{"revoke on no ground", certified(StageRecognised), Action{Kind: ActRevoke, Revocation: Revocation{Ground: "dislike", DecisionNo: "1/QĐ", Date: now}}, ActorProvince, "", MsgBadGround},
 		{"revoke without a number", certified(StageRecognised), Action{Kind: ActRevoke, Revocation: Revocation{Ground: GroundStopped, Date: now}}, ActorProvince, "", MsgBadDecision},
+		{"revoke dated before the certificate", certified(StageRecognised), Action{Kind: ActRevoke, Revocation: Revocation{Ground: GroundStopped, DecisionNo: "1/QĐ", Date: issued.AddDate(0, 0, -1)}}, ActorProvince, "", MsgBadDecision},
 		{"revoke dated tomorrow", certified(StageRecognised), Action{Kind: ActRevoke, Revocation: Revocation{Ground: GroundStopped, DecisionNo: "1/QĐ", Date: now.AddDate(0, 0, 1)}}, ActorProvince, "", MsgBadDecision},
 		{"a new dossier after expiry", certified(StageExpired), Action{Kind: ActPrepare}, ActorProducer, StagePreparing, ""},
 		{"a new dossier after revocation", certified(StageRevoked), Action{Kind: ActPrepare}, ActorProducer, StagePreparing, ""},
@@ -505,8 +516,11 @@ func TestBeforeIssue(t *testing.T) {
 		{"the day before", p, time.Date(2024, 1, 14, 23, 59, 0, 0, hcm), true},
 		{"the issue day itself", p, time.Date(2024, 1, 15, 0, 0, 0, 0, hcm), false},
 		{"after", p, time.Date(2026, 12, 7, 0, 0, 0, 0, hcm), false},
-		// The day is the province's: 15/01 00:30 in Tây Ninh is 14/01 in UTC.
-		{"the issue day, stored in UTC", Product{CertIssued: issued.UTC()}, time.Date(2024, 1, 15, 0, 30, 0, 0, hcm), false},
+		// The day is the province's: the issue stored in UTC (14/01 17:00)
+		// is 15/01 in Tây Ninh, so 14/01 23:00 there is before it and
+		// 15/01 00:30 is not.
+		{"the day before, issue stored in UTC", Product{CertIssued: issued.UTC()}, time.Date(2024, 1, 14, 23, 0, 0, 0, hcm), true},
+		{"the issue day, issue stored in UTC", Product{CertIssued: issued.UTC()}, time.Date(2024, 1, 15, 0, 30, 0, 0, hcm), false},
 		{"no issue date", Product{}, time.Date(2020, 1, 1, 0, 0, 0, 0, hcm), false},
 	} {
 		if got := BeforeIssue(tc.p, tc.day); got != tc.want {

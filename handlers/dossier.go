@@ -360,6 +360,11 @@ func (a *app) dossierButton(ctx context.Context, c *bot.Ctx) error {
 			return err
 		}
 		if act == "w" {
+			// Refused by the rules (a re-evaluation past its window)
+			// before the question, not after the yes.
+			if _, _, err := a.Rules.Apply(p, domain.Action{Kind: domain.ActWithdraw}, domain.ActorProducer, a.now(), a.PinnedRules); domain.ErrorMsgID(err) == domain.MsgWithdrawTooLate {
+				return a.checklist(ctx, c, p, c.T(domain.MsgWithdrawTooLate, domain.ErrorData(err)))
+			}
 			// As the submission asks first: the receipt is given up.
 			return c.Send(ctx, bot.Reply{Text: c.T("dossier.withdraw_confirm", map[string]any{"Name": p.Name, "Receipt": p.ReceiptNo}),
 				Buttons: [][]bot.Button{{bot.Data(cbDossier, "W", p.ID).Button(c.T("dossier.withdraw_yes")),
@@ -490,6 +495,9 @@ func (a *app) submitRefused(ctx context.Context, c *bot.Ctx, p domain.Product, e
 // withdraw takes back a dossier the commune has not started checking.
 func (a *app) withdraw(ctx context.Context, c *bot.Ctx, p domain.Product) error {
 	moved, _, err := a.decide(ctx, c.User.ID, domain.RoleProducer, p, domain.Action{Kind: domain.ActWithdraw}, nil)
+	if domain.ErrorMsgID(err) == domain.MsgWithdrawTooLate {
+		return a.checklist(ctx, c, p, c.T(domain.MsgWithdrawTooLate, domain.ErrorData(err)))
+	}
 	if domain.ErrorKind(err) == domain.KindInvalid {
 		return a.checklist(ctx, c, p, c.T("dossier.cannot_withdraw"))
 	}
