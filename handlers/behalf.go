@@ -117,6 +117,11 @@ func (a *app) link(ctx context.Context, c *bot.Ctx) error {
 	if to := args[1]; len(args) == 2 && (strings.HasPrefix(to, "@") || strings.HasPrefix(to, "zalo:") || strings.HasPrefix(to, "telegram:")) {
 		return a.linkPerson(ctx, c, u, to)
 	}
+	if u.ID == c.User.ID {
+		// Which subject an officer produces for decides which dossiers
+		// they may not review (domain.OwnDossier): not theirs to change.
+		return c.Say(ctx, "behalf.link_self")
+	}
 	s, err := a.findSubjectInScope(ctx, c, strings.Join(args[1:], " "))
 	if err != nil {
 		return sayError(ctx, c, err)

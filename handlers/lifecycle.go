@@ -62,6 +62,26 @@ func (a *app) checkFlow() *bot.Flow {
 		Done: a.saveCheck, Summary: a.productSummary}
 }
 
+// stageSince is when p entered its stage, for CheckCertificate of a
+// product that failed or was revoked without its decision's date (the day
+// its certificate stopped counting); zero for the others, or when the
+// history cannot be read.
+func (a *app) stageSince(ctx context.Context, p domain.Product) time.Time {
+	if (p.Stage != domain.StageFailed && p.Stage != domain.StageRevoked) || a.Queue == nil {
+		return time.Time{}
+	}
+	hist, err := a.Queue.History(ctx, p.ID)
+	if err != nil {
+		return time.Time{}
+	}
+	for i := len(hist) - 1; i >= 0; i-- {
+		if hist[i].To == p.Stage {
+			return hist[i].At
+		}
+	}
+	return time.Time{}
+}
+
 // checkAfterIssue refuses a day before the certificate's issue date (a
 // revocation's decision, a monitoring check), saying which it was.
 func (a *app) checkAfterIssue(ctx context.Context, c *bot.Ctx, f *bot.Form, v string) error {
@@ -130,6 +150,13 @@ func (a *app) saveCheck(ctx context.Context, c *bot.Ctx, f *bot.Form) error {
 	if err != nil {
 		return domain.Invalid("lifecycle.check", "lifecycle.no_such_product")
 	}
+	// The link may have changed since the form began.
+	if mine, err := a.ownDossier(ctx, c, p); mine || err != nil {
+		if err != nil {
+			return err
+		}
+		return domain.Invalid("lifecycle.check", "review.own_dossier")
+	}
 	day, ok := parseDate(f.Answers["day"], a.loc())
 	if !ok {
 		return domain.Invalid("lifecycle.check", "review.date_invalid")
@@ -159,7 +186,7 @@ func (a *app) afterCertLines(ctx context.Context, c *bot.Ctx, p domain.Product) 
 		// an expired or revoked one is not "còn hiệu lực".
 		line := "lifecycle.line_certificate"
 		until := p.ValidUntil
-		switch check := domain.CheckCertificate(p, time.Time{}, a.now(), a.loc()); check.Status {
+		switch check := domain.CheckCertificate(p, a.stageSince(ctx, p), a.now(), a.loc()); check.Status {
 		case domain.CertExpired:
 			line, until = "lifecycle.line_certificate_lapsed", check.Since
 		case domain.CertRevoked:
@@ -321,8 +348,15 @@ func (a *app) productByCode(ctx context.Context, c *bot.Ctx, code string) (domai
 		}
 		return p, domain.Invalid("lifecycle.product", "lifecycle.no_such_product")
 	}
+	if mine, err := a.ownDossier(ctx, c, p); mine || err != nil {
+		if err != nil {
+			return p, err
+		}
+		return p, domain.Invalid("lifecycle.product", "review.own_dossier")
+	}
 	return p, nil
 }
+
 
 // saveRevoke records the revocation; the producer is told with the ground
 // and the decision.
@@ -334,6 +368,13 @@ func (a *app) saveRevoke(ctx context.Context, c *bot.Ctx, f *bot.Form) error {
 	p, err := a.Products.Get(ctx, id)
 	if err != nil {
 		return domain.Invalid("lifecycle.revoke", "lifecycle.no_such_product")
+	}
+	// The link may have changed since the form began.
+	if mine, err := a.ownDossier(ctx, c, p); mine || err != nil {
+		if err != nil {
+			return err
+		}
+		return domain.Invalid("lifecycle.revoke", "review.own_dossier")
 	}
 	date, ok := parseDate(f.Answers[rvDate], a.loc())
 	if !ok {

@@ -255,13 +255,20 @@ func (a *app) reviewQueue(ctx context.Context, c *bot.Ctx) error {
 		return domain.Op("review.queue", err)
 	}
 	own := 0
+	var ownErr error
 	list = slices.DeleteFunc(list, func(p domain.Product) bool {
 		mine, err := a.ownDossier(ctx, c, p)
-		if mine || err != nil {
+		if err != nil {
+			ownErr = err
+		}
+		if mine {
 			own++
 		}
-		return mine || err != nil
+		return mine
 	})
+	if ownErr != nil {
+		return ownErr
+	}
 	if len(list) == 0 {
 		if own > 0 {
 			return c.Say(ctx, "review.queue_only_own")

@@ -432,10 +432,26 @@ func TestMatrixNoReviewOfOnesOwnDossier(t *testing.T) {
 			p.pressRefused(fmt.Sprintf("r|o|%d", list[0].ID), "review.own_dossier")
 			p.pressRefused(fmt.Sprintf("r|m|%d|%s", list[0].ID, domain.StageCommuneCheck), "review.own_dossier")
 
+			// Nor can they move themselves to another subject to get round it.
+			p.Send("/lienket " + p.ref() + " 0912345678")
+			p.Expect("behalf.link_self")
+
 			commune.startCheck(p)
 			if got, _ := sqlite.NewProductStore(db).Get(context.Background(), list[0].ID); got.Stage != domain.StageCommuneCheck {
 				t.Fatalf("stage %s after the other officer's start", got.Stage)
 			}
+
+			// Made a province officer, the same for the monitoring checks
+			// and revocations of their own products.
+			admin.Send("/capquyen " + p.chatID() + " tinh")
+			admin.Expect("form.confirm_title")
+			admin.Press("Xác nhận")
+			admin.Expect("officer.granted")
+			p.ExpectNotice("officer.granted_you")
+			p.Send("/haukiem " + list[0].Code)
+			p.Expect("review.own_dossier")
+			p.Send("/thuhoi " + list[0].Code)
+			p.Expect("review.own_dossier")
 		})
 	}
 }

@@ -5,8 +5,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ocop-tayninh/ocopbot/bot/telegram/telegramtest"
+	"github.com/ocop-tayninh/ocopbot/domain"
 	"github.com/ocop-tayninh/ocopbot/storage/sqlite"
 )
 
@@ -236,5 +238,36 @@ func TestSearchOpensResults(t *testing.T) {
 			}
 			officer.Quiet()
 		})
+	}
+}
+
+// TestFailedReevaluationCertificateLine: a product whose re-evaluation did
+// not pass keeps its old certificate's number; the officers' view says the
+// certificate no longer counts from the day it failed, not from year 0.
+func TestFailedReevaluationCertificateLine(t *testing.T) {
+	h := newHarness(t, "embedded")
+	admin := h.admin(900, "Quản trị", "telegram")
+	db := h.openDB()
+	ctx := context.Background()
+	s := domain.Subject{Kind: domain.KindCooperative, Name: "HTX Thất Bại", Phone: "+84912000999", CommuneCode: "25480"}
+	if err := sqlite.NewSubjectStore(db).Create(ctx, &s); err != nil {
+		t.Fatal(err)
+	}
+	loc, _ := time.LoadLocation("Asia/Ho_Chi_Minh")
+	issued := time.Date(2024, 2, 1, 0, 0, 0, 0, loc)
+	p := domain.Product{SubjectID: s.ID, Name: "Chả lụa Thất Bại", Set: 6, Stage: domain.StageFailed, Rulebook: "qd26-2026", Purpose: domain.PurposeReeval,
+		Year: 2024, Stars: 4, Score: 45, CertNo: "77/QĐ-UBND", CertIssued: issued, CertExpires: issued.AddDate(3, 0, 0), CertRules: "qd26-2026"}
+	if err := sqlite.NewProductStore(db).Create(ctx, &p, "", "80"); err != nil {
+		t.Fatal(err)
+	}
+	h.start()
+	admin.Send("/start")
+	admin.Expect("start.welcome")
+	admin.Expect("consent.ask")
+	admin.search("cha lua")
+	admin.Press("📦 Chả lụa Thất Bại")
+	card := admin.Expect("review.subject")
+	if !admin.matches(card.Text, "vi", "lifecycle.line_certificate_lapsed") || strings.Contains(card.PlainText, "0000") || strings.Contains(card.PlainText, "còn hiệu lực") {
+		t.Errorf("the certificate of a failed re-evaluation:\n%s", card.PlainText)
 	}
 }
