@@ -582,6 +582,12 @@ func (e *Engine) confirm(ctx context.Context, c *Ctx, flow *Flow, f *Form) error
 			delete(f.Answers, flow.Steps[i].Key)
 		}
 	}
+	// A step an edit made apply, left with «Quay lại», is asked now: not
+	// saved without its answer.
+	if i := unanswered(flow, f); i >= 0 {
+		f.Step, f.Editing, f.Confirming = i, true, false
+		return e.prompt(ctx, c, flow, f, "form.required")
+	}
 	saved, err := e.once(ctx, c, formKey(f.Nonce), flow.ID, func(ctx context.Context) error { return flow.Done(ctx, c, f) },
 		func(ctx context.Context, _, ref string) error { return e.alreadySaved(ctx, c, flow, f, ref) })
 	if err != nil && !saved {

@@ -286,6 +286,8 @@ func TestFormPaths(t *testing.T) {
 			{in: "/thu"}, {in: "An"}, {in: "1"}, {in: "1"}, {in: "xong"}, {in: "0912345678"}, {in: "Tân Biên", want: []string{"form.confirm_title"}},
 			{do: "press", in: "✏️ Nghề", want: []string{"ftest.ask_kind"}},
 			{do: "press", in: "Chế biến", want: []string{"ftest.ask_note"}},
+			{do: "press", in: "Quay lại", want: []string{"form.confirm_title"}},
+			{in: "xác nhận", want: []string{"form.required", "ftest.ask_note"}}, // not saved without it
 			{in: "làm nước mắm", want: []string{"form.confirm_title"}},
 			{in: "xác nhận", want: []string{"ftest.saved"}},
 		}, saved: map[string]string{"name": "An", "kind": "cook", "sell": "market", "note": "làm nước mắm", "phone": "0912345678", "place": "tb"}},

@@ -140,9 +140,7 @@ func TestAnnouncementEndToEnd(t *testing.T) {
 	off.Press("Quay lại")
 	off.Expect("form.confirm_title") // back on the screen: the communes are still to be given
 	off.Press("Xác nhận")
-	off.Expect("aud.communes_invalid", "form.confirm_title")
-	off.Press("✏️ Xã/phường")
-	off.Expect("aud.ask_communes")
+	off.Expect("form.required", "aud.ask_communes") // not sent without them
 	off.Send("binh minh")
 	m = off.Expect("form.confirm_title")
 	if !strings.Contains(m.Text, "(2 người nhận)") {
