@@ -185,7 +185,7 @@ var faqTopics = []struct {
 }{
 	{"faq.mau01", []string{"mau 01", "mau 1", "mau so 01", "phieu dang ky"}},
 	{"faq.mau02", []string{"mau 02", "mau 2", "mau so 02", "tu danh gia", "bao cao tu danh gia"}},
-	{"faq.validity", []string{"hieu luc bao lau", "thoi han bao lau", "dung duoc bao lau", "bao nhieu nam", "may nam", "bao lau het han"}},
+	{"faq.validity", []string{"hieu luc bao lau", "thoi han bao lau", "dung duoc bao lau", "bao nhieu nam", "may nam"}},
 	{"faq.stars", []string{"hang sao", "cach tinh sao", "thang diem", "bao nhieu diem", "diem bao nhieu", "may sao la", "tinh diem", "xep hang",
 		"duoc 3 sao", "duoc 4 sao", "duoc 5 sao", "dat 3 sao", "dat 4 sao", "dat 5 sao"}},
 	{"faq.groups", []string{"nhom san pham", "nganh hang", "6 nhom", "sau nhom", "bo san pham", "nhom nao"}},
@@ -219,7 +219,8 @@ func (a *app) fallback(ctx context.Context, c *bot.Ctx) error {
 	if !hasLetter(c.Update.Text) {
 		// A number that is none of the last message's choices (a "99"
 		// at the menu), an emoji, punctuation: not a question to keep.
-		if n := strings.Trim(c.Update.Text, " .,)"); n != "" && strings.Trim(n, "0123456789") == "" {
+		// At most three digits: a list's number, not a phone typed alone.
+		if n := strings.Trim(c.Update.Text, " .,)"); n != "" && len(n) <= 3 && strings.Trim(n, "0123456789") == "" {
 			return a.sayMenu(ctx, c, "fallback.no_such_choice", map[string]any{"N": n})
 		}
 		return a.sayMenu(ctx, c, "fallback.no_words")
