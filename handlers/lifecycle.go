@@ -357,7 +357,6 @@ func (a *app) productByCode(ctx context.Context, c *bot.Ctx, code string) (domai
 	return p, nil
 }
 
-
 // saveRevoke records the revocation; the producer is told with the ground
 // and the decision.
 func (a *app) saveRevoke(ctx context.Context, c *bot.Ctx, f *bot.Form) error {
