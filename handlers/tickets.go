@@ -55,6 +55,7 @@ const (
 	maxQuestion   = 1000
 	maxAnswer     = 2000
 	maxTicketList = 10
+	maxQuote      = 200 // of a question quoted back to the person who asked
 )
 
 // askOfficer is "Hỏi cán bộ" typed or pressed: the question kept, the one
@@ -137,22 +138,7 @@ func (a *app) fileTicket(ctx context.Context, c *bot.Ctx, question string) error
 	}
 	c.Session.Put(keyPhotoTo, strconv.FormatInt(t.ID, 10))
 	c.Session.Put(keyUpload, "") // photos now go with the question
-	return a.sayMenu(ctx, c, "qa.asked", map[string]any{"N": t.ID, "Question": quoteShort(question)})
-}
-
-// quoteShort is a question as the confirmation quotes it: whole up to
-// maxQuote characters, cut at a word with "…" beyond.
-func quoteShort(s string) string {
-	const maxQuote = 200
-	r := []rune(s)
-	if len(r) <= maxQuote {
-		return s
-	}
-	cut := string(r[:maxQuote])
-	if i := strings.LastIndexByte(cut, ' '); i > maxQuote/2 {
-		cut = cut[:i]
-	}
-	return strings.TrimRight(cut, " ,.;:") + "…"
+	return a.sayMenu(ctx, c, "qa.asked", map[string]any{"N": t.ID, "Question": clipText(question, maxQuote)})
 }
 
 // ticketOfficers are who answers questions of a commune: its commune
