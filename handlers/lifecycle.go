@@ -150,12 +150,8 @@ func (a *app) saveCheck(ctx context.Context, c *bot.Ctx, f *bot.Form) error {
 	if err != nil {
 		return domain.Invalid("lifecycle.check", "lifecycle.no_such_product")
 	}
-	// The link may have changed since the form began.
-	if mine, err := a.ownDossier(ctx, c, p); mine || err != nil {
-		if err != nil {
-			return err
-		}
-		return domain.Invalid("lifecycle.check", "review.own_dossier")
+	if err := a.refuseOwn(ctx, c, p); err != nil {
+		return err // the link may have changed since the form began
 	}
 	day, ok := parseDate(f.Answers["day"], a.loc())
 	if !ok {
@@ -348,13 +344,7 @@ func (a *app) productByCode(ctx context.Context, c *bot.Ctx, code string) (domai
 		}
 		return p, domain.Invalid("lifecycle.product", "lifecycle.no_such_product")
 	}
-	if mine, err := a.ownDossier(ctx, c, p); mine || err != nil {
-		if err != nil {
-			return p, err
-		}
-		return p, domain.Invalid("lifecycle.product", "review.own_dossier")
-	}
-	return p, nil
+	return p, a.refuseOwn(ctx, c, p)
 }
 
 // saveRevoke records the revocation; the producer is told with the ground
@@ -368,12 +358,8 @@ func (a *app) saveRevoke(ctx context.Context, c *bot.Ctx, f *bot.Form) error {
 	if err != nil {
 		return domain.Invalid("lifecycle.revoke", "lifecycle.no_such_product")
 	}
-	// The link may have changed since the form began.
-	if mine, err := a.ownDossier(ctx, c, p); mine || err != nil {
-		if err != nil {
-			return err
-		}
-		return domain.Invalid("lifecycle.revoke", "review.own_dossier")
+	if err := a.refuseOwn(ctx, c, p); err != nil {
+		return err // the link may have changed since the form began
 	}
 	date, ok := parseDate(f.Answers[rvDate], a.loc())
 	if !ok {

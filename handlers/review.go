@@ -254,21 +254,13 @@ func (a *app) reviewQueue(ctx context.Context, c *bot.Ctx) error {
 	if err != nil {
 		return domain.Op("review.queue", err)
 	}
-	own := 0
-	var ownErr error
-	list = slices.DeleteFunc(list, func(p domain.Product) bool {
-		mine, err := a.ownDossier(ctx, c, p)
-		if err != nil {
-			ownErr = err
-		}
-		if mine {
-			own++
-		}
-		return mine
-	})
-	if ownErr != nil {
-		return ownErr
+	self, err := a.producerSelf(ctx, c)
+	if err != nil {
+		return err
 	}
+	all := len(list)
+	list = slices.DeleteFunc(list, func(p domain.Product) bool { return domain.OwnDossier(self, p) })
+	own := all - len(list)
 	if len(list) == 0 {
 		if own > 0 {
 			return c.Say(ctx, "review.queue_only_own")
@@ -300,19 +292,38 @@ func (a *app) may(u domain.User, p domain.Product, kind domain.ActionKind, to do
 	return a.Rules.Allowed(p, kind, to, u.Role, a.now(), a.PinnedRules)
 }
 
-// ownDossier reports whether p is the dossier of the subject the officer
-// is linked to as its producer (domain.OwnDossier): the stored link, not
-// the subject they act for with /thaymat.
-func (a *app) ownDossier(ctx context.Context, c *bot.Ctx, p domain.Product) (bool, error) {
-	u := c.User
-	if c.Session.Get(keyBehalf) != "" {
-		stored, err := a.Staff.GetByID(ctx, c.User.ID)
-		if err != nil {
-			return false, domain.Op("review.own", err)
-		}
-		u = stored
+// producerSelf is the officer as domain.OwnDossier judges them: with the
+// subject they are linked to as its producer (the stored link), not the
+// one they act for with /thaymat.
+func (a *app) producerSelf(ctx context.Context, c *bot.Ctx) (domain.User, error) {
+	if c.Session.Get(keyBehalf) == "" {
+		return c.User, nil
 	}
-	return domain.OwnDossier(u, p), nil
+	u, err := a.Staff.GetByID(ctx, c.User.ID)
+	if err != nil {
+		return domain.User{}, domain.Op("review.own", err)
+	}
+	return u, nil
+}
+
+// ownDossier reports whether p is the dossier of the officer's own
+// subject (domain.OwnDossier).
+func (a *app) ownDossier(ctx context.Context, c *bot.Ctx, p domain.Product) (bool, error) {
+	u, err := a.producerSelf(ctx, c)
+	return err == nil && domain.OwnDossier(u, p), err
+}
+
+// refuseOwn is the refusal of a form or command on the officer's own
+// dossier (review.own_dossier), nil when p is not theirs.
+func (a *app) refuseOwn(ctx context.Context, c *bot.Ctx, p domain.Product) error {
+	mine, err := a.ownDossier(ctx, c, p)
+	if err != nil {
+		return err
+	}
+	if mine {
+		return domain.Invalid("review.own", "review.own_dossier")
+	}
+	return nil
 }
 
 // reviewable loads a product the officer may see.
@@ -601,11 +612,8 @@ func (a *app) formProduct(ctx context.Context, c *bot.Ctx, f *bot.Form) (domain.
 	if !ok || !c.IsOfficer() {
 		return domain.Product{}, nil, domain.Invalid("review.form", "review.out_of_scope")
 	}
-	if mine, err := a.ownDossier(ctx, c, p); mine || err != nil {
-		if err != nil {
-			return domain.Product{}, nil, err
-		}
-		return domain.Product{}, nil, domain.Invalid("review.form", "review.own_dossier")
+	if err := a.refuseOwn(ctx, c, p); err != nil {
+		return domain.Product{}, nil, err
 	}
 	c.Saved(strconv.FormatInt(p.ID, 10))
 	return p, r, nil
