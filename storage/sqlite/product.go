@@ -220,14 +220,10 @@ WHERE (stage IN (?, ?, ?) AND rulebook IN (SELECT value FROM json_each(?)))`)
 // is before day (midnight in the province's time zone): the expiry job's
 // candidates. Whether each is due is domain.ExpiryDue's to say.
 func (s *ProductStore) ListExpiring(ctx context.Context, day time.Time) ([]domain.Product, error) {
-	stages := domain.ExpiryStages()
-	args := []any{millis(day)}
-	for _, st := range stages {
-		args = append(args, st)
-	}
+	in, stages := stageIn(domain.ExpiryStages())
 	return s.list(ctx, "sqlite.ProductStore.ListExpiring", `SELECT `+productColumns+` FROM products INDEXED BY products_valid_until
-WHERE valid_until IS NOT NULL AND valid_until < ? AND stage IN (?`+strings.Repeat(", ?", len(stages)-1)+`) ORDER BY id`,
-		args...)
+WHERE valid_until IS NOT NULL AND valid_until < ? AND `+in+` ORDER BY id`,
+		append([]any{millis(day)}, stages...)...)
 }
 
 // ListGraceEnded lists the re-evaluations filed in time, still in the
@@ -236,14 +232,19 @@ WHERE valid_until IS NOT NULL AND valid_until < ? AND stage IN (?`+strings.Repea
 // producers once, and since keeps a day long past from being told again
 // and again.
 func (s *ProductStore) ListGraceEnded(ctx context.Context, day, since time.Time) ([]domain.Product, error) {
-	stages := domain.GraceStages()
-	args := []any{millis(day), millis(since), domain.PurposeReeval}
-	for _, st := range stages {
-		args = append(args, st)
-	}
+	in, stages := stageIn(domain.GraceStages())
 	return s.list(ctx, "sqlite.ProductStore.ListGraceEnded", `SELECT `+productColumns+` FROM products INDEXED BY products_valid_until
-WHERE valid_until IS NOT NULL AND valid_until < ? AND valid_until >= ? AND purpose = ? AND stage IN (?`+strings.Repeat(", ?", len(stages)-1)+`) ORDER BY id`,
-		args...)
+WHERE valid_until IS NOT NULL AND valid_until < ? AND valid_until >= ? AND purpose = ? AND `+in+` ORDER BY id`,
+		append([]any{millis(day), millis(since), domain.PurposeReeval}, stages...)...)
+}
+
+// stageIn is "stage IN (?, …)" for the stages, with its arguments.
+func stageIn(stages []domain.Stage) (string, []any) {
+	args := make([]any, len(stages))
+	for i, st := range stages {
+		args[i] = st
+	}
+	return `stage IN (?` + strings.Repeat(", ?", len(stages)-1) + `)`, args
 }
 
 func (s *ProductStore) list(ctx context.Context, op, query string, args ...any) ([]domain.Product, error) {
@@ -452,11 +453,8 @@ func (s *ProductStore) Queue(ctx context.Context, stages []domain.Stage, commune
 	if len(stages) == 0 || (communes != nil && len(communes) == 0) {
 		return nil, nil
 	}
-	q := `SELECT ` + productColumns + ` FROM products WHERE stage IN (?` + strings.Repeat(", ?", len(stages)-1) + `)`
-	args := make([]any, 0, len(stages)+len(communes))
-	for _, st := range stages {
-		args = append(args, st)
-	}
+	in, args := stageIn(stages)
+	q := `SELECT ` + productColumns + ` FROM products WHERE ` + in
 	if communes != nil {
 		q += ` AND commune_code IN (?` + strings.Repeat(", ?", len(communes)-1) + `)`
 		for _, c := range communes {
