@@ -583,15 +583,20 @@ func (e *Engine) confirm(ctx context.Context, c *Ctx, flow *Flow, f *Form) error
 		}
 	}
 	// A step an edit made apply, left with «Quay lại», is asked now: not
-	// saved without its answer.
+	// saved without its answer ("Bỏ qua" answers an optional one).
 	if i := unanswered(flow, f); i >= 0 {
 		f.Step, f.Editing, f.Confirming = i, true, false
-		return e.prompt(ctx, c, flow, f, "form.required")
+		notice := "form.required"
+		if flow.Steps[i].Optional {
+			notice = ""
+		}
+		return e.prompt(ctx, c, flow, f, notice)
 	}
 	saved, err := e.once(ctx, c, formKey(f.Nonce), flow.ID, func(ctx context.Context) error { return flow.Done(ctx, c, f) },
 		func(ctx context.Context, _, ref string) error { return e.alreadySaved(ctx, c, flow, f, ref) })
 	if err != nil && !saved {
 		if domain.ErrorKind(err) == domain.KindInvalid {
+			c.noticeData = domain.ErrorData(err) // as a step's refusal (rejected)
 			return e.prompt(ctx, c, flow, f, domain.ErrorMsgID(err))
 		}
 		return err
