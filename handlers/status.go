@@ -38,7 +38,7 @@ func (a *app) status(ctx context.Context, c *bot.Ctx) error {
 	var rows [][]bot.Button
 	for _, p := range list {
 		b.WriteString("\n\n")
-		b.WriteString(a.productStatus(c, p))
+		b.WriteString(a.productStatus(ctx, c, p))
 		for _, btn := range a.afterCertButtons(c, p) {
 			rows = append(rows, []bot.Button{btn})
 		}
@@ -49,9 +49,11 @@ func (a *app) status(ctx context.Context, c *bot.Ctx) error {
 // certificateLine says where a product's certificate stands, by the same
 // rule as the figures and the public page (domain.CheckCertificate): valid
 // until its last day (a re-evaluation filed in time extends it), lapsed on
-// a day, or revoked with its ground and decision.
-func (a *app) certificateLine(c *bot.Ctx, p domain.Product, now time.Time) string {
-	check := domain.CheckCertificate(p, time.Time{}, now, a.loc())
+// a day, or revoked with its ground and decision. since is when p entered
+// its stage (stageSince): a failed re-evaluation stopped the certificate
+// the day before it.
+func (a *app) certificateLine(c *bot.Ctx, p domain.Product, since, now time.Time) string {
+	check := domain.CheckCertificate(p, since, now, a.loc())
 	switch check.Status {
 	case domain.CertRevoked:
 		if r := p.Revocation; r.DecisionNo != "" {
@@ -71,14 +73,14 @@ func (a *app) certificateLine(c *bot.Ctx, p domain.Product, now time.Time) strin
 }
 
 // productStatus is the status block of one product.
-func (a *app) productStatus(c *bot.Ctx, p domain.Product) string {
+func (a *app) productStatus(ctx context.Context, c *bot.Ctx, p domain.Product) string {
 	lines := []string{c.T("status.product", map[string]any{"Name": p.Name, "Code": p.Code, "Stage": c.T("stage." + string(p.Stage))})}
 	if p.Stars > 0 || p.Score > 0 {
 		lines = append(lines, c.T("status.stars", map[string]any{"Stars": p.Stars, "Score": formatScore(p.Score)}))
 	}
 	now := a.now()
 	if p.CertNo != "" {
-		lines = append(lines, a.certificateLine(c, p, now))
+		lines = append(lines, a.certificateLine(c, p, a.stageSince(ctx, p), now))
 	}
 	r, _ := a.Rules.Get(p.Rulebook)
 	next := c.T("next." + string(p.Stage))

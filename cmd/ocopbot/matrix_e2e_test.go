@@ -253,6 +253,34 @@ func TestMatrixStatusReevaluationPhase(t *testing.T) {
 	}
 }
 
+// TestMatrixStatusFailedReevaluation: a producer whose re-evaluation did
+// not pass reads in /trangthai that the old certificate stopped counting
+// the day before the failure, not "sau ngày 31/12/0000".
+func TestMatrixStatusFailedReevaluation(t *testing.T) {
+	for _, ch := range channels {
+		t.Run(ch, func(t *testing.T) {
+			h := newMatrix(t, ch, "embedded")
+			h.start()
+			p := h.user(614, "Hạnh").register("HTX Hạnh", "binh minh")
+			db := h.openDB()
+			u := p.stored(db)
+			loc, _ := time.LoadLocation("Asia/Ho_Chi_Minh")
+			issued := time.Date(2023, 5, 2, 0, 0, 0, 0, loc)
+			prod := domain.Product{SubjectID: u.SubjectID, Name: "Bánh tráng Hạnh", Set: 6, Stage: domain.StageFailed, Rulebook: "qd26-2026", Purpose: domain.PurposeReeval,
+				Year: 2023, Score: 45, Stars: 3, CertNo: "31/QĐ-UBND", CertIssued: issued, CertExpires: issued.AddDate(3, 0, 0), CertRules: "qd26-2026"}
+			if err := sqlite.NewProductStore(db).Create(context.Background(), &prod, "25480", "80"); err != nil {
+				t.Fatal(err)
+			}
+			p.Send("/trangthai")
+			msg := p.Expect("status.profile")
+			yesterday := time.Now().In(loc).AddDate(0, 0, -1).Format("02/01/2006")
+			if !p.matches(msg.Text, "vi", "status.certificate_lapsed") || strings.Contains(msg.PlainText, "0000") || !strings.Contains(msg.PlainText, yesterday) {
+				t.Errorf("the certificate of a failed re-evaluation, want lapsed after %s:\n%s", yesterday, msg.PlainText)
+			}
+		})
+	}
+}
+
 func TestMatrixStatusAndFAQ(t *testing.T) {
 	for _, ch := range channels {
 		t.Run(ch, func(t *testing.T) {
