@@ -12,7 +12,16 @@ type Disbursement struct {
 	Note     string
 	By       int64 // the officer's user id
 	At       time.Time
+	// A disbursement recorded by mistake is cancelled, never erased: it
+	// stays in the list with who cancelled it, when and why, and no longer
+	// counts (Budget.Use). The right amount is then recorded anew.
+	CancelledBy   int64
+	CancelledAt   time.Time
+	CancelledNote string
 }
+
+// Cancelled reports whether d was cancelled.
+func (d Disbursement) Cancelled() bool { return !d.CancelledAt.IsZero() }
 
 // BudgetLine is a plan line beside what was spent on it.
 type BudgetLine struct {
@@ -38,7 +47,8 @@ type BudgetUse struct {
 }
 
 // Use puts the disbursements beside the plan's budget lines. Spending on an
-// activity or year the plan does not have still counts in the totals.
+// activity or year the plan does not have still counts in the totals; a
+// cancelled disbursement does not count.
 func (b Budget) Use(spent []Disbursement) BudgetUse {
 	u := BudgetUse{Cells: map[[2]int]BudgetLine{}, ByActivity: map[int]BudgetLine{}, ByYear: map[int]BudgetLine{}}
 	add := func(a, y int, planned, spent Money) {
@@ -65,6 +75,9 @@ func (b Budget) Use(spent []Disbursement) BudgetUse {
 		}
 	}
 	for _, d := range spent {
+		if d.Cancelled() {
+			continue
+		}
 		add(d.Activity, d.Year, 0, d.Amount)
 	}
 	return u

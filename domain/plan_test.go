@@ -3,6 +3,7 @@ package domain
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestDefaultPlanMatchesRules checks the embedded plan against OCOP-RULES §8:
@@ -150,4 +151,42 @@ func TestEvaluate(t *testing.T) {
 	check(TargetTrained, false, false, 0)      // no attendance yet
 	check(TargetCrafts, true, true, 50)        // 3 of 6
 	check(TargetShowrooms, true, true, 1)
+}
+
+func TestBudgetUseLeavesOutCancelled(t *testing.T) {
+	p, err := DefaultPlan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := p.Budget
+	at := time.Date(2025, 5, 1, 0, 0, 0, 0, time.UTC)
+	cases := []struct {
+		name          string
+		spent         []Disbursement
+		cell, total   Money // spent on activity 2 in 2024, spent in all
+		byYear2023Out Money
+	}{
+		{"none", nil, 0, 0, 0},
+		{"one", []Disbursement{{ID: 1, Activity: 2, Year: 2024, Amount: MillionsOf(1500)}}, MillionsOf(1500), MillionsOf(1500), 0},
+		{"one cancelled", []Disbursement{{ID: 1, Activity: 2, Year: 2024, Amount: MillionsOf(1500), CancelledAt: at, CancelledBy: 9}}, 0, 0, 0},
+		{"wrong one cancelled, right one kept", []Disbursement{
+			{ID: 1, Activity: 2, Year: 2024, Amount: MillionsOf(1500), CancelledAt: at},
+			{ID: 2, Activity: 2, Year: 2024, Amount: MillionsOf(1.5)},
+			{ID: 3, Activity: 1, Year: 2023, Amount: MillionsOf(7)},
+		}, MillionsOf(1.5), MillionsOf(8.5), MillionsOf(7)},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			u := b.Use(c.spent)
+			if got := u.Cells[[2]int{2, 2024}].Spent; got != c.cell {
+				t.Errorf("activity 2 in 2024: %s, want %s", FormatMoney(got), FormatMoney(c.cell))
+			}
+			if u.Total.Spent != c.total || u.ByYear[2023].Spent != c.byYear2023Out {
+				t.Errorf("total %s, 2023 %s", FormatMoney(u.Total.Spent), FormatMoney(u.ByYear[2023].Spent))
+			}
+			if u.Total.Planned != b.Total {
+				t.Errorf("planned changed: %s", FormatMoney(u.Total.Planned))
+			}
+		})
+	}
 }

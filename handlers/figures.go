@@ -22,6 +22,9 @@ import (
 // BudgetBook is what the budget needs of its repository.
 type BudgetBook interface {
 	AddDisbursement(ctx context.Context, d *domain.Disbursement) error
+	// CancelDisbursement: domain.ErrNotFound for an unknown id,
+	// KindConflict (with the disbursement) for one cancelled before.
+	CancelDisbursement(ctx context.Context, id, by int64, note string) (domain.Disbursement, error)
 	Disbursements(ctx context.Context) ([]domain.Disbursement, error)
 }
 
@@ -531,14 +534,24 @@ func (a *app) report(ctx context.Context, c *bot.Ctx) error {
 }
 
 // budget shows the plan's budget lines beside what was spent, or records a
-// disbursement: /ngansach chi <activity> <year> <million VND> <note>.
+// disbursement (/ngansach chi <activity> <year> <million VND> <note>),
+// lists the recorded ones with their numbers (/ngansach ds) or cancels one
+// recorded by mistake (/ngansach huy <number> <why>).
 func (a *app) budget(ctx context.Context, c *bot.Ctx) error {
 	args := strings.TrimSpace(c.Update.Args)
 	if args == "" {
 		return a.budgetTable(ctx, c)
 	}
-	first, _, _ := strings.Cut(args, " ")
-	if w := domain.Fold(first); w != "chi" && w != "spend" {
+	first, rest, _ := strings.Cut(args, " ")
+	switch w := domain.Fold(first); {
+	case w == "ds" || w == "list" || w == "danhsach" || domain.Fold(args) == "danh sach":
+		return a.budgetList(ctx, c)
+	case w == "huy" || w == "xoa" || w == "cancel":
+		if !c.User.Role.IsProvince() {
+			return c.Say(ctx, "budget.province_only")
+		}
+		return a.cancelDisbursement(ctx, c, rest)
+	case w != "chi" && w != "spend":
 		return c.Say(ctx, "budget.usage")
 	}
 	if !c.User.Role.IsProvince() {
@@ -561,16 +574,108 @@ func (a *app) budget(ctx context.Context, c *bot.Ctx) error {
 	if err := a.Budget.AddDisbursement(ctx, &d); err != nil {
 		return domain.Op("budget.add", err)
 	}
+	return a.sayBudgetCell(ctx, c, "budget.recorded", d)
+}
+
+// sayBudgetCell says id about disbursement d with what is now spent on its
+// activity and year.
+func (a *app) sayBudgetCell(ctx context.Context, c *bot.Ctx, id string, d domain.Disbursement) error {
 	spent, err := a.Budget.Disbursements(ctx)
 	if err != nil {
 		return domain.Op("budget.list", err)
 	}
 	act, _ := a.Plan.Budget.Activity(d.Activity)
 	cell := a.Plan.Budget.Use(spent).Cells[[2]int{d.Activity, d.Year}]
-	return c.Say(ctx, "budget.recorded", map[string]any{
-		"Amount": domain.FormatMoney(d.Amount), "Activity": d.Activity, "Name": act.Name, "Year": d.Year,
+	return c.Say(ctx, id, map[string]any{
+		"ID": d.ID, "Amount": domain.FormatMoney(d.Amount), "Activity": d.Activity, "Name": act.Name, "Year": d.Year,
 		"Spent": domain.FormatMoney(cell.Spent), "Planned": domain.FormatMoney(cell.Planned), "Percent": sharePercent(cell),
 	})
+}
+
+// cancelDisbursement reads "<number> [why]" ("#12", "so 12" too) and
+// cancels that disbursement: it stays in the list and the workbook, marked,
+// and no longer counts.
+func (a *app) cancelDisbursement(ctx context.Context, c *bot.Ctx, args string) error {
+	fields := strings.Fields(domain.Clean(args))
+	if len(fields) > 0 && (domain.Fold(fields[0]) == "so" || domain.Fold(fields[0]) == "phieu") {
+		fields = fields[1:]
+	}
+	if len(fields) == 0 {
+		return c.Say(ctx, "budget.cancel_usage")
+	}
+	id, err := strconv.ParseInt(strings.TrimPrefix(fields[0], "#"), 10, 64)
+	if err != nil || id <= 0 {
+		return c.Say(ctx, "budget.cancel_usage")
+	}
+	note := strings.Join(fields[1:], " ")
+	if utf8.RuneCountInString(note) > maxBudgetNote {
+		return c.Say(ctx, "budget.note_too_long")
+	}
+	d, err := a.Budget.CancelDisbursement(ctx, id, c.User.ID, note)
+	switch {
+	case errors.Is(err, domain.ErrNotFound):
+		return c.Say(ctx, "budget.no_such_entry", map[string]any{"ID": id})
+	case domain.ErrorKind(err) == domain.KindConflict && d.Cancelled():
+		return c.Say(ctx, "budget.already_cancelled", map[string]any{"ID": id, "Date": a.date(d.CancelledAt)})
+	case err != nil:
+		return domain.Op("budget.cancel", err)
+	}
+	return a.sayBudgetCell(ctx, c, "budget.cancelled", d)
+}
+
+// budgetListMax is how many disbursements /ngansach ds shows, newest
+// first; the workbook lists them all.
+const budgetListMax = 20
+
+// budgetList lists the recorded disbursements, newest first, with the
+// numbers /ngansach huy takes, who recorded each and the cancelled ones
+// marked.
+func (a *app) budgetList(ctx context.Context, c *bot.Ctx) error {
+	spent, err := a.Budget.Disbursements(ctx)
+	if err != nil {
+		return domain.Op("budget.list", err)
+	}
+	if len(spent) == 0 {
+		return c.Say(ctx, "budget.list_empty")
+	}
+	shown := spent[max(0, len(spent)-budgetListMax):]
+	ids := make([]int64, 0, 2*len(shown))
+	for _, d := range shown {
+		ids = append(ids, d.By, d.CancelledBy)
+	}
+	names := map[int64]string{}
+	if un, ok := a.ReportData.(report.UserNamer); ok {
+		if names, err = un.UserNames(ctx, ids); err != nil {
+			return domain.Op("budget.names", err)
+		}
+	}
+	who := func(id int64) string {
+		if n := names[id]; n != "" {
+			return n
+		}
+		return "#" + strconv.FormatInt(id, 10)
+	}
+	var b strings.Builder
+	b.WriteString(c.T("budget.list_title", map[string]any{"N": len(spent)}))
+	for i := len(shown) - 1; i >= 0; i-- {
+		d := shown[i]
+		b.WriteString("\n")
+		b.WriteString(c.T("budget.list_item", map[string]any{"ID": d.ID, "Date": a.date(d.At), "Activity": d.Activity, "Year": d.Year,
+			"Amount": domain.FormatMoney(d.Amount), "Note": d.Note, "By": who(d.By)}))
+		if d.Cancelled() {
+			b.WriteString(" ")
+			b.WriteString(c.T("budget.list_cancelled", map[string]any{"Date": a.date(d.CancelledAt), "By": who(d.CancelledBy), "Note": d.CancelledNote}))
+		}
+	}
+	if n := len(spent) - len(shown); n > 0 {
+		b.WriteString("\n")
+		b.WriteString(c.T("budget.list_more", map[string]any{"N": n}))
+	}
+	if c.User.Role.IsProvince() {
+		b.WriteString("\n\n")
+		b.WriteString(c.T("budget.cancel_usage"))
+	}
+	return c.Send(ctx, bot.Reply{Text: b.String()})
 }
 
 func sharePercent(l domain.BudgetLine) string {

@@ -49,6 +49,12 @@ type Figures interface {
 	Counts(ctx context.Context, areas []domain.Area, now time.Time) ([]domain.FigureCounts, error)
 }
 
+// UserNamer is what a Data may also do: give the display names of users by
+// id (who recorded a disbursement, who cancelled it).
+type UserNamer interface {
+	UserNames(ctx context.Context, ids []int64) (map[int64]string, error)
+}
+
 // Budget lists the disbursements recorded against the plan's budget.
 type Budget interface {
 	Disbursements(ctx context.Context) ([]domain.Disbursement, error)

@@ -45,28 +45,30 @@ var (
 		"Trả lời", "Có mặt", "Lời mời"}
 	budgetHeaders = []string{"Hoạt động", "Nội dung", "Nguồn vốn", "Năm", "Kế hoạch (triệu đồng)",
 		"Đã chi (triệu đồng)", "Tỷ lệ đã chi (%)"}
-	disbursementHeaders = []string{"STT", "Hoạt động", "Năm", "Số tiền (triệu đồng)", "Ghi chú", "Người ghi",
-		"Thời điểm ghi"}
+	disbursementHeaders = []string{"STT", "Số phiếu", "Hoạt động", "Năm", "Số tiền (triệu đồng)", "Ghi chú", "Người ghi",
+		"Thời điểm ghi", "Đã hủy (không cộng vào số đã chi)"}
 )
 
 // Words the workbook writes in its cells.
 const (
-	yes          = "Có"
-	no           = "Không"
-	noData       = "Chưa có dữ liệu"
-	notApplied   = "—"
-	system       = "Hệ thống"
-	wholePeriod  = "Cả giai đoạn"
-	totalLabel   = "Tổng cộng"
-	yearTotal    = "Tổng năm %d"
-	activityAll  = "Cộng hoạt động %d"
-	byGroup      = "Sản phẩm theo ngành"
-	byStage      = "Sản phẩm theo giai đoạn"
-	byStars      = "Sản phẩm OCOP còn hiệu lực theo hạng sao"
-	byCommune    = "Sản phẩm theo xã, phường"
-	byTickets    = "Hỏi cán bộ (câu hỏi của người dân)"
-	spentTitle   = "Các khoản đã chi"
-	unknownGroup = "Chưa rõ ngành"
+	yes         = "Có"
+	no          = "Không"
+	noData      = "Chưa có dữ liệu"
+	notApplied  = "—"
+	system      = "Hệ thống"
+	wholePeriod = "Cả giai đoạn"
+	totalLabel  = "Tổng cộng"
+	yearTotal   = "Tổng năm %d"
+	activityAll = "Cộng hoạt động %d"
+	byGroup     = "Sản phẩm theo ngành"
+	byStage     = "Sản phẩm theo giai đoạn"
+	byStars     = "Sản phẩm OCOP còn hiệu lực theo hạng sao"
+	byCommune   = "Sản phẩm theo xã, phường"
+	byTickets   = "Hỏi cán bộ (câu hỏi của người dân)"
+	spentTitle  = "Các khoản đã chi"
+	// cancelledCell: when and by whom a disbursement was cancelled.
+	cancelledCell = "Đã hủy %s, %s"
+	unknownGroup  = "Chưa rõ ngành"
 )
 
 // ColumnName is the Vietnamese name of a column of figures.
@@ -789,23 +791,30 @@ func (b *builder) budget(ctx context.Context) error {
 	}
 	var ids []int64
 	for _, d := range spent {
-		ids = append(ids, d.By)
+		ids = append(ids, d.By, d.CancelledBy)
 	}
 	names := map[int64]string{}
-	if un, ok := b.src.Data.(interface {
-		UserNames(ctx context.Context, ids []int64) (map[int64]string, error)
-	}); ok {
+	if un, ok := b.src.Data.(UserNamer); ok {
 		if names, err = un.UserNames(ctx, ids); err != nil {
 			return err
 		}
 	}
+	who := func(id int64) string {
+		if n := names[id]; n != "" {
+			return n
+		}
+		return fmt.Sprintf("#%d", id)
+	}
 	for i, d := range spent {
 		r++
-		who := names[d.By]
-		if who == "" {
-			who = fmt.Sprintf("#%d", d.By)
+		cancelled := ""
+		if d.Cancelled() {
+			cancelled = fmt.Sprintf(cancelledCell, b.moment(d.CancelledAt), who(d.CancelledBy))
+			if d.CancelledNote != "" {
+				cancelled += ": " + d.CancelledNote
+			}
 		}
-		if err := b.row(SheetBudget, r, i+1, d.Activity, d.Year, d.Amount.Millions(), d.Note, who, b.moment(d.At)); err != nil {
+		if err := b.row(SheetBudget, r, i+1, d.ID, d.Activity, d.Year, d.Amount.Millions(), d.Note, who(d.By), b.moment(d.At), cancelled); err != nil {
 			return err
 		}
 	}

@@ -87,6 +87,14 @@ func fixture(t *testing.T) (report.Source, time.Time, string) {
 	if err := budget.AddDisbursement(ctx, &domain.Disbursement{Activity: 2, Year: 2024, Amount: domain.MillionsOf(927), Note: "Điểm bán", By: 1}); err != nil {
 		t.Fatal(err)
 	}
+	// Recorded by mistake and cancelled: listed, marked, not counted.
+	wrong := domain.Disbursement{Activity: 2, Year: 2024, Amount: domain.MillionsOf(9270), Note: "Điểm bán (nhầm)", By: 1}
+	if err := budget.AddDisbursement(ctx, &wrong); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := budget.CancelDisbursement(ctx, wrong.ID, 1, "thừa một số 0"); err != nil {
+		t.Fatal(err)
+	}
 	src := report.Source{Data: sqlite.NewReportStore(db), Figures: sqlite.NewFigureStore(db), Budget: budget,
 		Plan: plan, Places: places, Rules: rules, Checks: sqlite.NewMonitoringStore(db)}
 	return src, now, inside
@@ -204,20 +212,26 @@ func TestBuildWorkbook(t *testing.T) {
 		}
 	}
 	budget := rows(t, f, report.SheetBudget)
-	var total, spent []string
+	var total, spent, cancelled []string
 	for _, r := range budget {
 		if len(r) > 0 && r[0] == "Tổng cộng" {
 			total = r
 		}
-		if len(r) > 4 && r[0] == "1" && r[4] == "Điểm bán" {
+		if len(r) > 5 && r[0] == "1" && r[5] == "Điểm bán" {
 			spent = r
+		}
+		if len(r) > 8 && r[0] == "2" && r[5] == "Điểm bán (nhầm)" {
+			cancelled = r
 		}
 	}
 	if total == nil || total[4] != "41692" || total[5] != "927" {
-		t.Errorf("budget total row: %q", total)
+		t.Errorf("budget total row (the cancelled entry not counted): %q", total)
 	}
-	if spent == nil || spent[3] != "927" {
-		t.Errorf("disbursement row missing: %q", budget)
+	if spent == nil || spent[4] != "927" || spent[1] == "" || (len(spent) > 8 && spent[8] != "") {
+		t.Errorf("disbursement row: %q", spent)
+	}
+	if cancelled == nil || cancelled[4] != "9270" || !strings.HasPrefix(cancelled[8], "Đã hủy ") || !strings.HasSuffix(cancelled[8], ": thừa một số 0") {
+		t.Errorf("cancelled disbursement row: %q", cancelled)
 	}
 
 	// A commune officer's workbook holds their commune only.

@@ -170,3 +170,52 @@ func TestPlanFileSetting(t *testing.T) {
 		}
 	}
 }
+
+// TestMatrixBudgetCancel: a disbursement recorded by mistake is cancelled
+// by its number, stays listed and marked, and no longer counts; the right
+// amount is recorded anew. Producers cannot touch the budget.
+func TestMatrixBudgetCancel(t *testing.T) {
+	for _, ch := range channels {
+		t.Run(ch, func(t *testing.T) {
+			h := newMatrix(t, ch, "embedded")
+			admin := h.admin(900, "Quản trị", ch)
+			h.start()
+			admin.Send("/start")
+			admin.Expect("start.welcome")
+			admin.Expect("consent.ask")
+			producer := h.user(615, "Tâm").register("HTX Tâm", "binh minh")
+
+			admin.Send("/ngansach chi 2 2024 1500 Dự án điểm bán")
+			if r := admin.Expect("budget.recorded"); !strings.Contains(r.PlainText, "số 1:") || !strings.Contains(r.PlainText, "/ngansach huy 1") {
+				t.Errorf("recorded without its number:\n%s", r.PlainText)
+			}
+			admin.Send("/ngansach chi 2 2024 15 Dự án điểm bán")
+			admin.Expect("budget.recorded")
+
+			producer.Send("/ngansach huy 1")
+			producer.Expect("common.officers_only")
+
+			admin.Send("/ngansach huy 1 thừa hai số 0")
+			if r := admin.Expect("budget.cancelled"); !strings.Contains(r.PlainText, "15 / 1.854") {
+				t.Errorf("after the cancellation, activity 2 in 2024 should read 15 spent:\n%s", r.PlainText)
+			}
+			admin.Send("/ngansach huy 1")
+			admin.Expect("budget.already_cancelled")
+			admin.Send("/ngansach huy so 99")
+			admin.Expect("budget.no_such_entry")
+			admin.Send("/ngansach huy mot")
+			admin.Expect("budget.cancel_usage")
+
+			admin.Send("/ngansach ds")
+			l := admin.Expect("budget.list_title", "budget.list_cancelled", "budget.cancel_usage")
+			two, one := strings.Index(l.PlainText, "Số 2 "), strings.Index(l.PlainText, "Số 1 ")
+			if two < 0 || one < two || !strings.Contains(l.PlainText[one:], "đã hủy") || strings.Contains(l.PlainText[two:one], "đã hủy") {
+				t.Errorf("the list, newest first, the cancelled one marked:\n%s", l.PlainText)
+			}
+			admin.Send("/ngansach")
+			if b := admin.Expect("budget.title"); !strings.Contains(b.PlainText, "đã chi 15 / 41.692") {
+				t.Errorf("the table counts the cancelled entry:\n%s", b.PlainText)
+			}
+		})
+	}
+}

@@ -32,20 +32,56 @@ VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, d.Activity, d.Year, int64(d.Amount), d.
 	return nil
 }
 
-// Disbursements returns every disbursement, oldest first.
+// CancelDisbursement marks disbursement id cancelled by user by, with a
+// note (why), and returns it as it now stands. An unknown id is
+// domain.ErrNotFound; one cancelled before is KindConflict, returned with
+// the earlier cancellation (which stays as it was).
+func (s *BudgetStore) CancelDisbursement(ctx context.Context, id, by int64, note string) (domain.Disbursement, error) {
+	const op = "sqlite.BudgetStore.CancelDisbursement"
+	var d domain.Disbursement
+	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if d, err = scanDisbursement(tx.QueryRowContext(ctx, `SELECT `+disbursementCols+` FROM disbursements WHERE id = ?`, id)); err != nil {
+			return err
+		}
+		if d.Cancelled() {
+			return domain.E(op, domain.KindConflict, errors.New("cancelled before"))
+		}
+		now := millis(s.db.now())
+		if _, err := tx.ExecContext(ctx, `UPDATE disbursements SET cancelled_by = ?, cancelled_at = ?, cancel_note = ? WHERE id = ?`, by, now, note, id); err != nil {
+			return err
+		}
+		d.CancelledBy, d.CancelledAt, d.CancelledNote = by, fromMillis(now), note
+		return nil
+	})
+	return d, dbError(op, err)
+}
+
+const disbursementCols = `id, activity, year, amount, note, by_user, at, cancelled_by, cancelled_at, cancel_note`
+
+func scanDisbursement(r interface{ Scan(...any) error }) (domain.Disbursement, error) {
+	var d domain.Disbursement
+	var at, cancelled int64
+	if err := r.Scan(&d.ID, &d.Activity, &d.Year, &d.Amount, &d.Note, &d.By, &at, &d.CancelledBy, &cancelled, &d.CancelledNote); err != nil {
+		return d, err
+	}
+	d.At = fromMillis(at)
+	if cancelled != 0 {
+		d.CancelledAt = fromMillis(cancelled)
+	}
+	return d, nil
+}
+
+// Disbursements returns every disbursement, the cancelled ones too, oldest
+// first.
 func (s *BudgetStore) Disbursements(ctx context.Context) ([]domain.Disbursement, error) {
 	const op = "sqlite.BudgetStore.Disbursements"
 	var out []domain.Disbursement
-	err := eachRow(ctx, s.db.db, `SELECT id, activity, year, amount, note, by_user, at FROM disbursements ORDER BY id`, nil,
+	err := eachRow(ctx, s.db.db, `SELECT `+disbursementCols+` FROM disbursements ORDER BY id`, nil,
 		func(r *sql.Rows) error {
-			var d domain.Disbursement
-			var at int64
-			if err := r.Scan(&d.ID, &d.Activity, &d.Year, &d.Amount, &d.Note, &d.By, &at); err != nil {
-				return err
-			}
-			d.At = fromMillis(at)
+			d, err := scanDisbursement(r)
 			out = append(out, d)
-			return nil
+			return err
 		})
 	return out, dbError(op, err)
 }

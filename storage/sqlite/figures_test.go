@@ -244,6 +244,24 @@ func TestBudgetAndShowrooms(t *testing.T) {
 		t.Fatalf("Disbursements = %+v, %v; want %+v", list, err, d)
 	}
 
+	// Cancelled, not erased; a second cancellation keeps the first.
+	_, err = budget.CancelDisbursement(ctx, d.ID+100, 8, "x")
+	wantKind(t, err, domain.KindNotFound)
+	c.Advance(time.Hour)
+	cd, err := budget.CancelDisbursement(ctx, d.ID, 8, "ghi nhầm số")
+	if err != nil || !cd.Cancelled() || cd.CancelledBy != 8 || !cd.CancelledAt.Equal(c.Now()) || cd.CancelledNote != "ghi nhầm số" || cd.Amount != d.Amount {
+		t.Fatalf("CancelDisbursement = %+v, %v", cd, err)
+	}
+	c.Advance(time.Hour)
+	again, err := budget.CancelDisbursement(ctx, d.ID, 9, "lần hai")
+	wantKind(t, err, domain.KindConflict)
+	if again != cd {
+		t.Errorf("second cancellation = %+v, want the first %+v", again, cd)
+	}
+	if list, err := budget.Disbursements(ctx); err != nil || len(list) != 1 || list[0] != cd {
+		t.Fatalf("Disbursements after the cancellation = %+v, %v", list, err)
+	}
+
 	rooms := sqlite.NewShowroomStore(db)
 	opened := time.Date(2025, 3, 8, 0, 0, 0, 0, time.FixedZone("ICT", 7*3600))
 	r := domain.Showroom{Name: "Điểm giới thiệu sản phẩm OCOP", Address: "Phường Tân Ninh", Opened: opened, By: 7}
