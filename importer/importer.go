@@ -39,7 +39,7 @@ type Row struct {
 	Line int // the row number in the file (the header is row 1)
 	// Subject has Kind, Name, Phone (E.164, "" when none) and CommuneCode.
 	Subject domain.Subject
-	// Product has Name, Set, Existing, Score, Stars, Stage (cong_nhan,
+	// Product has Name, Set, Existing, Craft, Score, Stars, Stage (cong_nhan,
 	// het_han when its certificate has expired, khong_dat below 50 points),
 	// Rulebook, Year and, when recognised, CertNo, CertIssued, CertExpires
 	// and CertRules; CommuneCode is the subject's.
@@ -83,6 +83,7 @@ const (
 	ColCert     = "certificate"
 	ColIssued   = "issued"
 	ColRulebook = "rulebook"
+	ColCraft    = "craft"
 )
 
 // Column is a column of the file: its key, whether the header must be
@@ -108,6 +109,7 @@ var Columns = []Column{
 	{ColCert, false, []string{"so chung nhan", "so giay chung nhan", "so gcn", "giay chung nhan", "gcn", "certificate", "certificate number", "certificate no", "cert no"}},
 	{ColIssued, true, []string{"ngay cap", "ngay cong nhan", "ngay cap chung nhan", "ngay cap gcn", "ngay chung nhan", "issue date", "issued", "issued on", "date of issue", "certificate date"}},
 	{ColRulebook, false, []string{"bo quy dinh", "quy dinh", "bo tieu chi", "can cu", "rulebook", "rulebook id", "rules"}},
+	{ColCraft, false, []string{"nghe truyen thong", "lang nghe", "lang nghe truyen thong", "nghe lang nghe", "nghe", "craft", "craft village", "traditional craft"}},
 }
 
 // Limits of values.
@@ -115,6 +117,7 @@ const (
 	maxSubjectName = 200
 	maxProductName = 150
 	maxCertNo      = 60
+	maxCraft       = 200 // as the product form's
 )
 
 // Read reads a CSV or XLSX file (by name's extension) and checks every
@@ -286,6 +289,7 @@ func (p *parser) row(r row) (Row, bool) {
 	out.Product.Set = p.set(line, get(ColSet))
 	out.Product.CommuneCode = out.Subject.CommuneCode
 	out.Product.Existing = true
+	out.Product.Craft = p.craft(line, get(ColCraft))
 
 	score, scoreOK := p.score(line, get(ColScore))
 	stars, starsOK := p.stars(line, get(ColStars))
@@ -307,6 +311,19 @@ func (p *parser) row(r row) (Row, bool) {
 		}
 	}
 	return out, len(p.problems) == before
+}
+
+// craft reads the traditional craft a product belongs to, as the product
+// form does: "không" (or "-") is none.
+func (p *parser) craft(line int, s string) string {
+	if s == "-" || s == "–" || domain.ParseAnswer(s) == domain.AnswerNo {
+		return ""
+	}
+	if utf8.RuneCountInString(s) > maxCraft {
+		p.bad(line, ColCraft, "import.text_too_long", map[string]any{"Max": maxCraft})
+		return ""
+	}
+	return s
 }
 
 // failed fills a product below 50 points: not recognised, no certificate.

@@ -80,7 +80,8 @@ func TestExampleFiles(t *testing.T) {
 	p := first.Product
 	if p.Name != "Bánh tráng phơi sương Trảng Bàng" || p.Set != 6 || p.Score != 65.5 || p.Stars != 3 ||
 		p.CertNo != "123/QĐ-UBND" || !p.CertIssued.Equal(day(2024, 1, 15)) || !p.CertExpires.Equal(day(2027, 1, 15)) ||
-		p.CertRules != "qd148-2023" || p.Rulebook != "qd148-2023" || p.Stage != domain.StageRecognised || p.Year != 2024 || !p.Existing {
+		p.CertRules != "qd148-2023" || p.Rulebook != "qd148-2023" || p.Stage != domain.StageRecognised || p.Year != 2024 || !p.Existing ||
+		p.Craft != "Bánh tráng phơi sương" {
 		t.Errorf("product = %+v", p)
 	}
 	byLine := map[int]Row{}
@@ -93,8 +94,9 @@ func TestExampleFiles(t *testing.T) {
 		what  string
 	}{
 		{3, func(r Row) bool {
-			return r.Subject.Kind == domain.KindHousehold && r.Subject.CommuneCode == "25480" && r.Product.Stars == 3
-		}, "household by code, «3 sao»"},
+			return r.Subject.Kind == domain.KindHousehold && r.Subject.CommuneCode == "25480" && r.Product.Stars == 3 && r.Product.Craft == "Làm muối tôm"
+		}, "household by code, «3 sao», its craft"},
+		{4, func(r Row) bool { return r.Product.Craft == "" }, "no craft"},
 		{4, func(r Row) bool {
 			return r.Subject.Kind == domain.KindSME && r.Product.Set == 6 && r.Product.Score == 86.25
 		}, "set by name, 86,25"},
@@ -106,8 +108,10 @@ func TestExampleFiles(t *testing.T) {
 			return r.Subject.Kind == domain.KindCoopGroup && r.Product.Stage == domain.StageRecognised
 		}, "tổ hợp tác"},
 		{8, func(r Row) bool {
-			return r.Product.Stage == domain.StageFailed && r.Product.CertNo == "" && r.Product.CertIssued.IsZero() && r.Product.Stars == 0
-		}, "45 points: khong_dat without a certificate"},
+			return r.Product.Stage == domain.StageFailed && r.Product.CertNo == "" && r.Product.CertIssued.IsZero() && r.Product.Stars == 0 &&
+				r.Product.Craft == ""
+		}, "45 points: khong_dat without a certificate; «không» is no craft"},
+		{9, func(r Row) bool { return r.Product.Craft == "Se nhang" }, "craft"},
 		{9, func(r Row) bool {
 			return r.Product.Stage == domain.StageExpired && r.Product.CertExpires.Equal(day(2022, 11, 20))
 		}, "expired certificate"},

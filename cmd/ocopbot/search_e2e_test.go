@@ -224,6 +224,14 @@ func TestSearchOpensResults(t *testing.T) {
 			}
 			admin.Quiet()
 
+			// The list's craft column counts: bánh tráng and muối tôm are
+			// valid 3-star products of two of the plan's six crafts (the
+			// nhang's certificate has lapsed).
+			admin.Send("/thongke")
+			if m := admin.Expect("figures.title", "figures.areas", "figures.footer"); !strings.Contains(m.PlainText, "Toàn tỉnh: 33,3% (2/6)") {
+				t.Errorf("the crafts' figure after the import:\n%s", m.PlainText)
+			}
+
 			// A commune officer opens what is in scope, and a subject
 			// outside it (a forged button) answers as one not found.
 			m = officer.search("banh trang")

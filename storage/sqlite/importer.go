@@ -19,9 +19,10 @@ type ImportRow struct {
 	Line int // the row number in the file, for messages
 	// Subject: Kind, Name, Phone (E.164 or "") and CommuneCode are used.
 	Subject domain.Subject
-	// Product: Name, Set, Existing, Score, Stars, Stage, Rulebook, Year,
-	// CertNo, CertIssued, CertExpires and CertRules are used; the commune
-	// is the subject's.
+	// Product: Name, Set, Existing, Craft, Score, Stars, Stage, Rulebook,
+	// Year, CertNo, CertIssued, CertExpires and CertRules are used; the
+	// commune is the subject's. An empty Craft keeps the one stored (a
+	// list without the column does not erase what producers wrote).
 	Product domain.Product
 }
 
@@ -269,9 +270,9 @@ func (im *importTx) createProduct(subjectID int64, r ImportRow) (domain.Product,
 	p.Code = fmt.Sprintf("%s-%s-%03d-%d", im.province, p.CommuneCode, p.Serial, p.Year)
 	now := millis(im.now)
 	err = tx.QueryRowContext(ctx, `INSERT INTO products (subject_id, code, serial, year, commune_code, name, set_id,
-	existing, stage, rulebook, score, stars, cert_no, cert_issued, cert_expires, cert_rules, created_at, updated_at, valid_until)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		p.SubjectID, p.Code, p.Serial, p.Year, p.CommuneCode, p.Name, p.Set, p.Existing, p.Stage, p.Rulebook,
+	existing, craft, stage, rulebook, score, stars, cert_no, cert_issued, cert_expires, cert_rules, created_at, updated_at, valid_until)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		p.SubjectID, p.Code, p.Serial, p.Year, p.CommuneCode, p.Name, p.Set, p.Existing, p.Craft, p.Stage, p.Rulebook,
 		nullScore(p.Score), p.Stars, p.CertNo, nullMillis(p.CertIssued), nullMillis(p.CertExpires), p.CertRules,
 		now, now, nullMillis(p.ValidUntil)).Scan(&p.ID)
 	if err != nil {
@@ -309,7 +310,8 @@ func (im *importTx) history(p domain.Product, from domain.Stage) error {
 // reports whether anything changed.
 func (im *importTx) updateProduct(p *domain.Product, subjectID int64, r ImportRow) (bool, error) {
 	want := r.Product
-	details := p.Name != want.Name || p.Set != want.Set || p.SubjectID != subjectID || (want.Existing && !p.Existing)
+	details := p.Name != want.Name || p.Set != want.Set || p.SubjectID != subjectID || (want.Existing && !p.Existing) ||
+		(want.Craft != "" && p.Craft != want.Craft)
 	evaluation := p.Score != want.Score || p.Stars != want.Stars || p.CertNo != want.CertNo ||
 		!sameDay(p.CertIssued, want.CertIssued) || !sameDay(p.CertExpires, want.CertExpires) || p.CertRules != want.CertRules
 	if !details && !evaluation {
@@ -317,6 +319,9 @@ func (im *importTx) updateProduct(p *domain.Product, subjectID int64, r ImportRo
 	}
 	from := p.Stage
 	p.Name, p.Set, p.SubjectID, p.Existing = want.Name, want.Set, subjectID, p.Existing || want.Existing
+	if want.Craft != "" {
+		p.Craft = want.Craft
+	}
 	if evaluation {
 		p.Score, p.Stars, p.CertNo, p.CertRules = want.Score, want.Stars, want.CertNo, want.CertRules
 		p.CertIssued, p.CertExpires = want.CertIssued, want.CertExpires
@@ -327,10 +332,10 @@ func (im *importTx) updateProduct(p *domain.Product, subjectID int64, r ImportRo
 		}
 	}
 	now := millis(im.now)
-	_, err := im.tx.ExecContext(im.ctx, `UPDATE products SET subject_id = ?, name = ?, set_id = ?, existing = ?, stage = ?,
+	_, err := im.tx.ExecContext(im.ctx, `UPDATE products SET subject_id = ?, name = ?, set_id = ?, existing = ?, craft = ?, stage = ?,
 	rulebook = ?, score = ?, stars = ?, cert_no = ?, cert_issued = ?, cert_expires = ?, cert_rules = ?, updated_at = ?,
 	valid_until = ?
-WHERE id = ?`, p.SubjectID, p.Name, p.Set, p.Existing, p.Stage, p.Rulebook, nullScore(p.Score), p.Stars, p.CertNo,
+WHERE id = ?`, p.SubjectID, p.Name, p.Set, p.Existing, p.Craft, p.Stage, p.Rulebook, nullScore(p.Score), p.Stars, p.CertNo,
 		nullMillis(p.CertIssued), nullMillis(p.CertExpires), p.CertRules, now, nullMillis(p.ValidUntil), p.ID)
 	if err != nil {
 		return false, err

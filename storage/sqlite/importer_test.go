@@ -96,8 +96,15 @@ func TestImportBatchUpdates(t *testing.T) {
 	db, _ := open(t, c)
 	issued := time.Date(2024, 1, 15, 0, 0, 0, 0, time.UTC)
 	row := impRow(2, "+84912345678", "HTX Bánh tráng", "25708", "Bánh tráng", "1/GCN", 65.5, 3, issued)
+	row.Product.Craft = "Bánh tráng phơi sương"
 	first := impBatch(t, db, []sqlite.ImportRow{row}).Rows[0].Product
 	products := sqlite.NewProductStore(db)
+	if first.Craft != "Bánh tráng phơi sương" {
+		t.Errorf("created with craft %q", first.Craft)
+	}
+	if p, _ := products.Get(t.Context(), first.ID); p.Craft != "Bánh tráng phơi sương" {
+		t.Errorf("stored craft %q", p.Craft)
+	}
 
 	// A new name for the same certificate: updated, no stage change.
 	row.Product.Name = "Bánh tráng phơi sương"
@@ -128,6 +135,15 @@ func TestImportBatchUpdates(t *testing.T) {
 	impWant(t, impBatch(t, db, []sqlite.ImportRow{row}), 0, 1, 0)
 	if n := impCount(t, db, "subjects"); n != 1 {
 		t.Errorf("%d subjects, want 1", n)
+	}
+
+	// A craft given is written; a list without it keeps the stored one.
+	row.Product.Craft = "Làm bánh tráng"
+	impWant(t, impBatch(t, db, []sqlite.ImportRow{row}), 0, 1, 0)
+	row.Product.Craft = ""
+	impWant(t, impBatch(t, db, []sqlite.ImportRow{row}), 0, 0, 1)
+	if p, _ := products.Get(t.Context(), first.ID); p.Craft != "Làm bánh tráng" {
+		t.Errorf("craft %q after a list without it, want kept", p.Craft)
 	}
 
 	// A product that moved on since (re-evaluation) keeps its stage when
