@@ -143,6 +143,17 @@ func (c *Ctx) degrade(r Reply) Reply {
 	return r
 }
 
+// ForgetNumbered drops the numbered list remembered from an earlier
+// message (Zalo shows choices beyond its buttons as numbered lines): the
+// bot has just asked for free text, so that a number typed next is that
+// text, not a pick from a list further up. A button's words typed ("Đăng
+// ký") still press it.
+func (c *Ctx) ForgetNumbered() {
+	if c.Session != nil {
+		c.Session.Numbered = nil
+	}
+}
+
 // Say sends one localized message.
 func (c *Ctx) Say(ctx context.Context, id string, data ...map[string]any) error {
 	return c.Send(ctx, Reply{Text: c.T(id, data...)})

@@ -69,10 +69,17 @@ func (a *app) askOfficer(ctx context.Context, c *bot.Ctx, question string) error
 		question, of = c.Session.Get(keyQuestion), c.Session.Get(keyQuestionOf)
 	}
 	if question == "" {
-		c.Session.Put(keyAsking, "1")
-		return c.Say(ctx, "qa.type_question")
+		return a.askToType(ctx, c)
 	}
 	return a.createTicket(ctx, c, question, of)
+}
+
+// askToType asks for the question: the next text is it, a number too
+// (not a pick from a list above).
+func (a *app) askToType(ctx context.Context, c *bot.Ctx) error {
+	c.Session.Put(keyAsking, "1")
+	c.ForgetNumbered()
+	return c.Say(ctx, "qa.type_question")
 }
 
 // createTicket files the question for the officers and tells them, once
@@ -189,7 +196,7 @@ func (a *app) ticketText(ctx context.Context, c *bot.Ctx) (bool, error) {
 	}
 	if c.Session.Get(keyAsking) != "" {
 		if !hasLetter(text) {
-			return true, c.Say(ctx, "qa.type_question")
+			return true, a.askToType(ctx, c)
 		}
 		return true, a.createTicket(ctx, c, text, "")
 	}
@@ -316,6 +323,7 @@ func (a *app) ticketButton(ctx context.Context, c *bot.Ctx) error {
 			return err
 		}
 		c.Session.Put(keyReply, strconv.FormatInt(t.ID, 10))
+		c.ForgetNumbered()
 		return c.Say(ctx, "qa.type_answer", map[string]any{"N": t.ID, "Question": t.Question})
 	case "p":
 		if err := c.Answer(ctx, "", false); err != nil {

@@ -661,6 +661,10 @@ func TestMatrixNoJunkQuestions(t *testing.T) {
 			p.Expect("fallback.no_words")
 			p.Send("hoi can bo")
 			p.Expect("qa.type_question")
+			// Asked to type a question, a number is not a pick from the
+			// menu above (Zalo's numbered list): it is asked again.
+			p.Send("3")
+			p.Expect("qa.type_question")
 			p.Send("??")
 			p.Expect("qa.type_question")
 			p.Send("Giấy ATTP xin ở đâu vậy em?")
