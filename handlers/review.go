@@ -510,6 +510,10 @@ func (a *app) reviewProduct(ctx context.Context, c *bot.Ctx, p domain.Product, r
 	}
 	b.WriteString(c.T("review.subject", map[string]any{"Name": s.Name, "Kind": c.T("subject_kind." + string(s.Kind)),
 		"Phone": domain.FormatPhone(s.Phone), "Commune": bot.HTML(a.showCommune(ctx, c, nil, p.CommuneCode))}))
+	if s.Representative != "" {
+		b.WriteString("\n")
+		b.WriteString(c.T("search.representative", map[string]any{"Name": s.Representative}))
+	}
 	b.WriteString("\n\n")
 	b.WriteString(a.productCard(c, p))
 	b.WriteString(a.afterCertLines(ctx, c, p))

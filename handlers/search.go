@@ -218,7 +218,7 @@ func (a *app) searchLine(c *bot.Ctx, n int, h domain.SearchHit) string {
 			phone = domain.FormatPhone(s.Phone)
 		}
 		return c.T("search.subject", map[string]any{
-			"N": n, "Name": s.Name, "Kind": c.T("subject_kind." + string(s.Kind)),
+			"N": n, "Name": s.Name, "Kind": c.T("subject_kind." + string(s.Kind)), "Representative": s.Representative,
 			"Commune": a.searchCommuneName(s.CommuneCode), "Phone": phone, "Products": h.Products,
 		})
 	}

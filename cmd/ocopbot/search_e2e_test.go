@@ -279,3 +279,31 @@ func TestFailedReevaluationCertificateLine(t *testing.T) {
 		t.Errorf("the certificate of a failed re-evaluation:\n%s", card.PlainText)
 	}
 }
+
+// TestMatrixSearchByRepresentative: an officer who knows the person, not
+// the name of their cooperative, finds it by the representative's name;
+// the hit and the dossier's card name the representative.
+func TestMatrixSearchByRepresentative(t *testing.T) {
+	for _, ch := range channels {
+		t.Run(ch, func(t *testing.T) {
+			h := newMatrix(t, ch, "embedded")
+			admin := h.admin(900, "Quản trị", ch)
+			h.start()
+			admin.Send("/start")
+			admin.Expect("start.welcome")
+			admin.Expect("consent.ask")
+			p := h.user(616, "Bình")
+			submitted(t, p) // represented by Nguyễn Văn Bình
+			admin.ExpectNotice("notice.officer_submitted")
+
+			m := admin.search("nguyen van binh")
+			if !admin.matches(m.Text, "vi", "search.header") || !strings.Contains(m.PlainText, "HTX Bánh tráng Bình Minh · Hợp tác xã · đại diện: Nguyễn Văn Bình") {
+				t.Fatalf("searched by the representative:\n%s", m.PlainText)
+			}
+			admin.Press("📦 Bánh tráng phơi sương")
+			if card := admin.Expect("review.subject"); !strings.Contains(card.PlainText, "Người đại diện: Nguyễn Văn Bình") {
+				t.Errorf("the dossier's card without its representative:\n%s", card.PlainText)
+			}
+		})
+	}
+}

@@ -19,7 +19,8 @@ func NewSearchStore(db *DB) *SearchStore { return &SearchStore{db: db} }
 // Search returns the subjects and products that match q and that q's scope
 // sees, best first (see the domain.Score* constants), at most q.Limit.
 //
-// A subject matches by its name, its phone or its commune; a product by
+// A subject matches by its name, its representative's name (as well as by
+// its own), its phone or its commune; a product by
 // its name, its code (or the start of it), its certificate number or its
 // commune, and ranks at least as high as its subject, right after it. A
 // subject is seen when its commune is in scope, a product when the commune
@@ -98,7 +99,7 @@ func rankSearchHits(q domain.SearchQuery, subjects []domain.Subject, products []
 	scores := make([]int, len(subjects))
 	for i, sub := range subjects {
 		byID[sub.ID] = i
-		sc := name.Score(sub.Name)
+		sc := max(name.Score(sub.Name), name.Score(sub.Representative))
 		if q.Phone != "" && sub.Phone == q.Phone {
 			sc = domain.ScoreExactCode
 		}

@@ -87,6 +87,14 @@ func TestSearch(t *testing.T) {
 	if len(scoped) == 0 {
 		t.Error("a scoped search found nothing in its commune")
 	}
+	// The representative's name finds the subject, and its products.
+	rep := domain.Subject{Kind: domain.KindHousehold, Name: "Hộ Xoài Cát", Representative: "Nguyễn Thị Lài", CommuneCode: "25480"}
+	if err := sqlite.NewSubjectStore(db).Create(t.Context(), &rep); err != nil {
+		t.Fatal(err)
+	}
+	srchEqual(t, "representative", find(domain.SearchQuery{Text: "nguyen thi lai", All: true}), "S:Hộ Xoài Cát")
+	srchEqual(t, "representative's first name", find(domain.SearchQuery{Text: "Lài", All: true}), "S:Hộ Xoài Cát")
+
 	// Nothing, and the limit.
 	srchEqual(t, "none", find(domain.SearchQuery{Text: "sầu riêng", All: true}))
 	if got := find(domain.SearchQuery{Text: "banh", All: true, Limit: 2}); len(got) != 2 {
