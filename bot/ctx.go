@@ -143,6 +143,11 @@ func (c *Ctx) degrade(r Reply) Reply {
 	return r
 }
 
+// NumbersButtons reports whether a reply with n buttons is shown on the
+// user's channel as a numbered list, so that a handler may number its own
+// lines instead (Reply.Listed).
+func (c *Ctx) NumbersButtons(n int) bool { return limitsOf(c.sender).NumbersButtons(n) }
+
 // ForgetNumbered drops the numbered list remembered from an earlier
 // message (Zalo shows choices beyond its buttons as numbered lines): the
 // bot has just asked for free text, so that a number typed next is that

@@ -45,9 +45,14 @@ func limitsOf(s Sender) Limits {
 	return Limits{}
 }
 
+// NumbersButtons reports whether a reply with n buttons is shown on this
+// channel as a numbered list (more than it shows as buttons).
+func (l Limits) NumbersButtons(n int) bool { return l.MaxButtons != 0 && n > l.MaxButtons }
+
 // Degrade fits r to l: with more buttons than the channel shows, the
 // buttons become a numbered list under the text and are returned in their
-// order (numbered from 1), so that a typed number can press one.
+// order (numbered from 1), so that a typed number can press one. The first
+// r.Listed of them are in the text already and are not written again.
 func (r Reply) Degrade(l Limits) (Reply, []Button) {
 	if l.NoEdit {
 		r.Edit = ""
@@ -56,7 +61,7 @@ func (r Reply) Degrade(l Limits) (Reply, []Button) {
 	for _, row := range r.Buttons {
 		n += len(row)
 	}
-	if l.MaxButtons == 0 || n <= l.MaxButtons {
+	if !l.NumbersButtons(n) {
 		return r, nil
 	}
 	flat := make([]Button, 0, n)
@@ -65,6 +70,9 @@ func (r Reply) Degrade(l Limits) (Reply, []Button) {
 	for _, row := range r.Buttons {
 		for _, btn := range row {
 			flat = append(flat, btn)
+			if len(flat) <= r.Listed {
+				continue
+			}
 			b.WriteString("\n")
 			b.WriteString(strconv.Itoa(len(flat)))
 			b.WriteString(". ")
@@ -76,7 +84,7 @@ func (r Reply) Degrade(l Limits) (Reply, []Button) {
 		}
 	}
 	r.Text = b.String()
-	r.Buttons = nil
+	r.Buttons, r.Listed = nil, 0
 	return r, flat
 }
 

@@ -37,6 +37,27 @@ func TestDegradeNumbersChoicesBeyondTheLimit(t *testing.T) {
 	}
 }
 
+// A reply whose text numbers its first buttons itself (Listed) gets only
+// the others appended, numbered on; a channel that shows buttons ignores
+// it.
+func TestDegradeListedButtons(t *testing.T) {
+	r := bot.Reply{Text: "Giấy tờ:\n1. ⏳ Mẫu 01 — Phiếu đăng ký\n2. ⏳ Mẫu 02 — Báo cáo", Listed: 2, Buttons: [][]bot.Button{
+		{{Label: "⏳ Mẫu 01", Data: "d|1"}, {Label: "⏳ Mẫu 02", Data: "d|2"}},
+		{{Label: "Nộp", Data: "d|s"}}, {{Label: "Bốn", Data: "d|4"}}, {{Label: "Năm", Data: "d|5"}}, {{Label: "Sáu", Data: "d|6"}},
+	}}
+	if !(bot.Limits{MaxButtons: 5}).NumbersButtons(6) || (bot.Limits{MaxButtons: 5}).NumbersButtons(5) || (bot.Limits{}).NumbersButtons(60) {
+		t.Fatal("NumbersButtons")
+	}
+	out, numbered := r.Degrade(bot.Limits{MaxButtons: 5})
+	want := r.Text + "\n3. Nộp\n4. Bốn\n5. Năm\n6. Sáu"
+	if out.Text != want || len(numbered) != 6 || numbered[0].Data != "d|1" || numbered[2].Data != "d|s" || out.Listed != 0 {
+		t.Fatalf("Degrade = %q, %d numbered; want %q", out.Text, len(numbered), want)
+	}
+	if out, n := r.Degrade(bot.Limits{}); len(out.Buttons) != 5 || n != nil || out.Text != r.Text {
+		t.Fatalf("a channel with buttons: %+v", out)
+	}
+}
+
 func TestPlainText(t *testing.T) {
 	for in, want := range map[string]string{
 		"<b>Tiến độ</b>: 2/4 &amp; xong":                 "Tiến độ: 2/4 & xong",

@@ -150,6 +150,13 @@ type Reply struct {
 	// removes). A reply with anything but text (and RemoveKeyboard) is
 	// never held.
 	Lead bool
+	// Listed: the text already shows the first Listed buttons (in reading
+	// order) as the numbered lines "1. …" to "Listed. …", written by the
+	// handler where Ctx.NumbersButtons said the channel numbers them (the
+	// dossier's checklist, whose lines say more than the buttons' labels):
+	// Degrade then lists only the buttons after them, numbered on. A
+	// channel that shows the buttons ignores it.
+	Listed int
 }
 
 // Button is an inline button: Data for a callback (see ButtonData), or

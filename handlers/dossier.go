@@ -88,7 +88,8 @@ func (a *app) checklist(ctx context.Context, c *bot.Ctx, p domain.Product, notic
 		return domain.Op("dossier.files", err)
 	}
 	done, total := progress(items, states)
-	var b strings.Builder
+	var head, list, tail strings.Builder
+	b := &head
 	if notice != "" {
 		b.WriteString(notice)
 		b.WriteString("\n\n")
@@ -122,35 +123,16 @@ func (a *app) checklist(ctx context.Context, c *bot.Ctx, p domain.Product, notic
 	}
 	b.WriteString("\n")
 	b.WriteString(c.T("dossier.progress", map[string]any{"Done": done, "Total": total}))
-	section := ""
+	// The items' lines are written once the buttons are known: where the
+	// channel shows the buttons as a numbered list (Zalo), the lines carry
+	// the numbers themselves instead of being listed twice.
 	var buttons []bot.Button
 	for _, it := range items {
-		sec := "dossier.section_required"
-		if it.Kind == domain.ItemEvidence {
-			sec = "dossier.section_evidence"
-		}
-		if sec != section {
-			section = sec
-			b.WriteString("\n\n")
-			b.WriteString(c.T(sec))
-		}
-		st := stateOf(states, it.ID)
-		line := stateIcons[st] + " " + c.T("dossier.item_line", map[string]any{"Short": it.Short, "Name": it.Name})
-		if n := counts[it.ID]; n > 0 {
-			line += " " + c.T("dossier.file_count", map[string]any{"Count": n})
-		}
-		if st == domain.ItemReturned && states[it.ID].Reason != "" {
-			line += "\n   " + c.T("dossier.returned_reason", map[string]any{"Reason": states[it.ID].Reason})
-		}
-		if it.Kind == domain.ItemEvidence && it.Proves != "" {
-			line += "\n   " + c.T("dossier.proves", map[string]any{"Proves": it.Proves})
-		}
-		b.WriteString("\n")
-		b.WriteString(line)
-		buttons = append(buttons, bot.Data(cbDossier, "i", p.ID).With(it.ID).Button(stateIcons[st]+" "+it.Short))
+		buttons = append(buttons, bot.Data(cbDossier, "i", p.ID).With(it.ID).Button(stateIcons[stateOf(states, it.ID)]+" "+it.Short))
 	}
 	rows := rows2(buttons)
-	b.WriteString("\n\n")
+	b = &tail
+	pickHint := false // written once it is known whether the items are numbered
 	switch {
 	case p.Stage == domain.StageFiled:
 		b.WriteString(c.T("dossier.filed_hint", map[string]any{"Receipt": p.ReceiptNo}))
@@ -177,7 +159,7 @@ func (a *app) checklist(ctx context.Context, c *bot.Ctx, p domain.Product, notic
 		b.WriteString(c.T("dossier.ready_hint"))
 		rows = append(rows, []bot.Button{bot.Data(cbDossier, "s", p.ID).Button(c.T("dossier.button.submit"))})
 	default:
-		b.WriteString(c.T("dossier.pick_item_hint"))
+		pickHint = true
 	}
 	if p.Stage == domain.StageReevaluation || p.Stage == domain.StageUpgrade {
 		for _, btn := range a.afterCertButtons(c, p) {
@@ -185,7 +167,54 @@ func (a *app) checklist(ctx context.Context, c *bot.Ctx, p domain.Product, notic
 		}
 	}
 	rows = append(rows, []bot.Button{bot.Data(cbProduct, "l").Button(c.T("product.button.list"))})
-	return c.Send(ctx, bot.Reply{Text: b.String(), Buttons: rows})
+	n := 0
+	for _, row := range rows {
+		n += len(row)
+	}
+	listed := 0
+	if c.NumbersButtons(n) {
+		listed = len(items)
+	}
+	if pickHint {
+		if listed > 0 {
+			tail.WriteString(c.T("dossier.pick_item_hint_numbered"))
+		} else {
+			tail.WriteString(c.T("dossier.pick_item_hint"))
+		}
+	}
+	section := ""
+	for i, it := range items {
+		sec := "dossier.section_required"
+		if it.Kind == domain.ItemEvidence {
+			sec = "dossier.section_evidence"
+		}
+		if sec != section {
+			section = sec
+			list.WriteString("\n\n")
+			list.WriteString(c.T(sec))
+		}
+		st := stateOf(states, it.ID)
+		list.WriteString("\n")
+		if listed > 0 {
+			list.WriteString(strconv.Itoa(i+1) + ". ")
+		}
+		list.WriteString(stateIcons[st] + " " + c.T("dossier.item_line", map[string]any{"Short": it.Short, "Name": it.Name}))
+		if n := counts[it.ID]; n > 0 {
+			list.WriteString(" " + c.T("dossier.file_count", map[string]any{"Count": n}))
+		}
+		if st == domain.ItemReturned && states[it.ID].Reason != "" {
+			list.WriteString("\n   " + c.T("dossier.returned_reason", map[string]any{"Reason": states[it.ID].Reason}))
+		}
+		// What an extra paper proves is said the first time, where the
+		// items are buttons; after an action (a notice), and where the
+		// lines are the numbered choices (Zalo: one bubble rather than
+		// two), the list stays short: the item's own page says it.
+		if it.Kind == domain.ItemEvidence && it.Proves != "" && notice == "" && listed == 0 {
+			list.WriteString("\n   " + c.T("dossier.proves", map[string]any{"Proves": it.Proves}))
+		}
+	}
+	text := head.String() + list.String() + "\n\n" + tail.String()
+	return c.Send(ctx, bot.Reply{Text: text, Buttons: rows, Listed: listed})
 }
 
 func rows2(bs []bot.Button) [][]bot.Button {

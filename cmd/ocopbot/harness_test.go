@@ -228,7 +228,7 @@ func (h *harness) tgUser(id int64, first string) *person {
 
 func (p *person) Send(text string) *person {
 	if p.zu != nil {
-		p.zpost(p.h.zl.SendText(*p.zu, text))
+		p.zdo(func() (int, error) { return p.h.zl.SendText(*p.zu, text) })
 		return p
 	}
 	p.lastUpdate = p.h.api.SendText(p.u, text)
@@ -264,7 +264,7 @@ func (p *person) Press(label string) *person {
 func (p *person) PressData(msgID int, data string) telegramtest.CallbackAnswer {
 	p.h.t.Helper()
 	if p.zu != nil {
-		p.zpost(p.h.zl.PressPayload(*p.zu, zalo.ButtonPrefix+data))
+		p.zdo(func() (int, error) { return p.h.zl.PressPayload(*p.zu, zalo.ButtonPrefix+data) })
 		return telegramtest.CallbackAnswer{}
 	}
 	_, cb := p.h.api.PressButton(p.u, msgID, data)
@@ -278,7 +278,7 @@ func (p *person) PressData(msgID int, data string) telegramtest.CallbackAnswer {
 func (p *person) Share(phone string, own bool) *person {
 	if p.zu != nil {
 		// Zalo's form only ever gives the user's own number.
-		p.zpost(p.h.zl.SubmitInfo(*p.zu, zaloPhone(phone), false))
+		p.zdo(func() (int, error) { return p.h.zl.SubmitInfo(*p.zu, zaloPhone(phone), false) })
 		return p
 	}
 	p.h.api.ShareContact(p.u, phone, own)

@@ -7,8 +7,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ocop-tayninh/ocopbot/bot/telegram/telegramtest"
+	"github.com/ocop-tayninh/ocopbot/bot/zalo"
 	"github.com/ocop-tayninh/ocopbot/domain"
 	"github.com/ocop-tayninh/ocopbot/storage/sqlite"
 )
@@ -333,5 +335,58 @@ func TestStatusOfACertifiedProductAndFAQ(t *testing.T) {
 	} {
 		p.Send(q)
 		p.Expect(id)
+	}
+}
+
+// TestMatrixChecklistOnAPhone: on Zalo the checklist's lines carry the
+// numbers to type (the items are not listed a second time as choices), and
+// after an action the list comes back without the explanations it gave
+// the first time; on Telegram the items are buttons.
+func TestMatrixChecklistOnAPhone(t *testing.T) {
+	for _, ch := range channels {
+		t.Run(ch, func(t *testing.T) {
+			h := newMatrix(t, ch, "embedded")
+			h.start()
+			p := h.user(617, "Mười Bảy").register("HTX Xoài Mười Bảy", "binh minh")
+			p.addProduct("Xoài cát Mười Bảy", "Thực phẩm", "Rau, củ, quả, hạt tươi")
+			p.Send("/hoso")
+			m := p.Expect("dossier.header")
+			if ch == "telegram" && !strings.Contains(m.PlainText, "Chứng minh:") {
+				t.Errorf("the first checklist explains the extra papers:\n%s", m.PlainText)
+			}
+			if ch == "zalo" {
+				if strings.Contains(m.PlainText, "Chứng minh:") || utf8.RuneCountInString(m.PlainText) > zalo.MaxText {
+					t.Errorf("zalo: the checklist should fit one message, the explanations on the items' pages:\n%s", m.PlainText)
+				}
+				if !strings.Contains(m.PlainText, "\n1. ⏳ Mẫu 01 — ") || !strings.Contains(m.PlainText, "\n4. ⏳ Giấy ATTP — ") ||
+					strings.Contains(m.PlainText, "\n1. ⏳ Mẫu 01\n") || !p.matches(m.PlainText, "vi", "dossier.pick_item_hint_numbered") {
+					t.Errorf("zalo: the items' lines should carry the numbers, once:\n%s", m.PlainText)
+				}
+				if n := strings.Count(m.PlainText, "Giấy ATTP"); n != 1 {
+					t.Errorf("zalo: Giấy ATTP named %d times:\n%s", n, m.PlainText)
+				}
+				// The last choice, after the items, is numbered on.
+				if !strings.Contains(m.PlainText, "\n19. 🧺 Danh sách sản phẩm") {
+					t.Errorf("zalo: the product list's choice:\n%s", m.PlainText)
+				}
+				p.Send("4")
+			} else {
+				if strings.Contains(m.PlainText, "1. ⏳") || !p.matches(m.Text, "vi", "dossier.pick_item_hint") {
+					t.Errorf("telegram: numbered lines beside the buttons:\n%s", m.PlainText)
+				}
+				p.Press("Giấy ATTP")
+			}
+			if it := p.Expect("dossier.item_header"); !strings.Contains(it.PlainText, "Giấy ATTP") {
+				t.Fatalf("the fourth item opened:\n%s", it.PlainText)
+			}
+			p.Press("Nộp bản giấy")
+			m = p.Expect("dossier.marked_paper", "dossier.header")
+			if strings.Contains(m.PlainText, "Chứng minh:") {
+				t.Errorf("after an action the explanations come again:\n%s", m.PlainText)
+			}
+			if ch == "zalo" && !strings.Contains(m.PlainText, "\n4. 📄 Giấy ATTP — ") {
+				t.Errorf("zalo: the marked item's line:\n%s", m.PlainText)
+			}
+		})
 	}
 }

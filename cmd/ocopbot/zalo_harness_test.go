@@ -69,6 +69,22 @@ func zaloPhone(phone string) string {
 	return d
 }
 
+// zdo posts an event (post). When the bot has handled the person's events
+// before it (nothing pending: zsettle ran), their texts' parts are read
+// (zrest) and nothing that comes after the post is a part of them, since
+// the bot sends every part of a long text while handling one event.
+// Without it a text near Zalo's limit followed by the answer to the next
+// event read as one text cut in two (continues). A test that posts again
+// without waiting keeps the guess of continues.
+func (p *person) zdo(post func() (int, error)) {
+	p.h.t.Helper()
+	if p.zpending == 0 {
+		p.zrest()
+		p.zprev = nil
+	}
+	p.zpost(post())
+}
+
 // zpost checks that the fake's post of an event was answered 200, and
 // notes the event as pending until the bot has handled it (zsettle).
 func (p *person) zpost(status int, err error) {
@@ -311,11 +327,11 @@ func (p *person) zpress(label string) {
 				p.h.t.Fatalf("zalo user %s: %q is choice %s of a numbered list that a later message replaced: typing the number would pick from the later one; last message:\n%s",
 					p.zu.ID, label, strings.TrimPrefix(b.Data, "#n"), p.last().Text)
 			case strings.HasPrefix(b.Data, "#n"):
-				p.zpost(p.h.zl.SendText(*p.zu, strings.TrimPrefix(b.Data, "#n")))
+				p.zdo(func() (int, error) { return p.h.zl.SendText(*p.zu, strings.TrimPrefix(b.Data, "#n")) })
 			case strings.HasPrefix(b.Data, "#t"):
-				p.zpost(p.h.zl.PressPayload(*p.zu, strings.TrimPrefix(b.Data, "#t")))
+				p.zdo(func() (int, error) { return p.h.zl.PressPayload(*p.zu, strings.TrimPrefix(b.Data, "#t")) })
 			default:
-				p.zpost(p.h.zl.PressPayload(*p.zu, zalo.ButtonPrefix+b.Data))
+				p.zdo(func() (int, error) { return p.h.zl.PressPayload(*p.zu, zalo.ButtonPrefix+b.Data) })
 			}
 			return
 		}
@@ -392,7 +408,7 @@ func (p *person) stored(db *sqlite.DB) domain.User {
 func (p *person) SendPhoto(data []byte) {
 	p.h.t.Helper()
 	if p.zu != nil {
-		p.zpost(p.h.zl.SendImage(*p.zu, data, ""))
+		p.zdo(func() (int, error) { return p.h.zl.SendImage(*p.zu, data, "") })
 		return
 	}
 	p.h.api.SendPhoto(p.u, "", telegramtest.WithContent(data))
@@ -403,7 +419,7 @@ func (p *person) SendPhoto(data []byte) {
 func (p *person) SendDocument(name, mime string, data []byte) {
 	p.h.t.Helper()
 	if p.zu != nil {
-		p.zpost(p.h.zl.SendFile(*p.zu, data, name))
+		p.zdo(func() (int, error) { return p.h.zl.SendFile(*p.zu, data, name) })
 		return
 	}
 	p.h.api.SendDocumentWithContent(p.u, name, mime, data)
@@ -414,7 +430,7 @@ func (p *person) SendDocument(name, mime string, data []byte) {
 func (p *person) SendLargeDocument(name, mime string, size int) {
 	p.h.t.Helper()
 	if p.zu != nil {
-		p.zpost(p.h.zl.SendFile(*p.zu, make([]byte, size), name))
+		p.zdo(func() (int, error) { return p.h.zl.SendFile(*p.zu, make([]byte, size), name) })
 		return
 	}
 	p.h.api.SendDocument(p.u, name, mime, int64(size))
@@ -424,7 +440,7 @@ func (p *person) SendLargeDocument(name, mime string, size int) {
 func (p *person) SendSticker() {
 	p.h.t.Helper()
 	if p.zu != nil {
-		p.zpost(p.h.zl.SendSticker(*p.zu))
+		p.zdo(func() (int, error) { return p.h.zl.SendSticker(*p.zu) })
 		return
 	}
 	p.h.api.SendSticker(p.u, "🙂")
@@ -434,7 +450,7 @@ func (p *person) SendSticker() {
 func (p *person) SendLocation() {
 	p.h.t.Helper()
 	if p.zu != nil {
-		p.zpost(p.h.zl.SendLocation(*p.zu))
+		p.zdo(func() (int, error) { return p.h.zl.SendLocation(*p.zu) })
 		return
 	}
 	p.h.api.SendLocation(p.u, 11.3101, 106.0983)
@@ -602,7 +618,7 @@ func (p *person) knownDuplicate(id, why string) {
 func (p *person) SendVoice() {
 	p.h.t.Helper()
 	if p.zu != nil {
-		p.zpost(p.h.zl.SendAudio(*p.zu))
+		p.zdo(func() (int, error) { return p.h.zl.SendAudio(*p.zu) })
 		return
 	}
 	p.h.api.SendVoice(p.u, 3)
@@ -612,7 +628,7 @@ func (p *person) SendVoice() {
 func (p *person) SendVideo() {
 	p.h.t.Helper()
 	if p.zu != nil {
-		p.zpost(p.h.zl.SendVideo(*p.zu))
+		p.zdo(func() (int, error) { return p.h.zl.SendVideo(*p.zu) })
 		return
 	}
 	p.h.api.SendVideo(p.u, "", 4)
@@ -623,7 +639,7 @@ func (p *person) SendVideo() {
 func (p *person) Follow() {
 	p.h.t.Helper()
 	if p.zu != nil {
-		p.zpost(p.h.zl.Follow(*p.zu))
+		p.zdo(func() (int, error) { return p.h.zl.Follow(*p.zu) })
 		return
 	}
 	p.Send("/start")
@@ -634,7 +650,7 @@ func (p *person) Follow() {
 func (p *person) Unfollow() {
 	p.h.t.Helper()
 	if p.zu != nil {
-		p.zpost(p.h.zl.Unfollow(*p.zu))
+		p.zdo(func() (int, error) { return p.h.zl.Unfollow(*p.zu) })
 		return
 	}
 	raw := fmt.Sprintf(`{"my_chat_member":{"chat":{"id":%d,"type":"private"},"from":{"id":%d,"is_bot":false,"first_name":"x"},"date":1,
