@@ -137,6 +137,10 @@ func (a *app) labels(ctx context.Context, c *bot.Ctx) error {
 				}
 			}
 		}
+	} else if !looksLikeCodes(text) {
+		// Words without a digit that name no commune ("ha noi"): a place
+		// not found, not a list of unknown codes.
+		return c.Say(ctx, "qr.labels_no_place", map[string]any{"Text": text})
 	} else {
 		byCode := map[string]domain.PublicProduct{}
 		for _, pp := range held {
@@ -182,6 +186,17 @@ func (a *app) labels(ctx context.Context, c *bot.Ctx) error {
 	}
 	msg += hint
 	return c.Send(ctx, bot.Reply{Text: msg, Document: &bot.Attachment{Name: "nhan-qr-ocop.pdf", Data: pdf}})
+}
+
+// looksLikeCodes reports whether text may be a list of product codes: one
+// of its words has a digit (80-25459-001-2024) or is a public code.
+func looksLikeCodes(text string) bool {
+	for _, w := range strings.FieldsFunc(text, func(r rune) bool { return r == ',' || r == ';' || r == ' ' || r == '\n' }) {
+		if _, ok := domain.ParsePublicCode(w); ok || strings.ContainsAny(w, "0123456789") {
+			return true
+		}
+	}
+	return false
 }
 
 // labelCommunes returns the communes text names (by code or name, or a

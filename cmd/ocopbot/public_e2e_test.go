@@ -159,6 +159,11 @@ func TestMatrixQRCode(t *testing.T) {
 			if !strings.Contains(caption, "2222222222") {
 				t.Fatalf("the unknown code is not reported:\n%s", caption)
 			}
+			// A place outside the province is not two unknown codes.
+			off.Send("/nhanqr ha noi")
+			if m := off.Expect("qr.labels_no_place"); !strings.Contains(m.PlainText, "«ha noi»") {
+				t.Errorf("a place not found:\n%s", m.PlainText)
+			}
 
 			// The contact shows on the page only once the producer asks.
 			if _, body := httpGet(t, link); strings.Contains(body, "Liên hệ") {
