@@ -487,7 +487,7 @@ func (e *Engine) route(ctx context.Context, c *Ctx) error {
 		// label typed (a channel with few buttons), presses that choice.
 		data, ok := numberedChoice(u.Text, c.Session.Numbered)
 		if !ok {
-			data, ok = labeledChoice(u.Text, c.Session.Labels)
+			data, ok = labeledChoice(u.Text, c.Session.Labels, c.Session.Active == "")
 		}
 		if !ok {
 			data, ok = meaningLabel(u.Text, c.Session.Labels) // "dạ đồng ý" presses "Đồng ý"

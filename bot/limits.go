@@ -260,11 +260,30 @@ func labelKey(s string) string {
 }
 
 // labeledChoice returns the button whose label the text is, typed with or
-// without diacritics, among the buttons of the latest message.
-func labeledChoice(text string, labels map[string]string) (string, bool) {
+// without diacritics, among the buttons of the latest message; or, with
+// prefix, the one button whose label begins with the text's words, two or
+// more of them ("nop ban giay" presses «📄 Nộp bản giấy tại xã»), when
+// the text is not a question. (A form's step matches its choices itself,
+// and says what it understood: there the caller asks no prefix.)
+func labeledChoice(text string, labels map[string]string, prefix bool) (string, bool) {
 	if len(labels) == 0 {
 		return "", false
 	}
-	data, ok := labels[labelKey(text)]
-	return data, ok && data != ""
+	key := labelKey(text)
+	if data, ok := labels[key]; ok {
+		return data, data != ""
+	}
+	if !prefix || strings.Count(key, " ") < 1 || strings.ContainsAny(text, "?？") {
+		return "", false
+	}
+	found := ""
+	for k, data := range labels {
+		if strings.HasPrefix(k, key+" ") && data != "" {
+			if found != "" && found != data {
+				return "", false // two buttons begin so: neither is meant
+			}
+			found = data
+		}
+	}
+	return found, found != ""
 }

@@ -125,6 +125,10 @@ func TestNumberedChoicesAndToastsOnALimitedChannel(t *testing.T) {
 		}
 		return c.Send(ctx, bot.Reply{Text: "Chọn", Buttons: rows})
 	}})
+	e.Command(bot.Command{Name: "/hai", Access: bot.Anyone, Handle: func(ctx context.Context, c *bot.Ctx) error {
+		return c.Send(ctx, bot.Reply{Text: "Hai sản phẩm", Buttons: [][]bot.Button{
+			{{Label: "Xem hồ sơ Bánh tráng", Data: "m|a"}}, {{Label: "Xem hồ sơ Muối tôm", Data: "m|b"}}}})
+	}})
 	e.Callback("m", bot.Anyone, func(ctx context.Context, c *bot.Ctx) error {
 		pressed = append(pressed, c.Update.Callback.Data)
 		switch c.Update.Callback.Data {
@@ -217,7 +221,7 @@ func TestTypedLabelsPressButtons(t *testing.T) {
 	}})
 	e.Command(bot.Command{Name: "/hoso", Access: bot.Anyone, Handle: func(ctx context.Context, c *bot.Ctx) error {
 		var rows [][]bot.Button
-		for i, l := range []string{"⏳ Mẫu 01", "⏳ Mẫu 02", "⏳ 5 mẫu SP", "⏳ Giấy ATTP", "🧺 Danh sách", "📤 Nộp hồ sơ"} {
+		for i, l := range []string{"⏳ Mẫu 01", "⏳ Mẫu 02", "⏳ 5 mẫu SP", "⏳ Giấy ATTP", "🧺 Danh sách", "📤 Nộp hồ sơ", "📄 Nộp bản giấy tại xã"} {
 			rows = append(rows, []bot.Button{bot.Data("m", "i", int64(i)).Button(l)})
 		}
 		return c.Send(ctx, bot.Reply{Text: "Hồ sơ", Buttons: rows})
@@ -253,7 +257,22 @@ func TestTypedLabelsPressButtons(t *testing.T) {
 	send(bot.KindText, "GIẤY ATTP")
 	send(bot.KindCommand, "/hoso")
 	send(bot.KindText, "3")
-	want := "fallback:1,m|y,m|i|5,m|i|3,m|i|2" // Nộp hồ sơ, Giấy ATTP, 5 mẫu SP
+	// The start of one label, two words or more, presses it; of two
+	// labels, one word, or a question, does not.
+	send(bot.KindCommand, "/hoso")
+	send(bot.KindText, "nop ban giay")
+	send(bot.KindCommand, "/hoso")
+	send(bot.KindText, "Nộp")
+	send(bot.KindCommand, "/hoso")
+	send(bot.KindText, "nop ban giay o dau?")
+	send(bot.KindCommand, "/hoso")
+	send(bot.KindText, "nop ban giay?")
+	want := "fallback:1,m|y,m|i|5,m|i|3,m|i|2," + // Nộp hồ sơ, Giấy ATTP, 5 mẫu SP
+		"m|i|6,fallback:Nộp,fallback:nop ban giay o dau?,fallback:nop ban giay?"
+	// "xem ho so" begins two labels: neither is pressed.
+	send(bot.KindCommand, "/hai")
+	send(bot.KindText, "xem ho so")
+	want += ",fallback:xem ho so"
 	if got := strings.Join(pressed, ","); got != want {
 		t.Fatalf("pressed %s\nwant    %s", got, want)
 	}
