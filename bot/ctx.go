@@ -148,16 +148,24 @@ func (c *Ctx) degrade(r Reply) Reply {
 // lines instead (Reply.Listed).
 func (c *Ctx) NumbersButtons(n int) bool { return limitsOf(c.sender).NumbersButtons(n) }
 
-// ForgetNumbered drops the numbered list remembered from an earlier
-// message (Zalo shows choices beyond its buttons as numbered lines): the
-// bot has just asked for free text, so that a number typed next is that
-// text, not a pick from a list further up. A button's words typed ("Đăng
-// ký") still press it.
-func (c *Ctx) ForgetNumbered() {
+// AwaitText says the bot has just asked for words of the user's own (a
+// question for the officers, an officer's answer): the numbered list
+// remembered from an earlier message (Zalo shows choices beyond its
+// buttons as numbered lines) is dropped, so that a number typed next is
+// not a pick from a list further up, and the next text does not press a
+// button by the first words of its label ("xoai cat" is a question, not
+// «🧺 Xoài cát …»). A button's whole label typed ("Đăng ký") still presses
+// it.
+func (c *Ctx) AwaitText() {
 	if c.Session != nil {
 		c.Session.Numbered = nil
+		c.Session.Put(keyAwaitText, "1")
 	}
 }
+
+// keyAwaitText marks, in Session.Data, that the next text is words the bot
+// asked for (AwaitText); route reads it once.
+const keyAwaitText = "bot.await"
 
 // Say sends one localized message.
 func (c *Ctx) Say(ctx context.Context, id string, data ...map[string]any) error {

@@ -482,12 +482,16 @@ func (e *Engine) loadSession(next Handler) Handler {
 // route sends the update to its command, button handler, form or fallback.
 func (e *Engine) route(ctx context.Context, c *Ctx) error {
 	u := c.Update
+	awaited := c.Session.Get(keyAwaitText) != "" // the words the bot asked for
+	if awaited {
+		c.Session.Put(keyAwaitText, "")
+	}
 	if u.Kind == KindText {
 		// A number typed after a numbered list of choices, or a button's
 		// label typed (a channel with few buttons), presses that choice.
 		data, ok := numberedChoice(u.Text, c.Session.Numbered)
 		if !ok {
-			data, ok = labeledChoice(u.Text, c.Session.Labels, c.Session.Active == "")
+			data, ok = labeledChoice(u.Text, c.Session.Labels, c.Session.Active == "" && !awaited)
 		}
 		if !ok {
 			data, ok = meaningLabel(u.Text, c.Session.Labels) // "dạ đồng ý" presses "Đồng ý"

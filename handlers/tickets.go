@@ -78,7 +78,7 @@ func (a *app) askOfficer(ctx context.Context, c *bot.Ctx, question string) error
 // (not a pick from a list above).
 func (a *app) askToType(ctx context.Context, c *bot.Ctx) error {
 	c.Session.Put(keyAsking, "1")
-	c.ForgetNumbered()
+	c.AwaitText()
 	return c.Say(ctx, "qa.type_question")
 }
 
@@ -323,7 +323,7 @@ func (a *app) ticketButton(ctx context.Context, c *bot.Ctx) error {
 			return err
 		}
 		c.Session.Put(keyReply, strconv.FormatInt(t.ID, 10))
-		c.ForgetNumbered()
+		c.AwaitText()
 		return c.Say(ctx, "qa.type_answer", map[string]any{"N": t.ID, "Question": t.Question})
 	case "p":
 		if err := c.Answer(ctx, "", false); err != nil {

@@ -778,3 +778,25 @@ func TestMatrixCommuneOfficerSeesTheirEvents(t *testing.T) {
 		})
 	}
 }
+
+// TestMatrixQuestionNotAButton: asked to type a question, a farmer's words
+// that begin a button's label of an earlier message («🧺 Xoài cát …» in the
+// product list) are the question, not a press of that button.
+func TestMatrixQuestionNotAButton(t *testing.T) {
+	for _, ch := range channels {
+		t.Run(ch, func(t *testing.T) {
+			h := newMatrix(t, ch, "embedded")
+			h.start()
+			p := h.user(703, "Chín").register("HTX Chín", "binh minh")
+			p.addProduct("Xoài cát Hòa Lộc", "Thực phẩm", "Rau, củ, quả, hạt tươi")
+			p.Send("/sanpham")
+			p.Expect("product.list")
+			p.Send("hoi can bo")
+			p.Expect("qa.type_question")
+			p.Send("xoai cat")
+			if m := p.Expect("qa.asked"); !strings.Contains(m.PlainText, "«xoai cat»") {
+				t.Errorf("the question sent:\n%s", m.PlainText)
+			}
+		})
+	}
+}
