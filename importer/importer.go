@@ -44,6 +44,9 @@ type Row struct {
 	// Rulebook, Year and, when recognised, CertNo, CertIssued, CertExpires
 	// and CertRules; CommuneCode is the subject's.
 	Product domain.Product
+	// NoCraft: the file says the product belongs to no craft ("không",
+	// "-"), so a craft stored before is cleared; an empty cell keeps it.
+	NoCraft bool
 }
 
 // Problem is one reason a file is refused. MsgID is a message of the
@@ -289,7 +292,7 @@ func (p *parser) row(r row) (Row, bool) {
 	out.Product.Set = p.set(line, get(ColSet))
 	out.Product.CommuneCode = out.Subject.CommuneCode
 	out.Product.Existing = true
-	out.Product.Craft = p.craft(line, get(ColCraft))
+	out.Product.Craft, out.NoCraft = p.craft(line, get(ColCraft))
 
 	score, scoreOK := p.score(line, get(ColScore))
 	stars, starsOK := p.stars(line, get(ColStars))
@@ -314,16 +317,27 @@ func (p *parser) row(r row) (Row, bool) {
 }
 
 // craft reads the traditional craft a product belongs to, as the product
-// form does: "không" (or "-") is none.
-func (p *parser) craft(line int, s string) string {
-	if s == "-" || s == "–" || domain.ParseAnswer(s) == domain.AnswerNo {
-		return ""
+// form does: "không" (or "-") is none (none is true), "có" alone does not
+// say which and is refused, an empty cell says nothing.
+func (p *parser) craft(line int, s string) (craft string, none bool) {
+	switch {
+	case s == "":
+		return "", false
+	case s == "-" || s == "–" || s == "—":
+		return "", true
+	}
+	switch domain.ParseAnswer(s) {
+	case domain.AnswerNo, domain.AnswerSkip:
+		return "", true
+	case domain.AnswerYes:
+		p.bad(line, ColCraft, "import.craft_which", map[string]any{"Value": s})
+		return "", false
 	}
 	if utf8.RuneCountInString(s) > maxCraft {
 		p.bad(line, ColCraft, "import.text_too_long", map[string]any{"Max": maxCraft})
-		return ""
+		return "", false
 	}
-	return s
+	return s, false
 }
 
 // failed fills a product below 50 points: not recognised, no certificate.

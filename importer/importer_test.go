@@ -96,7 +96,7 @@ func TestExampleFiles(t *testing.T) {
 		{3, func(r Row) bool {
 			return r.Subject.Kind == domain.KindHousehold && r.Subject.CommuneCode == "25480" && r.Product.Stars == 3 && r.Product.Craft == "Làm muối tôm"
 		}, "household by code, «3 sao», its craft"},
-		{4, func(r Row) bool { return r.Product.Craft == "" }, "no craft"},
+		{4, func(r Row) bool { return r.Product.Craft == "" && !r.NoCraft }, "no craft said"},
 		{4, func(r Row) bool {
 			return r.Subject.Kind == domain.KindSME && r.Product.Set == 6 && r.Product.Score == 86.25
 		}, "set by name, 86,25"},
@@ -109,7 +109,7 @@ func TestExampleFiles(t *testing.T) {
 		}, "tổ hợp tác"},
 		{8, func(r Row) bool {
 			return r.Product.Stage == domain.StageFailed && r.Product.CertNo == "" && r.Product.CertIssued.IsZero() && r.Product.Stars == 0 &&
-				r.Product.Craft == ""
+				r.Product.Craft == "" && r.NoCraft
 		}, "45 points: khong_dat without a certificate; «không» is no craft"},
 		{9, func(r Row) bool { return r.Product.Craft == "Se nhang" }, "craft"},
 		{9, func(r Row) bool {
@@ -392,5 +392,26 @@ func TestXLSXRowNumbers(t *testing.T) {
 		if p.Line != 6 {
 			t.Errorf("problem on row %d, want 6: %+v", p.Line, p)
 		}
+	}
+}
+
+// The craft column: a name is kept, «không» or «-» says none (NoCraft),
+// an empty cell says nothing, «có» alone does not say which.
+func TestCraftColumn(t *testing.T) {
+	header := strings.TrimSuffix(goodHeader, "\n") + ",Làng nghề\n"
+	row := strings.TrimSuffix(goodRow, "\n")
+	for _, c := range []struct {
+		cell    string
+		craft   string
+		noCraft bool
+	}{{"Làm bánh tráng", "Làm bánh tráng", false}, {"", "", false}, {"không", "", true}, {"Khong co", "", true}, {"-", "", true}} {
+		rows, err := Read(strings.NewReader(header+row+","+c.cell+"\n"), "x.csv", testEnv(t))
+		if err != nil || len(rows) != 1 || rows[0].Product.Craft != c.craft || rows[0].NoCraft != c.noCraft {
+			t.Errorf("craft %q: %+v, %v", c.cell, rows, err)
+		}
+	}
+	ps := rejected(t, header+row+",có\n")
+	if len(ps) != 1 || ps[0].Column != ColCraft || ps[0].MsgID != "import.craft_which" {
+		t.Errorf("«có»: %+v", ps)
 	}
 }

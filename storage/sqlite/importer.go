@@ -24,6 +24,8 @@ type ImportRow struct {
 	// commune is the subject's. An empty Craft keeps the one stored (a
 	// list without the column does not erase what producers wrote).
 	Product domain.Product
+	// NoCraft: the file says no craft; a stored craft is cleared.
+	NoCraft bool
 }
 
 // Import outcomes of a row.
@@ -311,7 +313,7 @@ func (im *importTx) history(p domain.Product, from domain.Stage) error {
 func (im *importTx) updateProduct(p *domain.Product, subjectID int64, r ImportRow) (bool, error) {
 	want := r.Product
 	details := p.Name != want.Name || p.Set != want.Set || p.SubjectID != subjectID || (want.Existing && !p.Existing) ||
-		(want.Craft != "" && p.Craft != want.Craft)
+		(want.Craft != "" && p.Craft != want.Craft) || (r.NoCraft && p.Craft != "")
 	evaluation := p.Score != want.Score || p.Stars != want.Stars || p.CertNo != want.CertNo ||
 		!sameDay(p.CertIssued, want.CertIssued) || !sameDay(p.CertExpires, want.CertExpires) || p.CertRules != want.CertRules
 	if !details && !evaluation {
@@ -319,8 +321,11 @@ func (im *importTx) updateProduct(p *domain.Product, subjectID int64, r ImportRo
 	}
 	from := p.Stage
 	p.Name, p.Set, p.SubjectID, p.Existing = want.Name, want.Set, subjectID, p.Existing || want.Existing
-	if want.Craft != "" {
+	switch {
+	case want.Craft != "":
 		p.Craft = want.Craft
+	case r.NoCraft:
+		p.Craft = ""
 	}
 	if evaluation {
 		p.Score, p.Stars, p.CertNo, p.CertRules = want.Score, want.Stars, want.CertNo, want.CertRules

@@ -145,6 +145,14 @@ func TestImportBatchUpdates(t *testing.T) {
 	if p, _ := products.Get(t.Context(), first.ID); p.Craft != "Làm bánh tráng" {
 		t.Errorf("craft %q after a list without it, want kept", p.Craft)
 	}
+	// «không»: cleared.
+	row.NoCraft = true
+	impWant(t, impBatch(t, db, []sqlite.ImportRow{row}), 0, 1, 0)
+	if p, _ := products.Get(t.Context(), first.ID); p.Craft != "" {
+		t.Errorf("craft %q after «không», want none", p.Craft)
+	}
+	impWant(t, impBatch(t, db, []sqlite.ImportRow{row}), 0, 0, 1)
+	row.NoCraft = false
 
 	// A product that moved on since (re-evaluation) keeps its stage when
 	// the file says the same again.
