@@ -55,16 +55,21 @@ type SearchHit struct {
 // Scores of a search hit: what matched, best first. A product of a subject
 // that matches ranks with its subject, just after it.
 const (
-	ScoreExactCode   = 1000 // the product code, certificate number or phone
-	ScoreCodePrefix  = 950  // the start of a product code: "80-25480-001"
-	ScoreName        = 900  // the whole name
-	ScoreNamePrefix  = 800  // the name starts with the query
-	ScoreNameRun     = 700  // the query's words follow one another in the name
-	ScoreNameWords   = 600  // every word of the query starts a word of the name
-	ScoreCommune     = 500  // a subject or product of the commune named
-	ScoreDistrict    = 400  // ... of a commune made from the former district named
-	ScoreNameInside  = 300  // every word of the query is inside the name
-	bonusSearchMarks = 20   // the query, typed with its diacritics, is in the name
+	ScoreExactCode  = 1000 // the product code, certificate number or phone
+	ScoreCodePrefix = 950  // the start of a product code: "80-25480-001"
+	ScoreName       = 900  // the whole name
+	ScoreNamePrefix = 800  // the name starts with the query
+	ScoreNameRun    = 700  // the query's words follow one another in the name
+	ScoreNameWords  = 600  // every word of the query starts a word of the name
+	ScoreCommune    = 500  // a subject or product of the commune named
+	ScoreDistrict   = 400  // ... of a commune made from the former district named
+	// ScoreRepresentative: the name of the person who represents a subject
+	// (the whole name, its start, or every word of the query starting one
+	// of its words), below a subject's own name and its commune: given
+	// names are also words of products and places (Hồng, Sen, Bình Minh).
+	ScoreRepresentative = 450
+	ScoreNameInside     = 300 // every word of the query is inside the name
+	bonusSearchMarks    = 20  // the query, typed with its diacritics, is in the name
 )
 
 // NameQuery is a name search prepared once to be matched against many
@@ -100,6 +105,17 @@ func (q NameQuery) Score(name string) int {
 	}
 	// The lower-cased name is needed only for a query with diacritics.
 	return q.ScoreName(SearchName{words: searchWords(name), name: name})
+}
+
+// ScoreRepresentative rates a representative's name (a person's): any
+// match of the query's words at the start of its words scores
+// ScoreRepresentative; a query's word found only inside a word, or no
+// match, 0.
+func (q NameQuery) ScoreRepresentative(name string) int {
+	if s := q.Score(name); s > ScoreNameInside {
+		return ScoreRepresentative
+	}
+	return 0
 }
 
 // SearchName is a name prepared once to be scored by many queries (a list

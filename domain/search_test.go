@@ -34,6 +34,27 @@ func TestNameQueryScore(t *testing.T) {
 	}
 }
 
+func TestNameQueryScoreRepresentative(t *testing.T) {
+	for _, tt := range []struct {
+		query, name string
+		want        int
+	}{
+		{"nguyen thi lai", "Nguyễn Thị Lài", ScoreRepresentative},
+		{"Lài", "Nguyễn Thị Lài", ScoreRepresentative},
+		{"lai nguyen", "Nguyễn Thị Lài", ScoreRepresentative},
+		{"ai", "Nguyễn Thị Lài", 0}, // inside a word only
+		{"hong", "Trần Văn Bình", 0},
+		{"banh trang", "", 0},
+	} {
+		if got := NewNameQuery(tt.query).ScoreRepresentative(tt.name); got != tt.want {
+			t.Errorf("NewNameQuery(%q).ScoreRepresentative(%q) = %d, want %d", tt.query, tt.name, got, tt.want)
+		}
+	}
+	if !(ScoreRepresentative < ScoreCommune && ScoreRepresentative > ScoreDistrict && ScoreRepresentative < ScoreNameWords) {
+		t.Error("a representative ranks below a subject's own name and its commune")
+	}
+}
+
 func TestProductCodeQuery(t *testing.T) {
 	tests := []struct {
 		in, code string

@@ -281,8 +281,9 @@ func TestFailedReevaluationCertificateLine(t *testing.T) {
 }
 
 // TestMatrixSearchByRepresentative: an officer who knows the person, not
-// the name of their cooperative, finds it by the representative's name;
-// the hit and the dossier's card name the representative.
+// the name of their cooperative, finds it by the representative's name
+// (the subject, its products from there); the hit and the dossier's card
+// name the representative.
 func TestMatrixSearchByRepresentative(t *testing.T) {
 	for _, ch := range channels {
 		t.Run(ch, func(t *testing.T) {
@@ -300,7 +301,12 @@ func TestMatrixSearchByRepresentative(t *testing.T) {
 			if !admin.matches(m.Text, "vi", "search.header") || !strings.Contains(m.PlainText, "HTX Bánh tráng Bình Minh · Hợp tác xã · đại diện: Nguyễn Văn Bình") {
 				t.Fatalf("searched by the representative:\n%s", m.PlainText)
 			}
-			admin.Press("📦 Bánh tráng phơi sương")
+			if strings.Contains(m.PlainText, "📦") {
+				t.Errorf("a representative's name found the subject's products too:\n%s", m.PlainText)
+			}
+			admin.Press("1. 👤 HTX Bánh tráng Bình Minh")
+			admin.Expect("review.subject", "search.representative")
+			admin.Press("Bánh tráng phơi sương")
 			if card := admin.Expect("review.subject"); !strings.Contains(card.PlainText, "Người đại diện: Nguyễn Văn Bình") {
 				t.Errorf("the dossier's card without its representative:\n%s", card.PlainText)
 			}

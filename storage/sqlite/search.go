@@ -19,8 +19,9 @@ func NewSearchStore(db *DB) *SearchStore { return &SearchStore{db: db} }
 // Search returns the subjects and products that match q and that q's scope
 // sees, best first (see the domain.Score* constants), at most q.Limit.
 //
-// A subject matches by its name, its representative's name (as well as by
-// its own), its phone or its commune; a product by
+// A subject matches by its name, its phone, its commune or, ranked lower
+// (domain.ScoreRepresentative) and without its products, its
+// representative's name; a product by
 // its name, its code (or the start of it), its certificate number or its
 // commune, and ranks at least as high as its subject, right after it. A
 // subject is seen when its commune is in scope, a product when the commune
@@ -96,15 +97,17 @@ func rankSearchHits(q domain.SearchQuery, subjects []domain.Subject, products []
 	cert := domain.Fold(domain.Clean(q.Text))
 
 	byID := make(map[int64]int, len(subjects))
-	scores := make([]int, len(subjects))
+	scores := make([]int, len(subjects)) // the subject's hit
+	carry := make([]int, len(subjects))  // what its products rank with: not its representative's name
 	for i, sub := range subjects {
 		byID[sub.ID] = i
-		sc := max(name.Score(sub.Name), name.Score(sub.Representative))
+		sc := name.Score(sub.Name)
 		if q.Phone != "" && sub.Phone == q.Phone {
 			sc = domain.ScoreExactCode
 		}
 		sc = max(sc, q.Communes[sub.CommuneCode])
-		scores[i] = sc
+		carry[i] = sc
+		scores[i] = max(sc, name.ScoreRepresentative(sub.Representative))
 	}
 
 	var hits []domain.SearchHit
@@ -125,8 +128,9 @@ func rankSearchHits(q domain.SearchQuery, subjects []domain.Subject, products []
 		case p.CertNo != "" && domain.Fold(p.CertNo) == cert:
 			sc = domain.ScoreExactCode
 		}
-		// A product of a subject that matches comes with it.
-		sc = max(sc, scores[si])
+		// A product of a subject that matches comes with it (a match of
+		// the representative's name alone finds the subject only).
+		sc = max(sc, carry[si])
 		if sc > 0 {
 			hits = append(hits, domain.SearchHit{Subject: subjects[si], Product: p, Score: sc})
 		}

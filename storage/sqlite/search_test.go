@@ -1,6 +1,7 @@
 package sqlite_test
 
 import (
+	"database/sql"
 	"testing"
 	"time"
 
@@ -93,7 +94,17 @@ func TestSearch(t *testing.T) {
 		t.Fatal(err)
 	}
 	srchEqual(t, "representative", find(domain.SearchQuery{Text: "nguyen thi lai", All: true}), "S:Hộ Xoài Cát")
-	srchEqual(t, "representative's first name", find(domain.SearchQuery{Text: "Lài", All: true}), "S:Hộ Xoài Cát")
+	// A given name finds the subjects it represents, without their
+	// products, after a subject or product of that name.
+	if err := db.InTx(t.Context(), func(tx *sql.Tx) error {
+		_, err := tx.Exec(`UPDATE subjects SET representative = 'Lê Thị Lài' WHERE name = 'Công ty Tân Nhiên'`)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	srchEqual(t, "representative's given name", find(domain.SearchQuery{Text: "Lài", All: true}), "S:Công ty Tân Nhiên", "S:Hộ Xoài Cát")
+	srchEqual(t, "a subject's own name first", find(domain.SearchQuery{Text: "tan nhien", All: true}),
+		"S:Công ty Tân Nhiên", "P:Bánh tráng siêu mỏng")
 
 	// Nothing, and the limit.
 	srchEqual(t, "none", find(domain.SearchQuery{Text: "sầu riêng", All: true}))
