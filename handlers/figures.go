@@ -439,6 +439,8 @@ func (a *app) figuresButton(ctx context.Context, c *bot.Ctx) error {
 			return err
 		}
 		return a.e.StartFlow(ctx, c, flowShowroom)
+	case "bc", "bk": // a disbursement's cancellation confirmed, or kept
+		return a.cancelDisbursementButton(ctx, c)
 	}
 	return c.Answer(ctx, c.T("common.stale_button"), false)
 }
@@ -548,7 +550,7 @@ func (a *app) budget(ctx context.Context, c *bot.Ctx) error {
 		return a.budgetList(ctx, c)
 	case w == "huy" || w == "xoa" || w == "cancel":
 		if !c.User.Role.IsProvince() {
-			return c.Say(ctx, "budget.province_only")
+			return c.Say(ctx, "budget.cancel_province_only")
 		}
 		return a.cancelDisbursement(ctx, c, rest)
 	case w != "chi" && w != "spend":
@@ -592,24 +594,83 @@ func (a *app) sayBudgetCell(ctx context.Context, c *bot.Ctx, id string, d domain
 	})
 }
 
-// cancelDisbursement reads "<number> [why]" ("#12", "so 12" too) and
-// cancels that disbursement: it stays in the list and the workbook, marked,
-// and no longer counts.
+// keyBudgetCancel holds the cancellation asked and not yet confirmed:
+// "<id>|<reason>".
+const keyBudgetCancel = "bud.cancel"
+
+// cancelDisbursement reads "<number> <why>" ("#12", "so 12" too), shows
+// that disbursement and asks to confirm its cancellation: once cancelled it
+// stays in the list and the workbook, marked, and no longer counts. A
+// reason is required: the cancellation is part of the record.
 func (a *app) cancelDisbursement(ctx context.Context, c *bot.Ctx, args string) error {
 	fields := strings.Fields(domain.Clean(args))
-	if len(fields) > 0 && (domain.Fold(fields[0]) == "so" || domain.Fold(fields[0]) == "phieu") {
+	if len(fields) > 0 && (domain.Fold(fields[0]) == "so" || domain.Fold(fields[0]) == "khoan") {
 		fields = fields[1:]
 	}
 	if len(fields) == 0 {
 		return c.Say(ctx, "budget.cancel_usage")
 	}
-	id, err := strconv.ParseInt(strings.TrimPrefix(fields[0], "#"), 10, 64)
+	id, err := strconv.ParseInt(strings.TrimRight(strings.TrimPrefix(fields[0], "#"), ",.:;"), 10, 64)
 	if err != nil || id <= 0 {
 		return c.Say(ctx, "budget.cancel_usage")
 	}
 	note := strings.Join(fields[1:], " ")
-	if utf8.RuneCountInString(note) > maxBudgetNote {
+	switch {
+	case !domain.HasLetterOrDigit(note):
+		return c.Say(ctx, "budget.cancel_reason_needed", map[string]any{"ID": id})
+	case utf8.RuneCountInString(note) > maxBudgetNote:
 		return c.Say(ctx, "budget.note_too_long")
+	}
+	d, err := a.disbursement(ctx, id)
+	switch {
+	case errors.Is(err, domain.ErrNotFound):
+		return c.Say(ctx, "budget.no_such_entry", map[string]any{"ID": id})
+	case err != nil:
+		return err
+	case d.Cancelled():
+		return c.Say(ctx, "budget.already_cancelled", map[string]any{"ID": id, "Date": a.date(d.CancelledAt)})
+	}
+	c.Session.Put(keyBudgetCancel, strconv.FormatInt(id, 10)+"|"+note)
+	act, _ := a.Plan.Budget.Activity(d.Activity)
+	return c.Send(ctx, bot.Reply{
+		Text: c.T("budget.cancel_confirm", map[string]any{"ID": d.ID, "Amount": domain.FormatMoney(d.Amount), "Activity": d.Activity,
+			"Name": act.Name, "Year": d.Year, "Note": d.Note, "Date": a.date(d.At), "Reason": note}),
+		Buttons: [][]bot.Button{{bot.Data(cbFigures, "bc", id).Button(c.T("budget.button_cancel")),
+			bot.Data(cbFigures, "bk", id).Button(c.T("budget.button_keep"))}},
+	})
+}
+
+// disbursement finds a recorded disbursement by its number.
+func (a *app) disbursement(ctx context.Context, id int64) (domain.Disbursement, error) {
+	all, err := a.Budget.Disbursements(ctx)
+	if err != nil {
+		return domain.Disbursement{}, domain.Op("budget.list", err)
+	}
+	for _, d := range all {
+		if d.ID == id {
+			return d, nil
+		}
+	}
+	return domain.Disbursement{}, domain.ErrNotFound
+}
+
+// cancelDisbursementButton carries out ("bc") or drops ("bk") the
+// cancellation asked last: the button's number must be that one's.
+func (a *app) cancelDisbursementButton(ctx context.Context, c *bot.Ctx) error {
+	if !c.User.Role.IsProvince() {
+		return c.Answer(ctx, c.T("budget.cancel_province_only"), true)
+	}
+	id, err := c.Pressed.ID(0)
+	pending, note, _ := strings.Cut(c.Session.Get(keyBudgetCancel), "|")
+	if err != nil || pending != strconv.FormatInt(id, 10) {
+		return c.Answer(ctx, c.T("common.stale_button"), true)
+	}
+	c.Session.Put(keyBudgetCancel, "")
+	if err := c.Answer(ctx, "", false); err != nil {
+		return err
+	}
+	if c.Pressed.Verb == "bk" {
+		return c.Say(ctx, "budget.cancel_kept", map[string]any{"ID": id})
 	}
 	d, err := a.Budget.CancelDisbursement(ctx, id, c.User.ID, note)
 	switch {

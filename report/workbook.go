@@ -45,7 +45,7 @@ var (
 		"Trả lời", "Có mặt", "Lời mời"}
 	budgetHeaders = []string{"Hoạt động", "Nội dung", "Nguồn vốn", "Năm", "Kế hoạch (triệu đồng)",
 		"Đã chi (triệu đồng)", "Tỷ lệ đã chi (%)"}
-	disbursementHeaders = []string{"STT", "Số phiếu", "Hoạt động", "Năm", "Số tiền (triệu đồng)", "Ghi chú", "Người ghi",
+	disbursementHeaders = []string{"STT", "Số khoản", "Hoạt động", "Năm", "Số tiền (triệu đồng)", "Ghi chú", "Người ghi",
 		"Thời điểm ghi", "Đã hủy (không cộng vào số đã chi)"}
 )
 

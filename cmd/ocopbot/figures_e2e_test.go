@@ -179,6 +179,8 @@ func TestMatrixBudgetCancel(t *testing.T) {
 		t.Run(ch, func(t *testing.T) {
 			h := newMatrix(t, ch, "embedded")
 			admin := h.admin(900, "Quản trị", ch)
+			commune := h.user(901, "Cán bộ xã")
+			seedOfficer(t, h.openDB(), commune, "25480")
 			h.start()
 			admin.Send("/start")
 			admin.Expect("start.welcome")
@@ -194,22 +196,37 @@ func TestMatrixBudgetCancel(t *testing.T) {
 
 			producer.Send("/ngansach huy 1")
 			producer.Expect("common.officers_only")
+			commune.Send("/ngansach huy 1 nhầm")
+			commune.Expect("budget.cancel_province_only")
 
+			// A reason is needed; the entry is shown and the cancellation
+			// asked; «Giữ lại» keeps it.
+			admin.Send("/ngansach huy 1")
+			admin.Expect("budget.cancel_reason_needed")
 			admin.Send("/ngansach huy 1 thừa hai số 0")
+			if m := admin.Expect("budget.cancel_confirm"); !strings.Contains(m.PlainText, "1.500 triệu đồng") || !strings.Contains(m.PlainText, "thừa hai số 0") {
+				t.Errorf("the cancellation asked:\n%s", m.PlainText)
+			}
+			admin.Press("Giữ lại")
+			admin.Expect("budget.cancel_kept")
+			admin.Send("/ngansach huy #1: thừa hai số 0")
+			admin.Expect("budget.cancel_confirm")
+			admin.Press("Hủy khoản này")
 			if r := admin.Expect("budget.cancelled"); !strings.Contains(r.PlainText, "15 / 1.854") {
 				t.Errorf("after the cancellation, activity 2 in 2024 should read 15 spent:\n%s", r.PlainText)
 			}
-			admin.Send("/ngansach huy 1")
+			admin.Send("/ngansach huy 1 lần nữa")
 			admin.Expect("budget.already_cancelled")
-			admin.Send("/ngansach huy so 99")
+			admin.Send("/ngansach huy so 99 nhầm")
 			admin.Expect("budget.no_such_entry")
 			admin.Send("/ngansach huy mot")
 			admin.Expect("budget.cancel_usage")
 
 			admin.Send("/ngansach ds")
 			l := admin.Expect("budget.list_title", "budget.list_cancelled", "budget.cancel_usage")
-			two, one := strings.Index(l.PlainText, "Số 2 "), strings.Index(l.PlainText, "Số 1 ")
-			if two < 0 || one < two || !strings.Contains(l.PlainText[one:], "đã hủy") || strings.Contains(l.PlainText[two:one], "đã hủy") {
+			two, one := strings.Index(l.PlainText, "Khoản 2 "), strings.Index(l.PlainText, "Khoản 1 ")
+			if two < 0 || one < two || !strings.Contains(l.PlainText[one:], "đã hủy") || !strings.Contains(l.PlainText[one:], "thừa hai số 0") ||
+				strings.Contains(l.PlainText[two:one], "đã hủy") {
 				t.Errorf("the list, newest first, the cancelled one marked:\n%s", l.PlainText)
 			}
 			admin.Send("/ngansach")
