@@ -73,6 +73,9 @@ func (r Reply) Degrade(l Limits) (Reply, []Button) {
 			if len(flat) <= r.Listed {
 				continue
 			}
+			if len(flat) == r.Listed+1 && r.Listed > 0 {
+				b.WriteString("\n") // apart from the lines the text numbered
+			}
 			b.WriteString("\n")
 			b.WriteString(strconv.Itoa(len(flat)))
 			b.WriteString(". ")

@@ -49,7 +49,7 @@ func TestDegradeListedButtons(t *testing.T) {
 		t.Fatal("NumbersButtons")
 	}
 	out, numbered := r.Degrade(bot.Limits{MaxButtons: 5})
-	want := r.Text + "\n3. Nộp\n4. Bốn\n5. Năm\n6. Sáu"
+	want := r.Text + "\n\n3. Nộp\n4. Bốn\n5. Năm\n6. Sáu"
 	if out.Text != want || len(numbered) != 6 || numbered[0].Data != "d|1" || numbered[2].Data != "d|s" || out.Listed != 0 {
 		t.Fatalf("Degrade = %q, %d numbered; want %q", out.Text, len(numbered), want)
 	}

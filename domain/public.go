@@ -59,15 +59,31 @@ func CheckCertificate(p Product, stageSince, now time.Time, loc *time.Location) 
 	if lastDay.IsZero() {
 		lastDay = p.CertExpires
 	}
+	// unknown is the day given when the stage's start is not known (its
+	// history could not be read): the certificate's last day when that
+	// has passed, else yesterday, never a day of year 0.
+	unknown := func() time.Time {
+		yesterday := day(now).AddDate(0, 0, -1)
+		if !lastDay.IsZero() && day(lastDay).Before(yesterday) {
+			return day(lastDay)
+		}
+		return yesterday
+	}
 	switch p.Stage {
 	case StageRevoked:
-		if !p.Revocation.Date.IsZero() {
+		switch {
+		case !p.Revocation.Date.IsZero():
 			return CertCheck{Status: CertRevoked, Since: day(p.Revocation.Date)}
+		case stageSince.IsZero():
+			return CertCheck{Status: CertRevoked, Since: unknown()}
 		}
 		return CertCheck{Status: CertRevoked, Since: day(stageSince)}
 	case StageExpired:
 		return CertCheck{Status: CertExpired, Since: day(lastDay)}
 	case StageFailed:
+		if stageSince.IsZero() {
+			return CertCheck{Status: CertExpired, Since: unknown()}
+		}
 		return CertCheck{Status: CertExpired, Since: day(stageSince).AddDate(0, 0, -1)}
 	}
 	q := p

@@ -54,6 +54,11 @@ func TestCheckCertificate(t *testing.T) {
 		{"revoked on its decision's day", revoked(cert(StageRevoked), d("2025-05-30")), at("2025-06-02 14:20"), d("2026-01-01"), CertRevoked, d("2025-05-30")},
 		{"upgrade keeps the certificate", cert(StageUpgrade), d("2025-10-01"), d("2026-01-01"), CertValid, time.Time{}},
 		{"failed after a certificate", cert(StageFailed), d("2026-12-20"), d("2027-01-05"), CertExpired, d("2026-12-19")},
+		// The stage's start unknown (its history unread): yesterday, or the
+		// last day when it has passed; never year 0.
+		{"failed, start unknown", cert(StageFailed), time.Time{}, at("2027-01-05 10:00"), CertExpired, d("2027-01-04")},
+		{"failed, start unknown, past its last day", cert(StageFailed), time.Time{}, d("2028-01-05"), CertExpired, d("2027-03-15")},
+		{"revoked, start unknown", cert(StageRevoked), time.Time{}, d("2026-01-05"), CertRevoked, d("2026-01-04")},
 		{"imported without an expiry", Product{Stage: StageRecognised, Stars: 3, CertNo: "9"}, time.Time{}, d("2026-01-01"), CertValid, time.Time{}},
 	} {
 		got := CheckCertificate(tc.p, tc.since, tc.now, loc)

@@ -175,12 +175,15 @@ func (a *app) checklist(ctx context.Context, c *bot.Ctx, p domain.Product, notic
 	if c.NumbersButtons(n) {
 		listed = len(items)
 	}
-	if pickHint {
-		if listed > 0 {
-			tail.WriteString(c.T("dossier.pick_item_hint_numbered"))
-		} else {
-			tail.WriteString(c.T("dossier.pick_item_hint"))
-		}
+	switch {
+	case pickHint && listed > 0:
+		tail.WriteString(c.T("dossier.pick_item_hint_numbered"))
+	case pickHint:
+		tail.WriteString(c.T("dossier.pick_item_hint"))
+	case listed > 0:
+		// Filed, with the officers, or to start again: the numbers still
+		// open the items.
+		tail.WriteString("\n" + c.T("dossier.view_item_hint_numbered"))
 	}
 	section := ""
 	for i, it := range items {

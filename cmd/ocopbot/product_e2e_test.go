@@ -395,3 +395,21 @@ func TestMatrixChecklistOnAPhone(t *testing.T) {
 		})
 	}
 }
+
+// TestMatrixFiledChecklistHint: a filed dossier's checklist says how to
+// open an item where its lines are the numbers to type (Zalo).
+func TestMatrixFiledChecklistHint(t *testing.T) {
+	for _, ch := range channels {
+		t.Run(ch, func(t *testing.T) {
+			h := newMatrix(t, ch, "embedded")
+			h.start()
+			p := h.user(618, "Mười Tám")
+			submitted(t, p)
+			p.Send("/hoso")
+			m := p.Expect("dossier.header", "dossier.filed_hint")
+			if got := p.matches(m.PlainText, "vi", "dossier.view_item_hint_numbered"); got != (ch == "zalo") {
+				t.Errorf("%s: the hint to type a number shown: %v\n%s", ch, got, m.PlainText)
+			}
+		})
+	}
+}
