@@ -207,11 +207,21 @@ func TestMatrixBudgetCancel(t *testing.T) {
 			if m := admin.Expect("budget.cancel_confirm"); !strings.Contains(m.PlainText, "1.500 triệu đồng") || !strings.Contains(m.PlainText, "thừa hai số 0") {
 				t.Errorf("the cancellation asked:\n%s", m.PlainText)
 			}
-			admin.Press("Giữ lại")
+			admin.Press("Không, giữ lại")
 			admin.Expect("budget.cancel_kept")
 			admin.Send("/ngansach huy #1: thừa hai số 0")
 			admin.Expect("budget.cancel_confirm")
-			admin.Press("Hủy khoản này")
+			admin.Send("dong y") // typed as officers answer: a yes
+			admin.Expect("budget.cancelled")
+			admin.Send("/ngansach chi 2 2024 1500 Dự án điểm bán (ghi lại)")
+			admin.Expect("budget.recorded")
+			admin.Send("/ngansach huy 3 ghi lại thử")
+			admin.Expect("budget.cancel_confirm")
+			admin.Send("khong")
+			admin.Expect("budget.cancel_kept")
+			admin.Send("/ngansach huy 3 ghi lại thử")
+			admin.Expect("budget.cancel_confirm")
+			admin.Press("Có, hủy khoản này")
 			if r := admin.Expect("budget.cancelled"); !strings.Contains(r.PlainText, "15 / 1.854") {
 				t.Errorf("after the cancellation, activity 2 in 2024 should read 15 spent:\n%s", r.PlainText)
 			}
