@@ -67,6 +67,8 @@ type Ctx struct {
 	// noticeData fills the notice of the next prompt: a step's Check
 	// refused the answer with a message that names something.
 	noticeData map[string]any
+	// awaited: this update follows the bot's request for words (Awaited).
+	awaited bool
 	// cancelAsked: the update asked to confirm cancelling the form; no
 	// reminder of the form follows.
 	cancelAsked bool
@@ -162,6 +164,11 @@ func (c *Ctx) AwaitText() {
 		c.Session.Put(keyAwaitText, "1")
 	}
 }
+
+// Awaited reports whether this update comes right after the bot asked for
+// words (AwaitText): a handler keeping a "the next text is …" state drops
+// it when the user went elsewhere in between (a command, a button).
+func (c *Ctx) Awaited() bool { return c.awaited }
 
 // keyAwaitText marks, in Session.Data, that the next text is words the bot
 // asked for (AwaitText); route reads it once.

@@ -486,6 +486,7 @@ func (e *Engine) route(ctx context.Context, c *Ctx) error {
 	if awaited {
 		c.Session.Put(keyAwaitText, "")
 	}
+	c.awaited = awaited
 	if u.Kind == KindText {
 		// A number typed after a numbered list of choices, or a button's
 		// label typed (a channel with few buttons), presses that choice.

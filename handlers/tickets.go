@@ -69,17 +69,27 @@ func (a *app) askOfficer(ctx context.Context, c *bot.Ctx, question string) error
 		question, of = c.Session.Get(keyQuestion), c.Session.Get(keyQuestionOf)
 	}
 	if question == "" {
-		return a.askToType(ctx, c)
+		return a.askToType(ctx, c, "qa.type_question")
 	}
 	return a.createTicket(ctx, c, question, of)
 }
 
-// askToType asks for the question: the next text is it, a number too
-// (not a pick from a list above).
-func (a *app) askToType(ctx context.Context, c *bot.Ctx) error {
+// askToType asks for the question with message id: the next text is it,
+// a number too (not a pick from a list above).
+func (a *app) askToType(ctx context.Context, c *bot.Ctx, id string, data ...map[string]any) error {
 	c.Session.Put(keyAsking, "1")
 	c.AwaitText()
-	return c.Say(ctx, "qa.type_question")
+	return c.Say(ctx, id, data...)
+}
+
+// stopAsking reports whether a text typed instead of the question means
+// to ask nothing after all: "thôi", "hủy", "không".
+func stopAsking(text string) bool {
+	switch domain.Fold(strings.TrimRight(text, ".!… ")) {
+	case "thoi", "huy", "dung lai", "cancel", "thoi khong hoi nua", "khong hoi nua", "khong hoi":
+		return true
+	}
+	return domain.ParseAnswer(text) == domain.AnswerNo
 }
 
 // createTicket files the question for the officers and tells them, once
@@ -90,8 +100,7 @@ func (a *app) createTicket(ctx context.Context, c *bot.Ctx, question, of string)
 	c.Session.Put(keyQuestionOf, "")
 	c.Session.Put(keyAsking, "")
 	if utf8.RuneCountInString(question) > maxQuestion {
-		c.Session.Put(keyAsking, "1")
-		return c.Say(ctx, "qa.question_too_long", map[string]any{"Max": maxQuestion})
+		return a.askToType(ctx, c, "qa.question_too_long", map[string]any{"Max": maxQuestion})
 	}
 	if of == "" {
 		of = updateRef(c)
@@ -195,10 +204,19 @@ func (a *app) ticketText(ctx context.Context, c *bot.Ctx) (bool, error) {
 		return true, a.askOfficer(ctx, c, rest)
 	}
 	if c.Session.Get(keyAsking) != "" {
-		if !hasLetter(text) {
-			return true, a.askToType(ctx, c)
+		switch {
+		case !c.Awaited():
+			// The person went elsewhere since the question was asked for
+			// (a command, a button): this text is not taken as it.
+			c.Session.Put(keyAsking, "")
+		case stopAsking(text):
+			c.Session.Put(keyAsking, "")
+			return true, a.sayMenu(ctx, c, "qa.ask_stopped")
+		case !hasLetter(text):
+			return true, a.askToType(ctx, c, "qa.type_question_words")
+		default:
+			return true, a.createTicket(ctx, c, text, "")
 		}
-		return true, a.createTicket(ctx, c, text, "")
 	}
 	// The question kept is the text just before "Hỏi cán bộ": another
 	// text drops it (notUnderstood keeps this one if it is a question),

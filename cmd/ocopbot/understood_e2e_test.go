@@ -664,9 +664,9 @@ func TestMatrixNoJunkQuestions(t *testing.T) {
 			// Asked to type a question, a number is not a pick from the
 			// menu above (Zalo's numbered list): it is asked again.
 			p.Send("3")
-			p.Expect("qa.type_question")
+			p.Expect("qa.type_question_words")
 			p.Send("??")
-			p.Expect("qa.type_question")
+			p.Expect("qa.type_question_words")
 			p.Send("Giấy ATTP xin ở đâu vậy em?")
 			if m := p.Expect("qa.asked"); !strings.Contains(m.PlainText, "«Giấy ATTP xin ở đâu vậy em?»") {
 				t.Errorf("the question sent:\n%s", m.PlainText)
@@ -683,6 +683,17 @@ func TestMatrixNoJunkQuestions(t *testing.T) {
 			p.Expect("qa.smalltalk_thanks")
 			p.Send("hỏi cán bộ")
 			p.Expect("qa.type_question")
+			// «thôi» asks nothing; going elsewhere leaves the question too.
+			p.Send("thoi")
+			p.Expect("qa.ask_stopped")
+			p.Send("hoi can bo")
+			p.Expect("qa.type_question")
+			p.Send("/trangthai")
+			p.Expect("status.profile")
+			p.Send("trang thai cua toi")
+			if m := p.Next(); p.matches(m.Text, "vi", "qa.asked") {
+				t.Errorf("a text after another command was sent as the question:\n%s", m.PlainText)
+			}
 
 			db := h.openDB()
 			all, err := sqlite.NewTicketStore(db).All(context.Background(), domain.Area{All: true})
