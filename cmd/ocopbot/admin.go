@@ -167,6 +167,14 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 		batch[i] = sqlite.ImportRow(r)
 	}
 	res, err := sqlite.NewImportStore(db).ImportBatch(ctx, batch, sqlite.ImportOptions{ProvinceCode: c.cfg.ProvinceCode, DryRun: dryRun})
+	var conflicts *sqlite.ImportConflicts
+	if errors.As(err, &conflicts) {
+		for _, r := range conflicts.Rows {
+			reason := c.t("import.phone_held", map[string]any{"Phone": domain.FormatPhone(r.Phone), "Stored": r.Stored, "Name": r.Name})
+			fmt.Fprintln(stderr, c.t("import.problem_row", map[string]any{"Line": r.Line, "Reason": reason}))
+		}
+		return errors.New(c.t("import.rejected", map[string]any{"File": c.arg, "Count": len(conflicts.Rows)}))
+	}
 	if err != nil {
 		return err
 	}

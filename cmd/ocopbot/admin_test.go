@@ -400,3 +400,30 @@ func TestExportEventsSheet(t *testing.T) {
 		t.Errorf("events sheet %q, want a row %q", rows, want)
 	}
 }
+
+// TestMatrixImportDoesNotTakeOverARegisteredFarmer: a farmer registered
+// with the phone that the list gives another cooperative (row 2 of the
+// example) keeps their business: the import is refused, naming the row,
+// and saves nothing.
+func TestMatrixImportDoesNotTakeOverARegisteredFarmer(t *testing.T) {
+	for _, ch := range channels {
+		t.Run(ch, func(t *testing.T) {
+			h := newMatrix(t, ch, "embedded")
+			h.start()
+			p := h.user(12345678, "Xoài").register("HTX Xoài Bình Minh", "binh minh") // phone 0912 345 678
+			imp := &admin{t: t, env: h.env}
+			_, stderr, err := imp.run("import", example("import-example.csv"))
+			if err == nil || !strings.Contains(stderr, "Dòng 2") || !strings.Contains(stderr, "«HTX Xoài Bình Minh», cơ sở đã đăng ký qua bot") {
+				t.Fatalf("import over a registered farmer: %v\n%s", err, stderr)
+			}
+			p.Send("/trangthai")
+			if m := p.Expect("status.profile"); !strings.Contains(m.PlainText, "HTX Xoài Bình Minh") || strings.Contains(m.PlainText, "Bánh tráng") {
+				t.Errorf("the farmer's status after the refused import:\n%s", m.PlainText)
+			}
+			var n int
+			if err := h.openDB().SQL().QueryRow(`SELECT count(*) FROM products`).Scan(&n); err != nil || n != 0 {
+				t.Errorf("%d products saved by a refused import (%v)", n, err)
+			}
+		})
+	}
+}

@@ -56,6 +56,26 @@ type ImportOptions struct {
 	DryRun bool
 }
 
+// ImportConflict is a row that would take over a subject registered
+// through the bot: its phone is that subject's, its name another. Renaming
+// (and moving) the subject in silence would hand the producer's account to
+// another business, so the import is refused with every such row.
+type ImportConflict struct {
+	Line                int
+	Phone, Stored, Name string // the phone, the registered name, the file's
+}
+
+func (e *ImportConflict) Error() string {
+	return fmt.Sprintf("row %d: the phone is that of a subject registered through the bot under another name", e.Line)
+}
+
+// ImportConflicts is an import refused for its conflicts: nothing is saved.
+type ImportConflicts struct{ Rows []ImportConflict }
+
+func (e *ImportConflicts) Error() string {
+	return fmt.Sprintf("import: %d rows name a subject registered through the bot by its phone under another name, the first at row %d", len(e.Rows), e.Rows[0].Line)
+}
+
 // ImportStore loads officers' lists of already-rated products.
 type ImportStore struct{ db *DB }
 
@@ -95,8 +115,14 @@ func (s *ImportStore) ImportBatch(ctx context.Context, rows []ImportRow, opt Imp
 	}
 	defer tx.Rollback()
 	im := &importTx{ctx: ctx, tx: tx, now: s.db.now(), province: opt.ProvinceCode}
+	var conflicts []ImportConflict
 	for _, r := range rows {
 		out, err := im.row(r)
+		var c *ImportConflict
+		if errors.As(err, &c) {
+			conflicts = append(conflicts, *c)
+			continue
+		}
 		if err != nil {
 			return ImportResult{}, dbError(op, fmt.Errorf("row %d: %w", r.Line, err))
 		}
@@ -109,6 +135,9 @@ func (s *ImportStore) ImportBatch(ctx context.Context, rows []ImportRow, opt Imp
 			res.Unchanged++
 		}
 		res.Rows = append(res.Rows, out)
+	}
+	if len(conflicts) > 0 {
+		return ImportResult{}, &ImportConflicts{Rows: conflicts}
 	}
 	if opt.DryRun {
 		return res, nil
@@ -146,6 +175,11 @@ type importTx struct {
 func (im *importTx) row(r ImportRow) (ImportedRow, error) {
 	out := ImportedRow{Line: r.Line}
 	sub, subjectChanged, err := im.subject(r.Subject)
+	var c *ImportConflict
+	if errors.As(err, &c) {
+		c.Line = r.Line
+		return out, c
+	}
 	if err != nil {
 		return out, err
 	}
@@ -218,6 +252,22 @@ VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, want.Kind, want.Name, want.Phone, want.
 	phone := sub.Phone
 	if phone == "" {
 		phone = want.Phone
+	}
+	if sub.Name != want.Name {
+		// A subject someone registered through the bot keeps the name
+		// they gave (the file's may lack its diacritics), and is not
+		// renamed to another from a list: found by its phone under
+		// another name, the row is a conflict.
+		var held bool
+		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM users WHERE subject_id = ?)`, sub.ID).Scan(&held); err != nil {
+			return sub, false, err
+		}
+		switch {
+		case held && domain.Fold(sub.Name) != domain.Fold(want.Name):
+			return sub, false, &ImportConflict{Phone: want.Phone, Stored: sub.Name, Name: want.Name}
+		case held:
+			want.Name = sub.Name
+		}
 	}
 	if sub.Kind == want.Kind && sub.Name == want.Name && sub.CommuneCode == want.CommuneCode && sub.Phone == phone {
 		return sub, false, nil

@@ -1,6 +1,7 @@
 package sqlite_test
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -269,5 +270,48 @@ func TestPastFiguresCountImportedSubjects(t *testing.T) {
 			t.Errorf("as of %s: %d subjects, %d cooperatives, %d SMEs; want %d, %d, %d",
 				tc.day.Format(time.DateOnly), g.Subjects, g.Cooperatives, g.SMEs, tc.subjects, tc.coops, tc.sm)
 		}
+	}
+}
+
+// A row whose phone is that of a subject registered through the bot under
+// another name does not rename it: the import is refused with every such
+// row, nothing saved. Not registered through the bot, the list wins.
+func TestImportBatchDoesNotTakeOverARegisteredSubject(t *testing.T) {
+	db, _ := open(t, newClock())
+	ctx := t.Context()
+	subjects, users := sqlite.NewSubjectStore(db), sqlite.NewUserStore(db)
+	sub := domain.Subject{Kind: domain.KindCooperative, Name: "HTX Xoài Bình Minh", Phone: "+84912345678", PhoneVerified: true, CommuneCode: "25480"}
+	if err := subjects.Create(ctx, &sub); err != nil {
+		t.Fatal(err)
+	}
+	u, err := users.Touch(ctx, "zalo", "78", "", "A")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := users.LinkSubject(ctx, u.ID, sub.ID); err != nil {
+		t.Fatal(err)
+	}
+	issued := time.Date(2024, 1, 15, 0, 0, 0, 0, time.UTC)
+	rows := []sqlite.ImportRow{
+		impRow(2, "+84912345678", "HTX Bánh tráng Trảng Bàng", "25708", "Bánh tráng", "1/GCN", 65.5, 3, issued),
+		impRow(3, "+84987654321", "Cơ sở Muối tôm", "25480", "Muối tôm", "2/GCN", 62, 3, issued),
+	}
+	_, err = sqlite.NewImportStore(db).ImportBatch(ctx, rows, sqlite.ImportOptions{ProvinceCode: "80"})
+	var conflicts *sqlite.ImportConflicts
+	if !errors.As(err, &conflicts) || len(conflicts.Rows) != 1 || conflicts.Rows[0] != (sqlite.ImportConflict{Line: 2, Phone: "+84912345678", Stored: "HTX Xoài Bình Minh", Name: "HTX Bánh tráng Trảng Bàng"}) {
+		t.Fatalf("ImportBatch = %v, want the conflict of row 2", err)
+	}
+	if got, _ := subjects.Get(ctx, sub.ID); got.Name != sub.Name || got.CommuneCode != sub.CommuneCode {
+		t.Errorf("the registered subject changed: %+v", got)
+	}
+	if n := impCount(t, db, "products"); n != 0 {
+		t.Errorf("%d products saved by a refused import", n)
+	}
+	// The same name written otherwise (case, diacritics): the same subject,
+	// its name as the producer gave it.
+	rows[0].Subject.Name, rows[0].Subject.CommuneCode = "HTX XOAI BINH MINH", "25480"
+	impWant(t, impBatch(t, db, rows), 2, 0, 0)
+	if got, _ := subjects.Get(ctx, sub.ID); got.Name != "HTX Xoài Bình Minh" {
+		t.Errorf("the registered name became %q", got.Name)
 	}
 }
