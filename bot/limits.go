@@ -276,14 +276,28 @@ func labeledChoice(text string, labels map[string]string, prefix bool) (string, 
 	if data, ok := labels[key]; ok {
 		return data, data != ""
 	}
+	if prefix && backWords[key] {
+		// "quay lại" outside a form: the one button that goes back («⬅️
+		// Về danh sách giấy tờ», «Quay lại»), as /trogiup says.
+		return uniqueLabel(labels, func(k string) bool { return strings.HasPrefix(k, "ve ") || backWords[k] })
+	}
 	if !prefix || strings.Count(key, " ") < 1 || strings.ContainsAny(text, "?？") {
 		return "", false
 	}
+	return uniqueLabel(labels, func(k string) bool { return strings.HasPrefix(k, key+" ") })
+}
+
+// backWords are the folded ways of saying "go back".
+var backWords = map[string]bool{"quay lai": true, "tro lai": true, "tro ve": true, "quay ve": true, "ve": true, "back": true}
+
+// uniqueLabel returns the data of the one button whose label key match
+// accepts; none when two buttons match (neither is meant).
+func uniqueLabel(labels map[string]string, match func(key string) bool) (string, bool) {
 	found := ""
 	for k, data := range labels {
-		if strings.HasPrefix(k, key+" ") && data != "" {
+		if !strings.HasPrefix(k, "=") && data != "" && match(k) {
 			if found != "" && found != data {
-				return "", false // two buttons begin so: neither is meant
+				return "", false
 			}
 			found = data
 		}

@@ -125,10 +125,6 @@ func TestNumberedChoicesAndToastsOnALimitedChannel(t *testing.T) {
 		}
 		return c.Send(ctx, bot.Reply{Text: "Chọn", Buttons: rows})
 	}})
-	e.Command(bot.Command{Name: "/hai", Access: bot.Anyone, Handle: func(ctx context.Context, c *bot.Ctx) error {
-		return c.Send(ctx, bot.Reply{Text: "Hai sản phẩm", Buttons: [][]bot.Button{
-			{{Label: "Xem hồ sơ Bánh tráng", Data: "m|a"}}, {{Label: "Xem hồ sơ Muối tôm", Data: "m|b"}}}})
-	}})
 	e.Callback("m", bot.Anyone, func(ctx context.Context, c *bot.Ctx) error {
 		pressed = append(pressed, c.Update.Callback.Data)
 		switch c.Update.Callback.Data {
@@ -226,6 +222,14 @@ func TestTypedLabelsPressButtons(t *testing.T) {
 		}
 		return c.Send(ctx, bot.Reply{Text: "Hồ sơ", Buttons: rows})
 	}})
+	e.Command(bot.Command{Name: "/muc", Access: bot.Anyone, Handle: func(ctx context.Context, c *bot.Ctx) error {
+		return c.Send(ctx, bot.Reply{Text: "Mẫu 01", Buttons: [][]bot.Button{
+			{{Label: "📄 Nộp bản giấy tại xã", Data: "m|p"}}, {{Label: "⬅️ Về danh sách giấy tờ", Data: "m|v"}}}})
+	}})
+	e.Command(bot.Command{Name: "/hai", Access: bot.Anyone, Handle: func(ctx context.Context, c *bot.Ctx) error {
+		return c.Send(ctx, bot.Reply{Text: "Hai sản phẩm", Buttons: [][]bot.Button{
+			{{Label: "Xem hồ sơ Bánh tráng", Data: "m|a"}}, {{Label: "Xem hồ sơ Muối tôm", Data: "m|b"}}}})
+	}})
 	e.Callback("m", bot.Anyone, func(ctx context.Context, c *bot.Ctx) error {
 		pressed = append(pressed, c.Update.Callback.Data)
 		return c.Send(ctx, bot.Reply{Text: "ok"})
@@ -269,6 +273,10 @@ func TestTypedLabelsPressButtons(t *testing.T) {
 	send(bot.KindText, "nop ban giay?")
 	want := "fallback:1,m|y,m|i|5,m|i|3,m|i|2," + // Nộp hồ sơ, Giấy ATTP, 5 mẫu SP
 		"m|i|6,fallback:Nộp,fallback:nop ban giay o dau?,fallback:nop ban giay?"
+	// "quay lại" presses the one button that goes back.
+	send(bot.KindCommand, "/muc")
+	send(bot.KindText, "quay lai")
+	want += ",m|v"
 	// "xem ho so" begins two labels: neither is pressed.
 	send(bot.KindCommand, "/hai")
 	send(bot.KindText, "xem ho so")

@@ -392,6 +392,11 @@ func TestMatrixChecklistOnAPhone(t *testing.T) {
 			if ch == "zalo" && !strings.Contains(m.PlainText, "\n4. 📄 Giấy ATTP — ") {
 				t.Errorf("zalo: the marked item's line:\n%s", m.PlainText)
 			}
+			// «quay lại» typed at an item's page goes back to the list.
+			p.Press("Mẫu 02")
+			p.Expect("dossier.item_header")
+			p.Send("quay lai")
+			p.Expect("dossier.header")
 		})
 	}
 }
