@@ -386,7 +386,12 @@ func (a *app) saveRevoke(ctx context.Context, c *bot.Ctx, f *bot.Form) error {
 func (a *app) afterCertButtons(c *bot.Ctx, p domain.Product) []bot.Button {
 	switch p.Stage {
 	case domain.StageRecognised:
-		buttons := []bot.Button{bot.Data(cbDossier, "re", p.ID).Button(c.T("lifecycle.button.reevaluate", map[string]any{"Name": p.Name}))}
+		var buttons []bot.Button
+		// Past its window a re-evaluation can no longer be filed (the
+		// status says what to do instead): no button that only refuses.
+		if phase, _, _, ok := a.Rules.ReevalWindowOf(p, a.now().In(a.loc()), a.PinnedRules); !ok || phase != domain.ReevalClosed {
+			buttons = append(buttons, bot.Data(cbDossier, "re", p.ID).Button(c.T("lifecycle.button.reevaluate", map[string]any{"Name": p.Name})))
+		}
 		if p.Stars < domain.TopStars {
 			buttons = append(buttons, bot.Data(cbDossier, "up", p.ID).Button(c.T("lifecycle.button.upgrade", map[string]any{"Name": p.Name})))
 		}

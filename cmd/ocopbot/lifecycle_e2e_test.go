@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -135,8 +136,14 @@ func TestMatrixCertificateLifecycle(t *testing.T) {
 
 			// Re-evaluation: Muối tôm's window has closed; Mật ong's is open.
 			p.Send("/trangthai")
-			p.Expect("status.profile")
-			p.Press("Đánh giá lại «Muối tôm»")
+			m = p.Expect("status.profile")
+			for _, b := range m.Buttons() {
+				if strings.Contains(b.Text, "Đánh giá lại «Muối tôm»") {
+					t.Errorf("a re-evaluation past its window is offered: %q", b.Text)
+				}
+			}
+			// A button of an older screen is refused, saying why.
+			p.PressData(m.ID, "d|re|"+strconv.FormatInt(late.ID, 10))
 			m = p.Expect("lifecycle.reeval_closed")
 			if !strings.Contains(m.Text, "01/11/2026") || !strings.Contains(m.Text, "01/03/2027") {
 				t.Fatalf("the refusal does not say when it closed and until when the certificate runs:\n%s", m.Text)

@@ -249,6 +249,16 @@ func TestMatrixStatusReevaluationPhase(t *testing.T) {
 			if b := block("Xoài sắp hết hạn"); !strings.Contains(b, today.AddDate(0, 0, 12).Format("02/01/2006")) || strings.Contains(b, "Mình sẽ nhắc") {
 				t.Errorf("the closed window's line:\n%s", b)
 			}
+			// No «Đánh giá lại» for the closed window (it could only be
+			// refused); the open one has it.
+			var labels []string
+			for _, b := range msg.Buttons() {
+				labels = append(labels, b.Text)
+			}
+			all := strings.Join(labels, "|")
+			if strings.Contains(all, "Đánh giá lại «Xoài sắp hết hạn»") || !strings.Contains(all, "Đánh giá lại «Mật ong đang đánh giá lại»") {
+				t.Errorf("the re-evaluation buttons: %s", all)
+			}
 		})
 	}
 }
