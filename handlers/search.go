@@ -29,6 +29,7 @@ const (
 const (
 	sessSearchQuery = "tk_q"
 	sessSearchNonce = "tk_n"
+	sessSearchAsk   = "tk_a" // "/timkiem" alone: the next text is what to find
 )
 
 const (
@@ -42,6 +43,30 @@ const (
 // search answers "/timkiem <text>" with the first page of results.
 func (a *app) search(ctx context.Context, c *bot.Ctx) error {
 	text := domain.Clean(c.Update.Args)
+	if !domain.HasLetterOrDigit(text) {
+		// "/timkiem" alone: the next text is what to find.
+		c.Session.Put(sessSearchAsk, "1")
+		c.AwaitText()
+		return c.Say(ctx, "search.ask")
+	}
+	return a.searchFor(ctx, c, text)
+}
+
+// searchTyped runs the search asked for by "/timkiem" alone with the text
+// typed right after it; it reports whether the text was that.
+func (a *app) searchTyped(ctx context.Context, c *bot.Ctx) (bool, error) {
+	if c.Session.Get(sessSearchAsk) == "" {
+		return false, nil
+	}
+	c.Session.Put(sessSearchAsk, "")
+	if !c.Awaited() || !c.IsOfficer() {
+		return false, nil // the officer went elsewhere in between
+	}
+	return true, a.searchFor(ctx, c, domain.Clean(c.Update.Text))
+}
+
+// searchFor finds text and shows the first page of hits.
+func (a *app) searchFor(ctx context.Context, c *bot.Ctx, text string) error {
 	switch {
 	case !domain.HasLetterOrDigit(text):
 		return c.Say(ctx, "search.usage")

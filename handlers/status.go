@@ -212,6 +212,9 @@ func (a *app) fallback(ctx context.Context, c *bot.Ctx) error {
 	if w == "" {
 		return a.sayMenu(ctx, c, "fallback.no_words")
 	}
+	if done, err := a.searchTyped(ctx, c); done || err != nil {
+		return err
+	}
 	if done, err := a.ticketText(ctx, c); done || err != nil {
 		return err
 	}

@@ -57,8 +57,15 @@ func TestSearchEndToEnd(t *testing.T) {
 	}
 	producer.Quiet()
 
-	// Without text: how to search.
+	// Without text: what to find is asked; a command in between drops
+	// the asking, and a text without letters or digits gets the usage.
 	admin.Send("/timkiem")
+	admin.Expect("search.ask")
+	admin.Send("/trogiup")
+	admin.Expect("help.text")
+	admin.Send("/timkiem")
+	admin.Expect("search.ask")
+	admin.Send("!!!")
 	admin.Expect("search.usage")
 
 	// Diacritics optional: "banh trang" finds "Bánh tráng ...".
@@ -297,7 +304,11 @@ func TestMatrixSearchByRepresentative(t *testing.T) {
 			submitted(t, p) // represented by Nguyễn Văn Bình
 			admin.ExpectNotice("notice.officer_submitted")
 
-			m := admin.search("nguyen van binh")
+			// "/timkiem" alone asks what to find; the next text is it.
+			admin.Send("/timkiem")
+			admin.Expect("search.ask")
+			admin.Send("nguyen van binh")
+			m := admin.Next()
 			if !admin.matches(m.Text, "vi", "search.header") || !strings.Contains(m.PlainText, "HTX Bánh tráng Bình Minh · Hợp tác xã · đại diện: Nguyễn Văn Bình") {
 				t.Fatalf("searched by the representative:\n%s", m.PlainText)
 			}
