@@ -482,6 +482,15 @@ func (e *Engine) loadSession(next Handler) Handler {
 // route sends the update to its command, button handler, form or fallback.
 func (e *Engine) route(ctx context.Context, c *Ctx) error {
 	u := c.Update
+	// "Cancel?" holds for the next update only: asking to cancel again
+	// after anything else (a command, another sitting) asks again.
+	defer func() {
+		if !c.cancelAsked {
+			for _, f := range c.Session.Forms {
+				f.CancelAsked = false
+			}
+		}
+	}()
 	awaited := c.Session.Get(keyAwaitText) != "" // the words the bot asked for
 	if awaited {
 		c.Session.Put(keyAwaitText, "")

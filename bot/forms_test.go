@@ -266,6 +266,13 @@ func TestFormPaths(t *testing.T) {
 			{in: "hủy", want: []string{"form.cancel_confirm"}},
 			{do: "press", in: "🗑 Có", want: []string{"form.cancelled"}},
 		}},
+		{name: "cancel asked, then something else: asked again", acts: []act{
+			{in: "/thu"}, {in: "An"},
+			{in: "hủy", want: []string{"form.cancel_confirm"}},
+			{in: "/khac", want: []string{"form.resume_hint"}},
+			{in: "hủy", want: []string{"form.cancel_confirm"}},
+			{in: "huy", want: []string{"form.cancelled"}},
+		}},
 		{name: "cancel pressed on the confirmation screen", acts: []act{
 			{in: "/thu"}, {in: "An"}, {in: "1"}, {in: "1"}, {in: "xong"}, {in: "0912345678"}, {in: "Tân Biên"},
 			{do: "press", in: "Hủy", want: []string{"form.cancel_confirm"}},
