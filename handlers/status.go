@@ -238,6 +238,9 @@ func (a *app) fallback(ctx context.Context, c *bot.Ctx) error {
 			return a.sayMenu(ctx, c, t.id)
 		}
 	}
+	if done, err := a.productTyped(ctx, c); done || err != nil {
+		return err
+	}
 	switch {
 	case containsAny(w, "ho so", "giay to", "con thieu", "thieu gi"):
 		return a.dossier(ctx, c)
@@ -283,4 +286,53 @@ func hasWord(s, w string) bool {
 		}
 	}
 	return false
+}
+
+// productTyped answers the name of one of the producer's own products typed
+// at the menu ("xoai cat binh minh"), as people ask after a thing by its
+// name: that product's status, with its dossier. It reports whether the
+// text named one: at least two words, each the start of a word of the name
+// (domain.ScoreNameWords), or the whole name. When several products match
+// as well as each other, the list of products is shown.
+func (a *app) productTyped(ctx context.Context, c *bot.Ctx) (bool, error) {
+	if c.User.SubjectID == 0 {
+		return false, nil
+	}
+	q := domain.NewNameQuery(c.Update.Text)
+	if q.Empty() {
+		return false, nil
+	}
+	list, err := a.Products.ListBySubject(ctx, c.User.SubjectID)
+	if err != nil {
+		return false, domain.Op("fallback.products", err)
+	}
+	words := len(strings.Fields(domain.Fold(c.Update.Text)))
+	var best []domain.Product
+	top := 0
+	for _, p := range list {
+		s := q.Score(p.Name)
+		if s < domain.ScoreNameWords || (words < 2 && s < domain.ScoreName) {
+			continue
+		}
+		switch {
+		case s > top:
+			top, best = s, []domain.Product{p}
+		case s == top:
+			best = append(best, p)
+		}
+	}
+	switch len(best) {
+	case 0:
+		return false, nil
+	case 1:
+	default:
+		return true, a.products(ctx, c)
+	}
+	p := best[0]
+	rows := [][]bot.Button{{bot.Data(cbDossier, "c", p.ID).Button(c.T("product.button.dossier"))}}
+	for _, btn := range a.afterCertButtons(c, p) {
+		rows = append(rows, []bot.Button{btn})
+	}
+	rows = append(rows, []bot.Button{bot.Data(cbProduct, "v", p.ID).Button(c.T("product.button.view"))})
+	return true, c.Send(ctx, bot.Reply{Text: a.productStatus(ctx, c, p), Buttons: rows})
 }

@@ -418,3 +418,47 @@ func TestMatrixFiledChecklistHint(t *testing.T) {
 		})
 	}
 }
+
+// TestMatrixProductNamedAtTheMenu: a producer who types one of their
+// products' names, without diacritics, gets that product's status and its
+// dossier; a name two products share shows the list; a name of someone
+// else's product, or a single word that is only part of a name, is not
+// taken for one.
+func TestMatrixProductNamedAtTheMenu(t *testing.T) {
+	for _, ch := range channels {
+		t.Run(ch, func(t *testing.T) {
+			h := newMatrix(t, ch, "embedded")
+			h.start()
+			other := h.user(619, "Mười Chín").register("HTX Mít Mười Chín", "binh minh")
+			other.addProduct("Mít sấy Mười Chín", "Thực phẩm", "Chế biến từ rau, củ, quả, hạt")
+			p := h.user(618, "Mười Tám").register("HTX Xoài Mười Tám", "binh minh")
+			p.addProduct("Xoài cát Mười Tám", "Thực phẩm", "Rau, củ, quả, hạt tươi")
+			p.addProduct("Xoài sấy dẻo Mười Tám", "Thực phẩm", "Chế biến từ rau, củ, quả, hạt")
+
+			p.Send("xoai cat muoi tam")
+			m := p.Expect("status.product")
+			if !strings.Contains(m.PlainText, "Xoài cát Mười Tám") || strings.Contains(m.PlainText, "sấy dẻo") {
+				t.Fatalf("the status of the product named:\n%s", m.PlainText)
+			}
+			labelOf(t, m, "Hồ sơ")
+			p.Press("Hồ sơ")
+			if m := p.Expect("dossier.header"); !strings.Contains(m.PlainText, "Xoài cát Mười Tám") {
+				t.Errorf("the dossier opened is not the product's:\n%s", m.PlainText)
+			}
+			// Two words of a run of the name, with diacritics.
+			p.Send("sấy dẻo")
+			if m := p.Expect("status.product"); !strings.Contains(m.PlainText, "Xoài sấy dẻo Mười Tám") {
+				t.Errorf("a run of the name's words:\n%s", m.PlainText)
+			}
+			// Both products start with "xoai": the list, to pick from.
+			p.Send("xoai muoi tam")
+			p.Expect("product.list")
+			// One word, only the start of a name: not taken for a product.
+			p.Send("xoai")
+			p.Expect("qa.not_understood")
+			// Another producer's product is none of this one's business.
+			p.Send("mit say muoi chin")
+			p.Expect("qa.not_understood")
+		})
+	}
+}
