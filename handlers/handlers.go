@@ -244,12 +244,27 @@ func (a *app) sayMenu(ctx context.Context, c *bot.Ctx, id string, data ...map[st
 func (a *app) menuButton(ctx context.Context, c *bot.Ctx) error {
 	cmd := c.Pressed.Verb
 	switch cmd {
+	case "duyet", "hoidap", "thongke", "timkiem":
+		// The officers' menu (officerMenu): a button kept by someone who
+		// is an officer no more, or forged, opens nothing.
+		if !c.IsOfficer() {
+			return c.Answer(ctx, c.T("common.officers_only"), true)
+		}
+		fallthrough
 	case "dangky", "trangthai", "trogiup", "ngonngu", "sanpham", "hoso":
 		if err := c.Answer(ctx, "", false); err != nil {
 			return err
 		}
 	}
 	switch cmd {
+	case "duyet":
+		return a.reviewQueue(ctx, c)
+	case "hoidap":
+		return a.openTickets(ctx, c)
+	case "thongke":
+		return a.figures(ctx, c)
+	case "timkiem":
+		return a.search(ctx, c)
 	case "dangky":
 		return a.e.StartFlow(ctx, c, flowRegister)
 	case "trangthai":

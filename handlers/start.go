@@ -19,6 +19,11 @@ func (a *app) start(ctx context.Context, c *bot.Ctx) error {
 	if name == "" {
 		name = c.T("start.friend")
 	}
+	if c.IsOfficer() {
+		// An officer comes for the officers' work: it is offered first. The
+		// consent to keep a producer's data is asked if they register one.
+		return c.Send(ctx, bot.Reply{Text: c.T("start.welcome_officer", map[string]any{"Name": name}), Buttons: officerMenu(c)})
+	}
 	if c.User.Consent == domain.ConsentGiven {
 		return a.sayMenu(ctx, c, "start.welcome_back", map[string]any{"Name": name})
 	}
@@ -75,4 +80,15 @@ func (a *app) consentButton(ctx context.Context, c *bot.Ctx) error {
 		return a.sayMenu(ctx, c, "consent.declined_menu")
 	}
 	return c.Answer(ctx, c.T("common.stale_button"), false)
+}
+
+// officerMenu is what an officer does most, as buttons (five, which Zalo
+// shows as buttons too): the dossiers to review, the questions to answer,
+// the figures, a search, and the list of every command.
+func officerMenu(c *bot.Ctx) [][]bot.Button {
+	return [][]bot.Button{
+		{bot.Data(cbMenu, "duyet").Button(c.T("menu.button.review")), bot.Data(cbMenu, "hoidap").Button(c.T("menu.button.questions"))},
+		{bot.Data(cbMenu, "thongke").Button(c.T("menu.button.figures")), bot.Data(cbMenu, "timkiem").Button(c.T("menu.button.search"))},
+		{bot.Data(cbMenu, "trogiup").Button(c.T("menu.button.help"))},
+	}
 }

@@ -127,12 +127,13 @@ func updateRef(c *bot.Ctx) string {
 // fileTicket records the question and queues the officers' notices.
 func (a *app) fileTicket(ctx context.Context, c *bot.Ctx, question string) error {
 	t := domain.Ticket{UserID: c.User.ID, SubjectID: c.User.SubjectID, Question: question}
+	who := "" // the business that asks, for the officers' notice
 	if c.User.SubjectID != 0 {
 		s, err := a.Subjects.Get(ctx, c.User.SubjectID)
 		if err != nil && !errors.Is(err, domain.ErrNotFound) {
 			return domain.Op("qa.subject", err)
 		}
-		t.Commune = s.CommuneCode
+		t.Commune, who = s.CommuneCode, s.Name
 	}
 	officers, err := a.ticketOfficers(ctx, t.Commune, false)
 	if err != nil {
@@ -149,6 +150,9 @@ func (a *app) fileTicket(ctx context.Context, c *bot.Ctx, question string) error
 	}
 	c.Saved(strconv.FormatInt(t.ID, 10))
 	n := bot.Notice{Msg: "qa.new", Data: map[string]string{"N": strconv.FormatInt(t.ID, 10), "Question": question, "Commune": a.ticketCommune(t.Commune)}}
+	if who != "" {
+		n.Msg, n.Data["Who"] = "qa.new_from", who
+	}
 	if err := a.enqueueAll(ctx, officers, "qa:new:"+strconv.FormatInt(t.ID, 10), n); err != nil {
 		return err
 	}
@@ -441,13 +445,64 @@ func (a *app) openTickets(ctx context.Context, c *bot.Ctx) error {
 		if t.Photos > 0 {
 			row = append(row, bot.Data(cbTicket, "p", t.ID).Button(c.T("qa.button_photos", map[string]any{"Count": t.Photos})))
 		}
+		who, err := a.asker(ctx, c, t)
+		if err != nil {
+			return err
+		}
 		text := c.T("qa.open_item", map[string]any{"N": t.ID, "Question": t.Question, "Commune": a.ticketCommune(t.Commune),
-			"Asked": t.Asked.In(a.loc()).Format("15:04 02/01/2006"), "Days": a.waitingDays(t.Asked, now)})
+			"Asked": t.Asked.In(a.loc()).Format("15:04 02/01/2006"), "Days": a.waitingDays(t.Asked, now), "Who": who})
 		if err := c.Send(ctx, bot.Reply{Text: text, Buttons: [][]bot.Button{row}}); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// maxAskerProducts bounds the products named under a question.
+const maxAskerProducts = 3
+
+// asker names who asked t for the officers who answer it: the producer's
+// business and its representative, then its products with their stage
+// (the answer often depends on them), or the person's name when they have
+// not registered.
+func (a *app) asker(ctx context.Context, c *bot.Ctx, t domain.Ticket) (bot.HTML, error) {
+	if t.SubjectID != 0 {
+		s, err := a.Subjects.Get(ctx, t.SubjectID)
+		switch {
+		case err == nil:
+			who := bot.Escape(s.Name)
+			if s.Representative != "" {
+				who = c.T("qa.asker_subject", map[string]any{"Subject": s.Name, "Rep": s.Representative})
+			}
+			list, err := a.Products.ListBySubject(ctx, s.ID)
+			if err != nil {
+				return "", domain.Op("qa.asker_products", err)
+			}
+			if len(list) == 0 {
+				return bot.HTML(who), nil
+			}
+			var names []string
+			for _, p := range list[:min(len(list), maxAskerProducts)] {
+				names = append(names, c.T("qa.asker_product", map[string]any{"Name": p.Name, "Stage": c.T("stage_short." + string(p.Stage))}))
+			}
+			if more := len(list) - maxAskerProducts; more > 0 {
+				names = append(names, c.T("qa.asker_more", map[string]any{"Count": more}))
+			}
+			return bot.HTML(who + "\n" + c.T("qa.asker_products", map[string]any{"List": bot.HTML(strings.Join(names, "; "))})), nil
+		case !errors.Is(err, domain.ErrNotFound):
+			return "", domain.Op("qa.asker", err)
+		}
+	}
+	if a.Staff != nil {
+		u, err := a.Staff.GetByID(ctx, t.UserID)
+		if err == nil {
+			return bot.HTML(c.T("qa.asker_unregistered_named", map[string]any{"Name": personName(u)})), nil
+		}
+		if !errors.Is(err, domain.ErrNotFound) {
+			return "", domain.Op("qa.asker", err)
+		}
+	}
+	return bot.HTML(c.T("qa.asker_unregistered")), nil
 }
 
 // waitingDays counts the working days a question has waited.

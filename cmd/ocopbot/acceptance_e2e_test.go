@@ -78,8 +78,7 @@ func TestZaloAcceptance(t *testing.T) {
 
 	// The officer, on Zalo too: the dossier, its paper, an announcement.
 	off.Send("/start")
-	off.Expect("start.welcome")
-	off.Expect("consent.ask")
+	off.Expect("start.welcome_officer")
 	off.Send("/duyet")
 	off.Expect("review.queue")
 	off.Press("Bánh tráng phơi sương")

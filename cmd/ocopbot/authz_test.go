@@ -83,8 +83,12 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"province": h.user(953, "Tỉnh"),
 		"admin":    admin,
 	}
-	for _, p := range roles {
+	for name, p := range roles {
 		p.Send("/start")
+		if name == "admin" {
+			p.Expect("start.welcome_officer")
+			continue
+		}
 		p.Expect("start.welcome")
 		p.Expect("consent.ask")
 	}
@@ -150,6 +154,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"r|m|" + pid + "|cong_nhan": {"producer": "common.officers_only", "outside": "review.out_of_scope", "inside": "review.not_now", "province": "review.not_now", "admin": "review.not_now"},
 		"r|s|" + pid:                {"producer": "common.officers_only", "outside": "review.out_of_scope", "inside": "review.not_now"},
 		"o|r|" + uid:                {"producer": "common.officers_only", "outside": "officer.admins_only", "inside": "officer.admins_only", "province": "officer.admins_only"},
+		// The officers' menu of /start: its buttons open nothing for a producer.
+		"m|duyet":   {"producer": "common.officers_only", "inside": "", "admin": ""},
+		"m|hoidap":  {"producer": "common.officers_only", "inside": ""},
+		"m|thongke": {"producer": "common.officers_only", "province": ""},
+		"m|timkiem": {"producer": "common.officers_only", "outside": ""},
 	}
 	for data, want := range buttons {
 		for name, id := range want {

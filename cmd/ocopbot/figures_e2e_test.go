@@ -183,8 +183,7 @@ func TestMatrixBudgetCancel(t *testing.T) {
 			seedOfficer(t, h.openDB(), commune, "25480")
 			h.start()
 			admin.Send("/start")
-			admin.Expect("start.welcome")
-			admin.Expect("consent.ask")
+			admin.Expect("start.welcome_officer")
 			producer := h.user(615, "Tâm").register("HTX Tâm", "binh minh")
 
 			admin.Send("/ngansach chi 2 2024 1500 Dự án điểm bán")

@@ -60,8 +60,7 @@ func TestMatrixImportThenFigures(t *testing.T) {
 
 			h.startClocked(clock)
 			off.Send("/start")
-			off.Expect("start.welcome")
-			off.Expect("consent.ask")
+			off.Expect("start.welcome_officer")
 
 			figures := func(args string) string {
 				t.Helper()

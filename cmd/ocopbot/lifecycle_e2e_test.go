@@ -106,8 +106,7 @@ func TestMatrixCertificateLifecycle(t *testing.T) {
 
 			h.startClocked(clock)
 			off.Send("/start")
-			off.Expect("start.welcome")
-			off.Expect("consent.ask")
+			off.Expect("start.welcome_officer")
 			p.Send("/trangthai")
 			m := p.Expect("status.profile")
 			if !strings.Contains(m.Text, "07/12/2026") {

@@ -355,8 +355,7 @@ func TestMatrixOfficerReview(t *testing.T) {
 				off := h.admin(900, "Quản trị", offCh)
 				h.start()
 				off.Send("/start")
-				off.Expect("start.welcome")
-				off.Expect("consent.ask")
+				off.Expect("start.welcome_officer")
 
 				p := h.user(613, "Hạnh")
 				submitted(t, p)
@@ -890,8 +889,7 @@ func TestMatrixZaloAlone(t *testing.T) {
 		t.Fatalf("/healthz: %d", code)
 	}
 	admin.Send("/start")
-	admin.Expect("start.welcome")
-	admin.Expect("consent.ask")
+	admin.Expect("start.welcome_officer")
 	p := h.user(651, "Tư")
 	p.consent()
 	p.Send("/trogiup")

@@ -93,7 +93,7 @@ func TestMatrixMyDataSeeTakeWithdrawErase(t *testing.T) {
 			// A question for the officers, kept with the rest.
 			p.Send("hoi can bo: tem truy xuat lam o dau?")
 			p.Expect("qa.asked")
-			off.ExpectNotice("qa.new")
+			off.ExpectNotice("qa.new_from")
 
 			// See: everything kept.
 			p.Send("/xoadulieu")

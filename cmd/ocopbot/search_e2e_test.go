@@ -43,11 +43,11 @@ func TestSearchEndToEnd(t *testing.T) {
 	seedOfficer(t, h.openDB(), officer, "25708")
 	h.start()
 
-	for _, p := range []*person{admin, producer} {
-		p.Send("/start")
-		p.Expect("start.welcome")
-		p.Expect("consent.ask")
-	}
+	admin.Send("/start")
+	admin.Expect("start.welcome_officer")
+	producer.Send("/start")
+	producer.Expect("start.welcome")
+	producer.Expect("consent.ask")
 
 	// A producer is refused, and so is a forged page button.
 	producer.Send("/timkiem banh trang")
@@ -177,8 +177,7 @@ func TestSearchOpensResults(t *testing.T) {
 			}
 			h.start()
 			admin.Send("/start")
-			admin.Expect("start.welcome")
-			admin.Expect("consent.ask")
+			admin.Expect("start.welcome_officer")
 
 			// A product found opens as the review shows it.
 			m := admin.search("banh trang")
@@ -277,8 +276,7 @@ func TestFailedReevaluationCertificateLine(t *testing.T) {
 	}
 	h.start()
 	admin.Send("/start")
-	admin.Expect("start.welcome")
-	admin.Expect("consent.ask")
+	admin.Expect("start.welcome_officer")
 	admin.search("cha lua")
 	admin.Press("📦 Chả lụa Thất Bại")
 	card := admin.Expect("review.subject")
@@ -298,8 +296,7 @@ func TestMatrixSearchByRepresentative(t *testing.T) {
 			admin := h.admin(900, "Quản trị", ch)
 			h.start()
 			admin.Send("/start")
-			admin.Expect("start.welcome")
-			admin.Expect("consent.ask")
+			admin.Expect("start.welcome_officer")
 			p := h.user(616, "Bình")
 			submitted(t, p) // represented by Nguyễn Văn Bình
 			admin.ExpectNotice("notice.officer_submitted")

@@ -18,8 +18,7 @@ func TestMatrixPhoneSquatting(t *testing.T) {
 			off := h.admin(900, "Quản trị", ch)
 			h.start()
 			off.Send("/start")
-			off.Expect("start.welcome")
-			off.Expect("consent.ask")
+			off.Expect("start.welcome_officer")
 
 			const phone = "0912 345 699"
 			squatter := h.user(661, "Kẻ")

@@ -59,8 +59,7 @@ func TestMatrixButtonLabelsArePlainText(t *testing.T) {
 			off := h.admin(900, "Quản trị", ch)
 			h.start()
 			off.Send("/start")
-			off.Expect("start.welcome")
-			off.Expect("consent.ask")
+			off.Expect("start.welcome_officer")
 
 			p := h.user(631, "Tư").register("HTX Tư & con", "binh minh")
 			submitNamed(t, p, trickyName)
@@ -95,8 +94,7 @@ func TestMatrixGrantRefusesAnUnknownCommune(t *testing.T) {
 			admin := h.admin(900, "Quản trị", ch)
 			h.start()
 			admin.Send("/start")
-			admin.Expect("start.welcome")
-			admin.Expect("consent.ask")
+			admin.Expect("start.welcome_officer")
 			officer := h.user(942, "Cán bộ Trảng Bàng")
 			officer.Send("/start")
 			officer.Expect("start.welcome")
@@ -350,8 +348,7 @@ func TestMatrixEveryoneCanStart(t *testing.T) {
 			off := h.admin(900, "Quản trị", ch)
 			h.start()
 			off.Send("/start")
-			off.Expect("start.welcome")
-			off.Expect("consent.ask")
+			off.Expect("start.welcome_officer")
 
 			p := h.user(681, "Sáu")
 			sent := 0
@@ -442,6 +439,13 @@ func TestMatrixEveryoneCanStart(t *testing.T) {
 			p.Press("nộp ngay")
 			p.Expect("dossier.submitted")
 			off.ExpectNotice("notice.officer_submitted")
+			// The officer reads the kind once, without brackets in brackets.
+			off.Send("/duyet")
+			off.Expect("review.queue")
+			off.Press("Bánh tráng phơi sương")
+			if m := off.Expect("review.subject"); !strings.Contains(m.PlainText, "Bánh tráng dì Sáu · Hộ kinh doanh (hộ sản xuất có đăng ký kinh doanh)\n") {
+				t.Errorf("the subject's kind on the review card:\n%s", m.PlainText)
+			}
 
 			// Another person types the same phone number.
 			q := h.user(682, "Bảy").consent()
@@ -485,8 +489,7 @@ func TestMatrixAskBeforeThrowingWorkAway(t *testing.T) {
 			off := h.admin(900, "Quản trị", ch)
 			h.start()
 			off.Send("/start")
-			off.Expect("start.welcome")
-			off.Expect("consent.ask")
+			off.Expect("start.welcome_officer")
 
 			q := h.user(692, "Mười").consent()
 			q.Send("/dangky")
@@ -550,8 +553,7 @@ func TestMatrixAskAnOfficer(t *testing.T) {
 			admin := h.admin(900, "Quản trị", ch)
 			h.start()
 			admin.Send("/start")
-			admin.Expect("start.welcome")
-			admin.Expect("consent.ask")
+			admin.Expect("start.welcome_officer")
 			off := h.user(943, "Cán bộ Bình Minh")
 			off.Send("/start")
 			off.Expect("start.welcome")
@@ -563,6 +565,7 @@ func TestMatrixAskAnOfficer(t *testing.T) {
 			off.ExpectNotice("officer.granted_you")
 
 			p := h.user(701, "Bảy").register("HTX Bảy <Tốt> & \"Ngon\"", "binh minh")
+			p.addProduct("Bánh tráng phơi sương", "Thực phẩm", "Chế biến từ gạo, ngũ cốc")
 			p.Send("Tem truy xuất nguồn gốc làm ở đâu vậy?")
 			m := p.Expect("qa.not_understood")
 			labelOf(t, m, "Hỏi cán bộ")
@@ -573,8 +576,9 @@ func TestMatrixAskAnOfficer(t *testing.T) {
 			}
 			p.SendPhoto(jpegBytes)
 			p.Expect("qa.photo_added")
-			m = off.Expect("qa.new")
-			if !strings.Contains(m.PlainText, "«Tem truy xuất nguồn gốc làm ở đâu vậy?»") || !strings.Contains(m.PlainText, "Phường Bình Minh") {
+			m = off.Expect("qa.new_from")
+			if !strings.Contains(m.PlainText, "«Tem truy xuất nguồn gốc làm ở đâu vậy?»") || !strings.Contains(m.PlainText, "Phường Bình Minh") ||
+				!strings.Contains(m.PlainText, "của HTX Bảy <Tốt> & \"Ngon\":") {
 				t.Errorf("the officers' notice:\n%s", m.PlainText)
 			}
 
@@ -588,7 +592,7 @@ func TestMatrixAskAnOfficer(t *testing.T) {
 			// Typed, with the question after the words.
 			p.Send("hoi can bo: có cần mã vạch không?")
 			p.Expect("qa.asked")
-			off.Expect("qa.new")
+			off.Expect("qa.new_from")
 
 			// A producer cannot answer or list questions.
 			p.Send("/hoidap")
@@ -599,6 +603,11 @@ func TestMatrixAskAnOfficer(t *testing.T) {
 			m = off.Expect("qa.open_item")
 			if !strings.Contains(m.PlainText, "Câu hỏi số 1") || !strings.Contains(m.PlainText, "Tem truy xuất") {
 				t.Fatalf("the first open question:\n%s", m.PlainText)
+			}
+			// Who asks, and about which products: the answer often depends on them.
+			if !strings.Contains(m.PlainText, "\nNgười hỏi: HTX Bảy <Tốt> & \"Ngon\" (người đại diện: Nguyễn Văn Bình)\n") ||
+				!strings.Contains(m.PlainText, "\nSản phẩm: Bánh tráng phơi sương (") {
+				t.Errorf("the open question does not say who asked:\n%s", m.PlainText)
 			}
 			off.Expect("qa.open_item")
 			if ch == "telegram" {
@@ -637,6 +646,24 @@ func TestMatrixAskAnOfficer(t *testing.T) {
 			m = admin.Expect("figures.title", "qa.stats")
 			if !strings.Contains(m.PlainText, "Hỏi cán bộ: 2 câu hỏi, 1 đã trả lời; thời gian trả lời (trung vị): ") {
 				t.Errorf("/thongke does not count the questions:\n%s", m.PlainText)
+			}
+			admin.Expect("figures.chart_caption")
+
+			// Someone not registered asks: the province answers, and sees
+			// that they have not registered.
+			q := h.user(702, "Hai").consent()
+			q.Send("Tem truy xuất có bắt buộc không?")
+			q.Expect("qa.not_understood")
+			q.Press("Hỏi cán bộ")
+			q.Expect("qa.asked")
+			if m := admin.Expect("qa.new"); strings.Contains(m.PlainText, " của ") {
+				t.Errorf("the notice names a business for someone not registered:\n%s", m.PlainText)
+			}
+			admin.Send("/hoidap")
+			admin.Expect("qa.open_header")
+			admin.Expect("qa.open_item") // no. 2, of HTX Bảy
+			if m := admin.Expect("qa.open_item"); !strings.Contains(m.PlainText, "\nNgười hỏi: chưa đăng ký — ") || strings.Contains(m.PlainText, "Sản phẩm:") {
+				t.Errorf("the question of someone not registered:\n%s", m.PlainText)
 			}
 		})
 	}
@@ -746,8 +773,7 @@ func TestMatrixCommuneOfficerSeesTheirEvents(t *testing.T) {
 			admin := h.admin(900, "Quản trị", ch)
 			h.start()
 			admin.Send("/start")
-			admin.Expect("start.welcome")
-			admin.Expect("consent.ask")
+			admin.Expect("start.welcome_officer")
 			off := h.user(944, "Cán bộ Bình Minh")
 			off.Send("/start")
 			off.Expect("start.welcome")
@@ -808,6 +834,43 @@ func TestMatrixQuestionNotAButton(t *testing.T) {
 			if m := p.Expect("qa.asked"); !strings.Contains(m.PlainText, "«xoai cat»") {
 				t.Errorf("the question sent:\n%s", m.PlainText)
 			}
+		})
+	}
+}
+
+// TestMatrixOfficerStart: an officer's /start offers the officers' work,
+// not the producer's consent: the dossiers to review, the questions, the
+// figures and a search, each a button that opens it.
+func TestMatrixOfficerStart(t *testing.T) {
+	for _, ch := range channels {
+		t.Run(ch, func(t *testing.T) {
+			h := newMatrix(t, ch, "embedded")
+			admin := h.admin(900, "Quản trị", ch)
+			h.start()
+			admin.Send("/start")
+			m := admin.Expect("start.welcome_officer")
+			if admin.matches(m.Text, "vi", "consent.ask") || strings.Contains(m.PlainText, "Nghị định 13") {
+				t.Errorf("an officer is asked for a producer's consent:\n%s", m.PlainText)
+			}
+			admin.Press("Hồ sơ chờ duyệt")
+			admin.Expect("review.queue_empty")
+			admin.Send("/start")
+			admin.Expect("start.welcome_officer")
+			admin.Press("Câu hỏi chờ trả lời")
+			admin.Expect("qa.none_open")
+			admin.Send("/start")
+			admin.Expect("start.welcome_officer")
+			admin.Press("Tìm cơ sở")
+			admin.Expect("search.ask")
+			admin.Send("/start")
+			admin.Expect("start.welcome_officer")
+			admin.Press("Số liệu")
+			admin.Expect("figures.title")
+			// A producer's /start is as before.
+			p := h.user(683, "Tám")
+			p.Send("/start")
+			p.Expect("start.welcome")
+			p.Expect("consent.ask")
 		})
 	}
 }
