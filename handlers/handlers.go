@@ -241,42 +241,38 @@ func (a *app) sayMenu(ctx context.Context, c *bot.Ctx, id string, data ...map[st
 	return c.Send(ctx, bot.Reply{Text: c.T(id, data...), Buttons: a.menu(c)})
 }
 
+// menuAction is what a button of a menu ("m|<command>") opens; officer:
+// only for officers (the officers' menu of /start, officerMenu), so that a
+// button kept by someone who is an officer no more, or forged, opens
+// nothing.
+type menuAction struct {
+	officer bool
+	open    func(a *app, ctx context.Context, c *bot.Ctx) error
+}
+
+var menuActions = map[string]menuAction{
+	"dangky":    {open: func(a *app, ctx context.Context, c *bot.Ctx) error { return a.e.StartFlow(ctx, c, flowRegister) }},
+	"trangthai": {open: (*app).status},
+	"trogiup":   {open: (*app).help},
+	"ngonngu":   {open: (*app).language},
+	"sanpham":   {open: (*app).products},
+	"hoso":      {open: (*app).dossier},
+	"duyet":     {officer: true, open: (*app).reviewQueue},
+	"hoidap":    {officer: true, open: (*app).openTickets},
+	"thongke":   {officer: true, open: (*app).figures},
+	"timkiem":   {officer: true, open: (*app).search},
+}
+
 func (a *app) menuButton(ctx context.Context, c *bot.Ctx) error {
-	cmd := c.Pressed.Verb
-	switch cmd {
-	case "duyet", "hoidap", "thongke", "timkiem":
-		// The officers' menu (officerMenu): a button kept by someone who
-		// is an officer no more, or forged, opens nothing.
-		if !c.IsOfficer() {
-			return c.Answer(ctx, c.T("common.officers_only"), true)
-		}
-		fallthrough
-	case "dangky", "trangthai", "trogiup", "ngonngu", "sanpham", "hoso":
-		if err := c.Answer(ctx, "", false); err != nil {
-			return err
-		}
+	act, ok := menuActions[c.Pressed.Verb]
+	switch {
+	case !ok:
+		return c.Answer(ctx, c.T("common.stale_button"), false)
+	case act.officer && !c.IsOfficer():
+		return c.Answer(ctx, c.T("common.officers_only"), true)
 	}
-	switch cmd {
-	case "duyet":
-		return a.reviewQueue(ctx, c)
-	case "hoidap":
-		return a.openTickets(ctx, c)
-	case "thongke":
-		return a.figures(ctx, c)
-	case "timkiem":
-		return a.search(ctx, c)
-	case "dangky":
-		return a.e.StartFlow(ctx, c, flowRegister)
-	case "trangthai":
-		return a.status(ctx, c)
-	case "trogiup":
-		return a.help(ctx, c)
-	case "ngonngu":
-		return a.language(ctx, c)
-	case "sanpham":
-		return a.products(ctx, c)
-	case "hoso":
-		return a.dossier(ctx, c)
+	if err := c.Answer(ctx, "", false); err != nil {
+		return err
 	}
-	return c.Answer(ctx, c.T("common.stale_button"), false)
+	return act.open(a, ctx, c)
 }
