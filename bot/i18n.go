@@ -35,6 +35,7 @@ type Translator struct {
 	// at them: they are rendered by joining the parts, without running the
 	// template engine (lang -> id).
 	simple map[string]map[string]*simpleTemplate
+	tags   map[string]language.Tag // lang -> the bundle's tag of its files
 }
 
 // simpleTemplate is a template made of literal text and {{.Field}}
@@ -99,7 +100,7 @@ func NewTranslator(fsys fs.FS) (*Translator, error) {
 	b := i18n.NewBundle(language.Vietnamese)
 	b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
 	t := &Translator{bundle: b, localizers: map[string]*i18n.Localizer{}, ids: map[string]map[string]bool{}, templates: map[string]map[string]string{},
-		simple: map[string]map[string]*simpleTemplate{}, plain: map[string]map[string]string{}}
+		simple: map[string]map[string]*simpleTemplate{}, plain: map[string]map[string]string{}, tags: map[string]language.Tag{}}
 	files, err := fs.Glob(fsys, "*.toml")
 	if err != nil {
 		return nil, err
@@ -123,6 +124,7 @@ func NewTranslator(fsys fs.FS) (*Translator, error) {
 			t.ids[lang], t.templates[lang] = map[string]bool{}, map[string]string{}
 			t.simple[lang] = map[string]*simpleTemplate{}
 		}
+		t.tags[lang] = mf.Tag
 		for _, m := range mf.Messages {
 			if t.ids[lang][m.ID] {
 				return nil, fmt.Errorf("locales: %s: message %q is defined twice", f, m.ID)
@@ -139,6 +141,38 @@ func NewTranslator(fsys fs.FS) (*Translator, error) {
 		return nil, fmt.Errorf("locales: vi.toml is missing")
 	}
 	return t, nil
+}
+
+// Define writes values that are the same in every message into the
+// templates, once: the province's name and examples of its places, which
+// come from the province's data (the places file, the plan) and not from
+// the message files, so that another province's bot does not speak of Tây
+// Ninh. A message refers to one as {{.Name}}; the value is HTML-escaped.
+// The names must be ones no handler gives as data, since every template
+// that holds one is filled. Call it before the translator is used.
+func (t *Translator) Define(values map[string]string) error {
+	for lang, ids := range t.templates {
+		var changed []*i18n.Message
+		for id, tmpl := range ids {
+			out := tmpl
+			for name, v := range values {
+				out = strings.ReplaceAll(out, "{{."+name+"}}", html.EscapeString(v))
+			}
+			if out == tmpl {
+				continue
+			}
+			ids[id] = out
+			t.simple[lang][id] = compileSimple(out)
+			changed = append(changed, &i18n.Message{ID: id, Other: out})
+		}
+		if err := t.bundle.AddMessages(t.tags[lang], changed...); err != nil {
+			return fmt.Errorf("locales: %s: %w", lang, err)
+		}
+	}
+	t.plainMu.Lock()
+	t.plain = map[string]map[string]string{}
+	t.plainMu.Unlock()
+	return nil
 }
 
 // Languages lists the loaded language codes, sorted.

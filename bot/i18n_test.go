@@ -56,6 +56,42 @@ func TestTranslator(t *testing.T) {
 	}
 }
 
+// Defined values are written into every message that names them, escaped,
+// in every language, with data or without, cached or not.
+func TestTranslatorDefine(t *testing.T) {
+	tr, err := bot.NewTranslator(fstest.MapFS{
+		"vi.toml":   {Data: []byte("[t]\nwelcome = \"Chào {{.Name}}, tỉnh {{.Home}}\"\nplain = \"Ở {{.Home}}: {{.Place}}\"\ncond = \"{{if .X}}có{{end}} {{.Home}}\"\n")},
+		"t.en.toml": {Data: []byte("[t]\nplain = \"In {{.Home}}\"\n")},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := tr.T("vi", "t.plain", nil); got != "Ở <no value>: <no value>" {
+		t.Fatalf("before Define: %q", got) // and now in the cache
+	}
+	if err := tr.Define(map[string]string{"Home": "Bình <Phước>", "Place": "Đồng Xoài"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		lang, id string
+		data     map[string]any
+		want     string
+	}{
+		{"vi", "t.welcome", map[string]any{"Name": "An"}, "Chào An, tỉnh Bình &lt;Phước&gt;"},
+		{"vi", "t.plain", nil, "Ở Bình &lt;Phước&gt;: Đồng Xoài"},
+		{"en", "t.plain", nil, "In Bình &lt;Phước&gt;"},
+		{"vi", "t.cond", map[string]any{"X": true}, "có Bình &lt;Phước&gt;"},
+		{"en", "t.welcome", map[string]any{"Name": "An"}, "Chào An, tỉnh Bình &lt;Phước&gt;"},
+	} {
+		if got := tr.T(tc.lang, tc.id, tc.data); got != tc.want {
+			t.Errorf("T(%s, %s, %v) = %q, want %q", tc.lang, tc.id, tc.data, got, tc.want)
+		}
+	}
+	if tmpl, _ := tr.Template("vi", "t.welcome"); tmpl != "Chào {{.Name}}, tỉnh Bình &lt;Phước&gt;" {
+		t.Errorf("template %q", tmpl)
+	}
+}
+
 // Message files that cannot be loaded say why.
 func TestTranslatorRefusesBadFiles(t *testing.T) {
 	for name, fsys := range map[string]fstest.MapFS{

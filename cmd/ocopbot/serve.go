@@ -123,6 +123,9 @@ func build(ctx context.Context, cfg *Config, log *slog.Logger) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := tr.Define(placeWords(places, plan, cfg.ProvinceCode)); err != nil {
+		return nil, err
+	}
 	db, err := sqlite.Open(ctx, cfg.DBPath, now)
 	if err != nil {
 		return nil, fmt.Errorf("database %s: %w", cfg.DBPath, err)
@@ -200,6 +203,28 @@ func build(ctx context.Context, cfg *Config, log *slog.Logger) (*app, error) {
 	a.expiry = &handlers.Expiry{Products: a.products, Users: a.users, Enqueue: a.enqueue,
 		Rules: rules, Location: cfg.Location, PinnedRules: cfg.Rules}
 	return a, nil
+}
+
+// placeWords are what the messages say of the province that runs the bot,
+// taken from its data (bot.Translator.Define): its name from the plan, its
+// province code, and its first two communes of the places file as the
+// examples of a place to type (their short names, folded as a farmer types
+// them, and the second's full name and the first's code). Their names all
+// begin with "Home", which no handler gives as data: Define fills them
+// into every template ("Place" is an event's place).
+func placeWords(places *domain.Places, plan *domain.Plan, provinceCode string) map[string]string {
+	all := places.All()
+	first, second := all[0], all[min(1, len(all)-1)]
+	return map[string]string{
+		"HomeProvince":     plan.Province.Name,
+		"HomeProvinceCode": provinceCode,
+		"HomePlace":        first.ShortName(),
+		"HomePlaceTyped":   domain.Fold(first.ShortName()),
+		"HomePlaceCode":    first.Code,
+		"HomePlace2":       second.ShortName(),
+		"HomePlaceTyped2":  domain.Fold(second.ShortName()),
+		"HomePlaceFull2":   second.Name,
+	}
 }
 
 func loadPlaces(path string) (*domain.Places, error) {

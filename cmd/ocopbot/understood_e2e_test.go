@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -871,6 +873,64 @@ func TestMatrixOfficerStart(t *testing.T) {
 			p.Send("/start")
 			p.Expect("start.welcome")
 			p.Expect("consent.ask")
+		})
+	}
+}
+
+// TestMatrixAnotherProvince: a province that runs the bot with its own
+// places and plan is named in the welcome, and its own communes are the
+// examples of a place to type: nothing speaks of Tây Ninh.
+func TestMatrixAnotherProvince(t *testing.T) {
+	dir := t.TempDir()
+	places := filepath.Join(dir, "places.csv")
+	if err := os.WriteFile(places, []byte("code,name,type,former_province,former_districts\n"+
+		"70001,Phường Đồng Xoài,phường,Tỉnh Bình Phước,Thành phố Đồng Xoài (Tỉnh Bình Phước)\n"+
+		"70002,Xã Lộc Ninh,xã,Tỉnh Bình Phước,Huyện Lộc Ninh (Tỉnh Bình Phước)\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	good, err := os.ReadFile(filepath.Join("..", "..", "domain", "plans", "tay-ninh-2023-2025.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := strings.NewReplacer(`"name": "Tây Ninh"`, `"name": "Đồng Nai"`, `"code": "80"`, `"code": "75"`,
+		`"former_province": "Tỉnh Tây Ninh"`, `"former_province": "Tỉnh Bình Phước"`).Replace(string(good))
+	planFile := filepath.Join(dir, "plan.json")
+	if err := os.WriteFile(planFile, []byte(plan), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, ch := range channels {
+		t.Run(ch, func(t *testing.T) {
+			h := newMatrix(t, ch, "embedded")
+			h.env["PLACES_FILE"], h.env["PLAN_FILE"], h.env["PROVINCE_CODE"] = places, planFile, "75"
+			h.start()
+			p := h.user(684, "Chín")
+			p.Send("/start")
+			if m := p.Expect("start.welcome"); !strings.Contains(m.PlainText, "tỉnh Đồng Nai") || strings.Contains(m.PlainText, "Tây Ninh") {
+				t.Errorf("the welcome names another province:\n%s", m.PlainText)
+			}
+			p.Expect("consent.ask")
+			p.Press("Đồng ý và đăng ký")
+			p.Edited("consent.given")
+			p.Expect("register.ask_kind")
+			p.Send("1")
+			if m := p.Expect("register.ask_name"); !strings.Contains(m.PlainText, "HTX Bánh tráng Lộc Ninh") {
+				t.Errorf("the example of a name:\n%s", m.PlainText)
+			}
+			p.Send("HTX Điều Lộc Ninh")
+			p.Expect("register.ask_rep")
+			p.Send("Trần Văn Chín")
+			p.Expect("register.ask_phone")
+			p.Send("0912000684")
+			p.Expect("form.noted")
+			if m := p.Expect("register.ask_commune"); !strings.Contains(m.PlainText, "ví dụ: loc ninh.") {
+				t.Errorf("the example of a commune to type:\n%s", m.PlainText)
+			}
+			p.Send("trang bang")
+			if m := p.Expect("register.commune_not_found"); !strings.Contains(m.PlainText, "ở Đồng Nai") || !strings.Contains(m.PlainText, "(ví dụ: loc ninh, dong xoai)") {
+				t.Errorf("a commune not found:\n%s", m.PlainText)
+			}
+			p.Send("loc ninh")
+			p.Expect("register.ask_regno")
 		})
 	}
 }
