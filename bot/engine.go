@@ -508,6 +508,11 @@ func (e *Engine) route(ctx context.Context, c *Ctx) error {
 		}
 		if ok {
 			u.Kind, u.Callback = KindCallback, &Callback{ID: u.ChatID, Data: data, Typed: true}
+		} else if cmd := e.typedCommand(u.Text); cmd != "" && c.Session.Active == "" && !awaited && e.commands[cmd].Access.Allows(c.User) {
+			// "thong ke", "hoi dap": a command typed as words, without
+			// its slash (hard to find on a phone's keyboard), by someone
+			// who may use it; outside a form and the words the bot asked for.
+			u.Kind, u.Command, u.Args = KindCommand, cmd, ""
 		}
 	}
 	switch {
@@ -544,6 +549,23 @@ func (e *Engine) route(ctx context.Context, c *Ctx) error {
 		return e.fallback(ctx, c)
 	}
 	return nil
+}
+
+// typedCommand returns the command whose name the text is, typed as
+// words without the slash and with or without diacritics ("thống kê",
+// "thong ke", "hoidap" → "/thongke", "/hoidap"), or "".
+func (e *Engine) typedCommand(text string) string {
+	if len(text) > 40 {
+		return ""
+	}
+	w := strings.ReplaceAll(domain.Fold(text), " ", "")
+	if len(w) < 4 || strings.Trim(w, "abcdefghijklmnopqrstuvwxyz") != "" {
+		return ""
+	}
+	if e.commands["/"+w] == nil {
+		return ""
+	}
+	return "/" + w
 }
 
 // routeCallback reads the pressed button's data and hands it to the

@@ -934,3 +934,38 @@ func TestMatrixAnotherProvince(t *testing.T) {
 		})
 	}
 }
+
+// TestMatrixCommandsTypedAsWords: a command typed as words, without its
+// slash and diacritics, runs for whoever may use it; an officers' command
+// typed by a producer is read as before, and inside a form the words are
+// an answer.
+func TestMatrixCommandsTypedAsWords(t *testing.T) {
+	for _, ch := range channels {
+		t.Run(ch, func(t *testing.T) {
+			h := newMatrix(t, ch, "embedded")
+			admin := h.admin(900, "Quản trị", ch)
+			h.start()
+			admin.Send("/start")
+			admin.Expect("start.welcome_officer")
+			admin.Send("hoi dap")
+			admin.Expect("qa.none_open")
+			admin.Send("Thống kê")
+			admin.Expect("figures.title")
+			admin.Expect("figures.chart_caption")
+
+			p := h.user(685, "Mười Một").consent()
+			p.Send("su kien")
+			p.Expect("ev.none")
+			// "hỏi đáp" is the officers' /hoidap: a producer gets the help.
+			p.Send("hoi dap")
+			p.Expect("help.text")
+			// In a form, the words answer its question.
+			p.Send("/dangky")
+			p.Expect("register.ask_kind")
+			p.Send("1")
+			p.Expect("register.ask_name")
+			p.Send("San pham")
+			p.Expect("register.ask_rep")
+		})
+	}
+}
