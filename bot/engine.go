@@ -508,11 +508,14 @@ func (e *Engine) route(ctx context.Context, c *Ctx) error {
 		}
 		if ok {
 			u.Kind, u.Callback = KindCallback, &Callback{ID: u.ChatID, Data: data, Typed: true}
-		} else if cmd := e.typedCommand(u.Text); cmd != "" && c.Session.Active == "" && !awaited && e.commands[cmd].Access.Allows(c.User) {
+		} else if c.Session.Active == "" && !awaited {
 			// "thong ke", "hoi dap": a command typed as words, without
 			// its slash (hard to find on a phone's keyboard), by someone
-			// who may use it; outside a form and the words the bot asked for.
-			u.Kind, u.Command, u.Args = KindCommand, cmd, ""
+			// who may use it; not an answer to a form or to what the bot
+			// asked for.
+			if cmd := e.typedCommand(u.Text); cmd != "" && e.commands[cmd].Access.Allows(c.User) {
+				u.Kind, u.Command, u.Args = KindCommand, cmd, ""
+			}
 		}
 	}
 	switch {
