@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"strings"
 
 	"github.com/ocop-tayninh/ocopbot/domain"
 )
@@ -72,6 +73,8 @@ type Ctx struct {
 	// cancelAsked: the update asked to confirm cancelling the form; no
 	// reminder of the form follows.
 	cancelAsked bool
+	// keptNext: the KeepForNext values this update kept.
+	keptNext map[string]bool
 	// saving is the save of a confirming step in progress (see once), and
 	// ref the record it named (Saved).
 	saving *saving
@@ -169,6 +172,25 @@ func (c *Ctx) AwaitText() {
 // words (AwaitText): a handler keeping a "the next text is …" state drops
 // it when the user went elsewhere in between (a command, a button).
 func (c *Ctx) Awaited() bool { return c.awaited }
+
+// KeepForNext keeps a handler value (Session.Put) for the next update of
+// the user only: what that update does not keep again is gone after it,
+// whatever it was (a button, a command, a text). key must begin with
+// "~". A question kept for the «Hỏi cán bộ» button under it is one: the
+// button pressed later, after something else, must not send it.
+func (c *Ctx) KeepForNext(key, value string) {
+	if c.Session == nil || !strings.HasPrefix(key, fleeting) {
+		return
+	}
+	c.Session.Put(key, value)
+	if c.keptNext == nil {
+		c.keptNext = map[string]bool{}
+	}
+	c.keptNext[key] = true
+}
+
+// fleeting begins the Session.Data keys of KeepForNext.
+const fleeting = "~"
 
 // keyAwaitText marks, in Session.Data, that the next text is words the bot
 // asked for (AwaitText); route reads it once.

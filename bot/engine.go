@@ -483,11 +483,23 @@ func (e *Engine) loadSession(next Handler) Handler {
 func (e *Engine) route(ctx context.Context, c *Ctx) error {
 	u := c.Update
 	// "Cancel?" holds for the next update only: asking to cancel again
-	// after anything else (a command, another sitting) asks again.
+	// after anything else (a command, another sitting) asks again. So do
+	// the values kept for it (KeepForNext).
+	var kept []string
+	for k := range c.Session.Data {
+		if strings.HasPrefix(k, fleeting) {
+			kept = append(kept, k)
+		}
+	}
 	defer func() {
 		if !c.cancelAsked {
 			for _, f := range c.Session.Forms {
 				f.CancelAsked = false
+			}
+		}
+		for _, k := range kept {
+			if !c.keptNext[k] {
+				delete(c.Session.Data, k)
 			}
 		}
 	}()

@@ -151,6 +151,7 @@ func (a *app) cancel(ctx context.Context, c *bot.Ctx) error {
 	}
 	if c.Session.Get(keyReply) != "" || c.Session.Get(keyAsking) != "" {
 		c.Session.Put(keyReply, "")
+		c.Session.Put(keyDraft, "")
 		c.Session.Put(keyAsking, "")
 		return a.sayMenu(ctx, c, "qa.dropped")
 	}

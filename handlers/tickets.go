@@ -38,16 +38,18 @@ type Tickets interface {
 }
 
 // Button data of questions: "q|a" asks the question kept, "q|r|<id>"
-// answers one (officers), "q|p|<id>" shows its photos (officers).
+// answers one (officers), "q|s|<id>" sends the answer typed, "q|w|<id>"
+// asks for it again, "q|p|<id>" shows its photos (officers).
 const cbTicket = "q"
 
 // Session keys of questions.
 const (
-	keyQuestion   = "q.text"  // the text the FAQ could not answer, to ask
-	keyQuestionOf = "q.of"    // the update that question came in (it names the question)
+	keyQuestion   = "~q.text" // the text the FAQ could not answer, to ask (for the next update only)
+	keyQuestionOf = "~q.of"   // the update that question came in (it names the question)
 	keyAsking     = "q.ask"   // "1": the next text is the question
 	keyPhotoTo    = "q.photo" // the ticket photos sent now attach to
 	keyReply      = "q.reply" // the ticket an officer is answering
+	keyDraft      = "q.draft" // the answer typed, waiting for «Gửi»
 )
 
 // Limits of questions and answers, in characters, and of lists.
@@ -102,6 +104,12 @@ func (a *app) createTicket(ctx context.Context, c *bot.Ctx, question, of string)
 	if utf8.RuneCountInString(question) > maxQuestion {
 		return a.askToType(ctx, c, "qa.question_too_long", map[string]any{"Max": maxQuestion})
 	}
+	if n, err := a.openTwin(ctx, c, question); err != nil || n != 0 {
+		if err != nil {
+			return err
+		}
+		return a.sayMenu(ctx, c, "qa.already_open", map[string]any{"N": n})
+	}
 	if of == "" {
 		of = updateRef(c)
 	}
@@ -113,6 +121,23 @@ func (a *app) createTicket(ctx context.Context, c *bot.Ctx, question, of string)
 		func(ctx context.Context, ref string) error {
 			return a.sayMenu(ctx, c, "qa.already_asked", map[string]any{"N": ref})
 		})
+}
+
+// openTwin returns the number of the person's open question that reads
+// as question does (the same words, with or without diacritics), 0 when
+// none: a question typed again is not filed twice.
+func (a *app) openTwin(ctx context.Context, c *bot.Ctx, question string) (int64, error) {
+	list, err := a.Tickets.ByUser(ctx, c.User.ID, maxTicketList)
+	if err != nil {
+		return 0, domain.Op("qa.mine", err)
+	}
+	q := strings.Join(strings.Fields(domain.Fold(question)), " ")
+	for _, t := range list {
+		if t.Open() && strings.Join(strings.Fields(domain.Fold(t.Question)), " ") == q {
+			return t.ID, nil
+		}
+	}
+	return 0, nil
 }
 
 // updateRef names the update (with the user: a question typed in it), ""
@@ -202,7 +227,13 @@ func (a *app) ticketText(ctx context.Context, c *bot.Ctx) (bool, error) {
 	c.Session.Put(keyPhotoTo, "") // photos go with the question just asked only
 	text := domain.Clean(c.Update.Text)
 	if id := c.Session.Get(keyReply); id != "" && c.IsOfficer() {
-		return true, a.answerTicket(ctx, c, id, text)
+		if c.Awaited() {
+			return true, a.replyText(ctx, c, id, text)
+		}
+		// The officer went elsewhere (a command, a button) since the
+		// answer was asked for: this text is not it.
+		c.Session.Put(keyReply, "")
+		c.Session.Put(keyDraft, "")
 	}
 	if rest, ok := afterWords(text, "hoi can bo"); ok {
 		return true, a.askOfficer(ctx, c, rest)
@@ -266,8 +297,13 @@ func (a *app) notUnderstood(ctx context.Context, c *bot.Ctx) error {
 	if utf8.RuneCountInString(q) > maxQuestion {
 		q = string([]rune(q)[:maxQuestion])
 	}
-	c.Session.Put(keyQuestion, q)
-	c.Session.Put(keyQuestionOf, updateRef(c))
+	if len(strings.Fields(domain.Fold(q))) >= 2 {
+		// Kept for the button under this answer, pressed next: a single
+		// word ("asdfgh") is not a question to send; the button then asks
+		// for one.
+		c.KeepForNext(keyQuestion, q)
+		c.KeepForNext(keyQuestionOf, updateRef(c))
+	}
 	// The menu keeps its numbers (a "1" typed is still its first item);
 	// the question's button comes after it.
 	rows := append(a.menu(c), []bot.Button{bot.Data(cbTicket, "a").Button(c.T("qa.button_ask"))})
@@ -316,7 +352,7 @@ func (a *app) ticketFile(next bot.HandlerFunc) bot.HandlerFunc {
 	}
 }
 
-// ticketButton handles "q|a", "q|r|<id>" and "q|p|<id>".
+// ticketButton handles "q|a", "q|r|<id>", "q|s|<id>", "q|w|<id>" and "q|p|<id>".
 func (a *app) ticketButton(ctx context.Context, c *bot.Ctx) error {
 	act := c.Pressed.Verb
 	if act == "a" {
@@ -337,16 +373,24 @@ func (a *app) ticketButton(ctx context.Context, c *bot.Ctx) error {
 		return c.Answer(ctx, c.T("qa.gone"), true)
 	}
 	switch act {
-	case "r":
+	case "r", "w":
 		if !t.Open() {
 			return c.Answer(ctx, c.T("qa.answered_already"), true)
 		}
 		if err := c.Answer(ctx, "", false); err != nil {
 			return err
 		}
-		c.Session.Put(keyReply, strconv.FormatInt(t.ID, 10))
-		c.AwaitText()
-		return c.Say(ctx, "qa.type_answer", map[string]any{"N": t.ID, "Question": t.Question})
+		return a.startReply(ctx, c, t)
+	case "s":
+		draft := c.Session.Get(keyDraft)
+		if c.Session.Get(keyReply) != strconv.FormatInt(t.ID, 10) || draft == "" {
+			// Sent already, dropped, or another question's answer since.
+			return c.Answer(ctx, c.T("qa.draft_gone"), true)
+		}
+		if err := c.Answer(ctx, "", false); err != nil {
+			return err
+		}
+		return a.answerTicket(ctx, c, strconv.FormatInt(t.ID, 10), draft)
 	case "p":
 		if err := c.Answer(ctx, "", false); err != nil {
 			return err
@@ -374,17 +418,86 @@ func (a *app) ticketPhotos(ctx context.Context, c *bot.Ctx, t domain.Ticket) err
 	return nil
 }
 
-// answerTicket records an officer's typed answer and sends it to the
+// startReply asks the officer to type the answer to t.
+func (a *app) startReply(ctx context.Context, c *bot.Ctx, t domain.Ticket) error {
+	c.Session.Put(keyReply, strconv.FormatInt(t.ID, 10))
+	c.Session.Put(keyDraft, "")
+	c.AwaitText()
+	return c.Say(ctx, "qa.type_answer", map[string]any{"N": t.ID, "Question": t.Question})
+}
+
+// replyText reads what an officer typed when asked for an answer. An
+// answer goes to a farmer and cannot be taken back, so it is shown first
+// with «Có, gửi đi» / «Không, viết lại» (a new text replaces it); «thôi»
+// sends nothing, "trả lời số 2" turns to question 2, and a text without
+// words ("3", "ok?") is asked again.
+func (a *app) replyText(ctx context.Context, c *bot.Ctx, idS, text string) error {
+	id, _ := strconv.ParseInt(idS, 10, 64)
+	if stopAsking(text) {
+		c.Session.Put(keyReply, "")
+		c.Session.Put(keyDraft, "")
+		return a.sayMenu(ctx, c, "qa.answer_stopped", map[string]any{"N": id})
+	}
+	if other, ok := replyNumber(text); ok && other != id {
+		t, err := a.Tickets.Get(ctx, other)
+		switch {
+		case err != nil && !errors.Is(err, domain.ErrNotFound) && domain.ErrorKind(err) != domain.KindNotFound:
+			return domain.Op("qa.reply", err)
+		case err != nil || !t.VisibleTo(c.User, a.Calendar, a.now()):
+			c.AwaitText()
+			return c.Say(ctx, "qa.no_such_question", map[string]any{"N": other, "Current": id})
+		case !t.Open():
+			c.AwaitText()
+			return c.Say(ctx, "qa.answered_already_n", map[string]any{"N": other, "Current": id})
+		}
+		return a.startReply(ctx, c, t)
+	}
+	switch n := utf8.RuneCountInString(text); {
+	case !hasLetter(text):
+		c.AwaitText()
+		return c.Say(ctx, "qa.type_answer_again", map[string]any{"N": id})
+	case n > maxAnswer:
+		c.AwaitText()
+		return c.Say(ctx, "qa.answer_too_long", map[string]any{"Max": maxAnswer})
+	}
+	t, err := a.Tickets.Get(ctx, id)
+	if err != nil || !t.VisibleTo(c.User, a.Calendar, a.now()) {
+		c.Session.Put(keyReply, "")
+		return c.Say(ctx, "qa.gone")
+	}
+	c.Session.Put(keyDraft, text)
+	c.AwaitText() // a new text replaces the answer shown
+	return c.Send(ctx, bot.Reply{Text: c.T("qa.answer_confirm", map[string]any{"N": id, "Question": clipText(t.Question, maxQuote), "Answer": text}),
+		Buttons: [][]bot.Button{
+			{bot.Data(cbTicket, "s", id).Button(c.T("qa.button_send"))},
+			{bot.Data(cbTicket, "w", id).Button(c.T("qa.button_rewrite"))},
+		}})
+}
+
+// replyNumber reads "trả lời số 2", "tra loi 2", "tl 2", "câu 2", "số 2":
+// the officer turning to another question.
+func replyNumber(text string) (int64, bool) {
+	w := strings.Fields(domain.Fold(text))
+	if len(w) < 2 || len(w) > 4 {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(w[len(w)-1], 10, 64)
+	if err != nil || n <= 0 {
+		return 0, false
+	}
+	switch strings.Join(w[:len(w)-1], " ") {
+	case "tra loi so", "tra loi", "tl", "tl so", "cau", "cau so", "so", "cau hoi so", "cau hoi", "tra loi cau", "tra loi cau so":
+		return n, true
+	}
+	return 0, false
+}
+
+// answerTicket records an officer's answer, confirmed, and sends it to the
 // person who asked, on the channel they use.
 func (a *app) answerTicket(ctx context.Context, c *bot.Ctx, idS, text string) error {
 	id, _ := strconv.ParseInt(idS, 10, 64)
-	switch n := utf8.RuneCountInString(text); {
-	case !domain.HasLetterOrDigit(text):
-		return c.Say(ctx, "qa.type_answer_again", map[string]any{"N": id})
-	case n > maxAnswer:
-		return c.Say(ctx, "qa.answer_too_long", map[string]any{"Max": maxAnswer})
-	}
 	c.Session.Put(keyReply, "")
+	c.Session.Put(keyDraft, "")
 	t, err := a.Tickets.Get(ctx, id)
 	if err != nil || !t.VisibleTo(c.User, a.Calendar, a.now()) {
 		return c.Say(ctx, "qa.gone")

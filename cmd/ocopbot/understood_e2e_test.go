@@ -620,7 +620,35 @@ func TestMatrixAskAnOfficer(t *testing.T) {
 			}
 			off.Press("Trả lời số 1")
 			off.Expect("qa.type_answer")
+			// Nothing reaches the farmer before the officer says so: a
+			// number is not an answer, "trả lời số 2" turns to question 2,
+			// «thôi» sends nothing, and what is typed is shown first.
+			off.Send("3")
+			off.Expect("qa.type_answer_again")
+			off.Send("tra loi so 2")
+			if m := off.Expect("qa.type_answer"); !strings.Contains(m.PlainText, "câu hỏi số 2") {
+				t.Errorf("«trả lời số 2» did not turn to question 2:\n%s", m.PlainText)
+			}
+			off.Send("thoi")
+			off.Expect("qa.answer_stopped")
+			off.Send("ok")
+			if m := off.Next(); off.matches(m.Text, "vi", "qa.answer_sent") || off.matches(m.Text, "vi", "qa.answer_confirm") {
+				t.Errorf("a text after «thôi» was taken as an answer:\n%s", m.PlainText)
+			}
+			off.Send("/hoidap")
+			off.Expect("qa.open_header")
+			off.Expect("qa.open_item")
+			off.Expect("qa.open_item")
+			off.Press("Trả lời số 1")
+			off.Expect("qa.type_answer")
+			off.Send("Bạn đến UBND phường Bình Minh.")
+			off.Expect("qa.answer_confirm")
+			// A new text replaces the answer shown.
 			off.Send("Bạn đến UBND phường Bình Minh, bộ phận một cửa, mang theo giấy ĐKKD & mẫu tem <A4>.")
+			if m := off.Expect("qa.answer_confirm"); !strings.Contains(m.PlainText, "mẫu tem <A4>") {
+				t.Errorf("the answer to confirm:\n%s", m.PlainText)
+			}
+			off.Press("Có, gửi đi")
 			off.Expect("qa.answer_sent")
 			m = p.Expect("qa.answered_you")
 			if !strings.Contains(m.PlainText, "mẫu tem <A4>") || !strings.Contains(m.PlainText, "số 1") {
@@ -722,6 +750,30 @@ func TestMatrixNoJunkQuestions(t *testing.T) {
 			p.Send("trang thai cua toi")
 			if m := p.Next(); p.matches(m.Text, "vi", "qa.asked") {
 				t.Errorf("a text after another command was sent as the question:\n%s", m.PlainText)
+			}
+			// One word is not a question to send: the button asks for one.
+			p.Send("asdfgh")
+			p.Expect("qa.not_understood")
+			p.Press("Hỏi cán bộ")
+			p.Expect("qa.type_question")
+			p.Send("thoi")
+			p.Expect("qa.ask_stopped")
+			// A question kept, then a button elsewhere: «hỏi cán bộ» typed
+			// later asks for the question instead of sending the old one.
+			p.Send("toi khong biet chu nay nghia la gi")
+			p.Expect("qa.not_understood")
+			p.Press("Hướng dẫn")
+			p.Expect("help.text")
+			p.Send("hoi can bo")
+			p.Expect("qa.type_question")
+			p.Send("thoi")
+			p.Expect("qa.ask_stopped")
+			// The same question again is not filed twice.
+			p.Send("Giay ATTP xin o dau vay em?")
+			p.Expect("qa.not_understood")
+			p.Press("Hỏi cán bộ")
+			if m := p.Expect("qa.already_open"); !strings.Contains(m.PlainText, "câu hỏi số 1") {
+				t.Errorf("the question asked before:\n%s", m.PlainText)
 			}
 
 			db := h.openDB()
