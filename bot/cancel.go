@@ -35,8 +35,10 @@ func answered(flow *Flow, f *Form) bool {
 	if f.Gathering != nil && !f.Gathering.Empty() {
 		return true
 	}
-	if f.RecordID != 0 && !f.Editing {
-		return false
+	if f.RecordID != 0 {
+		// A prefilled edit of an existing record: its answers are what
+		// was there until one changes (or while one is being changed).
+		return f.Changed || f.Editing
 	}
 	for _, s := range flow.Steps {
 		if _, ok := f.Answers[s.Key]; ok {

@@ -551,7 +551,13 @@ func (e *Engine) route(ctx context.Context, c *Ctx) error {
 		// A command typed in the middle of a form leaves the form where it
 		// was; remind the user how to go on.
 		if active != "" && c.Session.Active == active && !c.cancelAsked {
-			if f := e.flows[active]; f != nil && f.Command != cmd.Name {
+			if fl, f := e.flows[active], c.Session.Forms[active]; fl != nil && f != nil && fl.Command != cmd.Name {
+				if onlyLooked(fl, f) {
+					// A record only looked at ("Thông tin cơ sở"): nothing
+					// to go on with, it closes.
+					e.closeForm(c, active)
+					return nil
+				}
 				return e.remindForm(ctx, c)
 			}
 		}

@@ -204,13 +204,17 @@ func (e *Engine) CancelForm(ctx context.Context, c *Ctx) (bool, error) {
 	if id == "" {
 		return false, nil
 	}
+	msg := "form.cancelled"
+	if f := c.Session.Forms[id]; f != nil && f.RecordID != 0 {
+		msg = "form.cancelled_edit" // what was saved before stays
+	}
 	delete(c.Session.Forms, id)
 	c.Session.Active = ""
 	title := id
 	if fl := e.flows[id]; fl != nil {
 		title = c.T(fl.Title)
 	}
-	return true, c.Send(ctx, Reply{Text: c.T("form.cancelled", map[string]any{"Title": title}), RemoveKeyboard: true})
+	return true, c.Send(ctx, Reply{Text: c.T(msg, map[string]any{"Title": title}), RemoveKeyboard: true})
 }
 
 // remindForm tells a user who strayed from a form how to go on with it.
@@ -463,6 +467,9 @@ func (e *Engine) accept(ctx context.Context, c *Ctx, flow *Flow, f *Form, value 
 			return e.rejected(ctx, c, flow, f, err)
 		}
 	}
+	if old, had := f.Answers[step.Key]; f.RecordID != 0 && (!had || old != value) {
+		f.Changed = true
+	}
 	f.Answers[step.Key] = value
 	f.Picks, f.Offers, f.Gathering = nil, nil, nil
 	if step.Gather != nil && step.Gather.Preview != nil && value != "" {
@@ -556,7 +563,20 @@ func (e *Engine) confirmInput(ctx context.Context, c *Ctx, flow *Flow, f *Form, 
 		idx, _ := strconv.Atoi(fields[i].Value)
 		return e.edit(ctx, c, flow, f, idx)
 	}
+	if onlyLooked(flow, f) {
+		// A record opened to be seen ("Thông tin cơ sở") and left as it
+		// was: a question typed now is not for the form, which closes
+		// without a word (nothing is lost).
+		e.closeForm(c, flow.ID)
+		return e.fallbackOrNothing(ctx, c)
+	}
 	return e.prompt(ctx, c, flow, f, "form.confirm_expected")
+}
+
+// onlyLooked reports whether f edits an existing record and nothing of it
+// was changed: closing it loses nothing.
+func onlyLooked(flow *Flow, f *Form) bool {
+	return f.RecordID != 0 && !f.Editing && !answered(flow, f)
 }
 
 func (e *Engine) edit(ctx context.Context, c *Ctx, flow *Flow, f *Form, idx int) error {

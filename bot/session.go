@@ -87,6 +87,9 @@ type Form struct {
 	// CancelAsked: the user asked to cancel a form with answers and was
 	// asked to confirm; asking again cancels.
 	CancelAsked bool `json:"cancel_asked,omitempty"`
+	// Changed: an answer of a form editing an existing record (RecordID)
+	// differs from what was there; until then closing it loses nothing.
+	Changed bool `json:"changed,omitempty"`
 	// Editing an existing record (the subject id when re-registering).
 	RecordID int64     `json:"record_id,omitempty"`
 	Started  time.Time `json:"started"`

@@ -98,6 +98,9 @@ func appendForm(b []byte, f *Form) ([]byte, error) {
 	if f.CancelAsked {
 		b = append(b, `,"cancel_asked":true`...)
 	}
+	if f.Changed {
+		b = append(b, `,"changed":true`...)
+	}
 	if f.RecordID != 0 {
 		b = append(b, `,"record_id":`...)
 		b = strconv.AppendInt(b, f.RecordID, 10)

@@ -391,7 +391,7 @@ func TestMatrixEveryoneCanStart(t *testing.T) {
 			p.Expect("register.already")
 			p.Expect("form.confirm_title")
 			p.Send("/huy")
-			p.Expect("form.cancelled")
+			p.Expect("form.cancelled_edit")
 
 			p.addProduct("Bánh tráng phơi sương", "Thực phẩm", "Chế biến từ gạo, ngũ cốc")
 			_, items := required(t, 6)
@@ -1018,6 +1018,50 @@ func TestMatrixCommandsTypedAsWords(t *testing.T) {
 			p.Expect("register.ask_name")
 			p.Send("San pham")
 			p.Expect("register.ask_rep")
+		})
+	}
+}
+
+// TestMatrixDetailsOnlyLookedAt: «Thông tin cơ sở» opens the producer's
+// details on their confirmation screen; a question typed there, or a
+// command, leaves them as they were and is answered as anywhere, and a
+// later /start does not say a form is half done.
+func TestMatrixDetailsOnlyLookedAt(t *testing.T) {
+	for _, ch := range channels {
+		t.Run(ch, func(t *testing.T) {
+			h := newMatrix(t, ch, "embedded")
+			h.start()
+			p := h.user(686, "Mười Hai").register("HTX Mười Hai", "binh minh")
+			p.Press("Thông tin cơ sở")
+			p.Expect("register.already")
+			p.Expect("form.confirm_title")
+			p.Send("khi nao het han")
+			p.Expect("status.profile")
+			p.Send("/dangky")
+			p.Expect("register.already")
+			p.Expect("form.confirm_title")
+			p.Send("/trangthai")
+			p.Expect("status.profile")
+			p.Send("/start")
+			if m := p.Expect("start.welcome_back"); strings.Contains(m.PlainText, "điền dở") {
+				t.Errorf("a form only looked at is reminded:\n%s", m.PlainText)
+			}
+			p.Quiet()
+			// Changed, it is work under way: a question is not taken from it.
+			p.Send("/dangky")
+			p.Expect("register.already")
+			p.Expect("form.confirm_title")
+			p.Press("Người đại diện")
+			p.Expect("register.ask_rep")
+			p.Send("Lê Văn Mười Hai")
+			p.Expect("form.confirm_title")
+			p.Send("khi nao het han")
+			p.Expect("form.confirm_expected")
+			// And cancelling it asks first: the change would be lost.
+			p.Send("/huy")
+			p.Expect("form.cancel_confirm")
+			p.Send("huy")
+			p.Expect("form.cancelled_edit")
 		})
 	}
 }
