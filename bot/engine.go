@@ -525,8 +525,8 @@ func (e *Engine) route(ctx context.Context, c *Ctx) error {
 			// its slash (hard to find on a phone's keyboard), by someone
 			// who may use it; not an answer to a form or to what the bot
 			// asked for.
-			if cmd := e.typedCommand(u.Text); cmd != "" && e.commands[cmd].Access.Allows(c.User) {
-				u.Kind, u.Command, u.Args = KindCommand, cmd, ""
+			if cmd, args := e.typedCommand(u.Text); cmd != "" && e.commands[cmd].Access.Allows(c.User) {
+				u.Kind, u.Command, u.Args = KindCommand, cmd, args
 			}
 		}
 	}
@@ -574,19 +574,37 @@ func (e *Engine) route(ctx context.Context, c *Ctx) error {
 
 // typedCommand returns the command whose name the text is, typed as
 // words without the slash and with or without diacritics ("thống kê",
-// "thong ke", "hoidap" → "/thongke", "/hoidap"), or "".
-func (e *Engine) typedCommand(text string) string {
-	if len(text) > 40 {
-		return ""
+// "thong ke", "hoidap" → "/thongke", "/hoidap"), or "". An officers'
+// command may be followed by what it takes ("tim kiem banh trang",
+// "tìm kiếm: xoài"), returned as args; a command for anyone must be the
+// whole text ("ho so cua toi" is a question, not /hoso).
+func (e *Engine) typedCommand(text string) (cmd, args string) {
+	fields := strings.Fields(text)
+	if len(text) > 200 || len(fields) == 0 {
+		return "", ""
 	}
-	w := strings.ReplaceAll(domain.Fold(text), " ", "")
-	if len(w) < 4 || strings.Trim(w, "abcdefghijklmnopqrstuvwxyz") != "" {
-		return ""
+	var name strings.Builder
+	for k, f := range fields[:min(len(fields), 3)] {
+		// "kiếm:" → "kiem": punctuation after a word is no part of it.
+		w := strings.TrimRight(strings.ReplaceAll(domain.Fold(f), " ", ""), ":,.!?-")
+		if w == "" || strings.Trim(w, "abcdefghijklmnopqrstuvwxyz") != "" {
+			return "", ""
+		}
+		name.WriteString(w)
+		if name.Len() < 4 {
+			continue
+		}
+		c := e.commands["/"+name.String()]
+		if c == nil {
+			continue
+		}
+		rest := strings.TrimLeft(strings.Join(fields[k+1:], " "), ":-–, ")
+		if rest != "" && c.Access == Anyone {
+			return "", ""
+		}
+		return "/" + name.String(), rest
 	}
-	if e.commands["/"+w] == nil {
-		return ""
-	}
-	return "/" + w
+	return "", ""
 }
 
 // routeCallback reads the pressed button's data and hands it to the

@@ -1065,3 +1065,29 @@ func TestMatrixDetailsOnlyLookedAt(t *testing.T) {
 		})
 	}
 }
+
+// TestMatrixOfficerCommandsWithWords: an officers' command typed as words
+// takes what follows it ("tim kiem xoai", "tìm kiếm: xoài"); a producer's
+// "ho so cua toi" is still a question about their dossier.
+func TestMatrixOfficerCommandsWithWords(t *testing.T) {
+	for _, ch := range channels {
+		t.Run(ch, func(t *testing.T) {
+			h := newMatrix(t, ch, "embedded")
+			admin := h.admin(900, "Quản trị", ch)
+			h.start()
+			p := h.user(687, "Mười Ba").register("HTX Xoài Mười Ba", "binh minh")
+			admin.Send("/start")
+			admin.Expect("start.welcome_officer")
+			admin.Send("tim kiem xoai muoi ba")
+			if m := admin.Expect("search.header"); !strings.Contains(m.PlainText, "HTX Xoài Mười Ba") {
+				t.Errorf("the search typed as words:\n%s", m.PlainText)
+			}
+			admin.Send("Tìm kiếm: xoài")
+			admin.Expect("search.header")
+			admin.Send("duyet ho so")
+			admin.Expect("review.queue_empty")
+			p.Send("ho so cua toi")
+			p.Expect("status.profile")
+		})
+	}
+}
