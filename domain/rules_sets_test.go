@@ -222,3 +222,32 @@ func TestSetOf(t *testing.T) {
 		t.Errorf("ByGroup = %+v, want the two in Thực phẩm", g)
 	}
 }
+
+// Dried fruit is processed, not fresh: "xoài sấy" offers the processed set
+// beside the fresh one (a fruit's name) rather than taking the fresh one
+// alone, and "đậu phộng rang" is processed.
+func TestSearchSetsDriedFruit(t *testing.T) {
+	rs, err := DefaultRulebooks()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := rs.ForNewDossier(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := func(q string) []int {
+		var out []int
+		for _, s := range r.SearchSets(q) {
+			out = append(out, s.ID)
+		}
+		return out
+	}
+	for q, want := range map[string]int{"xoai say": 7, "chuoi say deo": 7, "sau rieng say kho": 7, "dau phong rang": 7} {
+		if got := ids(q); !slices.Contains(got, want) {
+			t.Errorf("%q: sets %v, want %d among them", q, got, want)
+		}
+	}
+	if got := ids("xoai"); len(got) == 0 || got[0] != 1 {
+		t.Errorf("xoai: sets %v, want 1 first", got)
+	}
+}
