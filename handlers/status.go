@@ -198,6 +198,17 @@ var faqTopics = []struct {
 	{"faq.ocop", []string{"ocop la gi", "ocop la", "chuong trinh ocop", "mot xa mot san pham", "mo xa mot san pham"}},
 }
 
+// missingWords ask what a dossier still lacks.
+var missingWords = []string{"con thieu", "thieu gi", "thieu giay", "thieu nhung gi", "can giay gi", "can nhung giay", "can giay to gi"}
+
+// backWords, outside a form and with no button to go back: the menu is
+// where the person is.
+var backWords = []string{"quay lai", "tro lai", "tro ve", "ve menu", "menu chinh"}
+
+// editWords ask to change one's registered details.
+var editWords = []string{"sua thong tin", "doi thong tin", "cap nhat thong tin", "doi so dien thoai", "sua so dien thoai", "doi sdt", "sua sdt",
+	"doi ten co so", "sua ten co so", "doi dia chi", "sua dia chi"}
+
 // statusWords are questions about one's own dossier.
 var statusWords = []string{"ho so cua toi", "ho so toi", "sao roi", "toi dau roi", "den dau", "bao nhieu sao", "may sao", "het han",
 	"trang thai", "status", "ket qua", "giay chung nhan"}
@@ -231,6 +242,11 @@ func (a *app) fallback(ctx context.Context, c *bot.Ctx) error {
 		}
 		return a.sayMenu(ctx, c, "fallback.no_words")
 	}
+	if containsAny(w, missingWords...) {
+		// "hồ sơ (mật ong) của tôi còn thiếu gì": the checklist says it,
+		// of the product named when one is.
+		return a.dossierNamed(ctx, c)
+	}
 	if containsAny(w, statusWords...) {
 		return a.status(ctx, c)
 	}
@@ -243,8 +259,15 @@ func (a *app) fallback(ctx context.Context, c *bot.Ctx) error {
 		return err
 	}
 	switch {
-	case containsAny(w, "ho so", "giay to", "con thieu", "thieu gi"):
-		return a.dossier(ctx, c)
+	case containsAny(w, "ho so", "giay to"):
+		return a.dossierNamed(ctx, c)
+	case containsAny(w, "hoi cho", "tap huan", "trien lam", "su kien", "hoi thao"):
+		return a.events(ctx, c)
+	case containsAny(w, backWords...):
+		return a.sayMenu(ctx, c, "fallback.at_menu")
+	case c.User.SubjectID != 0 && containsAny(w, editWords...):
+		return a.e.StartFlow(ctx, c, flowRegister) // the details, to change
+
 	case len(strings.Fields(w)) <= 5 && containsAny(w, "them san pham", "them sp", "san pham moi", "dang ky san pham", "dang ki san pham", "tao san pham"):
 		// What the menu's "Thêm sản phẩm" says, typed: the form itself,
 		// not the list that offers it. Only a short message: a question
@@ -336,4 +359,32 @@ func (a *app) productTyped(ctx context.Context, c *bot.Ctx) (bool, error) {
 	}
 	rows = append(rows, []bot.Button{bot.Data(cbProduct, "v", p.ID).Button(c.T("product.button.view"))})
 	return true, c.Send(ctx, bot.Reply{Text: a.productStatus(ctx, c, p), Buttons: rows})
+}
+
+// dossierNamed opens the dossier checklist of the product the text names
+// (its name's first two words, or the whole of a shorter name, one after
+// the other: "ho so mat ong con thieu gi"), or asks which one as /hoso does.
+func (a *app) dossierNamed(ctx context.Context, c *bot.Ctx) error {
+	if c.User.SubjectID == 0 {
+		return a.dossier(ctx, c)
+	}
+	list, err := a.Products.ListBySubject(ctx, c.User.SubjectID)
+	if err != nil {
+		return domain.Op("dossier.list", err)
+	}
+	text := " " + domain.Fold(c.Update.Text) + " "
+	var named []domain.Product
+	for _, p := range list {
+		words := strings.Fields(domain.Fold(p.Name))
+		if len(words) == 0 {
+			continue
+		}
+		if strings.Contains(text, " "+strings.Join(words[:min(len(words), 2)], " ")+" ") {
+			named = append(named, p)
+		}
+	}
+	if len(named) == 1 && len(list) > 1 {
+		return a.checklist(ctx, c, named[0], "")
+	}
+	return a.dossier(ctx, c)
 }

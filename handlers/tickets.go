@@ -235,7 +235,7 @@ func (a *app) ticketText(ctx context.Context, c *bot.Ctx) (bool, error) {
 		c.Session.Put(keyReply, "")
 		c.Session.Put(keyDraft, "")
 	}
-	if rest, ok := afterWords(text, "hoi can bo"); ok {
+	if rest, ok := afterWords(askLead(text), "hoi can bo"); ok {
 		return true, a.askOfficer(ctx, c, rest)
 	}
 	if c.Session.Get(keyAsking) != "" {
@@ -285,6 +285,22 @@ func afterWords(text, words string) (string, bool) {
 		rest = ""
 	}
 	return rest, true
+}
+
+// askLeads are the words people put before "hỏi cán bộ".
+var askLeads = []string{"toi muon", "em muon", "minh muon", "toi can", "em can", "cho toi", "cho em", "cho minh", "xin", "muon", "can", "toi xin", "em xin"}
+
+// askLead takes off the words a person puts before "hỏi cán bộ" ("tôi
+// muốn hỏi cán bộ …").
+func askLead(text string) string {
+	fields := strings.Fields(text)
+	for _, lead := range askLeads {
+		n := len(strings.Fields(lead))
+		if len(fields) > n && foldWords(strings.Join(fields[:n], " ")) == lead {
+			return strings.Join(fields[n:], " ")
+		}
+	}
+	return text
 }
 
 // notUnderstood answers a text nothing understood: the menu and the

@@ -1091,3 +1091,35 @@ func TestMatrixOfficerCommandsWithWords(t *testing.T) {
 		})
 	}
 }
+
+// TestMatrixFarmersWords: what farmers type, as the people who tried the
+// bot typed it: the dossier of the product named, "tôi muốn hỏi cán bộ …",
+// trade fairs, going back at the menu, changing one's phone number.
+func TestMatrixFarmersWords(t *testing.T) {
+	for _, ch := range channels {
+		t.Run(ch, func(t *testing.T) {
+			h := newMatrix(t, ch, "embedded")
+			h.start()
+			p := h.user(688, "Mười Bốn").register("HTX Mười Bốn", "binh minh")
+			p.addProduct("Xoài cát Mười Bốn", "Thực phẩm", "Rau, củ, quả, hạt tươi")
+			p.addProduct("Mật ong rừng Mười Bốn", "Thực phẩm", "Mật ong, mật khác và nông sản thực phẩm khác")
+			p.Send("ho so mat ong con thieu gi")
+			if m := p.Expect("dossier.header"); !strings.Contains(m.PlainText, "Mật ong rừng Mười Bốn") {
+				t.Errorf("the dossier of the product named:\n%s", m.PlainText)
+			}
+			p.Send("ho so cua toi con thieu gi")
+			p.Expect("dossier.pick_product")
+			p.Send("toi muon hoi can bo ve giay attp cho mat ong")
+			if m := p.Expect("qa.asked"); !strings.Contains(m.PlainText, "«ve giay attp cho mat ong»") {
+				t.Errorf("the question after «tôi muốn hỏi cán bộ»:\n%s", m.PlainText)
+			}
+			p.Send("khi nao co hoi cho")
+			p.Expect("ev.none")
+			p.Send("quay lai")
+			p.Expect("fallback.at_menu")
+			p.Send("doi so dien thoai")
+			p.Expect("register.already")
+			p.Expect("form.confirm_title")
+		})
+	}
+}
