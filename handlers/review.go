@@ -508,12 +508,7 @@ func (a *app) reviewProduct(ctx context.Context, c *bot.Ctx, p domain.Product, r
 		b.WriteString(notice)
 		b.WriteString("\n\n")
 	}
-	b.WriteString(c.T("review.subject", map[string]any{"Name": s.Name, "Kind": c.T("subject_kind." + string(s.Kind)),
-		"Phone": domain.FormatPhone(s.Phone), "Commune": bot.HTML(a.showCommune(ctx, c, nil, p.CommuneCode))}))
-	if s.Representative != "" {
-		b.WriteString("\n")
-		b.WriteString(c.T("search.representative", map[string]any{"Name": s.Representative}))
-	}
+	b.WriteString(a.subjectCard(ctx, c, s, domain.FormatPhone(s.Phone), p.CommuneCode))
 	b.WriteString("\n\n")
 	b.WriteString(a.productCard(c, p))
 	b.WriteString(a.afterCertLines(ctx, c, p))
@@ -767,4 +762,24 @@ func (a *app) notifyOfficers(ctx context.Context, commune, key string, n bot.Not
 		}
 	}
 	return nil
+}
+
+// subjectCard is the producer's card that officers read: name and kind,
+// phone, commune, representative and business registration number (which
+// a household needs to file, OCOP-RULES §2).
+func (a *app) subjectCard(ctx context.Context, c *bot.Ctx, s domain.Subject, phone, commune string) string {
+	var b strings.Builder
+	b.WriteString(c.T("review.subject", map[string]any{"Name": s.Name, "Kind": c.T("subject_kind." + string(s.Kind)),
+		"Phone": phone, "Commune": bot.HTML(a.showCommune(ctx, c, nil, commune))}))
+	if s.Representative != "" {
+		b.WriteString("\n")
+		b.WriteString(c.T("search.representative", map[string]any{"Name": s.Representative}))
+	}
+	no := s.BusinessRegNo
+	if no == "" {
+		no = c.T("form.empty_value")
+	}
+	b.WriteString("\n")
+	b.WriteString(c.T("review.regno", map[string]any{"No": no}))
+	return b.String()
 }

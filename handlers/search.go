@@ -209,12 +209,7 @@ func (a *app) searchSubject(ctx context.Context, c *bot.Ctx) error {
 		phone = domain.FormatPhone(s.Phone)
 	}
 	var b strings.Builder
-	b.WriteString(c.T("review.subject", map[string]any{"Name": s.Name, "Kind": c.T("subject_kind." + string(s.Kind)),
-		"Phone": phone, "Commune": bot.HTML(a.showCommune(ctx, c, nil, s.CommuneCode))}))
-	if s.Representative != "" {
-		b.WriteString("\n")
-		b.WriteString(c.T("search.representative", map[string]any{"Name": s.Representative}))
-	}
+	b.WriteString(a.subjectCard(ctx, c, s, phone, s.CommuneCode))
 	var rows [][]bot.Button
 	for _, p := range all {
 		if !c.User.Sees(p.CommuneCode) {

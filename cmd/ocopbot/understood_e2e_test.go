@@ -445,8 +445,9 @@ func TestMatrixEveryoneCanStart(t *testing.T) {
 			off.Send("/duyet")
 			off.Expect("review.queue")
 			off.Press("Bánh tráng phơi sương")
-			if m := off.Expect("review.subject"); !strings.Contains(m.PlainText, "Bánh tráng dì Sáu · Hộ kinh doanh (hộ sản xuất có đăng ký kinh doanh)\n") {
-				t.Errorf("the subject's kind on the review card:\n%s", m.PlainText)
+			if m := off.Expect("review.subject"); !strings.Contains(m.PlainText, "Bánh tráng dì Sáu · Hộ kinh doanh (hộ sản xuất có đăng ký kinh doanh)\n") ||
+				!strings.Contains(m.PlainText, "\nSố ĐKKD: 45A8012345\n") {
+				t.Errorf("the subject's kind and business number on the review card:\n%s", m.PlainText)
 			}
 
 			// Another person types the same phone number.
