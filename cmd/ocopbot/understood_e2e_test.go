@@ -1009,9 +1009,12 @@ func TestMatrixCommandsTypedAsWords(t *testing.T) {
 			p := h.user(685, "Mười Một").consent()
 			p.Send("su kien")
 			p.Expect("ev.none")
-			// "hỏi đáp" is the officers' /hoidap: a producer gets the help.
+			// "hỏi đáp" is the officers' /hoidap: a producer gets the help,
+			// which says that commands may be typed as words.
 			p.Send("hoi dap")
-			p.Expect("help.text")
+			if m := p.Expect("help.text"); !strings.Contains(m.PlainText, "Lệnh gõ bằng chữ cũng được, không cần dấu /: «trang thai»") {
+				t.Errorf("the help does not say commands may be typed as words:\n%s", m.PlainText)
+			}
 			// In a form, the words answer its question.
 			p.Send("/dangky")
 			p.Expect("register.ask_kind")
