@@ -454,7 +454,7 @@ func (a *app) replyText(ctx context.Context, c *bot.Ctx, idS, text string) error
 		c.Session.Put(keyDraft, "")
 		return a.sayMenu(ctx, c, "qa.answer_stopped", map[string]any{"N": id})
 	}
-	if other, ok := replyNumber(text); ok && other != id {
+	if other, ok := replyNumber(text); ok {
 		t, err := a.Tickets.Get(ctx, other)
 		switch {
 		case err != nil && !errors.Is(err, domain.ErrNotFound) && domain.ErrorKind(err) != domain.KindNotFound:
