@@ -415,7 +415,7 @@ func (a *app) reviewButton(ctx context.Context, c *bot.Ctx) error {
 				return a.reviewProduct(ctx, c, p, r, c.T("review.forward_incomplete", map[string]any{"Items": missing}))
 			}
 			if act == "m" {
-				return a.confirmForward(ctx, c, p)
+				return a.confirmForward(ctx, c, p, r)
 			}
 		}
 		moved, err := a.move(ctx, c, p, domain.Action{Kind: domain.ActForward, To: to})
@@ -469,6 +469,22 @@ func (a *app) notAccepted(ctx context.Context, r *domain.Rulebook, p domain.Prod
 		}
 	}
 	return strings.Join(missing, ", ")
+}
+
+// onPaper lists the required items marked as handed in on paper, which
+// count for forwarding though the officer has seen them only on paper.
+func (a *app) onPaper(ctx context.Context, r *domain.Rulebook, p domain.Product) (string, error) {
+	states, err := a.Dossiers.Items(ctx, p.ID)
+	if err != nil {
+		return "", domain.Op("review.items", err)
+	}
+	var paper []string
+	for _, it := range r.Checklist(p.Set) {
+		if it.Kind != domain.ItemEvidence && states[it.ID].State == domain.ItemPaper {
+			paper = append(paper, it.Short)
+		}
+	}
+	return strings.Join(paper, ", "), nil
 }
 
 func (a *app) noticeKey(kind string, pid int64) string {

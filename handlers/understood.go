@@ -149,8 +149,15 @@ func (a *app) confirmSubmit(ctx context.Context, c *bot.Ctx, p domain.Product) e
 
 // confirmForward asks a commune officer before forwarding a dossier to the
 // province: the commune cannot take it back.
-func (a *app) confirmForward(ctx context.Context, c *bot.Ctx, p domain.Product) error {
-	return c.Send(ctx, bot.Reply{Text: c.T("review.forward_confirm", map[string]any{"Name": p.Name, "Code": p.Code}), Buttons: [][]bot.Button{
+func (a *app) confirmForward(ctx context.Context, c *bot.Ctx, p domain.Product, r *domain.Rulebook) error {
+	text := c.T("review.forward_confirm", map[string]any{"Name": p.Name, "Code": p.Code})
+	if paper, err := a.onPaper(ctx, r, p); err != nil {
+		return err
+	} else if paper != "" {
+		// Counted as there, but nobody has seen them in the bot.
+		text += "\n\n" + c.T("review.forward_paper", map[string]any{"Items": paper})
+	}
+	return c.Send(ctx, bot.Reply{Text: text, Buttons: [][]bot.Button{
 		{bot.Data(cbReview, "M", p.ID).With(string(domain.StageProvince)).Button(c.T("review.forward_yes")),
 			bot.Data(cbReview, "o", p.ID).Button(c.T("review.forward_no"))},
 	}})

@@ -523,7 +523,11 @@ func TestMatrixAskBeforeThrowingWorkAway(t *testing.T) {
 			off.Expect("review.moved")
 			p.ExpectNotice("notice.stage.xa_tham_dinh")
 			off.Press("Chuyển lên tỉnh")
-			off.Expect("review.forward_confirm")
+			// Papers handed in on paper count, but the officer is asked
+			// whether they saw them.
+			if m := off.Expect("review.forward_confirm", "review.forward_paper"); !strings.Contains(m.PlainText, "Mẫu 01") {
+				t.Errorf("the items on paper are not named:\n%s", m.PlainText)
+			}
 			off.Press("xem lại")
 			off.Expect("review.subject")
 			db := h.openDB()
