@@ -109,6 +109,29 @@ func (r *Rulebook) Checklist(set int) []Item {
 	return out
 }
 
+// Common returns the required items every product's dossier has, whatever
+// its set (what to prepare before the product is known), in the rulebook's
+// order.
+func (r *Rulebook) Common() []Item {
+	var out []Item
+	for _, it := range r.Items {
+		if !it.Kind.Required() {
+			continue
+		}
+		all := true
+		for _, s := range r.sets {
+			if !it.AppliesTo(s.ID) {
+				all = false
+				break
+			}
+		}
+		if all {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
 // Item returns the dossier item of an id.
 func (r *Rulebook) Item(id string) (Item, bool) {
 	for _, it := range r.Items {

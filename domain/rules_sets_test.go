@@ -251,3 +251,24 @@ func TestSearchSetsDriedFruit(t *testing.T) {
 		t.Errorf("xoai: sets %v, want 1 first", got)
 	}
 }
+
+// The papers every dossier needs, before the product is known: the
+// mandatory ones, not a knock-out paper of some sets only (Giấy ATTP).
+func TestRulebookCommon(t *testing.T) {
+	r := rulebook(t, "qd26-2026")
+	var got []string
+	for _, it := range r.Common() {
+		got = append(got, it.ID)
+		if !it.Kind.Required() {
+			t.Errorf("%s is not required", it.ID)
+		}
+		for _, s := range r.Sets() {
+			if !it.AppliesTo(s.ID) {
+				t.Errorf("%s does not apply to set %d", it.ID, s.ID)
+			}
+		}
+	}
+	if !slices.Contains(got, "mau01") || !slices.Contains(got, "mau02") || slices.Contains(got, "attp") {
+		t.Errorf("common items %v", got)
+	}
+}

@@ -34,7 +34,18 @@ func (a *app) dossier(ctx context.Context, c *bot.Ctx) error {
 	}
 	switch len(list) {
 	case 0:
-		return c.Send(ctx, bot.Reply{Text: c.T("dossier.no_products"), Buttons: [][]bot.Button{{bot.Data(cbProduct, "n").Button(c.T("product.add"))}}})
+		// What to prepare already: the papers every dossier needs.
+		text := c.T("dossier.no_products")
+		if r, err := a.rulesNow(); err == nil {
+			var lines []string
+			for _, it := range r.Common() {
+				lines = append(lines, c.T("dossier.common_line", map[string]any{"Short": it.Short, "Name": it.Name}))
+			}
+			if len(lines) > 0 {
+				text += "\n\n" + c.T("dossier.common_papers", map[string]any{"Items": bot.HTML(strings.Join(lines, "\n"))})
+			}
+		}
+		return c.Send(ctx, bot.Reply{Text: text, Buttons: [][]bot.Button{{bot.Data(cbProduct, "n").Button(c.T("product.add"))}}})
 	case 1:
 		return a.checklist(ctx, c, list[0], "")
 	}

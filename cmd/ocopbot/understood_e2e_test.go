@@ -1109,6 +1109,11 @@ func TestMatrixFarmersWords(t *testing.T) {
 			h := newMatrix(t, ch, "embedded")
 			h.start()
 			p := h.user(688, "Mười Bốn").register("HTX Mười Bốn", "binh minh")
+			// Before any product: the papers every dossier needs.
+			p.Send("can nhung giay to gi")
+			if m := p.Expect("dossier.no_products", "dossier.common_papers"); !strings.Contains(m.PlainText, "• Mẫu 01 — ") {
+				t.Errorf("the papers to prepare:\n%s", m.PlainText)
+			}
 			p.addProduct("Xoài cát Mười Bốn", "Thực phẩm", "Rau, củ, quả, hạt tươi")
 			p.addProduct("Mật ong rừng Mười Bốn", "Thực phẩm", "Mật ong, mật khác và nông sản thực phẩm khác")
 			p.Send("ho so mat ong con thieu gi")
