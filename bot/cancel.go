@@ -13,7 +13,11 @@ func (e *Engine) askCancel(ctx context.Context, c *Ctx, flow *Flow, f *Form) err
 		return err
 	}
 	f.CancelAsked, c.cancelAsked = true, true
-	return c.Send(ctx, Reply{Text: c.T("form.cancel_confirm", map[string]any{"Title": c.T(flow.Title)}), Buttons: [][]Button{
+	msg := "form.cancel_confirm"
+	if f.RecordID != 0 {
+		msg = "form.cancel_confirm_edit" // the changes go, what was saved stays
+	}
+	return c.Send(ctx, Reply{Text: c.T(msg, map[string]any{"Title": c.T(flow.Title)}), Buttons: [][]Button{
 		{formData(f, actDrop, -1).Button(c.T("form.cancel_yes")), formData(f, actGoOn, -1).Button(c.T("form.cancel_no"))},
 	}})
 }

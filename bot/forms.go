@@ -228,6 +228,11 @@ func (e *Engine) remindForm(ctx context.Context, c *Ctx) error {
 		c.Session.Active = ""
 		return nil
 	}
+	if f.Confirming && flow.Command != "" {
+		// At its confirmation screen: nothing is asked any more, it waits
+		// for «Xác nhận» (a step number would read as a form begun anew).
+		return c.Say(ctx, "form.resume_hint_confirm", map[string]any{"Title": c.T(flow.Title), "Command": flow.Command})
+	}
 	n, total := e.position(flow, f)
 	if flow.Command == "" {
 		return c.Say(ctx, "form.resume_hint_reply", map[string]any{"Title": c.T(flow.Title), "N": n, "Total": total})
@@ -611,6 +616,11 @@ func (e *Engine) confirm(ctx context.Context, c *Ctx, flow *Flow, f *Form) error
 			notice = ""
 		}
 		return e.prompt(ctx, c, flow, f, notice)
+	}
+	if onlyLooked(flow, f) {
+		// Confirmed as it was opened: nothing to save.
+		e.closeForm(c, flow.ID)
+		return c.Say(ctx, "form.nothing_changed", map[string]any{"Title": c.T(flow.Title)})
 	}
 	saved, err := e.once(ctx, c, formKey(f.Nonce), flow.ID, func(ctx context.Context) error { return flow.Done(ctx, c, f) },
 		func(ctx context.Context, _, ref string) error { return e.alreadySaved(ctx, c, flow, f, ref) })

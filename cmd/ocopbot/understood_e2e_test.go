@@ -1065,11 +1065,23 @@ func TestMatrixDetailsOnlyLookedAt(t *testing.T) {
 			p.Expect("form.confirm_title")
 			p.Send("khi nao het han")
 			p.Expect("form.confirm_expected")
-			// And cancelling it asks first: the change would be lost.
+			// A command leaves it, and the reminder says it waits to be
+			// confirmed, not at a step of a form begun anew.
+			p.Send("/trangthai")
+			p.Expect("status.profile")
+			p.Expect("form.resume_hint_confirm")
+			// Cancelling asks first: the change would be lost, the details
+			// saved before stay.
 			p.Send("/huy")
-			p.Expect("form.cancel_confirm")
+			p.Expect("form.cancel_confirm_edit")
 			p.Send("huy")
 			p.Expect("form.cancelled_edit")
+			// Confirmed unchanged: nothing to save, and it says so.
+			p.Send("/dangky")
+			p.Expect("register.already")
+			p.Expect("form.confirm_title")
+			p.Send("xac nhan")
+			p.Expect("form.nothing_changed")
 		})
 	}
 }
