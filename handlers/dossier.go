@@ -25,8 +25,12 @@ const MaxFileSize = 20 << 20
 // dossier shows the checklist (/hoso): directly for one product, else asks
 // which.
 func (a *app) dossier(ctx context.Context, c *bot.Ctx) error {
+	if c.User.SubjectID == 0 && c.IsOfficer() {
+		return a.sayMenu(ctx, c, "fallback.officer_not_producer")
+	}
 	if c.User.SubjectID == 0 {
-		return c.Send(ctx, bot.Reply{Text: c.T("product.register_first"), Buttons: registerButton(c)})
+		// Asked before registering: what to prepare, then where to start.
+		return c.Send(ctx, bot.Reply{Text: c.T("product.register_first") + a.commonPapers(c), Buttons: registerButton(c)})
 	}
 	list, err := a.Products.ListBySubject(ctx, c.User.SubjectID)
 	if err != nil {
@@ -35,17 +39,7 @@ func (a *app) dossier(ctx context.Context, c *bot.Ctx) error {
 	switch len(list) {
 	case 0:
 		// What to prepare already: the papers every dossier needs.
-		text := c.T("dossier.no_products")
-		if r, err := a.rulesNow(); err == nil {
-			var lines []string
-			for _, it := range r.Common() {
-				lines = append(lines, c.T("dossier.common_line", map[string]any{"Short": it.Short, "Name": it.Name}))
-			}
-			if len(lines) > 0 {
-				text += "\n\n" + c.T("dossier.common_papers", map[string]any{"Items": bot.HTML(strings.Join(lines, "\n"))})
-			}
-		}
-		return c.Send(ctx, bot.Reply{Text: text, Buttons: [][]bot.Button{{bot.Data(cbProduct, "n").Button(c.T("product.add"))}}})
+		return c.Send(ctx, bot.Reply{Text: c.T("dossier.no_products") + a.commonPapers(c), Buttons: [][]bot.Button{{bot.Data(cbProduct, "n").Button(c.T("product.add"))}}})
 	case 1:
 		return a.checklist(ctx, c, list[0], "")
 	}
@@ -54,6 +48,23 @@ func (a *app) dossier(ctx context.Context, c *bot.Ctx) error {
 		rows = append(rows, []bot.Button{bot.Data(cbDossier, "c", p.ID).Button(p.Name)})
 	}
 	return c.Send(ctx, bot.Reply{Text: c.T("dossier.pick_product"), Buttons: rows})
+}
+
+// commonPapers is a paragraph on the papers every dossier needs under the
+// rulebook in force (domain.Rulebook.Common), "" when there is none.
+func (a *app) commonPapers(c *bot.Ctx) string {
+	r, err := a.rulesNow()
+	if err != nil {
+		return ""
+	}
+	var lines []string
+	for _, it := range r.Common() {
+		lines = append(lines, c.T("dossier.common_line", map[string]any{"Short": it.Short, "Name": it.Name}))
+	}
+	if len(lines) == 0 {
+		return ""
+	}
+	return "\n\n" + c.T("dossier.common_papers", map[string]any{"Items": bot.HTML(strings.Join(lines, "\n"))})
 }
 
 // progress counts the mandatory and knock-out items that are sent, on

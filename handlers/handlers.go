@@ -214,6 +214,11 @@ const (
 
 // menu returns the main menu buttons for the user.
 func (a *app) menu(c *bot.Ctx) [][]bot.Button {
+	if c.IsOfficer() && c.User.SubjectID == 0 {
+		// An officer who runs no business of their own: their work, not
+		// «Đăng ký» and the producer's papers.
+		return officerMenu(c)
+	}
 	first := bot.Data(cbMenu, "dangky").Button(c.T("menu.button.register"))
 	if c.User.SubjectID != 0 {
 		// The producer's details (to see and change them); "Trạng thái"

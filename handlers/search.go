@@ -62,6 +62,9 @@ func (a *app) searchTyped(ctx context.Context, c *bot.Ctx) (bool, error) {
 	if !c.Awaited() || !c.IsOfficer() {
 		return false, nil // the officer went elsewhere in between
 	}
+	if stopAsking(c.Update.Text) {
+		return true, a.sayMenu(ctx, c, "search.ask_stopped") // «thôi»: nothing to find
+	}
 	return true, a.searchFor(ctx, c, domain.Clean(c.Update.Text))
 }
 

@@ -14,6 +14,9 @@ import (
 // status shows the profile and, for each product, its stage in plain
 // words, stars, score, certificate, the next deadline and what to do next.
 func (a *app) status(ctx context.Context, c *bot.Ctx) error {
+	if c.User.SubjectID == 0 && c.IsOfficer() {
+		return a.sayMenu(ctx, c, "fallback.officer_not_producer")
+	}
 	if c.User.SubjectID == 0 {
 		return c.Send(ctx, bot.Reply{Text: c.T("status.not_registered"), Buttons: registerButton(c)})
 	}

@@ -44,12 +44,13 @@ const cbTicket = "q"
 
 // Session keys of questions.
 const (
-	keyQuestion   = "~q.text" // the text the FAQ could not answer, to ask (for the next update only)
-	keyQuestionOf = "~q.of"   // the update that question came in (it names the question)
-	keyAsking     = "q.ask"   // "1": the next text is the question
-	keyPhotoTo    = "q.photo" // the ticket photos sent now attach to
-	keyReply      = "q.reply" // the ticket an officer is answering
-	keyDraft      = "q.draft" // the answer typed, waiting for «Gửi»
+	keyQuestion   = "~q.text"    // the text the FAQ could not answer, to ask (for the next update only)
+	keyQuestionOf = "~q.of"      // the update that question came in (it names the question)
+	keyAsking     = "q.ask"      // "1": the next text is the question
+	keyPhotoTo    = "q.photo"    // the ticket photos sent now attach to
+	keyReply      = "q.reply"    // the ticket an officer is answering
+	keyDraft      = "q.draft"    // the answer typed, waiting for «Gửi»
+	keyDraftOf    = "q.draft_of" // the ticket of a draft left when the officer went elsewhere
 )
 
 // Limits of questions and answers, in characters, and of lists.
@@ -67,6 +68,10 @@ func (a *app) askOfficer(ctx context.Context, c *bot.Ctx, question string) error
 		return a.sayMenu(ctx, c, "fallback.not_understood")
 	}
 	of := updateRef(c)
+	if len(strings.Fields(foldWords(question))) < 2 || filler(question) {
+		// "hỏi cán bộ xã", "hỏi cán bộ ơi": no question after the words.
+		question = ""
+	}
 	if question == "" {
 		question, of = c.Session.Get(keyQuestion), c.Session.Get(keyQuestionOf)
 	}
@@ -131,9 +136,9 @@ func (a *app) openTwin(ctx context.Context, c *bot.Ctx, question string) (int64,
 	if err != nil {
 		return 0, domain.Op("qa.mine", err)
 	}
-	q := strings.Join(strings.Fields(domain.Fold(question)), " ")
+	q := foldWords(question) // "Tem truy xuất làm ở đâu?" reads as "tem truy xuat lam o dau"
 	for _, t := range list {
-		if t.Open() && strings.Join(strings.Fields(domain.Fold(t.Question)), " ") == q {
+		if t.Open() && foldWords(t.Question) == q {
 			return t.ID, nil
 		}
 	}
@@ -231,9 +236,12 @@ func (a *app) ticketText(ctx context.Context, c *bot.Ctx) (bool, error) {
 			return true, a.replyText(ctx, c, id, text)
 		}
 		// The officer went elsewhere (a command, a button) since the
-		// answer was asked for: this text is not it.
+		// answer was asked for: this text is not it. An answer typed and
+		// not sent yet stays, and /hoidap offers to send it.
 		c.Session.Put(keyReply, "")
-		c.Session.Put(keyDraft, "")
+		if c.Session.Get(keyDraft) != "" {
+			c.Session.Put(keyDraftOf, id)
+		}
 	}
 	if rest, ok := afterWords(askLead(text), "hoi can bo"); ok {
 		return true, a.askOfficer(ctx, c, rest)
@@ -253,11 +261,9 @@ func (a *app) ticketText(ctx context.Context, c *bot.Ctx) (bool, error) {
 			return true, a.createTicket(ctx, c, text, "")
 		}
 	}
-	// The question kept is the text just before "Hỏi cán bộ": another
-	// text drops it (notUnderstood keeps this one if it is a question),
-	// so that "hỏi cán bộ" typed later does not send an old one.
-	c.Session.Put(keyQuestion, "")
-	c.Session.Put(keyQuestionOf, "")
+	// The question kept is the text just before "Hỏi cán bộ": it lives
+	// for this update only (KeepForNext), unless notUnderstood keeps this
+	// text, or keeps it again after "cho em hỏi".
 	return false, nil
 }
 
@@ -287,6 +293,14 @@ func afterWords(text, words string) (string, bool) {
 	return rest, true
 }
 
+// fillers are what people say around a question, that are no question.
+var fillers = map[string]bool{"cho em hoi": true, "cho hoi": true, "cho toi hoi": true, "cho minh hoi": true, "cho chau hoi": true,
+	"em hoi chut": true, "hoi chut": true, "giup em voi": true, "giup toi voi": true, "giup voi": true, "giup minh voi": true,
+	"oi": true, "xa": true, "a": true, "ad oi": true, "alo": true, "can bo oi": true, "anh oi": true, "chi oi": true, "em oi": true}
+
+// filler reports whether a text is only words said around a question.
+func filler(text string) bool { return fillers[foldWords(text)] }
+
 // askLeads are the words people put before "hỏi cán bộ".
 var askLeads = []string{"toi muon", "em muon", "minh muon", "toi can", "em can", "cho toi", "cho em", "cho minh", "xin", "muon", "can", "toi xin", "em xin"}
 
@@ -306,6 +320,10 @@ func askLead(text string) string {
 // notUnderstood answers a text nothing understood: the menu and the
 // "Hỏi cán bộ" button, the text kept as the question to ask.
 func (a *app) notUnderstood(ctx context.Context, c *bot.Ctx) error {
+	if c.IsOfficer() {
+		// Officers answer the questions; they are not offered to ask one.
+		return a.sayMenu(ctx, c, "fallback.not_understood_officer")
+	}
 	if a.Tickets == nil || c.Update.Kind != bot.KindText {
 		return a.sayMenu(ctx, c, "fallback.not_understood")
 	}
@@ -313,7 +331,15 @@ func (a *app) notUnderstood(ctx context.Context, c *bot.Ctx) error {
 	if utf8.RuneCountInString(q) > maxQuestion {
 		q = string([]rune(q)[:maxQuestion])
 	}
-	if len(strings.Fields(domain.Fold(q))) >= 2 {
+	switch {
+	case filler(q):
+		// "cho em hỏi" after the question: the question stays the one
+		// the button sends.
+		if prev := c.Session.Get(keyQuestion); prev != "" {
+			c.KeepForNext(keyQuestion, prev)
+			c.KeepForNext(keyQuestionOf, c.Session.Get(keyQuestionOf))
+		}
+	case len(strings.Fields(foldWords(q))) >= 2:
 		// Kept for the button under this answer, pressed next: a single
 		// word ("asdfgh") is not a question to send; the button then asks
 		// for one.
@@ -398,8 +424,8 @@ func (a *app) ticketButton(ctx context.Context, c *bot.Ctx) error {
 		}
 		return a.startReply(ctx, c, t)
 	case "s":
-		draft := c.Session.Get(keyDraft)
-		if c.Session.Get(keyReply) != strconv.FormatInt(t.ID, 10) || draft == "" {
+		draft, n := c.Session.Get(keyDraft), strconv.FormatInt(t.ID, 10)
+		if (c.Session.Get(keyReply) != n && c.Session.Get(keyDraftOf) != n) || draft == "" {
 			// Sent already, dropped, or another question's answer since.
 			return c.Answer(ctx, c.T("qa.draft_gone"), true)
 		}
@@ -436,10 +462,21 @@ func (a *app) ticketPhotos(ctx context.Context, c *bot.Ctx, t domain.Ticket) err
 
 // startReply asks the officer to type the answer to t.
 func (a *app) startReply(ctx context.Context, c *bot.Ctx, t domain.Ticket) error {
+	prev := c.Session.Get(keyReply)
+	if prev == "" {
+		prev = c.Session.Get(keyDraftOf)
+	}
+	dropped := c.Session.Get(keyDraft) != "" && prev != strconv.FormatInt(t.ID, 10)
 	c.Session.Put(keyReply, strconv.FormatInt(t.ID, 10))
 	c.Session.Put(keyDraft, "")
+	c.Session.Put(keyDraftOf, "")
 	c.AwaitText()
-	return c.Say(ctx, "qa.type_answer", map[string]any{"N": t.ID, "Question": t.Question})
+	text := c.T("qa.type_answer", map[string]any{"N": t.ID, "Question": t.Question})
+	if dropped {
+		// One answer is kept at a time: the one not sent is said gone.
+		text = c.T("qa.draft_dropped", map[string]any{"N": prev}) + "\n\n" + text
+	}
+	return c.Send(ctx, bot.Reply{Text: text})
 }
 
 // replyText reads what an officer typed when asked for an answer. An
@@ -449,6 +486,18 @@ func (a *app) startReply(ctx context.Context, c *bot.Ctx, t domain.Ticket) error
 // words ("3", "ok?") is asked again.
 func (a *app) replyText(ctx context.Context, c *bot.Ctx, idS, text string) error {
 	id, _ := strconv.ParseInt(idS, 10, 64)
+	if draft := c.Session.Get(keyDraft); draft != "" {
+		// The words of the buttons under the answer shown, typed.
+		switch foldWords(text) {
+		case "gui", "gui di", "gui luon", "gui ngay", "gui nhe", "send":
+			return a.answerTicket(ctx, c, idS, draft)
+		case "viet lai", "sua lai", "sua", "viet khac", "go lai":
+			t, err := a.Tickets.Get(ctx, id)
+			if err == nil && t.Open() && t.VisibleTo(c.User, a.Calendar, a.now()) {
+				return a.startReply(ctx, c, t)
+			}
+		}
+	}
 	if stopAsking(text) {
 		c.Session.Put(keyReply, "")
 		c.Session.Put(keyDraft, "")
@@ -514,6 +563,7 @@ func (a *app) answerTicket(ctx context.Context, c *bot.Ctx, idS, text string) er
 	id, _ := strconv.ParseInt(idS, 10, 64)
 	c.Session.Put(keyReply, "")
 	c.Session.Put(keyDraft, "")
+	c.Session.Put(keyDraftOf, "")
 	t, err := a.Tickets.Get(ctx, id)
 	if err != nil || !t.VisibleTo(c.User, a.Calendar, a.now()) {
 		return c.Say(ctx, "qa.gone")
@@ -568,6 +618,24 @@ func (a *app) openTickets(ctx context.Context, c *bot.Ctx) error {
 	}
 	if err := c.Say(ctx, "qa.open_header", map[string]any{"Count": len(mine), "Shown": min(len(mine), maxTicketList)}); err != nil {
 		return err
+	}
+	if n := c.Session.Get(keyReply); n != "" && c.Session.Get(keyDraft) != "" {
+		// /hoidap ends the answering under way; its answer stays.
+		c.Session.Put(keyDraftOf, n)
+	}
+	c.Session.Put(keyReply, "")
+	if n, draft := c.Session.Get(keyDraftOf), c.Session.Get(keyDraft); n != "" && draft != "" {
+		id, _ := strconv.ParseInt(n, 10, 64)
+		for _, t := range mine {
+			if t.ID != id {
+				continue
+			}
+			// An answer typed and left unsent: offered again, not lost.
+			if err := c.Send(ctx, bot.Reply{Text: c.T("qa.draft_left", map[string]any{"N": id, "Question": clipText(t.Question, maxQuote), "Answer": draft}),
+				Buttons: [][]bot.Button{{bot.Data(cbTicket, "s", id).Button(c.T("qa.button_send"))}, {bot.Data(cbTicket, "w", id).Button(c.T("qa.button_rewrite"))}}}); err != nil {
+				return err
+			}
+		}
 	}
 	for _, t := range mine[:min(len(mine), maxTicketList)] {
 		row := []bot.Button{bot.Data(cbTicket, "r", t.ID).Button(c.T("qa.button_answer", map[string]any{"N": t.ID}))}

@@ -648,12 +648,32 @@ func TestMatrixAskAnOfficer(t *testing.T) {
 			off.Expect("qa.type_answer")
 			off.Send("Bạn đến UBND phường Bình Minh.")
 			off.Expect("qa.answer_confirm")
+			// Leaving it for a command keeps it: /hoidap offers it again.
+			off.Send("/thongke")
+			off.Expect("figures.title")
+			off.Expect("figures.chart_caption")
+			off.Send("/hoidap")
+			off.Expect("qa.open_header")
+			if m := off.Expect("qa.draft_left"); !strings.Contains(m.PlainText, "Bạn đến UBND phường Bình Minh.") {
+				t.Errorf("the answer left unsent:\n%s", m.PlainText)
+			}
+			off.Expect("qa.open_item")
+			off.Expect("qa.open_item")
+			// "viết lại" typed is the button's word, not an answer.
+			off.Press("Trả lời số 1")
+			off.Expect("qa.type_answer")
+			off.Send("Bạn đến UBND phường Bình Minh.")
+			off.Expect("qa.answer_confirm")
+			off.Send("viết lại")
+			off.Expect("qa.type_answer")
+			off.Send("Bạn đến UBND phường Bình Minh.")
+			off.Expect("qa.answer_confirm")
 			// A new text replaces the answer shown.
 			off.Send("Bạn đến UBND phường Bình Minh, bộ phận một cửa, mang theo giấy ĐKKD & mẫu tem <A4>.")
 			if m := off.Expect("qa.answer_confirm"); !strings.Contains(m.PlainText, "mẫu tem <A4>") {
 				t.Errorf("the answer to confirm:\n%s", m.PlainText)
 			}
-			off.Press("Có, gửi đi")
+			off.Send("gửi đi") // the button's words typed send it
 			off.Expect("qa.answer_sent")
 			m = p.Expect("qa.answered_you")
 			if !strings.Contains(m.PlainText, "mẫu tem <A4>") || !strings.Contains(m.PlainText, "số 1") {
@@ -773,17 +793,32 @@ func TestMatrixNoJunkQuestions(t *testing.T) {
 			p.Expect("qa.type_question")
 			p.Send("thoi")
 			p.Expect("qa.ask_stopped")
-			// The same question again is not filed twice.
-			p.Send("Giay ATTP xin o dau vay em?")
+			// The same question again is not filed twice, without its
+			// diacritics and question mark too.
+			p.Send("Giay ATTP xin o dau vay em")
 			p.Expect("qa.not_understood")
 			p.Press("Hỏi cán bộ")
 			if m := p.Expect("qa.already_open"); !strings.Contains(m.PlainText, "câu hỏi số 1") {
 				t.Errorf("the question asked before:\n%s", m.PlainText)
 			}
+			// Words said around a question are no question: "hỏi cán bộ
+			// xã" asks for it, and "cho em hỏi" after one keeps that one.
+			p.Send("hoi can bo xa")
+			p.Expect("qa.type_question")
+			p.Send("thoi")
+			p.Expect("qa.ask_stopped")
+			p.Send("ga nha em bi benh thi lam sao")
+			p.Expect("qa.not_understood")
+			p.Send("cho em hoi")
+			p.Expect("qa.not_understood")
+			p.Press("Hỏi cán bộ")
+			if m := p.Expect("qa.asked"); !strings.Contains(m.PlainText, "«ga nha em bi benh thi lam sao»") {
+				t.Errorf("the question sent after «cho em hỏi»:\n%s", m.PlainText)
+			}
 
 			db := h.openDB()
 			all, err := sqlite.NewTicketStore(db).All(context.Background(), domain.Area{All: true})
-			if err != nil || len(all) != 1 || all[0].Question != "Giấy ATTP xin ở đâu vậy em?" {
+			if err != nil || len(all) != 2 || all[0].Question != "Giấy ATTP xin ở đâu vậy em?" {
 				t.Fatalf("the questions filed: %+v, %v", all, err)
 			}
 		})
@@ -921,6 +956,16 @@ func TestMatrixOfficerStart(t *testing.T) {
 			admin.Expect("start.welcome_officer")
 			admin.Press("Tìm cơ sở")
 			admin.Expect("search.ask")
+			admin.Send("thoi")
+			admin.Expect("search.ask_stopped")
+			// Officers are not offered «Hỏi cán bộ» nor the producer's
+			// menu; a producer's question gets where their work is.
+			admin.Send("gui di nhe")
+			if m := admin.Expect("fallback.not_understood_officer"); strings.Contains(m.PlainText, "Hỏi cán bộ") || strings.Contains(m.PlainText, "Đăng ký") {
+				t.Errorf("an officer is offered the producer's menu:\n%s", m.PlainText)
+			}
+			admin.Send("trang thai")
+			admin.Expect("fallback.officer_not_producer")
 			admin.Send("/start")
 			admin.Expect("start.welcome_officer")
 			admin.Press("Số liệu")
@@ -930,6 +975,11 @@ func TestMatrixOfficerStart(t *testing.T) {
 			p.Send("/start")
 			p.Expect("start.welcome")
 			p.Expect("consent.ask")
+			// Asked before registering: what to prepare, and where to start.
+			p.Send("can nhung giay to gi")
+			if m := p.Expect("product.register_first", "dossier.common_papers"); !strings.Contains(m.PlainText, "• Mẫu 01 — ") {
+				t.Errorf("the papers to prepare before registering:\n%s", m.PlainText)
+			}
 		})
 	}
 }
