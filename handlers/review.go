@@ -411,11 +411,15 @@ func (a *app) reviewButton(ctx context.Context, c *bot.Ctx) error {
 			})
 		}
 		if to == domain.StageProvince {
-			if missing := a.notAccepted(ctx, r, p); missing != "" {
+			missing, paper, err := a.requiredStates(ctx, r, p)
+			if err != nil {
+				return err
+			}
+			if missing != "" {
 				return a.reviewProduct(ctx, c, p, r, c.T("review.forward_incomplete", map[string]any{"Items": missing}))
 			}
 			if act == "m" {
-				return a.confirmForward(ctx, c, p, r)
+				return a.confirmForward(ctx, c, p, paper)
 			}
 		}
 		moved, err := a.move(ctx, c, p, domain.Action{Kind: domain.ActForward, To: to})
@@ -453,38 +457,28 @@ func (a *app) canReviewItems(u domain.User, _ *domain.Rulebook, p domain.Product
 	return false
 }
 
-// notAccepted lists the required items not yet accepted (nor on paper).
-func (a *app) notAccepted(ctx context.Context, r *domain.Rulebook, p domain.Product) string {
+// requiredStates lists the required items of p not yet accepted nor on
+// paper (missing: it cannot be forwarded), and those on paper, which count
+// though the officer has seen them only on paper.
+func (a *app) requiredStates(ctx context.Context, r *domain.Rulebook, p domain.Product) (missing, paper string, err error) {
 	states, err := a.Dossiers.Items(ctx, p.ID)
 	if err != nil {
-		return ""
+		return "", "", domain.Op("review.items", err)
 	}
-	var missing []string
+	var miss, onPaper []string
 	for _, it := range r.Checklist(p.Set) {
 		if it.Kind == domain.ItemEvidence {
 			continue
 		}
-		if st := states[it.ID].State; st != domain.ItemAccepted && st != domain.ItemPaper {
-			missing = append(missing, it.Short)
+		switch states[it.ID].State {
+		case domain.ItemAccepted:
+		case domain.ItemPaper:
+			onPaper = append(onPaper, it.Short)
+		default:
+			miss = append(miss, it.Short)
 		}
 	}
-	return strings.Join(missing, ", ")
-}
-
-// onPaper lists the required items marked as handed in on paper, which
-// count for forwarding though the officer has seen them only on paper.
-func (a *app) onPaper(ctx context.Context, r *domain.Rulebook, p domain.Product) (string, error) {
-	states, err := a.Dossiers.Items(ctx, p.ID)
-	if err != nil {
-		return "", domain.Op("review.items", err)
-	}
-	var paper []string
-	for _, it := range r.Checklist(p.Set) {
-		if it.Kind != domain.ItemEvidence && states[it.ID].State == domain.ItemPaper {
-			paper = append(paper, it.Short)
-		}
-	}
-	return strings.Join(paper, ", "), nil
+	return strings.Join(miss, ", "), strings.Join(onPaper, ", "), nil
 }
 
 func (a *app) noticeKey(kind string, pid int64) string {

@@ -149,11 +149,9 @@ func (a *app) confirmSubmit(ctx context.Context, c *bot.Ctx, p domain.Product) e
 
 // confirmForward asks a commune officer before forwarding a dossier to the
 // province: the commune cannot take it back.
-func (a *app) confirmForward(ctx context.Context, c *bot.Ctx, p domain.Product, r *domain.Rulebook) error {
+func (a *app) confirmForward(ctx context.Context, c *bot.Ctx, p domain.Product, paper string) error {
 	text := c.T("review.forward_confirm", map[string]any{"Name": p.Name, "Code": p.Code})
-	if paper, err := a.onPaper(ctx, r, p); err != nil {
-		return err
-	} else if paper != "" {
+	if paper != "" {
 		// Counted as there, but nobody has seen them in the bot.
 		text += "\n\n" + c.T("review.forward_paper", map[string]any{"Items": paper})
 	}
