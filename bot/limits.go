@@ -290,6 +290,11 @@ func labeledChoice(text string, labels map[string]string, prefix bool) (string, 
 // backWords are the folded ways of saying "go back".
 var backWords = map[string]bool{"quay lai": true, "tro lai": true, "tro ve": true, "quay ve": true, "ve": true, "back": true}
 
+// MeansBack reports whether text says "go back" ("quay lại", "trở lại",
+// "về"), with or without diacritics: the engine presses the one button
+// that goes back; where there is none, a handler may say where one is.
+func MeansBack(text string) bool { return backWords[labelKey(text)] }
+
 // uniqueLabel returns the data of the one button whose label key match
 // accepts; none when two buttons match (neither is meant).
 func uniqueLabel(labels map[string]string, match func(key string) bool) (string, bool) {

@@ -204,10 +204,6 @@ var faqTopics = []struct {
 // missingWords ask what a dossier still lacks.
 var missingWords = []string{"con thieu", "thieu gi", "thieu giay", "thieu nhung gi", "can giay gi", "can nhung giay", "can giay to gi"}
 
-// backWords, outside a form and with no button to go back: the menu is
-// where the person is.
-var backWords = []string{"quay lai", "tro lai", "tro ve", "ve menu", "menu chinh"}
-
 // editWords ask to change one's registered details.
 var editWords = []string{"sua thong tin", "doi thong tin", "cap nhat thong tin", "doi so dien thoai", "sua so dien thoai", "doi sdt", "sua sdt",
 	"doi ten co so", "sua ten co so", "doi dia chi", "sua dia chi"}
@@ -266,7 +262,9 @@ func (a *app) fallback(ctx context.Context, c *bot.Ctx) error {
 		return a.dossierNamed(ctx, c)
 	case containsAny(w, "hoi cho", "tap huan", "trien lam", "su kien", "hoi thao"):
 		return a.events(ctx, c)
-	case containsAny(w, backWords...):
+	case bot.MeansBack(c.Update.Text) || containsAny(w, "ve menu", "menu chinh"):
+		// Going back outside a form, with no button to go back: the menu
+		// is where the person is.
 		return a.sayMenu(ctx, c, "fallback.at_menu")
 	case c.User.SubjectID != 0 && containsAny(w, editWords...):
 		return a.e.StartFlow(ctx, c, flowRegister) // the details, to change
