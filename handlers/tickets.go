@@ -533,10 +533,13 @@ func (a *app) replyText(ctx context.Context, c *bot.Ctx, idS, text string) error
 	c.Session.Put(keyDraft, text)
 	c.AwaitText() // a new text replaces the answer shown
 	return c.Send(ctx, bot.Reply{Text: c.T("qa.answer_confirm", map[string]any{"N": id, "Question": clipText(t.Question, maxQuote), "Answer": text}),
-		Buttons: [][]bot.Button{
-			{bot.Data(cbTicket, "s", id).Button(c.T("qa.button_send"))},
-			{bot.Data(cbTicket, "w", id).Button(c.T("qa.button_rewrite"))},
-		}})
+		Buttons: answerButtons(c, id)})
+}
+
+// answerButtons are «Có, gửi đi» / «Không, viết lại» under an answer shown
+// before it is sent.
+func answerButtons(c *bot.Ctx, id int64) [][]bot.Button {
+	return [][]bot.Button{{bot.Data(cbTicket, "s", id).Button(c.T("qa.button_send"))}, {bot.Data(cbTicket, "w", id).Button(c.T("qa.button_rewrite"))}}
 }
 
 // replyNumber reads "trả lời số 2", "tra loi 2", "tl 2", "câu 2", "số 2":
@@ -632,7 +635,7 @@ func (a *app) openTickets(ctx context.Context, c *bot.Ctx) error {
 			}
 			// An answer typed and left unsent: offered again, not lost.
 			if err := c.Send(ctx, bot.Reply{Text: c.T("qa.draft_left", map[string]any{"N": id, "Question": clipText(t.Question, maxQuote), "Answer": draft}),
-				Buttons: [][]bot.Button{{bot.Data(cbTicket, "s", id).Button(c.T("qa.button_send"))}, {bot.Data(cbTicket, "w", id).Button(c.T("qa.button_rewrite"))}}}); err != nil {
+				Buttons: answerButtons(c, id)}); err != nil {
 				return err
 			}
 		}
