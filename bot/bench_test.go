@@ -62,8 +62,8 @@ func BenchmarkParseCommand(b *testing.B) {
 // folded on every call.
 func BenchmarkMatchChoice(b *testing.B) {
 	choices := []Choice{
-		{"htx", "Hợp tác xã"}, {"tht", "Tổ hợp tác"}, {"dn", "Doanh nghiệp nhỏ và vừa"}, {"tt", "Trang trại"},
-		{"ho", "Hộ sản xuất có đăng ký kinh doanh"}, {"hoi", "Hội, hiệp hội (du lịch)"}, {"ttdl", "Trung tâm điều hành du lịch"},
+		{Value: "htx", Label: "Hợp tác xã"}, {Value: "tht", Label: "Tổ hợp tác"}, {Value: "dn", Label: "Doanh nghiệp nhỏ và vừa"}, {Value: "tt", Label: "Trang trại"},
+		{Value: "ho", Label: "Hộ sản xuất có đăng ký kinh doanh"}, {Value: "hoi", Label: "Hội, hiệp hội (du lịch)"}, {Value: "ttdl", Label: "Trung tâm điều hành du lịch"},
 	}
 	b.ReportAllocs()
 	for b.Loop() {
@@ -137,7 +137,7 @@ func benchEngine(b *testing.B) (*Engine, *benchSender) {
 	}
 	kv := &benchKV{m: map[string][]byte{}}
 	e := New(Config{Users: benchUsers{}, Sessions: NewSessionStore(kv), Dedup: NewDeduper(kv), Translator: tr})
-	channels := []Choice{{"sieu_thi", "Siêu thị"}, {"tien_loi", "Cửa hàng tiện lợi"}, {"tmdt", "Sàn thương mại điện tử"}, {"cua_hang", "Cửa hàng riêng"}, {"cho", "Chợ / thương lái"}}
+	channels := []Choice{{Value: "sieu_thi", Label: "Siêu thị"}, {Value: "tien_loi", Label: "Cửa hàng tiện lợi"}, {Value: "tmdt", Label: "Sàn thương mại điện tử"}, {Value: "cua_hang", Label: "Cửa hàng riêng"}, {Value: "cho", Label: "Chợ / thương lái"}}
 	e.Flow(&Flow{ID: "kenh", Command: "/kenh", Access: Anyone, Title: "register.title", Steps: []Step{
 		{Key: "channels", Prompt: "register.ask_channels", Label: "register.label_channels", Multi: true, Optional: true,
 			Choices: func(*Ctx, *Form) []Choice { return channels }},

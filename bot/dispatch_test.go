@@ -103,7 +103,7 @@ func TestParseCommand(t *testing.T) {
 }
 
 func TestMatchChoice(t *testing.T) {
-	choices := []Choice{{"htx", "Hợp tác xã"}, {"tht", "Tổ hợp tác"}, {"dn", "Doanh nghiệp nhỏ và vừa"}, {"tt", "Trang trại"}}
+	choices := []Choice{{Value: "htx", Label: "Hợp tác xã"}, {Value: "tht", Label: "Tổ hợp tác"}, {Value: "dn", Label: "Doanh nghiệp nhỏ và vừa"}, {Value: "tt", Label: "Trang trại"}}
 	for _, tc := range []struct {
 		in   string
 		want int

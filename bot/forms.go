@@ -36,6 +36,9 @@ const (
 type Choice struct {
 	Value string `json:"v"`
 	Label string `json:"l"`
+	// Guess marks the one candidate a Search found as only a guess: it is
+	// offered ("Có phải …?"), not taken.
+	Guess bool `json:"-"`
 }
 
 // Step is one question of a form. Exactly one of Parse, Choices, Search or
@@ -53,8 +56,9 @@ type Step struct {
 	Choices func(c *Ctx, f *Form) []Choice
 	// Multi lets the user tick several choices and end with "Xong".
 	Multi bool
-	// Search finds candidates for a typed text: one is taken, several are
-	// offered as buttons, none is an error whose message id re-prompts.
+	// Search finds candidates for a typed text: one is taken (unless it is
+	// a Guess), several are offered as buttons, none is an error whose
+	// message id re-prompts.
 	Search func(c *Ctx, in string) ([]Choice, error)
 	// Offer is the message id over the candidates Search offers;
 	// "form.pick_offer" (places of the same name) by default.
@@ -338,14 +342,25 @@ func (e *Engine) formInput(ctx context.Context, c *Ctx) error {
 				return e.accept(ctx, c, flow, f, f.Offers[i].Value)
 			}
 		}
+		if len(f.Offers) == 1 {
+			// "Có phải …?" asked of one guess: yes takes it, no goes back
+			// to the question.
+			switch domain.ParseAnswer(in) {
+			case domain.AnswerYes:
+				return e.accept(ctx, c, flow, f, f.Offers[0].Value)
+			case domain.AnswerNo:
+				f.Offers = nil
+				return e.prompt(ctx, c, flow, f, "")
+			}
+		}
 		found, err := step.Search(c, in)
 		if err != nil {
 			return e.rejected(ctx, c, flow, f, err)
 		}
-		switch len(found) {
-		case 0:
+		switch {
+		case len(found) == 0:
 			return e.refuse(ctx, c, flow, f, "form.not_found")
-		case 1:
+		case len(found) == 1 && !found[0].Guess:
 			return e.acceptFound(ctx, c, flow, f, found[0], in)
 		}
 		f.Offers = found
@@ -528,8 +543,12 @@ func unanswered(flow *Flow, f *Form) int {
 }
 
 func (e *Engine) back(ctx context.Context, c *Ctx, flow *Flow, f *Form) error {
+	offered := len(f.Offers) > 0 && !f.Confirming
 	f.Picks, f.Offers = nil, nil
 	switch {
+	case offered:
+		// Back from the candidates a search offered is back to the
+		// question they answer, with its own choices.
 	case f.Editing:
 		f.Editing, f.Confirming = false, true
 	case f.Confirming:
@@ -895,7 +914,10 @@ func (e *Engine) prompt(ctx context.Context, c *Ctx, flow *Flow, f *Form, notice
 	case len(f.Offers) > 0:
 		b.WriteString("\n\n")
 		offer := step.Offer
-		if offer == "" {
+		switch {
+		case len(f.Offers) == 1: // a guess (Choice.Guess)
+			offer = "form.guess_offer"
+		case offer == "":
 			offer = "form.pick_offer"
 		}
 		b.WriteString(c.T(offer))

@@ -65,11 +65,18 @@ const (
 	setScoreNamePrefix = 800  // the start of the name
 	setScoreTermPrefix = 750  // the start of a keyword or part of the name
 	setScoreWords      = 650  // every word starts a word of the name
-	setScoreTermInside = 600  // the query holds a keyword or part of the name, +10 a word (at most 4)
+	setScoreTermInside = 600  // the query holds a keyword or part of the name, +10 a word of it (at most 4)
 	setScoreAnyWords   = 400  // every word starts a word of the name, keywords, sub-group or group
 	setScoreSubGroup   = 300  // every word starts a word of the sub-group
 	setScoreGroup      = 200  // every word starts a word of the group
 	setBonusDiacritics = 20   // the query as typed, diacritics included, is in the name
+
+	// setScoreSure is the least score of a match sure enough to be taken
+	// without asking: below it the query only holds a one-word keyword
+	// among words no set knows ("toi khong biet" holds "tỏi", "xoai ngam"
+	// holds "xoài"), or its words only begin words spread over a set's
+	// name, keywords, sub-group and group ("ho so").
+	setScoreSure = setScoreTermInside + 20
 )
 
 // setKey is the search form of a product set.
@@ -155,15 +162,24 @@ func searchWords(s string) []string {
 // of the name or of a keyword; a name whose words start with every word of
 // the query ("che bien gao"); a query that holds a keyword or part of the
 // name ("bánh tráng phơi sương Trảng Bàng" finds set 6, the longest held
-// term first); keywords, sub-groups and groups whose words start with the
-// query's words ("do uong"). Between equal matches the
+// term first); keywords, sub-groups and groups whose words
+// start with the query's words ("do uong"). Between equal matches the
 // set whose name holds the query as typed, diacritics included, comes first,
 // then the lower number. Nothing found, or a query without a letter or
 // digit, gives nil. There is no correction of typing errors.
 func (r *Rulebook) SearchSets(query string) []ProductSet {
+	sets, _ := r.FindSets(query)
+	return sets
+}
+
+// FindSets is SearchSets, and whether its best match is sure enough to be
+// taken without asking the producer (see setScoreSure): a one-word
+// keyword held among other words, or words that only begin words of a
+// set's fields, are a guess to be offered, not taken.
+func (r *Rulebook) FindSets(query string) (sets []ProductSet, sure bool) {
 	q := searchWords(query)
 	if len(q) == 0 {
-		return nil
+		return nil, false
 	}
 	joined := strings.Join(q, " ")
 	raw := strings.ToLower(Clean(query))
@@ -188,13 +204,13 @@ func (r *Rulebook) SearchSets(query string) []ProductSet {
 	}
 	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(scores[b], scores[a]) })
 	if len(idx) == 0 {
-		return nil
+		return nil, false
 	}
 	out := make([]ProductSet, len(idx))
 	for j, i := range idx {
 		out[j] = r.sets[i]
 	}
-	return out
+	return out, scores[idx[0]] >= setScoreSure
 }
 
 // score rates how well the folded query words q (joined: q with spaces)
@@ -214,8 +230,10 @@ func (k setKey) score(q []string, joined string) int {
 			offer(setScoreTerm)
 		case startsWithWords(t, q):
 			offer(setScoreTermPrefix)
-		case holdsRun(q, t):
-			offer(setScoreTermInside + 10*min(len(t), 4))
+		default:
+			if holdsRun(q, t) {
+				offer(setScoreTermInside + 10*min(len(t), 4))
+			}
 		}
 	}
 	switch {

@@ -272,3 +272,38 @@ func TestRulebookCommon(t *testing.T) {
 		t.Errorf("common items %v", got)
 	}
 }
+
+// A match is sure enough to take without asking only when the query names
+// a set (its number, a keyword, a part of its name) or holds a keyword of
+// more than one word; a one-word keyword among words no set knows, or
+// words that only begin words of a set's fields, are a guess.
+func TestFindSetsSure(t *testing.T) {
+	r := rulebook(t, "qd26-2026")
+	for _, tc := range []struct {
+		query string
+		first int
+		sure  bool
+	}{
+		{"6", 6, true},
+		{"banh trang", 6, true},
+		{"Bánh tráng phơi sương Trảng Bàng", 6, true},
+		{"nuoc mam ca com", 9, true},
+		{"muối tôm Tây Ninh", 10, true},
+		{"xoai", 1, true},
+		{"che bien gao", 6, true},
+		{"chuoi say deo", 7, true},
+		{"toi khong biet", 10, false}, // "toi" is "tỏi" (garlic)
+		{"xoai ngam", 1, false},
+		{"ho so", 4, false},
+		{"xoai cat hoa loc", 1, false},
+		{"mit say", 1, false}, // and the processed set beside it (TestSearchSetsDriedFruit)
+	} {
+		sets, sure := r.FindSets(tc.query)
+		if len(sets) == 0 || sets[0].ID != tc.first || sure != tc.sure {
+			t.Errorf("FindSets(%q) = %v, sure %v; want %d first, sure %v", tc.query, setIDs(sets), sure, tc.first, tc.sure)
+		}
+	}
+	if sets, sure := r.FindSets("xyzzy"); sets != nil || sure {
+		t.Errorf("FindSets(xyzzy) = %v, %v", setIDs(sets), sure)
+	}
+}

@@ -130,7 +130,7 @@ func (a *app) searchSetsFromGroup(c *bot.Ctx, in string) ([]bot.Choice, error) {
 
 func (a *app) findSets(c *bot.Ctx, in, prefix string) ([]bot.Choice, error) {
 	r := a.rulesOf(c.Session.Forms[flowProduct])
-	found := r.SearchSets(in)
+	found, sure := r.FindSets(in)
 	if len(found) == 0 {
 		return nil, domain.Invalid("product.set", "product.set_not_found")
 	}
@@ -139,7 +139,7 @@ func (a *app) findSets(c *bot.Ctx, in, prefix string) ([]bot.Choice, error) {
 	}
 	out := make([]bot.Choice, 0, len(found))
 	for _, s := range found {
-		out = append(out, bot.Choice{Value: prefix + strconv.Itoa(s.ID), Label: s.Name})
+		out = append(out, bot.Choice{Value: prefix + strconv.Itoa(s.ID), Label: s.Name, Guess: !sure})
 	}
 	return out, nil
 }

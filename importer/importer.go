@@ -558,12 +558,12 @@ func (p *parser) set(line int, s string) int {
 		}
 		return n
 	}
-	found := r.SearchSets(s)
+	found, sure := r.FindSets(s)
 	switch {
 	case len(found) == 0:
 		p.bad(line, ColSet, "import.set_unknown", map[string]any{"Value": s, "Max": maxSet})
 		return 0
-	case len(found) == 1 || key(found[0].Name) == key(s):
+	case len(found) == 1 && sure || key(found[0].Name) == key(s):
 		return found[0].ID
 	}
 	var names []string

@@ -150,6 +150,8 @@ func TestRejectedRows(t *testing.T) {
 		{"unknown code", "HTX A,HTX,0912345678,99999,Bánh tráng,6,72,4,1/GCN,15/01/2024,qd148-2023", ColCommune, "import.commune_unknown"},
 		{"commune and district", "HTX A,HTX,0912345678,Gò Dầu,Bánh tráng,6,72,4,1/GCN,15/01/2024,qd148-2023", ColCommune, "import.commune_ambiguous"},
 		{"set 27", "HTX A,HTX,0912345678,25480,Bánh tráng,27,72,4,1/GCN,15/01/2024,qd148-2023", ColSet, "import.set_unknown"},
+		// One word of a set's keyword among others is a guess, not taken.
+		{"set guessed", "HTX A,HTX,0912345678,25480,Xoài ngâm,xoai ngam,72,4,1/GCN,15/06/2026,qd26-2026", ColSet, "import.set_ambiguous"},
 		{"score 101", "HTX A,HTX,0912345678,25480,Bánh tráng,6,101,4,1/GCN,15/01/2024,qd148-2023", ColScore, "import.bad_score"},
 		{"score text", "HTX A,HTX,0912345678,25480,Bánh tráng,6,bảy mươi,4,1/GCN,15/01/2024,qd148-2023", ColScore, "import.bad_score"},
 		{"stars above band", "HTX A,HTX,0912345678,25480,Bánh tráng,6,\"72,5\",5,1/GCN,15/01/2024,qd148-2023", ColStars, "import.stars_above_band"},

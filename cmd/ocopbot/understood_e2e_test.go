@@ -1198,3 +1198,44 @@ func TestMatrixFarmersWords(t *testing.T) {
 		})
 	}
 }
+
+// A kind of product only guessed from one word among others ("toi khong
+// biet" holds "tỏi", "xoai ngam" holds "xoài") is asked about, not taken:
+// «Có phải …?» with its one button; "không" and «Quay lại» go back to the
+// question, "có" or the button takes it. A name that says the kind is
+// still taken at once.
+func TestMatrixKindOnlyGuessed(t *testing.T) {
+	for _, ch := range channels {
+		t.Run(ch, func(t *testing.T) {
+			h := newMatrix(t, ch, "embedded")
+			h.start()
+			p := h.user(689, "Mười Lăm").register("HTX Mười Lăm", "binh minh")
+			p.Send("/themsanpham")
+			p.Expect("product.ask_name")
+			p.Send("Xoài ngâm Mười Lăm")
+			p.Expect("product.ask_group")
+			p.Send("toi khong biet")
+			labelOf(t, p.Expect("product.ask_group", "form.guess_offer"), "Gia vị khác")
+			p.Send("khong")
+			m := p.Expect("product.ask_group")
+			if h.matches(m.Text, "vi", "form.guess_offer") {
+				t.Errorf("«không» to the guess does not go back to the groups:\n%s", m.PlainText)
+			}
+			labelOf(t, m, "Thực phẩm")
+			p.Send("xoai ngam")
+			labelOf(t, p.Expect("form.guess_offer"), "Rau, củ, quả, hạt tươi")
+			p.Press("Quay lại")
+			if m := p.Expect("product.ask_group"); h.matches(m.Text, "vi", "form.guess_offer") {
+				t.Errorf("«Quay lại» from the guess leaves the question:\n%s", m.PlainText)
+			}
+			p.Send("xoai ngam")
+			p.Expect("form.guess_offer")
+			p.Send("co")
+			p.Expect("product.ask_existing")
+			p.Press("Quay lại")
+			p.Expect("product.ask_group")
+			p.Send("banh trang")
+			p.Expect("product.ask_existing")
+		})
+	}
+}
