@@ -551,6 +551,15 @@ func (e *Engine) back(ctx context.Context, c *Ctx, flow *Flow, f *Form) error {
 		// question they answer, with its own choices.
 	case f.Editing:
 		f.Editing, f.Confirming = false, true
+	case f.Confirming && f.RecordID != 0:
+		// A saved record opened to be changed opens on this screen: back
+		// leaves it (asked first when something was changed), rather than
+		// going to its first step, which reads as filling it in anew.
+		if answered(flow, f) {
+			return e.askCancel(ctx, c, flow, f)
+		}
+		e.closeForm(c, flow.ID)
+		return c.Say(ctx, "form.nothing_changed", map[string]any{"Title": c.T(flow.Title)})
 	case f.Confirming:
 		f.Confirming = false
 	default:

@@ -1083,7 +1083,7 @@ func TestMatrixCommandsTypedAsWords(t *testing.T) {
 // TestMatrixDetailsOnlyLookedAt: «Thông tin cơ sở» opens the producer's
 // details on their confirmation screen; a question typed there, or a
 // command, leaves them as they were and is answered as anywhere, and a
-// later /start does not say a form is half done.
+// later /start does not say a form is half done. «Quay lại» leaves them.
 func TestMatrixDetailsOnlyLookedAt(t *testing.T) {
 	for _, ch := range channels {
 		t.Run(ch, func(t *testing.T) {
@@ -1132,6 +1132,24 @@ func TestMatrixDetailsOnlyLookedAt(t *testing.T) {
 			p.Expect("form.confirm_title")
 			p.Send("xac nhan")
 			p.Expect("form.nothing_changed")
+			// «Quay lại» leaves the details, not to step 1 of a
+			// registration begun anew; after a change it asks first.
+			p.Send("/dangky")
+			p.Expect("register.already")
+			p.Expect("form.confirm_title")
+			p.Press("Quay lại")
+			p.Expect("form.nothing_changed")
+			p.Send("/dangky")
+			p.Expect("register.already")
+			p.Expect("form.confirm_title")
+			p.Press("Người đại diện")
+			p.Expect("register.ask_rep")
+			p.Send("Lê Văn Mười Hai")
+			p.Expect("form.confirm_title")
+			p.Send("quay lai")
+			p.Expect("form.cancel_confirm_edit")
+			p.Send("khong")
+			p.Expect("form.confirm_title")
 		})
 	}
 }
