@@ -50,7 +50,7 @@ func (a *app) productFlow() *bot.Flow {
 			}},
 			{Key: pCraft, Prompt: "product.ask_craft", Label: "product.label_craft", Parse: parseCraft, Optional: true},
 			{Key: pRaw, Prompt: "product.ask_raw", Label: "product.label_raw", Choices: yesNo},
-			{Key: pRawWhere, Prompt: "product.ask_raw_where", Label: "product.label_raw_where", Parse: parseShortText,
+			{Key: pRawWhere, Prompt: "product.ask_raw_where", Label: "product.label_raw_where", Parse: parseRawWhere,
 				When: func(f *bot.Form) bool { return f.Answers[pRaw] == "1" }},
 			{Key: pCircular, Prompt: "product.ask_circular", Label: "product.label_circular", Choices: yesNo},
 		},
@@ -74,6 +74,16 @@ func parseCraft(ctx context.Context, c *bot.Ctx, in string) (string, error) {
 		return "", domain.Invalid("product.craft", "product.craft_which")
 	case domain.AnswerNo, domain.AnswerSkip:
 		return "", nil
+	}
+	return parseShortText(ctx, c, in)
+}
+
+// parseRawWhere reads where the raw-material area is: "có" or "không" is
+// not a place (a producer who meant there is none is told how to say so).
+func parseRawWhere(ctx context.Context, c *bot.Ctx, in string) (string, error) {
+	switch domain.ParseAnswer(in) {
+	case domain.AnswerYes, domain.AnswerNo:
+		return "", domain.Invalid("product.raw_where", "product.raw_where_which")
 	}
 	return parseShortText(ctx, c, in)
 }

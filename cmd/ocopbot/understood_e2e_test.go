@@ -1257,3 +1257,36 @@ func TestMatrixKindOnlyGuessed(t *testing.T) {
 		})
 	}
 }
+
+// TestMatrixRawAreaNotAPlace: "không" typed where the bot asks where the
+// raw-material area is was kept as the place; it is told how to say there
+// is none, and «Quay lại» to the yes/no question does it.
+func TestMatrixRawAreaNotAPlace(t *testing.T) {
+	for _, ch := range channels {
+		t.Run(ch, func(t *testing.T) {
+			h := newMatrix(t, ch, "embedded")
+			h.start()
+			p := h.user(690, "Mười Sáu").register("HTX Mười Sáu", "binh minh")
+			p.Send("/themsanpham")
+			p.Expect("product.ask_name")
+			p.Send("Bánh tráng Mười Sáu")
+			p.Expect("product.ask_group")
+			p.Send("banh trang")
+			p.Expect("product.ask_existing")
+			p.Send("san pham da co")
+			p.Expect("product.ask_craft")
+			p.Send("khong")
+			p.Expect("product.ask_raw")
+			p.Send("co")
+			p.Expect("product.ask_raw_where")
+			p.Send("khong")
+			p.Expect("product.raw_where_which", "product.ask_raw_where")
+			p.Send("quay lai")
+			p.Expect("product.ask_raw")
+			p.Send("khong")
+			p.Expect("product.ask_circular")
+			p.Send("khong")
+			p.Expect("form.confirm_title")
+		})
+	}
+}
