@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -593,10 +594,63 @@ func (a *app) answerTicket(ctx context.Context, c *bot.Ctx, idS, text string) er
 			Data: map[string]string{"N": strconv.FormatInt(t.ID, 10), "Question": t.Question, "Answer": t.Answer}}); err != nil {
 			return err
 		}
-		return c.Say(ctx, "qa.answer_sent", map[string]any{"N": t.ID})
+		return a.sayAnswerSent(ctx, c, t.ID)
 	}, func(ctx context.Context, _ string) error {
-		return c.Say(ctx, "qa.answer_sent", map[string]any{"N": id})
+		return a.sayAnswerSent(ctx, c, id)
 	})
+}
+
+// sayAnswerSent says the answer to question id was sent and, while other
+// questions wait for the officer, shows the oldest with its buttons, so
+// that answering goes on without /hoidap.
+func (a *app) sayAnswerSent(ctx context.Context, c *bot.Ctx, id int64) error {
+	sent := c.T("qa.answer_sent", map[string]any{"N": id})
+	waiting, err := a.openFor(ctx, c)
+	if err != nil {
+		return err
+	}
+	waiting = slices.DeleteFunc(waiting, func(t domain.Ticket) bool { return t.ID == id })
+	if len(waiting) == 0 {
+		return c.Send(ctx, bot.Reply{Text: sent})
+	}
+	card, err := a.ticketCard(ctx, c, waiting[0])
+	if err != nil {
+		return err
+	}
+	card.Text = sent + "\n\n" + c.T("qa.next_open", map[string]any{"Count": len(waiting)}) + "\n" + card.Text
+	return c.Send(ctx, card)
+}
+
+// openFor returns the open questions the officer answers, oldest first.
+func (a *app) openFor(ctx context.Context, c *bot.Ctx) ([]domain.Ticket, error) {
+	list, err := a.Tickets.Open(ctx)
+	if err != nil {
+		return nil, domain.Op("qa.open", err)
+	}
+	now := a.now()
+	var mine []domain.Ticket
+	for _, t := range list {
+		if t.VisibleTo(c.User, a.Calendar, now) {
+			mine = append(mine, t)
+		}
+	}
+	return mine, nil
+}
+
+// ticketCard is a question as the officers' list shows it: who asked,
+// where, since when, with «Trả lời» (and its photos).
+func (a *app) ticketCard(ctx context.Context, c *bot.Ctx, t domain.Ticket) (bot.Reply, error) {
+	row := []bot.Button{bot.Data(cbTicket, "r", t.ID).Button(c.T("qa.button_answer", map[string]any{"N": t.ID}))}
+	if t.Photos > 0 {
+		row = append(row, bot.Data(cbTicket, "p", t.ID).Button(c.T("qa.button_photos", map[string]any{"Count": t.Photos})))
+	}
+	who, err := a.asker(ctx, c, t)
+	if err != nil {
+		return bot.Reply{}, err
+	}
+	text := c.T("qa.open_item", map[string]any{"N": t.ID, "Question": t.Question, "Commune": a.ticketCommune(t.Commune),
+		"Asked": t.Asked.In(a.loc()).Format("15:04 02/01/2006"), "Days": a.waitingDays(t.Asked, a.now()), "Who": who})
+	return bot.Reply{Text: text, Buttons: [][]bot.Button{row}}, nil
 }
 
 // openTickets (/hoidap) lists the open questions the officer answers,
@@ -605,16 +659,9 @@ func (a *app) openTickets(ctx context.Context, c *bot.Ctx) error {
 	if a.Tickets == nil {
 		return c.Say(ctx, "qa.none_open")
 	}
-	list, err := a.Tickets.Open(ctx)
+	mine, err := a.openFor(ctx, c)
 	if err != nil {
-		return domain.Op("qa.open", err)
-	}
-	now := a.now()
-	var mine []domain.Ticket
-	for _, t := range list {
-		if t.VisibleTo(c.User, a.Calendar, now) {
-			mine = append(mine, t)
-		}
+		return err
 	}
 	if len(mine) == 0 {
 		return c.Say(ctx, "qa.none_open")
@@ -641,17 +688,11 @@ func (a *app) openTickets(ctx context.Context, c *bot.Ctx) error {
 		}
 	}
 	for _, t := range mine[:min(len(mine), maxTicketList)] {
-		row := []bot.Button{bot.Data(cbTicket, "r", t.ID).Button(c.T("qa.button_answer", map[string]any{"N": t.ID}))}
-		if t.Photos > 0 {
-			row = append(row, bot.Data(cbTicket, "p", t.ID).Button(c.T("qa.button_photos", map[string]any{"Count": t.Photos})))
-		}
-		who, err := a.asker(ctx, c, t)
+		card, err := a.ticketCard(ctx, c, t)
 		if err != nil {
 			return err
 		}
-		text := c.T("qa.open_item", map[string]any{"N": t.ID, "Question": t.Question, "Commune": a.ticketCommune(t.Commune),
-			"Asked": t.Asked.In(a.loc()).Format("15:04 02/01/2006"), "Days": a.waitingDays(t.Asked, now), "Who": who})
-		if err := c.Send(ctx, bot.Reply{Text: text, Buttons: [][]bot.Button{row}}); err != nil {
+		if err := c.Send(ctx, card); err != nil {
 			return err
 		}
 	}

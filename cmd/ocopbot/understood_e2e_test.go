@@ -674,7 +674,10 @@ func TestMatrixAskAnOfficer(t *testing.T) {
 				t.Errorf("the answer to confirm:\n%s", m.PlainText)
 			}
 			off.Send("gửi đi") // the button's words typed send it
-			off.Expect("qa.answer_sent")
+			// Sent, the next question waiting is shown with its button.
+			if m := off.Expect("qa.answer_sent", "qa.next_open", "qa.open_item"); !strings.Contains(m.PlainText, "Câu hỏi số 2") {
+				t.Errorf("the next question after an answer:\n%s", m.PlainText)
+			}
 			m = p.Expect("qa.answered_you")
 			if !strings.Contains(m.PlainText, "mẫu tem <A4>") || !strings.Contains(m.PlainText, "số 1") {
 				t.Errorf("the answer that reached the producer:\n%s", m.PlainText)
@@ -720,6 +723,26 @@ func TestMatrixAskAnOfficer(t *testing.T) {
 			if m := admin.Expect("qa.open_item"); !strings.Contains(m.PlainText, "\nNgười hỏi: chưa đăng ký — ") || strings.Contains(m.PlainText, "Sản phẩm:") {
 				t.Errorf("the question of someone not registered:\n%s", m.PlainText)
 			}
+			// Answering goes on from question to question, until none
+			// is left.
+			admin.Press("Trả lời số 3")
+			admin.Expect("qa.type_answer")
+			admin.Send("Không bắt buộc, nhưng nên có.")
+			admin.Expect("qa.answer_confirm")
+			admin.Send("gui di")
+			if m := admin.Expect("qa.answer_sent", "qa.next_open", "qa.open_item"); !strings.Contains(m.PlainText, "Câu hỏi số 2") {
+				t.Errorf("the next question after an answer:\n%s", m.PlainText)
+			}
+			q.Expect("qa.answered_you")
+			admin.Press("Trả lời số 2")
+			admin.Expect("qa.type_answer")
+			admin.Send("Cần mã vạch khi bán ở siêu thị.")
+			admin.Expect("qa.answer_confirm")
+			admin.Send("gui di")
+			if m := admin.Expect("qa.answer_sent"); admin.matches(m.Text, "vi", "qa.next_open") {
+				t.Errorf("a next question offered when none is left:\n%s", m.PlainText)
+			}
+			p.Expect("qa.answered_you")
 		})
 	}
 }
