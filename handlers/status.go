@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -288,7 +289,43 @@ func (a *app) fallback(ctx context.Context, c *bot.Ctx) error {
 	if id, ok := smallTalk(c.Update.Text); ok {
 		return a.sayMenu(ctx, c, id)
 	}
+	if done, err := a.productWord(ctx, c); done || err != nil {
+		return err
+	}
 	return a.notUnderstood(ctx, c)
+}
+
+// productWord answers one word that is a whole word of the names of the
+// producer's own products ("xoai" for "Xoài cát Bình Minh"): too little
+// to be sure (see productTyped), so it asks «Có phải …?» with that
+// product's buttons, or shows the product list when several have it.
+func (a *app) productWord(ctx context.Context, c *bot.Ctx) (bool, error) {
+	w := strings.Fields(domain.Fold(c.Update.Text))
+	if c.User.SubjectID == 0 || len(w) != 1 {
+		return false, nil
+	}
+	list, err := a.Products.ListBySubject(ctx, c.User.SubjectID)
+	if err != nil {
+		return false, domain.Op("fallback.products", err)
+	}
+	var named []domain.Product
+	for _, p := range list {
+		if slices.Contains(strings.Fields(domain.Fold(p.Name)), w[0]) {
+			named = append(named, p)
+		}
+	}
+	switch len(named) {
+	case 0:
+		return false, nil
+	case 1:
+	default:
+		return true, a.products(ctx, c)
+	}
+	p := named[0]
+	return true, c.Send(ctx, bot.Reply{Text: c.T("fallback.product_guess", map[string]any{"Name": p.Name}), Buttons: [][]bot.Button{
+		{bot.Data(cbDossier, "c", p.ID).Button(c.T("product.button.dossier"))},
+		{bot.Data(cbProduct, "v", p.ID).Button(c.T("product.button.view"))},
+	}})
 }
 
 func containsAny(s string, words ...string) bool {

@@ -453,8 +453,23 @@ func TestMatrixProductNamedAtTheMenu(t *testing.T) {
 			// Both products start with "xoai": the list, to pick from.
 			p.Send("xoai muoi tam")
 			p.Expect("product.list")
-			// One word, only the start of a name: not taken for a product.
+			// One word of a name is too little to be sure: asked about
+			// («Có phải …?» with the product's buttons), the list when both
+			// products have it; only the start of a word is not taken.
+			p.Send("deo")
+			m = p.Expect("fallback.product_guess")
+			if !strings.Contains(m.PlainText, "«Xoài sấy dẻo Mười Tám»") {
+				t.Errorf("the product guessed from one word:\n%s", m.PlainText)
+			}
+			p.Press("Hồ sơ")
+			if m := p.Expect("dossier.header"); !strings.Contains(m.PlainText, "Xoài sấy dẻo Mười Tám") {
+				t.Errorf("the dossier opened is not the product's:\n%s", m.PlainText)
+			}
 			p.Send("xoai")
+			p.Expect("product.list")
+			p.Send("xoa")
+			p.Expect("qa.not_understood")
+			p.Send("mit")
 			p.Expect("qa.not_understood")
 			// Another producer's product is none of this one's business.
 			p.Send("mit say muoi chin")
