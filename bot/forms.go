@@ -232,6 +232,7 @@ func (e *Engine) remindForm(ctx context.Context, c *Ctx) error {
 		c.Session.Active = ""
 		return nil
 	}
+	f.Paused = true
 	if f.Confirming && flow.Command != "" {
 		// At its confirmation screen: nothing is asked any more, it waits
 		// for «Xác nhận» (a step number would read as a form begun anew).
@@ -300,6 +301,13 @@ func (e *Engine) formInput(ctx context.Context, c *Ctx) error {
 		return e.back(ctx, c, flow, f)
 	}
 	f.CancelAsked = false
+	if f.Paused && allNumbers([]string{word}) {
+		// "1" typed after the user went elsewhere and was reminded of
+		// the form: more likely a pick from what was shown since than an
+		// answer to the form's question, which is asked again instead.
+		c.noticeData = map[string]any{"Title": c.T(flow.Title), "N": in}
+		return e.prompt(ctx, c, flow, f, "form.paused_number")
+	}
 	if f.Confirming {
 		return e.confirmInput(ctx, c, flow, f, in, word)
 	}
@@ -853,6 +861,7 @@ func (e *Engine) formCallback(ctx context.Context, c *Ctx, d ButtonData) error {
 // prompt shows the current step (or the confirmation screen), after a
 // notice (a message id) when notice is set.
 func (e *Engine) prompt(ctx context.Context, c *Ctx, flow *Flow, f *Form, notice string) error {
+	f.Paused = false // asked again: what is typed next answers it
 	var b strings.Builder
 	if notice != "" {
 		b.WriteString(c.T("form.warning", map[string]any{"Text": HTML(c.T(notice, c.noticeData))}))

@@ -90,6 +90,10 @@ type Form struct {
 	// Changed: an answer of a form editing an existing record (RecordID)
 	// differs from what was there; until then closing it loses nothing.
 	Changed bool `json:"changed,omitempty"`
+	// Paused: the user went elsewhere (a command, another button) since
+	// the form last asked; a bare number typed now is not taken as its
+	// answer (it more likely picks from what was shown since).
+	Paused bool `json:"paused,omitempty"`
 	// Editing an existing record (the subject id when re-registering).
 	RecordID int64     `json:"record_id,omitempty"`
 	Started  time.Time `json:"started"`

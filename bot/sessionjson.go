@@ -101,6 +101,9 @@ func appendForm(b []byte, f *Form) ([]byte, error) {
 	if f.Changed {
 		b = append(b, `,"changed":true`...)
 	}
+	if f.Paused {
+		b = append(b, `,"paused":true`...)
+	}
 	if f.RecordID != 0 {
 		b = append(b, `,"record_id":`...)
 		b = strconv.AppendInt(b, f.RecordID, 10)

@@ -1313,3 +1313,37 @@ func TestMatrixRawAreaNotAPlace(t *testing.T) {
 		})
 	}
 }
+
+// TestMatrixNumberAfterLeavingAForm: a number typed after the producer
+// went elsewhere mid-form (a command, which reminds them of the form) was
+// taken as the form's answer, on Zalo a pick from the list shown since
+// ("1" for «Thêm sản phẩm» set the sector). The form's question is asked
+// again instead, and the number typed then answers it.
+func TestMatrixNumberAfterLeavingAForm(t *testing.T) {
+	for _, ch := range channels {
+		t.Run(ch, func(t *testing.T) {
+			h := newMatrix(t, ch, "embedded")
+			h.start()
+			p := h.user(691, "Mười Bảy").register("HTX Mười Bảy", "binh minh")
+			p.Send("/themsanpham")
+			p.Expect("product.ask_name")
+			p.Send("Nhang trầm Mười Bảy")
+			p.Expect("product.ask_group")
+			p.Send("/trangthai")
+			p.Expect("status.profile")
+			p.Expect("form.resume_hint")
+			p.Send("3")
+			if m := p.Expect("form.paused_number", "product.ask_group"); !strings.Contains(m.PlainText, "Thêm sản phẩm") {
+				t.Errorf("the form's question asked again:\n%s", m.PlainText)
+			}
+			p.Send("1") // now an answer: Thực phẩm
+			p.Expect("product.ask_set")
+			// Words still go to the form: it only holds back a number.
+			p.Send("/trangthai")
+			p.Expect("status.profile")
+			p.Expect("form.resume_hint")
+			p.Send("banh trang")
+			p.Expect("product.ask_existing")
+		})
+	}
+}
