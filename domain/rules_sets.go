@@ -70,6 +70,7 @@ const (
 	setScoreSubGroup   = 300  // every word starts a word of the sub-group
 	setScoreGroup      = 200  // every word starts a word of the group
 	setBonusDiacritics = 20   // the query as typed, diacritics included, is in the name
+	setBonusQualifies  = 5    // a held keyword right after another set's: "sấy" in "xoài sấy"
 
 	// setScoreSure is the least score of a match sure enough to be taken
 	// without asking: below it the query only holds a one-word keyword
@@ -162,7 +163,8 @@ func searchWords(s string) []string {
 // of the name or of a keyword; a name whose words start with every word of
 // the query ("che bien gao"); a query that holds a keyword or part of the
 // name ("bánh tráng phơi sương Trảng Bàng" finds set 6, the longest held
-// term first); keywords, sub-groups and groups whose words
+// term first, and one that comes right after another set's: "xoài sấy" is
+// processed before fresh); keywords, sub-groups and groups whose words
 // start with the query's words ("do uong"). Between equal matches the
 // set whose name holds the query as typed, diacritics included, comes first,
 // then the lower number. Nothing found, or a query without a letter or
@@ -191,6 +193,7 @@ func (r *Rulebook) FindSets(query string) (sets []ProductSet, sure bool) {
 		}
 		scores[i] = s
 	}
+	r.qualify(q, scores)
 	if n, err := strconv.Atoi(joined); err == nil {
 		if i, ok := r.setIx[n]; ok {
 			scores[i] = setScoreNumber
@@ -211,6 +214,47 @@ func (r *Rulebook) FindSets(query string) (sets []ProductSet, sure bool) {
 		out[j] = r.sets[i]
 	}
 	return out, scores[idx[0]] >= setScoreSure
+}
+
+// qualify lifts, among the sets the query only holds a keyword of, one
+// whose keyword comes right after another set's: in Vietnamese the word
+// after a product's name says how it was made ("xoài sấy", "mít sấy": the
+// processed set before the fresh one). It stays a guess (setScoreSure).
+func (r *Rulebook) qualify(q []string, scores []int) {
+	held := func(s int) bool { return s >= setScoreTermInside && s < setScoreWords }
+	ends := map[int][]int{} // where a held keyword ends → the sets holding it
+	runs := make([][][2]int, len(scores))
+	for i, k := range r.keys {
+		if !held(scores[i]) {
+			continue
+		}
+		runs[i] = k.heldRuns(q)
+		for _, run := range runs[i] {
+			ends[run[1]] = append(ends[run[1]], i)
+		}
+	}
+	for i, rs := range runs {
+		for _, run := range rs {
+			if slices.ContainsFunc(ends[run[0]], func(j int) bool { return j != i }) {
+				scores[i] += setBonusQualifies
+				break
+			}
+		}
+	}
+}
+
+// heldRuns returns where the query holds a keyword or part of the name of
+// the set: [start, end) in words.
+func (k setKey) heldRuns(q []string) [][2]int {
+	var out [][2]int
+	for _, t := range k.terms {
+		for i := 0; len(t) > 0 && i+len(t) <= len(q); i++ {
+			if slices.Equal(q[i:i+len(t)], t) {
+				out = append(out, [2]int{i, i + len(t)})
+			}
+		}
+	}
+	return out
 }
 
 // score rates how well the folded query words q (joined: q with spaces)

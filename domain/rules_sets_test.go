@@ -247,6 +247,11 @@ func TestSearchSetsDriedFruit(t *testing.T) {
 			t.Errorf("%q: sets %v, want %d among them", q, got, want)
 		}
 	}
+	for _, q := range []string{"xoai say", "mit say", "chuoi say"} {
+		if got := ids(q); len(got) < 2 || got[0] != 7 || !slices.Contains(got, 1) {
+			t.Errorf("%q: sets %v, want 7 first, 1 offered too", q, got)
+		}
+	}
 	if got := ids("xoai"); len(got) == 0 || got[0] != 1 {
 		t.Errorf("xoai: sets %v, want 1 first", got)
 	}
@@ -295,8 +300,10 @@ func TestFindSetsSure(t *testing.T) {
 		{"toi khong biet", 10, false}, // "toi" is "tỏi" (garlic)
 		{"xoai ngam", 1, false},
 		{"ho so", 4, false},
-		{"xoai cat hoa loc", 1, false},
-		{"mit say", 1, false}, // and the processed set beside it (TestSearchSetsDriedFruit)
+		{"xoai cat hoa loc", 1, false}, // "hoa" (flowers) does not follow a held keyword
+		{"mit say", 7, false},          // "sấy" after the fruit: the processed set first, the fresh one offered too
+		{"xoai say", 7, false},
+		{"banh trang xoai", 6, true}, // a two-word keyword first still
 	} {
 		sets, sure := r.FindSets(tc.query)
 		if len(sets) == 0 || sets[0].ID != tc.first || sure != tc.sure {

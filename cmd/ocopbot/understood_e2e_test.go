@@ -1277,6 +1277,16 @@ func TestMatrixKindOnlyGuessed(t *testing.T) {
 			p.Expect("product.ask_group")
 			p.Send("banh trang")
 			p.Expect("product.ask_existing")
+			// "sấy" after the fruit says how it was made: the processed
+			// set is offered first, the fresh one beside it.
+			p.Press("Quay lại")
+			p.Expect("product.ask_group")
+			p.Send("xoai say")
+			m = p.Expect("product.set_offer")
+			if bs := m.Buttons(); len(bs) < 2 || !strings.Contains(bs[0].Text, "Chế biến từ rau, củ, quả, hạt") {
+				t.Errorf("the sets offered for «xoai say»: %+v", bs)
+			}
+			labelOf(t, m, "Rau, củ, quả, hạt tươi")
 		})
 	}
 }
