@@ -350,12 +350,16 @@ func (e *Engine) formInput(ctx context.Context, c *Ctx) error {
 				return e.accept(ctx, c, flow, f, f.Offers[i].Value)
 			}
 		}
-		if len(f.Offers) == 1 {
-			// "Có phải …?" asked of one guess: yes takes it, no goes back
-			// to the question.
+		if len(f.Offers) > 0 {
+			// A yes or no to the candidates is no name to search: yes
+			// takes the one guess ("Có phải …?") or asks which of several,
+			// no goes back to the question.
 			switch domain.ParseAnswer(in) {
 			case domain.AnswerYes:
-				return e.accept(ctx, c, flow, f, f.Offers[0].Value)
+				if len(f.Offers) == 1 {
+					return e.accept(ctx, c, flow, f, f.Offers[0].Value)
+				}
+				return e.prompt(ctx, c, flow, f, "form.choose_listed")
 			case domain.AnswerNo:
 				f.Offers = nil
 				return e.prompt(ctx, c, flow, f, "")

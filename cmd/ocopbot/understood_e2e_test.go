@@ -1287,6 +1287,14 @@ func TestMatrixKindOnlyGuessed(t *testing.T) {
 				t.Errorf("the sets offered for «xoai say»: %+v", bs)
 			}
 			labelOf(t, m, "Rau, củ, quả, hạt tươi")
+			// Yes or no to several candidates is no name to search: "có"
+			// asks which, "không" goes back to the sectors.
+			p.Send("co")
+			p.Expect("form.choose_listed", "product.set_offer")
+			p.Send("khong")
+			if m := p.Expect("product.ask_group"); h.matches(m.Text, "vi", "product.set_offer") {
+				t.Errorf("«không» to the candidates:\n%s", m.PlainText)
+			}
 		})
 	}
 }
