@@ -68,6 +68,7 @@ type Engine struct {
 	callbacks map[string]callbackRoute
 	flows     map[string]*Flow
 	fallback  HandlerFunc
+	menu      func(c *Ctx) [][]Button // Table.Menu
 	files     HandlerFunc
 	questions QuestionFunc
 	extra     []Middleware

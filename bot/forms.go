@@ -209,16 +209,31 @@ func (e *Engine) CancelForm(ctx context.Context, c *Ctx) (bool, error) {
 		return false, nil
 	}
 	msg := "form.cancelled"
-	if f := c.Session.Forms[id]; f != nil && f.RecordID != 0 {
+	f, fl := c.Session.Forms[id], e.flows[id]
+	if f != nil && f.RecordID != 0 {
 		msg = "form.cancelled_edit" // what was saved before stays
+	}
+	// The menu under it, unless a reply keyboard (a contact's button) is
+	// there to be taken away: a message has one or the other.
+	var menu [][]Button
+	if fl != nil && f != nil && (f.Confirming || f.Step >= len(fl.Steps) || !fl.Steps[f.Step].Contact && !fl.Steps[f.Step].PickUser) {
+		menu = e.menuOf(c)
 	}
 	delete(c.Session.Forms, id)
 	c.Session.Active = ""
 	title := id
-	if fl := e.flows[id]; fl != nil {
+	if fl != nil {
 		title = c.T(fl.Title)
 	}
-	return true, c.Send(ctx, Reply{Text: c.T(msg, map[string]any{"Title": title}), RemoveKeyboard: true})
+	return true, c.Send(ctx, Reply{Text: c.T(msg, map[string]any{"Title": title}), RemoveKeyboard: true, Buttons: menu})
+}
+
+// menuOf returns the main menu's buttons (Table.Menu), or none.
+func (e *Engine) menuOf(c *Ctx) [][]Button {
+	if e.menu == nil {
+		return nil
+	}
+	return e.menu(c)
 }
 
 // remindForm tells a user who strayed from a form how to go on with it.
@@ -571,7 +586,7 @@ func (e *Engine) back(ctx context.Context, c *Ctx, flow *Flow, f *Form) error {
 			return e.askCancel(ctx, c, flow, f)
 		}
 		e.closeForm(c, flow.ID)
-		return c.Say(ctx, "form.nothing_changed", map[string]any{"Title": c.T(flow.Title)})
+		return c.Send(ctx, Reply{Text: c.T("form.nothing_changed", map[string]any{"Title": c.T(flow.Title)}), Buttons: e.menuOf(c)})
 	case f.Confirming:
 		f.Confirming = false
 	default:
@@ -660,7 +675,7 @@ func (e *Engine) confirm(ctx context.Context, c *Ctx, flow *Flow, f *Form) error
 	if onlyLooked(flow, f) {
 		// Confirmed as it was opened: nothing to save.
 		e.closeForm(c, flow.ID)
-		return c.Say(ctx, "form.nothing_changed", map[string]any{"Title": c.T(flow.Title)})
+		return c.Send(ctx, Reply{Text: c.T("form.nothing_changed", map[string]any{"Title": c.T(flow.Title)}), Buttons: e.menuOf(c)})
 	}
 	saved, err := e.once(ctx, c, formKey(f.Nonce), flow.ID, func(ctx context.Context) error { return flow.Done(ctx, c, f) },
 		func(ctx context.Context, _, ref string) error { return e.alreadySaved(ctx, c, flow, f, ref) })

@@ -114,6 +114,10 @@ type Table struct {
 	Fallback  HandlerFunc
 	Files     HandlerFunc
 	Questions QuestionFunc
+	// Menu gives the main menu's buttons for the user, shown under the
+	// words that close a form (cancelled, nothing changed), so that
+	// nobody is left without a way on.
+	Menu func(c *Ctx) [][]Button
 }
 
 // Register adds the table's routes. A command name or alias, a button
@@ -145,7 +149,8 @@ func (e *Engine) Register(t Table) error {
 		name string
 		set  bool
 		had  bool
-	}{{"fallback", t.Fallback != nil, e.fallback != nil}, {"file handler", t.Files != nil, e.files != nil}, {"question handler", t.Questions != nil, e.questions != nil}} {
+	}{{"fallback", t.Fallback != nil, e.fallback != nil}, {"file handler", t.Files != nil, e.files != nil}, {"question handler", t.Questions != nil, e.questions != nil},
+		{"menu", t.Menu != nil, e.menu != nil}} {
 		if h.set && h.had {
 			errs = append(errs, fmt.Errorf("routes: a second %s", h.name))
 		}
@@ -164,6 +169,9 @@ func (e *Engine) Register(t Table) error {
 	}
 	if t.Questions != nil {
 		e.Questions(t.Questions)
+	}
+	if t.Menu != nil {
+		e.menu = t.Menu
 	}
 	return nil
 }

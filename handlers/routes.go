@@ -107,6 +107,7 @@ func (a *app) routes() bot.Table {
 		Fallback:  a.fallback,
 		Files:     a.ticketFile(a.upload),
 		Questions: a.question,
+		Menu:      a.menu,
 	}
 }
 

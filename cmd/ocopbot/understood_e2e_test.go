@@ -1148,7 +1148,7 @@ func TestMatrixDetailsOnlyLookedAt(t *testing.T) {
 			p.Send("/huy")
 			p.Expect("form.cancel_confirm_edit")
 			p.Send("huy")
-			p.Expect("form.cancelled_edit")
+			labelOf(t, p.Expect("form.cancelled_edit"), "Thông tin cơ sở")
 			// Confirmed unchanged: nothing to save, and it says so.
 			p.Send("/dangky")
 			p.Expect("register.already")
@@ -1161,7 +1161,8 @@ func TestMatrixDetailsOnlyLookedAt(t *testing.T) {
 			p.Expect("register.already")
 			p.Expect("form.confirm_title")
 			p.Press("Quay lại")
-			p.Expect("form.nothing_changed")
+			// With the menu under it: not a dead end.
+			labelOf(t, p.Expect("form.nothing_changed"), "Thông tin cơ sở")
 			p.Send("/dangky")
 			p.Expect("register.already")
 			p.Expect("form.confirm_title")
