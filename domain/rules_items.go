@@ -62,11 +62,14 @@ func (f SetFilter) Has(set int) bool {
 // goes on buttons; Name, Help and Proves are shown to the producer. All texts
 // are Vietnamese, in the rulebook's data.
 type Item struct {
-	ID    string   `json:"id"`    // stable ascii id, stored with the dossier: "mau01"
-	Short string   `json:"short"` // button label: "Mẫu 01", "Giấy ATTP"
-	Name  string   `json:"name"`  // full name: "Phiếu đăng ký đánh giá, phân hạng sản phẩm OCOP (Mẫu số 01)"
-	Help  string   `json:"help"`  // what it is, for a farmer: "Mẫu 01 là gì?"
-	Kind  ItemKind `json:"kind"`
+	ID    string `json:"id"`    // stable ascii id, stored with the dossier: "mau01"
+	Short string `json:"short"` // button label: "Mẫu 01", "Giấy ATTP"
+	// Keywords are words producers use for the paper ("attp", "mã vạch"):
+	// the bot's own aid to ItemNamed, not part of the rules.
+	Keywords []string `json:"keywords,omitempty"`
+	Name     string   `json:"name"` // full name: "Phiếu đăng ký đánh giá, phân hạng sản phẩm OCOP (Mẫu số 01)"
+	Help     string   `json:"help"` // what it is, for a farmer: "Mẫu 01 là gì?"
+	Kind     ItemKind `json:"kind"`
 	// Proves says what the item proves to the council; set for evidence.
 	Proves string    `json:"proves,omitempty"`
 	Sets   SetFilter `json:"sets"`
@@ -140,4 +143,24 @@ func (r *Rulebook) Item(id string) (Item, bool) {
 		}
 	}
 	return Item{}, false
+}
+
+// ItemNamed returns the dossier item a producer's text names by one of its
+// keywords, with or without diacritics ("giay attp lam o dau" names the
+// food-safety certificate): the longest keyword held, at word boundaries,
+// the earlier item between equals. Nothing named gives false.
+func (r *Rulebook) ItemNamed(text string) (Item, bool) {
+	q := searchWords(text)
+	best, bestLen := -1, 0
+	for i, it := range r.Items {
+		for _, kw := range it.Keywords {
+			if w := searchWords(kw); len(w) > bestLen && holdsRun(q, w) {
+				best, bestLen = i, len(w)
+			}
+		}
+	}
+	if best < 0 {
+		return Item{}, false
+	}
+	return r.Items[best], true
 }

@@ -314,3 +314,30 @@ func TestFindSetsSure(t *testing.T) {
 		t.Errorf("FindSets(xyzzy) = %v, %v", setIDs(sets), sure)
 	}
 }
+
+// A producer's question names a dossier paper by the words they use.
+func TestItemNamed(t *testing.T) {
+	r := rulebook(t, "qd26-2026")
+	for q, want := range map[string]string{
+		"giay attp lam o dau": "attp",
+		"Giấy vệ sinh an toàn thực phẩm xin ở đâu": "attp",
+		"tem truy xuat nguon goc lam o dau vay?":   "ma_vach",
+		"ma vach dang ky o dau":                    "ma_vach",
+		"dang ky nhan hieu mat bao lau":            "shtt",
+		"giay phep kinh doanh ho gia dinh":         "dkkd",
+		"kiem nghiem o dau":                        "kiem_nghiem",
+		"tu cong bo chat luong the nao":            "cong_bo_cl",
+		"vietgap co can khong":                     "qlcl",
+		"mau san pham nop may cai":                 "mau_sp",
+		"":                                         "", "xin chao": "", "toi muon ban hang": "", "mavach": "",
+	} {
+		it, ok := r.ItemNamed(q)
+		if ok != (want != "") || it.ID != want {
+			t.Errorf("ItemNamed(%q) = %q, %v; want %q", q, it.ID, ok, want)
+		}
+	}
+	// A rulebook without keywords names nothing.
+	if it, ok := rulebook(t, "qd148-2023").ItemNamed("giay attp"); ok {
+		t.Errorf("qd148-2023 named %q", it.ID)
+	}
+}

@@ -197,7 +197,8 @@ var faqTopics = []struct {
 		"duoc 3 sao", "duoc 4 sao", "duoc 5 sao", "dat 3 sao", "dat 4 sao", "dat 5 sao"}},
 	{"faq.groups", []string{"nhom san pham", "nganh hang", "6 nhom", "sau nhom", "bo san pham", "nhom nao"}},
 	{"faq.where", []string{"nop o dau", "nop ho so o dau", "o dau nop", "nop giay", "ban giay", "mang den dau", "nop mau"}},
-	{"faq.rounds", []string{"dot danh gia", "khi nao danh gia", "han nop", "khi nao nop", "bao gio nop", "thoi han"}},
+	{"faq.rounds", []string{"dot danh gia", "khi nao danh gia", "han nop", "khi nao nop", "bao gio nop", "thoi han",
+		"bao gio danh gia", "bao gio duoc danh gia", "khi nao duoc danh gia", "bao gio duoc cham", "khi nao duoc cham", "bao gio cham diem"}},
 	{"faq.support", []string{"ho tro", "duoc gi", "loi ich", "kinh phi"}},
 	{"faq.ocop", []string{"ocop la gi", "ocop la", "chuong trinh ocop", "mot xa mot san pham", "mo xa mot san pham"}},
 }
@@ -254,6 +255,10 @@ func (a *app) fallback(ctx context.Context, c *bot.Ctx) error {
 		if containsAny(w, t.words...) {
 			return a.sayMenu(ctx, c, t.id)
 		}
+	}
+	if id, ok := smallTalk(c.Update.Text); ok && id == "qa.smalltalk_cost" {
+		// "làm OCOP có tốn tiền không": the cost, not what OCOP is.
+		return a.sayMenu(ctx, c, id)
 	}
 	if done, err := a.productTyped(ctx, c); done || err != nil {
 		return err

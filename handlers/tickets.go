@@ -321,11 +321,18 @@ func askLead(text string) string {
 // notUnderstood answers a text nothing understood: the menu and the
 // "Hỏi cán bộ" button, the text kept as the question to ask.
 func (a *app) notUnderstood(ctx context.Context, c *bot.Ctx) error {
+	paper := a.paperInfo(c)
 	if c.IsOfficer() {
 		// Officers answer the questions; they are not offered to ask one.
+		if paper != "" {
+			return c.Send(ctx, bot.Reply{Text: paper, Buttons: a.menu(c)})
+		}
 		return a.sayMenu(ctx, c, "fallback.not_understood_officer")
 	}
 	if a.Tickets == nil || c.Update.Kind != bot.KindText {
+		if paper != "" {
+			return c.Send(ctx, bot.Reply{Text: paper, Buttons: a.menu(c)})
+		}
 		return a.sayMenu(ctx, c, "fallback.not_understood")
 	}
 	q := domain.Clean(c.Update.Text)
@@ -350,7 +357,30 @@ func (a *app) notUnderstood(ctx context.Context, c *bot.Ctx) error {
 	// The menu keeps its numbers (a "1" typed is still its first item);
 	// the question's button comes after it.
 	rows := append(a.menu(c), []bot.Button{bot.Data(cbTicket, "a").Button(c.T("qa.button_ask"))})
-	return c.Send(ctx, bot.Reply{Text: c.T("qa.not_understood"), Buttons: rows})
+	text := c.T("qa.not_understood")
+	if paper != "" {
+		// What the bot knows of the paper named; where and how long is
+		// the officers' to say.
+		text = paper + "\n\n" + c.T("qa.paper_ask")
+	}
+	return c.Send(ctx, bot.Reply{Text: text, Buttons: rows})
+}
+
+// paperInfo says what a dossier paper the text names is (its name and
+// help in the rulebook of new dossiers: "giay attp lam o dau"), or "".
+func (a *app) paperInfo(c *bot.Ctx) string {
+	if c.Update.Kind != bot.KindText {
+		return ""
+	}
+	r, err := a.rulesNow()
+	if err != nil {
+		return ""
+	}
+	it, ok := r.ItemNamed(c.Update.Text)
+	if !ok {
+		return ""
+	}
+	return c.T("qa.paper_info", map[string]any{"Name": it.Name, "Help": it.Help})
 }
 
 // ticketFile attaches a photo sent right after a question to it.

@@ -574,7 +574,12 @@ func TestMatrixAskAnOfficer(t *testing.T) {
 			p := h.user(701, "Bảy").register("HTX Bảy <Tốt> & \"Ngon\"", "binh minh")
 			p.addProduct("Bánh tráng phơi sương", "Thực phẩm", "Chế biến từ gạo, ngũ cốc")
 			p.Send("Tem truy xuất nguồn gốc làm ở đâu vậy?")
-			m := p.Expect("qa.not_understood")
+			// A paper named: what the rulebook says of it comes first,
+			// with the button to ask where and how.
+			m := p.Expect("qa.paper_info", "qa.paper_ask")
+			if !strings.Contains(m.PlainText, "Mã số mã vạch và tem truy xuất nguồn gốc") {
+				t.Errorf("the paper named is not said:\n%s", m.PlainText)
+			}
 			labelOf(t, m, "Hỏi cán bộ")
 			p.Press("Hỏi cán bộ")
 			m = p.Expect("qa.asked")
@@ -711,7 +716,7 @@ func TestMatrixAskAnOfficer(t *testing.T) {
 			// that they have not registered.
 			q := h.user(702, "Hai").consent()
 			q.Send("Tem truy xuất có bắt buộc không?")
-			q.Expect("qa.not_understood")
+			q.Expect("qa.paper_info", "qa.paper_ask")
 			q.Press("Hỏi cán bộ")
 			q.Expect("qa.asked")
 			if m := admin.Expect("qa.new"); strings.Contains(m.PlainText, " của ") {
@@ -780,7 +785,7 @@ func TestMatrixNoJunkQuestions(t *testing.T) {
 			// A question kept, then another text: "hỏi cán bộ" later asks
 			// again rather than sending the old one.
 			p.Send("Tem truy xuất làm ở đâu vậy?")
-			m := p.Expect("qa.not_understood")
+			m := p.Expect("qa.paper_ask")
 			if bs := m.Buttons(); len(bs) < 2 || strings.Contains(bs[0].Text, "Hỏi cán bộ") || !strings.Contains(bs[len(bs)-1].Text, "Hỏi cán bộ") {
 				t.Errorf("the menu's items moved: %+v\n%s", bs, m.PlainText)
 			}
@@ -819,7 +824,7 @@ func TestMatrixNoJunkQuestions(t *testing.T) {
 			// The same question again is not filed twice, without its
 			// diacritics and question mark too.
 			p.Send("Giay ATTP xin o dau vay em")
-			p.Expect("qa.not_understood")
+			p.Expect("qa.paper_info", "qa.paper_ask")
 			p.Press("Hỏi cán bộ")
 			if m := p.Expect("qa.already_open"); !strings.Contains(m.PlainText, "câu hỏi số 1") {
 				t.Errorf("the question asked before:\n%s", m.PlainText)
@@ -1234,6 +1239,16 @@ func TestMatrixFarmersWords(t *testing.T) {
 			p.Expect("ev.none")
 			p.Send("quay lai")
 			p.Expect("fallback.at_menu")
+			// The cost, not what OCOP is; when a dossier is rated; a paper
+			// named is said what it is.
+			p.Send("lam ocop co ton tien ko")
+			p.Expect("qa.smalltalk_cost")
+			p.Send("bao gio duoc danh gia")
+			p.Expect("faq.rounds")
+			p.Send("giay attp lam o dau")
+			if m := p.Expect("qa.paper_info", "qa.paper_ask"); !strings.Contains(m.PlainText, "an toàn thực phẩm") {
+				t.Errorf("the paper named:\n%s", m.PlainText)
+			}
 			p.Send("doi so dien thoai")
 			p.Expect("register.already")
 			p.Expect("form.confirm_title")
