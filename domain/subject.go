@@ -1,6 +1,10 @@
 package domain
 
-import "time"
+import (
+	"slices"
+	"strings"
+	"time"
+)
 
 // SubjectKind is the legal form of an OCOP subject (OCOP-RULES §2).
 type SubjectKind string
@@ -94,4 +98,49 @@ func (k SubjectKind) Registered(regNo string) SubjectKind {
 		return KindHousehold
 	}
 	return k
+}
+
+// kindWords maps folded names of subject kinds to kinds, as producers and
+// officers' lists write them; a text may also start with one of them
+// ("Công ty TNHH …", "Hợp tác xã nông nghiệp …").
+var kindWords = map[string]SubjectKind{
+	"htx": KindCooperative, "hop tac xa": KindCooperative, "cooperative": KindCooperative,
+	"tht": KindCoopGroup, "to hop tac": KindCoopGroup, "cooperative group": KindCoopGroup,
+	"dn": KindSME, "doanh nghiep": KindSME, "dnnvv": KindSME, "cong ty": KindSME,
+	"sme": KindSME, "enterprise": KindSME, "company": KindSME,
+	"trang trai": KindFarm, "farm": KindFarm,
+	"ho": KindHousehold, "ho san xuat": KindHousehold, "ho gia dinh": KindHousehold,
+	"ho kinh doanh": KindHousehold, "household": KindHousehold,
+	// A person who makes products with no registration yet: what a farmer
+	// says of themself.
+	"ca nhan": KindProspective, "nong dan": KindProspective, "ho nong dan": KindProspective,
+	"hoi": KindTourismAssoc, "hiep hoi": KindTourismAssoc, "association": KindTourismAssoc,
+	"trung tam": KindTourismCentre, "centre": KindTourismCentre, "center": KindTourismCentre,
+}
+
+// ParseSubjectKind reads a subject kind written in words, with or without
+// diacritics: "HTX", "Hợp tác xã", "tổ hợp tác", "doanh nghiep", "Công ty
+// TNHH …", "trang trại", "hộ sản xuất", "nông dân", "hội", "trung tâm", or a
+// kind's code ("trang_trai"), "tôi là …" before it or not. The longest
+// known start wins.
+func ParseSubjectKind(s string) (SubjectKind, bool) {
+	w := searchWords(s)
+	for _, lead := range [][]string{{"toi", "la"}, {"em", "la"}, {"minh", "la"}, {"ben", "em", "la"}, {"chung", "toi", "la"}, {"la"}} {
+		if len(w) > len(lead) && slices.Equal(w[:len(lead)], lead) {
+			w = w[len(lead):] // "tôi là nông dân"
+			break
+		}
+	}
+	if len(w) == 0 {
+		return "", false
+	}
+	if k := SubjectKind(strings.Join(w, "_")); k.Valid() {
+		return k, true
+	}
+	for n := min(len(w), 3); n > 0; n-- {
+		if k, ok := kindWords[strings.Join(w[:n], " ")]; ok {
+			return k, true
+		}
+	}
+	return "", false
 }

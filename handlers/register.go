@@ -30,7 +30,7 @@ func (a *app) registerFlow() *bot.Flow {
 	return &bot.Flow{
 		ID: flowRegister, Title: "register.title",
 		Steps: []bot.Step{
-			{Key: fKind, Prompt: "register.ask_kind", Label: "register.label_kind", Choices: subjectKindChoices},
+			{Key: fKind, Prompt: "register.ask_kind", Label: "register.label_kind", Choices: subjectKindChoices, Search: searchKind},
 			{Key: fName, Prompt: "register.ask_name", Label: "register.label_name", Parse: parseOrgName},
 			{Key: fRep, Prompt: "register.ask_rep", Label: "register.label_rep", Parse: parsePersonName},
 			{Key: fPhone, Prompt: "register.ask_phone", Label: "register.label_phone", Parse: parsePhone, Contact: true, Show: showPhone,
@@ -52,6 +52,16 @@ func subjectKindChoices(c *bot.Ctx, _ *bot.Form) []bot.Choice {
 		out[i] = bot.Choice{Value: string(k), Label: c.T("subject_kind." + string(k))}
 	}
 	return out
+}
+
+// searchKind reads a kind named in other words than its button's
+// ("cong ty", "nong dan"): domain.ParseSubjectKind.
+func searchKind(c *bot.Ctx, in string) ([]bot.Choice, error) {
+	k, ok := domain.ParseSubjectKind(in)
+	if !ok {
+		return nil, domain.Invalid("register.kind", "form.choose_listed")
+	}
+	return []bot.Choice{{Value: string(k), Label: c.T("subject_kind." + string(k))}}, nil
 }
 
 func salesChannelChoices(c *bot.Ctx, _ *bot.Form) []bot.Choice {

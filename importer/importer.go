@@ -395,40 +395,8 @@ func (p *parser) name(line int, col, s string, max int) string {
 	return ""
 }
 
-// kinds maps folded names of subject kinds to kinds; a value may also start
-// with one of them ("Công ty TNHH ...", "Hợp tác xã nông nghiệp ...").
-var kinds = map[string]domain.SubjectKind{
-	"htx": domain.KindCooperative, "hop tac xa": domain.KindCooperative, "cooperative": domain.KindCooperative,
-	"tht": domain.KindCoopGroup, "to hop tac": domain.KindCoopGroup, "cooperative group": domain.KindCoopGroup,
-	"dn": domain.KindSME, "doanh nghiep": domain.KindSME, "dnnvv": domain.KindSME, "cong ty": domain.KindSME,
-	"sme": domain.KindSME, "enterprise": domain.KindSME, "company": domain.KindSME,
-	"trang trai": domain.KindFarm, "farm": domain.KindFarm,
-	"ho": domain.KindHousehold, "ho san xuat": domain.KindHousehold, "ho gia dinh": domain.KindHousehold,
-	"ho kinh doanh": domain.KindHousehold, "household": domain.KindHousehold,
-	"hoi": domain.KindTourismAssoc, "hiep hoi": domain.KindTourismAssoc, "association": domain.KindTourismAssoc,
-	"trung tam": domain.KindTourismCentre, "centre": domain.KindTourismCentre, "center": domain.KindTourismCentre,
-}
-
-// ParseKind reads a subject kind written in words, with or without
-// diacritics: "HTX", "Hợp tác xã", "tổ hợp tác", "doanh nghiep", "Công ty
-// TNHH ...", "trang trại", "hộ sản xuất", "hội", "trung tâm", or a kind's
-// code ("trang_trai").
-func ParseKind(s string) (domain.SubjectKind, bool) {
-	w := words(s)
-	if len(w) == 0 {
-		return "", false
-	}
-	if k := domain.SubjectKind(strings.Join(w, "_")); k.Valid() {
-		return k, true
-	}
-	// The longest known start wins: "to hop tac" before "to".
-	for n := min(len(w), 3); n > 0; n-- {
-		if k, ok := kinds[strings.Join(w[:n], " ")]; ok {
-			return k, true
-		}
-	}
-	return "", false
-}
+// ParseKind reads a subject kind written in words (domain.ParseSubjectKind).
+func ParseKind(s string) (domain.SubjectKind, bool) { return domain.ParseSubjectKind(s) }
 
 func (p *parser) kind(line int, s string) domain.SubjectKind {
 	if s == "" {

@@ -1381,3 +1381,30 @@ func TestMatrixNumberAfterLeavingAForm(t *testing.T) {
 		})
 	}
 }
+
+// TestMatrixKindInOwnWords: the kind of business typed in the producer's
+// own words ("cong ty", "nong dan") was refused at the first step of the
+// registration; it is read, and said understood.
+func TestMatrixKindInOwnWords(t *testing.T) {
+	for _, ch := range channels {
+		t.Run(ch, func(t *testing.T) {
+			h := newMatrix(t, ch, "embedded")
+			h.start()
+			p := h.user(692, "Mười Tám").consent()
+			p.Send("/dangky")
+			p.Expect("register.ask_kind")
+			p.Send("cong ty")
+			if m := p.Expect("form.understood", "register.ask_name"); !strings.Contains(m.PlainText, "Doanh nghiệp nhỏ và vừa") {
+				t.Errorf("«cong ty»:\n%s", m.PlainText)
+			}
+			p.Press("Quay lại")
+			p.Expect("register.ask_kind")
+			p.Send("toi la nguoi ban hang")
+			p.Expect("form.choose_listed", "register.ask_kind")
+			p.Send("toi la nong dan")
+			if m := p.Expect("register.ask_name"); !strings.Contains(m.PlainText, "Hộ gia đình chưa có giấy đăng ký kinh doanh") {
+				t.Errorf("«nong dan»:\n%s", m.PlainText)
+			}
+		})
+	}
+}
