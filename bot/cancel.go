@@ -17,7 +17,7 @@ func (e *Engine) askCancel(ctx context.Context, c *Ctx, flow *Flow, f *Form) err
 	if f.RecordID != 0 {
 		msg = "form.cancel_confirm_edit" // the changes go, what was saved stays
 	}
-	return c.Send(ctx, Reply{Text: c.T(msg, map[string]any{"Title": c.T(flow.Title)}), Buttons: [][]Button{
+	return c.Send(ctx, Reply{Text: c.T(msg, map[string]any{"Title": formTitle(c, flow, f)}), Buttons: [][]Button{
 		{formData(f, actDrop, -1).Button(c.T("form.cancel_yes")), formData(f, actGoOn, -1).Button(c.T("form.cancel_no"))},
 	}})
 }

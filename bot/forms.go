@@ -93,6 +93,9 @@ type Flow struct {
 	ID      string // short: it is part of every button of the form
 	Command string // the command that starts or resumes it; "" for a form started by a button
 	Title   string // message id of the form's name
+	// EditTitle, if set, names the form when it changes a saved record
+	// (Form.RecordID): "Sửa sản phẩm", not "Thêm sản phẩm".
+	EditTitle string
 	Menu    string // message id of the command's description in the menu
 	Access  Access // who may start it (the routes table says)
 	Steps   []Step
@@ -127,7 +130,7 @@ func (e *Engine) StartFlow(ctx context.Context, c *Ctx, id string) error {
 	}
 	if f := c.Session.Forms[id]; f != nil && !(commandArgs(c, flow) && untouched(flow, f)) {
 		c.Session.Active = id
-		msg, data := "form.resumed", map[string]any{"Title": c.T(flow.Title)}
+		msg, data := "form.resumed", map[string]any{"Title": formTitle(c, flow, f)}
 		if commandArgs(c, flow) {
 			// The arguments are not used: the form under way could be
 			// for someone else ("/capquyen 12345" then "/capquyen 67890"),
@@ -223,7 +226,7 @@ func (e *Engine) CancelForm(ctx context.Context, c *Ctx) (bool, error) {
 	c.Session.Active = ""
 	title := id
 	if fl != nil {
-		title = c.T(fl.Title)
+		title = formTitle(c, fl, f)
 	}
 	return true, c.Send(ctx, Reply{Text: c.T(msg, map[string]any{"Title": title}), RemoveKeyboard: true, Buttons: menu})
 }
@@ -251,13 +254,13 @@ func (e *Engine) remindForm(ctx context.Context, c *Ctx) error {
 	if f.Confirming && flow.Command != "" {
 		// At its confirmation screen: nothing is asked any more, it waits
 		// for «Xác nhận» (a step number would read as a form begun anew).
-		return c.Say(ctx, "form.resume_hint_confirm", map[string]any{"Title": c.T(flow.Title), "Command": flow.Command})
+		return c.Say(ctx, "form.resume_hint_confirm", map[string]any{"Title": formTitle(c, flow, f), "Command": flow.Command})
 	}
 	n, total := e.position(flow, f)
 	if flow.Command == "" {
-		return c.Say(ctx, "form.resume_hint_reply", map[string]any{"Title": c.T(flow.Title), "N": n, "Total": total})
+		return c.Say(ctx, "form.resume_hint_reply", map[string]any{"Title": formTitle(c, flow, f), "N": n, "Total": total})
 	}
-	return c.Say(ctx, "form.resume_hint", map[string]any{"Title": c.T(flow.Title), "N": n, "Total": total, "Command": flow.Command})
+	return c.Say(ctx, "form.resume_hint", map[string]any{"Title": formTitle(c, flow, f), "N": n, "Total": total, "Command": flow.Command})
 }
 
 // active returns the active form, repairing a session that lost it.
@@ -320,7 +323,7 @@ func (e *Engine) formInput(ctx context.Context, c *Ctx) error {
 		// "1" typed after the user went elsewhere and was reminded of
 		// the form: more likely a pick from what was shown since than an
 		// answer to the form's question, which is asked again instead.
-		c.noticeData = map[string]any{"Title": c.T(flow.Title), "N": in}
+		c.noticeData = map[string]any{"Title": formTitle(c, flow, f), "N": in}
 		return e.prompt(ctx, c, flow, f, "form.paused_number")
 	}
 	if f.Confirming {
@@ -586,7 +589,7 @@ func (e *Engine) back(ctx context.Context, c *Ctx, flow *Flow, f *Form) error {
 			return e.askCancel(ctx, c, flow, f)
 		}
 		e.closeForm(c, flow.ID)
-		return c.Send(ctx, Reply{Text: c.T("form.nothing_changed", map[string]any{"Title": c.T(flow.Title)}), Buttons: e.menuOf(c)})
+		return c.Send(ctx, Reply{Text: c.T("form.nothing_changed", map[string]any{"Title": formTitle(c, flow, f)}), Buttons: e.menuOf(c)})
 	case f.Confirming:
 		f.Confirming = false
 	default:
@@ -675,7 +678,7 @@ func (e *Engine) confirm(ctx context.Context, c *Ctx, flow *Flow, f *Form) error
 	if onlyLooked(flow, f) {
 		// Confirmed as it was opened: nothing to save.
 		e.closeForm(c, flow.ID)
-		return c.Send(ctx, Reply{Text: c.T("form.nothing_changed", map[string]any{"Title": c.T(flow.Title)}), Buttons: e.menuOf(c)})
+		return c.Send(ctx, Reply{Text: c.T("form.nothing_changed", map[string]any{"Title": formTitle(c, flow, f)}), Buttons: e.menuOf(c)})
 	}
 	saved, err := e.once(ctx, c, formKey(f.Nonce), flow.ID, func(ctx context.Context) error { return flow.Done(ctx, c, f) },
 		func(ctx context.Context, _, ref string) error { return e.alreadySaved(ctx, c, flow, f, ref) })
@@ -723,7 +726,7 @@ func (e *Engine) alreadySaved(ctx context.Context, c *Ctx, flow *Flow, f *Form, 
 	if f != nil {
 		e.closeForm(c, flow.ID)
 	}
-	text := c.T("form.already_saved", map[string]any{"Title": c.T(flow.Title)})
+	text := c.T("form.already_saved", map[string]any{"Title": formTitle(c, flow, f)})
 	if summary != "" {
 		text += "\n\n" + summary
 	}
@@ -896,7 +899,7 @@ func (e *Engine) prompt(ctx context.Context, c *Ctx, flow *Flow, f *Form, notice
 	var r Reply
 	if f.Confirming {
 		c.Flow, c.Step = flow.ID, "confirm"
-		b.WriteString(c.T("form.confirm_title", map[string]any{"Title": c.T(flow.Title)}))
+		b.WriteString(c.T("form.confirm_title", map[string]any{"Title": formTitle(c, flow, f)}))
 		b.WriteString("\n")
 		var edits []Button
 		for i := range flow.Steps {
@@ -919,7 +922,7 @@ func (e *Engine) prompt(ctx context.Context, c *Ctx, flow *Flow, f *Form, notice
 	step := &flow.Steps[f.Step]
 	c.Flow, c.Step = flow.ID, step.Key
 	n, total := e.position(flow, f)
-	b.WriteString(c.T("form.header", map[string]any{"Title": c.T(flow.Title), "N": n, "Total": total}))
+	b.WriteString(c.T("form.header", map[string]any{"Title": formTitle(c, flow, f), "N": n, "Total": total}))
 	b.WriteString("\n")
 	b.WriteString(c.T(step.Prompt))
 	switch old := f.Answers[step.Key]; {
@@ -1181,4 +1184,12 @@ func newNonce() string {
 	var b [5]byte
 	_, _ = rand.Read(b[:])
 	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]))
+}
+
+// formTitle names the form: its EditTitle when it changes a saved record.
+func formTitle(c *Ctx, flow *Flow, f *Form) string {
+	if f != nil && f.RecordID != 0 && flow.EditTitle != "" {
+		return c.T(flow.EditTitle)
+	}
+	return c.T(flow.Title)
 }

@@ -38,7 +38,7 @@ func (a *app) productFlow() *bot.Flow {
 		return []bot.Choice{{Value: "1", Label: c.T("common.yes")}, {Value: "0", Label: c.T("common.no")}}
 	}
 	return &bot.Flow{
-		ID: flowProduct, Title: "product.title",
+		ID: flowProduct, Title: "product.title", EditTitle: "product.title_edit",
 		Steps: []bot.Step{
 			{Key: pName, Prompt: "product.ask_name", Label: "product.label_name", Parse: parseProductName},
 			{Key: pGroup, Prompt: "product.ask_group", Label: "product.label_group", Choices: a.groupChoices, Search: a.searchSetsFromGroup, Show: a.showGroup,

@@ -28,7 +28,7 @@ const (
 // registerFlow is the producer's registration (DESIGN §2).
 func (a *app) registerFlow() *bot.Flow {
 	return &bot.Flow{
-		ID: flowRegister, Title: "register.title",
+		ID: flowRegister, Title: "register.title", EditTitle: "register.title_edit",
 		Steps: []bot.Step{
 			{Key: fKind, Prompt: "register.ask_kind", Label: "register.label_kind", Choices: subjectKindChoices, Search: searchKind},
 			{Key: fName, Prompt: "register.ask_name", Label: "register.label_name", Parse: parseOrgName},

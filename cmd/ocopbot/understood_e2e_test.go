@@ -1120,7 +1120,9 @@ func TestMatrixDetailsOnlyLookedAt(t *testing.T) {
 			p := h.user(686, "Mười Hai").register("HTX Mười Hai", "binh minh")
 			p.Press("Thông tin cơ sở")
 			p.Expect("register.already")
-			p.Expect("form.confirm_title")
+			if m := p.Expect("form.confirm_title"); !strings.Contains(m.PlainText, "Thông tin cơ sở") || strings.Contains(m.PlainText, "Đăng ký cơ sở OCOP") {
+				t.Errorf("the details are not named as the producer's:\n%s", m.PlainText)
+			}
 			p.Send("khi nao het han")
 			p.Expect("status.profile")
 			p.Send("/dangky")
@@ -1343,7 +1345,20 @@ func TestMatrixRawAreaNotAPlace(t *testing.T) {
 			p.Send("khong")
 			p.Expect("product.ask_circular")
 			p.Send("khong")
-			p.Expect("form.confirm_title")
+			if m := p.Expect("form.confirm_title"); !strings.Contains(m.PlainText, "Thêm sản phẩm") {
+				t.Errorf("the new product's confirmation:\n%s", m.PlainText)
+			}
+			p.Send("xac nhan")
+			p.Expect("product.created")
+			// Changed later, it is named so: not "Thêm sản phẩm" again.
+			p.Send("/sanpham")
+			p.Expect("product.list")
+			p.Press("Bánh tráng Mười Sáu")
+			m := p.Expect("product.card")
+			p.Press(labelOf(t, m, "Sửa thông tin"))
+			if m := p.Expect("form.confirm_title"); !strings.Contains(m.PlainText, "Sửa sản phẩm") || strings.Contains(m.PlainText, "Thêm sản phẩm") {
+				t.Errorf("the product's edit is not named as one:\n%s", m.PlainText)
+			}
 		})
 	}
 }
