@@ -96,9 +96,9 @@ type Flow struct {
 	// EditTitle, if set, names the form when it changes a saved record
 	// (Form.RecordID): "Sửa sản phẩm", not "Thêm sản phẩm".
 	EditTitle string
-	Menu    string // message id of the command's description in the menu
-	Access  Access // who may start it (the routes table says)
-	Steps   []Step
+	Menu      string // message id of the command's description in the menu
+	Access    Access // who may start it (the routes table says)
+	Steps     []Step
 	// Begin runs before a new form starts. It may refuse (false) after
 	// answering the user itself, or prefill answers and set Confirming to
 	// open on the confirmation screen (editing an existing record).
