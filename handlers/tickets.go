@@ -244,6 +244,19 @@ func (a *app) ticketText(ctx context.Context, c *bot.Ctx) (bool, error) {
 			c.Session.Put(keyDraftOf, id)
 		}
 	}
+	if n, ok := replyNumber(text); ok && c.IsOfficer() {
+		// "trả lời số 3" typed outside /hoidap: that question's answer.
+		t, err := a.Tickets.Get(ctx, n)
+		switch {
+		case err != nil && !errors.Is(err, domain.ErrNotFound):
+			return true, domain.Op("qa.get", err)
+		case err != nil || !t.VisibleTo(c.User, a.Calendar, a.now()):
+			return true, c.Say(ctx, "qa.gone")
+		case !t.Open():
+			return true, c.Say(ctx, "qa.answered_already")
+		}
+		return true, a.startReply(ctx, c, t)
+	}
 	if rest, ok := afterWords(askLead(text), "hoi can bo"); ok {
 		return true, a.askOfficer(ctx, c, rest)
 	}

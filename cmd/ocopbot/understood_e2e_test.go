@@ -730,7 +730,7 @@ func TestMatrixAskAnOfficer(t *testing.T) {
 			}
 			// Answering goes on from question to question, until none
 			// is left.
-			admin.Press("Trả lời số 3")
+			admin.Send("tra loi 3") // typed outside the answering
 			admin.Expect("qa.type_answer")
 			admin.Send("Không bắt buộc, nhưng nên có.")
 			admin.Expect("qa.answer_confirm")
@@ -748,6 +748,10 @@ func TestMatrixAskAnOfficer(t *testing.T) {
 				t.Errorf("a next question offered when none is left:\n%s", m.PlainText)
 			}
 			p.Expect("qa.answered_you")
+			admin.Send("tra loi so 2")
+			admin.Expect("qa.answered_already")
+			admin.Send("tra loi so 99")
+			admin.Expect("qa.gone")
 		})
 	}
 }
