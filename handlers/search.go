@@ -79,7 +79,7 @@ func (a *app) searchFor(ctx context.Context, c *bot.Ctx, text string) error {
 	if a.Search == nil {
 		return domain.Errorf("handlers.search", "no search store")
 	}
-	hits, err := a.Search.Search(ctx, a.searchQuery(c, text))
+	hits, err := a.searchHits(ctx, c, text)
 	if err != nil {
 		return domain.Op("handlers.search", err)
 	}
@@ -102,7 +102,7 @@ func (a *app) searchButton(ctx context.Context, c *bot.Ctx) error {
 	if page < 0 || nonce != c.Session.Get(sessSearchNonce) || text == "" {
 		return c.Answer(ctx, c.T("search.stale"), false)
 	}
-	hits, err := a.Search.Search(ctx, a.searchQuery(c, text))
+	hits, err := a.searchHits(ctx, c, text)
 	if err != nil {
 		return domain.Op("handlers.search", err)
 	}
@@ -112,6 +112,40 @@ func (a *app) searchButton(ctx context.Context, c *bot.Ctx) error {
 		return err
 	}
 	return c.Answer(ctx, "", false)
+}
+
+// searchHits runs an officer's search. When the whole text finds nothing
+// and its last words are a commune's name ("banh trang trang bang"), the
+// words before them are searched within that commune.
+func (a *app) searchHits(ctx context.Context, c *bot.Ctx, text string) ([]domain.SearchHit, error) {
+	hits, err := a.Search.Search(ctx, a.searchQuery(c, text))
+	if err != nil || len(hits) > 0 || a.Places == nil {
+		return hits, err
+	}
+	w := strings.Fields(text)
+	for k := min(3, len(w)-1); k >= 1; k-- {
+		place := domain.Fold(strings.Join(w[len(w)-k:], " "))
+		in := map[string]bool{}
+		for _, m := range a.Places.Search(place, 8) {
+			if m.Via == domain.ViaCommune && (domain.Fold(m.Commune.ShortName()) == place || domain.Fold(m.Commune.Name) == place) {
+				in[m.Commune.Code] = true
+			}
+		}
+		if len(in) == 0 {
+			continue
+		}
+		found, err := a.Search.Search(ctx, a.searchQuery(c, strings.Join(w[:len(w)-k], " ")))
+		if err != nil {
+			return nil, err
+		}
+		for _, h := range found {
+			if in[h.Subject.CommuneCode] {
+				hits = append(hits, h)
+			}
+		}
+		return hits, nil
+	}
+	return nil, nil
 }
 
 // searchQuery prepares the search of text within the officer's scope: a

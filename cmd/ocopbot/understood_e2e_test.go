@@ -1207,6 +1207,13 @@ func TestMatrixOfficerCommandsWithWords(t *testing.T) {
 			}
 			admin.Send("Tìm kiếm: xoài")
 			admin.Expect("search.header")
+			// A name and the commune after it: the name within the commune.
+			admin.Send("tim kiem xoai binh minh")
+			if m := admin.Expect("search.header"); !strings.Contains(m.PlainText, "HTX Xoài Mười Ba") {
+				t.Errorf("a name and its commune:\n%s", m.PlainText)
+			}
+			admin.Send("tim kiem xoai trang bang")
+			admin.Expect("search.none")
 			admin.Send("duyet ho so")
 			admin.Expect("review.queue_empty")
 			p.Send("ho so cua toi")
