@@ -30,7 +30,7 @@ func (a *app) registerFlow() *bot.Flow {
 	return &bot.Flow{
 		ID: flowRegister, Title: "register.title", EditTitle: "register.title_edit",
 		Steps: []bot.Step{
-			{Key: fKind, Prompt: "register.ask_kind", Label: "register.label_kind", Choices: subjectKindChoices, Search: searchKind},
+			{Key: fKind, Prompt: "register.ask_kind", Label: "register.label_kind", Choices: subjectKindChoices, Search: searchKind, Show: showKind},
 			{Key: fName, Prompt: "register.ask_name", Label: "register.label_name", Parse: parseOrgName},
 			{Key: fRep, Prompt: "register.ask_rep", Label: "register.label_rep", Parse: parsePersonName},
 			{Key: fPhone, Prompt: "register.ask_phone", Label: "register.label_phone", Parse: parsePhone, Contact: true, Show: showPhone,
@@ -52,6 +52,15 @@ func subjectKindChoices(c *bot.Ctx, _ *bot.Form) []bot.Choice {
 		out[i] = bot.Choice{Value: string(k), Label: c.T("subject_kind." + string(k))}
 	}
 	return out
+}
+
+// showKind shows the kind the subject will be saved with: a household
+// without a registration number given one is a household business
+// (domain.SubjectKind.Registered), said on the confirmation screen rather
+// than changed silently at «Xác nhận».
+func showKind(ctx context.Context, c *bot.Ctx, f *bot.Form, v string) string {
+	k := domain.SubjectKind(v).Registered(f.Answers[fRegNo])
+	return bot.Escape(c.T("subject_kind." + string(k)))
 }
 
 // searchKind reads a kind named in other words than its button's

@@ -1431,6 +1431,30 @@ func TestMatrixKindInOwnWords(t *testing.T) {
 			if m := p.Expect("register.ask_name"); !strings.Contains(m.PlainText, "Hộ gia đình chưa có giấy đăng ký kinh doanh") {
 				t.Errorf("«nong dan»:\n%s", m.PlainText)
 			}
+			p.Send("Hộ Mười Tám")
+			p.Expect("register.ask_rep")
+			p.Send("Lê Văn Mười Tám")
+			p.Expect("register.ask_phone")
+			p.Send("0912 000 692")
+			p.Expect("form.noted")
+			p.Expect("register.ask_commune")
+			p.Send("binh minh")
+			p.Expect("register.ask_channels") // no number asked of a household without one
+			p.Send("bo qua")
+			p.Expect("form.confirm_title")
+			p.Send("xac nhan")
+			p.Expect("register.done")
+			// Given its number later, the household is a household
+			// business: said on the confirmation screen, before saving.
+			p.Send("/dangky")
+			p.Expect("register.already")
+			p.Expect("form.confirm_title")
+			p.Press("Số ĐKKD")
+			p.Expect("register.ask_regno")
+			p.Send("45A8012345")
+			if m := p.Expect("form.confirm_title"); !strings.Contains(m.PlainText, "Loại cơ sở: Hộ kinh doanh") {
+				t.Errorf("the kind the number makes is not shown:\n%s", m.PlainText)
+			}
 		})
 	}
 }
