@@ -327,10 +327,7 @@ func (a *app) productWord(ctx context.Context, c *bot.Ctx) (bool, error) {
 		return true, a.products(ctx, c)
 	}
 	p := named[0]
-	return true, c.Send(ctx, bot.Reply{Text: c.T("fallback.product_guess", map[string]any{"Name": p.Name}), Buttons: [][]bot.Button{
-		{bot.Data(cbDossier, "c", p.ID).Button(c.T("product.button.dossier"))},
-		{bot.Data(cbProduct, "v", p.ID).Button(c.T("product.button.view"))},
-	}})
+	return true, c.Send(ctx, bot.Reply{Text: c.T("fallback.product_guess", map[string]any{"Name": p.Name}), Buttons: a.namedProductButtons(c, p)})
 }
 
 func containsAny(s string, words ...string) bool {
@@ -396,12 +393,17 @@ func (a *app) productTyped(ctx context.Context, c *bot.Ctx) (bool, error) {
 		return true, a.products(ctx, c)
 	}
 	p := best[0]
+	return true, c.Send(ctx, bot.Reply{Text: a.productStatus(ctx, c, p), Buttons: a.namedProductButtons(c, p)})
+}
+
+// namedProductButtons are the buttons under a product named at the menu:
+// its dossier, what its certificate allows, the product itself.
+func (a *app) namedProductButtons(c *bot.Ctx, p domain.Product) [][]bot.Button {
 	rows := [][]bot.Button{{bot.Data(cbDossier, "c", p.ID).Button(c.T("product.button.dossier"))}}
 	for _, btn := range a.afterCertButtons(c, p) {
 		rows = append(rows, []bot.Button{btn})
 	}
-	rows = append(rows, []bot.Button{bot.Data(cbProduct, "v", p.ID).Button(c.T("product.button.view"))})
-	return true, c.Send(ctx, bot.Reply{Text: a.productStatus(ctx, c, p), Buttons: rows})
+	return append(rows, []bot.Button{bot.Data(cbProduct, "v", p.ID).Button(c.T("product.button.view"))})
 }
 
 // dossierNamed opens the dossier checklist of the product the text names
