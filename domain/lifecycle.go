@@ -580,6 +580,12 @@ func Imported(p Product) bool {
 	return false
 }
 
+// DetailsAsked reports whether the product's yes/no details (a stable
+// raw-material area, a circular chain) were answered: not for one imported
+// from a list of recognised products, which does not carry them, so that
+// its "no" means "not known" (until a re-evaluation's dossier asks).
+func DetailsAsked(p Product) bool { return !Imported(p) || p.RawArea || p.Circular }
+
 // Deletable reports whether a producer may delete a product: never filed
 // and never certified (a certificate's history is the province's record,
 // even while a re-evaluation or a new dossier is being prepared).

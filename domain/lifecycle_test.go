@@ -358,6 +358,23 @@ func TestImported(t *testing.T) {
 	}
 }
 
+func TestDetailsAsked(t *testing.T) {
+	for _, tc := range []struct {
+		p    Product
+		want bool
+	}{
+		{Product{Stage: StagePreparing}, true},
+		{Product{Stage: StageRecognised, CertNo: "1/QĐ"}, false}, // imported: not known
+		{Product{Stage: StageRecognised, CertNo: "1/QĐ", RawArea: true}, true},
+		{Product{Stage: StageRecognised, CertNo: "1/QĐ", ReceiptNo: "3/PĐK-80-25480-2026"}, true},
+		{Product{Stage: StageReevaluation, CertNo: "1/QĐ"}, true},
+	} {
+		if got := DetailsAsked(tc.p); got != tc.want {
+			t.Errorf("DetailsAsked(%+v) = %v", tc.p, got)
+		}
+	}
+}
+
 func TestDeletable(t *testing.T) {
 	for _, tc := range []struct {
 		p    Product

@@ -397,9 +397,12 @@ func (a *app) productCard(c *bot.Ctx, p domain.Product) string {
 		// A set number no rulebook lists: the number is all there is.
 		groupName = c.T("form.empty_value")
 	}
-	raw := yn(p.RawArea)
+	raw, circular := yn(p.RawArea), yn(p.Circular)
 	if p.RawArea && p.RawAreaWhere != "" {
 		raw += " (" + p.RawAreaWhere + ")"
+	}
+	if !domain.DetailsAsked(p) {
+		raw, circular = c.T("product.not_known_imported"), c.T("product.not_known_imported")
 	}
 	existing := c.T("product.existing_no")
 	if p.Existing {
@@ -407,7 +410,7 @@ func (a *app) productCard(c *bot.Ctx, p domain.Product) string {
 	}
 	return c.T("product.card", map[string]any{
 		"Name": p.Name, "Code": p.Code, "Group": groupName, "Set": setName, "Existing": existing,
-		"Craft": craft, "Raw": raw, "Circular": yn(p.Circular), "Stage": c.T("stage." + string(p.Stage)),
+		"Craft": craft, "Raw": raw, "Circular": circular, "Stage": c.T("stage." + string(p.Stage)),
 	})
 }
 

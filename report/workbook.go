@@ -54,6 +54,7 @@ const (
 	yes         = "Có"
 	no          = "Không"
 	noData      = "Chưa có dữ liệu"
+	notKnown    = "Chưa rõ"
 	notApplied  = "—"
 	system      = "Hệ thống"
 	wholePeriod = "Cả giai đoạn"
@@ -447,8 +448,13 @@ func (b *builder) products(ctx context.Context) error {
 		sw.Time(p.CertExpires, loc, dateLayout)
 		sw.Word(p.Rulebook)
 		sw.Word(p.Craft)
-		sw.Word(yesNo(p.RawArea))
-		sw.Word(yesNo(p.Circular))
+		if domain.DetailsAsked(*p) {
+			sw.Word(yesNo(p.RawArea))
+			sw.Word(yesNo(p.Circular))
+		} else {
+			sw.Word(notKnown) // an imported product: its list did not say
+			sw.Word(notKnown)
+		}
 		if domain.Imported(*p) {
 			sw.Word(imported)
 			return sw.err

@@ -198,6 +198,11 @@ func TestBuildWorkbook(t *testing.T) {
 	if !strings.Contains(products[1][18], "Nhập từ danh sách đã công nhận") {
 		t.Errorf("imported product's dossier column: %q", products[1][18])
 	}
+	// Its list said nothing of a raw-material area or a circular chain:
+	// not known, where a product of the bot says "Không".
+	if products[1][16] != "Chưa rõ" || products[1][17] != "Chưa rõ" || products[2][16] != "Không" || products[2][17] != "Không" {
+		t.Errorf("raw-material area and circular columns: %q / %q", products[1][16:18], products[2][16:18])
+	}
 	if e := rows(t, f, report.SheetEvents); len(e) != 1 || e[0][1] != "Sự kiện" {
 		t.Errorf("events sheet (no events yet): %q", e)
 	}

@@ -206,6 +206,11 @@ func TestSearchOpensResults(t *testing.T) {
 			if !admin.matches(card.Text, "vi", "lifecycle.imported_dossier") || strings.Contains(card.PlainText, "⏳") {
 				t.Errorf("an imported product's card lists papers:\n%s", card.PlainText)
 			}
+			// Its list said nothing of a raw-material area or a circular
+			// chain: not known, not "Không".
+			if !strings.Contains(card.PlainText, "Vùng nguyên liệu ổn định: (chưa rõ: sản phẩm nhập từ danh sách đã công nhận)") {
+				t.Errorf("an imported product's details unknown shown as known:\n%s", card.PlainText)
+			}
 
 			// An expired certificate is not shown as valid.
 			admin.search("nhang sach")
