@@ -68,7 +68,7 @@ func buildAnswerWords() map[string]Answer {
 // politeHead and politeTail are words said around an answer: "dạ có ạ",
 // "vâng, đúng rồi nhé", "ok em".
 var (
-	politeHead = []string{"da", "vang", "thua", "u", "a", "oi"}
+	politeHead = []string{"da", "vang", "thua", "u", "a", "oi", "toi", "em", "minh"} // "tôi không biết", "em đồng ý"
 	politeTail = []string{"a", "nhe", "nha", "nhen", "ne", "roi", "luon", "em", "anh", "chi", "ban", "bot", "minh", "nhe ban", "a nhe"}
 )
 

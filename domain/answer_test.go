@@ -12,7 +12,7 @@ func TestParseAnswer(t *testing.T) {
 	}{
 		{"đồng ý", AnswerYes}, {"dong y", AnswerYes}, {"Đồng Ý!", AnswerYes}, {"ok", AnswerYes}, {"OK", AnswerYes},
 		{"oke", AnswerYes}, {"có", AnswerYes}, {"co", AnswerYes}, {"Có ạ", AnswerYes}, {"dạ có", AnswerYes},
-		{"đúng rồi", AnswerYes}, {"dạ đúng rồi", AnswerYes}, {"da dung roi a", AnswerYes}, {"xác nhận", AnswerYes},
+		{"đúng rồi", AnswerYes}, {"dạ đúng rồi", AnswerYes}, {"da dung roi a", AnswerYes}, {"em đồng ý", AnswerYes}, {"tôi không biết", AnswerSkip}, {"toi khong", AnswerNo}, {"toi", AnswerUnknown}, {"xác nhận", AnswerYes},
 		{"xac nhan nhe", AnswerYes}, {"tham gia", AnswerYes}, {"có tham gia", AnswerYes}, {"vâng", AnswerYes},
 		{"👍 ok", AnswerYes}, {"Co\u0301", AnswerYes}, {"yes", AnswerYes}, {"u", AnswerYes},
 		{"không", AnswerNo}, {"khong", AnswerNo}, {"ko", AnswerNo}, {"không đồng ý", AnswerNo}, {"Không tham gia", AnswerNo},

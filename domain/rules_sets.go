@@ -179,7 +179,7 @@ func (r *Rulebook) SearchSets(query string) []ProductSet {
 // keyword held among other words, or words that only begin words of a
 // set's fields, are a guess to be offered, not taken.
 func (r *Rulebook) FindSets(query string) (sets []ProductSet, sure bool) {
-	q := searchWords(query)
+	q := withoutSpeaker(searchWords(query))
 	if len(q) == 0 {
 		return nil, false
 	}
@@ -214,6 +214,31 @@ func (r *Rulebook) FindSets(query string) (sets []ProductSet, sure bool) {
 		out[j] = r.sets[i]
 	}
 	return out, scores[idx[0]] >= setScoreSure
+}
+
+// speakers and their verbs begin what a producer says of their product:
+// "tôi làm mắm tôm", "nhà em bán mật ong". Folded, "tôi" is "tỏi"
+// (garlic): taken off, so that it is not read as the product.
+var (
+	speakers     = [][]string{{"chung", "toi"}, {"nha", "toi"}, {"nha", "em"}, {"ben", "em"}, {"toi"}, {"em"}, {"minh"}}
+	speakerVerbs = [][]string{{"san", "xuat"}, {"che", "bien"}, {"lam"}, {"ban"}, {"trong"}, {"nuoi"}, {"co"}, {"muon"}, {"dang"}}
+)
+
+// withoutSpeaker takes "tôi làm …" off the start of q when words follow.
+func withoutSpeaker(q []string) []string {
+	for _, s := range speakers {
+		if len(q) <= len(s) || !slices.Equal(q[:len(s)], s) {
+			continue
+		}
+		rest := q[len(s):]
+		for _, v := range speakerVerbs {
+			if len(rest) > len(v) && slices.Equal(rest[:len(v)], v) {
+				return rest[len(v):]
+			}
+		}
+		return q
+	}
+	return q
 }
 
 // qualify lifts, among the sets the query only holds a keyword of, one

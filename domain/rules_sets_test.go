@@ -301,7 +301,10 @@ func TestFindSetsSure(t *testing.T) {
 		{"xoai ngam", 1, false},
 		{"ho so", 4, false},
 		{"xoai cat hoa loc", 1, false}, // "hoa" (flowers) does not follow a held keyword
-		{"mit say", 7, false},          // "sấy" after the fruit: the processed set first, the fresh one offered too
+		{"toi lam mam tom", 9, true},   // "tôi làm …": "tôi" is no garlic (tỏi)
+		{"nha em ban mat ong", 4, true},
+		{"toi den", 10, false}, // black garlic: no verb, "tỏi" it is
+		{"mit say", 7, false},  // "sấy" after the fruit: the processed set first, the fresh one offered too
 		{"xoai say", 7, false},
 		{"banh trang xoai", 6, true}, // a two-word keyword first still
 	} {

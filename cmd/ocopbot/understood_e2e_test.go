@@ -1284,7 +1284,10 @@ func TestMatrixKindOnlyGuessed(t *testing.T) {
 			p.Expect("product.ask_name")
 			p.Send("Xoài ngâm Mười Lăm")
 			p.Expect("product.ask_group")
+			// "tôi không biết" is no answer (and "tôi" no garlic, tỏi).
 			p.Send("toi khong biet")
+			p.Expect("form.required", "product.ask_group")
+			p.Send("toi den") // black garlic, one word of a set among others: a guess
 			labelOf(t, p.Expect("product.ask_group", "form.guess_offer"), "Gia vị khác")
 			p.Send("khong")
 			m := p.Expect("product.ask_group")
