@@ -35,7 +35,9 @@ type Console struct {
 }
 
 // LikeZalo makes the console show replies under Zalo's limits: at most 5
-// buttons (more become a numbered list in the text), no edits.
+// buttons (more become a numbered list in the text), no edits; a button is
+// pressed by typing "#" and its number ("#1"), since on Zalo a number
+// typed is text.
 func (c *Console) LikeZalo() {
 	c.limits = bot.Limits{MaxButtons: 5, NoEdit: true, PlainText: true, NoToast: true, NoKeyboard: true}
 }
@@ -99,7 +101,7 @@ func (c *Console) Send(_ context.Context, _ string, r bot.Reply) (string, error)
 			if o.url != "" {
 				label += " → " + o.url
 			}
-			fmt.Fprintf(&b, "  [%d] %s\n", i+1, label)
+			fmt.Fprintf(&b, "  [%s%d] %s\n", c.pressMark(), i+1, label)
 		}
 	} else if r.RemoveKeyboard || c.limits.MaxButtons > 0 {
 		// Like Zalo, numbers refer to the latest message: a numbered list
@@ -191,7 +193,8 @@ func (c *Console) lineUpdate(line string) *bot.Update {
 	c.mu.Lock()
 	opts := c.opts
 	c.mu.Unlock()
-	if n, err := strconv.Atoi(strings.TrimSpace(line)); err == nil && n >= 1 && n <= len(opts) {
+	press, ok := strings.CutPrefix(strings.TrimSpace(line), c.pressMark())
+	if n, err := strconv.Atoi(press); ok && err == nil && n >= 1 && n <= len(opts) {
 		o := opts[n-1]
 		switch {
 		case o.contact:
@@ -209,6 +212,16 @@ func (c *Console) lineUpdate(line string) *bot.Update {
 		}
 	}
 	return c.update(line)
+}
+
+// pressMark is what is typed before a button's number to press it: none,
+// or "#" like Zalo, where buttons carry no number and a number typed is
+// text for the bot to read (a pick from a numbered list, an answer).
+func (c *Console) pressMark() string {
+	if c.limits.MaxButtons > 0 {
+		return "#"
+	}
+	return ""
 }
 
 func (c *Console) update(text string) *bot.Update {
