@@ -257,11 +257,17 @@ func (a *app) fallback(ctx context.Context, c *bot.Ctx) error {
 		}
 	}
 	if id, ok := smallTalk(c.Update.Text); ok && id == "qa.smalltalk_cost" {
-		// "làm OCOP có tốn tiền không": the cost, not what OCOP is.
-		return a.sayMenu(ctx, c, id)
+		// "làm OCOP có tốn tiền không": the cost, not what OCOP is, with
+		// the «Hỏi cán bộ» it points to.
+		return a.offerAsk(ctx, c, c.T(id))
 	}
 	if done, err := a.productTyped(ctx, c); done || err != nil {
 		return err
+	}
+	if a.paperInfo(c) != "" {
+		// "dang ky nhan hieu o dau" names a paper before it says "đăng
+		// ký": what the paper is, with «Hỏi cán bộ».
+		return a.notUnderstood(ctx, c)
 	}
 	switch {
 	case containsAny(w, "ho so", "giay to"):
@@ -327,7 +333,11 @@ func (a *app) productWord(ctx context.Context, c *bot.Ctx) (bool, error) {
 		return true, a.products(ctx, c)
 	}
 	p := named[0]
-	return true, c.Send(ctx, bot.Reply{Text: c.T("fallback.product_guess", map[string]any{"Name": p.Name}), Buttons: a.namedProductButtons(c, p)})
+	// A "có" typed presses «Có, xem sản phẩm» (its label's meaning).
+	return true, c.Send(ctx, bot.Reply{Text: c.T("fallback.product_guess", map[string]any{"Name": p.Name}), Buttons: [][]bot.Button{
+		{bot.Data(cbProduct, "v", p.ID).Button(c.T("fallback.product_guess_yes"))},
+		{bot.Data(cbDossier, "c", p.ID).Button(c.T("product.button.dossier"))},
+	}})
 }
 
 func containsAny(s string, words ...string) bool {

@@ -348,6 +348,21 @@ func (a *app) notUnderstood(ctx context.Context, c *bot.Ctx) error {
 		}
 		return a.sayMenu(ctx, c, "fallback.not_understood")
 	}
+	text := c.T("qa.not_understood")
+	if paper != "" {
+		// What the bot knows of the paper named; where and how long is
+		// the officers' to say.
+		text = paper + "\n\n" + c.T("qa.paper_ask")
+	}
+	return a.offerAsk(ctx, c, text)
+}
+
+// offerAsk sends text with the menu and «Hỏi cán bộ» under it, the text
+// typed kept for that button (pressed next) when it reads as a question.
+func (a *app) offerAsk(ctx context.Context, c *bot.Ctx, text string) error {
+	if c.IsOfficer() || a.Tickets == nil || c.Update.Kind != bot.KindText {
+		return c.Send(ctx, bot.Reply{Text: text, Buttons: a.menu(c)})
+	}
 	q := domain.Clean(c.Update.Text)
 	if utf8.RuneCountInString(q) > maxQuestion {
 		q = string([]rune(q)[:maxQuestion])
@@ -370,19 +385,13 @@ func (a *app) notUnderstood(ctx context.Context, c *bot.Ctx) error {
 	// The menu keeps its numbers (a "1" typed is still its first item);
 	// the question's button comes after it.
 	rows := append(a.menu(c), []bot.Button{bot.Data(cbTicket, "a").Button(c.T("qa.button_ask"))})
-	text := c.T("qa.not_understood")
-	if paper != "" {
-		// What the bot knows of the paper named; where and how long is
-		// the officers' to say.
-		text = paper + "\n\n" + c.T("qa.paper_ask")
-	}
 	return c.Send(ctx, bot.Reply{Text: text, Buttons: rows})
 }
 
 // paperInfo says what a dossier paper the text names is (its name and
 // help in the rulebook of new dossiers: "giay attp lam o dau"), or "".
 func (a *app) paperInfo(c *bot.Ctx) string {
-	if c.Update.Kind != bot.KindText {
+	if c.Update.Kind != bot.KindText || a.Rules == nil {
 		return ""
 	}
 	r, err := a.rulesNow()

@@ -467,6 +467,12 @@ func TestMatrixProductNamedAtTheMenu(t *testing.T) {
 			}
 			p.Send("xoai")
 			p.Expect("product.list")
+			p.Send("deo")
+			p.Expect("fallback.product_guess")
+			p.Send("co") // presses «Có, xem sản phẩm»
+			if m := p.Expect("product.card"); !strings.Contains(m.PlainText, "Xoài sấy dẻo Mười Tám") {
+				t.Errorf("«có» to the product guessed:\n%s", m.PlainText)
+			}
 			p.Send("xoa")
 			p.Expect("qa.not_understood")
 			p.Send("mit")

@@ -1255,7 +1255,10 @@ func TestMatrixFarmersWords(t *testing.T) {
 			// The cost, not what OCOP is; when a dossier is rated; a paper
 			// named is said what it is.
 			p.Send("lam ocop co ton tien ko")
-			p.Expect("qa.smalltalk_cost")
+			labelOf(t, p.Expect("qa.smalltalk_cost"), "Hỏi cán bộ") // the button its words point to
+			// A paper, not the registration:
+			p.Send("dang ky nhan hieu o dau")
+			p.Expect("qa.paper_info", "qa.paper_ask")
 			p.Send("bao gio duoc danh gia")
 			p.Expect("faq.rounds")
 			p.Send("giay attp lam o dau")
@@ -1370,7 +1373,7 @@ func TestMatrixRawAreaNotAPlace(t *testing.T) {
 			p.Press("Bánh tráng Mười Sáu")
 			m := p.Expect("product.card")
 			p.Press(labelOf(t, m, "Sửa thông tin"))
-			if m := p.Expect("form.confirm_title"); !strings.Contains(m.PlainText, "Sửa sản phẩm") || strings.Contains(m.PlainText, "Thêm sản phẩm") {
+			if m := p.Expect("form.confirm_title"); !strings.Contains(m.PlainText, "Thông tin sản phẩm") || strings.Contains(m.PlainText, "Thêm sản phẩm") {
 				t.Errorf("the product's edit is not named as one:\n%s", m.PlainText)
 			}
 		})
