@@ -253,7 +253,9 @@ func (a *app) ticketText(ctx context.Context, c *bot.Ctx) (bool, error) {
 		case err != nil || !t.VisibleTo(c.User, a.Calendar, a.now()):
 			return true, c.Say(ctx, "qa.gone")
 		case !t.Open():
-			return true, c.Say(ctx, "qa.answered_already")
+			// What was answered, so that the officer need not answer again.
+			return true, c.Say(ctx, "qa.answered_already_was", map[string]any{"N": t.ID, "Question": clipText(t.Question, maxQuote),
+				"Answer": t.Answer, "When": t.Answered.In(a.loc()).Format("15:04 02/01/2006")})
 		}
 		return true, a.startReply(ctx, c, t)
 	}
