@@ -319,10 +319,11 @@ func (e *Engine) formInput(ctx context.Context, c *Ctx) error {
 		return e.back(ctx, c, flow, f)
 	}
 	f.CancelAsked = false
-	if f.Paused && allNumbers([]string{word}) {
+	if f.Paused && len(word) <= 3 && allNumbers([]string{word}) {
 		// "1" typed after the user went elsewhere and was reminded of
 		// the form: more likely a pick from what was shown since than an
 		// answer to the form's question, which is asked again instead.
+		// (A phone number typed then is no pick: it answers.)
 		c.noticeData = map[string]any{"Title": formTitle(c, flow, f), "N": in}
 		return e.prompt(ctx, c, flow, f, "form.paused_number")
 	}

@@ -1406,7 +1406,8 @@ func TestMatrixNumberAfterLeavingAForm(t *testing.T) {
 			}
 			p.Send("1") // now an answer: Thực phẩm
 			p.Expect("product.ask_set")
-			// Words still go to the form: it only holds back a number.
+			// Words still go to the form: it only holds back a number,
+			// and not a phone number (no pick from a list).
 			p.Send("/trangthai")
 			p.Expect("status.profile")
 			p.Expect("form.resume_hint")
@@ -1443,7 +1444,12 @@ func TestMatrixKindInOwnWords(t *testing.T) {
 			p.Expect("register.ask_rep")
 			p.Send("Lê Văn Mười Tám")
 			p.Expect("register.ask_phone")
-			p.Send("0912 000 692")
+			// Gone elsewhere and back, a phone number typed answers: it
+			// is no pick from a list.
+			p.Send("/trangthai")
+			p.Expect("status.not_registered")
+			p.Expect("form.resume_hint")
+			p.Send("0912000692")
 			p.Expect("form.noted")
 			p.Expect("register.ask_commune")
 			p.Send("binh minh")
