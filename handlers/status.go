@@ -264,10 +264,10 @@ func (a *app) fallback(ctx context.Context, c *bot.Ctx) error {
 	if done, err := a.productTyped(ctx, c); done || err != nil {
 		return err
 	}
-	if a.paperInfo(c) != "" {
+	if paper := a.paperInfo(c); paper != "" {
 		// "dang ky nhan hieu o dau" names a paper before it says "đăng
 		// ký": what the paper is, with «Hỏi cán bộ».
-		return a.notUnderstood(ctx, c)
+		return a.notUnderstood(ctx, c, paper)
 	}
 	switch {
 	case containsAny(w, "ho so", "giay to"):
@@ -303,7 +303,7 @@ func (a *app) fallback(ctx context.Context, c *bot.Ctx) error {
 	if done, err := a.productWord(ctx, c); done || err != nil {
 		return err
 	}
-	return a.notUnderstood(ctx, c)
+	return a.notUnderstood(ctx, c, "") // no paper named: looked for above
 }
 
 // productWord answers one word that is a whole word of the names of the

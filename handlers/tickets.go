@@ -246,11 +246,11 @@ func (a *app) ticketText(ctx context.Context, c *bot.Ctx) (bool, error) {
 	}
 	if n, ok := replyNumber(text); ok && c.IsOfficer() {
 		// "trả lời số 3" typed outside /hoidap: that question's answer.
-		t, err := a.Tickets.Get(ctx, n)
+		t, found, err := a.officersTicket(ctx, c, n)
 		switch {
-		case err != nil && !errors.Is(err, domain.ErrNotFound):
-			return true, domain.Op("qa.get", err)
-		case err != nil || !t.VisibleTo(c.User, a.Calendar, a.now()):
+		case err != nil:
+			return true, err
+		case !found:
 			return true, c.Say(ctx, "qa.gone")
 		case !t.Open():
 			// What was answered, so that the officer need not answer again.
@@ -333,36 +333,36 @@ func askLead(text string) string {
 	return text
 }
 
-// notUnderstood answers a text nothing understood: the menu and the
-// "Hỏi cán bộ" button, the text kept as the question to ask.
-func (a *app) notUnderstood(ctx context.Context, c *bot.Ctx) error {
-	paper := a.paperInfo(c)
-	if c.IsOfficer() {
+// notUnderstood answers a text nothing else understood, paper being
+// what the bot knows of a dossier paper the text names (paperInfo, ""
+// for none): that, with «Hỏi cán bộ» for where and how long, which is
+// the officers' to say; or that the bot could not answer, with the menu
+// and «Hỏi cán bộ», the text kept as the question to ask.
+func (a *app) notUnderstood(ctx context.Context, c *bot.Ctx, paper string) error {
+	switch {
+	case paper != "" && a.canAsk(c):
+		return a.offerAsk(ctx, c, paper+"\n\n"+c.T("qa.paper_ask"))
+	case paper != "":
+		return c.Send(ctx, bot.Reply{Text: paper, Buttons: a.menu(c)})
+	case c.IsOfficer():
 		// Officers answer the questions; they are not offered to ask one.
-		if paper != "" {
-			return c.Send(ctx, bot.Reply{Text: paper, Buttons: a.menu(c)})
-		}
 		return a.sayMenu(ctx, c, "fallback.not_understood_officer")
-	}
-	if a.Tickets == nil || c.Update.Kind != bot.KindText {
-		if paper != "" {
-			return c.Send(ctx, bot.Reply{Text: paper, Buttons: a.menu(c)})
-		}
+	case !a.canAsk(c):
 		return a.sayMenu(ctx, c, "fallback.not_understood")
 	}
-	text := c.T("qa.not_understood")
-	if paper != "" {
-		// What the bot knows of the paper named; where and how long is
-		// the officers' to say.
-		text = paper + "\n\n" + c.T("qa.paper_ask")
-	}
-	return a.offerAsk(ctx, c, text)
+	return a.offerAsk(ctx, c, c.T("qa.not_understood"))
+}
+
+// canAsk reports whether «Hỏi cán bộ» is offered under an answer to this
+// update: to producers (officers answer), for a typed text.
+func (a *app) canAsk(c *bot.Ctx) bool {
+	return !c.IsOfficer() && a.Tickets != nil && c.Update.Kind == bot.KindText
 }
 
 // offerAsk sends text with the menu and «Hỏi cán bộ» under it, the text
 // typed kept for that button (pressed next) when it reads as a question.
 func (a *app) offerAsk(ctx context.Context, c *bot.Ctx, text string) error {
-	if c.IsOfficer() || a.Tickets == nil || c.Update.Kind != bot.KindText {
+	if !a.canAsk(c) {
 		return c.Send(ctx, bot.Reply{Text: text, Buttons: a.menu(c)})
 	}
 	q := domain.Clean(c.Update.Text)
@@ -559,11 +559,11 @@ func (a *app) replyText(ctx context.Context, c *bot.Ctx, idS, text string) error
 		return a.sayMenu(ctx, c, "qa.answer_stopped", map[string]any{"N": id})
 	}
 	if other, ok := replyNumber(text); ok {
-		t, err := a.Tickets.Get(ctx, other)
+		t, found, err := a.officersTicket(ctx, c, other)
 		switch {
-		case err != nil && !errors.Is(err, domain.ErrNotFound) && domain.ErrorKind(err) != domain.KindNotFound:
-			return domain.Op("qa.reply", err)
-		case err != nil || !t.VisibleTo(c.User, a.Calendar, a.now()):
+		case err != nil:
+			return err
+		case !found:
 			c.AwaitText()
 			return c.Say(ctx, "qa.no_such_question", map[string]any{"N": other, "Current": id})
 		case !t.Open():
@@ -589,6 +589,19 @@ func (a *app) replyText(ctx context.Context, c *bot.Ctx, idS, text string) error
 	c.AwaitText() // a new text replaces the answer shown
 	return c.Send(ctx, bot.Reply{Text: c.T("qa.answer_confirm", map[string]any{"N": id, "Question": clipText(t.Question, maxQuote), "Answer": text}),
 		Buttons: answerButtons(c, id)})
+}
+
+// officersTicket returns question n when it exists and is the officer's
+// to answer (found false otherwise, whether it is answered or not).
+func (a *app) officersTicket(ctx context.Context, c *bot.Ctx, n int64) (t domain.Ticket, found bool, err error) {
+	t, err = a.Tickets.Get(ctx, n)
+	switch {
+	case err != nil && !errors.Is(err, domain.ErrNotFound) && domain.ErrorKind(err) != domain.KindNotFound:
+		return t, false, domain.Op("qa.get", err)
+	case err != nil || !t.VisibleTo(c.User, a.Calendar, a.now()):
+		return t, false, nil
+	}
+	return t, true, nil
 }
 
 // answerButtons are «Có, gửi đi» / «Không, viết lại» under an answer shown
