@@ -465,8 +465,11 @@ func (a *app) ticketButton(ctx context.Context, c *bot.Ctx) error {
 	if err != nil {
 		return err
 	}
-	t, err := a.Tickets.Get(ctx, id)
-	if err != nil || !t.VisibleTo(c.User, a.Calendar, a.now()) {
+	t, found, err := a.officersTicket(ctx, c, id)
+	if err != nil {
+		return err
+	}
+	if !found {
 		return c.Answer(ctx, c.T("qa.gone"), true)
 	}
 	switch act {
@@ -547,8 +550,11 @@ func (a *app) replyText(ctx context.Context, c *bot.Ctx, idS, text string) error
 		case "gui", "gui di", "gui luon", "gui ngay", "gui nhe", "send":
 			return a.answerTicket(ctx, c, idS, draft)
 		case "viet lai", "sua lai", "sua", "viet khac", "go lai":
-			t, err := a.Tickets.Get(ctx, id)
-			if err == nil && t.Open() && t.VisibleTo(c.User, a.Calendar, a.now()) {
+			t, found, err := a.officersTicket(ctx, c, id)
+			if err != nil {
+				return err
+			}
+			if found && t.Open() {
 				return a.startReply(ctx, c, t)
 			}
 		}
@@ -580,8 +586,11 @@ func (a *app) replyText(ctx context.Context, c *bot.Ctx, idS, text string) error
 		c.AwaitText()
 		return c.Say(ctx, "qa.answer_too_long", map[string]any{"Max": maxAnswer})
 	}
-	t, err := a.Tickets.Get(ctx, id)
-	if err != nil || !t.VisibleTo(c.User, a.Calendar, a.now()) {
+	t, found, err := a.officersTicket(ctx, c, id)
+	if err != nil {
+		return err
+	}
+	if !found {
 		c.Session.Put(keyReply, "")
 		return c.Say(ctx, "qa.gone")
 	}
@@ -635,8 +644,11 @@ func (a *app) answerTicket(ctx context.Context, c *bot.Ctx, idS, text string) er
 	c.Session.Put(keyReply, "")
 	c.Session.Put(keyDraft, "")
 	c.Session.Put(keyDraftOf, "")
-	t, err := a.Tickets.Get(ctx, id)
-	if err != nil || !t.VisibleTo(c.User, a.Calendar, a.now()) {
+	_, found, err := a.officersTicket(ctx, c, id)
+	if err != nil {
+		return err // the update fails: its session, the answer typed with it, is not saved
+	}
+	if !found {
 		return c.Say(ctx, "qa.gone")
 	}
 	// The answer and the asker's notice are one save (bot.Ctx.Once): a
